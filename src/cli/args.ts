@@ -1,0 +1,96 @@
+/**
+ * The option table (data) and the parser. docs/cli.md is generated from this table, so the
+ * help text, the parser and the docs cannot drift apart.
+ */
+import {parseArgs} from 'node:util';
+import {UsageError} from '../errors.js';
+
+/** One command-line option. */
+export interface OptionSpec {
+  name: string;
+  short?: string;
+  type: 'string' | 'boolean';
+  multiple?: boolean;
+  value?: string;
+  description: string;
+  /** Shown in help only; parsed but rejected by the commands that do not support it yet. */
+  group: 'target' | 'output' | 'run' | 'cluster' | 'ssh' | 'fix' | 'general';
+}
+
+/** Every option the binary accepts. */
+export const OPTIONS: readonly OptionSpec[] = [
+  {name: 'local', type: 'boolean', group: 'target', description: 'Check this machine (reads / and runs commands locally).'},
+  {name: 'root', type: 'string', multiple: true, value: 'DIR', group: 'target', description: "Check a node's root filesystem mounted at DIR (files only: live checks skip). Repeatable."},
+  {name: 'host-root', type: 'string', value: 'DIR', group: 'target', description: "With --local: the node's files are under DIR, not / (a `kubectl debug node` pod sees the host at /host)."},
+  {name: 'snapshot', type: 'string', multiple: true, value: 'FILE', group: 'target', description: 'Check a facts snapshot written by `collect`. Repeatable.'},
+  {name: 'kubelet-version', type: 'string', value: 'V', group: 'run', description: 'Override kubelet version detection (e.g. v1.30.2); needed offline on RPM nodes.'},
+  {name: 'only', type: 'string', value: 'ID,...', group: 'run', description: 'Run only these checks (comma-separated ids).'},
+  {name: 'output', type: 'string', value: 'FORMAT', group: 'output', description: 'Report format: text, json, junit, markdown or sarif. Default text.'},
+  {name: 'out', short: 'o', type: 'string', value: 'FILE', group: 'output', description: 'Write the report (or the snapshot, for `collect`) to FILE instead of stdout.'},
+  {name: 'verbose', short: 'v', type: 'boolean', group: 'output', description: 'Text report: list passing checks and evidence for them too.'},
+  {name: 'no-color', type: 'boolean', group: 'output', description: 'No colour in the text report (NO_COLOR=1 does the same).'},
+  {name: 'concurrency', type: 'string', value: 'N', group: 'run', description: 'Nodes checked at once. Default 16.'},
+  {name: 'timeout', type: 'string', value: 'S', group: 'run', description: 'Time limit per node in seconds. Default 60.'},
+  {name: 'expiry-warn-days', type: 'string', value: 'N', group: 'run', description: 'Warn when a certificate expires within N days. Default 30.'},
+  {name: 'dir', type: 'string', value: 'DIR', group: 'general', description: '`lab`: where to write the demo node trees (default: a new temporary directory).'},
+  {name: 'check', type: 'boolean', group: 'general', description: '`lab`: check the demo nodes right away (what `npm start` does).'},
+  {name: 'help', short: 'h', type: 'boolean', group: 'general', description: 'Show help.'},
+  {name: 'version', type: 'boolean', group: 'general', description: 'Show the version.'},
+];
+
+/** Commands and what they do (docs and help). */
+export const COMMANDS = [
+  {name: 'check', usage: 'check [TARGET...] [options]', description: 'Run the check catalogue and print a report (never the TUI).'},
+  {name: 'collect', usage: 'collect TARGET -o FILE', description: 'Write a redacted facts snapshot, to check later with --snapshot FILE.'},
+  {name: 'list-checks', usage: 'list-checks [--output json]', description: 'Print the check catalogue.'},
+  {name: 'lab', usage: 'lab [--dir DIR] [--check]', description: 'Write a demo fleet of kubeadm node trees, one per classic failure (and one healthy), and show how to check them.'},
+] as const;
+
+/** Parsed command line. */
+export interface ParsedArgs {
+  command: string;
+  positional: string[];
+  values: Record<string, string | boolean | string[] | undefined>;
+}
+
+const KNOWN_COMMANDS = new Set(['check', 'collect', 'list-checks', 'lab', 'explain', 'fix', 'runbook']);
+
+/** Parse argv (without node and script). Unknown options are a UsageError naming the option. */
+export function parseCommandLine(argv: string[]): ParsedArgs {
+  const options: Record<string, {type: 'string' | 'boolean'; short?: string; multiple?: boolean}> = {};
+  for (const o of OPTIONS) {
+    options[o.name] = {type: o.type, ...(o.short ? {short: o.short} : {}), ...(o.multiple ? {multiple: true} : {})};
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({args: argv, options, allowPositionals: true, strict: true});
+  } catch (e) {
+    const msg = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    throw new UsageError(msg, 'see kubelet-doctor --help');
+  }
+  const positional = [...parsed.positionals];
+  const command = positional[0] && KNOWN_COMMANDS.has(positional[0]) ? positional.shift()! : 'check';
+  return {command, positional, values: parsed.values};
+}
+
+/** A positive integer option, or the default. */
+export function intOption(v: unknown, name: string, def: number, min = 1): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} ${String(v)}: expected a whole number >= ${min}`);
+  return n;
+}
+
+/** The help text, generated from the tables. */
+export function helpText(): string {
+  const lines = ['kubelet-doctor: find out why a Kubernetes node is unhealthy', '', 'Usage:'];
+  lines.push('  kubelet-doctor [TARGET...] [options]   the report (the interactive TUI arrives in a later release)');
+  for (const c of COMMANDS) lines.push(`  kubelet-doctor ${c.usage.padEnd(30)} ${c.description}`);
+  lines.push('', 'Options:');
+  for (const o of OPTIONS) {
+    const flag = `${o.short ? `-${o.short}, ` : ''}--${o.name}${o.value ? ` ${o.value}` : ''}`;
+    lines.push(`  ${flag.padEnd(26)} ${o.description}`);
+  }
+  lines.push('', 'Exit codes: 0 no check failed (warnings allowed), 1 a check failed, 2 bad usage or input, 3 a target could not be checked.');
+  return lines.join('\n');
+}

@@ -1,0 +1,26 @@
+/**
+ * `kubelet-doctor collect TARGET -o FILE`: save the node's redacted facts to check offline.
+ */
+import {acquire} from '../../engine/run.js';
+import {UsageError} from '../../errors.js';
+import {writeSnapshot} from '../../transport/snapshot.js';
+import {TOOL_VERSION} from '../../version.js';
+import {intOption, type ParsedArgs} from '../args.js';
+import {targetsFrom} from './common.js';
+
+/** Write a snapshot; returns the exit code. */
+export async function collectCommand(a: ParsedArgs, signal: AbortSignal): Promise<number> {
+  const out = a.values['out'];
+  if (typeof out !== 'string') throw new UsageError('collect needs -o FILE', 'e.g. kubelet-doctor collect --local -o node.json');
+  const targets = targetsFrom(a);
+  if (targets.length !== 1) throw new UsageError(`collect takes exactly one target (got ${targets.length})`);
+  const t = targets[0]!;
+  const {raw, transport, name} = await acquire(t, {timeoutMs: intOption(a.values['timeout'], 'timeout', 60) * 1000, signal});
+  await writeSnapshot(out, {
+    kind: 'kubelet-doctor-snapshot', schema: 1, toolVersion: TOOL_VERSION, createdAt: new Date().toISOString(),
+    target: {name, transport}, raw,
+  });
+  const n = Object.values(raw.files).filter((f) => f.status === 'ok').length;
+  process.stderr.write(`wrote ${out}: ${n} files, ${Object.keys(raw.commands).length} commands from ${name} (secrets redacted)\n`);
+  return 0;
+}

@@ -1,0 +1,84 @@
+/**
+ * Option handling shared by the commands that run checks.
+ */
+import {writeFile, rename} from 'node:fs/promises';
+import {catalogue} from '../../../checks/index.js';
+import type {CheckDef} from '../../catalogue/define.js';
+import {UsageError} from '../../errors.js';
+import type {RunOptions} from '../../engine/run.js';
+import type {Report} from '../../report/types.js';
+import {resolveTargets} from '../../targets/resolve.js';
+import type {Target} from '../../targets/types.js';
+import {intOption, type ParsedArgs} from '../args.js';
+
+/** The checks selected by --only (all by default); an unknown id is a usage error. */
+export function selectChecks(only: unknown): readonly CheckDef[] {
+  if (typeof only !== 'string' || only.trim() === '') return catalogue;
+  const ids = only.split(',').map((s) => s.trim()).filter(Boolean);
+  const known = new Set(catalogue.map((c) => c.id));
+  const bad = ids.filter((id) => !known.has(id));
+  if (bad.length > 0) throw new UsageError(`--only: unknown check id ${bad.join(', ')}`, 'list them with: kubelet-doctor list-checks');
+  return catalogue.filter((c) => ids.includes(c.id));
+}
+
+/** A kubelet version option: v1.30.2, 1.30.2 or 1.30. */
+export function versionOption(v: unknown): string | null {
+  if (v === undefined) return null;
+  const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+].*)?$/.exec(String(v));
+  if (!m) throw new UsageError(`--kubelet-version ${String(v)}: expected a version like v1.30.2`);
+  return `v${m[1]}.${m[2]}.${m[3] ?? '0'}`;
+}
+
+/** Engine options from the command line. */
+export function runOptions(a: ParsedArgs, signal?: AbortSignal): RunOptions {
+  return {
+    checks: selectChecks(a.values['only']),
+    kubeletVersion: versionOption(a.values['kubelet-version']),
+    timeoutMs: intOption(a.values['timeout'], 'timeout', 60) * 1000,
+    concurrency: intOption(a.values['concurrency'], 'concurrency', 16),
+    expiryWarnDays: intOption(a.values['expiry-warn-days'], 'expiry-warn-days', 30, 0),
+    now: () => new Date(),
+    ...(signal ? {signal} : {}),
+  };
+}
+
+/** Targets from the command line. */
+export function targetsFrom(a: ParsedArgs): Target[] {
+  const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []);
+  const hostRoot = a.values['host-root'];
+  if (hostRoot !== undefined && !a.values['local']) {
+    throw new UsageError('--host-root needs --local', 'use --root DIR to check a mounted node disk without running commands');
+  }
+  return resolveTargets({
+    local: a.values['local'] === true,
+    root: list(a.values['root']),
+    snapshot: list(a.values['snapshot']),
+    hostRoot: typeof hostRoot === 'string' ? hostRoot : null,
+    positional: a.positional,
+  });
+}
+
+/** Exit code of a report: 3 a target could not be checked, 1 a check failed, else 0. */
+export function exitCodeOf(report: Report): number {
+  if (report.targets.some((t) => t.status !== 'ok')) return 3;
+  if (report.targets.some((t) => t.results.some((r) => r.status === 'fail' || r.status === 'error'))) return 1;
+  return 0;
+}
+
+/** Write text to a file atomically (temp + rename), or to stdout. */
+export async function writeOut(text: string, file: unknown): Promise<void> {
+  if (typeof file !== 'string') {
+    process.stdout.write(text);
+    return;
+  }
+  const tmp = `${file}.tmp-${process.pid}`;
+  await writeFile(tmp, text);
+  await rename(tmp, file);
+}
+
+/** Whether to colour output on this stream. */
+export function useColor(a: ParsedArgs, stream: NodeJS.WriteStream): boolean {
+  if (a.values['no-color'] || process.env['NO_COLOR'] !== undefined && process.env['NO_COLOR'] !== '') return false;
+  if (typeof a.values['out'] === 'string') return false;
+  return stream.isTTY === true;
+}

@@ -1,0 +1,80 @@
+/**
+ * The only place that reads argv, picks the command and decides the exit code. Every error
+ * ends here: operator-fixable ones print a message and hint (no stack); bugs print the stack.
+ */
+import {BugError, InputError, TargetError, UsageError} from '../errors.js';
+import {TOOL_VERSION} from '../version.js';
+import {helpText, parseCommandLine} from './args.js';
+import {sanitizeLine} from '../text/sanitize.js';
+
+/** Run the CLI; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const a = parseCommandLine(argv);
+    if (a.values['help']) {
+      process.stdout.write(`${helpText()}\n`);
+      return 0;
+    }
+    if (a.values['version']) {
+      process.stdout.write(`kubelet-doctor ${TOOL_VERSION}\n`);
+      return 0;
+    }
+    const noTarget = !a.values['local'] && !a.values['root'] && !a.values['snapshot'] && a.positional.length === 0;
+    switch (a.command) {
+      case 'check': {
+        if (noTarget && argv.length === 0) {
+          process.stderr.write('No target given: running the demo lab (kubelet-doctor lab --check). Check a real node with --local or --root DIR.\n');
+          const {labCommand} = await import('./commands/lab.js');
+          return await labCommand({...a, values: {...a.values, check: true}}, controller.signal);
+        }
+        const {checkCommand} = await import('./commands/check.js');
+        return await checkCommand(a, controller.signal);
+      }
+      case 'collect': {
+        const {collectCommand} = await import('./commands/collect.js');
+        return await collectCommand(a, controller.signal);
+      }
+      case 'list-checks': {
+        const {listChecksCommand} = await import('./commands/list-checks.js');
+        return await listChecksCommand(a);
+      }
+      case 'lab': {
+        const {labCommand} = await import('./commands/lab.js');
+        return await labCommand(a, controller.signal);
+      }
+      default:
+        throw new UsageError(`\`${a.command}\` is not available in this version yet`, 'see kubelet-doctor --help for the commands there are');
+    }
+  } catch (e) {
+    return report(e);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function report(e: unknown): number {
+  const line = (s: string) => process.stderr.write(`${sanitizeLine(s)}\n`);
+  if (e instanceof UsageError || e instanceof InputError) {
+    line(`kubelet-doctor: ${e.message}`);
+    if (e.hint) line(`hint: ${e.hint}`);
+    return 2;
+  }
+  if (e instanceof TargetError) {
+    line(`kubelet-doctor: ${e.message}`);
+    if (e.hint) line(`hint: ${e.hint}`);
+    return 3;
+  }
+  const err = e instanceof Error ? e : new BugError(String(e));
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'ENOENT' || code === 'EISDIR' || code === 'ENOSPC' || code === 'EROFS') {
+    line(`kubelet-doctor: ${err.message}`);
+    return 2;
+  }
+  process.stderr.write(`kubelet-doctor: internal error (please report this at the project's issue tracker)\n${err.stack ?? err.message}\n`);
+  return 70;
+}

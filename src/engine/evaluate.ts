@@ -1,0 +1,73 @@
+/**
+ * Runs the catalogue over one node's facts. A check that throws becomes an `error` result
+ * (one bad check never sinks the run); several verdicts fold into one result, worst first.
+ */
+import type {CheckContext, CheckDef, Status, Verdict} from '../catalogue/define.js';
+import type {Facts} from '../facts/types.js';
+import type {Finding} from '../report/types.js';
+
+const RANK: Record<Status, number> = {error: 4, fail: 3, warn: 2, pass: 1, skip: 0};
+
+function fold(check: CheckDef, verdicts: Verdict[]): Finding {
+  const sorted = [...verdicts].sort((a, b) => RANK[b.status] - RANK[a.status]);
+  const worst = sorted[0] ?? {status: 'skip' as const, summary: 'the check returned no verdict', evidence: []};
+  // Evidence of the verdicts that matter: everything at the worst status (or all, when passing).
+  const relevant = sorted.filter((v) => v.status === worst.status);
+  const others = sorted.filter((v) => v !== worst);
+  return {
+    id: check.id,
+    title: check.title,
+    category: check.category,
+    severity: check.severity,
+    status: worst.status,
+    summary: relevant.length > 1 ? `${worst.summary} (and ${relevant.length - 1} more)` : worst.summary,
+    evidence: relevant.flatMap((v) => v.evidence),
+    remediation: check.remediation,
+    fix: worst.status === 'fail' || worst.status === 'warn' ? (worst.fix === undefined ? check.fix : worst.fix) : null,
+    causedBy: null,
+    details: others.map((v) => `${v.status}: ${v.summary}`),
+    references: check.references,
+  };
+}
+
+/** Evaluate one check, turning exceptions into an `error` result. */
+export function evaluateCheck(check: CheckDef, facts: Facts, ctx: CheckContext): Finding {
+  try {
+    if (check.live && !facts.target.live) {
+      return fold(check, [{status: 'skip', summary: 'needs a live node (commands, /proc): not available on this transport', evidence: []}]);
+    }
+    const out = check.evaluate(facts, ctx);
+    return fold(check, Array.isArray(out) ? out : [out]);
+  } catch (e) {
+    return {
+      ...fold(check, []),
+      status: 'error',
+      summary: `the check crashed: ${(e as Error).message ?? String(e)} (please report this)`,
+    };
+  }
+}
+
+/**
+ * Mark failures explained by a deeper failing cause: a failure whose `explainedBy` names a
+ * failing check (directly or through a chain) gets `causedBy` = the deepest such cause.
+ */
+export function linkCauses(findings: Finding[], checks: readonly CheckDef[]): Finding[] {
+  const byId = new Map(checks.map((c) => [c.id, c]));
+  const failing = new Set(findings.filter((f) => f.status === 'fail').map((f) => f.id));
+  const deepest = (id: string, seen: Set<string>): string | null => {
+    for (const parent of byId.get(id)?.explainedBy ?? []) {
+      if (seen.has(parent)) continue;
+      seen.add(parent);
+      if (failing.has(parent)) return deepest(parent, seen) ?? parent;
+      const further = deepest(parent, seen);
+      if (further) return further;
+    }
+    return null;
+  };
+  return findings.map((f) => (f.status === 'fail' ? {...f, causedBy: deepest(f.id, new Set([f.id]))} : f));
+}
+
+/** Evaluate the whole catalogue (or the `only` subset) on one node. */
+export function evaluateAll(checks: readonly CheckDef[], facts: Facts, ctx: CheckContext): Finding[] {
+  return linkCauses(checks.map((c) => evaluateCheck(c, facts, ctx)), checks);
+}

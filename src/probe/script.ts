@@ -1,0 +1,210 @@
+/**
+ * Turns probe/sections.ts into ONE POSIX sh script (dash and busybox sh; no bash-isms) that
+ * gathers every fact in a single run and prints framed records (see frame.ts).
+ *
+ * Safety on the node: every command reads /dev/null (the script itself arrives on stdin),
+ * runs under `timeout` when the node has it, files are read with a byte cap, and private keys
+ * never leave the node: their blocks are blanked line by line and only the SHA-256 of the
+ * public key is sent.
+ */
+import {
+  COMMANDS, DIRS, FILES, DEFAULT_FILE_CAP, DEFAULT_COMMAND_CAP, DISCOVERY_MAX_FILES, DISCOVERY_ROUNDS,
+  READ_EXTENSIONS, DISCOVERY_DENY_DIRS, type CommandSection,
+} from './sections.js';
+
+/** Bumped when the framing or record meaning changes. */
+export const PROBE_VERSION = 1;
+
+/** How the script is parameterised. */
+export interface ScriptOptions {
+  /** Where the node's files are ("/" for a live node). */
+  hostRoot: string;
+  /** Run commands and read /proc (false under --root). */
+  live: boolean;
+}
+
+/** Single-quote a string for sh. */
+export function shQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+// The library of shell functions. Kept as one literal so it reads as the shell it is.
+// Record framing: "\n@@KD1 <kind> <status> <length> <attrs> <name>\n" then <length> bytes.
+const LIB = String.raw`
+umask 077
+T=$(mktemp -d 2>/dev/null) || { T=/tmp/kd.$$; mkdir -m 700 "$T" || exit 70; }
+trap 'rm -rf "$T"' EXIT
+trap 'exit 130' INT TERM HUP
+have() { command -v "$1" >/dev/null 2>&1; }
+TO=; have timeout && TO=timeout
+SSL=; have openssl && SSL=openssl
+NF=0
+: > "$T/seen"; : > "$T/texts"
+emit() { _len=$(wc -c < "$5" | tr -d ' '); printf '\n@@KD1 %s %s %s %s %s\n' "$1" "$2" "$_len" "$3" "$4"; cat "$5"; }
+note() { printf '%s' "$1" > "$T/n"; emit N ok - note "$T/n"; }
+[ -z "$TO" ] && note "timeout(1) not found on the node: commands run without a time cap"
+[ -z "$SSL" ] && note "openssl not found on the node: private-key fingerprints were not computed"
+resolve() {
+  _rr=$1; _ro=; _rh=0
+  while [ -n "$_rr" ]; do
+    case $_rr in /*) _rr=${"$"}{_rr#/}; continue;; esac
+    case $_rr in */*) _rc=${"$"}{_rr%%/*}; _rr=${"$"}{_rr#*/};; *) _rc=$_rr; _rr=;; esac
+    case $_rc in ''|.) continue;; ..) _ro=${"$"}{_ro%/*}; continue;; esac
+    if [ -L "$R$_ro/$_rc" ]; then
+      _rh=$((_rh + 1)); [ "$_rh" -gt 40 ] && return 1
+      _rt=$(readlink "$R$_ro/$_rc") || return 1
+      case $_rt in /*) _ro=;; esac
+      _rr="$_rt${"$"}{_rr:+/$_rr}"
+    else _ro="$_ro/$_rc"; fi
+  done
+  printf '%s\n' "${"$"}{_ro:-/}"
+}
+keyfp() {
+  if [ -z "$SSL" ]; then printf 'openssl not found on the node' > "$T/kf"; emit K error - "$2" "$T/kf"; return; fi
+  if $SSL pkey -in "$1" -passin pass: -pubout -outform DER 2>/dev/null < /dev/null > "$T/der" && [ -s "$T/der" ]; then
+    $SSL dgst -sha256 < "$T/der" 2>/dev/null | sed 's/^.*= *//' | tr -d '\n' > "$T/kf"; emit K ok - "$2" "$T/kf"
+  else printf 'the key could not be read (encrypted, or not a key openssl knows)' > "$T/kf"; emit K error - "$2" "$T/kf"; fi
+}
+keys() {
+  if grep -q 'PRIVATE KEY-----' "$1"; then
+    rm -f "$T"/k.*
+    awk -v d="$T" '/-----BEGIN [A-Z ]*PRIVATE KEY-----/{n++; f=d "/k." n} f{print > f} /-----END [A-Z ]*PRIVATE KEY-----/{if(f)close(f); f=""}' "$1"
+    for k in "$T"/k.*; do [ -f "$k" ] && keyfp "$k" "$2"; done
+  fi
+  if grep -q 'client-key-data:' "$1"; then
+    sed -n 's/^[[:space:]]*client-key-data:[[:space:]]*//p' "$1" | while IFS= read -r v; do
+      if [ -n "$SSL" ]; then printf '%s\n' "$v" | $SSL base64 -d -A > "$T/ek" 2>/dev/null; fi
+      keyfp "$T/ek" "$2#client-key-data"
+    done
+  fi
+}
+redact() {
+  sed -e '/-----BEGIN [A-Z ]*PRIVATE KEY-----/,/-----END [A-Z ]*PRIVATE KEY-----/s/.*/[private key redacted]/' \
+      -e 's/^\([[:space:]]*client-key-data:\).*/\1 [redacted]/' \
+      -e 's/^\([[:space:]]*token:\).*/\1 [redacted]/' \
+      -e 's/^\([[:space:]]*password:\).*/\1 [redacted]/' "$1"
+}
+rd() {
+  p=$1; cap=$2
+  grep -qxF "$p" "$T/seen" && return; printf '%s\n' "$p" >> "$T/seen"; NF=$((NF + 1))
+  : > "$T/o"
+  real=$(resolve "$p") || { emit F loop - "$p" "$T/o"; return; }
+  f="$R$real"; a=; [ "$real" != "$p" ] && a="real=$real;"
+  if [ ! -e "$f" ]; then emit F missing "${"$"}{a:--}" "$p" "$T/o"; return; fi
+  if [ ! -f "$f" ]; then emit F notfile "${"$"}{a:--}" "$p" "$T/o"; return; fi
+  if [ ! -r "$f" ]; then emit F unreadable "${"$"}{a:--}" "$p" "$T/o"; return; fi
+  sz=$(wc -c < "$f" 2>/dev/null | tr -d ' ')
+  if ! head -c "$cap" "$f" > "$T/raw" 2>/dev/null; then emit F unreadable "${"$"}{a:--}" "$p" "$T/o"; return; fi
+  a="${"$"}{a}size=${"$"}{sz:-0}"; [ "${"$"}{sz:-0}" -gt "$cap" ] && a="$a;trunc=1"
+  if [ "$(tr -d '\000' < "$T/raw" | wc -c)" -ne "$(wc -c < "$T/raw")" ]; then emit F ok "$a;bin=1" "$p" "$T/o"; return; fi
+  keys "$T/raw" "$p"
+  redact "$T/raw" > "$T/o"
+  cp "$T/o" "$T/t.$NF"; printf '%s\n' "$T/t.$NF" >> "$T/texts"
+  emit F ok "$a" "$p" "$T/o"
+}
+isext() { case $1 in @EXT_CASE@) return 0;; esac; return 1; }
+ls_dir() {
+  dp=$1; drdf=$2
+  grep -qxF "d:$dp" "$T/seen" && return; printf 'd:%s\n' "$dp" >> "$T/seen"
+  : > "$T/l"
+  dreal=$(resolve "$dp") || { emit D loop - "$dp" "$T/l"; return; }
+  dd="$R$dreal"
+  if [ ! -e "$dd" ]; then emit D missing - "$dp" "$T/l"; return; fi
+  if [ ! -d "$dd" ]; then emit D notfile - "$dp" "$T/l"; return; fi
+  if [ ! -r "$dd" ] || [ ! -x "$dd" ]; then emit D unreadable - "$dp" "$T/l"; return; fi
+  di=0
+  for de in "$dd"/*; do
+    [ -e "$de" ] || [ -L "$de" ] || continue
+    di=$((di + 1)); [ "$di" -gt 500 ] && break
+    dn=${"$"}{de##*/}
+    if [ -L "$de" ]; then dty=l; elif [ -d "$de" ]; then dty=d; elif [ -f "$de" ]; then dty=f; elif [ -S "$de" ]; then dty=s; else dty=o; fi
+    printf '%s %s\n' "$dty" "$dn" >> "$T/l"
+  done
+  cp "$T/l" "$T/ls"
+  emit D ok - "$dp" "$T/l"
+  if [ "$drdf" = 1 ]; then
+    while IFS= read -r dline; do
+      dty=${"$"}{dline%% *}; dn=${"$"}{dline#* }
+      case $dty in f|l) isext "$dn" && [ "$NF" -lt @MAXF@ ] && rd "$dp/$dn" @FILE_CAP@;; esac
+    done < "$T/ls"
+  fi
+}
+cmd() {
+  id=$1; to=$2; cap=$3; shift 3
+  : > "$T/c"; : > "$T/e"
+  if ! have "$1"; then printf '%s: command not found' "$1" > "$T/e"; emit C notfound - "$id" "$T/c"; emit E notfound - "$id" "$T/e"; return; fi
+  if [ -n "$TO" ]; then $TO "$to" "$@" < /dev/null > "$T/c0" 2> "$T/e0"; rc=$?; else "$@" < /dev/null > "$T/c0" 2> "$T/e0"; rc=$?; fi
+  head -c "$cap" "$T/c0" > "$T/c"; head -c 4096 "$T/e0" > "$T/e"
+  st=$rc; [ "$rc" = 124 ] && [ -n "$TO" ] && st=timeout
+  emit C "$st" - "$id" "$T/c"; [ -s "$T/e" ] && emit E "$st" - "$id" "$T/e"
+  return 0
+}
+dpkg_kubelet() {
+  f="$R/var/lib/dpkg/status"
+  [ -f "$f" ] || { : > "$T/o"; emit F missing - /var/lib/dpkg/status "$T/o"; return; }
+  awk '/^Package: /{ if (p) exit; p = ($2 == "kubelet"); if (p) print NR > "/dev/stderr" } p && /^$/ { exit } p { print }' "$f" > "$T/o" 2> "$T/ln"
+  ln=$(head -n 1 "$T/ln"); emit F ok "size=$(wc -c < "$T/o" | tr -d ' ');from=${"$"}{ln:-1}" /var/lib/dpkg/status "$T/o"
+}
+discover() {
+  r=0
+  while [ "$r" -lt @ROUNDS@ ]; do
+    r=$((r + 1))
+    [ -s "$T/texts" ] || break
+    mv "$T/texts" "$T/cur"; : > "$T/texts"
+    while IFS= read -r tf; do cat "$tf"; printf '\n'; done < "$T/cur" \
+      | grep -oE '/[A-Za-z0-9._*/-]+' 2>/dev/null | sed 's#^//*#/#' | sort -u > "$T/cand"
+    while IFS= read -r c; do
+      [ "$NF" -ge @MAXF@ ] && break
+      case $c in /proc/*|/sys/*|/dev/*|/bin/*|/sbin/*|/usr/bin/*|/usr/sbin/*|/usr/local/bin/*) continue;; esac
+      case $c in /|/*/) continue;; esac
+      for g in "$R"$c; do
+        n=${"$"}{g#"$R"}; [ -n "$R" ] || n=$g
+        case $n in *'*'*) continue;; esac
+        if [ -d "$g" ] && [ ! -L "$g" ]; then
+          case " @DENY@ " in *" $n "*) ;; *) ls_dir "$n" 1;; esac
+        elif isext "$n"; then rd "$n" @FILE_CAP@
+        else
+          case $n in *.sock) [ "$LIVE" = 1 ] && ls_dir "${"$"}{n%/*}" 0;; esac
+        fi
+      done
+    done < "$T/cand"
+  done
+}
+`;
+
+/** Build the probe script for one node. */
+export function buildProbeScript(opts: ScriptOptions): string {
+  const root = opts.hostRoot === '/' ? '' : opts.hostRoot.replace(/\/+$/, '');
+  const lib = LIB.replace(/@EXT_CASE@/g, READ_EXTENSIONS.map((e) => `*.${e}`).join('|'))
+    .replace(/@MAXF@/g, String(DISCOVERY_MAX_FILES))
+    .replace(/@FILE_CAP@/g, String(DEFAULT_FILE_CAP))
+    .replace(/@ROUNDS@/g, String(DISCOVERY_ROUNDS))
+    .replace(/@DENY@/g, DISCOVERY_DENY_DIRS.join(' '));
+  const lines = [
+    '#!/bin/sh',
+    `# kubelet-doctor probe v${PROBE_VERSION}: read-only; prints framed records`,
+    `R=${shQuote(root)}`,
+    `LIVE=${opts.live ? 1 : 0}`,
+    'LC_ALL=C; export LC_ALL',
+    lib,
+    `printf '%s' ${shQuote(`${PROBE_VERSION}`)} > "$T/v"; emit V ok - probe "$T/v"`,
+  ];
+  for (const f of FILES) {
+    if (f.live && !opts.live) continue;
+    lines.push(`rd ${shQuote(f.path)} ${f.maxBytes ?? DEFAULT_FILE_CAP}`);
+  }
+  lines.push('dpkg_kubelet');
+  for (const d of DIRS) {
+    if (d.live && !opts.live) continue;
+    lines.push(`ls_dir ${shQuote(d.path)} ${d.read ? 1 : 0}`);
+  }
+  lines.push('discover');
+  if (opts.live) for (const c of COMMANDS) lines.push(commandLine(c));
+  lines.push(`printf 'end' > "$T/v"; emit Z ok - end "$T/v"`, 'exit 0', '');
+  return lines.join('\n');
+}
+
+function commandLine(c: CommandSection): string {
+  const args = c.argv.map((a) => (a.startsWith('{root}') ? `"$R"${shQuote(a.slice('{root}'.length))}` : shQuote(a)));
+  return `cmd ${shQuote(c.id)} ${c.timeoutS} ${c.maxBytes ?? DEFAULT_COMMAND_CAP} ${args.join(' ')}`;
+}

@@ -1,0 +1,124 @@
+/**
+ * What the probe reads and runs on a node: data, not code. script.ts turns this into one POSIX
+ * sh script; adding a fact usually means adding a line here and a builder in facts/.
+ */
+
+/** A file to read (capped), optionally only on a live node (/proc, /sys). */
+export interface FileSection {
+  path: string;
+  live?: boolean;
+  /** Byte cap; defaults to {@link DEFAULT_FILE_CAP}. */
+  maxBytes?: number;
+}
+
+/** A directory to list; `read: true` also reads its files whose names match the probe's extensions. */
+export interface DirSection {
+  path: string;
+  read: boolean;
+  live?: boolean;
+}
+
+/** A command run on a live node (never under --root), with a time cap. */
+export interface CommandSection {
+  id: string;
+  argv: string[];
+  timeoutS: number;
+  maxBytes?: number;
+}
+
+/** Default byte cap per file: config files are small; anything bigger is reported as too large. */
+export const DEFAULT_FILE_CAP = 1024 * 1024;
+/** Byte cap per command's output. */
+export const DEFAULT_COMMAND_CAP = 256 * 1024;
+/** How many files the dynamic discovery may read at most (bounds a hostile or odd node). */
+export const DISCOVERY_MAX_FILES = 300;
+/** Discovery rounds: unit → config.yaml → kubeconfig → certificates. */
+export const DISCOVERY_ROUNDS = 3;
+
+/** Extensions of files worth reading when a path is named in another file or found in a listed dir. */
+export const READ_EXTENSIONS = [
+  'yaml', 'yml', 'conf', 'conflist', 'json', 'toml', 'crt', 'pem', 'key', 'env', 'kubeconfig', 'service', 'cfg',
+] as const;
+
+/** Directories never listed by discovery (too broad to be what a setting names). */
+export const DISCOVERY_DENY_DIRS = [
+  '/', '/etc', '/var', '/usr', '/opt', '/run', '/var/lib', '/var/run', '/usr/lib', '/lib', '/home', '/root',
+  '/tmp', '/proc', '/sys', '/dev', '/bin', '/sbin', '/usr/bin', '/usr/sbin', '/usr/local', '/usr/local/bin', '/boot',
+] as const;
+
+/** systemd system unit directories, highest priority first (systemd.unit(5)). */
+export const UNIT_DIRS = [
+  '/etc/systemd/system',
+  '/run/systemd/system',
+  '/usr/local/lib/systemd/system',
+  '/usr/lib/systemd/system',
+  '/lib/systemd/system',
+] as const;
+
+/** Files read on every node. */
+export const FILES: readonly FileSection[] = [
+  ...UNIT_DIRS.map((d) => ({path: `${d}/kubelet.service`})),
+  {path: '/etc/default/kubelet'},
+  {path: '/etc/sysconfig/kubelet'},
+  {path: '/var/lib/kubelet/kubeadm-flags.env'},
+  {path: '/var/lib/kubelet/config.yaml'},
+  {path: '/var/lib/kubelet/instance-config.yaml'},
+  {path: '/etc/kubernetes/kubelet.conf'},
+  {path: '/etc/kubernetes/bootstrap-kubelet.conf'},
+  {path: '/etc/kubernetes/pki/ca.crt'},
+  {path: '/etc/containerd/config.toml'},
+  {path: '/etc/crio/crio.conf'},
+  {path: '/etc/docker/daemon.json'},
+  {path: '/etc/crictl.yaml'},
+  {path: '/etc/fstab'},
+  {path: '/etc/sysctl.conf'},
+  {path: '/etc/modules'},
+  {path: '/etc/hostname'},
+  {path: '/proc/swaps', live: true},
+  {path: '/proc/meminfo', live: true},
+  {path: '/proc/cmdline', live: true},
+  {path: '/proc/modules', live: true},
+  {path: '/proc/sys/net/bridge/bridge-nf-call-iptables', live: true},
+  {path: '/proc/sys/net/bridge/bridge-nf-call-ip6tables', live: true},
+  {path: '/proc/sys/net/ipv4/ip_forward', live: true},
+  {path: '/sys/fs/cgroup/cgroup.controllers', live: true},
+];
+
+/** Directories listed on every node (and read when `read`). */
+export const DIRS: readonly DirSection[] = [
+  ...UNIT_DIRS.map((d) => ({path: `${d}/kubelet.service.d`, read: true})),
+  {path: '/var/lib/kubelet/pki', read: true},
+  {path: '/etc/kubernetes/manifests', read: true},
+  {path: '/etc/containerd/conf.d', read: true},
+  {path: '/etc/crio/crio.conf.d', read: true},
+  {path: '/etc/cni/net.d', read: true},
+  {path: '/opt/cni/bin', read: false},
+  {path: '/etc/sysctl.d', read: true},
+  {path: '/usr/lib/sysctl.d', read: true},
+  {path: '/run/sysctl.d', read: true},
+  {path: '/etc/modules-load.d', read: true},
+  {path: '/usr/lib/modules-load.d', read: true},
+  {path: '/run/containerd', read: false, live: true},
+  {path: '/var/run/crio', read: false, live: true},
+  {path: '/run', read: false, live: true},
+];
+
+/** Commands run on a live node. `{root}` in an argument stands for the host root. */
+export const COMMANDS: readonly CommandSection[] = [
+  {id: 'kubelet-version', argv: ['kubelet', '--version'], timeoutS: 5},
+  {
+    id: 'systemctl-show',
+    argv: [
+      'systemctl', 'show', 'kubelet', '--no-pager', '-p',
+      'LoadState,ActiveState,SubState,NRestarts,ExecMainStatus,ExecMainCode,UnitFileState,NeedDaemonReload,FragmentPath,DropInPaths,ExecMainStartTimestamp',
+    ],
+    timeoutS: 5,
+  },
+  {id: 'hostname', argv: ['hostname'], timeoutS: 2},
+  {id: 'date', argv: ['date', '-u', '+%Y-%m-%dT%H:%M:%SZ'], timeoutS: 2},
+  {id: 'cgroup-fs', argv: ['stat', '-fc', '%T', '{root}/sys/fs/cgroup'], timeoutS: 2},
+  {id: 'nproc', argv: ['nproc'], timeoutS: 2},
+  {id: 'df-kubelet', argv: ['df', '-kP', '{root}/var/lib/kubelet'], timeoutS: 5},
+  {id: 'dfi-kubelet', argv: ['df', '-iP', '{root}/var/lib/kubelet'], timeoutS: 5},
+  {id: 'crictl-info', argv: ['crictl', 'info'], timeoutS: 8},
+];

@@ -1,0 +1,102 @@
+/**
+ * The JSON report, schema 1 (DESIGN.md): the contract that runbooks, CI and `jq` pipelines read.
+ * Evidence sources are strings here (`file:line`, `file`, or the command); extension keys
+ * (`causedBy`, `details`, `references`, `notes`) are additive.
+ */
+import type {Category, Severity, Status} from '../catalogue/define.js';
+import type {TransportKind} from '../facts/types.js';
+import {formatSource, sanitizeReport, summarize, type RenderOptions} from './order.js';
+import type {Finding, Report, Summary, TargetFailure, TargetResult} from './types.js';
+
+/** One evidence item as JSON carries it. */
+export interface JsonEvidence {
+  source: string;
+  text: string;
+}
+
+/** One result as JSON carries it (schema 1 plus extension keys). */
+export interface JsonResult {
+  id: string;
+  title: string;
+  category: Category;
+  severity: Severity;
+  status: Status;
+  summary: string;
+  evidence: JsonEvidence[];
+  remediation: string;
+  fix: string | null;
+  causedBy: string | null;
+  details: string[];
+  references: string[];
+}
+
+/** One target as JSON carries it. */
+export interface JsonTarget {
+  target: string;
+  node: string;
+  transport: TransportKind;
+  status: TargetResult['status'];
+  error: TargetFailure | null;
+  kubeletVersion: string | null;
+  durationMs: number;
+  notes: string[];
+  results: JsonResult[];
+}
+
+/** The whole JSON document, schema 1. */
+export interface JsonReport {
+  schema: 1;
+  tool: 'kubelet-doctor';
+  version: string;
+  startedAt: string;
+  targets: JsonTarget[];
+  summary: Summary;
+}
+
+const toResult = (f: Finding): JsonResult => ({
+  id: f.id,
+  title: f.title,
+  category: f.category,
+  severity: f.severity,
+  status: f.status,
+  summary: f.summary,
+  evidence: f.evidence.map((e) => ({source: formatSource(e.source), text: e.text})),
+  remediation: f.remediation,
+  fix: f.fix,
+  causedBy: f.causedBy,
+  details: [...f.details],
+  references: [...f.references],
+});
+
+const toTarget = (t: TargetResult): JsonTarget => ({
+  target: t.target,
+  node: t.node,
+  transport: t.transport,
+  status: t.status,
+  error: t.error,
+  kubeletVersion: t.kubeletVersion,
+  durationMs: t.durationMs,
+  notes: [...t.notes],
+  results: t.results.map(toResult),
+});
+
+/**
+ * The schema-1 object for a report, sanitised (no escape bytes survive even `jq -r`), with key
+ * order fixed so diffs between runs stay readable. The summary is recounted from the results.
+ */
+export function toJsonReport(report: Report): JsonReport {
+  const clean = sanitizeReport(report);
+  return {
+    schema: 1,
+    tool: 'kubelet-doctor',
+    version: clean.version,
+    startedAt: clean.startedAt,
+    targets: clean.targets.map(toTarget),
+    summary: summarize(clean.targets),
+  };
+}
+
+/** Render the JSON report: pretty-printed with 2 spaces and a trailing newline. */
+export function render(report: Report, _opts: RenderOptions): string {
+  return `${JSON.stringify(toJsonReport(report), null, 2)}\n`;
+}

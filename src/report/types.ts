@@ -1,0 +1,57 @@
+/**
+ * The report model (JSON schema 1 in DESIGN.md) that every reporter renders and the TUI reads.
+ */
+import type {Category, Evidence, Severity, Status} from '../catalogue/define.js';
+import type {TransportKind} from '../facts/types.js';
+
+/** One check's result on one node. */
+export interface Finding {
+  id: string;
+  title: string;
+  category: Category;
+  severity: Severity;
+  status: Status;
+  summary: string;
+  evidence: Evidence[];
+  remediation: string;
+  fix: string | null;
+  /** The failing check that explains this failure (first cause first), or null. */
+  causedBy: string | null;
+  /** Further verdicts folded into this result (a check that found several problems). */
+  details: string[];
+  references: readonly string[];
+}
+
+/** Why a target could not be checked. */
+export interface TargetFailure {
+  kind: string;
+  message: string;
+  hint: string | null;
+}
+
+/** One node's results. */
+export interface TargetResult {
+  target: string;
+  node: string;
+  transport: TransportKind;
+  status: 'ok' | 'unreachable' | 'error';
+  error: TargetFailure | null;
+  kubeletVersion: string | null;
+  durationMs: number;
+  /** Probe notes (missing tools, interrupted output). */
+  notes: string[];
+  results: Finding[];
+}
+
+/** Counts by status. */
+export type Summary = Record<Status, number>;
+
+/** The whole run. */
+export interface Report {
+  schema: 1;
+  tool: 'kubelet-doctor';
+  version: string;
+  startedAt: string;
+  targets: TargetResult[];
+  summary: Summary;
+}
