@@ -50,7 +50,7 @@ export const COMMANDS = [
 export interface ParsedArgs {
   command: string;
   positional: string[];
-  values: Record<string, string | boolean | string[] | undefined>;
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
 }
 
 const KNOWN_COMMANDS = new Set(['check', 'collect', 'list-checks', 'lab', 'explain', 'fix', 'runbook']);

@@ -5,6 +5,7 @@
 import type {CheckContext, CheckDef, Status, Verdict} from '../catalogue/define.js';
 import type {Facts} from '../facts/types.js';
 import type {Finding} from '../report/types.js';
+import {IMPLEMENTED_FIXES} from '../fixes/index.js';
 
 const RANK: Record<Status, number> = {error: 4, fail: 3, warn: 2, pass: 1, skip: 0};
 
@@ -23,11 +24,18 @@ function fold(check: CheckDef, verdicts: Verdict[]): Finding {
     summary: relevant.length > 1 ? `${worst.summary} (and ${relevant.length - 1} more)` : worst.summary,
     evidence: relevant.flatMap((v) => v.evidence),
     remediation: check.remediation,
-    fix: worst.status === 'fail' || worst.status === 'warn' ? (worst.fix === undefined ? check.fix : worst.fix) : null,
+    fix: offeredFix(worst, check),
     causedBy: null,
     details: others.map((v) => `${v.status}: ${v.summary}`),
     references: check.references,
   };
+}
+
+/** The fix a finding offers: only for fail/warn, and only once the fix is implemented. */
+function offeredFix(v: Verdict, check: CheckDef): string | null {
+  if (v.status !== 'fail' && v.status !== 'warn') return null;
+  const id = v.fix === undefined ? check.fix : v.fix;
+  return id && IMPLEMENTED_FIXES.includes(id) ? id : null;
 }
 
 /** Evaluate one check, turning exceptions into an `error` result. */

@@ -1,8 +1,8 @@
 /**
  * systemd's own syntax rules, reimplemented for offline use: unit-file lines (sections,
- * comments, continuations), word splitting with quotes and C escapes, specifiers, and the
- * `$VAR` / `${VAR}` expansion systemd applies to ExecStart= at exec time.
- * Pure functions; nothing here throws on bad input.
+ * comments, continuations), word splitting with quotes and C escapes, specifiers, ExecStart=
+ * prefixes, the `$VAR` / `${VAR}` expansion systemd applies at exec time, and the KEY=VALUE
+ * output of `systemctl show`. Pure functions; nothing here throws on bad input.
  */
 
 /** One `Key=value` assignment of a unit file, with where it is. */
@@ -188,11 +188,6 @@ export function resolveSpecifiers(s: string, hostname: string | null = null): {v
   return {value, unknown};
 }
 
-/** A variable's value as the expansion sees it. */
-export interface ExpansionValue {
-  value: string;
-}
-
 /** One argument produced by expanding one ExecStart word. */
 export interface ExpandedPiece {
   value: string;
@@ -220,7 +215,7 @@ const WHOLE_UNBRACED = /^\$([^{$].*)$/s;
  * `$VAR` as a whole word splits the value at whitespace (quotes honoured) into 0..n arguments;
  * `${VAR}` anywhere yields the exact value inside one argument; `$$` is a literal `$`.
  */
-export function expandWord(word: string, lookup: (name: string) => ExpansionValue | undefined): ExpandedWord {
+export function expandWord(word: string, lookup: (name: string) => {value: string} | undefined): ExpandedWord {
   const whole = WHOLE_UNBRACED.exec(word);
   if (whole?.[1] !== undefined) {
     const name = whole[1];
@@ -258,4 +253,38 @@ export function expandWord(word: string, lookup: (name: string) => ExpansionValu
     i += m[0].length;
   }
   return {pieces: [{value: out, vars, split: false, bracedOnly: !literal && word !== ''}], unset};
+}
+
+/** One ExecStart= value split into its prefix characters and command(s). */
+export interface ExecLine {
+  /** `-` ignore failure, `@` argv0 follows, `+` `!` `!!` privileges, `:` no variable expansion. */
+  prefixes: string;
+  /** Usually one command; a lone `;` word separates several (only Type=oneshot may run more than one). */
+  commands: string[][];
+}
+
+/** Split an ExecStart= value (specifiers already resolved) into prefixes and words (systemd.service(5)). */
+export function parseExecLine(value: string): ExecLine {
+  // <1:prefix characters> <2:command line>
+  const m = /^([-@+!:|]*)(.*)$/s.exec(value);
+  const commands: string[][] = [];
+  let words: string[] = [];
+  for (const w of [...splitWords(m?.[2] ?? ''), ';']) {
+    if (w !== ';') words.push(w);
+    else if (words.length > 0) {
+      commands.push(words);
+      words = [];
+    }
+  }
+  return {prefixes: m?.[1] ?? '', commands};
+}
+
+/** Parse `systemctl show` output (KEY=VALUE per line) into a map of value and 1-based line. */
+export function parseSystemctlShow(stdout: string): Map<string, {value: string; line: number}> {
+  const out = new Map<string, {value: string; line: number}>();
+  stdout.split(/\r?\n/).forEach((l, i) => {
+    const eq = l.indexOf('=');
+    if (eq > 0) out.set(l.slice(0, eq).trim(), {value: l.slice(eq + 1).trim(), line: i + 1});
+  });
+  return out;
 }

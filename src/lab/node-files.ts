@@ -35,7 +35,6 @@ export interface NodeMaterial {
 
 /** Paths scenarios and tests refer to. */
 export const paths = {
-  unitDir: '/usr/lib/systemd/system',
   unit: '/usr/lib/systemd/system/kubelet.service',
   kubeadmDropIn: '/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf',
   adminDropInDir: '/etc/systemd/system/kubelet.service.d',
@@ -67,10 +66,9 @@ export function clientPemPath(issuedAt: Date): string {
   return `${paths.pkiDir}/kubelet-client-${stamp}.pem`;
 }
 
-/** `v1.30.2` → {minor: 30, plain: '1.30.2'}; unparsable input keeps minor NaN. */
-export function parseVersion(version: string): {minor: number; plain: string} {
-  const plain = version.replace(/^v/, '');
-  return {minor: Number(plain.split('.')[1]), plain};
+/** The minor of a `v1.30.2` version (NaN when unparsable): config fields and flags depend on it. */
+export function kubeletMinor(version: string): number {
+  return Number(version.replace(/^v/, '').split('.')[1]);
 }
 
 // kubernetes/release cmd/krel/templates/latest/kubelet/kubelet.service
@@ -230,7 +228,7 @@ export function healthyTree(m: NodeMaterial): NodeTree {
   const file = (path: string, content: string, mode = 0o644): void => {
     tree.set(path, {kind: 'file', content, mode});
   };
-  const {minor} = parseVersion(m.kubeletVersion);
+  const minor = kubeletMinor(m.kubeletVersion);
   // kubelet.spec installs the unit with mode 600.
   file(paths.unit, KUBELET_SERVICE, 0o600);
   file(paths.kubeadmDropIn, kubeadmDropIn(m.layout));
@@ -263,13 +261,18 @@ export function healthyTree(m: NodeMaterial): NodeTree {
   file(paths.fstab, FSTAB_HEALTHY);
   file(
     '/etc/sysctl.d/k8s.conf',
-    'net.bridge.bridge-nf-call-iptables  = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward                 = 1\n',
+    'net.bridge.bridge-nf-call-iptables  = 1\n' +
+      'net.bridge.bridge-nf-call-ip6tables = 1\n' +
+      'net.ipv4.ip_forward                 = 1\n',
   );
   file('/etc/modules-load.d/k8s.conf', 'overlay\nbr_netfilter\n');
   file('/etc/hostname', `${m.hostname}\n`);
   file(
     '/etc/crictl.yaml',
-    'runtime-endpoint: unix:///var/run/containerd/containerd.sock\nimage-endpoint: unix:///var/run/containerd/containerd.sock\ntimeout: 10\ndebug: false\n',
+    'runtime-endpoint: unix:///var/run/containerd/containerd.sock\n' +
+      'image-endpoint: unix:///var/run/containerd/containerd.sock\n' +
+      'timeout: 10\n' +
+      'debug: false\n',
   );
   return tree;
 }

@@ -101,6 +101,7 @@ async function writeTree(root: string, tree: NodeTree): Promise<string[]> {
 /**
  * Write one kubeadm worker under `dir` (created if missing; `dir` is the node's `/`).
  * Why: tests and the demo need nodes that look real down to symlinks, modes and certificates.
+ * Files already in `dir` that the tree does not name are left alone, so pass a fresh directory.
  */
 export async function writeNodeTree(dir: string, opts: NodeTreeOptions): Promise<NodeTreeInfo> {
   const now = opts.now ?? new Date();

@@ -3,7 +3,7 @@
  * the way the fault shows up on real nodes, and names the check that should catch it.
  */
 import {issueKubeletClientCert, generateKeyPair, privateKeyPem, type ClusterCa} from './pki.js';
-import {clientPemPath, paths, parseVersion, type NodeTree, type TreeEntry} from './node-files.js';
+import {clientPemPath, kubeletMinor, paths, type NodeTree, type TreeEntry} from './node-files.js';
 
 /** Every scenario id, healthy first. */
 export type ScenarioId =
@@ -133,7 +133,7 @@ const appliers: Record<ScenarioId, Applier> = {
   'removed-flag': (tree, ctx) => {
     // --container-runtime is rejected from 1.27 and --network-plugin from 1.24 (kubelet.md §1);
     // old kubeadm-flags.env files carried both, and upgrades do not rewrite them.
-    const flag = parseVersion(ctx.kubeletVersion).minor >= 27 ? '--container-runtime=remote' : '--network-plugin=cni';
+    const flag = kubeletMinor(ctx.kubeletVersion) >= 27 ? '--container-runtime=remote' : '--network-plugin=cni';
     edit(tree, paths.flagsEnv, 'KUBELET_KUBEADM_ARGS="', `KUBELET_KUBEADM_ARGS="${flag} `);
   },
   'expired-client-cert': async (tree, ctx) => {

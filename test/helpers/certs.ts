@@ -54,6 +54,7 @@ export async function makeKey(): Promise<TestKey> {
   return {pair, spkiSha256};
 }
 
+// PEM files end with a newline (openssl, the kubelet and kubeadm all write one).
 // Build the DN in the order openssl prints a kubelet client cert: O first, then CN.
 const dn = (o: CertOptions): string => [...(o.o ?? []).map((v) => `O=${v}`), `CN=${o.cn}`].join(', ');
 
@@ -76,7 +77,7 @@ export async function makeCA(o: Partial<CertOptions> = {}): Promise<TestCA> {
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.digitalSignature, true),
     ],
   });
-  return {cert, pem: cert.toString('pem'), key, subject: cert.subject};
+  return {cert, pem: `${cert.toString('pem').trimEnd()}\n`, key, subject: cert.subject};
 }
 
 /** A leaf certificate signed by `ca` (a kubelet client cert by default: O=system:nodes). */
@@ -94,7 +95,7 @@ export async function issue(ca: TestCA, o: CertOptions): Promise<TestCert> {
     signingAlgorithm: ALG,
     extensions: [new x509.BasicConstraintsExtension(false, undefined, true)],
   });
-  return {pem: cert.toString('pem'), key, subject: cert.subject};
+  return {pem: `${cert.toString('pem').trimEnd()}\n`, key, subject: cert.subject};
 }
 
 /** What the probe leaves of a private key block: every line replaced by a marker. */

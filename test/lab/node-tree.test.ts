@@ -12,6 +12,7 @@ const NOW = new Date('2025-03-10T08:30:00Z');
 const DAY_MS = 24 * 60 * 60 * 1000;
 const CLIENT_PEM = '/var/lib/kubelet/pki/kubelet-client-2025-02-08-08-30-00.pem';
 const CURRENT = '/var/lib/kubelet/pki/kubelet-client-current.pem';
+const DEB_130 = {layout: 'deb', kubeletVersion: 'v1.30.2', now: NOW} as const;
 
 let base: string;
 beforeAll(async () => {
@@ -22,12 +23,10 @@ afterAll(async () => {
 });
 
 const read = (info: NodeTreeInfo, path: string): Promise<string> => readFile(join(info.root, path), 'utf8');
-const exists = (info: NodeTreeInfo, path: string): Promise<boolean> =>
-  lstat(join(info.root, path)).then(
-    () => true,
-    () => false,
-  );
-const mode = async (info: NodeTreeInfo, path: string): Promise<number> => (await stat(join(info.root, path))).mode & 0o777;
+const exists = async (info: NodeTreeInfo, path: string): Promise<boolean> =>
+  Boolean(await lstat(join(info.root, path)).catch(() => null));
+const mode = async (info: NodeTreeInfo, path: string): Promise<number> =>
+  (await stat(join(info.root, path))).mode & 0o777;
 
 const CERT_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n/g;
 const KEY_BLOCK = /-----BEGIN EC PRIVATE KEY-----[\s\S]*?-----END EC PRIVATE KEY-----\n/;
@@ -52,7 +51,7 @@ async function clientPem(info: NodeTreeInfo, path = CURRENT) {
 describe('writeNodeTree (healthy DEB node)', () => {
   let info: NodeTreeInfo;
   beforeAll(async () => {
-    info = await writeNodeTree(join(base, 'deb'), {layout: 'deb', hostname: 'worker-1', kubeletVersion: 'v1.30.2', now: NOW});
+    info = await writeNodeTree(join(base, 'deb'), {...DEB_130, hostname: 'worker-1'});
   });
 
   it('writes the kubeadm worker files at the pkgs.k8s.io DEB paths', () => {
@@ -103,7 +102,7 @@ describe('writeNodeTree (healthy DEB node)', () => {
     expect(await mode(info, '/opt/cni/bin/portmap')).toBe(0o755);
   });
 
-  it('signs the client cert with the cluster CA for system:node:<hostname>, valid a year from a month ago', async () => {
+  it('signs the client cert with the cluster CA for system:node:<host>, valid a year from a month ago', async () => {
     const ca = new X509Certificate(await read(info, '/etc/kubernetes/pki/ca.crt'));
     const {cert, certSpki, keySpki} = await clientPem(info, CLIENT_PEM);
     expect(cert.checkIssued(ca)).toBe(true);
@@ -127,7 +126,7 @@ describe('writeNodeTree (healthy DEB node)', () => {
     expect(leaf && spkiHex(leaf.publicKey)).toBe(keySpki);
   });
 
-  it('writes kubelet.conf as the kubelet does after TLS bootstrap, with a loopback server and the CA embedded', async () => {
+  it('writes kubelet.conf as the kubelet does after TLS bootstrap, with a loopback server and CA data', async () => {
     const conf = parseYaml(await read(info, '/etc/kubernetes/kubelet.conf')) as {
       clusters: {cluster: {server: string; 'certificate-authority-data': string}}[];
       users: {name: string; user: {'client-certificate': string; 'client-key': string}}[];
@@ -145,7 +144,11 @@ describe('writeNodeTree (healthy DEB node)', () => {
     expect(config).toMatchObject({
       apiVersion: 'kubelet.config.k8s.io/v1beta1',
       kind: 'KubeletConfiguration',
-      authentication: {anonymous: {enabled: false}, webhook: {enabled: true}, x509: {clientCAFile: '/etc/kubernetes/pki/ca.crt'}},
+      authentication: {
+        anonymous: {enabled: false},
+        webhook: {enabled: true},
+        x509: {clientCAFile: '/etc/kubernetes/pki/ca.crt'},
+      },
       authorization: {mode: 'Webhook'},
       cgroupDriver: 'systemd',
       clusterDNS: ['10.96.0.10'],
@@ -174,7 +177,7 @@ describe('writeNodeTree (healthy DEB node)', () => {
 
 describe('writeNodeTree (RPM node)', () => {
   it('uses /etc/sysconfig/kubelet and writes no dpkg database', async () => {
-    const info = await writeNodeTree(join(base, 'rpm'), {layout: 'rpm', hostname: 'worker-2', kubeletVersion: 'v1.30.2', now: NOW});
+    const info = await writeNodeTree(join(base, 'rpm'), {...DEB_130, layout: 'rpm', hostname: 'worker-2'});
     expect(await read(info, '/etc/sysconfig/kubelet')).toBe('KUBELET_EXTRA_ARGS=\n');
     expect(await read(info, '/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf')).toContain(
       'EnvironmentFile=-/etc/sysconfig/kubelet\n',
@@ -193,7 +196,7 @@ describe('scenarios', () => {
     for (const s of scenarios) {
       nodes.set(
         s.id,
-        await writeNodeTree(join(base, 'sc', s.id), {layout: 'deb', hostname: 'worker-3', kubeletVersion: 'v1.30.2', now: NOW, scenario: s.id, ca}),
+        await writeNodeTree(join(base, 'sc', s.id), {...DEB_130, hostname: 'worker-3', scenario: s.id, ca}),
       );
     }
   });
@@ -231,7 +234,8 @@ describe('scenarios', () => {
   });
 
   it('cgroup-driver-mismatch sets cgroupfs in config.yaml while containerd keeps SystemdCgroup = true', async () => {
-    expect(parseYaml(await read(node('cgroup-driver-mismatch'), '/var/lib/kubelet/config.yaml'))).toMatchObject({cgroupDriver: 'cgroupfs'});
+    const config = parseYaml(await read(node('cgroup-driver-mismatch'), '/var/lib/kubelet/config.yaml')) as unknown;
+    expect(config).toMatchObject({cgroupDriver: 'cgroupfs'});
     expect(await read(node('cgroup-driver-mismatch'), '/etc/containerd/config.toml')).toContain('SystemdCgroup = true');
   });
 
@@ -239,8 +243,10 @@ describe('scenarios', () => {
     expect(await read(node('removed-flag'), '/var/lib/kubelet/kubeadm-flags.env')).toBe(
       'KUBELET_KUBEADM_ARGS="--container-runtime=remote --container-runtime-endpoint=unix:///var/run/containerd/containerd.sock"\n',
     );
-    const old = await writeNodeTree(join(base, 'old'), {layout: 'deb', hostname: 'w', kubeletVersion: 'v1.25.16', now: NOW, scenario: 'removed-flag', ca});
-    expect(await read(old, '/var/lib/kubelet/kubeadm-flags.env')).toMatch(/^KUBELET_KUBEADM_ARGS="--network-plugin=cni /);
+    const opts = {...DEB_130, hostname: 'worker-4', kubeletVersion: 'v1.25.16', scenario: 'removed-flag', ca} as const;
+    const old = await writeNodeTree(join(base, 'old'), opts);
+    const flags = await read(old, '/var/lib/kubelet/kubeadm-flags.env');
+    expect(flags).toMatch(/^KUBELET_KUBEADM_ARGS="--network-plugin=cni /);
     expect(await read(old, '/var/lib/dpkg/status')).toContain('Version: 1.25.16-1.1\n');
   });
 
@@ -256,7 +262,8 @@ describe('scenarios', () => {
   });
 
   it('config-typo adds maxPod: 200 and no maxPods', async () => {
-    const config = parseYaml(await read(node('config-typo'), '/var/lib/kubelet/config.yaml')) as Record<string, unknown>;
+    const text = await read(node('config-typo'), '/var/lib/kubelet/config.yaml');
+    const config = parseYaml(text) as Record<string, unknown>;
     expect(config['maxPod']).toBe(200);
     expect(config).not.toHaveProperty('maxPods');
   });
@@ -313,10 +320,8 @@ describe('writeFleet', () => {
     expect(fleet.map((n) => n.hostname)).toEqual(scenarios.map((s, i) => `node-${i + 1}-${s.id}`));
     expect(fleet.map((n) => n.root)).toEqual(fleet.map((n) => join(base, 'fleet', n.hostname)));
     expect(new Set(fleet.map((n) => n.caSpkiSha256)).size).toBe(1);
-    const healthy = fleet[0];
-    if (!healthy) throw new Error('empty fleet');
-    expect(await read(healthy, '/etc/hostname')).toBe('node-1-healthy\n');
-    const {cert} = await clientPem(healthy);
-    expect(cert.subject).toBe('O=system:nodes\nCN=system:node:node-1-healthy');
+    const healthy = fleet.find((n) => n.scenario === 'healthy');
+    expect(healthy && (await read(healthy, '/etc/hostname'))).toBe('node-1-healthy\n');
+    expect(healthy && (await clientPem(healthy)).cert.subject).toBe('O=system:nodes\nCN=system:node:node-1-healthy');
   });
 });

@@ -1,0 +1,345 @@
+/**
+ * kubelet.service as systemd sees it: the unit file and its drop-ins from every search
+ * directory, merged in systemd's order, with the effective ExecStart, environment and the
+ * expanded command line. Every value keeps the file:line that set it.
+ */
+import type {Collected, FileRecord, RawSnapshot, Source, Sourced} from './types.js';
+import {collected, notCollected} from './types.js';
+import {parseUnitFile, resolveSpecifiers, splitWords} from './systemd-parse.js';
+import type {UnitAssignment} from './systemd-parse.js';
+import {applyEnvironment} from './systemd-env.js';
+import {expandCommand} from './systemd-exec.js';
+
+export {buildUnitState} from './systemd-state.js';
+export type {UnitState} from './systemd-state.js';
+
+/** systemd.unit(5) system search path, highest priority first (the directories the probe reads). */
+export const UNIT_SEARCH_PATH = [
+  '/etc/systemd/system',
+  '/run/systemd/system',
+  '/usr/local/lib/systemd/system',
+  '/usr/lib/systemd/system',
+  '/lib/systemd/system',
+] as const;
+
+/** What is wrong with the unit, as systemd would react to it. */
+export type UnitProblemKind =
+  | 'no-unit' // kubelet.service exists in no search directory
+  | 'masked' // the winning unit file is empty or a symlink to /dev/null
+  | 'invalid-section-header' // a file fails to parse: the unit does not load
+  | 'multiple-exec-start' // a second ExecStart= without a reset: the unit does not load
+  | 'no-exec-start' // no ExecStart= left after resets: the unit does not load
+  | 'missing-env-file' // a required EnvironmentFile= is missing: the unit fails to start
+  | 'env-file-unknown' // a required EnvironmentFile= was not collected or not readable by the probe
+  | 'empty-braced-var' // `${VAR}` empty or unset: one empty argument, the kubelet says "unknown command"
+  | 'braced-multiword' // `${VAR}` holding several words: passed as ONE argument
+  | 'garbage-line' // a line systemd ignores with a warning
+  | 'unknown-section'
+  | 'wrong-section' // ExecStart=/Environment= outside [Service]: ignored
+  | 'unreadable'; // a unit file or drop-in the probe could not read (binary, permission, truncated)
+
+/** A place in a file and the text there, for problems that involve a second line. */
+export interface UnitLine {
+  source: Source;
+  text: string;
+}
+
+/** One problem found while merging, with the line it rests on. */
+export interface UnitProblem {
+  kind: UnitProblemKind;
+  message: string;
+  source: Source;
+  text: string;
+  /** Other lines the problem involves (the variable's definition, the first ExecStart). */
+  related?: UnitLine[];
+}
+
+/** The kubelet.service unit file in effect. */
+export interface UnitFileInfo {
+  path: string;
+  /** Lower-priority kubelet.service files this one masks. */
+  shadowed: string[];
+  /** Empty or a symlink to /dev/null: `systemctl start` refuses a masked unit. */
+  masked: boolean;
+}
+
+/** A kubelet.service.d/*.conf drop-in, applied or shadowed. */
+export interface DropInInfo {
+  path: string;
+  name: string;
+  /** The same-named drop-in in a higher-priority directory that hides this one, or null when applied. */
+  shadowedBy: string | null;
+  /** For a shadowed drop-in: its text equals the one hiding it (a merged-/usr alias, harmless). */
+  identical: boolean | null;
+  /** Empty or /dev/null: contributes nothing, but still hides lower same-named drop-ins. */
+  masked: boolean;
+}
+
+/** One `ExecStart=` line seen during the merge. */
+export interface ExecStartAssignment {
+  value: string;
+  /** `ExecStart=` with an empty value resets the list (systemd.service(5)). */
+  reset: boolean;
+  source: Source;
+  text: string;
+}
+
+/** One command in the ExecStart list, split into words (before variable expansion). */
+export interface ExecCommand {
+  /** Prefix characters: `-` ignore failure, `@` argv0, `+`/`!`/`!!` privileges, `:` no expansion. */
+  prefixes: string;
+  words: string[];
+  source: Source;
+  text: string;
+}
+
+/** The ExecStart= history and its outcome. */
+export interface ExecStartFacts {
+  assignments: ExecStartAssignment[];
+  /** Commands left after resets; more than one refuses to load unless Type=oneshot. */
+  commands: ExecCommand[];
+  /** The single command systemd runs, or null (none, or a load error). */
+  effective: ExecCommand | null;
+}
+
+/** Where an environment value came from. */
+export type EnvOrigin = 'Environment' | 'EnvironmentFile';
+
+/** One effective environment variable and the values it replaced. */
+export interface EnvVar {
+  value: string;
+  origin: EnvOrigin;
+  source: Source;
+  text: string;
+  /** Earlier values, lowest precedence first. */
+  overridden: {value: string; origin: EnvOrigin; source: Source; text: string}[];
+}
+
+/** One `EnvironmentFile=` entry and what the probe found at its path. */
+export interface EnvFileInfo {
+  path: string;
+  /** `-` prefix: a missing file is silently skipped. */
+  optional: boolean;
+  status: 'ok' | 'missing' | 'unreadable' | 'binary' | 'not-a-file' | 'not-collected';
+  /** null when the probe could not tell. */
+  exists: boolean | null;
+  /** The EnvironmentFile= line. */
+  source: Source;
+  text: string;
+}
+
+/** The effective command line after `$VAR` / `${VAR}` expansion. */
+export interface ExpandedCommand {
+  executable: Sourced<string>;
+  /** Each argument with the line its text came from (env-file line, Environment= line or ExecStart line). */
+  args: Sourced<string>[];
+  /** Variables referenced but not set: `$VAR` vanishes, `${VAR}` becomes an empty argument. */
+  unset: string[];
+}
+
+/** kubelet.service merged the way systemd merges it. */
+export interface UnitFacts {
+  searchPath: readonly string[];
+  unitFile: UnitFileInfo | null;
+  /** Drop-ins sorted by file name (systemd's order); shadowed ones follow the one that hides them. */
+  dropIns: DropInInfo[];
+  serviceType: Sourced<string> | null;
+  execStart: ExecStartFacts;
+  environment: Record<string, EnvVar>;
+  environmentFiles: EnvFileInfo[];
+  /** The expanded command line, or null when systemd would not run one (load error, no ExecStart). */
+  command: ExpandedCommand | null;
+  problems: UnitProblem[];
+}
+
+const isMasked = (rec: FileRecord): boolean => rec.realPath === '/dev/null' || (rec.status === 'ok' && (rec.content ?? '') === '' && !rec.binary);
+const present = (rec: FileRecord | undefined): rec is FileRecord => rec !== undefined && rec.status !== 'missing';
+
+/** The drop-in file names found in one `<dir>/kubelet.service.d`, from the listing and the files read. */
+function dropInNames(raw: RawSnapshot, dir: string): string[] {
+  const d = `${dir}/kubelet.service.d`;
+  const names = new Set<string>();
+  for (const e of raw.dirs[d]?.entries ?? []) if (e.name.endsWith('.conf') && e.type !== 'dir') names.add(e.name);
+  for (const p of Object.keys(raw.files)) {
+    if (p.startsWith(`${d}/`) && p.endsWith('.conf') && !p.slice(d.length + 1).includes('/') && present(raw.files[p])) {
+      names.add(p.slice(d.length + 1));
+    }
+  }
+  return [...names];
+}
+
+/** Same-named drop-ins: the earliest directory wins; then apply by file name across directories (systemd.unit(5)). */
+function locateDropIns(raw: RawSnapshot): DropInInfo[] {
+  const byName = new Map<string, string[]>();
+  for (const dir of UNIT_SEARCH_PATH) for (const n of dropInNames(raw, dir)) byName.set(n, [...(byName.get(n) ?? []), `${dir}/kubelet.service.d/${n}`]);
+  const out: DropInInfo[] = [];
+  for (const name of [...byName.keys()].sort()) {
+    const [winner, ...rest] = byName.get(name) ?? [];
+    if (winner === undefined) continue;
+    const w = raw.files[winner];
+    out.push({path: winner, name, shadowedBy: null, identical: null, masked: w !== undefined && isMasked(w)});
+    for (const p of rest) {
+      const r = raw.files[p];
+      const same = w !== undefined && r !== undefined && ((w.realPath ?? winner) === (r.realPath ?? p) || (w.content !== undefined && w.content === r.content));
+      out.push({path: p, name, shadowedBy: winner, identical: same, masked: r !== undefined && isMasked(r)});
+    }
+  }
+  return out;
+}
+
+/** Read one unit file or drop-in; an unreadable one becomes a problem and contributes nothing. */
+function readUnitText(raw: RawSnapshot, path: string, problems: UnitProblem[]): string | null {
+  const rec = raw.files[path];
+  const bad = (why: string): null => {
+    problems.push({kind: 'unreadable', message: `${path}: ${why}; the merge may be incomplete`, source: {file: path}, text: why});
+    return null;
+  };
+  if (rec === undefined) return bad('not collected by the probe');
+  if (rec.status !== 'ok') return bad(`not readable (${rec.status})`);
+  if (rec.binary) return bad('binary content (NUL bytes), not a unit file');
+  if (rec.truncated) bad('truncated at the probe size cap');
+  return rec.content ?? '';
+}
+
+/** The state carried through the merge of the unit file and its drop-ins. */
+export interface MergeState {
+  problems: UnitProblem[];
+  exec: ExecStartAssignment[];
+  commands: ExecCommand[];
+  type: Sourced<string> | null;
+  assignments: (UnitAssignment & {file: string})[];
+}
+
+const SERVICE_KEYS = new Set(['ExecStart', 'Environment', 'EnvironmentFile', 'UnsetEnvironment', 'Type']);
+
+/** Apply one ExecStart= assignment: empty resets the list, otherwise adds commands (`;` separates). */
+function applyExecStart(st: MergeState, a: UnitAssignment, source: Source, hostname: string | null): void {
+  if (a.value === '') {
+    st.exec.push({value: '', reset: true, source, text: a.text});
+    st.commands = [];
+    return;
+  }
+  const spec = resolveSpecifiers(a.value, hostname);
+  if (spec.unknown !== null) {
+    const message = `Failed to resolve unit specifiers in "${a.value}" (${spec.unknown}), ignoring.`;
+    st.problems.push({kind: 'garbage-line', message, source, text: a.text});
+    return;
+  }
+  st.exec.push({value: a.value, reset: false, source, text: a.text});
+  const m = /^([-@+!:|]*)(.*)$/s.exec(spec.value);
+  const prefixes = m?.[1] ?? '';
+  let words: string[] = [];
+  for (const w of [...splitWords(m?.[2] ?? ''), ';']) {
+    if (w !== ';') words.push(w);
+    else if (words.length > 0) {
+      st.commands.push({prefixes, words, source, text: a.text});
+      words = [];
+    }
+  }
+}
+
+/** Walk one parsed file's assignments into the merge state. */
+function applyFile(st: MergeState, file: string, content: string, hostname: string | null): void {
+  const parsed = parseUnitFile(content);
+  for (const p of parsed.problems) st.problems.push({kind: p.kind, message: p.message, source: {file, line: p.line}, text: p.text});
+  for (const a of parsed.assignments) {
+    const source: Source = {file, line: a.line};
+    if (a.section !== 'Service') {
+      if (SERVICE_KEYS.has(a.key)) {
+        const message = `Unknown key name '${a.key}' in section '${a.section}', ignoring. (it belongs in [Service])`;
+        st.problems.push({kind: 'wrong-section', message, source, text: a.text});
+      }
+      continue;
+    }
+    if (a.key === 'ExecStart') applyExecStart(st, a, source, hostname);
+    else if (a.key === 'Type') st.type = a.value === '' ? null : {value: a.value, source, text: a.text};
+    else st.assignments.push({...a, file});
+  }
+}
+
+/** Locate the unit file: the first search directory holding kubelet.service wins. */
+function locateUnit(raw: RawSnapshot): UnitFileInfo | null {
+  const found = UNIT_SEARCH_PATH.map((d) => `${d}/kubelet.service`).filter((p) => present(raw.files[p]));
+  const [path, ...shadowed] = found;
+  if (path === undefined) return null;
+  const rec = raw.files[path];
+  return {path, shadowed, masked: rec !== undefined && isMasked(rec)};
+}
+
+/** Merge the load-time part: unit file, drop-ins, ExecStart list and load errors. */
+function mergeUnit(raw: RawSnapshot, unitFile: UnitFileInfo, dropIns: DropInInfo[], st: MergeState, hostname: string | null): void {
+  if (unitFile.masked) {
+    const message = `${unitFile.path} is masked (empty or a symlink to /dev/null): systemd refuses to start kubelet.service`;
+    st.problems.push({kind: 'masked', message, source: {file: unitFile.path}, text: raw.files[unitFile.path]?.realPath ?? '(empty file)'});
+    return;
+  }
+  for (const path of [unitFile.path, ...dropIns.filter((d) => d.shadowedBy === null && !d.masked).map((d) => d.path)]) {
+    const content = readUnitText(raw, path, st.problems);
+    if (content !== null) applyFile(st, path, content, hostname);
+  }
+  const isOneshot = st.type?.value === 'oneshot';
+  const [first, second] = st.commands;
+  if (first === undefined) {
+    const lastReset = [...st.exec].reverse().find((e) => e.reset);
+    const source = lastReset?.source ?? {file: unitFile.path};
+    const message = 'Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing.';
+    st.problems.push({kind: 'no-exec-start', message, source, text: lastReset?.text ?? '(no ExecStart= line)'});
+  } else if (second !== undefined && !isOneshot) {
+    const message =
+      `Service has more than one ExecStart= setting, which is only allowed for Type=oneshot services. Refusing. ` +
+      `(${fileLine(second.source)} adds a command without first resetting the list with an empty "ExecStart=")`;
+    st.problems.push({kind: 'multiple-exec-start', message, source: second.source, text: second.text, related: [{source: first.source, text: first.text}]});
+  }
+}
+
+/** `file:line` for messages. */
+export const fileLine = (s: Source): string => ('command' in s ? s.command : s.line === undefined ? s.file : `${s.file}:${s.line}`);
+
+function build(raw: RawSnapshot): Collected<UnitFacts> {
+  const listed = UNIT_SEARCH_PATH.some((d) => raw.dirs[d] !== undefined || raw.dirs[`${d}/kubelet.service.d`] !== undefined);
+  const unitFile = locateUnit(raw);
+  if (!listed && unitFile === null) return notCollected('the probe did not list the systemd unit directories');
+  const hostname = raw.files['/etc/hostname']?.content?.trim() || null;
+  const dropIns = locateDropIns(raw);
+  const st: MergeState = {problems: [], exec: [], commands: [], type: null, assignments: []};
+  const empty: UnitFacts = {
+    searchPath: UNIT_SEARCH_PATH,
+    unitFile,
+    dropIns,
+    serviceType: null,
+    execStart: {assignments: [], commands: [], effective: null},
+    environment: {},
+    environmentFiles: [],
+    command: null,
+    problems: st.problems,
+  };
+  if (unitFile === null) {
+    const message = `kubelet.service was found in none of ${UNIT_SEARCH_PATH.join(', ')}`;
+    st.problems.push({kind: 'no-unit', message, source: {file: `${UNIT_SEARCH_PATH[0]}/kubelet.service`}, text: 'not found'});
+    return collected(empty);
+  }
+  mergeUnit(raw, unitFile, dropIns, st, hostname);
+  const env = applyEnvironment(raw, st.assignments, st.problems, hostname);
+  const loadError = st.problems.some((p) => ['masked', 'invalid-section-header', 'multiple-exec-start', 'no-exec-start'].includes(p.kind));
+  const effective = loadError ? null : (st.commands[st.commands.length - 1] ?? null);
+  return collected({
+    ...empty,
+    serviceType: st.type,
+    execStart: {assignments: st.exec, commands: st.commands, effective},
+    environment: env.environment,
+    environmentFiles: env.files,
+    command: effective === null ? null : expandCommand(effective, env.environment, st.problems),
+  });
+}
+
+/**
+ * Merge kubelet.service and its drop-ins from the probe's files, as systemd would.
+ * Checks read the effective ExecStart, environment and argv from here, never from raw files.
+ */
+export function buildUnit(raw: RawSnapshot): Collected<UnitFacts> {
+  try {
+    return build(raw);
+  } catch (err) {
+    return notCollected(`could not merge kubelet.service: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * The text report: what the on-call engineer reads in a terminal or a CI log. Per node a header,
+ * then findings first cause first, with the evidence (file:line and the literal text) and what to
+ * do; explained failures sit indented under their cause. Colour is by meaning and optional.
+ */
+import type {Status} from '../catalogue/define.js';
+import {sanitizeLine} from '../text/sanitize.js';
+import {countResults, formatSource, placeFindings, plural, sanitizeReport, summarize, type RenderOptions} from './order.js';
+import type {Finding, Report, Summary, TargetResult} from './types.js';
+
+/** What a piece of text means; the theme turns a meaning into an SGR colour. */
+type Role = Status | 'dim' | 'bold';
+
+/** Colours by meaning (SGR parameters), so no line below names a colour. */
+const THEME: Record<Role, string> = {fail: '31', warn: '33', pass: '32', skip: '2', error: '35', dim: '2', bold: '1'};
+
+/** A glyph for colour terminals, an ASCII stand-in for logs and dumb terminals, and the word. */
+const BADGES: Record<Status, {glyph: string; ascii: string; word: string}> = {
+  fail: {glyph: '✗', ascii: 'x', word: 'FAIL'},
+  warn: {glyph: '!', ascii: '!', word: 'WARN'},
+  pass: {glyph: '✓', ascii: '+', word: 'pass'},
+  skip: {glyph: '-', ascii: '-', word: 'skip'},
+  error: {glyph: 'E', ascii: 'E', word: 'error'},
+};
+
+/** A run of text and its meaning (none: plain). */
+type Seg = readonly [text: string, role?: Role];
+
+/** Smallest text column we wrap into, so a silly width can't loop or shred words to letters. */
+const MIN_COLUMN = 20;
+
+/** Paints segments and fits lines to the width: the only place that emits SGR. */
+class Painter {
+  constructor(private readonly opts: RenderOptions) {}
+
+  paint([text, role]: Seg): string {
+    return this.opts.color && role !== undefined && text !== '' ? `\u001b[${THEME[role]}m${text}\u001b[0m` : text;
+  }
+
+  /** One line from segments, cut with an ellipsis when wider than the width. */
+  line(segs: readonly Seg[]): string {
+    const width = this.opts.width;
+    let room = width ?? Infinity;
+    const total = segs.reduce((n, [t]) => n + [...t].length, 0);
+    if (total <= room) return segs.map((s) => this.paint(s)).join('');
+    const ellipsis = this.opts.color ? '…' : '...';
+    room -= ellipsis.length;
+    let out = '';
+    for (const [text, role] of segs) {
+      const chars = [...text];
+      out += this.paint([chars.slice(0, Math.max(room, 0)).join(''), role]);
+      room -= chars.length;
+      if (room <= 0) break;
+    }
+    return out + ellipsis;
+  }
+
+  /** `head` then `text` word-wrapped to the width, continuation lines indented by `hang`. */
+  wrap(head: readonly Seg[], text: string, hang: number, role?: Role): string[] {
+    const width = this.opts.width;
+    const headWidth = head.reduce((n, [t]) => n + [...t].length, 0);
+    if (width === undefined || headWidth + [...text].length <= width) return [this.line([...head, [text, role]])];
+    const lines: string[] = [];
+    let current = '';
+    let room = Math.max(width - headWidth, MIN_COLUMN);
+    const flush = (): void => {
+      const prefix = lines.length === 0 ? head.map((s) => this.paint(s)).join('') : ' '.repeat(hang);
+      lines.push(prefix + this.paint([current, role]));
+      room = Math.max(width - hang, MIN_COLUMN);
+      current = '';
+    };
+    for (let word of text.split(/ +/)) {
+      while ([...word].length > room) {
+        if (current !== '') flush();
+        const chars = [...word];
+        current = chars.slice(0, room).join('');
+        word = chars.slice(room).join('');
+        flush();
+      }
+      const candidate = current === '' ? word : `${current} ${word}`;
+      if ([...candidate].length > room) {
+        flush();
+        current = word;
+      } else current = candidate;
+    }
+    if (current !== '' || lines.length === 0) flush();
+    return lines;
+  }
+
+  /** The arrow that leads a remediation. */
+  get arrow(): string {
+    return this.opts.color ? '→ ' : '-> ';
+  }
+
+  badge(status: Status): Seg {
+    const b = BADGES[status];
+    return [`${this.opts.color ? b.glyph : b.ascii} ${b.word}`.padEnd(7), status];
+  }
+}
+
+/** "12 pass, 2 warn, 1 fail, 4 skip" (errors only when there are some). */
+export function formatCounts(s: Summary): string {
+  const parts = [`${s.pass} pass`, `${s.warn} warn`, `${s.fail} fail`, `${s.skip} skip`];
+  if (s.error > 0) parts.push(`${s.error} error`);
+  return parts.join(', ');
+}
+
+/** 31ms, 1.2s, 2m05s: durations as a person reads them. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+function header(t: TargetResult, p: Painter): string[] {
+  const name = t.target === t.node ? sanitizeLine(t.node) : `${sanitizeLine(t.node)} (${sanitizeLine(t.target)})`;
+  const facts: string[] = [t.transport];
+  if (t.status === 'ok') {
+    facts.push(t.kubeletVersion === null ? 'kubelet version unknown' : `kubelet ${sanitizeLine(t.kubeletVersion)}`);
+    facts.push(formatDuration(t.durationMs), formatCounts(countResults(t.results)));
+  } else facts.push(t.status, formatDuration(t.durationMs));
+  const lines = p.wrap([[name, 'bold'], ['  ']], facts.join(' · '), 2);
+  for (const note of t.notes) lines.push(...p.wrap([['  note: ', 'dim']], sanitizeLine(note), 8, 'dim'));
+  return lines;
+}
+
+function evidenceLines(f: Finding, ind: string, p: Painter): string[] {
+  const out: string[] = [];
+  for (const e of f.evidence) {
+    const [first = '', ...rest] = e.text.split('\n');
+    const src = formatSource(e.source).replace(/\n/g, ' ');
+    out.push(p.line([[`${ind}    at `], [src, 'dim'], [first === '' ? '' : `  ${first}`]]));
+    for (const more of rest) out.push(p.line([[`${ind}       ${more}`]]));
+  }
+  return out;
+}
+
+function findingLines(f: Finding, depth: number, t: TargetResult, p: Painter): string[] {
+  const ind = '  '.repeat(depth);
+  const explained = depth > 0 && f.causedBy !== null ? `  (explained by ${f.causedBy})` : '';
+  const head: Seg[] = [[ind], p.badge(f.status), [' '], [f.id, 'bold'], ['  ']];
+  const out = p.wrap(head, sanitizeLine(f.summary) + explained, ind.length + 8);
+  out.push(...evidenceLines(f, ind, p));
+  for (const d of f.details) out.push(...p.wrap([[`${ind}    also: `]], sanitizeLine(d), ind.length + 10));
+  // A failure explained by another is fixed by fixing its cause: only first causes and warnings say what to do.
+  const actionable = (f.status === 'fail' && depth === 0) || f.status === 'warn';
+  if (actionable && f.remediation !== '') {
+    out.push(...p.wrap([[`${ind}    ${p.arrow}`]], sanitizeLine(f.remediation), ind.length + 4 + p.arrow.length));
+  }
+  if (actionable && f.fix !== null) {
+    // Only a named remote target can be passed back to `fix` as-is; --local/--root runs name it differently.
+    const named = t.transport === 'ssh' || t.transport === 'pod';
+    const how = named ? `  (kubelet-doctor fix ${sanitizeLine(t.target)} --check ${f.id})` : '';
+    out.push(...p.wrap([[`${ind}    fix: `]], `${f.fix}${how}`, ind.length + 9));
+  }
+  return out;
+}
+
+function targetLines(t: TargetResult, p: Painter, verbose: boolean): string[] {
+  const out = header(t, p);
+  if (t.status !== 'ok' || t.error !== null) {
+    const e = t.error;
+    const message = e === null ? 'the target could not be checked' : `${sanitizeLine(e.kind)}: ${sanitizeLine(e.message)}`;
+    out.push(...p.wrap([p.badge('error'), [' '], ['probe', 'bold'], ['  ']], message, 8));
+    if (e !== null && e.hint !== null) out.push(...p.wrap([['    hint: ', 'dim']], sanitizeLine(e.hint), 10));
+  }
+  let passesShown = false;
+  for (const {finding, depth} of placeFindings(t.results)) {
+    if (finding.status === 'pass' && !verbose) {
+      if (passesShown) continue;
+      passesShown = true;
+      const ids = t.results.filter((f) => f.status === 'pass').map((f) => f.id);
+      out.push(...p.wrap([p.badge('pass'), [' ']], ids.join(', '), 8));
+      continue;
+    }
+    out.push(...findingLines(finding, depth, t, p));
+  }
+  return out;
+}
+
+/** The closing line across all targets: "3 targets: 12 pass, 2 warn, 1 fail, 4 skip; 1 unreachable". */
+export function summaryLine(report: Report): string {
+  const down = report.targets.filter((t) => t.status !== 'ok');
+  const unreachable = down.filter((t) => t.status === 'unreachable').length;
+  const failed = down.length - unreachable;
+  const extra = [unreachable > 0 ? `${unreachable} unreachable` : '', failed > 0 ? `${failed} not checked` : ''];
+  const tail = extra.filter((x) => x !== '').join(', ');
+  return `${plural(report.targets.length, 'target')}: ${formatCounts(summarize(report.targets))}${tail === '' ? '' : `; ${tail}`}`;
+}
+
+/**
+ * Render the text report. Remote text is sanitised first; colour only when `opts.color`;
+ * lines fit `opts.width` when given; passes collapse into one line unless `opts.verbose`.
+ */
+export function render(report: Report, opts: RenderOptions): string {
+  const clean = sanitizeReport(report);
+  const p = new Painter(opts);
+  const blocks = clean.targets.map((t) => targetLines(t, p, opts.verbose ?? false).join('\n'));
+  blocks.push(p.line([[summaryLine(clean), 'bold']]));
+  return `${blocks.join('\n\n')}\n`;
+}

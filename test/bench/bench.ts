@@ -1,0 +1,76 @@
+/**
+ * `npm run bench`: measured figures, each against a baseline run in the same command.
+ *   1. `check --root` on a lab node, whole process, vs the floor of starting node itself.
+ *   2. the probe alone on that node (sh + files), vs `sh -c true`.
+ *   3. parse + evaluate on a snapshot (no I/O), vs JSON.parse of the same snapshot.
+ * Medians of repeated runs; run with `npm run bench` (builds first).
+ */
+import {execFileSync, spawnSync} from 'node:child_process';
+import {mkdtemp, rm} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {performance} from 'node:perf_hooks';
+import {writeNodeTree} from '../../src/lab/node-tree.js';
+import {LocalTransport} from '../../src/transport/local.js';
+import {collectRaw} from '../../src/probe/collect.js';
+import {buildFacts} from '../../src/facts/build.js';
+import {evaluateAll} from '../../src/engine/evaluate.js';
+import {catalogue} from '../../checks/index.js';
+import type {RawSnapshot} from '../../src/facts/types.js';
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const time = (n: number, f: () => void) => {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    f();
+    out.push(performance.now() - t);
+  }
+  return median(out);
+};
+const timeAsync = async (n: number, f: () => Promise<unknown>) => {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await f();
+    out.push(performance.now() - t);
+  }
+  return median(out);
+};
+const fmt = (ms: number) => (ms >= 10 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(2)} ms`);
+const row = (what: string, ms: number, base: string, baseMs: number) =>
+  console.log(`${what.padEnd(46)} ${fmt(ms).padStart(10)}   ${base.padEnd(34)} ${fmt(baseMs).padStart(10)}   ${(ms / baseMs).toFixed(2)}x`);
+
+const dir = await mkdtemp(join(tmpdir(), 'kd-bench-'));
+try {
+  const node = await writeNodeTree(join(dir, 'node'), {layout: 'deb', hostname: 'bench-node', kubeletVersion: 'v1.30.2', scenario: 'cgroup-driver-mismatch'});
+  const bin = join(import.meta.dirname, '../../src/cli/bin.js');
+  const runs = Number(process.env['BENCH_RUNS'] ?? 15);
+  console.log(`kubelet-doctor bench: medians of ${runs} runs, node ${process.version}, ${new Date().toISOString()}\n`);
+  console.log(`${'measured'.padEnd(46)} ${'median'.padStart(10)}   ${'baseline'.padEnd(34)} ${'median'.padStart(10)}   ratio`);
+
+  const nodeFloor = time(runs, () => void spawnSync(process.execPath, ['-e', '']));
+  const whole = time(runs, () => void spawnSync(process.execPath, [bin, 'check', '--root', node.root, '--output', 'json']));
+  row('check --root (whole process, all checks)', whole, 'node -e "" (process floor)', nodeFloor);
+
+  const shFloor = time(runs, () => void execFileSync('sh', ['-c', 'true']));
+  const probe = await timeAsync(runs, () => collectRaw(new LocalTransport('root', node.root, false), {timeoutMs: 60_000}));
+  row('probe alone on the node tree (sh, framed)', probe, 'sh -c true', shFloor);
+
+  const raw: RawSnapshot = await collectRaw(new LocalTransport('root', node.root, false), {timeoutMs: 60_000});
+  const snapText = JSON.stringify({raw});
+  const n = runs * 20;
+  const parseOnly = time(n, () => void JSON.parse(snapText));
+  const evalMs = time(n, () => {
+    const r = (JSON.parse(snapText) as {raw: RawSnapshot}).raw;
+    evaluateAll(catalogue, buildFacts(r, {name: 'bench', transport: 'snapshot'}), {now: new Date(), expiryWarnDays: 30});
+  });
+  row(`parse + facts + ${catalogue.length} checks (snapshot)`, evalMs, 'JSON.parse of the snapshot', parseOnly);
+  console.log(`\nsnapshot size: ${(snapText.length / 1024).toFixed(1)} KiB, files read: ${Object.keys(raw.files).length}`);
+} finally {
+  await rm(dir, {recursive: true, force: true});
+}
