@@ -92,19 +92,21 @@ export function parsePem(text: string, place: PemPlace): PemParse {
   const out: PemParse = {certs: [], errors: []};
   const where = (line: number, lineText: string): {source: Source; text: string} =>
     place.kind === 'file' ? {source: {file: place.path, line}, text: lineText} : {source: place.source, text: place.text};
-  const lines = text.split(/\r?\n/);
+  // A bundle made with `cat` from files without a final newline glues END and BEGIN on one line:
+  // split those apart but keep the file's line number for each piece.
+  const lines = text.split(/\r?\n/).flatMap((t, i) => t.replace(/-----(?=-----BEGIN )/g, '-----\n').split('\n').map((s) => ({s: s.trim(), n: i + 1})));
   for (let i = 0; i < lines.length; i++) {
-    const m = BEGIN.exec((lines[i] ?? '').trim());
-    if (!m || m[1] !== 'CERTIFICATE') continue;
-    const start = i;
-    const end = lines.findIndex((l, j) => j > start && l.trim() === '-----END CERTIFICATE-----');
-    const at = where(start + 1, (lines[start] ?? '').trim());
-    const loc = place.kind === 'file' ? `at line ${start + 1}` : `at line ${start + 1} of the decoded data`;
+    const first = lines[i];
+    const m = first && BEGIN.exec(first.s);
+    if (!first || !m || m[1] !== 'CERTIFICATE') continue;
+    const end = lines.findIndex((l, j) => j > i && l.s === '-----END CERTIFICATE-----');
+    const at = where(first.n, first.s);
+    const loc = place.kind === 'file' ? `at line ${first.n}` : `at line ${first.n} of the decoded data`;
     if (end < 0) {
       out.errors.push({message: `the certificate ${loc} has no END line (truncated?)`, ...at});
       break;
     }
-    const block = lines.slice(start, end + 1).map((l) => l.trim()).join('\n');
+    const block = lines.slice(i, end + 1).map((l) => l.s).join('\n');
     try {
       const x = new X509Certificate(block);
       out.certs.push({info: certInfo(x, at.source, at.text), x509: x});
@@ -115,7 +117,7 @@ export function parsePem(text: string, place: PemPlace): PemParse {
     i = end;
   }
   if (out.certs.length === 0 && out.errors.length === 0) {
-    out.errors.push({message: 'no PEM certificate found', ...where(1, clipLine(lines[0] ?? ''))});
+    out.errors.push({message: 'no PEM certificate found', ...where(1, clipLine(lines[0]?.s ?? ''))});
   }
   return out;
 }

@@ -5,7 +5,7 @@
 import {posix} from 'node:path';
 import {LineCounter, isMap, isScalar, isSeq, parseDocument} from 'yaml';
 import type {FileRecord, RawSnapshot, Source, Sourced} from './types.js';
-import type {KubeconfigCluster, KubeconfigFile, KubeconfigRole, KubeconfigUser} from './kubeconfig.js';
+import type {KubeconfigCluster, KubeconfigFile, KubeconfigProblem, KubeconfigRole, KubeconfigUser} from './kubeconfig.js';
 
 /** How a file record reads: ok with its text, or a status and an operator-facing reason. */
 export type ReadResult =
@@ -77,12 +77,12 @@ export function parseFile(raw: RawSnapshot, role: KubeconfigRole, path: Sourced<
   const p = path.value;
   const out: KubeconfigFile = {role, path, pathOrigin, status: 'ok', currentContext: null, context: null, cluster: null, user: null, problems: []};
   const whole: Source = {file: p};
-  const problem = (message: string, source: Source = whole, text = ''): void => void out.problems.push({message, source, text});
+  const problem: Problem = (kind, message, source = whole, text = '') => void out.problems.push({kind, message, source, text});
   const read = readRecord(raw, p);
   if (read.status !== 'ok') {
     out.status = read.status;
     out.error = read.error;
-    if (read.status === 'unreadable' || read.status === 'binary') problem(read.error);
+    if (read.status === 'unreadable' || read.status === 'binary') problem('read', read.error);
     return out;
   }
   const lc = new LineCounter();
@@ -92,7 +92,7 @@ export function parseFile(raw: RawSnapshot, role: KubeconfigRole, path: Sourced<
   const err = doc.errors[0];
   const fail = (error: string, line?: number): KubeconfigFile => {
     Object.assign(out, {status: 'parse-error', error}, line === undefined ? {} : {line});
-    problem(error, line === undefined ? whole : {file: p, line}, line === undefined ? '' : clip((read.content.split('\n')[line - 1] ?? '').trim()));
+    problem('parse', error, line === undefined ? whole : {file: p, line}, line === undefined ? '' : clip((read.content.split('\n')[line - 1] ?? '').trim()));
     return out;
   };
   if (err) {
@@ -102,17 +102,17 @@ export function parseFile(raw: RawSnapshot, role: KubeconfigRole, path: Sourced<
   const root = doc.contents;
   if (!isMap(root)) return fail(root === null ? 'the file is empty: "no configuration has been provided"' : 'not a kubeconfig: the top level is not a mapping', root ? 1 : undefined);
   const kind = y.str(y.get(root, 'kind'));
-  if (kind && kind.value !== 'Config') problem(`kind is ${kind.value}, not Config: this is not a kubeconfig`, kind.source, kind.text);
+  if (kind && kind.value !== 'Config') problem('parse', `kind is ${kind.value}, not Config: this is not a kubeconfig`, kind.source, kind.text);
 
   out.currentContext = y.str(y.get(root, 'current-context'));
   const cc = out.currentContext;
   if (!cc) {
-    problem('no current-context: the kubelet has no cluster or credentials to use');
+    problem('context', 'no current-context: the kubelet has no cluster or credentials to use');
     return out;
   }
   const ctx = y.named(root, 'contexts', 'context', cc.value);
   if (!ctx) {
-    problem(`current-context "${cc.value}" is not defined under contexts`, cc.source, cc.text);
+    problem('context', `current-context "${cc.value}" is not defined under contexts`, cc.source, cc.text);
     return out;
   }
   const clusterName = y.str(y.get(ctx.node, 'cluster'))?.value ?? '';
@@ -120,27 +120,28 @@ export function parseFile(raw: RawSnapshot, role: KubeconfigRole, path: Sourced<
   out.context = {name: cc.value, cluster: clusterName, user: userName, source: ctx.source, text: ctx.text};
 
   const cl = y.named(root, 'clusters', 'cluster', clusterName);
-  if (!cl) problem(`context "${cc.value}" names cluster "${clusterName}", which is not defined under clusters`, ctx.source, ctx.text);
-  else out.cluster = readCluster(raw, p, clusterName, cl.node, y, problem);
+  if (!cl) problem('context', `context "${cc.value}" names cluster "${clusterName}", which is not defined under clusters`, ctx.source, ctx.text);
+  else out.cluster = readCluster(raw, p, clusterName, cl, y, problem);
   const us = y.named(root, 'users', 'user', userName);
   if (!us) {
-    if (userName) problem(`context "${cc.value}" names user "${userName}", which is not defined under users`, ctx.source, ctx.text);
+    if (userName) problem('context', `context "${cc.value}" names user "${userName}", which is not defined under users`, ctx.source, ctx.text);
     // R4: without credentials the kubelet talks to the API server as system:anonymous.
-    else if (role === 'kubeconfig') problem(`context "${cc.value}" names no user: the kubelet would act as system:anonymous`, ctx.source, ctx.text);
+    else problem('credentials', `context "${cc.value}" names no user: the kubelet would act as system:anonymous`, ctx.source, ctx.text);
   } else out.user = readUser(raw, p, userName, us.node, y, problem);
   return out;
 }
 
 type Reader = ReturnType<typeof reader>;
-type Problem = (message: string, source?: Source, text?: string) => void;
+type Problem = (kind: KubeconfigProblem['kind'], message: string, source?: Source, text?: string) => void;
 
 /** A referenced file that is known to be missing or unreadable is a problem (clientcmd refuses the config). */
 function checkRef(raw: RawSnapshot, f: Sourced<string>, what: string, problem: Problem): void {
   const r = readRecord(raw, f.value);
-  if (r.status === 'missing' || r.status === 'unreadable') problem(`${what} ${r.error}`, f.source, f.text);
+  if (r.status === 'missing' || r.status === 'unreadable') problem('reference', `${what} ${r.error}`, f.source, f.text);
 }
 
-function readCluster(raw: RawSnapshot, path: string, name: string, node: unknown, y: Reader, problem: Problem): KubeconfigCluster {
+function readCluster(raw: RawSnapshot, path: string, name: string, at: Field, y: Reader, problem: Problem): KubeconfigCluster {
+  const node = at.node;
   const ca = y.str(y.get(node, 'certificate-authority'));
   const caData = y.str(y.get(node, 'certificate-authority-data'));
   const skip = y.get(node, 'insecure-skip-tls-verify');
@@ -151,12 +152,12 @@ function readCluster(raw: RawSnapshot, path: string, name: string, node: unknown
     certificateAuthorityData: null,
     insecureSkipTlsVerify: skip && isScalar(skip.node) ? {value: skip.node.value === true, source: skip.source, text: skip.text} : null,
   };
-  if (!cluster.server) problem('the cluster has no server URL', y.get(node, 'server')?.source ?? {file: path}, '');
+  if (!cluster.server) problem('server', `cluster "${name}" has no server URL`, at.source, at.text);
   if (cluster.certificateAuthority) checkRef(raw, cluster.certificateAuthority, 'certificate-authority', problem);
   if (caData) {
     const d = decodeData(caData);
     if ('pem' in d) cluster.certificateAuthorityData = d.pem;
-    else problem(`certificate-authority-data ${d.problem}`, caData.source, caData.text);
+    else problem('data', `certificate-authority-data ${d.problem}`, caData.source, caData.text);
   }
   return cluster;
 }
@@ -175,7 +176,8 @@ function readUser(raw: RawSnapshot, path: string, name: string, node: unknown, y
     clientCertificateData: null,
     clientKey: resolved('client-key'),
     clientKeyData: null,
-    token: tok ? {source: tok.source, text: tok.text} : null,
+    // Never echo a secret line, even if the probe's redaction missed a form of it.
+    token: tok ? {source: tok.source, text: 'token: [redacted]'} : null,
     tokenFile: resolved('tokenFile'),
     exec: y.str(y.get(y.get(node, 'exec')?.node, 'command')),
     authProvider: y.str(y.get(y.get(node, 'auth-provider')?.node, 'name')),
@@ -185,7 +187,7 @@ function readUser(raw: RawSnapshot, path: string, name: string, node: unknown, y
     const rec = raw.files[path]?.keys?.find((k) => k.origin === origin);
     user.clientKeyData = {
       source: keyData.source,
-      text: keyData.text,
+      text: 'client-key-data: [redacted]',
       spkiSha256: rec?.spkiSha256 ?? null,
       ...(rec?.spkiSha256 ? {} : {reason: rec?.reason ?? `the probe sent no fingerprint for ${origin}`}),
     };
@@ -193,7 +195,7 @@ function readUser(raw: RawSnapshot, path: string, name: string, node: unknown, y
   if (certData) {
     const d = decodeData(certData);
     if ('pem' in d) user.clientCertificateData = d.pem;
-    else problem(`client-certificate-data ${d.problem}`, certData.source, certData.text);
+    else problem('data', `client-certificate-data ${d.problem}`, certData.source, certData.text);
   }
   if (user.clientCertificate) checkRef(raw, user.clientCertificate, 'client-certificate', problem);
   if (user.clientKey) checkRef(raw, user.clientKey, 'client-key', problem);
@@ -201,9 +203,9 @@ function readUser(raw: RawSnapshot, path: string, name: string, node: unknown, y
   const hasCert = Boolean(user.clientCertificate || certData);
   const hasKey = Boolean(user.clientKey || keyData);
   const ref = y.get(node, hasCert ? 'client-certificate' : 'client-key') ?? y.get(node, 'client-certificate-data') ?? y.get(node, 'client-key-data');
-  if (hasCert !== hasKey) problem(hasCert ? 'a client certificate without a client key' : 'a client key without a client certificate', ref?.source, ref?.text);
+  if (hasCert !== hasKey) problem('credentials', hasCert ? 'a client certificate without a client key' : 'a client key without a client certificate', ref?.source, ref?.text);
   if (!hasCert && !hasKey && !user.token && !user.tokenFile && !user.exec && !user.authProvider)
-    problem(`user "${name}" has no credentials (no client certificate, token, exec or auth-provider)`, {file: path}, '');
+    problem('credentials', `user "${name}" has no credentials (no client certificate, token, exec or auth-provider)`, {file: path}, '');
   return user;
 }
 

@@ -17,6 +17,8 @@ export type BootstrapState = 'bootstrapped' | 'bootstrapping' | 'standalone' | '
 
 /** Something that makes a kubeconfig unusable to the kubelet, at the line that causes it. */
 export interface KubeconfigProblem {
+  /** `read`/`parse`: the file itself; `reference`: a file it names is missing; `credentials`: no usable user. */
+  kind: 'read' | 'parse' | 'context' | 'server' | 'reference' | 'data' | 'credentials';
   message: string;
   source: Source;
   text: string;

@@ -44,14 +44,13 @@ export function readContainerd(raw: RawSnapshot): RuntimeConfigRead {
   const at = (f: Found): Source => ({file: f.file.rec.path, ...(f.line === undefined ? {} : {line: f.line})});
   const textOf = (f: Found): string => (f.line === undefined ? '' : (f.file.lines[f.line - 1] ?? '').trim());
   const sourced = <T>(value: T, f: Found): Sourced<T> => ({value, source: at(f), text: textOf(f)});
-  const why = mainAbsent ? `no ${CONTAINERD_CONFIG}: containerd built-in default` : 'not set';
   const dflt = <T>(value: T, key: string, shown: string, near?: string[]): Sourced<T> => {
-    const owner = near && loaded.length > 0 ? ownerOf(loaded, near, merge) : undefined;
+    const owner = near && loaded.length > 0 ? ownerOf(loaded, merge) : undefined;
     const line = owner ? nearestLine(owner.index, [...criTable(owner), ...(near ?? [])]) : undefined;
     return {
       value,
       source: {file: owner?.rec.path ?? CONTAINERD_CONFIG, ...(line === undefined ? {} : {line})},
-      text: `${key} ${why} (default ${shown})`,
+      text: mainAbsent ? `no ${CONTAINERD_CONFIG}: ${key} takes containerd's default ${shown}` : `${key} not set (default ${shown})`,
     };
   };
   const usable = mainOk || mainAbsent;
@@ -147,7 +146,7 @@ function criTable(f: Loaded): string[] {
 }
 
 /** Under the 1.x rule, the last file defining the CRI table owns all its keys. */
-function ownerOf(files: Loaded[], _rel: string[], merge: 'key' | 'table' | 'top'): Loaded | undefined {
+function ownerOf(files: Loaded[], merge: 'key' | 'table' | 'top'): Loaded | undefined {
   if (merge !== 'table') return files[0];
   let owner: Loaded | undefined;
   for (const f of files) if (valueAt(f.data, criTable(f)) !== undefined) owner = f;
@@ -157,7 +156,7 @@ function ownerOf(files: Loaded[], _rel: string[], merge: 'key' | 'table' | 'top'
 /** Find a CRI setting (or a top-level one with merge 'top') under the merge rule in force. */
 function lookup(files: Loaded[], rel: string[], merge: 'key' | 'table' | 'top'): Found | undefined {
   const pathIn = (f: Loaded): string[] => (merge === 'top' ? rel : [...criTable(f), ...rel]);
-  const candidates = merge === 'table' ? [ownerOf(files, rel, merge)].filter((f): f is Loaded => !!f) : files;
+  const candidates = merge === 'table' ? [ownerOf(files, merge)].filter((f): f is Loaded => !!f) : files;
   let found: Found | undefined;
   for (const f of candidates) {
     const path = pathIn(f);
@@ -203,18 +202,26 @@ function criDisabled(files: Loaded[], problems: RuntimeNote[], mainAbsent: boole
 /** Settings written for the other layout are ignored by containerd: say so where they sit. */
 function notesForLayouts(files: Loaded[], problems: RuntimeNote[]): void {
   for (const f of files) {
-    const wrong =
-      f.version >= 3
-        ? (['containerd', 'cni'] as const).map((k) => ['plugins', CRI_GRPC, k]).find((p) => valueAt(f.data, p) !== undefined)
-        : valueAt(f.data, ['plugins', CRI_RUNTIME]) !== undefined
-          ? ['plugins', CRI_RUNTIME]
-          : undefined;
+    const v3 = f.version >= 3;
+    const root = ['plugins', v3 ? CRI_GRPC : CRI_RUNTIME];
+    const wrong = v3
+      ? (['containerd', 'cni'] as const).map((k) => [...root, k]).find((p) => valueAt(f.data, p) !== undefined)
+      : valueAt(f.data, root) !== undefined
+        ? root
+        : undefined;
     if (!wrong) continue;
-    const line = nearestLine(f.index, wrong);
-    const right = f.version >= 3 ? `[plugins.'${CRI_RUNTIME}']` : `[plugins."${CRI_GRPC}"] (or set version = 3)`;
+    const key = (n: string): string[] => [...root, 'containerd', 'runtimes', n, 'options', 'SystemdCgroup'];
+    const runtimes = valueAt(f.data, [...root, 'containerd', 'runtimes']);
+    const names = runtimes && typeof runtimes === 'object' ? Object.keys(runtimes) : [];
+    const name = names.find((n) => valueAt(f.data, key(n)) !== undefined);
+    const path = name === undefined ? wrong : key(name);
+    const line = nearestLine(f.index, path);
+    const right = v3 ? `[plugins.'${CRI_RUNTIME}'...]` : `[plugins."${CRI_GRPC}"...] (or set version = 3 for containerd 2.x)`;
+    const what = name === undefined ? `[${wrong.slice(1).join('.')}]` : `SystemdCgroup under runtimes.${name}.options of plugin ${root[1]}`;
+    const who = v3 ? 'a version 3 config (containerd 2.x) ignores it' : `containerd 1.x ignores it in a version ${f.version} config`;
     problems.push({
       severity: 'warn',
-      message: `${f.rec.path} is a version ${f.version} config but has [${wrong.slice(1).join('.')}]: containerd ignores it; the setting belongs under ${right}`,
+      message: `${f.rec.path} sets ${what}: ${who}; the setting belongs under ${right}`,
       source: {file: f.rec.path, ...(line === undefined ? {} : {line})},
       text: line === undefined ? '' : (f.lines[line - 1] ?? '').trim(),
     });

@@ -38,11 +38,16 @@ export function jsonErrorOffset(s: string): number | null {
     err ??= i;
     return false;
   };
+  /** Step over the character just matched. */
+  const eat = (): true => {
+    i++;
+    return true;
+  };
   const str = (): boolean => {
     i++;
     while (i < s.length) {
       const c = s[i];
-      if (c === '"') return (i++, true);
+      if (c === '"') return eat();
       if (c === '\\') i += 2;
       else if (c === '\n' || (c !== undefined && c < ' ')) return bad();
       else i++;
@@ -58,7 +63,7 @@ export function jsonErrorOffset(s: string): number | null {
       const close = c === '{' ? '}' : ']';
       i++;
       ws();
-      if (s[i] === close) return (i++, true);
+      if (s[i] === close) return eat();
       for (;;) {
         if (c === '{') {
           ws();
@@ -73,7 +78,7 @@ export function jsonErrorOffset(s: string): number | null {
           i++;
           continue;
         }
-        if (s[i] === close) return (i++, true);
+        if (s[i] === close) return eat();
         return bad();
       }
     }

@@ -49,7 +49,7 @@ export type ParsedToml =
 /** Parse TOML text; a syntax error becomes data with its line, never an exception. */
 export function parseTomlText(text: string): ParsedToml {
   try {
-    const data = parseToml(text);
+    const data = parseToml(text, {integersAsBigInt: false});
     return {ok: true, data, index: indexToml(text), lines: text.split(/\r?\n/)};
   } catch (err) {
     if (err instanceof TomlError) {
@@ -117,10 +117,14 @@ export function indexToml(text: string): TomlIndex {
   const skipBlank = (): void => {
     for (;;) {
       skipWs();
-      if (s[i] === '\r') i++;
-      else if (s[i] === '\n') (i++, line++);
-      else if (s[i] === '#') skipLine();
-      else return;
+      const c = s[i];
+      if (c === '#') {
+        skipLine();
+        continue;
+      }
+      if (c !== '\n' && c !== '\r') return;
+      if (c === '\n') line++;
+      i++;
     }
   };
   const readKeyPart = (): string | null => {
@@ -224,9 +228,10 @@ export function indexToml(text: string): TomlIndex {
   while (i < s.length) {
     skipWs();
     const c = s[i];
-    if (c === '\r') i++;
-    else if (c === '\n') (i++, line++);
-    else if (c === '#') skipLine();
+    if (c === '\r' || c === '\n') {
+      if (c === '\n') line++;
+      i++;
+    } else if (c === '#') skipLine();
     else if (c === '[') {
       const aot = s[i + 1] === '[';
       i += aot ? 2 : 1;

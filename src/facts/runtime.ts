@@ -9,7 +9,9 @@ import type {ConfigFileStatus} from './runtime-parse.js';
 import {readContainerd} from './runtime-containerd.js';
 import {readCrio} from './runtime-crio.js';
 import {readDocker} from './runtime-docker.js';
-import {readCri, socketPresence} from './runtime-live.js';
+import {endpointPath, readCri, socketPresence} from './runtime-live.js';
+
+export {endpointPath};
 
 export type {CniFacts, CniConfigFile, CniBinDir} from './cni.js';
 export {buildCni} from './cni.js';
@@ -159,13 +161,6 @@ export function kubeletEndpoint(cfg: Collected<KubeletConfigFacts>, argv: Collec
     source: {command: 'kubelet default'},
     text: `containerRuntimeEndpoint not set (default ${DEFAULT_ENDPOINT})`,
   };
-}
-
-/** The socket path of a `unix://` endpoint (or a bare path, which old kubelets accepted). */
-export function endpointPath(endpoint: string): string | null {
-  if (endpoint.startsWith('unix://')) return endpoint.slice('unix://'.length) || null;
-  if (endpoint.startsWith('/')) return endpoint;
-  return null;
 }
 
 /** Tell the runtime from the socket's name: crio.sock, cri-dockerd.sock, containerd.sock. */

@@ -4,6 +4,7 @@
  * prefixes, the `$VAR` / `${VAR}` expansion systemd applies at exec time, and the KEY=VALUE
  * output of `systemctl show`. Pure functions; nothing here throws on bad input.
  */
+import type {Sourced} from './types.js';
 
 /** One `Key=value` assignment of a unit file, with where it is. */
 export interface UnitAssignment {
@@ -56,41 +57,21 @@ export function parseUnitFile(content: string): ParsedUnitFile {
 
   const parseLine = (logical: string, line: number): void => {
     const l = logical.trim();
+    const problem = (kind: UnitSyntaxProblem['kind'], message: string): void => void out.problems.push({kind, message, line, text: l});
+    const eq = l.indexOf('=');
     if (l === '') return;
     if (l.startsWith('[')) {
-      if (!l.endsWith(']')) {
-        out.problems.push({kind: 'invalid-section-header', message: `Invalid section header '${l}'`, line, text: l});
-        return;
-      }
       const name = l.slice(1, -1);
-      if (SERVICE_SECTIONS.has(name)) {
-        section = name;
-        sectionIgnored = false;
-        return;
-      }
-      if (!name.startsWith('X-')) {
-        out.problems.push({kind: 'unknown-section', message: `Unknown section '${name}'. Ignoring.`, line, text: l});
-      }
-      section = null;
-      sectionIgnored = true;
-      return;
-    }
-    if (section === null) {
-      if (!sectionIgnored) {
-        out.problems.push({kind: 'garbage-line', message: 'Assignment outside of section. Ignoring.', line, text: l});
-      }
-      return;
-    }
-    const eq = l.indexOf('=');
-    if (eq < 0) {
-      out.problems.push({kind: 'garbage-line', message: "Missing '=', ignoring line.", line, text: l});
-      return;
-    }
-    if (eq === 0) {
-      out.problems.push({kind: 'garbage-line', message: "Missing key name before '=', ignoring line.", line, text: l});
-      return;
-    }
-    out.assignments.push({section, key: l.slice(0, eq).trim(), value: l.slice(eq + 1).trim(), line, text: l});
+      // systemd: a broken header fails the whole file (-EBADMSG), so the unit does not load.
+      if (!l.endsWith(']')) return problem('invalid-section-header', `Invalid section header '${l}'`);
+      if (!SERVICE_SECTIONS.has(name) && !name.startsWith('X-')) problem('unknown-section', `Unknown section '${name}'. Ignoring.`);
+      section = SERVICE_SECTIONS.has(name) ? name : null;
+      sectionIgnored = section === null;
+    } else if (section === null) {
+      if (!sectionIgnored) problem('garbage-line', 'Assignment outside of section. Ignoring.');
+    } else if (eq < 0) problem('garbage-line', "Missing '=', ignoring line.");
+    else if (eq === 0) problem('garbage-line', "Missing key name before '=', ignoring line.");
+    else out.assignments.push({section, key: l.slice(0, eq).trim(), value: l.slice(eq + 1).trim(), line, text: l});
   };
 
   lines.forEach((physical, i) => {
@@ -117,15 +98,11 @@ const C_ESCAPES: Record<string, string> = {a: '\x07', b: '\b', f: '\f', n: '\n',
 function unescapeAt(s: string, i: number, cunescape: boolean): [string, number] {
   const next = s[i + 1] ?? '';
   if (!cunescape) return [next, 1];
-  const simple = C_ESCAPES[next];
-  if (simple !== undefined) return [simple, 1];
-  const hex = /^x([0-9a-fA-F]{2})/.exec(s.slice(i + 1));
-  if (hex?.[1]) return [String.fromCharCode(parseInt(hex[1], 16)), 3];
-  const uni = /^u([0-9a-fA-F]{4})/.exec(s.slice(i + 1));
-  if (uni?.[1]) return [String.fromCharCode(parseInt(uni[1], 16)), 5];
-  const oct = /^([0-7]{3})/.exec(s.slice(i + 1));
-  if (oct?.[1]) return [String.fromCharCode(parseInt(oct[1], 8)), 3];
-  return [next, 1];
+  // <1:\xHH> <2:\uHHHH> <3:\NNN octal>
+  const m = /^(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|([0-7]{3}))/.exec(s.slice(i + 1));
+  if (m?.[1] ?? m?.[2]) return [String.fromCharCode(parseInt(m[1] ?? m[2] ?? '', 16)), m[0].length];
+  if (m?.[3]) return [String.fromCharCode(parseInt(m[3], 8)), 3];
+  return [C_ESCAPES[next] ?? next, 1];
 }
 
 /**
@@ -229,17 +206,12 @@ export function expandWord(word: string, lookup: (name: string) => {value: strin
   const unset: string[] = [];
   let literal = false;
   for (let i = 0; i < word.length; ) {
-    if (word.startsWith('$$', i)) {
-      out += '$';
-      literal = true;
-      i += 2;
-      continue;
-    }
     const m = word[i] === '$' ? BRACED.exec(word.slice(i)) : null;
     if (m?.[1] === undefined) {
-      out += word.charAt(i);
+      const dollar = word.startsWith('$$', i); // `$$` is a literal `$`
+      out += dollar ? '$' : word.charAt(i);
       literal = true;
-      i += 1;
+      i += dollar ? 2 : 1;
       continue;
     }
     const name = m[1];
@@ -279,12 +251,46 @@ export function parseExecLine(value: string): ExecLine {
   return {prefixes: m?.[1] ?? '', commands};
 }
 
-/** Parse `systemctl show` output (KEY=VALUE per line) into a map of value and 1-based line. */
-export function parseSystemctlShow(stdout: string): Map<string, {value: string; line: number}> {
-  const out = new Map<string, {value: string; line: number}>();
-  stdout.split(/\r?\n/).forEach((l, i) => {
-    const eq = l.indexOf('=');
-    if (eq > 0) out.set(l.slice(0, eq).trim(), {value: l.slice(eq + 1).trim(), line: i + 1});
-  });
-  return out;
+/** Live state of kubelet.service from `systemctl show kubelet` (null: property not printed). */
+export interface UnitState {
+  loadState: Sourced<string> | null;
+  activeState: Sourced<string> | null;
+  subState: Sourced<string> | null;
+  unitFileState: Sourced<string> | null;
+  /** Automatic restarts since the last manual start: a growing count is a crash loop. */
+  nRestarts: Sourced<number> | null;
+  execMainStatus: Sourced<number> | null;
+  execMainCode: Sourced<string> | null;
+  /** Unit files or drop-ins changed on disk since systemd loaded them. */
+  needDaemonReload: Sourced<boolean> | null;
+  fragmentPath: Sourced<string> | null;
+  dropInPaths: Sourced<string[]> | null;
+  execMainStartTimestamp: Sourced<string> | null;
+}
+
+/** Parse `systemctl show` KEY=VALUE output into UnitState, or null when it printed no properties. */
+export function parseUnitState(stdout: string, command: string): UnitState | null {
+  const props = new Map<string, string>();
+  for (const l of stdout.split(/\r?\n/)) if (l.indexOf('=') > 0) props.set(l.slice(0, l.indexOf('=')).trim(), l.slice(l.indexOf('=') + 1).trim());
+  if (props.size === 0) return null;
+  const get = <T>(key: string, conv: (v: string) => T | null): Sourced<T> | null => {
+    const raw = props.get(key);
+    const value = raw === undefined ? null : conv(raw);
+    return raw === undefined || value === null ? null : {value, source: {command}, text: `${key}=${raw}`};
+  };
+  const str = (v: string): string => v;
+  const num = (v: string): number | null => (/^\d+$/.test(v) ? Number(v) : null);
+  return {
+    loadState: get('LoadState', str),
+    activeState: get('ActiveState', str),
+    subState: get('SubState', str),
+    unitFileState: get('UnitFileState', str),
+    nRestarts: get('NRestarts', num),
+    execMainStatus: get('ExecMainStatus', num),
+    execMainCode: get('ExecMainCode', str),
+    needDaemonReload: get('NeedDaemonReload', (v) => (v === 'yes' ? true : v === 'no' ? false : null)),
+    fragmentPath: get('FragmentPath', str),
+    dropInPaths: get('DropInPaths', (v) => v.split(/\s+/).filter((p) => p !== '')),
+    execMainStartTimestamp: get('ExecMainStartTimestamp', str),
+  };
 }

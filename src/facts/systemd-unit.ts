@@ -5,26 +5,20 @@
  */
 import type {Collected, FileRecord, RawSnapshot, Source, Sourced} from './types.js';
 import {collected, notCollected} from './types.js';
-import {parseUnitFile, resolveSpecifiers, splitWords} from './systemd-parse.js';
-import type {UnitAssignment} from './systemd-parse.js';
-import {applyEnvironment} from './systemd-env.js';
-import {expandCommand} from './systemd-exec.js';
+import {parseExecLine, parseUnitFile, parseUnitState, resolveSpecifiers} from './systemd-parse.js';
+import type {UnitAssignment, UnitState} from './systemd-parse.js';
+import {applyEnvironment, expandCommand} from './env-file.js';
+import type {EnvFileInfo, EnvVar, ServiceAssignment} from './env-file.js';
 
-export {buildUnitState} from './systemd-state.js';
-export type {UnitState} from './systemd-state.js';
+export type {EnvFileInfo, EnvOrigin, EnvVar} from './env-file.js';
+export type {UnitState} from './systemd-parse.js';
 
 /** systemd.unit(5) system search path, highest priority first (the directories the probe reads). */
-export const UNIT_SEARCH_PATH = [
-  '/etc/systemd/system',
-  '/run/systemd/system',
-  '/usr/local/lib/systemd/system',
-  '/usr/lib/systemd/system',
-  '/lib/systemd/system',
-] as const;
+export const UNIT_SEARCH_PATH = ['/etc/systemd/system', '/run/systemd/system', '/usr/local/lib/systemd/system', '/usr/lib/systemd/system', '/lib/systemd/system'] as const;
 
 /** What is wrong with the unit, as systemd would react to it. */
 export type UnitProblemKind =
-  | 'no-unit' // kubelet.service exists in no search directory
+  | 'no-unit' // kubelet.service is in no search directory
   | 'masked' // the winning unit file is empty or a symlink to /dev/null
   | 'invalid-section-header' // a file fails to parse: the unit does not load
   | 'multiple-exec-start' // a second ExecStart= without a reset: the unit does not load
@@ -38,12 +32,6 @@ export type UnitProblemKind =
   | 'wrong-section' // ExecStart=/Environment= outside [Service]: ignored
   | 'unreadable'; // a unit file or drop-in the probe could not read (binary, permission, truncated)
 
-/** A place in a file and the text there, for problems that involve a second line. */
-export interface UnitLine {
-  source: Source;
-  text: string;
-}
-
 /** One problem found while merging, with the line it rests on. */
 export interface UnitProblem {
   kind: UnitProblemKind;
@@ -51,7 +39,7 @@ export interface UnitProblem {
   source: Source;
   text: string;
   /** Other lines the problem involves (the variable's definition, the first ExecStart). */
-  related?: UnitLine[];
+  related?: {source: Source; text: string}[];
 }
 
 /** The kubelet.service unit file in effect. */
@@ -102,32 +90,6 @@ export interface ExecStartFacts {
   effective: ExecCommand | null;
 }
 
-/** Where an environment value came from. */
-export type EnvOrigin = 'Environment' | 'EnvironmentFile';
-
-/** One effective environment variable and the values it replaced. */
-export interface EnvVar {
-  value: string;
-  origin: EnvOrigin;
-  source: Source;
-  text: string;
-  /** Earlier values, lowest precedence first. */
-  overridden: {value: string; origin: EnvOrigin; source: Source; text: string}[];
-}
-
-/** One `EnvironmentFile=` entry and what the probe found at its path. */
-export interface EnvFileInfo {
-  path: string;
-  /** `-` prefix: a missing file is silently skipped. */
-  optional: boolean;
-  status: 'ok' | 'missing' | 'unreadable' | 'binary' | 'not-a-file' | 'not-collected';
-  /** null when the probe could not tell. */
-  exists: boolean | null;
-  /** The EnvironmentFile= line. */
-  source: Source;
-  text: string;
-}
-
 /** The effective command line after `$VAR` / `${VAR}` expansion. */
 export interface ExpandedCommand {
   executable: Sourced<string>;
@@ -158,14 +120,9 @@ const present = (rec: FileRecord | undefined): rec is FileRecord => rec !== unde
 /** The drop-in file names found in one `<dir>/kubelet.service.d`, from the listing and the files read. */
 function dropInNames(raw: RawSnapshot, dir: string): string[] {
   const d = `${dir}/kubelet.service.d`;
-  const names = new Set<string>();
-  for (const e of raw.dirs[d]?.entries ?? []) if (e.name.endsWith('.conf') && e.type !== 'dir') names.add(e.name);
-  for (const p of Object.keys(raw.files)) {
-    if (p.startsWith(`${d}/`) && p.endsWith('.conf') && !p.slice(d.length + 1).includes('/') && present(raw.files[p])) {
-      names.add(p.slice(d.length + 1));
-    }
-  }
-  return [...names];
+  const listed = (raw.dirs[d]?.entries ?? []).filter((e) => e.type !== 'dir').map((e) => e.name);
+  const read = Object.keys(raw.files).filter((p) => p.startsWith(`${d}/`) && present(raw.files[p])).map((p) => p.slice(d.length + 1));
+  return [...new Set([...listed, ...read])].filter((n) => n.endsWith('.conf') && !n.includes('/'));
 }
 
 /** Same-named drop-ins: the earliest directory wins; then apply by file name across directories (systemd.unit(5)). */
@@ -202,17 +159,19 @@ function readUnitText(raw: RawSnapshot, path: string, problems: UnitProblem[]): 
 }
 
 /** The state carried through the merge of the unit file and its drop-ins. */
-export interface MergeState {
+interface MergeState {
   problems: UnitProblem[];
   exec: ExecStartAssignment[];
   commands: ExecCommand[];
   type: Sourced<string> | null;
-  assignments: (UnitAssignment & {file: string})[];
+  assignments: ServiceAssignment[];
 }
 
+/** Problems that make systemd refuse to load (or start) the unit at all: no command runs. */
+export const LOAD_ERRORS: ReadonlySet<UnitProblemKind> = new Set(['no-unit', 'masked', 'invalid-section-header', 'multiple-exec-start', 'no-exec-start']);
 const SERVICE_KEYS = new Set(['ExecStart', 'Environment', 'EnvironmentFile', 'UnsetEnvironment', 'Type']);
 
-/** Apply one ExecStart= assignment: empty resets the list, otherwise adds commands (`;` separates). */
+/** Apply one ExecStart= assignment: empty resets the list, otherwise adds command(s). */
 function applyExecStart(st: MergeState, a: UnitAssignment, source: Source, hostname: string | null): void {
   if (a.value === '') {
     st.exec.push({value: '', reset: true, source, text: a.text});
@@ -226,35 +185,31 @@ function applyExecStart(st: MergeState, a: UnitAssignment, source: Source, hostn
     return;
   }
   st.exec.push({value: a.value, reset: false, source, text: a.text});
-  const m = /^([-@+!:|]*)(.*)$/s.exec(spec.value);
-  const prefixes = m?.[1] ?? '';
-  let words: string[] = [];
-  for (const w of [...splitWords(m?.[2] ?? ''), ';']) {
-    if (w !== ';') words.push(w);
-    else if (words.length > 0) {
-      st.commands.push({prefixes, words, source, text: a.text});
-      words = [];
-    }
-  }
+  const line = parseExecLine(spec.value);
+  for (const words of line.commands) st.commands.push({prefixes: line.prefixes, words, source, text: a.text});
 }
 
 /** Walk one parsed file's assignments into the merge state. */
 function applyFile(st: MergeState, file: string, content: string, hostname: string | null): void {
   const parsed = parseUnitFile(content);
+  const from = st.problems.length;
   for (const p of parsed.problems) st.problems.push({kind: p.kind, message: p.message, source: {file, line: p.line}, text: p.text});
   for (const a of parsed.assignments) {
     const source: Source = {file, line: a.line};
     if (a.section !== 'Service') {
-      if (SERVICE_KEYS.has(a.key)) {
-        const message = `Unknown key name '${a.key}' in section '${a.section}', ignoring. (it belongs in [Service])`;
-        st.problems.push({kind: 'wrong-section', message, source, text: a.text});
-      }
+      const message = `Unknown key name '${a.key}' in section '${a.section}', ignoring. (it belongs in [Service])`;
+      if (SERVICE_KEYS.has(a.key)) st.problems.push({kind: 'wrong-section', message, source, text: a.text});
       continue;
     }
-    if (a.key === 'ExecStart') applyExecStart(st, a, source, hostname);
+    // systemd keys are CamelCase; `KUBELET_EXTRA_ARGS=` or `--flag=x` in a drop-in is ignored with a warning.
+    if (!/^[A-Z][A-Za-z0-9]*$/.test(a.key) && !a.key.startsWith('X-')) {
+      st.problems.push({kind: 'garbage-line', message: `Unknown key name '${a.key}' in section 'Service', ignoring.`, source, text: a.text});
+    } else if (a.key === 'ExecStart') applyExecStart(st, a, source, hostname);
     else if (a.key === 'Type') st.type = a.value === '' ? null : {value: a.value, source, text: a.text};
     else st.assignments.push({...a, file});
   }
+  const lineOf = (p: UnitProblem): number => ('line' in p.source ? (p.source.line ?? 0) : 0);
+  st.problems.splice(from, Infinity, ...st.problems.slice(from).sort((x, y) => lineOf(x) - lineOf(y)));
 }
 
 /** Locate the unit file: the first search directory holding kubelet.service wins. */
@@ -277,23 +232,19 @@ function mergeUnit(raw: RawSnapshot, unitFile: UnitFileInfo, dropIns: DropInInfo
     const content = readUnitText(raw, path, st.problems);
     if (content !== null) applyFile(st, path, content, hostname);
   }
-  const isOneshot = st.type?.value === 'oneshot';
   const [first, second] = st.commands;
   if (first === undefined) {
     const lastReset = [...st.exec].reverse().find((e) => e.reset);
     const source = lastReset?.source ?? {file: unitFile.path};
     const message = 'Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing.';
     st.problems.push({kind: 'no-exec-start', message, source, text: lastReset?.text ?? '(no ExecStart= line)'});
-  } else if (second !== undefined && !isOneshot) {
+  } else if (second !== undefined && st.type?.value !== 'oneshot') {
     const message =
       `Service has more than one ExecStart= setting, which is only allowed for Type=oneshot services. Refusing. ` +
-      `(${fileLine(second.source)} adds a command without first resetting the list with an empty "ExecStart=")`;
+      `(${'file' in second.source ? `${second.source.file}:${second.source.line ?? ''}` : ''} adds a command without first resetting the list with an empty "ExecStart=")`;
     st.problems.push({kind: 'multiple-exec-start', message, source: second.source, text: second.text, related: [{source: first.source, text: first.text}]});
   }
 }
-
-/** `file:line` for messages. */
-export const fileLine = (s: Source): string => ('command' in s ? s.command : s.line === undefined ? s.file : `${s.file}:${s.line}`);
 
 function build(raw: RawSnapshot): Collected<UnitFacts> {
   const listed = UNIT_SEARCH_PATH.some((d) => raw.dirs[d] !== undefined || raw.dirs[`${d}/kubelet.service.d`] !== undefined);
@@ -302,33 +253,23 @@ function build(raw: RawSnapshot): Collected<UnitFacts> {
   const hostname = raw.files['/etc/hostname']?.content?.trim() || null;
   const dropIns = locateDropIns(raw);
   const st: MergeState = {problems: [], exec: [], commands: [], type: null, assignments: []};
-  const empty: UnitFacts = {
-    searchPath: UNIT_SEARCH_PATH,
-    unitFile,
-    dropIns,
-    serviceType: null,
-    execStart: {assignments: [], commands: [], effective: null},
-    environment: {},
-    environmentFiles: [],
-    command: null,
-    problems: st.problems,
-  };
   if (unitFile === null) {
     const message = `kubelet.service was found in none of ${UNIT_SEARCH_PATH.join(', ')}`;
     st.problems.push({kind: 'no-unit', message, source: {file: `${UNIT_SEARCH_PATH[0]}/kubelet.service`}, text: 'not found'});
-    return collected(empty);
-  }
-  mergeUnit(raw, unitFile, dropIns, st, hostname);
+  } else mergeUnit(raw, unitFile, dropIns, st, hostname);
   const env = applyEnvironment(raw, st.assignments, st.problems, hostname);
-  const loadError = st.problems.some((p) => ['masked', 'invalid-section-header', 'multiple-exec-start', 'no-exec-start'].includes(p.kind));
+  const loadError = st.problems.some((p) => LOAD_ERRORS.has(p.kind));
   const effective = loadError ? null : (st.commands[st.commands.length - 1] ?? null);
   return collected({
-    ...empty,
+    searchPath: UNIT_SEARCH_PATH,
+    unitFile,
+    dropIns,
     serviceType: st.type,
     execStart: {assignments: st.exec, commands: st.commands, effective},
     environment: env.environment,
     environmentFiles: env.files,
     command: effective === null ? null : expandCommand(effective, env.environment, st.problems),
+    problems: st.problems,
   });
 }
 
@@ -342,4 +283,17 @@ export function buildUnit(raw: RawSnapshot): Collected<UnitFacts> {
   } catch (err) {
     return notCollected(`could not merge kubelet.service: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+/**
+ * Live kubelet.service state from the probe's `systemctl-show` command.
+ * Not collected under the root transport, where no command runs on the node.
+ */
+export function buildUnitState(raw: RawSnapshot): Collected<UnitState> {
+  if (!raw.live) return notCollected('root transport: commands and /proc are not collected');
+  const rec = raw.commands['systemctl-show'];
+  if (rec === undefined) return notCollected('`systemctl show kubelet` was not run by the probe');
+  if (rec.status !== 'ok') return notCollected(`\`systemctl show kubelet\` ${rec.status}${rec.reason ? `: ${rec.reason}` : ''}`);
+  const state = parseUnitState(rec.stdout, rec.command || 'systemctl show kubelet');
+  return state === null ? notCollected('`systemctl show kubelet` printed no properties') : collected(state);
 }

@@ -43,7 +43,7 @@ function body(f: Finding): string {
 
 const CHILD: Record<Status, (f: Finding) => string> = {
   pass: () => '',
-  warn: (f) => `\n      <system-out>${escapeXml(`WARN: ${body(f) === '' ? f.summary : [f.summary, f.remediation].filter((x) => x !== '').join('\n')}`)}</system-out>\n    `,
+  warn: (f) => `\n      <system-out>WARN: ${body(f)}</system-out>\n    `,
   fail: (f) => `\n      <failure${attrs({message: f.summary, type: f.severity})}>${body(f)}</failure>\n    `,
   error: (f) => `\n      <error${attrs({message: f.summary, type: 'check-error'})}>${body(f)}</error>\n    `,
   skip: (f) => `\n      <skipped${attrs({message: f.summary})}/>\n    `,
@@ -70,7 +70,7 @@ interface SuiteCounts {
   skipped: number;
 }
 
-function suite(t: TargetResult, timestamp: string): {xml: string; counts: SuiteCounts} {
+function suite(t: TargetResult, timestamp: string | undefined): {xml: string; counts: SuiteCounts} {
   const down = t.status !== 'ok';
   const c = countResults(t.results);
   const counts = {tests: t.results.length + (down ? 1 : 0), failures: c.fail, errors: c.error + (down ? 1 : 0), skipped: c.skip};
@@ -81,7 +81,8 @@ function suite(t: TargetResult, timestamp: string): {xml: string; counts: SuiteC
   ].map(([name = '', value = '']) => `      <property${attrs({name, value})}/>`);
   const cases = [...(down ? [probeCase(t)] : []), ...t.results.map(testcase)];
   const out = t.notes.length > 0 ? [`    <system-out>${escapeXml(t.notes.join('\n'))}</system-out>`] : [];
-  const head = attrs({name: t.node, ...counts, time: seconds(t.durationMs), timestamp, hostname: t.node});
+  const stamp: Record<string, string> = timestamp === undefined ? {} : {timestamp};
+  const head = attrs({name: t.node, ...counts, time: seconds(t.durationMs), ...stamp, hostname: t.node});
   const xml = [`  <testsuite${head}>`, '    <properties>', ...props, '    </properties>', ...cases, ...out, '  </testsuite>'];
   return {xml: xml.join('\n'), counts};
 }
@@ -92,8 +93,9 @@ function suite(t: TargetResult, timestamp: string): {xml: string; counts: SuiteC
  */
 export function render(report: Report, _opts: RenderOptions): string {
   const clean = sanitizeReport(report);
-  // JUnit's timestamp is ISO 8601 without a zone suffix in the common XSD; keep the instant as given.
-  const suites = clean.targets.map((t) => suite(t, clean.startedAt));
+  // The common JUnit XSD (Jenkins junit-10.xsd) wants `YYYY-MM-DDTHH:MM:SS`, no zone: startedAt is UTC.
+  const timestamp = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.exec(clean.startedAt)?.[0];
+  const suites = clean.targets.map((t) => suite(t, timestamp));
   const total = suites.reduce(
     (acc, s) => ({
       tests: acc.tests + s.counts.tests,

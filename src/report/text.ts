@@ -37,12 +37,16 @@ class Painter {
     return this.opts.color && role !== undefined && text !== '' ? `\u001b[${THEME[role]}m${text}\u001b[0m` : text;
   }
 
+  /** True when the segments fit the width on one line. */
+  fits(segs: readonly Seg[]): boolean {
+    return segs.reduce((n, [t]) => n + [...t].length, 0) <= (this.opts.width ?? Infinity);
+  }
+
   /** One line from segments, cut with an ellipsis when wider than the width. */
   line(segs: readonly Seg[]): string {
     const width = this.opts.width;
+    if (this.fits(segs)) return segs.map((s) => this.paint(s)).join('');
     let room = width ?? Infinity;
-    const total = segs.reduce((n, [t]) => n + [...t].length, 0);
-    if (total <= room) return segs.map((s) => this.paint(s)).join('');
     const ellipsis = this.opts.color ? '…' : '...';
     room -= ellipsis.length;
     let out = '';
@@ -130,7 +134,14 @@ function evidenceLines(f: Finding, ind: string, p: Painter): string[] {
   for (const e of f.evidence) {
     const [first = '', ...rest] = e.text.split('\n');
     const src = formatSource(e.source).replace(/\n/g, ' ');
-    out.push(p.line([[`${ind}    at `], [src, 'dim'], [first === '' ? '' : `  ${first}`]]));
+    const at: Seg[] = [[`${ind}    at `], [src, 'dim']];
+    // Evidence is literal text: never re-flowed. When it doesn't fit beside its source, it goes
+    // on its own line below, so the value the verdict rests on is not the part cut off.
+    if (first !== '' && p.fits([...at, [`  ${first}`]])) out.push(p.line([...at, [`  ${first}`]]));
+    else {
+      out.push(p.line(at));
+      if (first !== '') rest.unshift(first);
+    }
     for (const more of rest) out.push(p.line([[`${ind}       ${more}`]]));
   }
   return out;
@@ -197,6 +208,6 @@ export function render(report: Report, opts: RenderOptions): string {
   const clean = sanitizeReport(report);
   const p = new Painter(opts);
   const blocks = clean.targets.map((t) => targetLines(t, p, opts.verbose ?? false).join('\n'));
-  blocks.push(p.line([[summaryLine(clean), 'bold']]));
+  blocks.push(p.wrap([], summaryLine(clean), 2, 'bold').join('\n'));
   return `${blocks.join('\n\n')}\n`;
 }

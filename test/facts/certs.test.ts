@@ -87,6 +87,14 @@ describe('buildCerts', () => {
     expect(f.rotateCertificates).toEqual({value: false, source: {command: 'kubelet default'}, text: 'rotateCertificates: false (default)'});
   });
 
+  it('splits a bundle whose END and BEGIN lines were glued together by cat, keeping file lines', () => {
+    const cfg = configOf({'authentication.x509.clientCAFile': {value: '/etc/kubernetes/pki/bundle.crt', line: 11}});
+    const glued = `${ca.pem.trimEnd()}${otherCA.pem}`;
+    const bundle = role(build(worker({files: {'/etc/kubernetes/pki/bundle.crt': glued}}), collected(cfg)), 'client-ca');
+    expect(bundle?.errors).toEqual([]);
+    expect(bundle?.certs.map((c) => ('line' in c.source ? c.source.line : 0))).toEqual([1, ca.pem.trimEnd().split('\n').length]);
+  });
+
   it('reports a key that does not belong to the certificate', async () => {
     const other = await makeKey();
     const c = role(build(worker({keySpki: other.spkiSha256})), 'kubelet-client');

@@ -75,6 +75,13 @@ describe('buildKubeconfig', () => {
     expect(JSON.stringify(user)).not.toContain('PRIVATE KEY');
   });
 
+  it('never copies a token value into the facts, even one the probe failed to redact', () => {
+    const text = bootstrapConf({caData: ca.pem}).replace('token: [redacted]', 'token: abcdef.0123456789abcdef');
+    const f = facts(rawFrom({[BS]: text}));
+    expect(f.bootstrap.user?.token).toEqual({source: {file: BS, line: 18}, text: 'token: [redacted]'});
+    expect(JSON.stringify(f)).not.toContain('0123456789abcdef');
+  });
+
   it('is bootstrapping when kubelet.conf is absent and the bootstrap kubeconfig holds a token', () => {
     const f = facts(rawFrom({[BS]: bootstrapConf({caData: ca.pem})}));
     expect(f.state).toBe('bootstrapping');
@@ -103,6 +110,7 @@ describe('buildKubeconfig', () => {
     const f = facts(raw);
     expect(f.state).toBe('broken');
     expect(f.kubeconfig.problems[0]).toEqual({
+      kind: 'reference',
       message: `client-certificate ${CURRENT} (→ ${DATED}) does not exist`,
       source: {file: KC, line: 19},
       text: `client-certificate: ${CURRENT}`,
@@ -130,6 +138,7 @@ describe('buildKubeconfig', () => {
     const f = facts(rawFrom({[KC]: text, [CURRENT]: certAndKey(client)}));
     expect(f.state).toBe('broken');
     expect(f.kubeconfig.problems[0]).toEqual({
+      kind: 'context',
       message: 'current-context "old-context" is not defined under contexts',
       source: {file: KC, line: 13},
       text: 'current-context: old-context',

@@ -6,7 +6,10 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import {webcrypto} from 'node:crypto';
-import type {KubeletArgv, KubeletConfigFacts, Sourced} from '../../src/facts/types.js';
+import {collected} from '../../src/facts/types.js';
+import type {Collected, Facts, KubeletArgv, KubeletConfigFacts, RawSnapshot, Sourced} from '../../src/facts/types.js';
+import {buildKubeconfig} from '../../src/facts/kubeconfig.js';
+import {buildCerts} from '../../src/facts/certs.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -54,7 +57,6 @@ export async function makeKey(): Promise<TestKey> {
   return {pair, spkiSha256};
 }
 
-// PEM files end with a newline (openssl, the kubelet and kubeadm all write one).
 // Build the DN in the order openssl prints a kubelet client cert: O first, then CN.
 const dn = (o: CertOptions): string => [...(o.o ?? []).map((v) => `O=${v}`), `CN=${o.cn}`].join(', ');
 
@@ -77,6 +79,7 @@ export async function makeCA(o: Partial<CertOptions> = {}): Promise<TestCA> {
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.digitalSignature, true),
     ],
   });
+  // PEM files end with a newline (openssl, the kubelet and kubeadm all write one).
   return {cert, pem: `${cert.toString('pem').trimEnd()}\n`, key, subject: cert.subject};
 }
 
@@ -234,4 +237,11 @@ export function configOf(values: Record<string, {value: unknown; line: number; t
     typeErrors: [],
     defaultsFor: 'v1.30.2',
   };
+}
+
+/** The kubeconfig and certificate facts the real builders make from `raw` (check tests start here). */
+export function tlsFacts(raw: RawSnapshot, argv: Collected<KubeletArgv> = collected(argvOf(KUBEADM_FLAGS)), cfg?: Collected<KubeletConfigFacts>): Pick<Facts, 'argv' | 'kubeconfig' | 'certs'> {
+  const config = cfg ?? collected(configOf({'authentication.x509.clientCAFile': {value: '/etc/kubernetes/pki/ca.crt', line: 11}, rotateCertificates: {value: true, line: 30}}));
+  const kubeconfig = buildKubeconfig(raw, argv);
+  return {argv, kubeconfig, certs: buildCerts(raw, kubeconfig, config, argv)};
 }

@@ -1,0 +1,65 @@
+/**
+ * The node name the kubelet registers under must be the one in its client certificate
+ * (`CN=system:node:<name>`, `O=system:nodes`), or the Node authorizer refuses its updates.
+ */
+import {defineCheck, fail, pass, skip} from '../src/catalogue/define.js';
+import type {Evidence, Verdict} from '../src/catalogue/define.js';
+import {effectiveFlag} from '../src/facts/types.js';
+
+export default defineCheck({
+  id: 'node-identity',
+  title: 'The node name matches the kubelet client certificate',
+  category: 'kubelet',
+  severity: 'high',
+  description:
+    'The API server identifies a kubelet by its client certificate (system:node:<name> in group system:nodes). If the kubelet registers under another name (a changed hostname or --hostname-override), the Node authorizer forbids it to update its Node.',
+  needs: ['hostname', 'argv', 'certs'],
+  explainedBy: ['kubeconfig'],
+  remediation:
+    'Give the node back the name it joined with (hostnamectl set-hostname, or --hostname-override in /var/lib/kubelet/kubeadm-flags.env), or delete the Node, `kubeadm reset` and join again under the new name.',
+  references: [
+    'https://kubernetes.io/docs/reference/access-authn-authz/node/',
+    'https://kubernetes.io/docs/reference/command-line-tools-reference/kubelet/',
+  ],
+  signatures: [
+    {
+      id: 'register-forbidden',
+      text: 'Unable to register node with API server err="nodes \\"node-2\\" is forbidden: node \\"node-1\\" is not allowed to modify node \\"node-2\\""',
+      pattern: /Unable to register node with API server.*(Forbidden|forbidden|Unauthorized)/,
+      reference: 'kubelet.md R5; kubernetes/kubernetes#123596',
+    },
+  ],
+  evaluate({hostname, argv, certs}): Verdict {
+    if (!certs.collected) return skip(certs.reason);
+    const client = certs.value.entries.find((e) => e.role === 'kubelet-client' && e.certs.length > 0);
+    const leaf = client?.certs.find((c) => !c.isCA) ?? client?.certs[0];
+    if (!leaf) return skip('no kubelet client certificate: the node has not completed TLS bootstrap');
+    if (!argv.collected) return skip(`cannot tell --hostname-override: ${argv.reason}`);
+    // server.go / nodeutil.GetHostname: --hostname-override, else the hostname, trimmed and lower-cased.
+    const override = effectiveFlag(argv.value, 'hostname-override');
+    let node: string;
+    let nameEv: Evidence;
+    if (override && override.value.trim() !== '') {
+      node = override.value.trim().toLowerCase();
+      nameEv = {source: override.source, text: override.text};
+    } else if (hostname.collected) {
+      node = hostname.value.value.trim().toLowerCase();
+      nameEv = {source: hostname.value.source, text: hostname.value.text};
+    } else {
+      return skip(`cannot tell the node name: no --hostname-override and the hostname was not collected (${hostname.reason})`);
+    }
+    const want = `system:node:${node}`;
+    const certEv: Evidence = {source: leaf.source, text: `subject=${leaf.subject}`};
+    const from = override && override.value.trim() !== '' ? '--hostname-override' : 'hostname';
+    if (leaf.commonName !== want) {
+      return fail(
+        `the kubelet registers as node "${node}" (${from}) but its client certificate is for "${leaf.commonName ?? '(no CN)'}": the API server will refuse its Node updates (kubelet.md R5)`,
+        [nameEv, certEv],
+      );
+    }
+    if (!leaf.organizations.includes('system:nodes')) {
+      return fail(`the client certificate ${want} is not in the group system:nodes (O=system:nodes), so the Node authorizer does not treat it as a node`, [certEv]);
+    }
+    return pass(`node name ${node} (${from}) matches the client certificate ${want}, O=system:nodes`, [nameEv, certEv]);
+  },
+});

@@ -1,0 +1,115 @@
+import {readFileSync} from 'node:fs';
+import {describe, expect, it} from 'vitest';
+import check from '../../checks/container-runtime.js';
+import {ctx, makeFacts, rawFrom, type RawOptions} from '../helpers/facts.js';
+import {buildRuntime} from '../../src/facts/runtime.js';
+import type {Verdict} from '../../src/catalogue/define.js';
+import type {Collected, ConfigValue, DirRecord, Facts, KubeletConfigFacts} from '../../src/facts/types.js';
+
+const fx = (name: string): string => readFileSync(new URL(`../fixtures/runtime/${name}`, import.meta.url), 'utf8');
+const CTD = '/etc/containerd/config.toml';
+const KCFG = '/var/lib/kubelet/config.yaml';
+const V2 = fx('containerd-1.6-default.toml').replace('SystemdCgroup = false', 'SystemdCgroup = true');
+const nc = {collected: false as const, reason: 'not provided by this test'};
+
+function endpointConfig(endpoint: string): Collected<KubeletConfigFacts> {
+  const v: ConfigValue = {value: endpoint, origin: 'config-file', source: {file: KCFG, line: 12}, text: `containerRuntimeEndpoint: ${endpoint}`, overridden: []};
+  return {
+    collected: true,
+    value: {configPath: null, configDir: null, files: [], effective: {containerRuntimeEndpoint: v}, unknownFields: [], typeErrors: [], defaultsFor: null},
+  };
+}
+const CONTAINERD = endpointConfig('unix:///run/containerd/containerd.sock');
+const runDir = (entries: [string, DirRecord['entries'][number]['type']][]): Record<string, DirRecord> => ({
+  '/run/containerd': {path: '/run/containerd', status: 'ok', entries: entries.map(([name, type]) => ({name, type}))},
+});
+
+function run(files: Record<string, string>, opts: RawOptions = {}, cfg = CONTAINERD): Verdict[] {
+  const raw = rawFrom(files, opts);
+  const f: Facts = makeFacts({kubeletConfig: cfg, runtime: buildRuntime(raw, cfg, nc)});
+  const out = check.evaluate(f, ctx);
+  return Array.isArray(out) ? out : [out];
+}
+
+describe('container-runtime', () => {
+  it('passes offline on a containerd config with the CRI plugin enabled', () => {
+    const [v, ...rest] = run({[CTD]: V2});
+    expect(rest).toEqual([]);
+    expect(v?.status).toBe('pass');
+    expect(v?.summary).toBe(
+      `the kubelet talks to containerd at unix:///run/containerd/containerd.sock (${KCFG}:12); CRI plugin enabled; socket and CRI not checked offline`,
+    );
+    expect(v?.evidence.map((e) => e.source)).toEqual([{file: KCFG, line: 12}, {file: CTD, line: 1}]);
+  });
+
+  it('passes live when the socket exists and crictl info answers', () => {
+    const opts = {live: true, dirs: runDir([['containerd.sock', 'socket']]), commands: {'crictl-info': {stdout: fx('crictl-info-containerd-1.6.json')}}};
+    const [v] = run({[CTD]: V2}, opts);
+    expect(v?.status).toBe('pass');
+    expect(v?.summary).toContain('socket present; crictl info answers');
+  });
+
+  it("fails on Docker's containerd.io config, which disables the CRI plugin", () => {
+    const [v] = run({[CTD]: fx('containerd-docker-io.toml')});
+    expect(v?.status).toBe('fail');
+    expect(v?.summary).toMatch(/^containerd's CRI plugin is disabled \(\/etc\/containerd\/config\.toml:15 disabled_plugins = \["cri"\]\)/);
+    expect(v?.summary).toContain('CRI v1 runtime API is not implemented');
+    expect(v?.evidence[0]).toEqual({source: {file: CTD, line: 15}, text: 'disabled_plugins = ["cri"]'});
+  });
+
+  it('fails on a config file that does not parse, with its line', () => {
+    const [v] = run({[CTD]: V2.replace('[plugins."io.containerd.grpc.v1.cri".cni]', '[plugins."io.containerd.grpc.v1.cri".cni')});
+    expect(v?.status).toBe('fail');
+    expect(v?.summary).toMatch(/^\/etc\/containerd\/config\.toml:71: .*containerd refuses to start with this file$/);
+    expect(v?.evidence[0]?.source).toEqual({file: CTD, line: 71});
+  });
+
+  it('fails when the socket is missing on a live node', () => {
+    const [v] = run({[CTD]: V2}, {live: true, dirs: runDir([['containerd.sock.ttrpc', 'socket']])});
+    expect(v?.status).toBe('fail');
+    expect(v?.summary).toMatch(/^\/run\/containerd\/containerd\.sock is missing \(no containerd\.sock in \/run\/containerd\): containerd is not running/);
+    expect(v?.evidence.map((e) => e.source)).toEqual([{file: KCFG, line: 12}, {file: '/run/containerd/containerd.sock'}]);
+  });
+
+  it('fails when crictl info gets no answer on the kubelet endpoint, warns when crictl looked elsewhere', () => {
+    const failed = {'crictl-info': {stdout: '', status: 'failed' as const, exitCode: 1, reason: 'rpc error: code = Unimplemented desc = unknown service runtime.v1.RuntimeService'}};
+    const opts = {live: true, dirs: runDir([['containerd.sock', 'socket']]), commands: failed};
+    const [v] = run({[CTD]: V2}, opts);
+    expect(v?.status).toBe('fail');
+    expect(v?.summary).toBe('the CRI does not answer: crictl info failed (exit 1): rpc error: code = Unimplemented desc = unknown service runtime.v1.RuntimeService');
+    const [w] = run({[CTD]: V2, '/etc/crictl.yaml': 'runtime-endpoint: unix:///var/run/crio/crio.sock\n'}, opts);
+    expect(w?.status).toBe('warn');
+    expect(w?.evidence[2]?.source).toEqual({file: '/etc/crictl.yaml', line: 1});
+  });
+
+  it('fails on systemd_cgroup = true, which stops containerd 1.x loading the CRI plugin', () => {
+    const [v] = run({[CTD]: V2.replace('systemd_cgroup = false', 'systemd_cgroup = true')});
+    expect(v?.status).toBe('fail');
+    expect(v?.evidence[0]).toEqual({source: {file: CTD, line: 67}, text: 'systemd_cgroup = true'});
+  });
+
+  it('fails when containerd listens on another socket than the kubelet dials', () => {
+    const [v] = run({[CTD]: V2.replace('address = "/run/containerd/containerd.sock"', 'address = "/run/containerd/cri.sock"')});
+    expect(v?.status).toBe('fail');
+    expect(v?.summary).toBe(`the kubelet dials unix:///run/containerd/containerd.sock but containerd listens on /run/containerd/cri.sock (${CTD}:22)`);
+  });
+
+  it('fails when an import named in config.toml is missing', () => {
+    const text = V2.replace('imports = []', 'imports = ["/etc/containerd/runtime.toml"]');
+    const [v] = run({[CTD]: text}, {records: {'/etc/containerd/runtime.toml': {status: 'missing', content: undefined}}});
+    expect(v?.status).toBe('fail');
+    expect(v?.summary).toBe('imported /etc/containerd/runtime.toml is missing: containerd will not start');
+    expect(v?.evidence[0]?.source).toEqual({file: CTD, line: 2});
+  });
+
+  it('warns about an endpoint without the unix:// scheme', () => {
+    const out = run({[CTD]: V2}, {}, endpointConfig('/run/containerd/containerd.sock'));
+    expect(out.map((v) => v.status)).toEqual(['warn']);
+    expect(out[0]?.evidence[0]?.source).toEqual({file: KCFG, line: 12});
+  });
+
+  it('skips when the runtime facts were not collected', () => {
+    const out = check.evaluate(makeFacts({kubeletConfig: CONTAINERD}), ctx);
+    expect(out).toEqual({status: 'skip', summary: 'not provided by this test', evidence: []});
+  });
+});
