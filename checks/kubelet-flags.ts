@@ -27,6 +27,8 @@ interface Ctx {
 
 /** The occurrence as evidence: where it came from, and the text of that line (the env-file or drop-in line). */
 const occEv = (c: Ctx, o: FlagOccurrence): Evidence => ({source: o.source, text: c.argv.args[o.index]?.text ?? o.text});
+/** Evidence without repeats (two flags on one env-file line cite it once). */
+const unique = (es: Evidence[]): Evidence[] => [...new Map(es.map((e) => [`${loc(e.source)}\n${e.text}`, e])).values()];
 const versionEv = (c: Ctx): Evidence[] => (c.version ? [{source: c.version.source, text: c.version.text}] : []);
 /** The flag as the operator wrote it, before `_` → `-` normalisation: `--cgroup_driver`. */
 const written = (o: FlagOccurrence): string => o.text.split(/[=\s]/)[0] ?? `--${o.name}`;
@@ -46,7 +48,7 @@ function lifecycle(r: RemovedFlag, o: FlagOccurrence, c: Ctx): Verdict | null {
   const evidence = [occEv(c, o), ...versionEv(c)];
   const v = c.version?.value;
   if (r.removedIn && v && versionAtLeast(v, r.removedIn)) {
-    return fail(`--${r.flag} was removed in v${r.removedIn}; this kubelet (${v}) exits with "unknown flag: --${r.flag}". Instead: ${r.replacement} (${r.reference})`, evidence);
+    return fail(`--${r.flag} was removed in v${r.removedIn}; this kubelet (${v}) exits with "unknown flag: --${r.flag}". Instead: ${r.replacement}. See ${r.reference}`, evidence);
   }
   if (r.removedIn && !v) {
     return warn(`--${r.flag} was removed in v${r.removedIn}; kubelet version unknown (pass --kubelet-version). Instead: ${r.replacement}`, evidence);
@@ -98,7 +100,7 @@ function occurrence(o: FlagOccurrence, c: Ctx): Verdict | null {
 /** Repeated flags: which value wins and where each came from. */
 function duplicates(name: string, occs: FlagOccurrence[], c: Ctx): Verdict | null {
   if (occs.length < 2 || LISTS.has(name)) return null;
-  const evidence = occs.map((o) => occEv(c, o));
+  const evidence = unique(occs.map((o) => occEv(c, o)));
   if (MAPS.has(name)) {
     // Map flags merge across occurrences; a key given twice keeps the later value.
     const seen = new Map<string, {value: string; o: FlagOccurrence}>();

@@ -31,6 +31,8 @@ export const KNOWN_FLAGS = [
   'qos-reserved', 'read-only-port', 'register-node', 'register-with-taints', 'registry-burst', 'registry-qps',
   'reserved-cpus', 'reserved-memory', 'resolv-conf', 'root-dir', 'rotate-certificates', 'rotate-server-certificates',
   'runonce', 'runtime-cgroups', 'runtime-request-timeout', 'seccomp-default', 'serialize-image-pulls',
+  // kubernetes/kubernetes#85282 (v1.17); missing from the generated page, kept to avoid a false "unknown flag".
+  'show-hidden-metrics-for-version',
   'streaming-connection-idle-timeout', 'sync-frequency', 'system-cgroups', 'system-reserved', 'system-reserved-cgroup',
   'tls-cert-file', 'tls-cipher-suites', 'tls-min-version', 'tls-private-key-file', 'topology-manager-policy',
   'topology-manager-policy-options', 'topology-manager-scope', 'v', 'version', 'vmodule', 'volume-plugin-dir',
@@ -93,7 +95,7 @@ export const LEGACY_FLAGS = [
   'log-cadvisor-usage', 'machine-id-file', 'storage-driver-buffer-duration', 'storage-driver-db',
   'storage-driver-host', 'storage-driver-password', 'storage-driver-secure', 'storage-driver-table',
   'storage-driver-user', 'allow-privileged', 'api-servers', 'require-kubeconfig', 'experimental-bootstrap-kubeconfig',
-  'cadvisor-port', 'really-crash-for-testing', 'chaos-chance',
+  'cadvisor-port', 'really-crash-for-testing', 'chaos-chance', 'experimental-kernel-memcg-notification',
 ] as const satisfies readonly string[];
 
 const KNOWN_SET: ReadonlySet<string> = new Set(KNOWN_FLAGS);

@@ -265,7 +265,8 @@ export function expandCommand(cmd: ExecCommand, env: Record<string, EnvVar>, pro
     ex.unset.forEach((u) => unset.add(u));
     for (const piece of ex.pieces) {
       const v = piece.vars.length === 1 && piece.vars[0] !== undefined ? lookup(piece.vars[0]) : undefined;
-      args.push({value: piece.value, ...(v ? {source: v.source, text: v.text} : at)});
+      // An empty argument is the braces' fault, so it points at the ExecStart= line.
+      args.push({value: piece.value, ...(v && piece.value !== '' ? {source: v.source, text: v.text} : at)});
       const related = v ? [{source: v.source, text: v.text}] : [];
       if (!piece.split && piece.bracedOnly && piece.value === '') {
         const message =

@@ -7,7 +7,8 @@ import {closest, distance} from 'fastest-levenshtein';
 import {isMap, isScalar, isSeq} from 'yaml';
 import type {Node, YAMLMap} from 'yaml';
 import {CONFIG_FIELDS} from '../../checks/data/kubelet-config-fields.js';
-import type {FieldSpec, FieldType, FlagKind} from '../../checks/data/kubelet-config-fields.js';
+import type {FieldSpec, FieldType} from '../../checks/data/kubelet-config-fields.js';
+import type {FlagKind} from '../../checks/data/kubelet-config-flags.js';
 import {keyName, scalarSource} from './yaml-source.js';
 
 /** A converted value, or what the kubelet expected instead. */

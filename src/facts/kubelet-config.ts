@@ -4,7 +4,7 @@
  * `--config-dir` drop-ins (lexical, JSON merge patch) < command-line flags. Every value knows
  * the file:line (or flag) that set it and what it replaced.
  */
-import {KUBELET_CONFIG_FLAGS} from '../../checks/data/kubelet-config-fields.js';
+import {KUBELET_CONFIG_FLAGS} from '../../checks/data/kubelet-config-flags.js';
 import {collected, effectiveFlag, notCollected} from './types.js';
 import type {
   Collected,
@@ -103,7 +103,8 @@ function applyFlags(eff: Effective, argv: KubeletArgv, typeErrors: ConfigTypeErr
  *
  * Without `--config` the kubelet runs on flag-only legacy defaults (anonymous auth on,
  * AlwaysAllow, read-only port 10255), and those are what `effective` holds. Version-dependent
- * defaults (`failCgroupV1`) are only applied when `version` ("v1.30.2") is known.
+ * defaults (`failCgroupV1`) are only applied when `version` ("v1.30.2") is known. A flag value
+ * pflag would reject is listed in `typeErrors` under the flag's name (`--max-pods`).
  */
 export function buildKubeletConfig(
   raw: RawSnapshot,

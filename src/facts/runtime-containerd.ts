@@ -180,10 +180,12 @@ function criDisabled(files: Loaded[], problems: RuntimeNote[], mainAbsent: boole
       if (typeof name !== 'string') continue;
       const full = [CRI_GRPC, ...(f.version >= 3 ? [CRI_RUNTIME, 'io.containerd.cri.v1.images'] : [])];
       if (full.includes(name) || (f.version <= 1 && name === 'cri')) return {value: true, source: src, text};
-      if (name === 'cri') {
+      // containerd >= 1.3 validates version 2+ configs: a short plugin name is refused at load
+      // ("invalid disabled plugin URI \"cri\" expect io.containerd.x.vx", seen with containerd 1.6.20).
+      if (f.version >= 2 && name.split('.').length < 4) {
         problems.push({
-          severity: 'warn',
-          message: `"cri" is a version 1 plugin name: in a version ${f.version} config it disables nothing (the id is ${CRI_GRPC})`,
+          severity: 'fail',
+          message: `containerd refuses to load this config: disabled_plugins entry "${name}" is not a plugin id in a version ${f.version} config ("invalid disabled plugin URI \"${name}\" expect io.containerd.x.vx"), so containerd does not start`,
           source: src,
           text,
         });

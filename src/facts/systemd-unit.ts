@@ -114,7 +114,8 @@ export interface UnitFacts {
   problems: UnitProblem[];
 }
 
-const isMasked = (rec: FileRecord): boolean => rec.realPath === '/dev/null' || (rec.status === 'ok' && (rec.content ?? '') === '' && !rec.binary);
+// systemd.unit(5): a unit file that is empty or a symlink to /dev/null is masked.
+const isMasked = (rec: FileRecord): boolean => rec.realPath === '/dev/null' || (rec.status === 'ok' && rec.content === '' && !rec.truncated);
 const present = (rec: FileRecord | undefined): rec is FileRecord => rec !== undefined && rec.status !== 'missing';
 
 /** The drop-in file names found in one `<dir>/kubelet.service.d`, from the listing and the files read. */

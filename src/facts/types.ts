@@ -156,7 +156,11 @@ export interface KubeletConfigFacts {
   /** `--config-dir`, when given. */
   configDir: Sourced<string> | null;
   files: ConfigFileInfo[];
-  /** Effective values keyed by top-level field name (nested objects are values). */
+  /**
+   * Effective values. Leaves inside nested objects use a dotted path
+   * (`authentication.x509.clientCAFile`, `memorySwap.swapBehavior`); maps and lists stay whole
+   * under their top-level name (`evictionHard`, `kubeReserved`, `featureGates`).
+   */
   effective: Record<string, ConfigValue>;
   /** Fields the kubelet's strict decoder rejects and its lenient fallback silently ignores. */
   unknownFields: {field: string; nearest: string | null; source: Source; text: string}[];

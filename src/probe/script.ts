@@ -38,9 +38,13 @@ trap 'exit 130' INT TERM HUP
 have() { command -v "$1" >/dev/null 2>&1; }
 TO=; have timeout && TO=timeout
 SSL=; have openssl && SSL=openssl
-NF=0
-: > "$T/seen"; : > "$T/texts"
-emit() { _len=$(wc -c < "$5" | tr -d ' '); printf '\n@@KD1 %s %s %s %s %s\n' "$1" "$2" "$_len" "$3" "$4"; cat "$5"; }
+NF=0; SEEN='|'; TEXTS=
+emit() { _len=$(($(wc -c < "$5"))); printf '\n@@KD1 %s %s %s %s %s\n' "$1" "$2" "$_len" "$3" "$4"; cat "$5"; }
+emit0() { printf '\n@@KD1 %s %s 0 %s %s\n' "$1" "$2" "$3" "$4"; }
+# A file holding a NUL byte is binary: its content is withheld (it could be a DER key).
+if have cmp; then isbin() { ! tr -d '\000' < "$1" | cmp -s - "$1"; }
+else isbin() { [ "$(tr -d '\000' < "$1" | wc -c)" -ne "$(wc -c < "$1")" ]; }; fi
+seen() { case $SEEN in *"|$1|"*) return 0;; esac; SEEN="$SEEN$1|"; return 1; }
 note() { printf '%s' "$1" > "$T/n"; emit N ok - note "$T/n"; }
 [ -z "$TO" ] && note "timeout(1) not found on the node: commands run without a time cap"
 [ -z "$SSL" ] && note "openssl not found on the node: private-key fingerprints were not computed"
@@ -86,32 +90,36 @@ redact() {
 }
 rd() {
   p=$1; cap=$2
-  grep -qxF "$p" "$T/seen" && return; printf '%s\n' "$p" >> "$T/seen"; NF=$((NF + 1))
-  : > "$T/o"
-  real=$(resolve "$p") || { emit F loop - "$p" "$T/o"; return; }
+  seen "$p" && return; NF=$((NF + 1))
+  real=$(resolve "$p") || { emit0 F loop - "$p"; return; }
   f="$R$real"; a=; [ "$real" != "$p" ] && a="real=$real;"
-  if [ ! -e "$f" ]; then emit F missing "${"$"}{a:--}" "$p" "$T/o"; return; fi
-  if [ ! -f "$f" ]; then emit F notfile "${"$"}{a:--}" "$p" "$T/o"; return; fi
-  if [ ! -r "$f" ]; then emit F unreadable "${"$"}{a:--}" "$p" "$T/o"; return; fi
-  sz=$(wc -c < "$f" 2>/dev/null | tr -d ' ')
-  if ! head -c "$cap" "$f" > "$T/raw" 2>/dev/null; then emit F unreadable "${"$"}{a:--}" "$p" "$T/o"; return; fi
-  a="${"$"}{a}size=${"$"}{sz:-0}"; [ "${"$"}{sz:-0}" -gt "$cap" ] && a="$a;trunc=1"
-  if [ "$(tr -d '\000' < "$T/raw" | wc -c)" -ne "$(wc -c < "$T/raw")" ]; then emit F ok "$a;bin=1" "$p" "$T/o"; return; fi
-  keys "$T/raw" "$p"
-  redact "$T/raw" > "$T/o"
-  cp "$T/o" "$T/t.$NF"; printf '%s\n' "$T/t.$NF" >> "$T/texts"
-  emit F ok "$a" "$p" "$T/o"
+  if [ ! -e "$f" ]; then emit0 F missing "${"$"}{a:--}" "$p"; return; fi
+  if [ ! -f "$f" ]; then emit0 F notfile "${"$"}{a:--}" "$p"; return; fi
+  if [ ! -r "$f" ]; then emit0 F unreadable "${"$"}{a:--}" "$p"; return; fi
+  sz=$(($(wc -c < "$f" 2>/dev/null)))
+  o="$T/t.$NF"
+  if ! head -c "$cap" "$f" > "$o" 2>/dev/null; then emit0 F unreadable "${"$"}{a:--}" "$p"; return; fi
+  a="${"$"}{a}size=$sz"; [ "$sz" -gt "$cap" ] && a="$a;trunc=1"
+  if isbin "$o"; then emit0 F ok "$a;bin=1" "$p"; return; fi
+  if grep -q -e 'PRIVATE KEY-----' -e 'client-key-data:' -e 'token:' -e 'password:' "$o"; then
+    keys "$o" "$p"; redact "$o" > "$o.r"; o="$o.r"
+    emit F ok "$a" "$p" "$o"
+  else
+    _len=$sz; [ "$sz" -gt "$cap" ] && _len=$cap
+    printf '\n@@KD1 F ok %s %s %s\n' "$_len" "$a" "$p"; cat "$o"
+  fi
+  TEXTS="$TEXTS $o"
 }
 isext() { case $1 in @EXT_CASE@) return 0;; esac; return 1; }
 ls_dir() {
   dp=$1; drdf=$2
-  grep -qxF "d:$dp" "$T/seen" && return; printf 'd:%s\n' "$dp" >> "$T/seen"
-  : > "$T/l"
-  dreal=$(resolve "$dp") || { emit D loop - "$dp" "$T/l"; return; }
+  seen "d:$dp" && return
+  dreal=$(resolve "$dp") || { emit0 D loop - "$dp"; return; }
   dd="$R$dreal"
-  if [ ! -e "$dd" ]; then emit D missing - "$dp" "$T/l"; return; fi
-  if [ ! -d "$dd" ]; then emit D notfile - "$dp" "$T/l"; return; fi
-  if [ ! -r "$dd" ] || [ ! -x "$dd" ]; then emit D unreadable - "$dp" "$T/l"; return; fi
+  if [ ! -e "$dd" ]; then emit0 D missing - "$dp"; return; fi
+  if [ ! -d "$dd" ]; then emit0 D notfile - "$dp"; return; fi
+  if [ ! -r "$dd" ] || [ ! -x "$dd" ]; then emit0 D unreadable - "$dp"; return; fi
+  : > "$T/l"
   di=0
   for de in "$dd"/*; do
     [ -e "$de" ] || [ -L "$de" ] || continue
@@ -141,7 +149,7 @@ cmd() {
 }
 dpkg_kubelet() {
   f="$R/var/lib/dpkg/status"
-  [ -f "$f" ] || { : > "$T/o"; emit F missing - /var/lib/dpkg/status "$T/o"; return; }
+  [ -f "$f" ] || { emit0 F missing - /var/lib/dpkg/status; return; }
   awk '/^Package: /{ if (p) exit; p = ($2 == "kubelet"); if (p) print NR > "/dev/stderr" } p && /^$/ { exit } p { print }' "$f" > "$T/o" 2> "$T/ln"
   ln=$(head -n 1 "$T/ln"); emit F ok "size=$(wc -c < "$T/o" | tr -d ' ');from=${"$"}{ln:-1}" /var/lib/dpkg/status "$T/o"
 }
@@ -149,9 +157,9 @@ discover() {
   r=0
   while [ "$r" -lt @ROUNDS@ ]; do
     r=$((r + 1))
-    [ -s "$T/texts" ] || break
-    mv "$T/texts" "$T/cur"; : > "$T/texts"
-    while IFS= read -r tf; do cat "$tf"; printf '\n'; done < "$T/cur" \
+    [ -n "$TEXTS" ] || break
+    cur=$TEXTS; TEXTS=
+    cat $cur \
       | grep -oE '/[A-Za-z0-9._*/-]+' 2>/dev/null | sed 's#^//*#/#' | sort -u > "$T/cand"
     while IFS= read -r c; do
       [ "$NF" -ge @MAXF@ ] && break

@@ -94,3 +94,10 @@ describe('cgroup-version check', () => {
     });
   });
 });
+
+describe('signatures', () => {
+  it('match the log lines they describe', () => {
+    expect(check.signatures.length).toBeGreaterThan(0);
+    for (const s of check.signatures) expect(s.pattern.test(s.text), s.id).toBe(true);
+  });
+});

@@ -119,3 +119,10 @@ describe('kernel-prereqs check (offline)', () => {
     expect(v).toEqual({status: 'skip', summary: 'root transport: no sysctl.d, modules-load.d, /etc/sysctl.conf or /etc/modules was collected', evidence: []});
   });
 });
+
+describe('signatures', () => {
+  it('match the log lines they describe', () => {
+    expect(check.signatures.length).toBeGreaterThan(0);
+    for (const s of check.signatures) expect(s.pattern.test(s.text), s.id).toBe(true);
+  });
+});

@@ -141,3 +141,10 @@ describe('kubelet-config check', () => {
     expect(v).toEqual({status: 'skip', summary: 'the kubelet command line is unknown: no kubelet.service', evidence: []});
   });
 });
+
+describe('signatures', () => {
+  it('match the log lines they describe', () => {
+    expect(check.signatures.length).toBeGreaterThan(0);
+    for (const s of check.signatures) expect(s.pattern.test(s.text), s.id).toBe(true);
+  });
+});

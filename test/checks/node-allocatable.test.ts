@@ -100,3 +100,10 @@ describe('node-allocatable check', () => {
     expect(v).toEqual({status: 'skip', summary: 'the kubelet command line is unknown: no unit', evidence: []});
   });
 });
+
+describe('signatures', () => {
+  it('match the log lines they describe', () => {
+    expect(check.signatures.length).toBeGreaterThan(0);
+    for (const s of check.signatures) expect(s.pattern.test(s.text), s.id).toBe(true);
+  });
+});

@@ -100,3 +100,10 @@ describe('static-pods check', () => {
     });
   });
 });
+
+describe('signatures', () => {
+  it('match the log lines they describe', () => {
+    expect(check.signatures.length).toBeGreaterThan(0);
+    for (const s of check.signatures) expect(s.pattern.test(s.text), s.id).toBe(true);
+  });
+});

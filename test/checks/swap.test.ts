@@ -90,3 +90,10 @@ describe('swap check', () => {
     expect(v).toEqual({status: 'skip', summary: '/proc/swaps was not collected by the probe', evidence: []});
   });
 });
+
+describe('signatures', () => {
+  it('match the log lines they describe', () => {
+    expect(check.signatures.length).toBeGreaterThan(0);
+    for (const s of check.signatures) expect(s.pattern.test(s.text), s.id).toBe(true);
+  });
+});

@@ -135,6 +135,11 @@ describe('expansion into argv', () => {
     expect(where(argv, 'node-labels')).toBe(`${ETC}/kubelet.service.d/20-x.conf:4`);
   });
 
+  it('drops variables named by UnsetEnvironment= before expanding', () => {
+    const dropin = '[Service]\nEnvironment=A=--v=1 B=--v=2\nUnsetEnvironment=A B=--v=9\nExecStart=\nExecStart=/usr/bin/kubelet $A $B\n';
+    expect(argvOf(node(dropin)).args.map((a) => a.value)).toEqual(['--v=2']);
+  });
+
   it('honours prefixes (@ argv0, : no expansion), quotes and continuation lines', () => {
     const dropin = '[Service]\nEnvironment=V=5\nExecStart=\nExecStart=-@/usr/bin/kubelet kubelet \\\n# a comment inside the continuation\n  --v=$V "--node-labels=a=b c" %%n\n';
     expect(argvOf(node(dropin)).args.map((a) => a.value)).toEqual(['--v=$V', '--node-labels=a=b c', '%n']);

@@ -143,10 +143,12 @@ describe('buildRuntime: containerd CRI plugin and broken files', () => {
     expect(rt.criDisabled?.value).toBe(true);
   });
 
-  it('warns that "cri" disables nothing in a version 2 config', () => {
+  it('fails a short "cri" in a version 2 config: containerd refuses to load it', () => {
+    // containerd 1.6.20: failed to load TOML: invalid disabled plugin URI "cri" expect io.containerd.x.vx
     const rt = runtime(rawFrom({[CTD]: V2_DEFAULT.replace('disabled_plugins = []', 'disabled_plugins = ["cri"]')}));
     expect(rt.criDisabled?.value).toBe(false);
-    expect(rt.problems[0]).toMatchObject({severity: 'warn', source: {file: CTD, line: 1}});
+    expect(rt.problems[0]).toMatchObject({severity: 'fail', source: {file: CTD, line: 1}});
+    expect(rt.problems[0]?.message).toMatch(/invalid disabled plugin URI "cri"/);
   });
 
   it('records malformed TOML with its line and leaves the driver unknown', () => {
