@@ -86,9 +86,10 @@ function live(s: UnitState): Verdict[] {
   const exit = status ? `, last exit status ${status.value}` : '';
   if (sub?.value === 'auto-restart' || (active?.value === 'activating' && (restarts?.value ?? 0) > 0)) {
     const n = restarts ? `${restarts.value} restarts` : 'restarting';
-    out.push(fail(`kubelet is in a restart loop (${n}${exit}): it exits at start; read \`journalctl -u kubelet\` for the first error`, stateEv));
+    // A restart loop is a symptom: whatever makes the kubelet exit is the cause.
+    out.push({...fail(`kubelet is in a restart loop (${n}${exit}): it exits at start; read \`journalctl -u kubelet\` for the first error`, stateEv), symptom: true});
   } else if (active?.value === 'failed' || active?.value === 'inactive') {
-    out.push(fail(`kubelet is not running (ActiveState=${active.value}${exit}); run \`systemctl start kubelet\` and read \`journalctl -u kubelet\``, stateEv));
+    out.push({...fail(`kubelet is not running (ActiveState=${active.value}${exit}); run \`systemctl start kubelet\` and read \`journalctl -u kubelet\``, stateEv), symptom: true});
   } else if (active && active.value !== 'active') {
     out.push(warn(`kubelet.service is ${active.value}${sub ? ` (${sub.value})` : ''}`, stateEv));
   }

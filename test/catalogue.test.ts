@@ -3,7 +3,7 @@ import {readdirSync, readFileSync, existsSync} from 'node:fs';
 import {join} from 'node:path';
 import {catalogue} from '../checks/index.js';
 import {makeFacts} from './helpers/facts.js';
-import {renderChecksMarkdown} from '../src/docs/generate.js';
+import {renderChecksMarkdown, extraDocs} from '../src/docs/generate.js';
 
 const root = join(import.meta.dirname, '..');
 const checkFiles = readdirSync(join(root, 'checks')).filter((f) => f.endsWith('.ts') && f !== 'index.ts');
@@ -65,5 +65,9 @@ describe('the check catalogue', () => {
   it('has an up-to-date docs/checks.md', () => {
     const onDisk = readFileSync(join(root, 'docs/checks.md'), 'utf8');
     expect(onDisk, 'docs/checks.md is stale: run npm run docs').toBe(renderChecksMarkdown(catalogue));
+  });
+
+  it('has an up-to-date docs/cli.md', () => {
+    for (const d of extraDocs) expect(readFileSync(join(root, d.path), 'utf8'), `${d.path} is stale: run npm run docs`).toBe(d.render());
   });
 });

@@ -129,7 +129,7 @@ export const KUBELET_CONFIG_FLAGS: Readonly<Record<string, FlagSpec>> = Object.f
   'cpu-cfs-quota': f('cpuCFSQuota', 'bool'),
   'cpu-cfs-quota-period': f('cpuCFSQuotaPeriod', 'duration'),
   'seccomp-default': f('seccompDefault', 'bool'),
-  'experimental-kernel-memcg-notification': f('kernelMemcgNotification', 'bool'),
+  'kernel-memcg-notification': f('kernelMemcgNotification', 'bool'),
   runonce: f('runOnce', 'bool'),
   'show-hidden-metrics-for-version': f('showHiddenMetricsForVersion'),
   v: f('logging.verbosity', 'int'),

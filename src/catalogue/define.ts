@@ -24,6 +24,11 @@ export interface Verdict {
   evidence: Evidence[];
   /** Overrides the check's default fix for this verdict (null: no fix applies). */
   fix?: string | null;
+  /**
+   * The verdict describes an effect (the kubelet is crash-looping), not a cause: a failure
+   * made only of symptoms never becomes the first cause that other failures fold under.
+   */
+  symptom?: boolean;
 }
 
 /** What a check may know besides the facts: the clock and the version in force. */

@@ -26,6 +26,7 @@ function fold(check: CheckDef, verdicts: Verdict[]): Finding {
     remediation: check.remediation,
     fix: offeredFix(worst, check),
     causedBy: null,
+    ...(relevant.length > 0 && relevant.every((v) => v.symptom) ? {symptom: true} : {}),
     details: others.map((v) => `${v.status}: ${v.summary}`),
     references: check.references,
   };
@@ -61,7 +62,8 @@ export function evaluateCheck(check: CheckDef, facts: Facts, ctx: CheckContext):
  */
 export function linkCauses(findings: Finding[], checks: readonly CheckDef[]): Finding[] {
   const byId = new Map(checks.map((c) => [c.id, c]));
-  const failing = new Set(findings.filter((f) => f.status === 'fail').map((f) => f.id));
+  // Only real causes explain others: a crash loop (symptom) is what the causes produce.
+  const failing = new Set(findings.filter((f) => f.status === 'fail' && !f.symptom).map((f) => f.id));
   const deepest = (id: string, seen: Set<string>): string | null => {
     for (const parent of byId.get(id)?.explainedBy ?? []) {
       if (seen.has(parent)) continue;
@@ -72,7 +74,14 @@ export function linkCauses(findings: Finding[], checks: readonly CheckDef[]): Fi
     }
     return null;
   };
-  return findings.map((f) => (f.status === 'fail' ? {...f, causedBy: deepest(f.id, new Set([f.id]))} : f));
+  // A symptom (crash loop) is explained by a failing check that depends on it: the flag or
+  // config error that makes the kubelet exit.
+  const dependentCause = (id: string) =>
+    findings.find((g) => failing.has(g.id) && (byId.get(g.id)?.explainedBy ?? []).includes(id))?.id ?? null;
+  return findings.map((f) => {
+    if (f.status !== 'fail') return f;
+    return {...f, causedBy: f.symptom ? dependentCause(f.id) : deepest(f.id, new Set([f.id]))};
+  });
 }
 
 /** Evaluate the whole catalogue (or the `only` subset) on one node. */

@@ -159,6 +159,9 @@ discover() {
     r=$((r + 1))
     [ -n "$TEXTS" ] || break
     cur=$TEXTS; TEXTS=
+    # systemd reads EnvironmentFile= paths whatever their name: read them all.
+    grep -h '^[[:space:]]*EnvironmentFile[[:space:]]*=' $cur 2>/dev/null | sed 's/^[^=]*=[[:space:]]*//; s/^-//; s/[[:space:]]*$//' > "$T/envf"
+    while IFS= read -r ef; do case $ef in /*) rd "$ef" @FILE_CAP@;; esac; done < "$T/envf"
     cat $cur \
       | grep -oE '/[A-Za-z0-9._*/-]+' 2>/dev/null | sed 's#^//*#/#' | sort -u > "$T/cand"
     while IFS= read -r c; do

@@ -17,6 +17,8 @@ export interface Finding {
   fix: string | null;
   /** The failing check that explains this failure (first cause first), or null. */
   causedBy: string | null;
+  /** Every failing verdict is a symptom (a crash loop): it cannot be the cause of others. */
+  symptom?: boolean;
   /** Further verdicts folded into this result (a check that found several problems). */
   details: string[];
   references: readonly string[];

@@ -1,0 +1,70 @@
+import {describe, it, expect} from 'vitest';
+import {defineCheck, fail, pass, skip, warn, type CheckDef} from '../../src/catalogue/define.js';
+import {evaluateAll, evaluateCheck, linkCauses} from '../../src/engine/evaluate.js';
+import {makeFacts, ctx} from '../helpers/facts.js';
+
+const mk = (id: string, explainedBy: string[], evaluate: CheckDef['evaluate'], live = false) =>
+  defineCheck({id, title: `check ${id} title`, category: 'kubelet', severity: 'high', description: 'd', needs: [], remediation: 'fix it', explainedBy, live, evaluate});
+const at = (line: number) => ({source: {file: '/etc/x.conf', line}, text: `line ${line}`});
+
+describe('evaluating checks', () => {
+  it('folds several verdicts into one result, worst first, with every worst verdict\'s evidence', () => {
+    const c = mk('a', [], () => [pass('fine', [at(1)]), fail('bad one', [at(2)]), warn('meh', [at(3)]), fail('bad two', [at(4)])]);
+    const f = evaluateCheck(c, makeFacts(), ctx);
+    expect(f.status).toBe('fail');
+    expect(f.summary).toBe('bad one (and 1 more)');
+    expect(f.evidence.map((e) => e.text)).toEqual(['line 2', 'line 4']);
+    expect(f.details).toEqual(['fail: bad two', 'warn: meh', 'pass: fine']);
+  });
+
+  it('turns a check that throws into an error result instead of crashing the run', () => {
+    const c = mk('boom', [], () => {
+      throw new Error('kaput');
+    });
+    const f = evaluateCheck(c, makeFacts(), ctx);
+    expect(f.status).toBe('error');
+    expect(f.summary).toMatch(/kaput/);
+  });
+
+  it('skips a live-only check on a node read offline', () => {
+    const f = evaluateCheck(mk('live', [], () => pass('ok'), true), makeFacts(), ctx);
+    expect(f.status).toBe('skip');
+    expect(f.summary).toMatch(/live node/);
+  });
+
+  it('offers no fix until the fix is implemented', () => {
+    const c = defineCheck({...mk('x', [], () => fail('bad', [at(1)])), fix: 'not-built-yet'});
+    expect(evaluateCheck(c, makeFacts(), ctx).fix).toBeNull();
+  });
+});
+
+describe('first cause first', () => {
+  const checks = [
+    mk('cgroup', [], () => fail('driver mismatch', [at(1)])),
+    mk('healthz', ['cgroup', 'flags'], () => fail('healthz refused', [at(2)])),
+    mk('join', ['healthz'], () => fail('join stuck', [at(3)])),
+    mk('flags', [], () => pass('ok')),
+    mk('other', ['flags'], () => fail('unrelated', [at(4)])),
+  ];
+
+  it('links each failure to the deepest failing cause through the chain', () => {
+    const out = evaluateAll(checks, makeFacts(), ctx);
+    const by = Object.fromEntries(out.map((f) => [f.id, f.causedBy]));
+    expect(by).toEqual({cgroup: null, healthz: 'cgroup', join: 'cgroup', flags: null, other: null});
+  });
+
+  it('never makes a crash loop (a symptom) the cause: the failing flag explains the loop', () => {
+    const list = [
+      mk('unit', [], () => ({...fail('kubelet is in a restart loop', [at(1)]), symptom: true})),
+      mk('flags', ['unit'], () => fail('--network-plugin was removed', [at(2)])),
+    ];
+    const out = evaluateAll(list, makeFacts(), ctx);
+    expect(out.find((f) => f.id === 'flags')?.causedBy).toBeNull();
+    expect(out.find((f) => f.id === 'unit')?.causedBy).toBe('flags');
+  });
+
+  it('leaves passing, warning and skipped results unlinked', () => {
+    const list = [mk('a', [], () => fail('x', [at(1)])), mk('b', ['a'], () => warn('y', [at(2)])), mk('c', ['a'], () => skip('n/a'))];
+    expect(linkCauses(evaluateAll(list, makeFacts(), ctx), list).map((f) => f.causedBy)).toEqual([null, null, null]);
+  });
+});
