@@ -83,7 +83,9 @@ export function buildArgv(unit: Collected<UnitFacts>): Collected<KubeletArgv> {
     const {command, problems} = unit.value;
     if (command === null) {
       const cause = problems.find((p) => LOAD_ERRORS.has(p.kind));
-      return notCollected(cause ? `kubelet.service does not run: ${cause.message}` : 'kubelet.service has no effective ExecStart=');
+      // Keep the reason short: it is repeated by every check that needs the command line.
+      const where = cause && 'file' in cause.source ? ` (${cause.source.file}${cause.source.line ? `:${cause.source.line}` : ''})` : '';
+      return notCollected(cause ? `systemd refuses kubelet.service${where}: see systemd-dropin` : 'kubelet.service has no effective ExecStart=: see systemd-dropin');
     }
     return collected(parseKubeletArgs(command.executable, command.args));
   } catch (err) {

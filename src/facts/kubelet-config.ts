@@ -111,7 +111,7 @@ export function buildKubeletConfig(
   argv: Collected<KubeletArgv>,
   version: string | null,
 ): Collected<KubeletConfigFacts> {
-  if (!argv.collected) return notCollected(`the kubelet command line is unknown: ${argv.reason}`);
+  if (!argv.collected) return notCollected(`no kubelet command line: ${argv.reason}`);
   const a = argv.value;
   const minor = kubeletMinor(version);
   const cfg = effectiveFlag(a, 'config');

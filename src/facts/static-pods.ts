@@ -66,7 +66,7 @@ export function parseManifest(raw: RawSnapshot, path: string): StaticPodManifest
  * parsed with its error and line. Not collected when the effective config is not.
  */
 export function buildStaticPods(raw: RawSnapshot, cfg: Collected<KubeletConfigFacts>): Collected<StaticPodsFacts> {
-  if (!cfg.collected) return notCollected(`the kubelet configuration is unknown: ${cfg.reason}`);
+  if (!cfg.collected) return notCollected(cfg.reason);
   const v = cfg.value.effective['staticPodPath'];
   const value = typeof v?.value === 'string' ? v.value : '';
   const path: Sourced<string> = {value, source: v?.source ?? {command: 'kubelet default'}, text: v?.text ?? 'staticPodPath: ""'};

@@ -181,7 +181,7 @@ describe('buildKubeletConfig precedence', () => {
   it('is not collected when the argv is not', () => {
     expect(buildKubeletConfig(rawFrom({}), notCollected('no unit'), 'v1.30.2')).toEqual({
       collected: false,
-      reason: 'the kubelet command line is unknown: no unit',
+      reason: 'no kubelet command line: no unit',
     });
   });
 });
