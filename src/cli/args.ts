@@ -47,7 +47,13 @@ export const OPTIONS: readonly OptionSpec[] = [
   {name: 'timeout', type: 'string', value: 'S', group: 'run', description: 'Time limit per node in seconds. Default 60.'},
   {name: 'expiry-warn-days', type: 'string', value: 'N', group: 'run', description: 'Warn when a certificate expires within N days. Default 30.'},
   {name: 'dir', type: 'string', value: 'DIR', group: 'general', description: '`lab`: where to write the demo node trees (default: a new temporary directory).'},
-  {name: 'check', type: 'boolean', group: 'general', description: '`lab`: check the demo nodes right away (what `npm start` does).'},
+  {name: 'run', type: 'boolean', group: 'general', description: '`lab`: check the demo nodes right away (what `npm start` does).'},
+  {name: 'check', type: 'string', value: 'ID', group: 'fix', description: '`fix`: the check whose finding to fix.'},
+  {name: 'dry-run', type: 'boolean', group: 'fix', description: '`fix`: print the plan (steps and unified diffs) and change nothing.'},
+  {name: 'yes', short: 'y', type: 'boolean', group: 'fix', description: '`fix`, `runbook`: apply without asking (still backed up, verified and rolled back on failure).'},
+  {name: 'choice', type: 'string', value: 'NAME', group: 'fix', description: '`fix`: pick one of the plans a fix offers (e.g. align the kubelet or the runtime); listed by --dry-run.'},
+  {name: 'rollback', type: 'string', value: 'TIMESTAMP', group: 'fix', description: '`fix`: restore the backup taken at TIMESTAMP (see /var/lib/kubelet-doctor/backups/ on the node).'},
+  {name: 'waivers', type: 'string', value: 'FILE', group: 'fix', description: 'Accept known findings on matching nodes until an expiry date (YAML); waived findings are reported as waived.'},
   {name: 'help', short: 'h', type: 'boolean', group: 'general', description: 'Show help.'},
   {name: 'version', type: 'boolean', group: 'general', description: 'Show the version.'},
 ];
@@ -58,7 +64,7 @@ export const COMMANDS = [
   {name: 'collect', usage: 'collect TARGET -o FILE', description: 'Write a redacted facts snapshot, to check later with --snapshot FILE.'},
   {name: 'list-checks', usage: 'list-checks [--output json]', description: 'Print the check catalogue.'},
   {name: 'explain', usage: 'explain "TEXT" [--output json]', description: 'Fuzzy-find the checks and known kubelet log lines matching TEXT (paste a journal line).'},
-  {name: 'lab', usage: 'lab [--dir DIR] [--check]', description: 'Write a demo fleet of kubeadm node trees, one per classic failure (and one healthy), and show how to check them.'},
+  {name: 'lab', usage: 'lab [--dir DIR] [--run]', description: 'Write a demo fleet of kubeadm node trees, one per classic failure (and one healthy), and show how to check them.'},
 ] as const;
 
 /** Parsed command line. */

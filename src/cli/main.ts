@@ -4,7 +4,7 @@
  */
 import {BugError, InputError, TargetError, UsageError} from '../errors.js';
 import {TOOL_VERSION} from '../version.js';
-import {helpText, parseCommandLine} from './args.js';
+import {OPTIONS, helpText, parseCommandLine, type ParsedArgs} from './args.js';
 import {sanitizeLine} from '../text/sanitize.js';
 
 /** Run the CLI; resolves to the exit code. */
@@ -24,13 +24,14 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const noTarget = !a.values['local'] && !a.values['root'] && !a.values['snapshot'] && a.positional.length === 0;
+    if (a.command === 'check' && wantsTui(a, argv)) return await tuiCommand(a, controller.signal);
     switch (a.command) {
       case 'check': {
         if (noTarget && argv.length === 0) {
-          process.stderr.write('No target given: running the demo lab (kubelet-doctor lab --check). Check a real node with --local or --root DIR.\n');
+          process.stderr.write('No target given: running the demo lab (kubelet-doctor lab --run). Check a real node with --local or --root DIR.\n');
           const {labCommand} = await import('./commands/lab.js');
           // The demo shows findings; it is not a gate, so its failures do not fail `npm start`.
-          await labCommand({...a, values: {...a.values, check: true}}, controller.signal);
+          await labCommand({...a, values: {...a.values, run: true}}, controller.signal);
           return 0;
         }
         const {checkCommand} = await import('./commands/check.js');
@@ -43,6 +44,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'list-checks': {
         const {listChecksCommand} = await import('./commands/list-checks.js');
         return await listChecksCommand(a);
+      }
+      case 'explain': {
+        const {explainCommand} = await import('./commands/explain.js');
+        return await explainCommand(a);
       }
       case 'lab': {
         const {labCommand} = await import('./commands/lab.js');
@@ -57,6 +62,56 @@ export async function main(argv: string[]): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/**
+ * The first word that is not an option or an option's value: tells `kubelet-doctor check …`
+ * (explicit: always the report) from `kubelet-doctor …` (the TUI on a terminal).
+ */
+function firstPositional(argv: readonly string[]): string | undefined {
+  const takesValue = new Set(OPTIONS.filter((o) => o.type === 'string').flatMap((o) => [`--${o.name}`, ...(o.short ? [`-${o.short}`] : [])]));
+  for (let i = 0; i < argv.length; i++) {
+    const w = argv[i]!;
+    if (w === '--') return argv[i + 1];
+    if (!w.startsWith('-') || w === '-') return w;
+    if (takesValue.has(w)) i++;
+  }
+  return undefined;
+}
+
+/**
+ * The TUI opens for `kubelet-doctor [TARGET...]` with no explicit command, a target, stdin and
+ * stdout both terminals, and no `--output`/`-o`; everything else gets the plain report.
+ */
+function wantsTui(a: ParsedArgs, argv: readonly string[]): boolean {
+  if (firstPositional(argv) === 'check') return false;
+  if (a.values['output'] !== undefined || a.values['out'] !== undefined) return false;
+  if (argv.length === 0) return false; // no target: the demo lab report (see the 'check' case)
+  return process.stdout.isTTY === true && process.stdin.isTTY === true;
+}
+
+/**
+ * Open the TUI on the targets. The UI never imports the engine: it gets a `probe` callback that
+ * checks one target, so headless runs never load React/Ink and the UI never loads transports.
+ */
+async function tuiCommand(a: ParsedArgs, signal: AbortSignal): Promise<number> {
+  // React picks its production build at load time from NODE_ENV; the development build is slower to start.
+  process.env['NODE_ENV'] ??= 'production';
+  const [{startTui}, {runTarget}, common] = await Promise.all([
+    import('../ui/start.js'),
+    import('../engine/run.js'),
+    import('./commands/common.js'),
+  ]);
+  const targets = await common.targetsFrom(a);
+  const opts = common.runOptions(a, signal);
+  return await startTui({
+    targets: targets.map((t) => ({name: t.name, transport: t.kind})),
+    checks: opts.checks,
+    concurrency: opts.concurrency,
+    signal,
+    noColor: !common.useColor(a, process.stdout),
+    probe: (index, probeSignal) => runTarget(targets[index]!, {...opts, signal: AbortSignal.any([signal, probeSignal])}),
+  });
 }
 
 function report(e: unknown): number {

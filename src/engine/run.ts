@@ -13,6 +13,8 @@ import {summarize} from '../report/order.js';
 import type {Target} from '../targets/types.js';
 import {LocalTransport} from '../transport/local.js';
 import {readSnapshot} from '../transport/snapshot.js';
+import type {PassphraseFn} from '../transport/ssh-auth.js';
+import {SshTransport, type SshProgress} from '../transport/ssh.js';
 import type {Transport} from '../transport/types.js';
 import {evaluateAll} from './evaluate.js';
 import {TOOL_VERSION} from '../version.js';
@@ -27,32 +29,45 @@ export interface RunOptions {
   now: () => Date;
   expiryWarnDays: number;
   signal?: AbortSignal;
+  /** Ask for an encrypted SSH key's passphrase (the TUI); without it such keys are skipped and named. */
+  passphrase?: PassphraseFn;
 }
 
 /** Progress events for the text reporter's progress line and the TUI. */
 export type RunEvent =
   | {type: 'target-start'; index: number; target: string}
+  | {type: 'target-progress'; index: number; target: string; progress: SshProgress}
   | {type: 'target-done'; index: number; result: TargetResult};
 
+/** Hooks a transport may call while it works. */
+export interface TransportHooks {
+  passphrase?: PassphraseFn;
+  onProgress?: (p: SshProgress) => void;
+}
+
 /** The transport for a target (snapshots have none). */
-export function transportFor(t: Target): Transport | null {
+export function transportFor(t: Target, hooks: TransportHooks = {}): Transport | null {
   switch (t.kind) {
     case 'local':
       return new LocalTransport('local', t.hostRoot, true);
     case 'root':
       return new LocalTransport('root', t.dir, false);
+    case 'ssh':
+      return new SshTransport(t.ssh, t.hostRoot, hooks);
     case 'snapshot':
       return null;
   }
 }
 
 /** Acquire the raw snapshot for a target: run the probe, or read the snapshot file. */
-export async function acquire(t: Target, o: Pick<RunOptions, 'timeoutMs' | 'signal'>): Promise<{raw: RawSnapshot; transport: TransportKind; name: string}> {
+export async function acquire(
+  t: Target, o: Pick<RunOptions, 'timeoutMs' | 'signal' | 'passphrase'>, onProgress?: (p: SshProgress) => void,
+): Promise<{raw: RawSnapshot; transport: TransportKind; name: string}> {
   if (t.kind === 'snapshot') {
     const snap = await readSnapshot(t.file);
     return {raw: snap.raw, transport: 'snapshot', name: snap.target.name};
   }
-  const tr = transportFor(t)!;
+  const tr = transportFor(t, {...(o.passphrase ? {passphrase: o.passphrase} : {}), ...(onProgress ? {onProgress} : {})})!;
   try {
     const raw = await collectRaw(tr, {timeoutMs: o.timeoutMs, ...(o.signal ? {signal: o.signal} : {})});
     return {raw, transport: tr.kind, name: t.name};
@@ -61,37 +76,71 @@ export async function acquire(t: Target, o: Pick<RunOptions, 'timeoutMs' | 'sign
   }
 }
 
-/** Check one target; never rejects for a node-side problem. */
-export async function runTarget(t: Target, o: RunOptions): Promise<{result: TargetResult; facts: Facts | null}> {
-  const started = Date.now();
-  const base = {target: t.name, node: t.name, transport: (t.kind === 'snapshot' ? 'snapshot' : t.kind) as TransportKind};
+/** Failure kinds that mean "could not get onto the node" (status unreachable); the rest are errors on it. */
+const UNREACHABLE_KINDS: ReadonlySet<string> = new Set(['unreachable', 'timeout', 'auth', 'host-key', 'sudo']);
+
+/** Beyond the transport's own deadline: a last guard so no node can hold a fleet slot forever. */
+const NODE_GRACE_MS = 5000;
+
+/**
+ * Acquire under a per-node deadline: the transport enforces `timeoutMs` itself; if it has not
+ * settled shortly after, the node's connections are aborted and it is reported as timed out.
+ */
+async function acquireWithin(t: Target, o: RunOptions, onProgress?: (p: SshProgress) => void): ReturnType<typeof acquire> {
+  const node = new AbortController();
+  // AbortSignal.any links without adding a listener per node to the run's signal (16+ would warn).
+  const signal = o.signal ? AbortSignal.any([o.signal, node.signal]) : node.signal;
+  let timer: NodeJS.Timeout | undefined;
+  const guard = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      node.abort();
+      reject(new TargetError('timeout', `no result from ${t.name} within ${Math.round(o.timeoutMs / 1000)} s`, 'raise --timeout, or check the node'));
+    }, o.timeoutMs + NODE_GRACE_MS);
+  });
   try {
-    const {raw, transport, name} = await acquire(t, o);
+    return await Promise.race([acquire(t, {...o, signal}, onProgress), guard]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The result of a target that could not be checked. */
+function failed(t: Target, e: TargetError, durationMs: number): TargetResult {
+  return {
+    target: t.name, node: t.name, transport: t.kind,
+    status: UNREACHABLE_KINDS.has(e.kind) ? 'unreachable' : 'error',
+    error: {kind: e.kind, message: e.message, hint: e.hint ?? null},
+    kubeletVersion: null, durationMs, notes: [], results: [],
+  };
+}
+
+/** Check one target; never rejects for a node-side problem. */
+export async function runTarget(t: Target, o: RunOptions, onProgress?: (p: SshProgress) => void): Promise<{result: TargetResult; facts: Facts | null}> {
+  const started = Date.now();
+  try {
+    const {raw, transport, name} = await acquireWithin(t, o, onProgress);
     const facts = buildFacts(raw, {name, transport, kubeletVersion: o.kubeletVersion});
     const results = evaluateAll(o.checks, facts, {now: o.now(), expiryWarnDays: o.expiryWarnDays});
     const node = facts.hostname.collected ? facts.hostname.value.value : name;
     return {
       facts,
       result: {
-        ...base, node, transport, status: 'ok', error: null,
+        target: t.name, node, transport, status: 'ok', error: null,
         kubeletVersion: facts.kubeletVersion.collected ? facts.kubeletVersion.value.value : null,
         durationMs: Date.now() - started, notes: raw.notes, results,
       },
     };
   } catch (e) {
     if (!(e instanceof TargetError)) throw e;
-    const status = e.kind === 'unreachable' || e.kind === 'timeout' || e.kind === 'auth' || e.kind === 'host-key' ? 'unreachable' : 'error';
-    return {
-      facts: null,
-      result: {
-        ...base, status, error: {kind: e.kind, message: e.message, hint: e.hint ?? null},
-        kubeletVersion: null, durationMs: Date.now() - started, notes: [], results: [],
-      },
-    };
+    return {facts: null, result: failed(t, e, Date.now() - started)};
   }
 }
 
-/** Run every target with bounded concurrency; results in input order. */
+/**
+ * Run every target with bounded concurrency; results in input order. A slow or dead node holds
+ * one slot for at most its timeout; after Ctrl-C (the signal) no new node starts, the running
+ * ones close their connections, and the rest are reported as not checked.
+ */
 export async function runAll(targets: Target[], o: RunOptions, onEvent?: (e: RunEvent) => void): Promise<Report> {
   const startedAt = o.now().toISOString();
   const results: TargetResult[] = new Array(targets.length);
@@ -102,7 +151,9 @@ export async function runAll(targets: Target[], o: RunOptions, onEvent?: (e: Run
       if (i >= targets.length) return;
       const t = targets[i]!;
       onEvent?.({type: 'target-start', index: i, target: t.name});
-      const {result} = await runTarget(t, o);
+      const result = o.signal?.aborted
+        ? failed(t, new TargetError('interrupted', 'not checked: interrupted'), 0)
+        : (await runTarget(t, o, (progress) => onEvent?.({type: 'target-progress', index: i, target: t.name, progress}))).result;
       results[i] = result;
       onEvent?.({type: 'target-done', index: i, result});
     }

@@ -10,6 +10,13 @@ import {buildKubeconfig} from './kubeconfig.js';
 import {buildCerts} from './certs.js';
 import {buildRuntime, buildCni} from './runtime.js';
 import {buildSwap, buildKernel, buildCgroup, buildCapacity, buildStaticPods} from './host.js';
+import {buildHealthz} from './live-healthz.js';
+import {buildApiserver} from './live-apiserver.js';
+import {buildKubeletProcesses, buildLockFile} from './live-kubelet.js';
+import {buildListeners} from './live-ports.js';
+import {buildFilesystems} from './live-disk.js';
+import {buildTimeSync} from './live-time.js';
+import {buildJournal} from './journal.js';
 import {collected, notCollected, type Collected, type Facts, type RawSnapshot, type Sourced, type TransportKind} from './types.js';
 
 /** What buildFacts needs besides the raw output. */
@@ -71,5 +78,13 @@ export function buildFacts(raw: RawSnapshot, opts: BuildOptions): Facts {
     kernel: buildKernel(raw),
     cgroup: buildCgroup(raw),
     capacity: buildCapacity(raw),
+    kubeletProcesses: buildKubeletProcesses(raw),
+    lockFile: buildLockFile(raw),
+    healthz: buildHealthz(raw),
+    listeners: buildListeners(raw),
+    apiserver: buildApiserver(raw),
+    filesystems: buildFilesystems(raw),
+    timeSync: buildTimeSync(raw),
+    journal: buildJournal(raw),
   };
 }

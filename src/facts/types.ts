@@ -179,6 +179,13 @@ import type {KubeconfigFacts} from './kubeconfig.js';
 import type {CertFacts} from './certs.js';
 import type {RuntimeFacts, CniFacts} from './runtime.js';
 import type {StaticPodsFacts, SwapFacts, KernelFacts, CgroupFacts, CapacityFacts} from './host.js';
+import type {HealthzFacts} from './live-healthz.js';
+import type {ApiserverFacts} from './live-apiserver.js';
+import type {KubeletProcess, LockFileFacts} from './live-kubelet.js';
+import type {ListenerFacts} from './live-ports.js';
+import type {FilesystemFacts} from './live-disk.js';
+import type {TimeSyncFacts} from './live-time.js';
+import type {JournalFacts} from './journal.js';
 
 /** How the node was reached. */
 export type TransportKind = 'ssh' | 'local' | 'root' | 'snapshot' | 'pod';
@@ -215,4 +222,20 @@ export interface Facts {
   kernel: Collected<KernelFacts>;
   cgroup: Collected<CgroupFacts>;
   capacity: Collected<CapacityFacts>;
+  /** Live: every process named kubelet, with its command line. */
+  kubeletProcesses: Collected<KubeletProcess[]>;
+  /** Live: the `--lock-file` the probe found and who holds or waits for it. */
+  lockFile: Collected<LockFileFacts>;
+  /** Live: the healthz endpoint the probe queried and its answer. */
+  healthz: Collected<HealthzFacts>;
+  /** Live: listening TCP sockets and their processes. */
+  listeners: Collected<ListenerFacts>;
+  /** Live: DNS, TLS and /livez of the API server in the kubeconfig, from the node. */
+  apiserver: Collected<ApiserverFacts>;
+  /** Live: nodefs and imagefs space and inodes. */
+  filesystems: Collected<FilesystemFacts>;
+  /** Live: whether the node's clock is synchronised (timedatectl). */
+  timeSync: Collected<TimeSyncFacts>;
+  /** Live: the kubelet's recent journal lines. */
+  journal: Collected<JournalFacts>;
 }

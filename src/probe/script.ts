@@ -11,6 +11,7 @@ import {
   COMMANDS, DIRS, FILES, DEFAULT_FILE_CAP, DEFAULT_COMMAND_CAP, DISCOVERY_MAX_FILES, DISCOVERY_ROUNDS,
   READ_EXTENSIONS, DISCOVERY_DENY_DIRS, type CommandSection,
 } from './sections.js';
+import {LIVE_CALLS, liveLibrary} from './script-live.js';
 
 /** Bumped when the framing or record meaning changes. */
 export const PROBE_VERSION = 1;
@@ -37,6 +38,7 @@ trap 'rm -rf "$T"' EXIT
 trap 'exit 130' INT TERM HUP
 have() { command -v "$1" >/dev/null 2>&1; }
 TO=; have timeout && TO=timeout
+CIN=/dev/null
 SSL=; have openssl && SSL=openssl
 NF=0; SEEN='|'; TEXTS=
 emit() { _len=$(($(wc -c < "$5"))); printf '\n@@KD1 %s %s %s %s %s\n' "$1" "$2" "$_len" "$3" "$4"; cat "$5"; }
@@ -137,14 +139,20 @@ ls_dir() {
     done < "$T/ls"
   fi
 }
+# emitcap KIND STATUS NAME FILE CAP: the first CAP bytes of FILE, or the last -CAP bytes (newest log lines).
+emitcap() {
+  _n=$(($(wc -c < "$4"))); _c=${"$"}{5#-}
+  [ "$_n" -gt "$_c" ] && _n=$_c
+  printf '\n@@KD1 %s %s %s - %s\n' "$1" "$2" "$_n" "$3"
+  case $5 in -*) tail -c "$_c" "$4";; *) head -c "$_c" "$4";; esac
+}
+# cmd ID TIMEOUT CAP ARGV...: stdin is $CIN (/dev/null unless a caller feeds a request file).
 cmd() {
   id=$1; to=$2; cap=$3; shift 3
-  : > "$T/c"; : > "$T/e"
-  if ! have "$1"; then printf '%s: command not found' "$1" > "$T/e"; emit C notfound - "$id" "$T/c"; emit E notfound - "$id" "$T/e"; return; fi
-  if [ -n "$TO" ]; then $TO "$to" "$@" < /dev/null > "$T/c0" 2> "$T/e0"; rc=$?; else "$@" < /dev/null > "$T/c0" 2> "$T/e0"; rc=$?; fi
-  head -c "$cap" "$T/c0" > "$T/c"; head -c 4096 "$T/e0" > "$T/e"
+  if ! have "$1"; then printf '%s: command not found' "$1" > "$T/e"; emit0 C notfound - "$id"; emit E notfound - "$id" "$T/e"; rc=127; return; fi
+  if [ -n "$TO" ]; then $TO "$to" "$@" < "$CIN" > "$T/c0" 2> "$T/e0"; rc=$?; else "$@" < "$CIN" > "$T/c0" 2> "$T/e0"; rc=$?; fi
   st=$rc; [ "$rc" = 124 ] && [ -n "$TO" ] && st=timeout
-  emit C "$st" - "$id" "$T/c"; [ -s "$T/e" ] && emit E "$st" - "$id" "$T/e"
+  emitcap C "$st" "$id" "$T/c0" "$cap"; [ -s "$T/e0" ] && emitcap E "$st" "$id" "$T/e0" 4096
   return 0
 }
 dpkg_kubelet() {
@@ -198,6 +206,7 @@ export function buildProbeScript(opts: ScriptOptions): string {
     `LIVE=${opts.live ? 1 : 0}`,
     'LC_ALL=C; export LC_ALL',
     lib,
+    ...(opts.live ? [liveLibrary()] : []),
     `printf '%s' ${shQuote(`${PROBE_VERSION}`)} > "$T/v"; emit V ok - probe "$T/v"`,
   ];
   for (const f of FILES) {
@@ -210,7 +219,11 @@ export function buildProbeScript(opts: ScriptOptions): string {
     lines.push(`ls_dir ${shQuote(d.path)} ${d.read ? 1 : 0}`);
   }
   lines.push('discover');
-  if (opts.live) for (const c of COMMANDS) lines.push(commandLine(c));
+  if (opts.live) {
+    for (const c of COMMANDS) if (!c.runLast) lines.push(commandLine(c));
+    lines.push(...LIVE_CALLS);
+    for (const c of COMMANDS) if (c.runLast) lines.push(commandLine(c));
+  }
   lines.push(`printf 'end' > "$T/v"; emit Z ok - end "$T/v"`, 'exit 0', '');
   return lines.join('\n');
 }

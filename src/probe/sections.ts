@@ -24,6 +24,11 @@ export interface CommandSection {
   argv: string[];
   timeoutS: number;
   maxBytes?: number;
+  /**
+   * Run after everything else, live checks included: the node clock (`date`) is read last so
+   * it is taken as close as possible to the moment the operator's side reads its own clock.
+   */
+  runLast?: boolean;
 }
 
 /** Default byte cap per file: config files are small; anything bigger is reported as too large. */
@@ -115,10 +120,28 @@ export const COMMANDS: readonly CommandSection[] = [
     timeoutS: 5,
   },
   {id: 'hostname', argv: ['hostname'], timeoutS: 2},
-  {id: 'date', argv: ['date', '-u', '+%Y-%m-%dT%H:%M:%SZ'], timeoutS: 2},
+  {id: 'date', argv: ['date', '-u', '+%Y-%m-%dT%H:%M:%SZ'], timeoutS: 2, runLast: true},
   {id: 'cgroup-fs', argv: ['stat', '-fc', '%T', '{root}/sys/fs/cgroup'], timeoutS: 2},
   {id: 'nproc', argv: ['nproc'], timeoutS: 2},
   {id: 'df-kubelet', argv: ['df', '-kP', '{root}/var/lib/kubelet'], timeoutS: 5},
   {id: 'dfi-kubelet', argv: ['df', '-iP', '{root}/var/lib/kubelet'], timeoutS: 5},
   {id: 'crictl-info', argv: ['crictl', 'info'], timeoutS: 8},
 ];
+
+/**
+ * Caps and time limits of the live checks the probe runs itself (script-live.ts): they need
+ * shell logic (the effective healthz port, the kubeconfig's server and CA) rather than one argv.
+ */
+export const LIVE = {
+  /** journalctl -n: the kubelet's recent history, enough for a crash loop's last few runs. */
+  journalLines: 300,
+  /** The newest bytes of the journal kept (the cap keeps the end, not the start). */
+  journalCap: 256 * 1024,
+  journalTimeoutS: 5,
+  /** Connect timeout for healthz and the API server; the whole request gets two seconds more. */
+  httpConnectS: 3,
+  /** Kubelet processes listed at most (a node with more is broken in a way the list shows). */
+  maxKubeletProcesses: 16,
+  /** Where image filesystems live, first existing one wins: containerd, CRI-O (containers/storage), dockerd. */
+  imagefsDirs: ['/var/lib/containerd', '/var/lib/containers/storage', '/var/lib/docker'],
+} as const;

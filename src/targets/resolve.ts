@@ -1,12 +1,41 @@
 /**
  * TARGET strings and options → Target[]. Validation happens here so a typo is a usage error
- * (exit 2) before any node is touched.
+ * (exit 2) before any node is touched. SSH targets come from positional `[user@]host[:port]`
+ * arguments, `--inventory FILE`, and (async) the cluster's node list.
  */
-import {statSync} from 'node:fs';
+import {existsSync, statSync} from 'node:fs';
 import {hostname} from 'node:os';
 import {resolve as resolvePath, basename} from 'node:path';
 import {InputError, UsageError} from '../errors.js';
+import {loadSshConfig} from '../transport/ssh-config.js';
+import {ADDRESS_TYPES, listClusterNodes, type AddressType} from './cluster-nodes.js';
+import {readInventory} from './inventory.js';
+import {matchesSelector, parseSelector} from './selector.js';
+import {parseHostSpec, parsePort, sshEndpoint, type SshSettings} from './ssh-target.js';
 import type {Target} from './types.js';
+
+/** SSH options from the command line. */
+export interface SshOptions {
+  user?: string;
+  port?: string;
+  identities?: string[];
+  /** `-J`, comma-separated chain. */
+  jump?: string;
+  /** `--ssh-config FILE|none`; undefined reads ~/.ssh/config when present. */
+  sshConfig?: string;
+  knownHosts?: string;
+  acceptNewHostKeys?: boolean;
+}
+
+/** Cluster options from the command line. */
+export interface ClusterOptions {
+  kubeconfig?: string;
+  context?: string;
+  allNodes?: boolean;
+  selector?: string;
+  address?: string;
+  via?: string;
+}
 
 /** The target-selecting options. */
 export interface TargetOptions {
@@ -15,6 +44,11 @@ export interface TargetOptions {
   snapshot: string[];
   hostRoot: string | null;
   positional: string[];
+  inventory?: string | null;
+  ssh?: SshOptions;
+  cluster?: ClusterOptions;
+  /** Deadline for listing cluster nodes. */
+  timeoutMs?: number;
 }
 
 function mustBeDir(dir: string, flag: string): string {
@@ -29,8 +63,71 @@ function mustBeDir(dir: string, flag: string): string {
   return abs;
 }
 
-/** Resolve the targets named on the command line. */
-export function resolveTargets(o: TargetOptions): Target[] {
+/** Whether the options ask for the cluster's node list (which needs the async resolver). */
+export function wantsCluster(o: TargetOptions): boolean {
+  const c = o.cluster ?? {};
+  return c.allNodes === true || (c.selector !== undefined && !o.inventory);
+}
+
+/** Whether any SSH target is named (positional, inventory or cluster). */
+export function hasSshTargets(o: TargetOptions): boolean {
+  return o.positional.length > 0 || Boolean(o.inventory) || wantsCluster(o);
+}
+
+/** Command-line SSH settings, checked once for all targets. */
+function sshSettings(o: SshOptions = {}): SshSettings {
+  const identities = (o.identities ?? []).map((f) => {
+    const abs = resolvePath(f);
+    if (!existsSync(abs)) throw new UsageError(`-i ${f}: no such key file`);
+    return abs;
+  });
+  const jump = o.jump !== undefined ? o.jump.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  for (const j of jump ?? []) parseHostSpec(j, '-J');
+  if (o.user !== undefined && (o.user === '' || /[\s@:]/.test(o.user))) throw new UsageError(`-u ${o.user}: not a user name`);
+  return {
+    ...(o.user !== undefined ? {user: o.user} : {}),
+    ...(o.port !== undefined ? {port: parsePort(o.port, '-p')} : {}),
+    identities,
+    ...(jump ? {jump} : {}),
+    sshConfig: loadSshConfig(o.sshConfig ?? null),
+    ...(o.knownHosts !== undefined ? {knownHosts: resolvePath(o.knownHosts)} : {}),
+    acceptNewHostKeys: o.acceptNewHostKeys === true,
+  };
+}
+
+function remoteRoot(hostRoot: string | null): string {
+  if (hostRoot === null) return '/';
+  if (!hostRoot.startsWith('/')) throw new UsageError(`--host-root ${hostRoot}: must be an absolute path (on the node, for SSH targets)`);
+  return hostRoot;
+}
+
+/** Positional and inventory SSH targets (no network). */
+function staticSshTargets(o: TargetOptions, s: SshSettings): Target[] {
+  const out: Target[] = [];
+  const root = remoteRoot(o.hostRoot);
+  for (const p of o.positional) {
+    const spec = parseHostSpec(p, 'TARGET');
+    out.push({kind: 'ssh', name: p, ssh: sshEndpoint(spec, s, 'TARGET'), hostRoot: root, labels: {}});
+  }
+  if (o.inventory) {
+    let hosts = readInventory(o.inventory);
+    const sel = o.cluster?.selector;
+    if (sel !== undefined && !o.cluster?.allNodes) {
+      const req = parseSelector(sel);
+      hosts = hosts.filter((h) => matchesSelector(req, h.labels));
+      if (hosts.length === 0) throw new InputError(`no host in ${o.inventory} matches -l ${sel}`);
+    }
+    for (const h of hosts) {
+      out.push({
+        kind: 'ssh', name: h.name, ssh: sshEndpoint({host: h.host}, s, h.at, h.layer),
+        hostRoot: o.hostRoot !== null ? root : h.hostRoot ?? '/', labels: h.labels,
+      });
+    }
+  }
+  return out;
+}
+
+function nonSshTargets(o: TargetOptions): Target[] {
   const out: Target[] = [];
   if (o.local) {
     const hostRoot = o.hostRoot ? mustBeDir(o.hostRoot, '--host-root') : '/';
@@ -41,14 +138,50 @@ export function resolveTargets(o: TargetOptions): Target[] {
     out.push({kind: 'root', name: basename(abs) || abs, dir: abs});
   }
   for (const file of o.snapshot) out.push({kind: 'snapshot', name: file, file: resolvePath(file)});
-  if (o.positional.length > 0) {
-    throw new UsageError(
-      `SSH targets (${o.positional.join(', ')}) are not supported by this build yet`,
-      'check this machine with --local, a mounted node disk with --root DIR, or a saved snapshot with --snapshot FILE',
-    );
+  return out;
+}
+
+function checkCluster(o: TargetOptions): AddressType {
+  const c = o.cluster ?? {};
+  if (c.via !== undefined && c.via !== 'ssh') {
+    throw new UsageError(`--via ${c.via}: only ssh is available in this build`, 'nodes are reached over SSH to their InternalIP');
   }
-  if (out.length === 0) {
-    throw new UsageError('no target given', 'name one: --local, --root DIR or --snapshot FILE (try: kubelet-doctor demo)');
+  const addr = (c.address ?? 'InternalIP') as AddressType;
+  if (!ADDRESS_TYPES.includes(addr)) throw new UsageError(`--address ${String(c.address)}: expected one of ${ADDRESS_TYPES.join(', ')}`);
+  return addr;
+}
+
+const NO_TARGET_HINT = 'name one: a node ([user@]host[:port]), --inventory FILE, --all-nodes, --local, --root DIR or --snapshot FILE';
+
+/**
+ * Resolve the targets named on the command line, without network access: the cluster's node
+ * list needs {@link resolveTargetsAsync} (a UsageError says so here).
+ */
+export function resolveTargets(o: TargetOptions): Target[] {
+  checkCluster(o);
+  if (wantsCluster(o)) throw new UsageError('--all-nodes and -l need the cluster: this command takes one named target', 'name the node: kubelet-doctor collect NODE -o FILE');
+  const out = nonSshTargets(o);
+  if (hasSshTargets(o)) out.push(...staticSshTargets(o, sshSettings(o.ssh)));
+  if (out.length === 0) throw new UsageError('no target given', NO_TARGET_HINT);
+  return out;
+}
+
+/** Resolve every target, listing the cluster's nodes when `--all-nodes` or `-l` asks for them. */
+export async function resolveTargetsAsync(o: TargetOptions, signal?: AbortSignal): Promise<Target[]> {
+  const addressType = checkCluster(o);
+  if (!wantsCluster(o)) return resolveTargets(o);
+  const out = nonSshTargets(o);
+  const s = sshSettings(o.ssh);
+  out.push(...staticSshTargets(o, s));
+  const c = o.cluster ?? {};
+  const nodes = await listClusterNodes({
+    kubeconfig: c.kubeconfig ?? null, context: c.context ?? null,
+    selector: c.selector ?? null,
+    addressType, timeoutMs: Math.min(o.timeoutMs ?? 30_000, 30_000), ...(signal ? {signal} : {}),
+  });
+  const root = remoteRoot(o.hostRoot);
+  for (const n of nodes) {
+    out.push({kind: 'ssh', name: n.name, ssh: sshEndpoint({host: n.address ?? n.name}, s, `node ${n.name}`), hostRoot: root, labels: n.labels});
   }
   return out;
 }

@@ -62,6 +62,14 @@ export function makeFacts(over: Partial<Facts> = {}): Facts {
     kernel: nc,
     cgroup: nc,
     capacity: nc,
+    kubeletProcesses: nc,
+    lockFile: nc,
+    healthz: nc,
+    listeners: nc,
+    apiserver: nc,
+    filesystems: nc,
+    timeSync: nc,
+    journal: nc,
     ...over,
   };
 }

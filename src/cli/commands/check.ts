@@ -2,10 +2,11 @@
  * `kubelet-doctor check`: run the catalogue on the targets and print a report.
  */
 import {runAll, type RunEvent} from '../../engine/run.js';
+import type {TargetResult} from '../../report/types.js';
 import {UsageError} from '../../errors.js';
 import {FORMATS, renderReport, type Format} from '../../report/index.js';
 import type {ParsedArgs} from '../args.js';
-import {exitCodeOf, runOptions, targetsFrom, useColor, writeOut} from './common.js';
+import {exitCodeOf, listTargets, runOptions, useColor, writeOut} from './common.js';
 
 /** Run the checks; returns the exit code. */
 export async function checkCommand(a: ParsedArgs, signal: AbortSignal): Promise<number> {
@@ -13,20 +14,43 @@ export async function checkCommand(a: ParsedArgs, signal: AbortSignal): Promise<
   if (!FORMATS.includes(format)) {
     throw new UsageError(`--output ${String(format)}: unknown format`, `use one of ${FORMATS.join(', ')}`);
   }
-  const targets = targetsFrom(a);
+  const targets = await listTargets(a, signal);
   const opts = runOptions(a, signal);
-  const progress = process.stderr.isTTY && targets.length > 1;
-  let done = 0;
-  const onEvent = (e: RunEvent) => {
-    if (progress && e.type === 'target-done') {
-      done++;
-      process.stderr.write(`\r\u001b[2Kchecked ${done}/${targets.length} nodes`);
-    }
-  };
-  const report = await runAll(targets, opts, onEvent);
-  if (progress) process.stderr.write('\r\u001b[2K');
+  const progress = process.stderr.isTTY === true && targets.length > 1 ? progressLine(targets.length) : null;
+  const report = await runAll(targets, opts, progress?.onEvent);
+  progress?.clear();
   const color = format === 'text' && useColor(a, process.stdout);
   const text = renderReport(format, report, {color, verbose: a.values['verbose'] === true, ...(process.stdout.columns && color ? {width: process.stdout.columns} : {})});
   await writeOut(text, a.values['out']);
   return exitCodeOf(report);
+}
+
+/** "12/50 nodes · 2 unreachable": the count line a fleet run keeps rewriting on a terminal's stderr. */
+export function progressText(done: number, total: number, counts: Readonly<Record<TargetResult['status'], number>>): string {
+  const parts = [`${done}/${total} nodes`];
+  if (counts.unreachable > 0) parts.push(`${counts.unreachable} unreachable`);
+  if (counts.error > 0) parts.push(`${counts.error} ${counts.error === 1 ? 'error' : 'errors'}`);
+  return parts.join(' · ');
+}
+
+/** A progress line on stderr, redrawn in place at most every 50 ms, and cleared at the end. */
+function progressLine(total: number): {onEvent: (e: RunEvent) => void; clear: () => void} {
+  const counts = {ok: 0, unreachable: 0, error: 0};
+  let done = 0;
+  let last = 0;
+  const draw = () => process.stderr.write(`\r\u001b[2K${progressText(done, total, counts)}`);
+  draw();
+  return {
+    onEvent: (e) => {
+      if (e.type !== 'target-done') return;
+      done++;
+      counts[e.result.status]++;
+      const now = Date.now();
+      if (now - last >= 50 || done === total) {
+        last = now;
+        draw();
+      }
+    },
+    clear: () => process.stderr.write('\r\u001b[2K'),
+  };
 }

@@ -1,28 +1,95 @@
 /**
- * `kubelet-doctor lab`: write a demo fleet of kubeadm node trees (one healthy, one per classic
- * failure) and show how to check them; `--check` checks them right away.
+ * `kubelet-doctor lab`: a demo fleet of kubeadm nodes (one healthy, one per classic failure),
+ * each reachable over SSH on a loopback port, served by this process until Ctrl-C. `--run`
+ * checks the fleet over SSH right away (what `npm start` does) through the same code path as a
+ * real node: the inventory, the known_hosts file and the SSH transport.
  */
-import {mkdtemp, mkdir} from 'node:fs/promises';
+import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
-import {writeFleet} from '../../lab/node-tree.js';
+import {startLabFleet, type LabFleet} from '../../lab/lab-fleet.js';
+import {scenarioById} from '../../lab/scenarios.js';
+import {shQuote} from '../../probe/script.js';
 import type {ParsedArgs} from '../args.js';
 import {checkCommand} from './check.js';
 
+/** Options that select targets: the lab brings its own. */
+const TARGET_OPTIONS = ['local', 'root', 'host-root', 'snapshot', 'inventory', 'kubeconfig', 'context', 'all-nodes', 'selector', 'user', 'identity', 'port', 'jump'];
+
+/** Quote a path for the printed commands only when the shell would need it. */
+const arg = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : shQuote(s));
+
+/** What the operator reads first: the fleet and how to point kubelet-doctor (and ssh) at it. */
+export function labBanner(fleet: LabFleet, serving: boolean): string {
+  const w = Math.max(...fleet.nodes.map((n) => n.info.hostname.length), 4);
+  const lines = [
+    `kubelet-doctor lab: ${fleet.nodes.length} demo kubeadm nodes on 127.0.0.1, one healthy and one per classic failure`,
+    `files: ${fleet.dir}`,
+    '',
+    `  ${'node'.padEnd(w)}  port   kubelet   what is broken`,
+    ...fleet.nodes.map((n) => `  ${n.info.hostname.padEnd(w)}  ${String(n.port).padEnd(5)}  ${n.info.kubeletVersion.padEnd(8)}  ${scenarioById(n.info.scenario).title}`),
+    ...fleet.notes.map((note) => `note: ${note}`),
+  ];
+  if (!serving) return `${lines.join('\n')}\n`;
+  const one = fleet.nodes.find((n) => n.info.scenario !== 'healthy') ?? fleet.nodes[0]!;
+  const key = arg(fleet.identityFile);
+  const kh = arg(fleet.knownHostsFile);
+  lines.push(
+    '',
+    'Check the whole fleet over SSH:',
+    `  kubelet-doctor check --inventory ${arg(fleet.inventoryFile)} --known-hosts ${kh}`,
+    '',
+    `Check one node (${one.info.hostname}):`,
+    `  kubelet-doctor check -p ${one.port} -i ${key} --known-hosts ${kh} --host-root ${arg(one.info.root)} root@127.0.0.1`,
+    '',
+    'Look around it with OpenSSH (commands only, no interactive shell):',
+    `  ssh -p ${one.port} -i ${key} -o IdentitiesOnly=yes -o UserKnownHostsFile=${kh} root@127.0.0.1 'journalctl -u kubelet -n 20'`,
+    '',
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** Resolves when the signal aborts (Ctrl-C, SIGTERM). */
+function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((done) => signal.addEventListener('abort', () => done(), {once: true}));
+}
+
 /** Run the lab; returns the exit code. */
 export async function labCommand(a: ParsedArgs, signal: AbortSignal): Promise<number> {
-  const dir = typeof a.values['dir'] === 'string' ? resolve(a.values['dir']) : await mkdtemp(join(tmpdir(), 'kubelet-doctor-lab-'));
-  await mkdir(dir, {recursive: true});
-  const nodes = await writeFleet(dir);
+  const given = typeof a.values['dir'] === 'string' ? resolve(a.values['dir']) : null;
+  const dir = given ?? (await mkdtemp(join(tmpdir(), 'kubelet-doctor-lab-')));
   const out = process.stderr;
-  out.write(`lab: wrote ${nodes.length} kubeadm node trees under ${dir}\n`);
-  for (const n of nodes) out.write(`  ${n.hostname.padEnd(32)} ${n.layout}  ${n.kubeletVersion}  ${n.scenario}\n`);
-  if (a.values['check'] !== true) {
-    out.write(`\ncheck one:   kubelet-doctor check --root ${nodes[0]?.root ?? dir}\n`);
-    out.write(`check all:   kubelet-doctor check ${nodes.map((n) => `--root ${n.root}`).join(' ')}\n`);
-    return 0;
+  const check = a.values['run'] === true;
+  let fleet: LabFleet | null = null;
+  try {
+    fleet = await startLabFleet({dir, log: (line) => out.write(`lab: ${line}\n`)});
+    out.write(labBanner(fleet, !check));
+    if (!check) {
+      out.write(given ? 'Serving until Ctrl-C; the files stay.\n' : 'Serving until Ctrl-C; the temporary directory is removed then.\n');
+      await aborted(signal);
+      out.write('\nlab: stopping\n');
+      return 0;
+    }
+    out.write('\nChecking every node over SSH:\n');
+    out.write(`  kubelet-doctor check --inventory ${arg(fleet.inventoryFile)} --known-hosts ${arg(fleet.knownHostsFile)}\n\n`);
+    const values = Object.fromEntries(Object.entries(a.values).filter(([k]) => !TARGET_OPTIONS.includes(k) && k !== 'dir' && k !== 'run'));
+    return await checkCommand(
+      {
+        command: 'check',
+        positional: [],
+        values: {
+          ...values,
+          inventory: fleet.inventoryFile,
+          'known-hosts': fleet.knownHostsFile,
+          // The operator's ~/.ssh/config has no say over the lab's loopback hosts.
+          'ssh-config': 'none',
+        },
+      },
+      signal,
+    );
+  } finally {
+    await fleet?.stop();
+    if (!given) await rm(dir, {recursive: true, force: true});
   }
-  out.write('\n');
-  const roots = nodes.map((n) => n.root);
-  return checkCommand({command: 'check', positional: [], values: {...a.values, root: roots}}, signal);
 }

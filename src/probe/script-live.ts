@@ -1,0 +1,253 @@
+/**
+ * The live part of the probe: what only a running node can answer (is the kubelet up, who holds
+ * its ports and lock file, can the node reach its API server, what the journal says). It runs in
+ * the same single script as the file reads, so the shell works out the settings it needs itself
+ * (the healthz port, the kubeconfig's server and CA) and records what it queried; facts/live-*.ts
+ * compare that with the effective configuration and say so when they differ.
+ *
+ * Records (all `C` command records; `live` holds `key=value` lines):
+ * `kubelet-procs`, `kubelet-proxy-env`, `healthz`, `ss-listen` | `proc-listen`, `api-dns`,
+ * `api-livez`, `api-healthz`, `api-node-time`, `df-imagefs`, `dfi-imagefs`, `timedatectl`,
+ * `journal`, `live`.
+ */
+import {LIVE, UNIT_DIRS} from './sections.js';
+
+// POSIX sh (dash, busybox ash). Shares the helpers of script.ts (have, emit, cmd, resolve, $T, $R).
+// Variables of these functions are prefixed with `_` so they never clobber cmd's `id`/`rc`.
+const LIVE_LIB = String.raw`
+LV="$T/live"; : > "$LV"
+kv() { printf '%s=%s\n' "$1" "$2" >> "$LV"; }
+HTTP=; if have curl; then HTTP=curl; elif have wget; then HTTP=wget; elif [ -n "$SSL" ]; then HTTP=openssl; fi
+BBW=0
+if [ "$HTTP" = wget ]; then case $(readlink "$(command -v wget)" 2>/dev/null) in *busybox*) BBW=1;; esac; fi
+# Every process whose name is kubelet: its argv (one word a line), after a "--pid N" line.
+kprocs() {
+  : > "$T/kp"; KPID=; _kn=0
+  for _pd in "$R"/proc/[0-9]*; do
+    { read -r _kc < "$_pd/comm"; } 2>/dev/null || continue
+    [ "$_kc" = kubelet ] || continue
+    _kn=$((_kn + 1)); [ "$_kn" -gt @MAXPROC@ ] && break
+    printf '%s %s\n' --pid "${"$"}{_pd##*/}" >> "$T/kp"
+    tr '\000' '\n' < "$_pd/cmdline" >> "$T/kp" 2>/dev/null
+    [ -n "$KPID" ] || KPID=${"$"}{_pd##*/}
+  done
+  emit C 0 - kubelet-procs "$T/kp"
+  [ -n "$KPID" ] || return
+  # Proxy variables of the running kubelet; credentials in a proxy URL never leave the node.
+  tr '\000' '\n' < "$R/proc/$KPID/environ" 2>/dev/null \
+    | awk '{ l = tolower($0) } l ~ /^(https?|no|all)_proxy=/ { sub(/:\/\/[^\/@]*@/, "://[redacted]@"); print }' > "$T/kpe"
+  emit C 0 - kubelet-proxy-env "$T/kpe"
+}
+# The kubelet flags the live checks need, from the unit, its drop-ins, the env files and the
+# running kubelet (last, so it wins): --flag=value and --flag value, last occurrence wins (pflag).
+kflags() {
+  set --
+  for _d in @UNITDIRS@; do [ -f "$R$_d/kubelet.service" ] && set -- "$@" "$R$_d/kubelet.service"; done
+  for _d in @UNITDIRS@; do for _f in "$R$_d"/kubelet.service.d/*.conf; do [ -f "$_f" ] && set -- "$@" "$_f"; done; done
+  for _f in /var/lib/kubelet/kubeadm-flags.env /etc/default/kubelet /etc/sysconfig/kubelet; do [ -f "$R$_f" ] && set -- "$@" "$R$_f"; done
+  [ -s "$T/kp" ] && set -- "$@" "$T/kp"
+  : > "$T/kf"
+  [ $# -gt 0 ] && awk '
+    BEGIN { n = split("healthz-port healthz-bind-address config config-dir kubeconfig bootstrap-kubeconfig lock-file", w, " "); for (i = 1; i <= n; i++) want[w[i]] = 1 }
+    FILENAME != f { f = FILENAME; pend = "" }
+    /^[ \t]*[#;]/ { next }
+    { gsub(/["\047\\]/, " ")
+      for (i = 1; i <= NF; i++) {
+        t = $i
+        if (pend != "") { v[pend] = t; pend = ""; continue }
+        p = index(t, "--"); if (p == 0) continue
+        t = substr(t, p + 2); e = index(t, "=")
+        if (e > 0) { k = substr(t, 1, e - 1); if (k in want) v[k] = substr(t, e + 1) } else if (t in want) pend = t
+      } }
+    END { for (k in v) print k "=" v[k] }' "$@" > "$T/kf" 2>/dev/null
+  FHZP=; FHZA=; KCFG=; KCFGD=; KCONF=; KBOOT=; KLOCK=
+  while IFS= read -r _l; do
+    case $_l in
+      healthz-port=*) FHZP=${"$"}{_l#*=};; healthz-bind-address=*) FHZA=${"$"}{_l#*=};;
+      config=*) KCFG=${"$"}{_l#*=};; config-dir=*) KCFGD=${"$"}{_l#*=};;
+      kubeconfig=*) KCONF=${"$"}{_l#*=};; bootstrap-kubeconfig=*) KBOOT=${"$"}{_l#*=};; lock-file=*) KLOCK=${"$"}{_l#*=};;
+    esac
+  done < "$T/kf"
+  kv config "$KCFG"; kv config_dir "$KCFGD"
+}
+# healthzPort / healthzBindAddress: flag > --config-dir drop-ins > --config > default (kubelet.md §2.1).
+kconfig() {
+  HZP=10248; HZP_FROM=default; HZA=127.0.0.1; HZA_FROM=default
+  set --
+  case $KCFG in /*) [ -f "$R$KCFG" ] && set -- "$R$KCFG";; ?*) [ -f "$R/$KCFG" ] && set -- "$R/$KCFG";; esac
+  if [ -n "$KCFGD" ]; then for _f in "$R$KCFGD"/*.conf; do [ -f "$_f" ] && set -- "$@" "$_f"; done; fi
+  if [ $# -gt 0 ]; then
+    awk '
+      { l = $0; gsub(/["\047,{}]/, " ", l) }
+      l ~ /^[ \t]*healthzPort[ \t]*:/ { sub(/^[^:]*:[ \t]*/, "", l); sub(/[ \t].*$/, "", l); if (l != "") { p = l; pf = FILENAME } }
+      l ~ /^[ \t]*healthzBindAddress[ \t]*:/ { sub(/^[^:]*:[ \t]*/, "", l); sub(/[ \t].*$/, "", l); if (l != "") { a = l; af = FILENAME } }
+      END { print p; print pf; print a; print af }' "$@" > "$T/kc" 2>/dev/null
+    { read -r _p; read -r _pf; read -r _a; read -r _af; } < "$T/kc"
+    [ -n "$_p" ] && { HZP=$_p; HZP_FROM=${"$"}{_pf#"$R"}; }
+    [ -n "$_a" ] && { HZA=$_a; HZA_FROM=${"$"}{_af#"$R"}; }
+  fi
+  [ -n "$FHZP" ] && { HZP=$FHZP; HZP_FROM=flag; }
+  [ -n "$FHZA" ] && { HZA=$FHZA; HZA_FROM=flag; }
+  kv healthz_port "$HZP"; kv healthz_port_from "$HZP_FROM"; kv healthz_address "$HZA"; kv healthz_address_from "$HZA_FROM"
+}
+# http_get ID URL CAFILE INSECURE: one GET with the node's own client, never through a proxy.
+# curl prints headers, body and a last "@@http_code=N" line; wget's headers go to stderr (-S).
+http_get() {
+  _hi=$1; _hu=$2; _hc=$3; _hk=$4
+  kv "$_hi.url" "$_hu"; kv "$_hi.tool" "${"$"}{HTTP:-none}"
+  case $HTTP in
+    curl)
+      set -- curl -sS -i --noproxy '*' --connect-timeout @CONNECT@ -m @MAXTIME@ -w '\n@@http_code=%{http_code}\n'
+      [ -n "$_hc" ] && set -- "$@" --cacert "$_hc"
+      [ "$_hk" = 1 ] && set -- "$@" -k
+      cmd "$_hi" @CMDTIME@ 65536 "$@" "$_hu";;
+    wget)
+      if [ "$BBW" = 1 ]; then
+        # busybox wget cannot verify a certificate against a CA file: say so.
+        case $_hu in https:*) kv "$_hi.tls" unverified;; esac
+        cmd "$_hi" @CMDTIME@ 65536 wget -S -O - --no-check-certificate "$_hu"
+      else
+        set -- wget -S -O - -T @CONNECT@ -t 1 --no-proxy
+        [ -n "$_hc" ] && set -- "$@" "--ca-certificate=$_hc"
+        [ "$_hk" = 1 ] && set -- "$@" --no-check-certificate
+        cmd "$_hi" @CMDTIME@ 65536 "$@" "$_hu"
+      fi;;
+    openssl)
+      # No HTTP client: TLS and the status line through openssl s_client (https only).
+      case $_hu in https:*) ;; *) kv "$_hi.error" "no curl or wget on the node"; return;; esac
+      printf 'GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n' "/${"$"}{_hu#https://*/}" "$AH" > "$T/req"
+      set -- "$SSL" s_client -quiet -connect "$AH:$AP" -verify_return_error
+      case $AH in *[!0-9.]*) case $AH in *:*) set -- "$@" -verify_ip "$AH";; *) set -- "$@" -servername "$AH" -verify_hostname "$AH";; esac;; *) set -- "$@" -verify_ip "$AH";; esac
+      [ -n "$_hc" ] && set -- "$@" -CAfile "$_hc"
+      CIN="$T/req"; cmd "$_hi" @CMDTIME@ 65536 "$@"; CIN=/dev/null;;
+    *) kv "$_hi.error" "no curl, wget or openssl on the node";;
+  esac
+}
+khealthz() {
+  case $HZP in ''|*[!0-9]*) kv healthz.error "healthzPort \"$HZP\" is not a number"; return;; 0) return;; esac
+  case $HZA in ''|0.0.0.0) _h=127.0.0.1;; ::|'[::]') _h='[::1]';; \[*) _h=$HZA;; *:*) _h="[$HZA]";; *) _h=$HZA;; esac
+  [ "$HTTP" = openssl ] && { kv healthz.error "no curl or wget on the node"; return; }
+  http_get healthz "http://$_h:$HZP/healthz" '' 0
+}
+# The lock file's holders and waiters, from /proc/locks by inode (flock: pkg/util/flock).
+klock() {
+  [ -n "$KLOCK" ] || return
+  kv lock.path "$KLOCK"
+  _lr=$(resolve "$KLOCK") || { kv lock.error "symlink loop"; return; }
+  [ -e "$R$_lr" ] || { kv lock.exists 0; return; }
+  kv lock.exists 1
+  _li=$(stat -c %i "$R$_lr" 2>/dev/null); kv lock.inode "$_li"
+  [ -n "$_li" ] && [ -r "$R/proc/locks" ] || return
+  awk -v i="$_li" '{ o = ($2 == "->") ? 1 : 0; n = split($(6 + o), a, ":"); if (a[n] == i) print (o ? "waiter" : "holder"), $(5 + o), $(2 + o) }' "$R/proc/locks" > "$T/lh" 2>/dev/null
+  while read -r _lw _lp _lt; do
+    _lc=?; { read -r _lc < "$R/proc/$_lp/comm"; } 2>/dev/null
+    kv "lock.$_lw" "$_lp $_lt $_lc"
+  done < "$T/lh"
+}
+# Who listens on 10250 and the healthz port: ss, else /proc/net/tcp{,6} and the fd links.
+kports() {
+  if have ss; then cmd ss-listen 5 131072 ss -ltnp; return; fi
+  set --
+  for _f in "$R/proc/net/tcp" "$R/proc/net/tcp6"; do [ -r "$_f" ] && set -- "$@" "$_f"; done
+  [ $# -gt 0 ] || { kv ports.error "no ss and no /proc/net/tcp"; return; }
+  awk -v a=10250 -v b="$HZP" 'function dec(h,  i, v) { v = 0; for (i = 1; i <= length(h); i++) v = v * 16 + index("0123456789ABCDEF", toupper(substr(h, i, 1))) - 1; return v }
+    FNR > 1 && $4 == "0A" { n = split($2, x, ":"); p = dec(x[n]); if (p == a || p == b) print p, x[1], $10 }' "$@" > "$T/pl" 2>/dev/null
+  : > "$T/pm"
+  if [ -s "$T/pl" ]; then
+    ls -l "$R"/proc/[0-9]*/fd 2>/dev/null | awk '
+      NR == FNR { w[$3] = $1 " " $2; next }
+      /:$/ { n = split($0, q, "/"); pid = q[n - 1]; next }
+      /socket:\[/ { s = $NF; gsub(/[^0-9]/, "", s); if (s in w) { print w[s], s, pid; delete w[s] } }
+      END { for (s in w) print w[s], s, "-" }' "$T/pl" - > "$T/pm" 2>/dev/null
+  fi
+  : > "$T/pn"
+  while read -r _pp _pa _pi _pd; do
+    _pc=-; [ "$_pd" = - ] || { read -r _pc < "$R/proc/$_pd/comm"; } 2>/dev/null
+    printf '%s %s %s %s %s\n' "$_pp" "$_pa" "$_pi" "$_pd" "$_pc" >> "$T/pn"
+  done < "$T/pm"
+  emit C 0 - proc-listen "$T/pn"
+}
+# The API server as the kubelet sees it: the server and CA of kubelet.conf (bootstrap-kubelet.conf
+# while bootstrapping), DNS, then TLS verified against that CA and GET /livez (/healthz before 1.16).
+kapi() {
+  _kc=${"$"}{KCONF:-/etc/kubernetes/kubelet.conf}
+  [ -f "$R$_kc" ] || _kc=${"$"}{KBOOT:-/etc/kubernetes/bootstrap-kubelet.conf}
+  kv api.kubeconfig "$_kc"
+  [ -f "$R$_kc" ] || { kv api.error "no kubeconfig at $_kc"; return; }
+  awk 'function val(  v) { v = $0; sub(/^[^:]*:[ \t]*/, "", v); gsub(/["\047 \t]/, "", v); return v }
+    /^[ \t]*server:/ && s == "" { s = val() }
+    /^[ \t]*certificate-authority:/ && c == "" { c = val() }
+    /^[ \t]*insecure-skip-tls-verify:[ \t]*true/ { k = 1 }
+    /^[ \t]*certificate-authority-data:/ && d == "" { d = val() }
+    END { print s; print c; print k + 0; print d }' "$R$_kc" > "$T/ak" 2>/dev/null
+  { read -r AS; read -r _caf; read -r _ins; read -r _cad; } < "$T/ak"
+  kv api.server "$AS"
+  case $AS in https://*|http://*) ;; *) kv api.error "no server URL in $_kc"; return;; esac
+  _hp=${"$"}{AS#*://}; _hp=${"$"}{_hp%%/*}
+  case $_hp in
+    \[*\]:*) AH=${"$"}{_hp%%]*}; AH=${"$"}{AH#?}; AP=${"$"}{_hp##*]:};;
+    \[*\]) AH=${"$"}{_hp#?}; AH=${"$"}{AH%?}; AP=;;
+    *:*) AH=${"$"}{_hp%:*}; AP=${"$"}{_hp##*:};;
+    *) AH=$_hp; AP=;;
+  esac
+  [ -n "$AP" ] || { AP=443; case $AS in http:*) AP=80;; esac; }
+  _ca=
+  if [ "$_ins" = 1 ]; then kv api.ca insecure
+  elif [ -n "$_cad" ]; then
+    if have base64; then printf '%s' "$_cad" | base64 -d > "$T/ca.pem" 2>/dev/null; elif [ -n "$SSL" ]; then printf '%s' "$_cad" | $SSL base64 -d -A > "$T/ca.pem" 2>/dev/null; fi
+    if [ -s "$T/ca.pem" ]; then _ca="$T/ca.pem"; kv api.ca data; else kv api.ca bad-data; fi
+  elif [ -n "$_caf" ]; then
+    case $_caf in /*) ;; *) _caf="${"$"}{_kc%/*}/$_caf";; esac
+    if _cr=$(resolve "$_caf") && [ -f "$R$_cr" ]; then _ca="$R$_cr"; kv api.ca "file:$_caf"; else kv api.ca "missing:$_caf"; fi
+  else kv api.ca none; fi
+  case $AH in *:*) ;; *[!0-9.]*) cmd api-dns 4 4096 getent hosts "$AH";; esac
+  rm -f "$T/c0" "$T/e0"
+  http_get api-livez "${"$"}{AS%/}/livez" "$_ca" "$_ins"
+  if [ -f "$T/c0" ] && grep -q -e '^@@http_code=404' -e 'HTTP/[0-9.]* 404' "$T/c0" "$T/e0" 2>/dev/null; then
+    http_get api-healthz "${"$"}{AS%/}/healthz" "$_ca" "$_ins"
+  fi
+  cmd api-node-time 2 64 date -u +%s
+}
+# The image filesystem: the first runtime root that exists (containerd, CRI-O, dockerd).
+kimagefs() {
+  for _d in @IMAGEFS@; do
+    [ -d "$R$_d" ] || continue
+    kv imagefs.path "$_d"
+    cmd df-imagefs 5 4096 df -kP "$R$_d"; cmd dfi-imagefs 5 4096 df -iP "$R$_d"
+    return
+  done
+}
+kjournal() {
+  set -- journalctl
+  if [ -n "$R" ]; then for _j in /var/log/journal /run/log/journal; do [ -d "$R$_j" ] && { set -- journalctl -D "$R$_j"; break; }; done; fi
+  cmd journal @JTIME@ -@JCAP@ "$@" -u kubelet -n @JLINES@ --no-pager -o short-iso
+}
+`;
+
+/** The live checks' shell functions, with the caps of sections.ts filled in. */
+export function liveLibrary(): string {
+  return LIVE_LIB.replace(/@UNITDIRS@/g, UNIT_DIRS.join(' '))
+    .replace(/@MAXPROC@/g, String(LIVE.maxKubeletProcesses))
+    .replace(/@CONNECT@/g, String(LIVE.httpConnectS))
+    .replace(/@MAXTIME@/g, String(LIVE.httpConnectS + 2))
+    .replace(/@CMDTIME@/g, String(LIVE.httpConnectS + 4))
+    .replace(/@IMAGEFS@/g, LIVE.imagefsDirs.join(' '))
+    .replace(/@JTIME@/g, String(LIVE.journalTimeoutS))
+    .replace(/@JCAP@/g, String(LIVE.journalCap))
+    .replace(/@JLINES@/g, String(LIVE.journalLines));
+}
+
+/** The calls, in order: processes first (their argv is the best source of the flags). */
+export const LIVE_CALLS: readonly string[] = [
+  'kprocs',
+  'kflags',
+  'kconfig',
+  'khealthz',
+  'klock',
+  'kports',
+  'kapi',
+  'kimagefs',
+  'cmd timedatectl 3 4096 timedatectl status',
+  'kjournal',
+  'emit C 0 - live "$LV"',
+];

@@ -1,0 +1,185 @@
+/**
+ * Opening an SSH connection to a node, through its jump hosts: one ssh2 Client per hop, each
+ * next hop tunnelled over the previous one (`forwardOut`, what `ssh -J` does), every hop's host
+ * key checked against known_hosts, `readyTimeout` and keepalives set explicitly.
+ */
+import {connect as tcpConnect} from 'node:net';
+import type {Duplex} from 'node:stream';
+import ssh2 from 'ssh2';
+import type {Client as SshClient, ServerHostKeyAlgorithm} from 'ssh2';
+import {TargetError} from '../errors.js';
+import {tildePath} from '../targets/ssh-target.js';
+import type {HostKeyPolicy, SshEndpoint, SshHop} from '../targets/types.js';
+import {
+  appendKnownHost, blobKeyType, checkHostKey, fingerprint, hostToken, knownKeyTypes, loadKnownHosts,
+} from './known-hosts.js';
+import {authHandler, newAuthLog, type PassphraseFn} from './ssh-auth.js';
+import {connectError, viaJump, type ConnectPhase} from './ssh-errors.js';
+
+/** What a connection attempt shares with the transport that started it. */
+export interface ConnectContext {
+  hostKeys: HostKeyPolicy;
+  passphrase?: PassphraseFn;
+  /** Epoch ms by which the whole node must be done: no hop's readyTimeout runs past it. */
+  deadline: number;
+  /** Every client is registered here as soon as it exists, so abort and timeout can close it. */
+  track(c: SshClient): void;
+  /** Progress: which hop, which phase (for the timeout message and the TUI). */
+  phase(hop: SshHop, phase: ConnectPhase): void;
+}
+
+/** ssh2's host key algorithms, best first (ssh2 1.x on Node 20 supports ed25519). */
+const HOST_KEY_ALGS: readonly ServerHostKeyAlgorithm[] = [
+  'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa',
+];
+
+/** Ask for the key types known_hosts already has for this host first, as OpenSSH does, so a known host is not "changed". */
+function hostKeyOrder(known: string[]): ServerHostKeyAlgorithm[] {
+  const first = known.flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t]))
+    .filter((a): a is ServerHostKeyAlgorithm => (HOST_KEY_ALGS as readonly string[]).includes(a));
+  return [...new Set([...first, ...HOST_KEY_ALGS])];
+}
+
+/** Judge a presented host key; returns the refusal, or null when the key is trusted (recording it if new and allowed). */
+function verifyHostKey(hop: SshHop, policy: HostKeyPolicy, blob: Buffer): TargetError | null {
+  const token = hostToken(hop.host, hop.port);
+  const file = policy.knownHostsFile;
+  const shown = tildePath(file);
+  const fp = `${blobKeyType(blob)} ${fingerprint(blob)}`;
+  const v = checkHostKey(loadKnownHosts(file), token, blob);
+  switch (v.status) {
+    case 'known':
+      return null;
+    case 'revoked':
+      return new TargetError('host-key', `${hop.alias} presented a REVOKED host key (${fp}, @revoked at ${shown}:${v.line})`,
+        'never connect to it with that key: the node or the network may be compromised');
+    case 'changed': {
+      const old = v.lines[0]!;
+      return new TargetError('host-key',
+        `HOST KEY CHANGED for ${token}: it presents ${fp}, but ${shown}:${old.line} has ${old.fingerprint}`,
+        `if ${hop.alias} was reinstalled, remove the old key (ssh-keygen -R '${token}' -f ${shown}) and connect again; otherwise someone may be intercepting the connection`);
+    }
+    case 'unknown': {
+      if (policy.acceptNew) {
+        try {
+          appendKnownHost(file, token, blob);
+          return null;
+        } catch (e) {
+          return new TargetError('host-key', `cannot record the host key of ${token} in ${shown}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        }
+      }
+      const ca = v.caLines.length > 0 ? ` (${shown}:${v.caLines[0]} trusts a host CA, but host certificates are not supported)` : '';
+      const other = v.otherTypes.length > 0 ? ` (${shown}:${v.otherTypes[0]!.line} has only its ${v.otherTypes[0]!.keyType} key)` : '';
+      return new TargetError('host-key', `${token} is not a known host: its key ${fp} is not in ${shown}${ca}${other}`,
+        `check the fingerprint, then run again with --accept-new-host-keys to record it (or ssh to it once)`);
+    }
+  }
+}
+
+/** Connect one hop over `sock` (a jump tunnel) or a fresh TCP socket; resolves when authenticated. */
+export function connectHop(hop: SshHop, ctx: ConnectContext, sock?: Duplex): Promise<SshClient> {
+  return new Promise((resolve, reject) => {
+    const client = new ssh2.Client();
+    ctx.track(client);
+    const log = newAuthLog();
+    let phase: ConnectPhase = sock ? 'handshake' : 'tcp';
+    const setPhase = (p: ConnectPhase) => {
+      phase = p;
+      ctx.phase(hop, p);
+    };
+    let refusal: TargetError | null = null;
+    let settled = false;
+    const readyMs = Math.max(1, Math.min(hop.connectTimeoutMs, ctx.deadline - Date.now()));
+    const fail = (e: unknown) => {
+      if (settled) return;
+      settled = true;
+      client.destroy();
+      reject(connectError(e, hop, phase, log, refusal, readyMs));
+    };
+    client.on('handshake', () => setPhase('auth'));
+    client.on('ready', () => {
+      if (settled) return;
+      settled = true;
+      setPhase('ready');
+      resolve(client);
+    });
+    client.on('error', (e: Error & {level?: string}) => {
+      // ssh2 reports an unusable agent or a key that cannot sign as an error, then tries the
+      // next method itself: note it for the failure message and carry on.
+      if (e.level === 'agent') return void log.unusable.push(`agent (${e.message})`);
+      if (e.level === 'client-authentication' && !/All configured authentication methods failed/.test(e.message)) {
+        return void log.unusable.push(e.message);
+      }
+      fail(e);
+    });
+    client.on('close', () => fail(new TargetError('unreachable', `${hop.host}:${hop.port} closed the connection during the ${phase === 'auth' ? 'login' : 'SSH handshake'}`,
+      `is port ${hop.port} an SSH server? sshd may also be refusing you (MaxStartups, AllowUsers, DenyUsers)`)));
+    let socket: Duplex;
+    if (sock) {
+      socket = sock;
+    } else {
+      const tcp = tcpConnect({host: hop.host, port: hop.port});
+      tcp.once('connect', () => setPhase('handshake'));
+      socket = tcp;
+    }
+    setPhase(phase);
+    const known = knownKeyTypes(loadKnownHosts(ctx.hostKeys.knownHostsFile), hostToken(hop.host, hop.port));
+    try {
+      client.connect({
+        sock: socket,
+        username: hop.user,
+        readyTimeout: readyMs,
+        keepaliveInterval: hop.keepaliveIntervalMs,
+        keepaliveCountMax: hop.keepaliveCountMax,
+        authHandler: authHandler(hop, log, ctx.passphrase),
+        algorithms: {serverHostKey: hostKeyOrder(known)},
+        hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
+          try {
+            refusal = verifyHostKey(hop, ctx.hostKeys, key);
+          } catch (e) {
+            refusal = new TargetError('host-key', `cannot check the host key of ${hop.alias}: ${(e as Error).message}`);
+          }
+          verify(refusal === null);
+        },
+      });
+    } catch (e) {
+      fail(e);
+    }
+  });
+}
+
+/** Open a tunnel from `via` to the next hop. */
+function tunnel(via: SshClient, viaHop: SshHop, next: SshHop): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    try {
+      via.forwardOut('127.0.0.1', 0, next.host, next.port, (err, stream) => {
+        if (err) {
+          reject(new TargetError('unreachable', `jump host ${viaHop.alias} could not reach ${next.host}:${next.port} (${err.message})`,
+            `can ${viaHop.alias} reach ${next.alias}? its sshd must allow TCP forwarding (AllowTcpForwarding)`, {cause: err}));
+        } else {
+          resolve(stream);
+        }
+      });
+    } catch (e) {
+      reject(new TargetError('unreachable', `jump host ${viaHop.alias} dropped the connection (${(e as Error).message})`));
+    }
+  });
+}
+
+/** Connect through every jump host to the node; resolves with the node's client. */
+export async function connectChain(ep: SshEndpoint, ctx: ConnectContext): Promise<SshClient> {
+  const hops: SshHop[] = [...ep.jumps, ep];
+  let prev: SshClient | null = null;
+  let prevHop: SshHop | null = null;
+  for (const [i, hop] of hops.entries()) {
+    const isJump = i < hops.length - 1;
+    const sock = prev && prevHop ? await tunnel(prev, prevHop, hop) : undefined;
+    try {
+      prev = await connectHop(hop, ctx, sock);
+    } catch (e) {
+      throw e instanceof TargetError ? viaJump(e, hop, isJump) : e;
+    }
+    prevHop = hop;
+  }
+  return prev!;
+}

@@ -1,0 +1,219 @@
+/**
+ * The SSH transport: the probe goes to the node over ONE exec channel (`sh -s`, or
+ * `sudo -n sh -s` for a non-root user) with the script on stdin. One ssh2 connection per node,
+ * opened on the first run and reused by later runs (fix steps, sequentially), closed by close().
+ * A non-zero exit is data; connection, authentication, host-key, sudo and timeout failures
+ * reject with a TargetError. Every phase has a deadline and an AbortSignal closes everything.
+ */
+import type {Client as SshClient, ClientChannel} from 'ssh2';
+import {TargetError} from '../errors.js';
+import type {SshEndpoint, SshHop} from '../targets/types.js';
+import type {PassphraseFn} from './ssh-auth.js';
+import {connectChain} from './ssh-connect.js';
+import {timeoutError, type ConnectPhase} from './ssh-errors.js';
+import type {RunOptions, RunResult, Transport} from './types.js';
+
+/** Output beyond this is cut (the probe caps each record; this bounds a misbehaving node). */
+const MAX_OUTPUT = 64 * 1024 * 1024;
+const MAX_STDERR = 16 * 1024;
+/** How long close() waits for the server to acknowledge the disconnect before dropping the socket. */
+const CLOSE_GRACE_MS = 1000;
+
+/** Where a node's run is, for progress lines and the TUI. */
+export type SshProgress = {phase: ConnectPhase; hop: string; jump: boolean} | {phase: 'probe'; hop: string; jump: false};
+
+/** Optional hooks. */
+export interface SshTransportOptions {
+  /** Ask for an encrypted key's passphrase (the TUI); without it such keys are skipped and named in the error. */
+  passphrase?: PassphraseFn;
+  onProgress?: (p: SshProgress) => void;
+}
+
+// sudo(8) with -n: "a password is required" when it would prompt; older sudo says "a terminal is required".
+const SUDO_PASSWORD = /sudo: (a password is required|a terminal is required|no tty present)/;
+const SUDO_DENIED = /is not in the sudoers file|is not allowed to (run|execute) sudo|may not run sudo/;
+const SUDO_MISSING = /sudo: (command )?not found|sudo: No such file/;
+
+/** Run the probe on a node over SSH. */
+export class SshTransport implements Transport {
+  readonly kind = 'ssh' as const;
+  readonly live = true;
+  private readonly clients = new Set<SshClient>();
+  private client: SshClient | null = null;
+
+  constructor(readonly endpoint: SshEndpoint, readonly hostRoot: string, private readonly opts: SshTransportOptions = {}) {}
+
+  /** The remote command line: root runs the shell directly, anyone else through `sudo -n` (never a prompt). */
+  get command(): string {
+    return this.endpoint.user === 'root' ? 'sh -s' : 'sudo -n sh -s';
+  }
+
+  /** Run the script on the node (connecting first if needed); see the file comment for what rejects. */
+  run(o: RunOptions): Promise<RunResult> {
+    const ep = this.endpoint;
+    return new Promise((resolve, reject) => {
+      let done = false;
+      let where: {hop: SshHop; phase: ConnectPhase | 'probe'} = {hop: ep.jumps[0] ?? ep, phase: 'tcp'};
+      const out: Buffer[] = [];
+      let size = 0;
+      let stderr = '';
+      let timedOut = false;
+      let tooBig = false;
+      const cleanup: (() => void)[] = [];
+      const finish = (f: () => void) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        o.signal?.removeEventListener('abort', onAbort);
+        for (const c of cleanup) c();
+        f();
+      };
+      const result = (exitCode: number | null, signal: string | null): RunResult =>
+        ({exitCode, signal, stdout: Buffer.concat(out), stderr, timedOut});
+      const timer = setTimeout(() => {
+        if (where.phase === 'probe') {
+          timedOut = true;
+          finish(() => resolve(result(null, null)));
+        } else {
+          finish(() => reject(viaJumpTimeout(timeoutError(where.hop, where.phase as ConnectPhase, o.timeoutMs), where.hop, where.hop !== ep)));
+        }
+        this.destroyAll();
+      }, o.timeoutMs);
+      const onAbort = () => {
+        finish(() => reject(new TargetError('interrupted', 'interrupted')));
+        this.destroyAll();
+      };
+      if (o.signal?.aborted) return onAbort();
+      o.signal?.addEventListener('abort', onAbort, {once: true});
+
+      const lost = (why: string) => finish(() => {
+        this.destroyAll();
+        reject(new TargetError('probe', `the connection to ${ep.alias} was lost during the probe (${why})`,
+          'sshd, the network or something on the node ended the session: run again, and check the node\'s sshd log'));
+      });
+
+      this.connect(o, (hop, phase) => {
+        where = {hop, phase};
+        this.opts.onProgress?.({phase, hop: hop.alias, jump: hop !== ep});
+      }).then((client) => {
+        if (done) return;
+        where = {hop: ep, phase: 'probe'};
+        this.opts.onProgress?.({phase: 'probe', hop: ep.alias, jump: false});
+        if (done) return; // the progress hook may have aborted the run
+        const onErr = (e: Error) => lost(e.message);
+        const onClose = () => lost('connection closed');
+        client.on('error', onErr);
+        client.on('close', onClose);
+        cleanup.push(() => {
+          client.off('error', onErr);
+          client.off('close', onClose);
+        });
+        const onChannel = (err: Error | undefined, ch: ClientChannel) => {
+          if (err) return lost(`could not open the exec channel: ${err.message}`);
+          if (done) return void ch.close();
+          ch.on('data', (b: Buffer) => {
+            size += b.length;
+            if (size <= MAX_OUTPUT) out.push(b);
+            else if (!tooBig) {
+              tooBig = true;
+              ch.close();
+            }
+          });
+          ch.stderr.on('data', (b: Buffer) => {
+            if (stderr.length < MAX_STDERR) stderr += b.toString('utf8');
+          });
+          ch.on('error', (e: Error) => lost(e.message));
+          ch.on('close', (code?: number | null, signal?: string) => finish(() => (tooBig
+            ? resolve(result(code ?? null, signal ?? null)) // what fits is kept; the frame parser notes the cut
+            : this.judge(code, signal, result, resolve, reject))));
+          ch.end(o.script);
+        };
+        try {
+          client.exec(this.command, onChannel);
+        } catch (e) {
+          lost((e as Error).message); // the connection went away between ready and exec
+        }
+      }, (e: unknown) => finish(() => {
+        this.destroyAll();
+        reject(e);
+      }));
+    });
+  }
+
+  /** Decide what a closed exec channel means: data (any exit code), or a sudo/kill failure. */
+  private judge(
+    code: number | null | undefined, signal: string | undefined,
+    result: (c: number | null, s: string | null) => RunResult,
+    resolve: (r: RunResult) => void, reject: (e: TargetError) => void,
+  ): void {
+    const ep = this.endpoint;
+    const r = result(code ?? null, signal ?? null);
+    if (this.command.startsWith('sudo') && r.stdout.length === 0 && code !== 0) {
+      const who = ep.user;
+      if (SUDO_PASSWORD.test(r.stderr)) {
+        return reject(new TargetError('sudo', `sudo on ${ep.alias} wants a password: give ${who} passwordless sudo for sh, or connect as root`,
+          `e.g. /etc/sudoers.d/kubelet-doctor: ${who} ALL=(root) NOPASSWD: /bin/sh, /usr/bin/sh (or use -u root)`));
+      }
+      if (SUDO_DENIED.test(r.stderr)) {
+        return reject(new TargetError('sudo', `${who} may not use sudo on ${ep.alias}`, 'connect as root (-u root), or give the user passwordless sudo for sh'));
+      }
+      if (code === 127 || SUDO_MISSING.test(r.stderr)) {
+        return reject(new TargetError('sudo', `${who} is not root and ${ep.alias} has no sudo`, 'connect as root (-u root)'));
+      }
+    }
+    if (signal) {
+      return reject(new TargetError('probe', `the probe on ${ep.alias} was killed (${signal}) before it finished`,
+        'something on the node ended it (the OOM killer, a ForceCommand, an admin): run again, and check the node\'s journal'));
+    }
+    if (code === undefined || code === null) {
+      return reject(new TargetError('probe', `the session on ${ep.alias} ended before the probe finished (no exit status)`,
+        'sshd or something on the node ended the session: run again, and check the node\'s sshd log'));
+    }
+    resolve(r);
+  }
+
+  /** The node's client: reused while it lives, else connected through the jump chain. */
+  private async connect(o: RunOptions, phase: (hop: SshHop, p: ConnectPhase) => void): Promise<SshClient> {
+    if (this.client) return this.client;
+    const client = await connectChain(this.endpoint, {
+      hostKeys: this.endpoint.hostKeys,
+      ...(this.opts.passphrase ? {passphrase: this.opts.passphrase} : {}),
+      deadline: Date.now() + o.timeoutMs,
+      track: (c) => {
+        this.clients.add(c);
+        c.on('error', () => undefined); // late errors after settling must not crash the process
+      },
+      phase,
+    });
+    client.once('close', () => {
+      if (this.client === client) this.client = null;
+    });
+    this.client = client;
+    return client;
+  }
+
+  private destroyAll(): void {
+    for (const c of this.clients) c.destroy();
+    this.clients.clear();
+    this.client = null;
+  }
+
+  /** End every connection (node and jump hosts), politely first. */
+  async close(): Promise<void> {
+    const all = [...this.clients].reverse();
+    await Promise.all(all.map((c) => new Promise<void>((res) => {
+      const t = setTimeout(res, CLOSE_GRACE_MS);
+      t.unref();
+      c.once('close', () => {
+        clearTimeout(t);
+        res();
+      });
+      c.end();
+    })));
+    this.destroyAll();
+  }
+}
+
+function viaJumpTimeout(e: TargetError, hop: SshHop, isJump: boolean): TargetError {
+  return isJump ? new TargetError(e.kind, `jump host ${hop.alias}: ${e.message}`, e.hint) : e;
+}

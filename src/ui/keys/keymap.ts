@@ -1,0 +1,153 @@
+/**
+ * Every shortcut of the TUI, in one table. Components never test keys themselves: they ask
+ * {@link commandFor} which command a key press means on their screen. The footer and the `?`
+ * help overlay are generated from this table, so what is documented is what works.
+ */
+
+/** What a key press can ask for. */
+export type Command =
+  | 'up'
+  | 'down'
+  | 'page-up'
+  | 'page-down'
+  | 'open'
+  | 'back'
+  | 'search'
+  | 'filter'
+  | 'rerun'
+  | 'config'
+  | 'fix'
+  | 'help'
+  | 'quit';
+
+/** The screens, for deciding which bindings apply where. */
+export type ScreenKind = 'fleet' | 'node' | 'check' | 'config' | 'search' | 'help';
+
+/** The key fields this module reads (a subset of Ink's `Key`, so tests can build one). */
+export interface KeyInfo {
+  upArrow?: boolean;
+  downArrow?: boolean;
+  pageUp?: boolean;
+  pageDown?: boolean;
+  return?: boolean;
+  escape?: boolean;
+  backspace?: boolean;
+  delete?: boolean;
+  ctrl?: boolean;
+  meta?: boolean;
+}
+
+type Special = 'upArrow' | 'downArrow' | 'pageUp' | 'pageDown' | 'return' | 'escape' | 'backspace' | 'delete';
+
+/**
+ * One key: a special key (with its label), a printable character, or Ctrl+letter. Characters
+ * never fire while the operator types a search query; special keys fire unless `typing: false`.
+ */
+export type KeySpec = {special: Special; label: string; typing?: false} | {char: string} | {ctrl: string};
+
+/** One row of the keymap. */
+export interface Binding {
+  command: Command;
+  keys: readonly KeySpec[];
+  /** What it does, for the help overlay. */
+  help: string;
+  /** The footer's short label; absent: help overlay only. */
+  footer?: string;
+  /** Where it works. */
+  screens: readonly ScreenKind[];
+}
+
+const LISTS: readonly ScreenKind[] = ['fleet', 'node', 'check', 'config', 'search', 'help'];
+const BROWSING: readonly ScreenKind[] = ['fleet', 'node', 'check', 'config'];
+
+/** The keymap. Order is the order of the footer and the help overlay. */
+export const KEYMAP: readonly Binding[] = [
+  {command: 'up', keys: [{special: 'upArrow', label: '↑'}, {char: 'k'}], help: 'move up / scroll up', footer: 'move', screens: LISTS},
+  {command: 'down', keys: [{special: 'downArrow', label: '↓'}, {char: 'j'}], help: 'move down / scroll down', screens: LISTS},
+  {command: 'page-up', keys: [{special: 'pageUp', label: 'PgUp'}], help: 'one page up', screens: LISTS},
+  {command: 'page-down', keys: [{special: 'pageDown', label: 'PgDn'}, {char: ' '}], help: 'one page down', screens: LISTS},
+  {command: 'open', keys: [{special: 'return', label: 'Enter'}], help: 'open the node, check or search result', footer: 'open', screens: ['fleet', 'node', 'search']},
+  {
+    command: 'back',
+    keys: [{special: 'escape', label: 'Esc'}, {special: 'backspace', label: 'Backspace', typing: false}, {special: 'delete', label: 'Backspace', typing: false}],
+    help: 'back to the previous screen (closes help)',
+    footer: 'back',
+    screens: ['node', 'check', 'config', 'search', 'help'],
+  },
+  {command: 'search', keys: [{char: '/'}], help: 'search checks, log lines and findings (paste a journal line)', footer: 'search', screens: BROWSING},
+  {command: 'filter', keys: [{char: 'f'}], help: 'fleet: failing nodes only · configuration: set values only', footer: 'filter', screens: ['fleet', 'config']},
+  {command: 'config', keys: [{char: 'c'}], help: "the node's effective kubelet configuration: every value and where it is set", footer: 'config', screens: ['node', 'check']},
+  {command: 'fix', keys: [{char: 'x'}], help: 'plan the fix this check offers (when the fix engine is installed)', screens: ['check']},
+  {command: 'rerun', keys: [{char: 'r'}], help: 're-run the checks: every node on the fleet view, this node elsewhere', footer: 're-run', screens: BROWSING},
+  {command: 'help', keys: [{char: '?'}], help: 'show or hide this help', footer: 'help', screens: [...BROWSING, 'help']},
+  {command: 'quit', keys: [{char: 'q'}, {ctrl: 'c'}], help: 'quit (the terminal is restored)', footer: 'quit', screens: LISTS},
+];
+
+function matches(spec: KeySpec, input: string, key: KeyInfo, typing: boolean): boolean {
+  if ('special' in spec) return key[spec.special] === true && !(typing && spec.typing === false);
+  if ('ctrl' in spec) return key.ctrl === true && input === spec.ctrl;
+  return !typing && !key.ctrl && !key.meta && input === spec.char;
+}
+
+/**
+ * The command a key press means on `screen`, or null. `typing` is true while a search query is
+ * being typed: printable keys are text then, and only special keys and Ctrl+letters are commands.
+ */
+export function commandFor(screen: ScreenKind, input: string, key: KeyInfo, typing = false): Command | null {
+  for (const b of KEYMAP) {
+    if (!b.screens.includes(screen)) continue;
+    if (b.keys.some((k) => matches(k, input, key, typing))) return b.command;
+  }
+  return null;
+}
+
+/** Whether a key press means `command` on `screen` (see {@link commandFor}). */
+export function isCommand(command: Command, screen: ScreenKind, input: string, key: KeyInfo, typing = false): boolean {
+  return commandFor(screen, input, key, typing) === command;
+}
+
+/** How a key is written in the footer and help: `↑`, `k`, `Ctrl-C`, `Space`. */
+export function keyLabel(spec: KeySpec): string {
+  if ('special' in spec) return spec.label;
+  if ('ctrl' in spec) return `Ctrl-${spec.ctrl.toUpperCase()}`;
+  return spec.char === ' ' ? 'Space' : spec.char;
+}
+
+/** All of a binding's keys, deduplicated: `↑/k`, `Esc/Backspace`. */
+export function keysLabel(b: Binding, typing = false): string {
+  const usable = b.keys.filter((k) => (typing ? !('char' in k) && !('special' in k && k.typing === false) : true));
+  return [...new Set(usable.map(keyLabel))].join('/');
+}
+
+/** One footer hint: the keys and the short label. */
+export interface FooterHint {
+  keys: string;
+  label: string;
+}
+
+/**
+ * The footer for a screen, generated from the keymap. Up and down share one hint (`↑↓/jk move`).
+ * `hidden` drops commands that do nothing right now (no fix to offer).
+ */
+export function footerHints(screen: ScreenKind, typing = false, hidden: readonly Command[] = []): FooterHint[] {
+  const out: FooterHint[] = [];
+  for (const b of KEYMAP) {
+    if (!b.footer || !b.screens.includes(screen) || hidden.includes(b.command)) continue;
+    if (b.command === 'up') {
+      out.push({keys: typing ? '↑↓' : '↑↓/jk', label: b.footer});
+      continue;
+    }
+    const keys = keysLabel(b, typing);
+    if (keys !== '') out.push({keys, label: b.footer});
+  }
+  return out;
+}
+
+/** The help overlay's rows: every binding, with its keys, what it does and where. */
+export function helpRows(): {keys: string; help: string; where: string}[] {
+  return KEYMAP.map((b) => ({
+    keys: keysLabel(b),
+    help: b.help,
+    where: b.screens.length >= LISTS.length ? 'everywhere' : b.screens.filter((s) => s !== 'help').join(', '),
+  }));
+}

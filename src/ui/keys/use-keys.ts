@@ -1,0 +1,137 @@
+/**
+ * The one keyboard handler: a key press becomes a command through the keymap, and a command
+ * becomes a reducer action (or quit, or the fix wizard's callback). While a search query is
+ * typed, printable keys are text instead.
+ */
+import {useInput, type Key} from 'ink';
+import {useCallback, useRef, type Dispatch} from 'react';
+import type {SearchHit} from '../../search/search-index.js';
+import type {FixRequest} from '../components/fix-panel.js';
+import {contextNode, type Action, type UiState} from '../state/run-reducer.js';
+import {nodeForHit} from '../state/selectors.js';
+import type {ScreenModel} from '../view/model.js';
+import {commandFor, type Command} from './keymap.js';
+
+/** What a command acts on: the screen as it is now. */
+export interface KeyContext {
+  model: ScreenModel;
+  state: UiState;
+  dispatch: Dispatch<Action>;
+  hits: readonly SearchHit[];
+  /** Rows of the body: one page for PgUp/PgDn. */
+  page: number;
+  quit: () => void;
+  onFix?: ((request: FixRequest) => void) | undefined;
+}
+
+/** What the keyboard handler needs: the latest state, and the screen it makes. */
+export interface KeySource {
+  getState: () => UiState;
+  view: (state: UiState) => {model: ScreenModel; hits: readonly SearchHit[]};
+  dispatch: Dispatch<Action>;
+  page: number;
+  quit: () => void;
+  onFix?: ((request: FixRequest) => void) | undefined;
+}
+
+const indexOf = (key: string | null, prefix: string): number | null =>
+  key !== null && key.startsWith(prefix) ? Number(key.slice(prefix.length)) : null;
+
+function open(c: KeyContext): void {
+  const {model, dispatch} = c;
+  const node = indexOf(model.selectedKey, 'node:');
+  if (model.kind === 'fleet' && node !== null) dispatch({type: 'open-node', node});
+  if (model.kind === 'node' && model.screen.kind === 'node' && model.selectedKey?.startsWith('check:')) {
+    dispatch({type: 'open-check', node: model.screen.node, check: model.selectedKey.slice('check:'.length)});
+  }
+  const hit = indexOf(model.selectedKey, 'hit:');
+  if (model.kind === 'search' && model.screen.kind === 'search' && hit !== null && c.hits[hit]) {
+    const h = c.hits[hit];
+    dispatch({type: 'open-check', node: nodeForHit(c.state, h, model.screen.node), check: h.check});
+  }
+}
+
+function move(c: KeyContext, delta: number): void {
+  if (c.model.keys.length > 0) c.dispatch({type: 'move', delta, keys: c.model.keys});
+  else c.dispatch({type: 'scroll', delta, max: c.model.maxScroll});
+}
+
+/** Carry out one command on the current screen. */
+export function runCommand(command: Command, c: KeyContext): void {
+  const {model, dispatch} = c;
+  switch (command) {
+    case 'up':
+      return move(c, -1);
+    case 'down':
+      return move(c, 1);
+    case 'page-up':
+      return move(c, -Math.max(1, c.page - 1));
+    case 'page-down':
+      return move(c, Math.max(1, c.page - 1));
+    case 'open':
+      return open(c);
+    case 'back':
+      return dispatch({type: 'back'});
+    case 'search':
+      return dispatch({type: 'open-search'});
+    case 'filter':
+      return dispatch({type: 'toggle-filter'});
+    case 'config': {
+      const node = contextNode(model.screen);
+      if (node !== null) dispatch({type: 'open-config', node});
+      return;
+    }
+    case 'fix':
+      if (model.fix && c.onFix) c.onFix(model.fix);
+      return;
+    case 'rerun': {
+      const node = contextNode(model.screen);
+      dispatch({type: 'rerun', indices: node === null ? c.state.nodes.map((_, i) => i) : [node]});
+      return;
+    }
+    case 'help':
+      return dispatch({type: 'toggle-help'});
+    case 'quit':
+      return c.quit();
+  }
+}
+
+/** The screen as it is now (after every key already handled), for one key press. */
+function contextOf(src: KeySource): KeyContext {
+  const state = src.getState();
+  const {model, hits} = src.view(state);
+  return {model, hits, state, dispatch: src.dispatch, page: src.page, quit: src.quit, onFix: src.onFix};
+}
+
+/**
+ * Listen to the keyboard. Each key is judged against the screen the state shows now, computed
+ * from the store at the moment of the key, so keys arriving faster than frames (a paste, tmux,
+ * a fast typist) act in order on what the previous key did.
+ */
+export function useKeys(source: KeySource): void {
+  const latest = useRef(source);
+  latest.current = source;
+  const handler = useCallback((input: string, key: Key) => {
+    const c = contextOf(latest.current);
+    const command = commandFor(c.model.kind, input, key, c.model.typing);
+    if (command) return runCommand(command, c);
+    if (c.model.typing) {
+      if (key.backspace || key.delete) c.dispatch({type: 'erase'});
+      else if (input !== '' && !key.ctrl && !key.meta && !key.escape) c.dispatch({type: 'type', text: input});
+      return;
+    }
+    // Several keys in one read (typed fast, or sent at once by tmux): one command each.
+    if (input.length > 1 && !key.ctrl && !key.meta) {
+      for (const ch of input) {
+        const now = contextOf(latest.current);
+        if (now.model.typing) {
+          now.dispatch({type: 'type', text: ch});
+          continue;
+        }
+        const each = commandFor(now.model.kind, ch, {}, false);
+        if (each) runCommand(each, now);
+      }
+    }
+  }, []);
+  useInput(handler);
+}

@@ -1,0 +1,77 @@
+/**
+ * The TUI's entry point, lazy-imported by the CLI only when stdout is a terminal (headless runs
+ * never load React or Ink). It switches to the terminal's alternate screen, renders the App,
+ * and on quit (q, Ctrl-C, SIGINT/SIGTERM, or a crash) always restores the screen as it was.
+ */
+import {render} from 'ink';
+import type {CheckDef} from '../catalogue/define.js';
+import {App} from './app.js';
+import type {FixRequest} from './components/fix-panel.js';
+import type {ProbeFn} from './run-queue.js';
+import type {TargetInfo, UiState} from './state/run-reducer.js';
+import {exitCodeOfState, fleetProgress} from './state/selectors.js';
+import {makeTheme} from './theme.js';
+
+/** What the CLI hands the TUI. */
+export interface StartOptions {
+  targets: readonly TargetInfo[];
+  checks: readonly CheckDef[];
+  probe: ProbeFn;
+  concurrency: number;
+  /** Aborted on SIGINT/SIGTERM: the TUI closes and restores the terminal. */
+  signal: AbortSignal;
+  noColor: boolean;
+  onFix?: (request: FixRequest) => void;
+  /** Streams (tests pass a pty's); default: the process's. */
+  stdout?: NodeJS.WriteStream;
+  stdin?: NodeJS.ReadStream;
+}
+
+/** xterm private modes: 1049 = alternate screen with saved cursor (restored on leave). */
+const ENTER_ALT_SCREEN = '\u001b[?1049h\u001b[H\u001b[2J';
+const LEAVE_ALT_SCREEN = '\u001b[?1049l';
+/** Make the cursor visible again, whatever state a crash left it in. */
+const SHOW_CURSOR = '\u001b[?25h';
+
+/** One line left on the normal screen after quitting, so the scrollback says what was seen. */
+function farewell(s: UiState | null): string {
+  if (!s) return '';
+  const p = fleetProgress(s);
+  const parts = [`${p.done}/${p.total} node${p.total === 1 ? '' : 's'} checked`];
+  if (p.failing > 0) parts.push(`${p.failing} failing`);
+  if (p.unreachable > 0) parts.push(`${p.unreachable} not checked`);
+  return `kubelet-doctor: ${parts.join(', ')} (kubelet-doctor check … prints the report)\n`;
+}
+
+/**
+ * Run the TUI until the operator quits; resolves to the exit code of what was seen: 3 a node
+ * could not be checked, 1 a check failed, else 0 (as `check` would exit).
+ */
+export async function startTui(o: StartOptions): Promise<number> {
+  const stdout = o.stdout ?? process.stdout;
+  let restored = false;
+  const restore = (): void => {
+    if (restored) return;
+    restored = true;
+    stdout.write(SHOW_CURSOR + LEAVE_ALT_SCREEN);
+  };
+  process.once('exit', restore);
+  stdout.write(ENTER_ALT_SCREEN);
+  let last: UiState | null = null;
+  const app = render(
+    <App targets={o.targets} checks={o.checks} probe={o.probe} concurrency={o.concurrency} theme={makeTheme({color: !o.noColor})} onState={(s) => (last = s)} {...(o.onFix ? {onFix: o.onFix} : {})} />,
+    {stdout, ...(o.stdin ? {stdin: o.stdin} : {}), exitOnCtrlC: false, patchConsole: true},
+  );
+  const onAbort = (): void => app.unmount();
+  o.signal.addEventListener('abort', onAbort, {once: true});
+  try {
+    await app.waitUntilExit();
+  } finally {
+    o.signal.removeEventListener('abort', onAbort);
+    app.cleanup();
+    restore();
+    process.off('exit', restore);
+  }
+  stdout.write(farewell(last));
+  return last ? exitCodeOfState(last) : 0;
+}

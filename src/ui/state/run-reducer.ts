@@ -1,0 +1,185 @@
+/**
+ * The TUI's whole state and the one pure reducer over it. Engine progress (a node started, a
+ * node finished) and operator intent (move, open, back, search, filter, re-run) are actions of
+ * one discriminated union; nothing here renders or runs anything, so it is tested without Ink.
+ * A re-run is a request in state (`runRequest`): the run hook sees it and starts the probes.
+ */
+import type {Facts} from '../../facts/types.js';
+import type {TargetResult} from '../../report/types.js';
+import {sanitizeLine} from '../../text/sanitize.js';
+
+/** Where a node's probe is. */
+export type Phase = 'queued' | 'running' | 'done';
+
+/** One node of the run. */
+export interface NodeState {
+  /** The target as named on the command line (before the node reports its hostname). */
+  name: string;
+  transport: string;
+  phase: Phase;
+  /** When the running probe started (ms since the epoch), for the elapsed time. */
+  startedAt: number | null;
+  /** The last finished result (kept while a re-run is in flight). */
+  result: TargetResult | null;
+  facts: Facts | null;
+}
+
+/** The screens, each with what it shows. */
+export type Screen =
+  | {kind: 'fleet'}
+  | {kind: 'node'; node: number}
+  | {kind: 'check'; node: number | null; check: string}
+  | {kind: 'config'; node: number}
+  | {kind: 'search'; node: number | null};
+
+/** Everything the TUI shows is a function of this. */
+export interface UiState {
+  nodes: NodeState[];
+  /** Navigation stack; the last entry is on screen. Never empty. */
+  stack: Screen[];
+  /** The selected row of each list screen, by row key (survives re-sorting as results arrive). */
+  selected: Record<string, string>;
+  /** The scroll offset of each text screen. */
+  scroll: Record<string, number>;
+  /** Fleet: failing (or unreachable) nodes only. */
+  failingOnly: boolean;
+  /** Configuration: hide values that are plain defaults. */
+  setOnly: boolean;
+  help: boolean;
+  query: string;
+  /** Nodes whose probe should (re)start; `seq` changes with every request. */
+  runRequest: {seq: number; indices: number[]};
+}
+
+/** Every way the state can change. */
+export type Action =
+  | {type: 'target-start'; index: number; at: number}
+  | {type: 'target-done'; index: number; result: TargetResult; facts: Facts | null}
+  | {type: 'move'; delta: number; keys: readonly string[]}
+  | {type: 'scroll'; delta: number; max: number}
+  | {type: 'open-node'; node: number}
+  | {type: 'open-check'; node: number | null; check: string}
+  | {type: 'open-config'; node: number}
+  | {type: 'open-search'}
+  | {type: 'back'}
+  | {type: 'toggle-filter'}
+  | {type: 'toggle-help'}
+  | {type: 'type'; text: string}
+  | {type: 'erase'}
+  | {type: 'rerun'; indices: readonly number[]};
+
+/** A target as the TUI is told about it. */
+export interface TargetInfo {
+  name: string;
+  transport: string;
+}
+
+/** The key under which a screen keeps its selection and scroll. */
+export function screenKey(s: Screen): string {
+  switch (s.kind) {
+    case 'fleet':
+      return 'fleet';
+    case 'node':
+      return `node:${s.node}`;
+    case 'check':
+      return `check:${s.node ?? '-'}:${s.check}`;
+    case 'config':
+      return `config:${s.node}`;
+    case 'search':
+      return 'search';
+  }
+}
+
+/** The screen on top of the stack. */
+export const currentScreen = (s: UiState): Screen => s.stack[s.stack.length - 1]!;
+
+/** The node the current screen is about, if any (a re-run's and a search's context). */
+export function contextNode(screen: Screen): number | null {
+  return screen.kind === 'fleet' ? null : screen.node;
+}
+
+/**
+ * The first state: every node queued and requested. One target opens on its node view (the
+ * fleet is one row then), with the fleet beneath it so Esc still shows it.
+ */
+export function initialState(targets: readonly TargetInfo[]): UiState {
+  return {
+    nodes: targets.map((t) => ({name: t.name, transport: t.transport, phase: 'queued', startedAt: null, result: null, facts: null})),
+    stack: targets.length === 1 ? [{kind: 'fleet'}, {kind: 'node', node: 0}] : [{kind: 'fleet'}],
+    selected: {},
+    scroll: {},
+    failingOnly: false,
+    setOnly: false,
+    help: false,
+    query: '',
+    runRequest: {seq: 1, indices: targets.map((_, i) => i)},
+  };
+}
+
+const clamp = (n: number, lo: number, hi: number): number => Math.max(lo, Math.min(hi, n));
+
+function updateNode(s: UiState, index: number, patch: Partial<NodeState>): UiState {
+  if (!s.nodes[index]) return s;
+  return {...s, nodes: s.nodes.map((n, i) => (i === index ? {...n, ...patch} : n))};
+}
+
+function push(s: UiState, screen: Screen): UiState {
+  return {...s, help: false, stack: [...s.stack, screen]};
+}
+
+/** A pasted or typed fragment as query text: one line, no control characters. */
+const queryText = (text: string): string => sanitizeLine(text.replace(/[\r\n]+/g, ' '));
+
+/** The reducer: pure, total over {@link Action}. */
+export function runReducer(s: UiState, a: Action): UiState {
+  switch (a.type) {
+    case 'target-start':
+      return updateNode(s, a.index, {phase: 'running', startedAt: a.at});
+    case 'target-done':
+      return updateNode(s, a.index, {phase: 'done', result: a.result, facts: a.facts});
+    case 'move': {
+      if (a.keys.length === 0) return s;
+      const key = screenKey(currentScreen(s));
+      const at = a.keys.indexOf(s.selected[key] ?? '');
+      // No (or a vanished) selection shows as the first row: move from there.
+      const next = clamp((at < 0 ? 0 : at) + a.delta, 0, a.keys.length - 1);
+      return {...s, selected: {...s.selected, [key]: a.keys[next]!}};
+    }
+    case 'scroll': {
+      const key = s.help ? 'help' : screenKey(currentScreen(s));
+      return {...s, scroll: {...s.scroll, [key]: clamp((s.scroll[key] ?? 0) + a.delta, 0, Math.max(0, a.max))}};
+    }
+    case 'open-node':
+      return push(s, {kind: 'node', node: a.node});
+    case 'open-check':
+      return push(s, {kind: 'check', node: a.node, check: a.check});
+    case 'open-config':
+      return push(s, {kind: 'config', node: a.node});
+    case 'open-search': {
+      const selected = {...s.selected};
+      delete selected['search'];
+      return {...push(s, {kind: 'search', node: contextNode(currentScreen(s))}), query: '', selected};
+    }
+    case 'back':
+      if (s.help) return {...s, help: false};
+      return s.stack.length > 1 ? {...s, stack: s.stack.slice(0, -1)} : s;
+    case 'toggle-filter':
+      return currentScreen(s).kind === 'config' ? {...s, setOnly: !s.setOnly} : {...s, failingOnly: !s.failingOnly};
+    case 'toggle-help':
+      return {...s, help: !s.help, scroll: {...s.scroll, help: 0}};
+    case 'type': {
+      const selected = {...s.selected};
+      delete selected['search'];
+      return {...s, query: s.query + queryText(a.text), selected};
+    }
+    case 'erase':
+      return {...s, query: [...s.query].slice(0, -1).join('')};
+    case 'rerun': {
+      // A node whose probe is in flight is not restarted: its answer is on the way.
+      const indices = a.indices.filter((i) => s.nodes[i] !== undefined && s.nodes[i]!.phase !== 'running');
+      if (indices.length === 0) return s;
+      const nodes = s.nodes.map((n, i) => (indices.includes(i) ? {...n, phase: 'queued' as const, startedAt: null} : n));
+      return {...s, nodes, runRequest: {seq: s.runRequest.seq + 1, indices}};
+    }
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The fleet view as lines: one row per node (name, transport, live progress or the counts, and
+ * the worst finding or why the node could not be checked), sorted worst first.
+ */
+import {fleetProgress, fleetRows, type FleetRow} from '../state/selectors.js';
+import {badge, clean, duration, spinnerFrame, type ViewContext} from './context.js';
+import {cell, fit, line, seg, type Line, type Seg} from './text.js';
+
+const VIA = 9;
+const COUNT = 5;
+
+/** The header: how far the run is and how bad it looks. */
+export function fleetHeader(ctx: ViewContext): Line {
+  const p = fleetProgress(ctx.state);
+  const segs: Seg[] = [seg('kubelet-doctor', 'title'), seg(`  ${p.total} node${p.total === 1 ? '' : 's'}: ${p.done} checked`)];
+  if (p.running > 0) segs.push(seg(`, ${p.running} running`, 'accent'));
+  if (p.failing > 0) segs.push(seg(` · ${p.failing} failing`, 'fail'));
+  if (p.unreachable > 0) segs.push(seg(` · ${p.unreachable} not checked`, 'error'));
+  if (ctx.state.failingOnly) segs.push(seg('  [failing only]', 'accent'));
+  return line(...segs);
+}
+
+function nameWidth(rows: readonly FleetRow[], cols: number): number {
+  const longest = Math.max(4, ...rows.map((r) => [...clean(r.name)].length));
+  return Math.min(longest, Math.max(12, Math.floor(cols * 0.34)));
+}
+
+function progress(row: FleetRow, ctx: ViewContext): Seg[] {
+  if (row.phase === 'running') {
+    return [seg(`${spinnerFrame(ctx)} ${row.counts || row.error ? 're-checking' : 'probing'} ${duration(row.elapsedMs ?? 0)}`, 'accent')];
+  }
+  return [seg(row.counts || row.error ? '… re-check queued' : '· queued', 'dim')];
+}
+
+function counts(row: FleetRow): Seg[] {
+  const c = row.counts!;
+  const n = (v: number, role: 'fail' | 'warn' | 'pass'): Seg => seg(String(v).padStart(COUNT - 1).padEnd(COUNT), v > 0 ? role : 'dim');
+  return [n(c.fail + c.error, 'fail'), n(c.warn, 'warn'), n(c.pass, 'pass')];
+}
+
+function detail(row: FleetRow, ctx: ViewContext): Seg[] {
+  if (row.error) {
+    const why = `${clean(row.error.kind)}: ${clean(row.error.message)}`;
+    return [badge(ctx, 'error'), seg(why, 'error'), ...(row.error.hint ? [seg(`  (${clean(row.error.hint)})`, 'dim')] : [])];
+  }
+  if (row.worst) return [seg(`${ctx.theme.badge(row.worst.status).glyph} `, row.worst.status), seg(`${row.worst.id}: `, 'heading'), seg(clean(row.worst.summary))];
+  if (row.counts) return [seg('nothing failing', 'pass')];
+  return [];
+}
+
+function rowLine(row: FleetRow, ctx: ViewContext, nameCols: number): Line {
+  const pending = row.phase !== 'done';
+  const lead: Seg[] = [seg(cell(clean(row.name), nameCols), 'heading'), seg('  '), seg(cell(clean(row.transport), VIA - 2), 'dim'), seg('  ')];
+  let rest: Seg[];
+  if (pending) rest = [...progress(row, ctx), seg('  '), ...detail(row, ctx).map((s) => ({...s, role: 'dim' as const}))];
+  else if (row.error) rest = detail(row, ctx);
+  else rest = [...counts(row), seg(' '), ...detail(row, ctx)];
+  return {...fit(line(...lead, ...rest), ctx.cols - 2), key: `node:${row.index}`};
+}
+
+/** The column titles and one row per node (row key `node:<index>`). */
+export function fleetLines(ctx: ViewContext): Line[] {
+  const rows = fleetRows(ctx.state, ctx.now);
+  const nameCols = nameWidth(rows, ctx.cols);
+  const head = line(seg(`${cell('NODE', nameCols)}  ${cell('VIA', VIA - 2)}  ${'FAIL'.padStart(COUNT - 1)} ${'WARN'.padStart(COUNT - 1)} ${'PASS'.padStart(COUNT - 1)}  WORST FINDING`, 'dim'));
+  if (rows.length === 0) {
+    return [head, line(seg(ctx.state.failingOnly ? 'No failing node (yet). Press f to show every node.' : 'No nodes.', 'dim'))];
+  }
+  return [fit(head, ctx.cols - 2), ...rows.map((r) => rowLine(r, ctx, nameCols))];
+}

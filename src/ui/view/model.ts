@@ -1,0 +1,87 @@
+/**
+ * What is on screen right now, computed from state: the header line, the body lines cut to the
+ * rows available (lists keep the selection in view, text screens scroll), and what the keys
+ * need to know (the row keys a move steps through, how far a scroll may go). The App renders a
+ * model and the key handler reads the same model, so they can never disagree.
+ */
+import type {SearchHit} from '../../search/search-index.js';
+import type {ScreenKind} from '../keys/keymap.js';
+import {currentScreen, screenKey, type Screen} from '../state/run-reducer.js';
+import {checkDef, findingOf} from '../state/selectors.js';
+import {checkHeader, checkLines} from './check-lines.js';
+import {configHeader, configLines} from './config-lines.js';
+import type {ViewContext} from './context.js';
+import {fleetHeader, fleetLines} from './fleet-lines.js';
+import {helpLines} from './help-lines.js';
+import {nodeHeader, nodeLines} from './node-lines.js';
+import {searchHeader, searchLines} from './search-lines.js';
+import {rowKeys, select, windowAround, windowAt, type Line} from './text.js';
+
+/** The fix a check screen offers (the fix engine plugs in here). */
+export interface OfferedFix {
+  fixId: string;
+  checkId: string;
+  node: number | null;
+}
+
+/** One frame's worth of screen. */
+export interface ScreenModel {
+  kind: ScreenKind;
+  screen: Screen;
+  header: Line;
+  /** The body, already cut to the rows available. */
+  body: Line[];
+  /** List screens: the selectable rows in order (empty for text screens). */
+  keys: string[];
+  /** List screens: the selected row's key. */
+  selectedKey: string | null;
+  /** Text screens: the largest scroll offset; lists: 0. */
+  maxScroll: number;
+  /** True while a search query is being typed (printable keys are text). */
+  typing: boolean;
+  /** Check screens: the fix on offer, if any. */
+  fix: OfferedFix | null;
+}
+
+/** Rows the fix panel takes under the check detail. */
+export const FIX_PANEL_ROWS = 2;
+
+function offeredFix(ctx: ViewContext, node: number | null, check: string): OfferedFix | null {
+  const f = findingOf(ctx.state, node, check);
+  const fixId = f?.fix ?? (f === null || f.status === 'fail' || f.status === 'warn' ? checkDef(ctx.checks, check)?.fix : null) ?? null;
+  return fixId === null ? null : {fixId, checkId: check, node};
+}
+
+function list(kind: ScreenKind, screen: Screen, header: Line, all: Line[], ctx: ViewContext, rows: number): ScreenModel {
+  const marked = select(all, ctx.state.selected[screenKey(screen)]);
+  const chosen = marked.find((l) => l.selected)?.key ?? null;
+  return {kind, screen, header, body: windowAround(marked, rows).lines, keys: rowKeys(all), selectedKey: chosen, maxScroll: 0, typing: false, fix: null};
+}
+
+function text(kind: ScreenKind, screen: Screen, header: Line, all: Line[], ctx: ViewContext, rows: number, scrollKey: string): ScreenModel {
+  const {lines, maxOffset} = windowAt(all, rows, ctx.state.scroll[scrollKey] ?? 0);
+  return {kind, screen, header, body: lines, keys: [], selectedKey: null, maxScroll: maxOffset, typing: false, fix: null};
+}
+
+/** The model of the current screen (or the help overlay over it). `hits`: the search results, best first. */
+export function screenModel(ctx: ViewContext, hits: readonly SearchHit[]): ScreenModel {
+  const screen = currentScreen(ctx.state);
+  const rows = Math.max(1, ctx.rows);
+  if (ctx.state.help) return text('help', screen, {segs: [{text: 'Help', role: 'title'}]}, helpLines(ctx), ctx, rows, 'help');
+  switch (screen.kind) {
+    case 'fleet':
+      return list('fleet', screen, fleetHeader(ctx), fleetLines(ctx), ctx, rows);
+    case 'node':
+      return list('node', screen, nodeHeader(ctx, screen.node), nodeLines(ctx, screen.node), ctx, rows);
+    case 'search':
+      return {...list('search', screen, searchHeader(ctx), searchLines(ctx, hits), ctx, rows), typing: true};
+    case 'config':
+      return text('config', screen, configHeader(ctx, screen.node), configLines(ctx, screen.node), ctx, rows, screenKey(screen));
+    case 'check': {
+      const fix = offeredFix(ctx, screen.node, screen.check);
+      const bodyRows = fix ? Math.max(1, rows - FIX_PANEL_ROWS) : rows;
+      const m = text('check', screen, checkHeader(ctx, screen.node, screen.check), checkLines(ctx, screen.node, screen.check), ctx, bodyRows, screenKey(screen));
+      return {...m, fix};
+    }
+  }
+}

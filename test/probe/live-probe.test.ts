@@ -1,0 +1,144 @@
+import {describe, it, expect, beforeAll, afterAll} from 'vitest';
+import {mkdtemp, mkdir, readFile, readdir, rm, symlink, writeFile} from 'node:fs/promises';
+import {createServer, type Server} from 'node:https';
+import {createServer as createTcpServer} from 'node:net';
+import {tmpdir} from 'node:os';
+import {delimiter, join} from 'node:path';
+import type {AddressInfo} from 'node:net';
+import {LocalTransport} from '../../src/transport/local.js';
+import {collectRaw} from '../../src/probe/collect.js';
+import {buildFacts} from '../../src/facts/build.js';
+import {evaluateCheck} from '../../src/engine/evaluate.js';
+import {createClusterCa, issueServingCert, type ClusterCa} from '../../src/lab/pki.js';
+import {writeNodeTree} from '../../src/lab/node-tree.js';
+import {catalogue} from '../../checks/index.js';
+import type {Finding} from '../../src/report/types.js';
+
+// A real probe run: the live part queries a real HTTPS server on loopback with curl (or wget,
+// or openssl), verifying it against the CA in the node tree's kubelet.conf.
+
+const DAY = 24 * 60 * 60 * 1000;
+const now = new Date();
+let work: string;
+let clusterCa: ClusterCa;
+let otherCa: ClusterCa;
+let server: Server;
+let port: number;
+let requests: string[] = [];
+
+/** A node tree whose kubelet.conf points at https://127.0.0.1:<port>. */
+async function node(name: string, ca: ClusterCa, serverPort: number): Promise<string> {
+  const dir = join(work, name);
+  await writeNodeTree(dir, {layout: 'deb', hostname: name, kubeletVersion: 'v1.30.2', now, ca});
+  const conf = join(dir, 'etc/kubernetes/kubelet.conf');
+  await writeFile(conf, (await readFile(conf, 'utf8')).replace('https://127.0.0.1:6443', `https://127.0.0.1:${serverPort}`));
+  return dir;
+}
+
+/** A PATH of symlinks to every program on this machine's PATH except `without`. */
+async function pathWithout(without: string[]): Promise<string> {
+  const dir = join(work, `path-without-${without.join('-')}`);
+  await mkdir(dir, {recursive: true});
+  for (const d of (process.env['PATH'] ?? '').split(delimiter)) {
+    const names = await readdir(d).catch(() => [] as string[]);
+    for (const n of names) if (!without.includes(n)) await symlink(join(d, n), join(dir, n)).catch(() => undefined);
+  }
+  return dir;
+}
+
+async function check(root: string, id: string, env?: NodeJS.ProcessEnv): Promise<Finding> {
+  const t = new LocalTransport('local', root, true, ['sh'], env);
+  const raw = await collectRaw(t, {timeoutMs: 60_000});
+  const facts = buildFacts(raw, {name: 'node-1', transport: 'local'});
+  const c = catalogue.find((x) => x.id === id)!;
+  return evaluateCheck(c, facts, {now: new Date(), expiryWarnDays: 30});
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'kd-live-'));
+  [clusterCa, otherCa] = await Promise.all([createClusterCa(now), createClusterCa(now)]);
+  const cert = await issueServingCert(clusterCa, {
+    commonName: 'kube-apiserver', dnsNames: ['kubernetes', 'localhost'], ips: ['127.0.0.1'],
+    validity: {notBefore: new Date(now.getTime() - DAY), notAfter: new Date(now.getTime() + 365 * DAY)},
+  });
+  server = createServer({key: cert.keyPem, cert: cert.certPem}, (req, res) => {
+    requests.push(req.url ?? '');
+    if (req.url === '/livez') res.writeHead(200, {'content-type': 'text/plain'}).end('ok');
+    else res.writeHead(404).end('not found');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+}, 60_000);
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await rm(work, {recursive: true, force: true});
+});
+
+describe('the live probe against a real HTTPS API server on loopback', () => {
+  it('passes apiserver-reachable when the server chains to the kubelet.conf CA', async () => {
+    requests = [];
+    const f = await check(await node('good', clusterCa, port), 'apiserver-reachable');
+    expect(f.status).toBe('pass');
+    expect(f.summary).toBe(`https://127.0.0.1:${port}/livez answered ok from the node; TLS verified against the certificate-authority-data in the kubeconfig`);
+    expect(f.evidence[0]).toEqual({source: {command: `curl https://127.0.0.1:${port}/livez`}, text: 'HTTP/1.1 200 OK: ok'});
+    expect(f.evidence.map((e) => e.source)).toContainEqual({file: '/etc/kubernetes/kubelet.conf', line: 5});
+    expect(requests).toEqual(['/livez']);
+  }, 120_000);
+
+  it('fails with "signed by unknown authority" when kubelet.conf holds another cluster\'s CA', async () => {
+    const f = await check(await node('stale-ca', otherCa, port), 'apiserver-reachable');
+    expect(f.status).toBe('fail');
+    expect(f.summary).toMatch(/^the API server's certificate is not signed by the certificate-authority-data in the kubeconfig \("certificate signed by unknown authority"\): the node's CA is stale/);
+    expect(f.evidence[0]?.text).toMatch(/^curl: \(60\) SSL certificate problem/);
+  }, 120_000);
+
+  it('fails with "connection refused" when nothing listens on the server port', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const s = createTcpServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const f = await check(await node('down', clusterCa, closed), 'apiserver-reachable');
+    expect(f.status).toBe('fail');
+    expect(f.summary).toMatch(new RegExp(`^connection to 127\\.0\\.0\\.1:${closed} refused \\(curl: \\(7\\) .*\\): the API server is down`));
+  }, 120_000);
+
+  it('verifies TLS with GNU wget when the node has no curl', async () => {
+    const path = await pathWithout(['curl']);
+    const good = await check(join(work, 'good'), 'apiserver-reachable', {PATH: path});
+    expect(good.status).toBe('pass');
+    expect(good.evidence[0]?.source).toEqual({command: `wget https://127.0.0.1:${port}/livez`});
+    const stale = await check(join(work, 'stale-ca'), 'apiserver-reachable', {PATH: path});
+    expect(stale.status).toBe('fail');
+    expect(stale.summary).toContain('certificate signed by unknown authority');
+  }, 120_000);
+
+  it('falls back to openssl s_client when the node has neither curl nor wget', async () => {
+    const path = await pathWithout(['curl', 'wget']);
+    const good = await check(join(work, 'good'), 'apiserver-reachable', {PATH: path});
+    expect(good.status).toBe('pass');
+    expect(good.evidence[0]?.source).toEqual({command: `openssl https://127.0.0.1:${port}/livez`});
+    const stale = await check(join(work, 'stale-ca'), 'apiserver-reachable', {PATH: path});
+    expect(stale.status).toBe('fail');
+    expect(stale.summary).toContain('certificate signed by unknown authority');
+  }, 120_000);
+
+  it('compares the node clock with the API server Date header', async () => {
+    const f = await check(join(work, 'good'), 'clock-skew');
+    expect(f.status).toBe('pass');
+    expect(f.summary).toMatch(/^the node's clock is \d+s (ahead of|behind) the operator's \(within 30 s\)/);
+    expect(f.details.join('\n')).toMatch(/the node's clock is \d+s (ahead of|behind) the API server's \(127\.0\.0\.1\)/);
+  }, 120_000);
+
+  it('skips every live check under the root transport', async () => {
+    const raw = await collectRaw(new LocalTransport('root', join(work, 'good'), false), {timeoutMs: 60_000});
+    const facts = buildFacts(raw, {name: 'node-1', transport: 'root'});
+    for (const id of ['healthz', 'ports', 'apiserver-reachable', 'eviction-pressure', 'clock-skew', 'kubelet-logs', 'lock-file']) {
+      const f = evaluateCheck(catalogue.find((c) => c.id === id)!, facts, {now: new Date(), expiryWarnDays: 30});
+      expect(f.status, id).toBe('skip');
+    }
+    expect(Object.keys(raw.commands)).toEqual([]);
+  }, 120_000);
+});
