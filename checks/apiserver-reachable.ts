@@ -190,6 +190,8 @@ export default defineCheck({
       out.push(fail(`${a.host} does not resolve on the node (${a.dns.text}): the kubelet cannot find its API server`, [ev(a.dns), ...cfg]));
     } else if (r === null) {
       return skip('not collected: the probe could not make the request (no curl, wget or openssl on the node)');
+    } else if (r.unverifiedClient && (r.outcome === 'tls' || r.outcome === 'error')) {
+      return skip(`not collected: the node's busybox wget could not talk TLS to ${a.server} (${r.detail}); with curl or openssl on the node the probe can check it`);
     } else {
       out.push(outcomeVerdict(a, r, [ev(r), ...cfg]));
       if (r.tlsVerified === false) {

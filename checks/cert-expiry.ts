@@ -147,6 +147,12 @@ export default defineCheck({
       pattern: /currently active client certificate has expired|since a valid client cert was found, but the server is not responsive/,
       reference: 'kubelet.md R10; kubernetes/kubernetes#96256',
     },
+    {
+      id: 'serving-cert-pending',
+      text: 'http: TLS handshake error from 10.0.0.10:51234: no serving certificate available for the kubelet',
+      pattern: /no serving certificate available for the kubelet/,
+      reference: 'kubelet.md R11; kubernetes/kubernetes#73356',
+    },
   ],
   evaluate({certs}, ctx) {
     if (!certs.collected) return skip(certs.reason);

@@ -55,6 +55,12 @@ export default defineCheck({
       pattern: /[Cc]group v1 support is in maintenance mode, please migrate to [Cc]group v2/,
       reference: 'kubelet.md R17; KEP-4569',
     },
+    {
+      id: 'cgroup-controller-missing',
+      text: '"Failed to start ContainerManager" err="system validation failed - Following Cgroup subsystem not mounted: [memory]"',
+      pattern: /Following Cgroup subsystem not mounted|failed to find subsystem mount for required subsystem/,
+      reference: 'kubelet.md F21',
+    },
   ],
   evaluate(facts) {
     const {cgroup, kubeletConfig} = facts;

@@ -88,6 +88,18 @@ export default defineCheck({
       pattern: /dial unix \S+\.sock: connect: (?:no such file or directory|connection refused)/,
       reference: 'kubelet.md F17; kubernetes#114956',
     },
+    {
+      id: 'pleg-not-healthy',
+      text: 'E0416 12:04:10.794442    7769 kubelet.go:2346] "Skipping pod synchronization" err="PLEG is not healthy: pleg was last seen active 3m5.3s ago; threshold is 3m0s"',
+      pattern: /PLEG is not healthy/,
+      reference: 'kubelet.md R2; kubernetes/kubernetes#61117',
+    },
+    {
+      id: 'sandbox-image-unavailable',
+      text: '"RunPodSandbox from runtime service failed" err="rpc error: code = DeadlineExceeded desc = failed to get sandbox image \\"registry.k8s.io/pause:3.9\\""',
+      pattern: /failed to get sandbox image/,
+      reference: 'kubelet.md R16',
+    },
   ],
   evaluate(facts) {
     const {runtime} = facts;

@@ -46,6 +46,7 @@ export default defineCheck({
   description:
     "The kubelet serves /healthz on healthzBindAddress:healthzPort (127.0.0.1:10248 by default). kubeadm's kubelet-check and most node monitoring poll it: no answer means the kubelet is not running, an answer other than ok names the failing internal check.",
   needs: ['healthz', 'kubeletConfig', 'unitState'],
+  fix: 'restart-kubelet',
   explainedBy: [
     'kubelet-flags', 'kubelet-config', 'kubeconfig', 'cert-expiry', 'container-runtime', 'cgroup-driver-match',
     'cgroup-version', 'swap', 'node-allocatable', 'lock-file', 'ports', 'systemd-dropin',

@@ -148,6 +148,7 @@ export default defineCheck({
   description:
     'The kubelet refuses to start when its command line holds a flag its version removed or never had, or a stray word. Old flags usually come from /var/lib/kubelet/kubeadm-flags.env or KUBELET_EXTRA_ARGS surviving an upgrade.',
   needs: ['argv', 'kubeletVersion'],
+  fix: 'kubelet-flags-fix',
   explainedBy: ['systemd-dropin'],
   remediation:
     'Remove or replace the flag at the file and line the finding names (usually /var/lib/kubelet/kubeadm-flags.env, /etc/default/kubelet or /etc/sysconfig/kubelet): move settings into the --config KubeletConfiguration file or the container runtime as the finding says, then `systemctl restart kubelet`.',

@@ -36,6 +36,7 @@ export default defineCheck({
   description:
     'By default (failSwapOn: true) the kubelet refuses to start while any swap is on, zram included. Turning swap off with swapoff alone does not survive a reboot when /etc/fstab still lists it.',
   needs: ['swap', 'kubeletConfig'],
+  fix: 'swap-off',
   remediation:
     'Either turn swap off for good: `swapoff -a`, comment out the swap lines in /etc/fstab, `systemctl mask` any *.swap unit and disable zram (zram-generator / zram-config); or keep swap and set `failSwapOn: false` in /var/lib/kubelet/config.yaml, with `memorySwap: {swapBehavior: LimitedSwap}` (cgroup v2) if pods should use it. Then `systemctl restart kubelet`.',
   references: [

@@ -120,6 +120,7 @@ export default defineCheck({
   description:
     'systemd builds the kubelet command line from kubelet.service, every kubelet.service.d/*.conf drop-in and their environment files. A second ExecStart= without a reset, a missing EnvironmentFile= or a stale drop-in hiding the packaged one keeps the kubelet from starting, or starts it with the wrong flags.',
   needs: ['unit', 'unitState'],
+  fix: 'systemd-dropin-fix',
   explainedBy: [],
   remediation:
     'Fix the drop-in the evidence points to: put an empty "ExecStart=" before a redefined ExecStart=, make optional environment files "-/path", use $VAR (not ${VAR}) for flag lists, remove stale same-named drop-ins under /etc/systemd/system/kubelet.service.d; then `systemctl daemon-reload && systemctl restart kubelet`.',

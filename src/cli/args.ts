@@ -46,8 +46,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   {name: 'concurrency', type: 'string', value: 'N', group: 'run', description: 'Nodes checked at once. Default 16.'},
   {name: 'timeout', type: 'string', value: 'S', group: 'run', description: 'Time limit per node in seconds. Default 60.'},
   {name: 'expiry-warn-days', type: 'string', value: 'N', group: 'run', description: 'Warn when a certificate expires within N days. Default 30.'},
-  {name: 'dir', type: 'string', value: 'DIR', group: 'general', description: '`lab`: where to write the demo node trees (default: a new temporary directory).'},
-  {name: 'run', type: 'boolean', group: 'general', description: '`lab`: check the demo nodes right away (what `npm start` does).'},
+  {name: 'dir', type: 'string', value: 'DIR', group: 'general', description: '`lab`: where to write the demo fleet (node trees, client key, known_hosts, inventory.yaml); kept after the lab stops. Default: a temporary directory, removed on stop.'},
+  {name: 'run', type: 'boolean', group: 'general', description: '`lab`: check the whole demo fleet over SSH right away, print the report and stop (what `npm start` does).'},
   {name: 'check', type: 'string', value: 'ID', group: 'fix', description: '`fix`: the check whose finding to fix.'},
   {name: 'dry-run', type: 'boolean', group: 'fix', description: '`fix`: print the plan (steps and unified diffs) and change nothing.'},
   {name: 'yes', short: 'y', type: 'boolean', group: 'fix', description: '`fix`, `runbook`: apply without asking (still backed up, verified and rolled back on failure).'},
@@ -64,7 +64,7 @@ export const COMMANDS = [
   {name: 'collect', usage: 'collect TARGET -o FILE', description: 'Write a redacted facts snapshot, to check later with --snapshot FILE.'},
   {name: 'list-checks', usage: 'list-checks [--output json]', description: 'Print the check catalogue.'},
   {name: 'explain', usage: 'explain "TEXT" [--output json]', description: 'Fuzzy-find the checks and known kubelet log lines matching TEXT (paste a journal line).'},
-  {name: 'lab', usage: 'lab [--dir DIR] [--run]', description: 'Write a demo fleet of kubeadm node trees, one per classic failure (and one healthy), and show how to check them.'},
+  {name: 'lab', usage: 'lab [--dir DIR] [--run]', description: 'Serve a demo fleet over SSH on loopback (one kubeadm node per classic failure, and one healthy) until Ctrl-C, and print how to check it. See docs/lab.md.'},
 ] as const;
 
 /** Parsed command line. */

@@ -93,25 +93,30 @@ function wantsTui(a: ParsedArgs, argv: readonly string[]): boolean {
 /**
  * Open the TUI on the targets. The UI never imports the engine: it gets a `probe` callback that
  * checks one target, so headless runs never load React/Ink and the UI never loads transports.
+ * The opening screen is painted before React and Ink load (they take hundreds of ms).
  */
 async function tuiCommand(a: ParsedArgs, signal: AbortSignal): Promise<number> {
   // React picks its production build at load time from NODE_ENV; the development build is slower to start.
   process.env['NODE_ENV'] ??= 'production';
-  const [{startTui}, {runTarget}, common] = await Promise.all([
-    import('../ui/start.js'),
-    import('../engine/run.js'),
-    import('./commands/common.js'),
-  ]);
+  // Ink draws no live frames when CI is set (is-in-ci, read when Ink loads); we are on a terminal here.
+  delete process.env['CI'];
+  delete process.env['CONTINUOUS_INTEGRATION'];
+  const common = await import('./commands/common.js');
   const targets = await common.targetsFrom(a);
   const opts = common.runOptions(a, signal);
-  return await startTui({
-    targets: targets.map((t) => ({name: t.name, transport: t.kind})),
-    checks: opts.checks,
-    concurrency: opts.concurrency,
-    signal,
-    noColor: !common.useColor(a, process.stdout),
-    probe: (index, probeSignal) => runTarget(targets[index]!, {...opts, signal: AbortSignal.any([signal, probeSignal])}),
-  });
+  const color = common.useColor(a, process.stdout);
+  const infos = targets.map((t) => ({name: t.name, transport: t.kind}));
+  const {paintFirstFrame} = await import('../ui/first-paint.js');
+  const screen = paintFirstFrame(process.stdout, infos, color, process.stdin);
+  try {
+    const [{startTui}, {runTarget}] = await Promise.all([import('../ui/start.js'), import('../engine/run.js')]);
+    return await startTui({
+      targets: infos, checks: opts.checks, concurrency: opts.concurrency, signal, color, screen,
+      probe: (index, probeSignal) => runTarget(targets[index]!, {...opts, signal: AbortSignal.any([signal, probeSignal])}),
+    });
+  } finally {
+    screen.leave();
+  }
 }
 
 function report(e: unknown): number {

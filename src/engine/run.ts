@@ -14,7 +14,7 @@ import type {Target} from '../targets/types.js';
 import {LocalTransport} from '../transport/local.js';
 import {readSnapshot} from '../transport/snapshot.js';
 import type {PassphraseFn} from '../transport/ssh-auth.js';
-import {SshTransport, type SshProgress} from '../transport/ssh.js';
+import type {SshProgress} from '../transport/ssh.js';
 import type {Transport} from '../transport/types.js';
 import {evaluateAll} from './evaluate.js';
 import {TOOL_VERSION} from '../version.js';
@@ -45,15 +45,20 @@ export interface TransportHooks {
   onProgress?: (p: SshProgress) => void;
 }
 
-/** The transport for a target (snapshots have none). */
-export function transportFor(t: Target, hooks: TransportHooks = {}): Transport | null {
+/**
+ * The transport for a target (snapshots have none). The SSH transport (and ssh2, ~45 ms of
+ * start-up) is loaded only when a target needs it, so `--root` and `--local` runs stay quick.
+ */
+export async function transportFor(t: Target, hooks: TransportHooks = {}): Promise<Transport | null> {
   switch (t.kind) {
     case 'local':
       return new LocalTransport('local', t.hostRoot, true);
     case 'root':
       return new LocalTransport('root', t.dir, false);
-    case 'ssh':
+    case 'ssh': {
+      const {SshTransport} = await import('../transport/ssh.js');
       return new SshTransport(t.ssh, t.hostRoot, hooks);
+    }
     case 'snapshot':
       return null;
   }
@@ -67,7 +72,7 @@ export async function acquire(
     const snap = await readSnapshot(t.file);
     return {raw: snap.raw, transport: 'snapshot', name: snap.target.name};
   }
-  const tr = transportFor(t, {...(o.passphrase ? {passphrase: o.passphrase} : {}), ...(onProgress ? {onProgress} : {})})!;
+  const tr = (await transportFor(t, {...(o.passphrase ? {passphrase: o.passphrase} : {}), ...(onProgress ? {onProgress} : {})}))!;
   try {
     const raw = await collectRaw(tr, {timeoutMs: o.timeoutMs, ...(o.signal ? {signal: o.signal} : {})});
     return {raw, transport: tr.kind, name: t.name};

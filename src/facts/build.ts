@@ -17,6 +17,7 @@ import {buildListeners} from './live-ports.js';
 import {buildFilesystems} from './live-disk.js';
 import {buildTimeSync} from './live-time.js';
 import {buildJournal} from './journal.js';
+import {buildCriSocket} from './live-cri.js';
 import {collected, notCollected, type Collected, type Facts, type RawSnapshot, type Sourced, type TransportKind} from './types.js';
 
 /** What buildFacts needs besides the raw output. */
@@ -86,5 +87,6 @@ export function buildFacts(raw: RawSnapshot, opts: BuildOptions): Facts {
     filesystems: buildFilesystems(raw),
     timeSync: buildTimeSync(raw),
     journal: buildJournal(raw),
+    criSocket: buildCriSocket(raw),
   };
 }

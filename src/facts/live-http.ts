@@ -40,6 +40,8 @@ export interface HttpResult {
   detail: string;
   /** True when TLS was verified against a CA; false when it was not (insecure, busybox wget); null for http. */
   tlsVerified: boolean | null;
+  /** The client cannot verify certificates (busybox wget): its TLS failures may be its own limits. */
+  unverifiedClient: boolean;
   source: Source;
   /** The one-line evidence text. */
   text: string;
@@ -150,7 +152,7 @@ export function readHttp(raw: RawSnapshot, id: string, values: LiveValues): Http
   return {
     tool, url, outcome, status, body,
     date: headerValue(resp.headers, 'Date'),
-    detail, tlsVerified,
+    detail, tlsVerified, unverifiedClient: unverified,
     source: {command: `${tool} ${url}`},
     text: oneLine(text),
   };

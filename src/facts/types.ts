@@ -186,6 +186,7 @@ import type {ListenerFacts} from './live-ports.js';
 import type {FilesystemFacts} from './live-disk.js';
 import type {TimeSyncFacts} from './live-time.js';
 import type {JournalFacts} from './journal.js';
+import type {CriSocketFacts} from './live-cri.js';
 
 /** How the node was reached. */
 export type TransportKind = 'ssh' | 'local' | 'root' | 'snapshot' | 'pod';
@@ -238,4 +239,6 @@ export interface Facts {
   timeSync: Collected<TimeSyncFacts>;
   /** Live: the kubelet's recent journal lines. */
   journal: Collected<JournalFacts>;
+  /** Live, without crictl: the CRI v1 Version call on the runtime's socket. */
+  criSocket: Collected<CriSocketFacts>;
 }

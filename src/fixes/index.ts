@@ -1,7 +1,16 @@
 /**
- * The fixes that can actually be applied. Checks declare the fix they will offer (`fix` in
- * checks/<id>.ts); a finding names it only once it is implemented here, so a report never
- * promises a repair the tool cannot make. The fix engine (plans, backup, apply, verify, roll
- * back) fills this list.
+ * The fixes that can actually be applied. Checks declare the fix they offer (`fix` in
+ * checks/<id>.ts); a finding names it only once it is listed here, so a report never promises a
+ * repair the tool cannot make. Each id has a planner in registry.ts (a test keeps the two equal);
+ * this file stays a plain list so the engine can read it without loading the planners.
  */
-export const IMPLEMENTED_FIXES: readonly string[] = [];
+export const IMPLEMENTED_FIXES: readonly string[] = [
+  'set-kubelet-cgroup-driver',
+  'kubelet-flags-fix',
+  'systemd-dropin-fix',
+  'kubelet-config-fix',
+  'cert-expiry-fix',
+  'swap-off',
+  'kernel-prereqs-fix',
+  'restart-kubelet',
+];

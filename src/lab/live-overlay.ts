@@ -82,6 +82,8 @@ export async function writeLiveOverlay(node: NodeTreeInfo, runtime: RuntimeState
   for (const [rel, content] of files) {
     const p = join(node.root, rel);
     await mkdir(dirname(p), {recursive: true});
+    // Read-only from the last start of the same --dir: replace, do not write through.
+    await rm(p, {force: true});
     await writeFile(p, content);
     await chmod(p, 0o444);
   }

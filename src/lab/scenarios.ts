@@ -84,7 +84,7 @@ export const scenarios: readonly Scenario[] = [
     id: 'cri-disabled',
     title: "containerd's CRI plugin is disabled",
     breaks: 'container-runtime',
-    detail: 'config.toml has disabled_plugins = ["cri"], as Docker\'s containerd.io package ships it',
+    detail: 'config.toml is the one Docker\'s containerd.io package ships: a version 1 config with disabled_plugins = ["cri"]',
   },
   {
     id: 'key-mismatch',
@@ -170,7 +170,11 @@ const appliers: Record<ScenarioId, Applier> = {
     tree.delete(paths.cniConflist);
     tree.set(paths.cniConfDir, {kind: 'dir'});
   },
-  'cri-disabled': (tree) => edit(tree, paths.containerd, 'disabled_plugins = []', 'disabled_plugins = ["cri"]'),
+  // Docker's containerd.io package ships this whole file (a version 1 config): containerd runs,
+  // but without its CRI plugin, so the kubelet gets "unknown service runtime.v1.RuntimeService".
+  'cri-disabled': (tree) => {
+    tree.set(paths.containerd, {kind: 'file', mode: 0o644, content: DOCKER_CONTAINERD_IO_CONFIG});
+  },
   'key-mismatch': async (tree) => {
     const dated = currentClientPem(tree);
     const other = await privateKeyPem((await generateKeyPair()).privateKey, 'sec1');
@@ -179,6 +183,40 @@ const appliers: Record<ScenarioId, Applier> = {
     tree.set(dated, {...entry, content: entry.content.replace(PRIVATE_KEY_BLOCK, other)});
   },
 };
+
+/** /etc/containerd/config.toml as Docker's containerd.io package installs it. */
+const DOCKER_CONTAINERD_IO_CONFIG = `#   Copyright 2018-2022 Docker Inc.
+
+#   Licensed under the Apache License, Version 2.0 (the "License");
+#   you may not use this file except in compliance with the License.
+#   You may obtain a copy of the License at
+
+#       http://www.apache.org/licenses/LICENSE-2.0
+
+#   Unless required by applicable law or agreed to in writing, software
+#   distributed under the License is distributed on an "AS IS" BASIS,
+#   WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+#   See the License for the specific language governing permissions and
+#   limitations under the License.
+
+disabled_plugins = ["cri"]
+
+#root = "/var/lib/containerd"
+#state = "/run/containerd"
+#subreaper = true
+#oom_score = 0
+
+#[grpc]
+#  address = "/run/containerd/containerd.sock"
+#  uid = 0
+#  gid = 0
+
+#[debug]
+#  address = "/run/containerd/debug.sock"
+#  uid = 0
+#  gid = 0
+#  level = "info"
+`;
 
 /** Look a scenario up by id (ids come from the typed union, so this always finds one). */
 export function scenarioById(id: ScenarioId): Scenario {

@@ -62,8 +62,13 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/**
+ * Kill the command's process group. Called only before the child's `close` (its pipes still
+ * open), so the group is alive: a background job still holding stdout counts, even after the
+ * shell itself exited.
+ */
 function killGroup(child: ChildProcess): void {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  if (child.pid === undefined) return;
   try {
     process.kill(-child.pid, 'SIGKILL');
   } catch {
@@ -137,12 +142,14 @@ export async function startLabSshServer(o: LabSshServerOptions): Promise<LabSshS
     child.stdout?.pipe(channel, {end: false});
     child.stderr?.pipe(channel.stderr, {end: false});
     let closed = false;
+    let ended = false;
     channel.once('close', () => {
       closed = true;
       // The client went away (or closed the channel) before the command ended: no orphans.
-      killGroup(child);
+      if (!ended) killGroup(child);
     });
     child.once('error', (e) => {
+      ended = true;
       children.delete(child);
       if (closed) return;
       channel.stderr.write(`sh: ${e.message}\n`);
@@ -150,6 +157,7 @@ export async function startLabSshServer(o: LabSshServerOptions): Promise<LabSshS
       channel.end();
     });
     child.once('close', (code, signal) => {
+      ended = true;
       children.delete(child);
       if (closed) return;
       void Promise.all([flushed(channel, channel), flushed(channel.stderr, channel)]).then(() => {

@@ -8,7 +8,7 @@
  * Records (all `C` command records; `live` holds `key=value` lines):
  * `kubelet-procs`, `kubelet-proxy-env`, `healthz`, `ss-listen` | `proc-listen`, `api-dns`,
  * `api-livez`, `api-healthz`, `api-node-time`, `df-imagefs`, `dfi-imagefs`, `timedatectl`,
- * `journal`, `live`.
+ * `cri-version`, `cri-version-body`, `journal`, `live`.
  */
 import {LIVE, UNIT_DIRS} from './sections.js';
 
@@ -48,7 +48,7 @@ kflags() {
   [ -s "$T/kp" ] && set -- "$@" "$T/kp"
   : > "$T/kf"
   [ $# -gt 0 ] && awk '
-    BEGIN { n = split("healthz-port healthz-bind-address config config-dir kubeconfig bootstrap-kubeconfig lock-file", w, " "); for (i = 1; i <= n; i++) want[w[i]] = 1 }
+    BEGIN { n = split("healthz-port healthz-bind-address config config-dir kubeconfig bootstrap-kubeconfig lock-file container-runtime-endpoint", w, " "); for (i = 1; i <= n; i++) want[w[i]] = 1 }
     FILENAME != f { f = FILENAME; pend = "" }
     /^[ \t]*[#;]/ { next }
     { gsub(/["\047\\]/, " ")
@@ -60,12 +60,13 @@ kflags() {
         if (e > 0) { k = substr(t, 1, e - 1); if (k in want) v[k] = substr(t, e + 1) } else if (t in want) pend = t
       } }
     END { for (k in v) print k "=" v[k] }' "$@" > "$T/kf" 2>/dev/null
-  FHZP=; FHZA=; KCFG=; KCFGD=; KCONF=; KBOOT=; KLOCK=
+  FHZP=; FHZA=; KCFG=; KCFGD=; KCONF=; KBOOT=; KLOCK=; CEP=
   while IFS= read -r _l; do
     case $_l in
       healthz-port=*) FHZP=${"$"}{_l#*=};; healthz-bind-address=*) FHZA=${"$"}{_l#*=};;
       config=*) KCFG=${"$"}{_l#*=};; config-dir=*) KCFGD=${"$"}{_l#*=};;
       kubeconfig=*) KCONF=${"$"}{_l#*=};; bootstrap-kubeconfig=*) KBOOT=${"$"}{_l#*=};; lock-file=*) KLOCK=${"$"}{_l#*=};;
+      container-runtime-endpoint=*) CEP=${"$"}{_l#*=};;
     esac
   done < "$T/kf"
   kv config "$KCFG"; kv config_dir "$KCFGD"
@@ -81,8 +82,10 @@ kconfig() {
       { l = $0; gsub(/["\047,{}]/, " ", l) }
       l ~ /^[ \t]*healthzPort[ \t]*:/ { sub(/^[^:]*:[ \t]*/, "", l); sub(/[ \t].*$/, "", l); if (l != "") { p = l; pf = FILENAME } }
       l ~ /^[ \t]*healthzBindAddress[ \t]*:/ { sub(/^[^:]*:[ \t]*/, "", l); sub(/[ \t].*$/, "", l); if (l != "") { a = l; af = FILENAME } }
-      END { print p; print pf; print a; print af }' "$@" > "$T/kc" 2>/dev/null
-    { read -r _p; read -r _pf; read -r _a; read -r _af; } < "$T/kc"
+      l ~ /^[ \t]*containerRuntimeEndpoint[ \t]*:/ { sub(/^[^:]*:[ \t]*/, "", l); sub(/[ \t].*$/, "", l); if (l != "") e = l }
+      END { print p; print pf; print a; print af; print e }' "$@" > "$T/kc" 2>/dev/null
+    { read -r _p; read -r _pf; read -r _a; read -r _af; read -r _e; } < "$T/kc"
+    [ -z "$CEP" ] && [ -n "$_e" ] && CEP=$_e
     [ -n "$_p" ] && { HZP=$_p; HZP_FROM=${"$"}{_pf#"$R"}; }
     [ -n "$_a" ] && { HZA=$_a; HZA_FROM=${"$"}{_af#"$R"}; }
   fi
@@ -93,9 +96,11 @@ kconfig() {
 # http_get ID URL CAFILE INSECURE: one GET with the node's own client, never through a proxy.
 # curl prints headers, body and a last "@@http_code=N" line; wget's headers go to stderr (-S).
 http_get() {
-  _hi=$1; _hu=$2; _hc=$3; _hk=$4
-  kv "$_hi.url" "$_hu"; kv "$_hi.tool" "${"$"}{HTTP:-none}"
-  case $HTTP in
+  _hi=$1; _hu=$2; _hc=$3; _hk=$4; _ht=$HTTP
+  # busybox wget verifies no certificate: for https, openssl s_client (which does) is better.
+  case $_hu in https:*) [ "$BBW" = 1 ] && [ -n "$SSL" ] && _ht=openssl;; esac
+  kv "$_hi.url" "$_hu"; kv "$_hi.tool" "${"$"}{_ht:-none}"
+  case $_ht in
     curl)
       set -- curl -sS -i --noproxy '*' --connect-timeout @CONNECT@ -m @MAXTIME@ -w '\n@@http_code=%{http_code}\n'
       [ -n "$_hc" ] && set -- "$@" --cacert "$_hc"
@@ -103,7 +108,7 @@ http_get() {
       cmd "$_hi" @CMDTIME@ 65536 "$@" "$_hu";;
     wget)
       if [ "$BBW" = 1 ]; then
-        # busybox wget cannot verify a certificate against a CA file: say so.
+        # busybox wget cannot verify a certificate against a CA file (and no openssl): say so.
         case $_hu in https:*) kv "$_hi.tls" unverified;; esac
         cmd "$_hi" @CMDTIME@ 65536 wget -S -O - --no-check-certificate "$_hu"
       else
@@ -170,10 +175,10 @@ kports() {
 # The API server as the kubelet sees it: the server and CA of kubelet.conf (bootstrap-kubelet.conf
 # while bootstrapping), DNS, then TLS verified against that CA and GET /livez (/healthz before 1.16).
 kapi() {
-  _kc=${"$"}{KCONF:-/etc/kubernetes/kubelet.conf}
+  _kc0=${"$"}{KCONF:-/etc/kubernetes/kubelet.conf}; _kc=$_kc0
   [ -f "$R$_kc" ] || _kc=${"$"}{KBOOT:-/etc/kubernetes/bootstrap-kubelet.conf}
   kv api.kubeconfig "$_kc"
-  [ -f "$R$_kc" ] || { kv api.error "no kubeconfig at $_kc"; return; }
+  [ -f "$R$_kc" ] || { kv api.error "neither $_kc0 nor $_kc exists"; return; }
   awk 'function val(  v) { v = $0; sub(/^[^:]*:[ \t]*/, "", v); gsub(/["\047 \t]/, "", v); return v }
     /^[ \t]*server:/ && s == "" { s = val() }
     /^[ \t]*certificate-authority:/ && c == "" { c = val() }
@@ -217,6 +222,29 @@ kimagefs() {
     return
   done
 }
+# Without crictl: ask the CRI socket itself for runtime.v1 Version (gRPC over HTTP/2, empty request).
+kcri() {
+  have crictl && return
+  _ep=${"$"}{CEP:-unix:///run/containerd/containerd.sock}
+  kv cri.endpoint "$_ep"
+  case $_ep in unix://*) _s=${"$"}{_ep#unix://};; /*) _s=$_ep;; *) kv cri.error "$_ep is not a unix socket"; return;; esac
+  _sr=$(resolve "$_s") && [ -S "$R$_sr" ] || { kv cri.error "no socket at $_s"; return; }
+  [ "$HTTP" = curl ] || { kv cri.error "neither crictl nor curl on the node"; return; }
+  printf '\000\000\000\000\000' > "$T/grpc"; : > "$T/gb"
+  run 5 curl -sS -m 4 --http2-prior-knowledge --unix-socket "$R$_sr" -H 'content-type: application/grpc' -H 'te: trailers' \
+    --data-binary "@$T/grpc" -D - -o "$T/gb" http://localhost/runtime.v1.RuntimeService/Version
+  # A runtime without the service answers at once and resets the stream while curl still sends the
+  # body; curl 7.x may report that reset (exit 92) instead of the answer. Asked without a body, such
+  # a runtime answers cleanly (one that serves the call would wait for the body: keep the first result).
+  if [ "$rc" = 92 ]; then
+    mv "$T/c0" "$T/c1"; mv "$T/e0" "$T/e1"; _rc1=$rc; _st1=$st
+    run 3 curl -sS -m 2 --http2-prior-knowledge --unix-socket "$R$_sr" -X POST -H 'content-type: application/grpc' -H 'te: trailers' \
+      -D - -o /dev/null http://localhost/runtime.v1.RuntimeService/Version
+    [ "$rc" = 0 ] || { mv "$T/c1" "$T/c0"; mv "$T/e1" "$T/e0"; rc=$_rc1; st=$_st1; }
+  fi
+  emitcap C "$st" cri-version "$T/c0" 4096; [ -s "$T/e0" ] && emitcap E "$st" cri-version "$T/e0" 4096
+  emitcap C 0 cri-version-body "$T/gb" 4096
+}
 kjournal() {
   set -- journalctl
   if [ -n "$R" ]; then for _j in /var/log/journal /run/log/journal; do [ -d "$R$_j" ] && { set -- journalctl -D "$R$_j"; break; }; done; fi
@@ -247,6 +275,7 @@ export const LIVE_CALLS: readonly string[] = [
   'kports',
   'kapi',
   'kimagefs',
+  'kcri',
   'cmd timedatectl 3 4096 timedatectl status',
   'kjournal',
   'emit C 0 - live "$LV"',

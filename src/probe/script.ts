@@ -146,12 +146,19 @@ emitcap() {
   printf '\n@@KD1 %s %s %s - %s\n' "$1" "$2" "$_n" "$3"
   case $5 in -*) tail -c "$_c" "$4";; *) head -c "$_c" "$4";; esac
 }
-# cmd ID TIMEOUT CAP ARGV...: stdin is $CIN (/dev/null unless a caller feeds a request file).
+# run TIMEOUT ARGV...: run a found command, output in $T/c0 and $T/e0, status in $rc and $st.
+# stdin is $CIN (/dev/null unless a caller feeds a request file).
+run() {
+  to=$1; shift
+  if [ -n "$TO" ]; then $TO "$to" "$@" < "$CIN" > "$T/c0" 2> "$T/e0"; rc=$?; else "$@" < "$CIN" > "$T/c0" 2> "$T/e0"; rc=$?; fi
+  st=$rc; [ "$rc" = 124 ] && [ -n "$TO" ] && st=timeout
+  return 0
+}
+# cmd ID TIMEOUT CAP ARGV...: run and emit the output (capped) and stderr as records.
 cmd() {
   id=$1; to=$2; cap=$3; shift 3
   if ! have "$1"; then printf '%s: command not found' "$1" > "$T/e"; emit0 C notfound - "$id"; emit E notfound - "$id" "$T/e"; rc=127; return; fi
-  if [ -n "$TO" ]; then $TO "$to" "$@" < "$CIN" > "$T/c0" 2> "$T/e0"; rc=$?; else "$@" < "$CIN" > "$T/c0" 2> "$T/e0"; rc=$?; fi
-  st=$rc; [ "$rc" = 124 ] && [ -n "$TO" ] && st=timeout
+  run "$to" "$@"
   emitcap C "$st" "$id" "$T/c0" "$cap"; [ -s "$T/e0" ] && emitcap E "$st" "$id" "$T/e0" 4096
   return 0
 }
@@ -191,6 +198,18 @@ discover() {
 }
 `;
 
+/**
+ * Drop comment lines and indentation from the shell library: the script travels on stdin to
+ * every node, and the comments are for readers of this file, not for sh.
+ */
+export function compactShell(lib: string): string {
+  return lib
+    .split('\n')
+    .map((l) => l.replace(/^[ \t]+/, ''))
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .join('\n');
+}
+
 /** Build the probe script for one node. */
 export function buildProbeScript(opts: ScriptOptions): string {
   const root = opts.hostRoot === '/' ? '' : opts.hostRoot.replace(/\/+$/, '');
@@ -205,8 +224,8 @@ export function buildProbeScript(opts: ScriptOptions): string {
     `R=${shQuote(root)}`,
     `LIVE=${opts.live ? 1 : 0}`,
     'LC_ALL=C; export LC_ALL',
-    lib,
-    ...(opts.live ? [liveLibrary()] : []),
+    compactShell(lib),
+    ...(opts.live ? [compactShell(liveLibrary())] : []),
     `printf '%s' ${shQuote(`${PROBE_VERSION}`)} > "$T/v"; emit V ok - probe "$T/v"`,
   ];
   for (const f of FILES) {

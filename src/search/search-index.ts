@@ -62,7 +62,7 @@ const FUSE_OPTIONS: IFuseOptions<Doc> = {
   keys: KEYS,
   includeScore: true,
   ignoreLocation: true,
-  threshold: 0.45,
+  threshold: 0.4,
   minMatchCharLength: 2,
   useTokenSearch: true,
 };
@@ -222,7 +222,7 @@ export function createSearchIndex(checks: readonly CheckDef[], findings: readonl
     const explained = new Set(exact.map((s) => s.check));
     for (const d of problems) if (explained.has(d.hit.check)) add({...d.hit, score: 0, matchedBy: 'pattern'});
     // A pasted line already identified by a pattern needs fewer words for the rest of the list.
-    const max = exact.length > 0 ? 3 : 5;
+    const max = exact.length > 0 ? 2 : 4;
     const fuzzyQuery = trimmed.length >= LOG_LINE_LENGTH ? keyWords(normalizeLogLine(trimmed), vocabulary, max) || trimmed : trimmed;
     const fuzzy = fuse.search(fuzzyQuery, {limit: limit + exact.length * 2});
     fuzzy.forEach((r, i) => {

@@ -85,12 +85,6 @@ export function parseHostSpec(s: string, what: string): HostSpec {
   return out;
 }
 
-/** `~`-relative display of a path (messages show `~/.ssh/id_ed25519`, like ssh does). */
-export function tildePath(p: string): string {
-  const h = home();
-  return p.startsWith(`${h}/`) ? `~${p.slice(h.length)}` : p;
-}
-
 /** Resolve one hop through ssh_config; also returns its own ProxyJump, if any. */
 function resolveHop(spec: HostSpec, s: SshSettings, extraIds: string[]): {hop: SshHop; jumps: string[] | undefined} {
   const hc = hostConfig(s.sshConfig, spec.host);

@@ -9,7 +9,7 @@ import {readFile} from 'node:fs/promises';
 import ssh2 from 'ssh2';
 import type {AnyAuthMethod, AuthHandlerMiddleware, ParsedKey} from 'ssh2';
 import {TargetError} from '../errors.js';
-import {tildePath} from '../targets/ssh-target.js';
+import {tildePath} from './ssh-config.js';
 import type {SshHop} from '../targets/types.js';
 
 /** Ask the operator for a key's passphrase (null: they declined). */

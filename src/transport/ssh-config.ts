@@ -37,6 +37,12 @@ export function home(): string {
   return process.env['HOME'] || homedir();
 }
 
+/** `~`-relative display of a path (messages show `~/.ssh/id_ed25519`, like ssh does). */
+export function tildePath(p: string): string {
+  const h = home();
+  return p.startsWith(`${h}/`) ? `~${p.slice(h.length)}` : p;
+}
+
 /** `~/x` → `$HOME/x`; relative paths in ssh_config are relative to ~/.ssh (ssh_config(5)). */
 export function expandPath(p: string, base = join(home(), '.ssh')): string {
   if (p === '~') return home();

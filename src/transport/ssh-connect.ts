@@ -8,7 +8,7 @@ import type {Duplex} from 'node:stream';
 import ssh2 from 'ssh2';
 import type {Client as SshClient, ServerHostKeyAlgorithm} from 'ssh2';
 import {TargetError} from '../errors.js';
-import {tildePath} from '../targets/ssh-target.js';
+import {tildePath} from './ssh-config.js';
 import type {HostKeyPolicy, SshEndpoint, SshHop} from '../targets/types.js';
 import {
   appendKnownHost, blobKeyType, checkHostKey, fingerprint, hostToken, knownKeyTypes, loadKnownHosts,
@@ -78,6 +78,13 @@ function verifyHostKey(hop: SshHop, policy: HostKeyPolicy, blob: Buffer): Target
 
 /** Connect one hop over `sock` (a jump tunnel) or a fresh TCP socket; resolves when authenticated. */
 export function connectHop(hop: SshHop, ctx: ConnectContext, sock?: Duplex): Promise<SshClient> {
+  let known: string[];
+  try {
+    known = knownKeyTypes(loadKnownHosts(ctx.hostKeys.knownHostsFile), hostToken(hop.host, hop.port));
+  } catch (e) {
+    return Promise.reject(new TargetError('host-key', `cannot read ${tildePath(ctx.hostKeys.knownHostsFile)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      'give a readable known_hosts file with --known-hosts FILE'));
+  }
   return new Promise((resolve, reject) => {
     const client = new ssh2.Client();
     ctx.track(client);
@@ -118,12 +125,12 @@ export function connectHop(hop: SshHop, ctx: ConnectContext, sock?: Duplex): Pro
     if (sock) {
       socket = sock;
     } else {
-      const tcp = tcpConnect({host: hop.host, port: hop.port});
+      // No Nagle: the probe is a few request/response exchanges, each would wait for a delayed ACK.
+      const tcp = tcpConnect({host: hop.host, port: hop.port, noDelay: true});
       tcp.once('connect', () => setPhase('handshake'));
       socket = tcp;
     }
     setPhase(phase);
-    const known = knownKeyTypes(loadKnownHosts(ctx.hostKeys.knownHostsFile), hostToken(hop.host, hop.port));
     try {
       client.connect({
         sock: socket,
@@ -173,6 +180,7 @@ export async function connectChain(ep: SshEndpoint, ctx: ConnectContext): Promis
   let prevHop: SshHop | null = null;
   for (const [i, hop] of hops.entries()) {
     const isJump = i < hops.length - 1;
+    ctx.phase(hop, 'tcp'); // a tunnel that never opens is a connect timeout to this hop
     const sock = prev && prevHop ? await tunnel(prev, prevHop, hop) : undefined;
     try {
       prev = await connectHop(hop, ctx, sock);

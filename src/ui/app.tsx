@@ -5,7 +5,6 @@
 import {Box, useApp} from 'ink';
 import {useEffect, useMemo} from 'react';
 import type {CheckDef} from '../catalogue/define.js';
-import {createSearchIndex} from '../search/search-index.js';
 import {Footer} from './components/footer.js';
 import type {FixRequest} from './components/fix-panel.js';
 import {LineView} from './components/line-list.js';
@@ -22,7 +21,7 @@ import {NodeScreen} from './screens/node-screen.js';
 import {SearchScreen} from './screens/search-screen.js';
 import type {TargetInfo, UiState} from './state/run-reducer.js';
 import {useStore} from './hooks/use-store.js';
-import {findingDocs} from './state/selectors.js';
+import {useSearch} from './hooks/use-search.js';
 import type {Theme} from './theme.js';
 import {screenModel} from './view/model.js';
 import type {ScreenKind} from './keys/keymap.js';
@@ -48,9 +47,6 @@ const SCREENS: Record<ScreenKind, (p: CheckScreenProps) => React.JSX.Element> = 
   fleet: FleetScreen, node: NodeScreen, check: CheckScreen, config: ConfigScreen, search: SearchScreen, help: HelpScreen,
 };
 
-/** Search hits listed. */
-const SEARCH_LIMIT = 50;
-
 /** Rows that are not body: the header, the footer, and one spare so Ink never scrolls the screen. */
 const CHROME_ROWS = 3;
 
@@ -60,11 +56,11 @@ export function App({targets, checks, probe, concurrency = 16, theme, now = Date
   useRun(state.runRequest, dispatch, {targets, probe, concurrency, now});
   const {cols, rows} = useTerminalSize();
   const t = useClock(now, state.nodes.some((n) => n.phase === 'running'));
-  const index = useMemo(() => createSearchIndex(checks, findingDocs(state)), [checks, state.nodes]); // eslint-disable-line react-hooks/exhaustive-deps -- findings live in nodes
-  const hits = useMemo(() => index.search(state.query, SEARCH_LIMIT), [index, state.query]);
+  const search = useSearch(checks);
+  const hits = useMemo(() => search(state), [search, state.query, state.nodes]); // eslint-disable-line react-hooks/exhaustive-deps -- the query and findings are what search reads
   const bodyRows = Math.max(3, rows - CHROME_ROWS);
   const view = (s: UiState) => {
-    const found = s.query === state.query ? hits : index.search(s.query, SEARCH_LIMIT);
+    const found = s.query === state.query && s.nodes === state.nodes ? hits : search(s);
     return {model: screenModel({state: s, checks, theme, cols, rows: bodyRows, now: t}, found), hits: found};
   };
   const {model} = view(state);

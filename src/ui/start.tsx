@@ -1,12 +1,14 @@
 /**
  * The TUI's entry point, lazy-imported by the CLI only when stdout is a terminal (headless runs
- * never load React or Ink). It switches to the terminal's alternate screen, renders the App,
- * and on quit (q, Ctrl-C, SIGINT/SIGTERM, or a crash) always restores the screen as it was.
+ * never load React or Ink). It renders the App on the alternate screen (already showing the
+ * first paint, see first-paint.ts) and on quit (q, Ctrl-C, SIGINT/SIGTERM, or a crash) always
+ * restores the shell's screen as it was.
  */
 import {render} from 'ink';
 import type {CheckDef} from '../catalogue/define.js';
 import {App} from './app.js';
 import type {FixRequest} from './components/fix-panel.js';
+import {enterAltScreen, type AltScreen} from './first-paint.js';
 import type {ProbeFn} from './run-queue.js';
 import type {TargetInfo, UiState} from './state/run-reducer.js';
 import {exitCodeOfState, fleetProgress} from './state/selectors.js';
@@ -20,18 +22,17 @@ export interface StartOptions {
   concurrency: number;
   /** Aborted on SIGINT/SIGTERM: the TUI closes and restores the terminal. */
   signal: AbortSignal;
-  noColor: boolean;
+  color: boolean;
+  /** The alternate screen the first paint opened; absent: the TUI opens it. */
+  screen?: AltScreen;
   onFix?: (request: FixRequest) => void;
-  /** Streams (tests pass a pty's); default: the process's. */
+  /** Streams (tests pass their own); default: the process's. */
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
 }
 
-/** xterm private modes: 1049 = alternate screen with saved cursor (restored on leave). */
-const ENTER_ALT_SCREEN = '\u001b[?1049h\u001b[H\u001b[2J';
-const LEAVE_ALT_SCREEN = '\u001b[?1049l';
-/** Make the cursor visible again, whatever state a crash left it in. */
-const SHOW_CURSOR = '\u001b[?25h';
+/** Home and clear, inside a synchronized update so the first paint is swapped for Ink's frame at once. */
+const REPLACE_FIRST_PAINT = '\u001b[?2026h\u001b[H\u001b[2J';
 
 /** One line left on the normal screen after quitting, so the scrollback says what was seen. */
 function farewell(s: UiState | null): string {
@@ -49,28 +50,24 @@ function farewell(s: UiState | null): string {
  */
 export async function startTui(o: StartOptions): Promise<number> {
   const stdout = o.stdout ?? process.stdout;
-  let restored = false;
-  const restore = (): void => {
-    if (restored) return;
-    restored = true;
-    stdout.write(SHOW_CURSOR + LEAVE_ALT_SCREEN);
-  };
-  process.once('exit', restore);
-  stdout.write(ENTER_ALT_SCREEN);
+  const screen = o.screen ?? enterAltScreen(stdout, o.stdin ?? process.stdin);
   let last: UiState | null = null;
-  const app = render(
-    <App targets={o.targets} checks={o.checks} probe={o.probe} concurrency={o.concurrency} theme={makeTheme({color: !o.noColor})} onState={(s) => (last = s)} {...(o.onFix ? {onFix: o.onFix} : {})} />,
-    {stdout, ...(o.stdin ? {stdin: o.stdin} : {}), exitOnCtrlC: false, patchConsole: true},
-  );
-  const onAbort = (): void => app.unmount();
-  o.signal.addEventListener('abort', onAbort, {once: true});
   try {
-    await app.waitUntilExit();
+    stdout.write(REPLACE_FIRST_PAINT);
+    const app = render(
+      <App targets={o.targets} checks={o.checks} probe={o.probe} concurrency={o.concurrency} theme={makeTheme({color: o.color})} onState={(s) => (last = s)} {...(o.onFix ? {onFix: o.onFix} : {})} />,
+      {stdout, ...(o.stdin ? {stdin: o.stdin} : {}), exitOnCtrlC: false, patchConsole: true},
+    );
+    const onAbort = (): void => app.unmount();
+    o.signal.addEventListener('abort', onAbort, {once: true});
+    try {
+      await app.waitUntilExit();
+    } finally {
+      o.signal.removeEventListener('abort', onAbort);
+      app.cleanup();
+    }
   } finally {
-    o.signal.removeEventListener('abort', onAbort);
-    app.cleanup();
-    restore();
-    process.off('exit', restore);
+    screen.leave();
   }
   stdout.write(farewell(last));
   return last ? exitCodeOfState(last) : 0;

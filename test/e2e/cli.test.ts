@@ -4,7 +4,7 @@
  */
 import {describe, it, expect, beforeAll, afterAll} from 'vitest';
 import {spawnSync} from 'node:child_process';
-import {mkdtemp, rm, writeFile, readFile, mkdir, readdir} from 'node:fs/promises';
+import {mkdtemp, rm, writeFile, readFile, mkdir} from 'node:fs/promises';
 import {existsSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -201,15 +201,5 @@ describe('--local', () => {
     const rep = json(r.stdout);
     expect(rep.targets[0]!.status).toBe('ok');
     expect(rep.targets[0]!.results.filter((x) => x.status === 'error').map((x) => x.summary)).toEqual([]);
-  });
-});
-
-describe('lab', () => {
-  it('writes the demo fleet and prints how to check it', async () => {
-    const d = join(dir, 'lab');
-    const r = run(['lab', '--dir', d]);
-    expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/kubelet-doctor check --root /);
-    expect((await readdir(d)).length).toBe(scenarios.length);
   });
 });

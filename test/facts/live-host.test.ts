@@ -4,6 +4,7 @@ import {buildListeners, parseSs, procAddress} from '../../src/facts/live-ports.j
 import {buildFilesystems} from '../../src/facts/live-disk.js';
 import {buildTimeSync} from '../../src/facts/live-time.js';
 import {buildJournal, parseJournal} from '../../src/facts/journal.js';
+import {buildCriSocket, protoStrings} from '../../src/facts/live-cri.js';
 import type {CommandRecord} from '../../src/facts/types.js';
 import {rawFrom} from '../helpers/facts.js';
 
@@ -133,5 +134,32 @@ describe('the kubelet journal', () => {
   it('is not collected when journalctl is missing', () => {
     const raw = rawFrom({}, {live: true, commands: {journal: {status: 'not-found', exitCode: null, stdout: ''}}});
     expect(buildJournal(raw)).toEqual({collected: false, reason: 'not collected: journalctl is not on the node (no systemd journal)'});
+  });
+});
+
+describe('the CRI socket answer (no crictl on the node)', () => {
+  const cri = (values: string, commands: Record<string, Cmd> = {}) => buildCriSocket(live(`cri.endpoint=unix:///run/containerd/containerd.sock\n${values}`, commands));
+  // VersionResponse{version: "0.1.0", runtime_name: "containerd", runtime_version: "1.7.13", runtime_api_version: "v1"}
+  const msg = Buffer.from([0x0a, 5, ...Buffer.from('0.1.0'), 0x12, 10, ...Buffer.from('containerd'), 0x1a, 6, ...Buffer.from('1.7.13'), 0x22, 2, ...Buffer.from('v1')]);
+  const frame = Buffer.concat([Buffer.from([0, 0, 0, 0, msg.length]), msg]).toString('latin1');
+
+  it('decodes the VersionResponse', () => {
+    expect(protoStrings(msg)).toEqual(new Map([[1, '0.1.0'], [2, 'containerd'], [3, '1.7.13'], [4, 'v1']]));
+    const c = cri('', {'cri-version': {stdout: 'HTTP/2 200 \r\ncontent-type: application/grpc\r\n\r\ngrpc-status: 0\r\ngrpc-message: \r\n'}, 'cri-version-body': {stdout: frame}});
+    expect(c.collected && c.value).toMatchObject({grpcStatus: 0, runtimeName: 'containerd', runtimeVersion: '1.7.13', apiVersion: 'v1', answered: {value: true, text: 'containerd 1.7.13 answers CRI v1'}});
+  });
+
+  it('reports Unimplemented, a dead socket and a hung runtime', () => {
+    const unimpl = cri('', {'cri-version': {stdout: 'HTTP/2 200 \r\ngrpc-status: 12\r\ngrpc-message: unknown%20service runtime.v1.RuntimeService\r\n'}});
+    expect(unimpl.collected && unimpl.value.answered.text).toBe('grpc-status 12: unknown service runtime.v1.RuntimeService');
+    const dead = cri('', {'cri-version': {status: 'failed', exitCode: 7, stdout: '', reason: "curl: (7) Failed to connect to localhost port 80 after 0 ms: Couldn't connect to server"}});
+    expect(dead.collected && dead.value.answered).toMatchObject({value: false, text: expect.stringMatching(/nothing listens: the runtime is not running\)$/)});
+    const hung = cri('', {'cri-version': {status: 'timeout', exitCode: null, stdout: ''}});
+    expect(hung.collected && hung.value.answered.text).toBe('no answer in time: the runtime is hung');
+  });
+
+  it('is not collected when crictl answered instead, or the socket is missing', () => {
+    expect(buildCriSocket(live(''))).toEqual({collected: false, reason: 'not collected: crictl is installed, so `crictl info` asked the runtime'});
+    expect(cri('cri.error=no socket at /run/containerd/containerd.sock\n')).toEqual({collected: false, reason: 'not collected: no socket at /run/containerd/containerd.sock'});
   });
 });

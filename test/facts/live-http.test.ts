@@ -116,8 +116,8 @@ describe('API server facts', () => {
   });
 
   it('says why when the kubeconfig has no server', () => {
-    const raw = rawFrom({}, {live: true, commands: {live: {stdout: 'api.kubeconfig=/etc/kubernetes/kubelet.conf\napi.error=no kubeconfig at /etc/kubernetes/bootstrap-kubelet.conf\n'}}});
-    expect(buildApiserver(raw)).toEqual({collected: false, reason: 'not collected: no kubeconfig at /etc/kubernetes/bootstrap-kubelet.conf'});
+    const raw = rawFrom({}, {live: true, commands: {live: {stdout: 'api.kubeconfig=/etc/kubernetes/kubelet.conf\napi.error=neither /etc/kubernetes/kubelet.conf nor /etc/kubernetes/bootstrap-kubelet.conf exists\n'}}});
+    expect(buildApiserver(raw)).toEqual({collected: false, reason: 'not collected: neither /etc/kubernetes/kubelet.conf nor /etc/kubernetes/bootstrap-kubelet.conf exists'});
   });
 
   it('reports a name that does not resolve', () => {

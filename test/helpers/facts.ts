@@ -70,6 +70,7 @@ export function makeFacts(over: Partial<Facts> = {}): Facts {
     filesystems: nc,
     timeSync: nc,
     journal: nc,
+    criSocket: nc,
     ...over,
   };
 }

@@ -58,10 +58,11 @@ export function freePort(): Promise<number> {
 }
 
 /** A TCP listener on loopback that accepts connections and never says a word (an SSH timeout). */
-export async function silentListener(): Promise<{port: number; connections: () => number; close: () => Promise<void>}> {
+export async function silentListener(): Promise<{port: number; connections: () => number; sockets: () => Socket[]; close: () => Promise<void>}> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((s) => {
     sockets.add(s);
+    s.resume(); // read and drop what the client sends, so its hang-up is seen
     s.on('error', () => undefined);
     s.on('close', () => sockets.delete(s));
   });
@@ -70,6 +71,8 @@ export async function silentListener(): Promise<{port: number; connections: () =
     port: (server.address() as {port: number}).port,
     /** Connections open right now. */
     connections: () => sockets.size,
+    /** The open connections themselves (`destroyed` once the peer has gone). */
+    sockets: () => [...sockets],
     close: () => new Promise<void>((res) => {
       for (const s of sockets) s.destroy();
       server.close(() => res());

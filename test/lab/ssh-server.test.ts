@@ -240,6 +240,17 @@ describe('lab SSH server', () => {
     await until('the server to forget them', () => node.server.running() === 0);
   });
 
+  it.skipIf(!haveSsh)('kills a background job still holding the output when the client is killed, after its shell exited', async () => {
+    const ssh = spawn('ssh', [...(await sshArgs()), 'sleep 300 & echo $!'], {stdio: ['ignore', 'pipe', 'pipe']});
+    let out = '';
+    ssh.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    await until('the background pid', () => /^\d+\n/.test(out));
+    const pid = Number(out.trim());
+    expect(alive(pid)).toBe(true);
+    ssh.kill('SIGKILL');
+    await until('the background sleep to be gone', () => !alive(pid));
+  });
+
   it('stops cleanly: connections end and the port no longer accepts', async () => {
     const {info} = node;
     const c = await open();

@@ -1,5 +1,6 @@
 import {describe, it, expect, beforeAll, afterAll} from 'vitest';
-import {mkdtemp, mkdir, readFile, readdir, rm, symlink, writeFile} from 'node:fs/promises';
+import {mkdtemp, mkdir, readFile, readdir, rm, stat, symlink, writeFile} from 'node:fs/promises';
+import {execFileSync, spawn, type ChildProcess} from 'node:child_process';
 import {createServer, type Server} from 'node:https';
 import {createServer as createTcpServer} from 'node:net';
 import {tmpdir} from 'node:os';
@@ -13,6 +14,7 @@ import {createClusterCa, issueServingCert, type ClusterCa} from '../../src/lab/p
 import {writeNodeTree} from '../../src/lab/node-tree.js';
 import {catalogue} from '../../checks/index.js';
 import type {Finding} from '../../src/report/types.js';
+import type {Facts} from '../../src/facts/types.js';
 
 // A real probe run: the live part queries a real HTTPS server on loopback with curl (or wget,
 // or openssl), verifying it against the CA in the node tree's kubelet.conf.
@@ -46,10 +48,13 @@ async function pathWithout(without: string[]): Promise<string> {
   return dir;
 }
 
+async function liveFacts(root: string, env?: NodeJS.ProcessEnv): Promise<Facts> {
+  const raw = await collectRaw(new LocalTransport('local', root, true, ['sh'], env), {timeoutMs: 60_000});
+  return buildFacts(raw, {name: 'node-1', transport: 'local'});
+}
+
 async function check(root: string, id: string, env?: NodeJS.ProcessEnv): Promise<Finding> {
-  const t = new LocalTransport('local', root, true, ['sh'], env);
-  const raw = await collectRaw(t, {timeoutMs: 60_000});
-  const facts = buildFacts(raw, {name: 'node-1', transport: 'local'});
+  const facts = await liveFacts(root, env);
   const c = catalogue.find((x) => x.id === id)!;
   return evaluateCheck(c, facts, {now: new Date(), expiryWarnDays: 30});
 }
@@ -132,6 +137,29 @@ describe('the live probe against a real HTTPS API server on loopback', () => {
     expect(f.details.join('\n')).toMatch(/the node's clock is \d+s (ahead of|behind) the API server's \(127\.0\.0\.1\)/);
   }, 120_000);
 
+  it.skipIf(!has('busybox'))('runs under busybox sh with only busybox applets (and openssl) on the PATH', async () => {
+    const busybox = execFileSync('sh', ['-c', 'command -v busybox']).toString().trim();
+    const bb = join(work, 'busybox-path');
+    await mkdir(bb, {recursive: true});
+    execFileSync(busybox, ['--install', '-s', bb]);
+    const root = await node('busybox', clusterCa, port);
+    const run = async () => {
+      const t = new LocalTransport('local', root, true, [busybox, 'sh'], {PATH: bb});
+      const facts = buildFacts(await collectRaw(t, {timeoutMs: 60_000}), {name: 'node-1', transport: 'local'});
+      return {facts, f: evaluateCheck(catalogue.find((c) => c.id === 'apiserver-reachable')!, facts, {now: new Date(), expiryWarnDays: 30})};
+    };
+    // busybox wget verifies no certificate: its TLS failures are its own, not the API server's.
+    const bare = await run();
+    expect(bare.f.status).toBe('skip');
+    expect(bare.f.summary).toMatch(/^not collected: the node's busybox wget could not talk TLS to https:\/\/127\.0\.0\.1:\d+ \(wget: TLS error from peer/);
+    expect(bare.facts.journal).toEqual({collected: false, reason: 'not collected: journalctl is not on the node (no systemd journal)'});
+    // With openssl on the node the probe verifies TLS through openssl s_client instead.
+    await symlink(execFileSync('sh', ['-c', 'command -v openssl']).toString().trim(), join(bb, 'openssl'));
+    const {f} = await run();
+    expect(f.status).toBe('pass');
+    expect(f.evidence[0]?.source).toEqual({command: `openssl https://127.0.0.1:${port}/livez`});
+  }, 120_000);
+
   it('skips every live check under the root transport', async () => {
     const raw = await collectRaw(new LocalTransport('root', join(work, 'good'), false), {timeoutMs: 60_000});
     const facts = buildFacts(raw, {name: 'node-1', transport: 'root'});
@@ -140,5 +168,64 @@ describe('the live probe against a real HTTPS API server on loopback', () => {
       expect(f.status, id).toBe('skip');
     }
     expect(Object.keys(raw.commands)).toEqual([]);
+  }, 120_000);
+});
+
+const has = (cmd: string): boolean => {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`]);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Start a real containerd whose socket is the node tree's /run/containerd/containerd.sock. */
+async function startContainerd(root: string, disabled: string[]): Promise<ChildProcess> {
+  const sock = join(root, 'run/containerd/containerd.sock');
+  await mkdir(join(root, 'run/containerd'), {recursive: true});
+  // /var/run -> /run as on every systemd node: the probe resolves it inside the tree.
+  await symlink('/run', join(root, 'var/run')).catch(() => undefined);
+  const cfg = join(root, 'ctd.toml');
+  const list = disabled.map((d) => JSON.stringify(d)).join(', ');
+  await writeFile(cfg, `version = 2\nroot = "${root}/ctd-root"\nstate = "${root}/ctd-state"\ndisabled_plugins = [${list}]\n[grpc]\n  address = "${sock}"\n`);
+  const child = spawn('containerd', ['--config', cfg], {stdio: ['ignore', 'ignore', 'pipe']});
+  // The socket appears before the services are registered: wait for containerd to say it is up.
+  let log = '';
+  child.stderr?.on('data', (b: Buffer) => (log += b.toString()));
+  const deadline = Date.now() + 30_000;
+  while (!log.includes('containerd successfully booted') || !(await stat(sock).then((s) => s.isSocket(), () => false))) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`containerd did not start: ${log.slice(-500)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return child;
+}
+
+describe.skipIf(!has('containerd') || has('crictl'))('the CRI socket answer without crictl (a real containerd)', () => {
+  it('reads the runtime name and version when the CRI plugin runs', async () => {
+    const root = await node('cri-on', clusterCa, port);
+    const ctd = await startContainerd(root, []);
+    try {
+      const facts = await liveFacts(root);
+      if (!facts.criSocket.collected) throw new Error(facts.criSocket.reason);
+      expect(facts.criSocket.value).toMatchObject({endpoint: 'unix:///var/run/containerd/containerd.sock', grpcStatus: 0, runtimeName: 'containerd', apiVersion: 'v1'});
+      expect(facts.criSocket.value.answered.text).toMatch(/^containerd \S+ answers CRI v1$/);
+    } finally {
+      ctd.kill('SIGKILL');
+    }
+  }, 120_000);
+
+  it('reports Unimplemented when the CRI plugin is disabled, and a refused connection on a stale socket', async () => {
+    const root = await node('cri-off', clusterCa, port);
+    const ctd = await startContainerd(root, ['io.containerd.grpc.v1.cri']);
+    try {
+      const facts = await liveFacts(root);
+      expect(facts.criSocket.collected && facts.criSocket.value.answered).toMatchObject({value: false, text: 'grpc-status 12: unknown service runtime.v1.RuntimeService'});
+    } finally {
+      ctd.kill('SIGKILL');
+      await new Promise((r) => ctd.once('exit', r));
+    }
+    const stale = await liveFacts(root);
+    expect(stale.criSocket.collected && stale.criSocket.value.answered.text).toMatch(/nothing listens: the runtime is not running\)$/);
   }, 120_000);
 });

@@ -134,9 +134,12 @@ describe.skipIf(skip)('SSH transport (real sshd)', () => {
     expect(two.stdout.toString()).toBe('two\n');
   });
 
-  it('says which jump host failed', async () => {
+  it('says which jump host failed, and when the jump host cannot reach the node', async () => {
     const e = await rejection(runOn(endpoint({jump: ['root@127.0.0.1:1']}), 'true'));
     expect(e.message).toBe('jump host 127.0.0.1: connection refused by 127.0.0.1:1');
+    const e2 = await rejection(runOn(endpoint({jump: [`root@127.0.0.1:${sshd.port}`]}, 'root@127.0.0.1:1'), 'true'));
+    expect(e2.kind).toBe('unreachable');
+    expect(e2.message).toMatch(/^jump host 127\.0\.0\.1 could not reach 127\.0\.0\.1:1 \(.*Connection refused\)$/);
   });
 
   it('reuses one connection for sequential runs and closes it on close()', async () => {

@@ -3,7 +3,7 @@
  * can't drift from what the keys do. Hints that don't fit the width are left out whole.
  */
 import {Text} from 'ink';
-import {footerHints, type Command, type ScreenKind} from '../keys/keymap.js';
+import {fittedHints, type Command, type ScreenKind} from '../keys/keymap.js';
 import type {Theme} from '../theme.js';
 
 /** Props of {@link Footer}. */
@@ -19,14 +19,7 @@ export interface FooterProps {
 
 /** `↑↓/jk move  Enter open  / search  …`, as many hints as fit. */
 export function Footer({screen, theme, cols, typing = false, hidden = []}: FooterProps) {
-  const shown: {keys: string; label: string}[] = [];
-  let used = 0;
-  for (const h of footerHints(screen, typing, hidden)) {
-    const w = [...h.keys].length + 1 + [...h.label].length + 2;
-    if (used + w > cols) break;
-    shown.push(h);
-    used += w;
-  }
+  const shown = fittedHints(screen, cols, typing, hidden);
   return (
     <Text wrap="truncate-end">
       {shown.map((h, i) => (

@@ -143,6 +143,19 @@ export function footerHints(screen: ScreenKind, typing = false, hidden: readonly
   return out;
 }
 
+/** The footer hints that fit in `cols` columns (a hint is left out whole, never cut). */
+export function fittedHints(screen: ScreenKind, cols: number, typing = false, hidden: readonly Command[] = []): FooterHint[] {
+  const shown: FooterHint[] = [];
+  let used = 0;
+  for (const h of footerHints(screen, typing, hidden)) {
+    const w = [...h.keys].length + 1 + [...h.label].length + 2;
+    if (used + w > cols) break;
+    shown.push(h);
+    used += w;
+  }
+  return shown;
+}
+
 /** The help overlay's rows: every binding, with its keys, what it does and where. */
 export function helpRows(): {keys: string; help: string; where: string}[] {
   return KEYMAP.map((b) => ({

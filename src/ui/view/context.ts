@@ -25,7 +25,7 @@ export interface ViewContext {
 export const clean = (s: string): string => sanitizeLine(s);
 
 /** A status badge segment: glyph and word, coloured by status (`✗ FAIL`). */
-export function badge(ctx: Pick<ViewContext, 'theme'>, status: Status, pad = 7): Seg {
+export function badge(ctx: Pick<ViewContext, 'theme'>, status: Status, pad = 8): Seg {
   const b = ctx.theme.badge(status);
   return seg(`${b.glyph} ${b.word}`.padEnd(pad), status);
 }

@@ -1,0 +1,202 @@
+/**
+ * The only code that changes a node. One plan, one transport, phases run one after another,
+ * each as ONE script: back up every touched file (mode and owner in a manifest), check that
+ * nothing changed since the probe and write atomically, run the commands (live nodes only:
+ * under --root they wait for the next boot), re-probe and re-run the check. When the check does
+ * not pass, a command or healthz fails, or the node stops answering, the backup is restored and
+ * the result says so. Expected outcomes are data (ApplyResult), never exceptions.
+ */
+import type {CheckContext, CheckDef, Status} from '../catalogue/define.js';
+import {evaluateCheck} from '../engine/evaluate.js';
+import {TargetError} from '../errors.js';
+import {buildFacts} from '../facts/build.js';
+import {collectRaw} from '../probe/collect.js';
+import type {Finding} from '../report/types.js';
+import type {Transport} from '../transport/types.js';
+import {commandLine, stepLine} from './render.js';
+import {runRestore, type RestoreResult} from './restore.js';
+import {EXIT, backupScript, checkPath, stepsScript, writeScript} from './script.js';
+import {fileSteps, liveSteps, type FixPlan} from './types.js';
+
+/** How a fix ended. */
+export type ApplyStatus =
+  /** Applied, and the check passes now (or improved from fail to warn). */
+  | 'verified'
+  /** Applied, then restored from the backup (verification or a step failed). */
+  | 'rolled-back'
+  /** Nothing was written: a file changed since the probe, a path is unsafe, nothing is automatic. */
+  | 'refused'
+  /** Verification failed and the restore failed too: the node needs the operator. */
+  | 'rollback-failed'
+  /** The node stopped answering mid-fix. */
+  | 'lost';
+
+/** What happened, for the CLI, the audit log, runbooks and the TUI. */
+export interface ApplyResult {
+  status: ApplyStatus;
+  /** The backup's timestamp id, once one was taken. */
+  backup: string | null;
+  /** One or two sentences for the operator. */
+  message: string;
+  /** The check after the fix (when it was re-run). */
+  finding: Finding | null;
+  /** Node paths written or moved aside. */
+  changed: string[];
+  /** Steps that wait for the node's next boot (--root). */
+  pending: string[];
+  /** Output of the commands run on the node. */
+  output: string[];
+}
+
+/** Progress, for a streaming UI. */
+export type ApplyEvent =
+  | {type: 'phase'; phase: 'backup' | 'write' | 'steps' | 'verify' | 'rollback'}
+  | {type: 'output'; line: string};
+
+/** Everything apply needs besides the plan. */
+export interface ApplyOptions {
+  transport: Transport;
+  /** The target's name (facts and messages). */
+  target: string;
+  check: CheckDef;
+  /** The finding the plan was made for. */
+  before: Finding;
+  ctx: CheckContext;
+  kubeletVersion: string | null;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** The clock for the backup id. */
+  now?: () => Date;
+  /** Test hook: decide verification yourself (KUBELET_DOCTOR_TEST_FAIL_VERIFY=1 forces a failure). */
+  verify?: (after: Finding) => boolean;
+  onEvent?: (e: ApplyEvent) => void;
+}
+
+const RANK: Record<Status, number> = {error: 4, fail: 3, warn: 2, pass: 1, skip: 0};
+
+/** The backup id for a moment: 20261123T114233Z. */
+export const backupStamp = (d: Date): string => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+
+/** Whether the re-run check counts as fixed: it passes, or a failure became a warning. */
+export function isFixed(before: Finding, after: Finding): boolean {
+  if (process.env['KUBELET_DOCTOR_TEST_FAIL_VERIFY'] === '1') return false;
+  return after.status === 'pass' || (after.status === 'warn' && RANK[before.status] > RANK.warn);
+}
+
+const markers = (stdout: Buffer): string[] => stdout.toString('utf8').split('\n').filter((l) => l !== '');
+const isMarker = (l: string): boolean => l.startsWith('KD-');
+
+/** Apply a plan to a node. Never rejects for node-side problems: the result says what happened. */
+export async function applyPlan(plan: FixPlan, o: ApplyOptions): Promise<ApplyResult> {
+  const files = fileSteps(plan);
+  const live = liveSteps(plan);
+  const offline = !o.transport.live;
+  const pending = offline ? live.map((s) => stepLine(s, false)) : [];
+  const res = (status: ApplyStatus, message: string, extra: Partial<ApplyResult> = {}): ApplyResult =>
+    ({status, backup: null, message, finding: null, changed: [], pending, output: [], ...extra});
+  const bad = files.map((s) => checkPath(s.path)).find((e) => e !== null);
+  if (bad) return res('refused', `refusing to touch ${bad}`);
+  if (new Set(files.map((s) => s.path)).size !== files.length) return res('refused', 'the plan touches one file twice (a bug in its planner)');
+  if (files.length === 0 && (offline || live.length === 0)) {
+    const manual = plan.steps.filter((s) => s.kind === 'manual').length;
+    return res('refused', manual > 0 ? `nothing here can be done automatically: ${manual} manual step(s) above` : 'nothing to change offline: every step waits for the node to run');
+  }
+  const run = async (script: string, extraMs = 0) => {
+    const r = await o.transport.run({script, timeoutMs: o.timeoutMs + extraMs, ...(o.signal ? {signal: o.signal} : {})});
+    const lines = markers(r.stdout);
+    for (const l of lines) if (!isMarker(l)) o.onEvent?.({type: 'output', line: l});
+    return {...r, lines};
+  };
+  const paths = files.map((s) => s.path);
+  const units = live.flatMap((s) => (s.kind === 'restart-unit' ? [s.unit] : []));
+  const info = JSON.stringify({fixId: plan.fixId, checkId: plan.checkId, choice: plan.choice ?? null, target: o.target, steps: plan.steps.map((s) => stepLine(s, false))});
+
+  // 1. Backup. A clash with an existing backup id (two fixes in one second) takes the next suffix.
+  o.onEvent?.({type: 'phase', phase: 'backup'});
+  let ts = backupStamp((o.now ?? (() => new Date()))());
+  for (let n = 2; ; n++) {
+    let r;
+    try {
+      r = await run(backupScript(o.transport.hostRoot, ts, paths, {units, reload: live.some((s) => s.kind === 'daemon-reload'), info}));
+    } catch (e) {
+      if (e instanceof TargetError) return res('lost', `lost ${o.target} while backing up (${e.message}): nothing was changed`);
+      throw e;
+    }
+    if (r.exitCode === 0 && r.lines.includes('KD-BACKUP-OK')) break;
+    if (r.exitCode === EXIT.backupExists && n < 10) {
+      ts = `${ts.replace(/-\d+$/, '')}-${n}`;
+      continue;
+    }
+    return res('refused', `could not back up the files (exit ${r.exitCode ?? r.signal}): ${r.stderr.trim().split('\n').pop() ?? ''}${r.lines.filter(isMarker).join(' ')}; nothing was changed`);
+  }
+  const restoreWith = async (why: string, extra: Partial<ApplyResult>): Promise<ApplyResult> => {
+    o.onEvent?.({type: 'phase', phase: 'rollback'});
+    let rr: RestoreResult;
+    try {
+      rr = await runRestore(o.transport, ts, {timeoutMs: o.timeoutMs, ...(o.signal ? {signal: o.signal} : {})});
+    } catch (e) {
+      if (!(e instanceof TargetError)) throw e;
+      return res('lost', `${why}; then lost ${o.target} (${e.message}) before the backup could be restored: restore it with \`kubelet-doctor fix ${o.target} --rollback ${ts}\``, {...extra, backup: ts});
+    }
+    if (!rr.ok) return res('rollback-failed', `${why}; restoring backup ${ts} failed (${rr.failed.join(', ') || rr.message}): restore it by hand with \`kubelet-doctor fix ${o.target} --rollback ${ts}\``, {...extra, backup: ts});
+    return res('rolled-back', `${why}; rolled back: restored ${rr.restored.length} file(s) from backup ${ts}, byte for byte`, {...extra, backup: ts});
+  };
+
+  // 2. Write: every file is checked against what the probe read before any is written.
+  o.onEvent?.({type: 'phase', phase: 'write'});
+  let w;
+  try {
+    w = await run(writeScript(o.transport.hostRoot, ts, files));
+  } catch (e) {
+    if (!(e instanceof TargetError)) throw e;
+    return restoreWith(`lost ${o.target} while writing (${e.message})`, {});
+  }
+  const changed = w.lines.filter((l) => l.startsWith('KD-WROTE ') || l.startsWith('KD-REMOVED ')).map((l) => l.replace(/^KD-\w+ /, ''));
+  if (w.exitCode === EXIT.changed) {
+    const which = w.lines.find((l) => l.startsWith('KD-CHANGED '))?.slice(11) ?? 'a file';
+    return res('refused', `${which} changed since it was read (or is not plain UTF-8 text): nothing was written; run the fix again to plan on what is there now`, {backup: ts});
+  }
+  if (w.exitCode === EXIT.noHashTool) return res('refused', 'the node has neither sha256sum nor openssl, so unchanged files cannot be verified: nothing was written', {backup: ts});
+  if (w.exitCode !== 0 || !w.lines.includes('KD-WRITE-OK')) return restoreWith(`writing failed (exit ${w.exitCode ?? w.signal}: ${w.stderr.trim().split('\n').pop() ?? ''})`, {changed});
+
+  // 3. Commands, on a live node; under --root they wait for the next boot.
+  const output: string[] = [];
+  if (!offline && live.length > 0) {
+    o.onEvent?.({type: 'phase', phase: 'steps'});
+    const wait = live.reduce((ms, s) => ms + (s.kind === 'wait-healthz' ? s.timeoutMs : 0), 0);
+    let r;
+    try {
+      r = await run(stepsScript(live), wait);
+    } catch (e) {
+      if (!(e instanceof TargetError)) throw e;
+      return restoreWith(`lost ${o.target} while running the steps (${e.message})`, {changed});
+    }
+    output.push(...r.lines.filter((l) => !isMarker(l)));
+    if (r.exitCode !== 0 || !r.lines.includes('KD-STEPS-OK')) {
+      const failed = r.lines.find((l) => l.startsWith('KD-STEP-FAILED '))?.split(' ')[1];
+      const step = failed ? live[Number(failed) - 1] : undefined;
+      const what = step?.kind === 'wait-healthz' ? `${step.url} did not answer ok within ${Math.round(step.timeoutMs / 1000)} s` : step ? `\`${step.kind === 'run' ? commandLine(step.argv) : stepLine(step, false)}\` failed` : `the steps failed (exit ${r.exitCode ?? r.signal})`;
+      return restoreWith(what, {changed, output});
+    }
+  }
+
+  // 4. Verify: probe again and re-run the check.
+  o.onEvent?.({type: 'phase', phase: 'verify'});
+  let after: Finding;
+  try {
+    const raw = await collectRaw(o.transport, {timeoutMs: o.timeoutMs, ...(o.signal ? {signal: o.signal} : {})});
+    const facts = buildFacts(raw, {name: o.target, transport: o.transport.kind, kubeletVersion: o.kubeletVersion});
+    after = evaluateCheck(o.check, facts, o.ctx);
+  } catch (e) {
+    if (!(e instanceof TargetError)) throw e;
+    return restoreWith(`lost ${o.target} while verifying (${e.message}), so the change is unverified`, {changed, output});
+  }
+  const ok = o.verify ? o.verify(after) && isFixed(o.before, after) : isFixed(o.before, after);
+  if (!ok) {
+    const why = after.status === 'skip' ? `could not verify: ${after.id} was skipped (${after.summary})` : `${after.id} still ${after.status === 'pass' ? 'passes only by the test hook' : `reports ${after.status}`} after the fix: ${after.summary}`;
+    return restoreWith(process.env['KUBELET_DOCTOR_TEST_FAIL_VERIFY'] === '1' ? 'verification failed (forced by KUBELET_DOCTOR_TEST_FAIL_VERIFY, a test hook)' : why, {changed, output, finding: after});
+  }
+  const note = after.status === 'warn' ? ` (still a warning: ${after.summary})` : '';
+  const later = pending.length > 0 ? `; ${pending.length} step(s) wait for the node's next boot` : '';
+  return res('verified', `${after.id} ${after.status === 'pass' ? 'passes' : 'improved'} after the fix${note}; backup ${ts}${later}`, {backup: ts, finding: after, changed, output});
+}

@@ -1,0 +1,58 @@
+/**
+ * The audit log on the operator's machine: one JSON line per fix or rollback, saying who changed
+ * what on which node, when, under which backup id, and how it ended. It never holds file
+ * contents, so no secret a fix writes (a bootstrap token) can reach it.
+ */
+import {appendFile, mkdir} from 'node:fs/promises';
+import {homedir, hostname, userInfo} from 'node:os';
+import {dirname, join} from 'node:path';
+import {redactText} from '../facts/redact.js';
+
+/** One line of the audit log. */
+export interface AuditEntry {
+  time: string;
+  /** The operator's login name and machine. */
+  user: string;
+  host: string;
+  target: string;
+  transport: string;
+  action: 'apply' | 'rollback';
+  fixId: string | null;
+  checkId: string | null;
+  choice: string | null;
+  backup: string | null;
+  /** verified, rolled-back, refused, rollback-failed, lost, restored, started. */
+  result: string;
+  message: string;
+  /** Node paths the action changed. */
+  files: string[];
+}
+
+/**
+ * Where the log is: $KUBELET_DOCTOR_AUDIT_LOG, else $XDG_STATE_HOME/kubelet-doctor/audit.log,
+ * else ~/.local/state/kubelet-doctor/audit.log (the XDG base directory default).
+ */
+export function auditPath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env['KUBELET_DOCTOR_AUDIT_LOG']) return env['KUBELET_DOCTOR_AUDIT_LOG'];
+  const state = env['XDG_STATE_HOME'] || join(homedir(), '.local', 'state');
+  return join(state, 'kubelet-doctor', 'audit.log');
+}
+
+/** Who is running this, as the log records it. */
+export function operator(): {user: string; host: string} {
+  let user = process.env['USER'] ?? 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry (a container with an arbitrary uid): keep $USER.
+  }
+  return {user, host: hostname()};
+}
+
+/** Append one entry (creating the directory, mode 0700, and the file, mode 0600). */
+export async function appendAudit(entry: Omit<AuditEntry, 'time' | 'user' | 'host'> & {time?: string}, path: string = auditPath()): Promise<void> {
+  const who = operator();
+  const line: AuditEntry = {...who, ...entry, time: entry.time ?? new Date().toISOString(), message: redactText(entry.message)};
+  await mkdir(dirname(path), {recursive: true, mode: 0o700});
+  await appendFile(path, `${JSON.stringify(line)}\n`, {mode: 0o600});
+}

@@ -1,0 +1,75 @@
+/**
+ * Re-bootstrapping a kubelet whose client certificate expired: read the operator's
+ * `kubeadm join …` command (from `kubeadm token create --print-join-command`) and write the
+ * bootstrap kubeconfig kubeadm would write. The token is a secret: the step carrying it is marked
+ * sensitive, so diffs show it redacted and the audit log never sees file contents.
+ */
+import type {CertFacts} from '../../facts/certs.js';
+
+/** What a `kubeadm join` command line gives us. */
+export interface JoinCommand {
+  /** `HOST:PORT` of the API server endpoint. */
+  endpoint: string;
+  token: string;
+  /** `sha256:<hex>` CA pins (there may be several). */
+  caHashes: string[];
+}
+
+const TOKEN = /^[a-z0-9]{6}\.[a-z0-9]{16}$/;
+
+/** Parse `kubeadm join HOST:PORT --token T --discovery-token-ca-cert-hash sha256:H`; a reason when it is not one. */
+export function parseJoinCommand(cmd: string): JoinCommand | {reason: string} {
+  const words = cmd.trim().split(/\s+/);
+  const at = words.indexOf('join');
+  if (at === -1) return {reason: 'not a `kubeadm join …` command (print one with `kubeadm token create --print-join-command`)'};
+  let endpoint = '';
+  let token = '';
+  const caHashes: string[] = [];
+  for (let i = at + 1; i < words.length; i++) {
+    const w = words[i]!;
+    const [flag, inline] = w.startsWith('--') && w.includes('=') ? [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)] : [w, undefined];
+    const value = (): string => inline ?? words[++i] ?? '';
+    if (flag === '--token' || flag === '--discovery-token') token = value();
+    else if (flag === '--discovery-token-ca-cert-hash') caHashes.push(value());
+    else if (flag.startsWith('--')) {
+      if (inline === undefined && words[i + 1] !== undefined && !words[i + 1]!.startsWith('--')) i++;
+    } else if (endpoint === '') endpoint = w;
+  }
+  if (!/^[^\s:]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/.test(endpoint)) return {reason: 'the join command names no API server HOST:PORT'};
+  if (!TOKEN.test(token)) return {reason: 'the join command has no valid --token (abcdef.0123456789abcdef)'};
+  return {endpoint, token, caHashes};
+}
+
+/** The cluster CA's pin, `sha256:<hex>` of its SPKI (what --discovery-token-ca-cert-hash names). */
+export function caPins(certs: CertFacts): string[] {
+  const cas = certs.entries.filter((e) => e.role === 'kubeconfig-ca' || e.role === 'client-ca').flatMap((e) => e.certs.filter((c) => c.isCA));
+  return [...new Set(cas.map((c) => `sha256:${c.spkiSha256}`))];
+}
+
+/**
+ * The bootstrap kubeconfig kubeadm writes during join (tls-bootstrap-token-user), pointing at
+ * the node's cluster CA file and the API server.
+ */
+export function bootstrapKubeconfig(server: string, caFile: string, token: string): string {
+  return [
+    'apiVersion: v1',
+    'clusters:',
+    '- cluster:',
+    `    certificate-authority: ${caFile}`,
+    `    server: ${server}`,
+    '  name: kubernetes',
+    'contexts:',
+    '- context:',
+    '    cluster: kubernetes',
+    '    user: tls-bootstrap-token-user',
+    '  name: tls-bootstrap-token-user@kubernetes',
+    'current-context: tls-bootstrap-token-user@kubernetes',
+    'kind: Config',
+    'preferences: {}',
+    'users:',
+    '- name: tls-bootstrap-token-user',
+    '  user:',
+    `    token: ${token}`,
+    '',
+  ].join('\n');
+}

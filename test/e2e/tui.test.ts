@@ -1,0 +1,120 @@
+/**
+ * End-to-end: the real binary in a real terminal (tmux), on kubeadm node trees. An operator
+ * opens it, goes to a failing check, searches with a pasted journal line, quits, and gets the
+ * shell back as it was: normal screen, cursor shown, echo and line editing on.
+ */
+import {spawnSync} from 'node:child_process';
+import {existsSync} from 'node:fs';
+import {mkdtemp, rm} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest';
+import {writeNodeTree, type NodeTreeInfo, type ScenarioId} from '../../src/lab/node-tree.js';
+
+const BIN = join(import.meta.dirname, '../../dist/src/cli/bin.js');
+const SOCKET = `kd-tui-e2e-${process.pid}`;
+const PROMPT = 'tui-e2e$ ';
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+
+/** Run a tmux command on this test's own server (never the user's). */
+function tmux(...args: string[]): string {
+  const r = spawnSync('tmux', ['-L', SOCKET, ...args], {encoding: 'utf8'});
+  if (r.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+const screen = (): string => tmux('capture-pane', '-p', '-t', 'tui');
+
+/** Wait until the pane shows what `ok` wants (polling, with a deadline). */
+async function screenWhere(ok: (s: string) => boolean, what: string, timeout = 30_000): Promise<string> {
+  let last = '';
+  await vi.waitFor(() => {
+    last = screen();
+    if (!ok(last)) throw new Error(`waiting for ${what}; screen:\n${last}`);
+  }, {timeout, interval: 50});
+  return last;
+}
+const screenWith = (...texts: string[]) => screenWhere((s) => texts.every((t) => s.includes(t)), texts.join(' + '));
+const keys = (...k: string[]) => void tmux('send-keys', '-t', 'tui', ...k);
+const type = (text: string) => void tmux('send-keys', '-t', 'tui', '-l', text);
+
+let dir: string;
+let nodes: NodeTreeInfo[];
+
+beforeAll(async () => {
+  expect(existsSync(BIN), 'build first: npm test runs tsc before vitest').toBe(true);
+  dir = await mkdtemp(join(tmpdir(), 'kd-tui-e2e-'));
+  const scenarios: ScenarioId[] = ['healthy', 'cgroup-driver-mismatch', 'swap-on'];
+  nodes = [];
+  for (const [i, scenario] of scenarios.entries()) {
+    const hostname = `node-${i + 1}-${scenario}`;
+    nodes.push(await writeNodeTree(join(dir, hostname), {layout: 'deb', hostname, kubeletVersion: 'v1.30.2', scenario}));
+  }
+}, 120_000);
+
+afterAll(async () => {
+  if (hasTmux) spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
+  await rm(dir, {recursive: true, force: true});
+});
+
+describe.skipIf(!hasTmux)('the TUI in a real terminal', () => {
+  it('opens, shows a failing check, searches, quits, and restores the terminal', async () => {
+    // CI=true on purpose: Ink draws no live frames under CI (is-in-ci); the TUI must still work in a CI job's terminal.
+    tmux('new-session', '-d', '-s', 'tui', '-x', '100', '-y', '30', 'env', 'CI=true', `PS1=${PROMPT}`, 'sh');
+    await screenWith(PROMPT.trim());
+    type(`node ${BIN} ${nodes.map((n) => `--root ${n.root}`).join(' ')}`);
+    keys('Enter');
+
+    const fleet = await screenWith('3 nodes: 3 checked', 'WORST FINDING');
+    expect(tmux('display-message', '-p', '-t', 'tui', '#{alternate_on}').trim()).toBe('1');
+    expect(fleet.indexOf('node-2-cgroup-driver-mismatch')).toBeLessThan(fleet.indexOf('node-1-healthy'));
+
+    keys('Enter');
+    await screenWith('node-2-cgroup-driver-mismatch · root', 'CONTAINER RUNTIME', '✗ FAIL cgroup-driver-match');
+    keys('Enter');
+    const detail = await screenWith('EVIDENCE', 'cgroupDriver: cgroupfs', 'WHAT TO DO');
+    expect(detail).toMatch(/at \/var\/lib\/kubelet\/config\.yaml:\d+/);
+
+    keys('Escape');
+    await screenWith('CONTAINER RUNTIME');
+    keys('Escape');
+    await screenWith('WORST FINDING');
+
+    keys('/');
+    await screenWith('Paste a line from');
+    type('Apr 16 03:12:44 worker-9 kubelet[4821]: E0416 03:12:44.123456 4821 run.go:74] "command failed" err="failed to parse kubelet flag: unknown flag: --network-plugin"');
+    await screenWith('known log line recognised', 'kubelet-flags');
+    keys('Enter');
+    await screenWith('› kubelet-flags', 'WHAT TO DO');
+
+    keys('q');
+    const after = await screenWhere((s) => s.includes('kubelet-doctor: 3/3 nodes checked') && s.trimEnd().endsWith(PROMPT.trim()), 'the shell prompt after quitting');
+    expect(after).not.toContain('WORST FINDING');
+    expect(tmux('display-message', '-p', '-t', 'tui', '#{alternate_on} #{cursor_flag}').trim()).toBe('0 1');
+
+    type("stty -a | tr ' ;' '\\n\\n' | grep -x -E -e '-?(echo|icanon)' | tr '\\n' ' '; echo");
+    keys('Enter');
+    const stty = await screenWhere((s) => /\n-?(?:echo|icanon) -?(?:echo|icanon)\s*\n/.test(s), 'stty output');
+    expect(stty).toMatch(/\n(icanon echo|echo icanon)\s*\n/);
+  }, 120_000);
+});
+
+describe('the headless path', () => {
+  /** Runs the CLI in-process with stdout a pipe and reports whether React (CJS, so in require.cache) was loaded. */
+  const loadsReact = (args: string[]): {react: boolean; code: number} => {
+    const script = `import {createRequire} from 'node:module';
+      const {main} = await import(${JSON.stringify(join(import.meta.dirname, '../../dist/src/cli/main.js'))});
+      const code = await main(${JSON.stringify(args)});
+      const react = Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('/node_modules/react/'));
+      process.stderr.write('RESULT ' + JSON.stringify({react, code}) + '\\n');`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {encoding: 'utf8', timeout: 60_000});
+    const line = /RESULT (.*)/.exec(r.stderr)?.[1];
+    if (!line) throw new Error(r.stderr);
+    return JSON.parse(line) as {react: boolean; code: number};
+  };
+
+  it('prints the report without loading React or Ink when stdout is not a terminal', () => {
+    expect(loadsReact(['--root', nodes[1]!.root])).toEqual({react: false, code: 1});
+    expect(loadsReact(['check', '--root', nodes[0]!.root, '--output', 'json'])).toEqual({react: false, code: 0});
+  });
+});
