@@ -11,6 +11,7 @@ import {
   COMMANDS, DIRS, FILES, DEFAULT_FILE_CAP, DEFAULT_COMMAND_CAP, DISCOVERY_MAX_FILES, DISCOVERY_ROUNDS,
   READ_EXTENSIONS, DISCOVERY_DENY_DIRS, type CommandSection,
 } from './sections.js';
+import {READ_LIB} from './script-read.js';
 import {LIVE_CALLS, liveLibrary} from './script-live.js';
 
 /** Bumped when the framing or record meaning changes. */
@@ -40,7 +41,7 @@ have() { command -v "$1" >/dev/null 2>&1; }
 TO=; have timeout && TO=timeout
 CIN=/dev/null
 SSL=; have openssl && SSL=openssl
-NF=0; SEEN='|'; TEXTS=
+NF=0; QB=0; SEEN='|'
 emit() { _len=$(($(wc -c < "$5"))); printf '\n@@KD1 %s %s %s %s %s\n' "$1" "$2" "$_len" "$3" "$4"; cat "$5"; }
 emit0() { printf '\n@@KD1 %s %s 0 %s %s\n' "$1" "$2" "$3" "$4"; }
 # A file holding a NUL byte is binary: its content is withheld (it could be a DER key).
@@ -71,47 +72,6 @@ keyfp() {
     $SSL dgst -sha256 < "$T/der" 2>/dev/null | sed 's/^.*= *//' | tr -d '\n' > "$T/kf"; emit K ok - "$2" "$T/kf"
   else printf 'the key could not be read (encrypted, or not a key openssl knows)' > "$T/kf"; emit K error - "$2" "$T/kf"; fi
 }
-keys() {
-  if grep -q 'PRIVATE KEY-----' "$1"; then
-    rm -f "$T"/k.*
-    awk -v d="$T" '/-----BEGIN [A-Z ]*PRIVATE KEY-----/{n++; f=d "/k." n} f{print > f} /-----END [A-Z ]*PRIVATE KEY-----/{if(f)close(f); f=""}' "$1"
-    for k in "$T"/k.*; do [ -f "$k" ] && keyfp "$k" "$2"; done
-  fi
-  if grep -q 'client-key-data:' "$1"; then
-    sed -n 's/^[[:space:]]*client-key-data:[[:space:]]*//p' "$1" | while IFS= read -r v; do
-      if [ -n "$SSL" ]; then printf '%s\n' "$v" | $SSL base64 -d -A > "$T/ek" 2>/dev/null; fi
-      keyfp "$T/ek" "$2#client-key-data"
-    done
-  fi
-}
-redact() {
-  sed -e '/-----BEGIN [A-Z ]*PRIVATE KEY-----/,/-----END [A-Z ]*PRIVATE KEY-----/s/.*/[private key redacted]/' \
-      -e 's/^\([[:space:]]*client-key-data:\).*/\1 [redacted]/' \
-      -e 's/^\([[:space:]]*token:\).*/\1 [redacted]/' \
-      -e 's/^\([[:space:]]*password:\).*/\1 [redacted]/' "$1"
-}
-rd() {
-  p=$1; cap=$2
-  seen "$p" && return; NF=$((NF + 1))
-  real=$(resolve "$p") || { emit0 F loop - "$p"; return; }
-  f="$R$real"; a=; [ "$real" != "$p" ] && a="real=$real;"
-  if [ ! -e "$f" ]; then emit0 F missing "${"$"}{a:--}" "$p"; return; fi
-  if [ ! -f "$f" ]; then emit0 F notfile "${"$"}{a:--}" "$p"; return; fi
-  if [ ! -r "$f" ]; then emit0 F unreadable "${"$"}{a:--}" "$p"; return; fi
-  sz=$(($(wc -c < "$f" 2>/dev/null)))
-  o="$T/t.$NF"
-  if ! head -c "$cap" "$f" > "$o" 2>/dev/null; then emit0 F unreadable "${"$"}{a:--}" "$p"; return; fi
-  a="${"$"}{a}size=$sz"; [ "$sz" -gt "$cap" ] && a="$a;trunc=1"
-  if isbin "$o"; then emit0 F ok "$a;bin=1" "$p"; return; fi
-  if grep -q -e 'PRIVATE KEY-----' -e 'client-key-data:' -e 'token:' -e 'password:' "$o"; then
-    keys "$o" "$p"; redact "$o" > "$o.r"; o="$o.r"
-    emit F ok "$a" "$p" "$o"
-  else
-    _len=$sz; [ "$sz" -gt "$cap" ] && _len=$cap
-    printf '\n@@KD1 F ok %s %s %s\n' "$_len" "$a" "$p"; cat "$o"
-  fi
-  TEXTS="$TEXTS $o"
-}
 isext() { case $1 in @EXT_CASE@) return 0;; esac; return 1; }
 ls_dir() {
   dp=$1; drdf=$2
@@ -135,7 +95,7 @@ ls_dir() {
   if [ "$drdf" = 1 ]; then
     while IFS= read -r dline; do
       dty=${"$"}{dline%% *}; dn=${"$"}{dline#* }
-      case $dty in f|l) isext "$dn" && [ "$NF" -lt @MAXF@ ] && rd "$dp/$dn" @FILE_CAP@;; esac
+      case $dty in f|l) isext "$dn" && [ "$NF" -lt @MAXF@ ] && rd "$dp/$dn";; esac
     done < "$T/ls"
   fi
 }
@@ -168,34 +128,6 @@ dpkg_kubelet() {
   awk '/^Package: /{ if (p) exit; p = ($2 == "kubelet"); if (p) print NR > "/dev/stderr" } p && /^$/ { exit } p { print }' "$f" > "$T/o" 2> "$T/ln"
   ln=$(head -n 1 "$T/ln"); emit F ok "size=$(wc -c < "$T/o" | tr -d ' ');from=${"$"}{ln:-1}" /var/lib/dpkg/status "$T/o"
 }
-discover() {
-  r=0
-  while [ "$r" -lt @ROUNDS@ ]; do
-    r=$((r + 1))
-    [ -n "$TEXTS" ] || break
-    cur=$TEXTS; TEXTS=
-    # systemd reads EnvironmentFile= paths whatever their name: read them all.
-    grep -h '^[[:space:]]*EnvironmentFile[[:space:]]*=' $cur 2>/dev/null | sed 's/^[^=]*=[[:space:]]*//; s/^-//; s/[[:space:]]*$//' > "$T/envf"
-    while IFS= read -r ef; do case $ef in /*) rd "$ef" @FILE_CAP@;; esac; done < "$T/envf"
-    cat $cur \
-      | grep -oE '/[A-Za-z0-9._*/-]+' 2>/dev/null | sed 's#^//*#/#' | sort -u > "$T/cand"
-    while IFS= read -r c; do
-      [ "$NF" -ge @MAXF@ ] && break
-      case $c in /proc/*|/sys/*|/dev/*|/bin/*|/sbin/*|/usr/bin/*|/usr/sbin/*|/usr/local/bin/*) continue;; esac
-      case $c in /|/*/) continue;; esac
-      for g in "$R"$c; do
-        n=${"$"}{g#"$R"}; [ -n "$R" ] || n=$g
-        case $n in *'*'*) continue;; esac
-        if [ -d "$g" ] && [ ! -L "$g" ]; then
-          case " @DENY@ " in *" $n "*) ;; *) ls_dir "$n" 1;; esac
-        elif isext "$n"; then rd "$n" @FILE_CAP@
-        else
-          case $n in *.sock) [ "$LIVE" = 1 ] && ls_dir "${"$"}{n%/*}" 0;; esac
-        fi
-      done
-    done < "$T/cand"
-  done
-}
 `;
 
 /**
@@ -213,7 +145,7 @@ export function compactShell(lib: string): string {
 /** Build the probe script for one node. */
 export function buildProbeScript(opts: ScriptOptions): string {
   const root = opts.hostRoot === '/' ? '' : opts.hostRoot.replace(/\/+$/, '');
-  const lib = LIB.replace(/@EXT_CASE@/g, READ_EXTENSIONS.map((e) => `*.${e}`).join('|'))
+  const lib = (LIB + READ_LIB).replace(/@EXT_CASE@/g, READ_EXTENSIONS.map((e) => `*.${e}`).join('|'))
     .replace(/@MAXF@/g, String(DISCOVERY_MAX_FILES))
     .replace(/@FILE_CAP@/g, String(DEFAULT_FILE_CAP))
     .replace(/@ROUNDS@/g, String(DISCOVERY_ROUNDS))
@@ -230,7 +162,7 @@ export function buildProbeScript(opts: ScriptOptions): string {
   ];
   for (const f of FILES) {
     if (f.live && !opts.live) continue;
-    lines.push(`rd ${shQuote(f.path)} ${f.maxBytes ?? DEFAULT_FILE_CAP}`);
+    lines.push(`rd ${shQuote(f.path)}`);
   }
   lines.push('dpkg_kubelet');
   for (const d of DIRS) {

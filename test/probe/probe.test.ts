@@ -42,7 +42,7 @@ beforeAll(async () => {
   keyFp = createHash('sha256').update(createPublicKey(keyPem).export({type: 'spki', format: 'der'})).digest('hex');
   await w('etc/systemd/system/kubelet.service.d/10-kubeadm.conf', '[Service]\nEnvironment="KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml"\nExecStart=\nExecStart=/usr/bin/kubelet $KUBELET_CONFIG_ARGS\n');
   await w('var/lib/kubelet/config.yaml', 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nstaticPodPath: /etc/kubernetes/manifests\nclientCAFile: /etc/kubernetes/pki/ca.crt\n');
-  await w('etc/kubernetes/manifests/etcd.yaml', 'apiVersion: v1\nkind: Pod\n');
+  await w('etc/kubernetes/manifests/etcd.yaml', 'apiVersion: v1\nkind: Pod\nmetadata:\n  annotations:\n    note: "grüße — ünïcode"\n');
   await w('var/lib/kubelet/pki/kubelet-client-2026-01-01-00-00-00.pem', `-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n${keyPem}`);
   await symlink('/var/lib/kubelet/pki/kubelet-client-2026-01-01-00-00-00.pem', join(root, 'var/lib/kubelet/pki/kubelet-client-current.pem'));
   const b64 = Buffer.from(keyPem).toString('base64');
@@ -80,6 +80,9 @@ describe.each(shells)('the probe under %s', (shell) => {
     expect(raw.files['/var/lib/kubelet/config.yaml']?.status).toBe('ok');
     expect(raw.dirs['/etc/kubernetes/manifests']?.entries).toContainEqual({name: 'etcd.yaml', type: 'file'});
     expect(raw.files['/etc/kubernetes/manifests/etcd.yaml']?.content).toContain('kind: Pod');
+    // Multi-byte text keeps the framing exact: the record after it still parses.
+    expect(raw.files['/etc/kubernetes/manifests/etcd.yaml']?.content).toContain('grüße — ünïcode');
+    expect(raw.files['/var/lib/kubelet/config.yaml']?.content).toContain('staticPodPath');
   });
 
   it('resolves the absolute kubelet-client-current.pem symlink inside the root', async () => {
