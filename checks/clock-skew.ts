@@ -3,12 +3,12 @@
  * server's (the Date of its /livez answer), and whether the node keeps time with NTP.
  *
  * Thresholds: more than 5 minutes fails. kube-controller-manager's CSR signer backdates the
- * certificates it issues by 5 minutes (signer.go: `Backdate: 5 * time.Minute`) to absorb skew; a node further off than
- * that sees a freshly issued or rotated certificate as "not yet valid" (or an API server
- * certificate as expired) and TLS fails with x509 errors (kubelet.md R7). More than 30 seconds
- * warns: NTP keeps clocks within milliseconds, so 30 s means nothing is disciplining this clock
- * and it will drift further. The tolerance also absorbs the probe's own delay: `date` runs last
- * on the node, seconds at most before the operator's clock is read.
+ * certificates it issues by 5 minutes (signer.go: `Backdate: 5 * time.Minute`) to absorb skew;
+ * a node further off sees a freshly issued or rotated certificate as "not yet valid" (or an API
+ * server certificate as expired) and TLS fails with x509 errors (kubelet.md R7). More than 30
+ * seconds warns: NTP keeps clocks within milliseconds, so 30 s means nothing disciplines this
+ * clock and it will drift further. The tolerance also absorbs the probe's own delay: `date` runs
+ * last on the node, seconds at most before the operator's clock is read.
  */
 import {defineCheck, fail, pass, skip, warn} from '../src/catalogue/define.js';
 import type {Evidence, Verdict} from '../src/catalogue/define.js';

@@ -47,9 +47,11 @@ export default defineCheck({
     "The kubelet serves /healthz on healthzBindAddress:healthzPort (127.0.0.1:10248 by default). kubeadm's kubelet-check and most node monitoring poll it: no answer means the kubelet is not running, an answer other than ok names the failing internal check.",
   needs: ['healthz', 'kubeletConfig', 'unitState'],
   fix: 'restart-kubelet',
+  // systemd-dropin is reached through kubelet-flags: listed here, healthz (an effect) would become
+  // the cause the engine hangs systemd-dropin's restart-loop symptom under.
   explainedBy: [
     'kubelet-flags', 'kubelet-config', 'kubeconfig', 'cert-expiry', 'container-runtime', 'cgroup-driver-match',
-    'cgroup-version', 'swap', 'node-allocatable', 'lock-file', 'ports', 'systemd-dropin',
+    'cgroup-version', 'swap', 'node-allocatable', 'lock-file', 'ports',
   ],
   live: true,
   remediation:

@@ -13,9 +13,13 @@ import type {LogSignature} from '../src/catalogue/signatures.js';
 import type {Facts} from '../src/facts/types.js';
 import type {JournalLine} from '../src/facts/journal.js';
 
-/** Checks that declare log signatures: a matched line is explained by one of them. */
+/**
+ * Checks that declare log signatures: a matched line is explained by one of them. systemd-dropin
+ * is reached through kubelet-flags (which it explains): listed here directly, this check would
+ * become the cause the engine hangs systemd-dropin's restart-loop symptom under.
+ */
 export const EXPLAINING_CHECKS = [
-  'systemd-dropin', 'kubelet-flags', 'kubelet-config', 'kubeconfig', 'cert-expiry', 'cgroup-driver-match', 'cgroup-version',
+  'kubelet-flags', 'kubelet-config', 'kubeconfig', 'cert-expiry', 'cgroup-driver-match', 'cgroup-version',
   'container-runtime', 'swap', 'kernel-prereqs', 'node-identity', 'static-pods', 'node-allocatable', 'cni-config',
   'lock-file', 'healthz', 'ports', 'apiserver-reachable', 'eviction-pressure', 'clock-skew',
 ] as const;
@@ -60,7 +64,17 @@ function runningSteadily(facts: Facts): boolean {
   return s?.activeState?.value === 'active' && s.subState?.value === 'running';
 }
 
-const excerpt = (l: JournalLine): string => (l.message.length > 220 ? `${l.message.slice(0, 219)}…` : l.message);
+// klog's header: <level><mmdd> <time> <pid> <file:line>]
+const KLOG = /^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [^\]\s]+\] /;
+
+/** The message without klog's header; for `"command failed" err="…"`, the error itself. */
+function excerpt(l: JournalLine): string {
+  const msg = l.message.replace(KLOG, '');
+  // <1:the err value of a structured fatal line>
+  const err = /^"(?:command failed|Failed to run kubelet)" err="(.*)"$/.exec(msg);
+  const text = err?.[1] !== undefined ? unescape(err[1]) : msg;
+  return text.length > 220 ? `${text.slice(0, 219)}…` : text;
+}
 const lineEv = (l: JournalLine, command: string): Evidence => ({source: {command}, text: l.text});
 
 /** One verdict per matched signature, fatal ones of the latest run first. */

@@ -3,7 +3,7 @@
  * `key=value` lines (what the probe worked out and queried) and its command records. Shared by
  * the live-*.ts builders so each says "not collected" the same way.
  */
-import type {CommandRecord, RawSnapshot, Source} from './types.js';
+import type {RawSnapshot} from './types.js';
 
 /** Why a live fact is missing under `--root`. */
 export const NOT_LIVE_REASON = 'not collected: the root transport reads files only (this needs a live node)';
@@ -34,14 +34,6 @@ export function lastValue(values: LiveValues, key: string): string | undefined {
   const all = values.get(key);
   return all && all.length > 0 ? all[all.length - 1] : undefined;
 }
-
-/** A command record the probe ran, or undefined. */
-export function liveCommand(raw: RawSnapshot, id: string): CommandRecord | undefined {
-  return raw.commands[id];
-}
-
-/** The evidence source of a command the probe ran. */
-export const commandSource = (command: string): Source => ({command});
 
 /** One line of text from node output: control characters removed, length capped. */
 export function oneLine(s: string, max = 300): string {

@@ -10,6 +10,7 @@ import type {CheckContext, CheckDef, Status} from '../catalogue/define.js';
 import {evaluateCheck} from '../engine/evaluate.js';
 import {TargetError} from '../errors.js';
 import {buildFacts} from '../facts/build.js';
+import type {Facts, RawSnapshot} from '../facts/types.js';
 import {collectRaw} from '../probe/collect.js';
 import type {Finding} from '../report/types.js';
 import type {Transport} from '../transport/types.js';
@@ -46,6 +47,8 @@ export interface ApplyResult {
   pending: string[];
   /** Output of the commands run on the node. */
   output: string[];
+  /** What the verification probe saw (so a runbook can plan the next fix without probing again). */
+  after?: {raw: RawSnapshot; facts: Facts};
 }
 
 /** Progress, for a streaming UI. */
@@ -183,9 +186,11 @@ export async function applyPlan(plan: FixPlan, o: ApplyOptions): Promise<ApplyRe
   // 4. Verify: probe again and re-run the check.
   o.onEvent?.({type: 'phase', phase: 'verify'});
   let after: Finding;
+  let state: {raw: RawSnapshot; facts: Facts};
   try {
     const raw = await collectRaw(o.transport, {timeoutMs: o.timeoutMs, ...(o.signal ? {signal: o.signal} : {})});
     const facts = buildFacts(raw, {name: o.target, transport: o.transport.kind, kubeletVersion: o.kubeletVersion});
+    state = {raw, facts};
     after = evaluateCheck(o.check, facts, o.ctx);
   } catch (e) {
     if (!(e instanceof TargetError)) throw e;
@@ -198,5 +203,5 @@ export async function applyPlan(plan: FixPlan, o: ApplyOptions): Promise<ApplyRe
   }
   const note = after.status === 'warn' ? ` (still a warning: ${after.summary})` : '';
   const later = pending.length > 0 ? `; ${pending.length} step(s) wait for the node's next boot` : '';
-  return res('verified', `${after.id} ${after.status === 'pass' ? 'passes' : 'improved'} after the fix${note}; backup ${ts}${later}`, {backup: ts, finding: after, changed, output});
+  return res('verified', `${after.id} ${after.status === 'pass' ? 'passes' : 'improved'} after the fix${note}; backup ${ts}${later}`, {backup: ts, finding: after, changed, output, after: state});
 }

@@ -37,10 +37,10 @@ function align(a: string[], b: string[]): Op[] {
       ops.push({kind: ' ', line: a[i]!});
       i++;
       j++;
-    } else if (j < b.length && (i === a.length || dp[i * w + j + 1]! >= dp[(i + 1) * w + j]!)) {
-      ops.push({kind: '+', line: b[j++]!});
-    } else {
+    } else if (i < a.length && (j === b.length || dp[(i + 1) * w + j]! >= dp[i * w + j + 1]!)) {
       ops.push({kind: '-', line: a[i++]!});
+    } else {
+      ops.push({kind: '+', line: b[j++]!});
     }
   }
   return ops;

@@ -18,7 +18,7 @@ export const commandLine = (argv: readonly string[]): string => argv.map(shellWo
 
 /** The one-line description of a step; `offline` marks steps that wait for the node's next boot. */
 export function stepLine(s: Step, offline: boolean): string {
-  const pending = offline ? ' (pending: on the next boot, or run it when the node is up)' : '';
+  const pending = offline ? ' (not run offline)' : '';
   switch (s.kind) {
     case 'write-file':
       return `${s.before === null ? 'create' : 'edit'} ${s.path}: ${s.why}`;

@@ -12,7 +12,8 @@
  */
 import {LIVE, UNIT_DIRS} from './sections.js';
 
-// POSIX sh (dash, busybox ash). Shares the helpers of script.ts (have, emit, cmd, resolve, $T, $R).
+// POSIX sh (dash, busybox ash). Shares the helpers of script.ts (have, run, cmd, queue, emitcap,
+// resolve, $T, $R): command output is framed in batches by cflush, not one record at a time.
 // Variables of these functions are prefixed with `_` so they never clobber cmd's `id`/`rc`.
 const LIVE_LIB = String.raw`
 LV="$T/live"; : > "$LV"
@@ -21,22 +22,35 @@ HTTP=; if have curl; then HTTP=curl; elif have wget; then HTTP=wget; elif [ -n "
 BBW=0
 if [ "$HTTP" = wget ]; then case $(readlink "$(command -v wget)" 2>/dev/null) in *busybox*) BBW=1;; esac; fi
 # Every process whose name is kubelet: its argv (one word a line), after a "--pid N" line.
+# pgrep -a when it has -a (procps); else (busybox) the names in /proc/*/comm, no fork per process.
 kprocs() {
   : > "$T/kp"; KPID=; _kn=0
-  for _pd in "$R"/proc/[0-9]*; do
-    { read -r _kc < "$_pd/comm"; } 2>/dev/null || continue
-    [ "$_kc" = kubelet ] || continue
-    _kn=$((_kn + 1)); [ "$_kn" -gt @MAXPROC@ ] && break
-    printf '%s %s\n' --pid "${"$"}{_pd##*/}" >> "$T/kp"
-    tr '\000' '\n' < "$_pd/cmdline" >> "$T/kp" 2>/dev/null
-    [ -n "$KPID" ] || KPID=${"$"}{_pd##*/}
-  done
-  emit C 0 - kubelet-procs "$T/kp"
+  if have pgrep; then run 3 pgrep -a -x kubelet; else rc=9; fi
+  if [ "$rc" -le 1 ] && [ ! -s "$RE" ]; then
+    set -f
+    while read -r _pp _pa; do
+      [ -n "$_pp" ] || continue
+      _kn=$((_kn + 1)); [ "$_kn" -gt @MAXPROC@ ] && break
+      printf '%s %s\n' --pid "$_pp" >> "$T/kp"; printf '%s\n' $_pa >> "$T/kp"
+      [ -n "$KPID" ] || KPID=$_pp
+    done < "$RO"
+    set +f
+  else
+    for _pd in "$R"/proc/[0-9]*; do
+      { read -r _kc < "$_pd/comm"; } 2>/dev/null || continue
+      [ "$_kc" = kubelet ] || continue
+      _kn=$((_kn + 1)); [ "$_kn" -gt @MAXPROC@ ] && break
+      printf '%s %s\n' --pid "${"$"}{_pd##*/}" >> "$T/kp"
+      tr '\000' '\n' < "$_pd/cmdline" >> "$T/kp" 2>/dev/null
+      [ -n "$KPID" ] || KPID=${"$"}{_pd##*/}
+    done
+  fi
+  queue "$T/kp" C 0 kubelet-procs 262144
   [ -n "$KPID" ] || return
   # Proxy variables of the running kubelet; credentials in a proxy URL never leave the node.
   tr '\000' '\n' < "$R/proc/$KPID/environ" 2>/dev/null \
     | awk '{ l = tolower($0) } l ~ /^(https?|no|all)_proxy=/ { sub(/:\/\/[^\/@]*@/, "://[redacted]@"); print }' > "$T/kpe"
-  emit C 0 - kubelet-proxy-env "$T/kpe"
+  queue "$T/kpe" C 0 kubelet-proxy-env 16384
 }
 # The kubelet flags the live checks need, from the unit, its drop-ins, the env files and the
 # running kubelet (last, so it wins): --flag=value and --flag value, last occurrence wins (pflag).
@@ -170,7 +184,7 @@ kports() {
     _pc=-; [ "$_pd" = - ] || { read -r _pc < "$R/proc/$_pd/comm"; } 2>/dev/null
     printf '%s %s %s %s %s\n' "$_pp" "$_pa" "$_pi" "$_pd" "$_pc" >> "$T/pn"
   done < "$T/pm"
-  emit C 0 - proc-listen "$T/pn"
+  queue "$T/pn" C 0 proc-listen 131072
 }
 # The API server as the kubelet sees it: the server and CA of kubelet.conf (bootstrap-kubelet.conf
 # while bootstrapping), DNS, then TLS verified against that CA and GET /livez (/healthz before 1.16).
@@ -206,9 +220,9 @@ kapi() {
     if _cr=$(resolve "$_caf") && [ -f "$R$_cr" ]; then _ca="$R$_cr"; kv api.ca "file:$_caf"; else kv api.ca "missing:$_caf"; fi
   else kv api.ca none; fi
   case $AH in *:*) ;; *[!0-9.]*) cmd api-dns 4 4096 getent hosts "$AH";; esac
-  rm -f "$T/c0" "$T/e0"
+  RO=; RE=
   http_get api-livez "${"$"}{AS%/}/livez" "$_ca" "$_ins"
-  if [ -f "$T/c0" ] && grep -q -e '^@@http_code=404' -e 'HTTP/[0-9.]* 404' "$T/c0" "$T/e0" 2>/dev/null; then
+  if [ -n "$RO" ] && grep -q -e '^@@http_code=404' -e 'HTTP/[0-9.]* 404' "$RO" "$RE" 2>/dev/null; then
     http_get api-healthz "${"$"}{AS%/}/healthz" "$_ca" "$_ins"
   fi
   cmd api-node-time 2 64 date -u +%s
@@ -237,12 +251,13 @@ kcri() {
   # body; curl 7.x may report that reset (exit 92) instead of the answer. Asked without a body, such
   # a runtime answers cleanly (one that serves the call would wait for the body: keep the first result).
   if [ "$rc" = 92 ]; then
-    mv "$T/c0" "$T/c1"; mv "$T/e0" "$T/e1"; _rc1=$rc; _st1=$st
+    _ro1=$RO; _re1=$RE; _rc1=$rc; _st1=$st
     run 3 curl -sS -m 2 --http2-prior-knowledge --unix-socket "$R$_sr" -X POST -H 'content-type: application/grpc' -H 'te: trailers' \
       -D - -o /dev/null http://localhost/runtime.v1.RuntimeService/Version
-    [ "$rc" = 0 ] || { mv "$T/c1" "$T/c0"; mv "$T/e1" "$T/e0"; rc=$_rc1; st=$_st1; }
+    [ "$rc" = 0 ] || { RO=$_ro1; RE=$_re1; rc=$_rc1; st=$_st1; }
   fi
-  emitcap C "$st" cri-version "$T/c0" 4096; [ -s "$T/e0" ] && emitcap E "$st" cri-version "$T/e0" 4096
+  queue "$RO" C "$st" cri-version 4096; [ -s "$RE" ] && queue "$RE" E "$st" cri-version 4096
+  # The body is protobuf (NUL bytes): framed by byte count, not by the text batch.
   emitcap C 0 cri-version-body "$T/gb" 4096
 }
 kjournal() {
@@ -278,5 +293,5 @@ export const LIVE_CALLS: readonly string[] = [
   'kcri',
   'cmd timedatectl 3 4096 timedatectl status',
   'kjournal',
-  'emit C 0 - live "$LV"',
+  'queue "$LV" C 0 live 262144',
 ];

@@ -106,21 +106,45 @@ emitcap() {
   printf '\n@@KD1 %s %s %s - %s\n' "$1" "$2" "$_n" "$3"
   case $5 in -*) tail -c "$_c" "$4";; *) head -c "$_c" "$4";; esac
 }
-# run TIMEOUT ARGV...: run a found command, output in $T/c0 and $T/e0, status in $rc and $st.
+CN=0; : > "$T/cq"
+# run TIMEOUT ARGV...: run a found command; output in $RO and $RE, status in $rc and $st.
 # stdin is $CIN (/dev/null unless a caller feeds a request file).
 run() {
-  to=$1; shift
-  if [ -n "$TO" ]; then $TO "$to" "$@" < "$CIN" > "$T/c0" 2> "$T/e0"; rc=$?; else "$@" < "$CIN" > "$T/c0" 2> "$T/e0"; rc=$?; fi
+  to=$1; shift; CN=$((CN + 1)); RO="$T/c.$CN"; RE="$T/e.$CN"
+  if [ -n "$TO" ]; then $TO "$to" "$@" < "$CIN" > "$RO" 2> "$RE"; rc=$?; else "$@" < "$CIN" > "$RO" 2> "$RE"; rc=$?; fi
   st=$rc; [ "$rc" = 124 ] && [ -n "$TO" ] && st=timeout
   return 0
 }
-# cmd ID TIMEOUT CAP ARGV...: run and emit the output (capped) and stderr as records.
+# queue FILE KIND STATUS NAME CAP: frame a text file later, in cflush; an empty one right now.
+queue() {
+  if [ -s "$1" ]; then printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >> "$T/cq"; else emit0 "$2" "$3" - "$4"; fi
+}
+# cmd ID TIMEOUT CAP ARGV...: run now; the output (capped) and stderr are framed by cflush.
 cmd() {
   id=$1; to=$2; cap=$3; shift 3
-  if ! have "$1"; then printf '%s: command not found' "$1" > "$T/e"; emit0 C notfound - "$id"; emit E notfound - "$id" "$T/e"; rc=127; return; fi
+  if ! have "$1"; then
+    _m="$1: command not found"; rc=127; st=notfound
+    emit0 C notfound - "$id"; printf '\n@@KD1 E notfound %s - %s\n%s' "${"$"}{#_m}" "$id" "$_m"; return
+  fi
   run "$to" "$@"
-  emitcap C "$st" "$id" "$T/c0" "$cap"; [ -s "$T/e0" ] && emitcap E "$st" "$id" "$T/e0" 4096
+  queue "$RO" C "$st" "$id" "$cap"; [ -s "$RE" ] && queue "$RE" E "$st" "$id" 4096
   return 0
+}
+# cflush: frame every queued output with ONE awk. RS is a byte text never holds, so each file is
+# one record and length() its byte count (LC_ALL=C); a negative CAP keeps the end (newest lines).
+cflush() {
+  [ -s "$T/cq" ] || return 0
+  set --
+  while IFS="$TAB" read -r qf qrest; do set -- "$@" "$qf"; done < "$T/cq"
+  awk -v q="$T/cq" 'function out(  s, L, c) { if (fi == 0) return; s = rec; L = length(s); c = cap[fi]
+      if (c < 0 && L > -c) { s = substr(s, L + c + 1); L = -c } else if (c > 0 && L > c) { s = substr(s, 1, c); L = c }
+      printf "\n@@KD1 %s %s %d - %s\n%s", kd[fi], st[fi], L, nm[fi], s }
+    BEGIN { while ((getline l < q) > 0) { n++; split(l, a, "\t"); kd[n] = a[2]; st[n] = a[3]; nm[n] = a[4]; cap[n] = a[5] + 0 }
+      close(q); RS = "\001" }
+    FNR == 1 { out(); fi++; rec = $0; next }
+    { rec = rec "\001" $0 }
+    END { out() }' "$@"
+  : > "$T/cq"
 }
 dpkg_kubelet() {
   f="$R/var/lib/dpkg/status"
@@ -171,9 +195,11 @@ export function buildProbeScript(opts: ScriptOptions): string {
   }
   lines.push('discover');
   if (opts.live) {
+    // Framed in two batches, so a probe stopped during the slow live checks keeps the first.
     for (const c of COMMANDS) if (!c.runLast) lines.push(commandLine(c));
-    lines.push(...LIVE_CALLS);
+    lines.push('cflush', ...LIVE_CALLS);
     for (const c of COMMANDS) if (c.runLast) lines.push(commandLine(c));
+    lines.push('cflush');
   }
   lines.push(`printf 'end' > "$T/v"; emit Z ok - end "$T/v"`, 'exit 0', '');
   return lines.join('\n');

@@ -1,7 +1,7 @@
 /**
  * The JSON report, schema 1 (DESIGN.md): the contract that runbooks, CI and `jq` pipelines read.
  * Evidence sources are strings here (`file:line`, `file`, or the command); extension keys
- * (`causedBy`, `details`, `references`, `notes`) are additive.
+ * (`causedBy`, `details`, `references`, `notes`, `waived`) are additive.
  */
 import type {Category, Severity, Status} from '../catalogue/define.js';
 import type {TransportKind} from '../facts/types.js';
@@ -28,6 +28,8 @@ export interface JsonResult {
   causedBy: string | null;
   details: string[];
   references: string[];
+  /** Present when a waiver covers the finding (see docs/runbooks.md). */
+  waived?: {reason: string; expires: string; expired: boolean};
 }
 
 /** One target as JSON carries it. */
@@ -66,6 +68,7 @@ const toResult = (f: Finding): JsonResult => ({
   causedBy: f.causedBy,
   details: [...f.details],
   references: [...f.references],
+  ...(f.waived ? {waived: {...f.waived}} : {}),
 });
 
 const toTarget = (t: TargetResult): JsonTarget => ({

@@ -154,8 +154,14 @@ function findingLines(f: Finding, depth: number, t: TargetResult, p: Painter): s
   const out = p.wrap(head, sanitizeLine(f.summary) + explained, ind.length + 8);
   out.push(...evidenceLines(f, ind, p));
   for (const d of f.details) out.push(...p.wrap([[`${ind}    also: `]], sanitizeLine(d), ind.length + 10));
+  if (f.waived) {
+    const w = f.waived;
+    const what = w.expired ? `the waiver ended with ${w.expires}, so this counts again: ` : `accepted until ${w.expires}: `;
+    out.push(...p.wrap([[`${ind}    `], [w.expired ? 'waiver expired: ' : 'waived: ', w.expired ? 'fail' : 'dim']], `${what}${sanitizeLine(w.reason)}`, ind.length + 4));
+  }
   // A failure explained by another is fixed by fixing its cause: only first causes and warnings say what to do.
-  const actionable = (f.status === 'fail' && depth === 0) || f.status === 'warn';
+  // A waived finding is accepted as it is: no advice.
+  const actionable = ((f.status === 'fail' && depth === 0) || f.status === 'warn') && !(f.waived && !f.waived.expired);
   if (actionable && f.remediation !== '') {
     out.push(...p.wrap([[`${ind}    ${p.arrow}`]], sanitizeLine(f.remediation), ind.length + 4 + p.arrow.length));
   }

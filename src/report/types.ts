@@ -22,6 +22,11 @@ export interface Finding {
   /** Further verdicts folded into this result (a check that found several problems). */
   details: string[];
   references: readonly string[];
+  /**
+   * An operator's waiver covers this finding (runbook `waivers:` or `--waivers FILE`): while it
+   * holds, a failure does not fail the run; once `expired`, it fails again and says so.
+   */
+  waived?: {reason: string; expires: string; expired: boolean};
 }
 
 /** Why a target could not be checked. */

@@ -41,7 +41,7 @@ function farewell(s: UiState | null): string {
   const parts = [`${p.done}/${p.total} node${p.total === 1 ? '' : 's'} checked`];
   if (p.failing > 0) parts.push(`${p.failing} failing`);
   if (p.unreachable > 0) parts.push(`${p.unreachable} not checked`);
-  return `kubelet-doctor: ${parts.join(', ')} (kubelet-doctor check … prints the report)\n`;
+  return `kubelet-doctor: ${parts.join(', ')}\n`;
 }
 
 /**

@@ -3,6 +3,7 @@
  *   1. `check --root` on a lab node, whole process, vs the floor of starting node itself.
  *   2. the probe alone on that node (sh + files), vs `sh -c true`.
  *   3. parse + evaluate on a snapshot (no I/O), vs JSON.parse of the same snapshot.
+ *   4. over SSH: see ssh-bench.ts (one node vs `ssh true`; 1/50/200 nodes vs parallel-ssh).
  * Medians of repeated runs; run with `npm run bench` (builds first).
  */
 import {execFileSync, spawnSync} from 'node:child_process';
@@ -17,6 +18,7 @@ import {buildFacts} from '../../src/facts/build.js';
 import {evaluateAll} from '../../src/engine/evaluate.js';
 import {catalogue} from '../../checks/index.js';
 import type {RawSnapshot} from '../../src/facts/types.js';
+import {benchSsh} from './ssh-bench.js';
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -71,6 +73,14 @@ try {
   });
   row(`parse + facts + ${catalogue.length} checks (snapshot)`, evalMs, 'JSON.parse of the snapshot', parseOnly);
   console.log(`\nsnapshot size: ${(snapText.length / 1024).toFixed(1)} KiB, files read: ${Object.keys(raw.files).length}`);
+
+  console.log('\nover SSH (OpenSSH sshd on loopback, the same node tree via --host-root):');
+  const ssh = await benchSsh(dir, Math.max(3, Math.floor(runs / 2)));
+  if ('skipped' in ssh) console.log(`  skipped: ${ssh.skipped}`);
+  else {
+    for (const r of ssh.rows) row(r.what, r.ms, r.base, r.baseMs);
+    console.log(`peak memory, 200 targets: ${ssh.peakMb.toFixed(0)} MiB`);
+  }
 } finally {
   await rm(dir, {recursive: true, force: true});
 }

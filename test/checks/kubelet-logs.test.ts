@@ -28,8 +28,7 @@ describe('kubelet-logs check', () => {
     const fatal = commandFailed('failed to parse kubelet flag: unknown flag: --network-plugin');
     const out = run([started, fatal, exited, restart, started, fatal, exited]);
     expect(out.map((v) => v.status)).toEqual(['fail', 'warn']);
-    expect(out[0]?.summary).toMatch(/^the kubelet exits with "E0416 12:04:10\.794442 7769 run\.go:74\] \\"command failed\\"|^the kubelet exits with "E0416 12:04:10\.794442 7769 run\.go:74\] "command failed"/);
-    expect(out[0]?.summary).toMatch(/\(unknown-flag, 2 times, last at 2026-04-16T12:04:10\+0000\): explained by kubelet-flags$/);
+    expect(out[0]?.summary).toBe('the kubelet exits with "failed to parse kubelet flag: unknown flag: --network-plugin" (unknown-flag, 2 times, last at 2026-04-16T12:04:10+0000): explained by kubelet-flags');
     expect(out[0]?.evidence[0]).toEqual({source: {command: 'journalctl -u kubelet'}, text: fatal.replace(/ {4}/, ' ')});
     expect(out[1]?.summary).toMatch(/\(restart-loop, at .*\): explained by systemd-dropin$/);
   });
@@ -75,10 +74,12 @@ describe('the signature catalogue', () => {
     for (const s of signatures) expect(s.reference.length, s.id).toBeGreaterThan(5);
   });
 
-  it('is explained by exactly the checks that declare signatures', () => {
+  it('is explained by the checks that declare signatures (systemd-dropin through kubelet-flags)', () => {
     const owners = new Set(signatures.map((s) => s.check));
+    owners.delete('systemd-dropin');
     expect([...EXPLAINING_CHECKS].sort()).toEqual([...owners].sort());
     expect(check.explainedBy).toEqual(EXPLAINING_CHECKS);
+    expect(catalogue.find((c) => c.id === 'kubelet-flags')?.explainedBy).toContain('systemd-dropin');
   });
 
   // Each signature's example line, as the journal shows it: plain, wrapped in the modern klog

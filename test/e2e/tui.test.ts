@@ -70,7 +70,7 @@ describe.skipIf(!hasTmux)('the TUI in a real terminal', () => {
     expect(fleet.indexOf('node-2-cgroup-driver-mismatch')).toBeLessThan(fleet.indexOf('node-1-healthy'));
 
     keys('Enter');
-    await screenWith('node-2-cgroup-driver-mismatch · root', 'CONTAINER RUNTIME', '✗ FAIL cgroup-driver-match');
+    await screenWith('node-2-cgroup-driver-mismatch · root', 'CONTAINER RUNTIME', '✗ FAIL  cgroup-driver-match');
     keys('Enter');
     const detail = await screenWith('EVIDENCE', 'cgroupDriver: cgroupfs', 'WHAT TO DO');
     expect(detail).toMatch(/at \/var\/lib\/kubelet\/config\.yaml:\d+/);
@@ -116,5 +116,5 @@ describe('the headless path', () => {
   it('prints the report without loading React or Ink when stdout is not a terminal', () => {
     expect(loadsReact(['--root', nodes[1]!.root])).toEqual({react: false, code: 1});
     expect(loadsReact(['check', '--root', nodes[0]!.root, '--output', 'json'])).toEqual({react: false, code: 0});
-  });
+  }, 120_000);
 });

@@ -73,6 +73,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
+  await Promise.all([node('good', clusterCa, port), node('stale-ca', otherCa, port)]);
 }, 60_000);
 
 afterAll(async () => {
@@ -83,7 +84,7 @@ afterAll(async () => {
 describe('the live probe against a real HTTPS API server on loopback', () => {
   it('passes apiserver-reachable when the server chains to the kubelet.conf CA', async () => {
     requests = [];
-    const f = await check(await node('good', clusterCa, port), 'apiserver-reachable');
+    const f = await check(join(work, 'good'), 'apiserver-reachable');
     expect(f.status).toBe('pass');
     expect(f.summary).toBe(`https://127.0.0.1:${port}/livez answered ok from the node; TLS verified against the certificate-authority-data in the kubeconfig`);
     expect(f.evidence[0]).toEqual({source: {command: `curl https://127.0.0.1:${port}/livez`}, text: 'HTTP/1.1 200 OK: ok'});
@@ -92,7 +93,7 @@ describe('the live probe against a real HTTPS API server on loopback', () => {
   }, 120_000);
 
   it('fails with "signed by unknown authority" when kubelet.conf holds another cluster\'s CA', async () => {
-    const f = await check(await node('stale-ca', otherCa, port), 'apiserver-reachable');
+    const f = await check(join(work, 'stale-ca'), 'apiserver-reachable');
     expect(f.status).toBe('fail');
     expect(f.summary).toMatch(/^the API server's certificate is not signed by the certificate-authority-data in the kubeconfig \("certificate signed by unknown authority"\): the node's CA is stale/);
     expect(f.evidence[0]?.text).toMatch(/^curl: \(60\) SSL certificate problem/);
@@ -158,6 +159,24 @@ describe('the live probe against a real HTTPS API server on loopback', () => {
     const {f} = await run();
     expect(f.status).toBe('pass');
     expect(f.evidence[0]?.source).toEqual({command: `openssl https://127.0.0.1:${port}/livez`});
+  }, 120_000);
+
+  it('keeps the newest 256 KiB of a long journal and frames odd bytes exactly', async () => {
+    const bin = join(work, 'journal-bin');
+    await mkdir(bin, {recursive: true});
+    // 4000 lines of 100 bytes (400 KB), one holding a \\001 byte, the last without a newline.
+    const fake = '#!/bin/sh\ni=0\nwhile [ $i -lt 3999 ]; do i=$((i + 1)); printf "2026-04-16T12:04:10+0000 node-1 kubelet[7]: line %06d %s\\n" $i ' +
+      '"$(printf %075d 0)"; done\nprintf "2026-04-16T12:04:10+0000 node-1 kubelet[7]: odd \\001 byte\\n2026-04-16T12:04:11+0000 node-1 kubelet[7]: last line"\n';
+    await writeFile(join(bin, 'journalctl'), fake, {mode: 0o755});
+    const root = await node('journal', clusterCa, port);
+    const raw = await collectRaw(new LocalTransport('local', root, true, ['sh'], {PATH: `${bin}${delimiter}${process.env['PATH'] ?? ''}`}), {timeoutMs: 60_000});
+    const j = raw.commands['journal']!;
+    expect(Buffer.byteLength(j.stdout)).toBe(256 * 1024);
+    expect(j.stdout.endsWith('kubelet[7]: odd \u0001 byte\n2026-04-16T12:04:11+0000 node-1 kubelet[7]: last line')).toBe(true);
+    expect(raw.notes.join('\n')).not.toContain('ended early');
+    const facts = buildFacts(raw, {name: 'node-1', transport: 'local'});
+    expect(facts.journal.collected && facts.journal.value.truncated).toBe(true);
+    expect(facts.journal.collected && facts.journal.value.lines.at(-1)?.message).toBe('last line');
   }, 120_000);
 
   it('skips every live check under the root transport', async () => {

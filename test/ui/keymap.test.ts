@@ -3,7 +3,7 @@
  * and that the footer and help are generated from it.
  */
 import {describe, expect, it} from 'vitest';
-import {commandFor, footerHints, helpRows, KEYMAP, type Command} from '../../src/ui/keys/keymap.js';
+import {commandFor, fittedHints, footerHints, helpRows, KEYMAP, type Command} from '../../src/ui/keys/keymap.js';
 
 describe('commandFor', () => {
   it('maps arrows and j/k, Enter, Esc and Backspace on the node view', () => {
@@ -44,7 +44,15 @@ describe('commandFor', () => {
 describe('footer and help', () => {
   it('generates the fleet footer from the keymap', () => {
     const text = footerHints('fleet').map((h) => `${h.keys} ${h.label}`).join('  ');
-    expect(text).toBe('↑↓/jk move  Enter open  / search  f filter  r re-run  ? help  q/Ctrl-C quit');
+    expect(text).toBe('↑↓/jk move  Enter open  / search  f filter  r re-run  ? help  q quit');
+  });
+
+  it('keeps quit and help when the footer is narrow, dropping the least needed hints', () => {
+    const narrow = fittedHints('node', 50).map((h) => h.label);
+    expect(narrow).toContain('quit');
+    expect(narrow).toContain('help');
+    expect(narrow).not.toContain('re-run');
+    expect(narrow).toEqual(footerHints('node').map((h) => h.label).filter((l) => narrow.includes(l)));
   });
 
   it('lists only non-printable keys in the search footer', () => {

@@ -32,10 +32,10 @@ const rangeOf = (n: Node | null | undefined): Range | null => (n?.range ? (n.ran
 
 /** Parse, refusing what we cannot edit in place: errors, several documents, a non-mapping root. */
 function load(text: string): {doc: Document.Parsed; root: YAMLMap} | string {
+  if (/\n---(\s|$)/.test(text.replace(/^---\s*\n/, ''))) return 'the file holds several YAML documents';
   const doc = parseDocument(text);
   if (doc.errors.length > 0) return `not valid YAML (${doc.errors[0]?.message.split('\n')[0] ?? 'parse error'})`;
   if (!isMap(doc.contents) || doc.contents.flow) return 'the document is not a block mapping';
-  if (text.replace(/^---\s*\n/, '').includes('\n---')) return 'the file holds several YAML documents';
   return {doc, root: doc.contents};
 }
 
@@ -64,10 +64,14 @@ function lineEnd(text: string, end: number): number {
   return nl === -1 ? text.length : nl + 1;
 }
 
-/** A scalar as YAML writes it plainly (quoted only when it must be). */
+/**
+ * A scalar as YAML writes it plainly, quoted only when it must be. Quoting follows YAML 1.1
+ * because the kubelet reads its config with go-yaml (sigs.k8s.io/yaml), where `yes`, `on` and
+ * `no` are booleans: a string value must not turn into one.
+ */
 function render(value: string | number | boolean): string | null {
   if (typeof value === 'string' && /[\r\n]/.test(value)) return null;
-  return stringify(value).trimEnd();
+  return stringify(value, {version: '1.1'}).trimEnd();
 }
 
 /** `a:\n  b: v` lines for keys `a`, `b` and value `v`, at `indent`. */

@@ -72,7 +72,7 @@ export function planKubeletFlags(input: PlanInput): FixPlan | NotApplicable {
   const edits = new FileEdits(raw);
   const manual: string[] = [];
   let unitChanged = false;
-  for (const o of Object.values(facts.argv.value.flags).flat().sort((a, b) => b.index - a.index)) {
+  for (const o of Object.values(facts.argv.value.flags).flat().sort((a, b) => a.index - b.index)) {
     const a = actionFor(o, version, minorOf(version), choice === 'translate', cfg !== null);
     if (!a) continue;
     if (!('file' in o.source)) {

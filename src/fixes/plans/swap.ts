@@ -26,8 +26,8 @@ export function planSwap(input: PlanInput): FixPlan | NotApplicable {
   if (choice === 'off') {
     const boot = s.fstab.filter((e) => !e.noauto);
     for (const e of boot) edits.line(e.source, `comment out the swap entry ${e.device} at ${where(e.source)}`, (line) => `#${line}`);
+    // Offline nothing is on: the fstab edit is what the next boot reads.
     if (facts.target.live) steps.push({kind: 'run', argv: ['swapoff', '-a'], why: 'turn every active swap area off now'});
-    else steps.push({kind: 'run', argv: ['swapoff', '-a'], why: 'on the running node (nothing is on while the disk is mounted here)'});
     for (const z of s.entries.filter((e) => e.kind === 'zram')) {
       steps.push({kind: 'manual', text: `${z.device} is zram swap: disable zram-generator or zram-config (e.g. remove /etc/systemd/zram-generator.conf) or it comes back at boot`});
     }
@@ -44,7 +44,7 @@ export function planSwap(input: PlanInput): FixPlan | NotApplicable {
   }
   if (edits.problem) return notApplicable(`cannot edit safely: ${edits.problem}`, 'edit the file the finding names by hand');
   const writes = edits.steps();
-  if (writes.length === 0 && !steps.some((x) => x.kind === 'run' && facts.target.live)) return notApplicable('nothing turns swap on that this fix can change');
+  if (writes.length === 0 && !steps.some((x) => x.kind === 'run')) return notApplicable('nothing turns swap on that this fix can change');
   return {
     fixId: 'swap-off',
     checkId: 'swap',

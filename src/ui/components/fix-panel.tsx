@@ -34,7 +34,7 @@ export function FixPanel({fix, theme, cols, onFix}: FixPanelProps) {
             {' to plan it (a dry-run diff comes first)'}
           </Text>
         ) : (
-          <Text {...theme.style('dim')}>{'  offered (not yet automated): follow WHAT TO DO above'}</Text>
+          <Text {...theme.style('dim')}>{'  offered (not automated yet: see WHAT TO DO)'}</Text>
         )}
       </Text>
     </Box>

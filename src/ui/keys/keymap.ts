@@ -125,9 +125,13 @@ export interface FooterHint {
   label: string;
 }
 
+/** Which hints stay when the footer is narrow: the way out and the help first. */
+const FOOTER_PRIORITY: readonly Command[] = ['quit', 'help', 'back', 'open', 'up', 'search', 'config', 'filter', 'rerun'];
+
 /**
- * The footer for a screen, generated from the keymap. Up and down share one hint (`↑↓/jk move`).
- * `hidden` drops commands that do nothing right now (no fix to offer).
+ * The footer for a screen, generated from the keymap: one hint per command with its first key
+ * (the help overlay lists every key), up and down shared (`↑↓/jk move`). `hidden` drops
+ * commands that do nothing right now.
  */
 export function footerHints(screen: ScreenKind, typing = false, hidden: readonly Command[] = []): FooterHint[] {
   const out: FooterHint[] = [];
@@ -137,23 +141,28 @@ export function footerHints(screen: ScreenKind, typing = false, hidden: readonly
       out.push({keys: typing ? '↑↓' : '↑↓/jk', label: b.footer});
       continue;
     }
-    const keys = keysLabel(b, typing);
-    if (keys !== '') out.push({keys, label: b.footer});
+    const first = b.keys.find((k) => (typing ? !('char' in k) && !('special' in k && k.typing === false) : true));
+    if (first) out.push({keys: keyLabel(first), label: b.footer});
   }
   return out;
 }
 
-/** The footer hints that fit in `cols` columns (a hint is left out whole, never cut). */
+/**
+ * The footer hints that fit in `cols` columns, in keymap order. When they don't all fit, the
+ * least needed go first (re-run, filter, …), so quit and help always stay; a hint is never cut.
+ */
 export function fittedHints(screen: ScreenKind, cols: number, typing = false, hidden: readonly Command[] = []): FooterHint[] {
-  const shown: FooterHint[] = [];
+  const all = footerHints(screen, typing, hidden);
+  const width = (h: FooterHint): number => [...h.keys].length + 1 + [...h.label].length + 2;
+  const keep = new Set<FooterHint>();
   let used = 0;
-  for (const h of footerHints(screen, typing, hidden)) {
-    const w = [...h.keys].length + 1 + [...h.label].length + 2;
-    if (used + w > cols) break;
-    shown.push(h);
-    used += w;
+  for (const c of FOOTER_PRIORITY) {
+    const h = all.find((x) => x.label === KEYMAP.find((b) => b.command === c)?.footer);
+    if (!h || used + width(h) > cols) continue;
+    keep.add(h);
+    used += width(h);
   }
-  return shown;
+  return all.filter((h) => keep.has(h));
 }
 
 /** The help overlay's rows: every binding, with its keys, what it does and where. */

@@ -10,7 +10,7 @@ import type {Finding} from '../../report/types.js';
 import {sanitize} from '../../text/sanitize.js';
 import {checkDef, explainedBy, findingOf, nodeName} from '../state/selectors.js';
 import {badge, clean, type ViewContext} from './context.js';
-import {cell, fit, line, seg, wrapLines, type Line} from './text.js';
+import {cell, expandTabs, fit, line, seg, wrapLines, type Line} from './text.js';
 
 /** The header: where we are. */
 export function checkHeader(ctx: ViewContext, node: number | null, check: string): Line {
@@ -27,7 +27,7 @@ function evidenceLines(evidence: readonly Evidence[], cols: number): Line[] {
   for (const e of evidence) {
     out.push(fit(line(seg('  at ', 'dim'), seg(clean(formatSource(e.source)), 'accent')), cols));
     // Evidence is literal text: one screen row per line, never re-flowed; cut at the edge.
-    for (const text of sanitize(e.text).split('\n')) out.push(fit(line(seg(`     ${text}`)), cols));
+    for (const text of sanitize(e.text).split('\n')) out.push(fit(line(seg(`     ${expandTabs(text)}`)), cols));
   }
   return out;
 }

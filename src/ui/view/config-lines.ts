@@ -24,7 +24,8 @@ export function showValue(v: unknown): string {
   return clean(JSON.stringify(v) ?? String(v));
 }
 
-const where = (origin: ConfigOrigin, source: Source): string => `${ORIGIN[origin]}${clean(formatSource(source))}`;
+/** Where a value was set: the file:line (`drop-in`/`flag` marked), or `default` (the version is in the header). */
+const where = (origin: ConfigOrigin, source: Source): string => (origin === 'default' ? 'default' : `${ORIGIN[origin]}${clean(formatSource(source))}`);
 
 function valueRows(field: string, v: ConfigValue, cols: {field: number; value: number; source: number}): Line[] {
   const isDefault = v.origin === 'default';
@@ -44,8 +45,9 @@ function valueRows(field: string, v: ConfigValue, cols: {field: number; value: n
 function settingLines(ctx: ViewContext, kc: KubeletConfigFacts, width: number): Line[] {
   const all = Object.entries(kc.effective).sort(([a], [b]) => a.localeCompare(b));
   const shown = ctx.state.setOnly ? all.filter(([, v]) => v.origin !== 'default' || v.overridden.length > 0) : all;
-  const fieldCols = Math.min(34, Math.max(5, ...shown.map(([k]) => k.length)));
-  const valueCols = Math.min(26, Math.max(5, ...shown.map(([, v]) => showValue(v.value).length)));
+  // The SET AT column is the answer the operator came for: the other two give it room on narrow terminals.
+  const fieldCols = Math.min(34, Math.max(16, Math.floor(width * 0.32)), Math.max(5, ...shown.map(([k]) => k.length)));
+  const valueCols = Math.min(26, Math.max(10, Math.floor(width * 0.2)), Math.max(5, ...shown.map(([, v]) => showValue(v.value).length)));
   const cols = {field: fieldCols, value: valueCols, source: Math.max(10, width - fieldCols - valueCols - 4)};
   const setCount = all.filter(([, v]) => v.origin !== 'default').length;
   const out: Line[] = [

@@ -6,7 +6,7 @@ import type {CheckDef, Status} from '../../catalogue/define.js';
 import {sanitizeLine} from '../../text/sanitize.js';
 import type {UiState} from '../state/run-reducer.js';
 import type {Theme} from '../theme.js';
-import {seg, type Seg} from './text.js';
+import {expandTabs, seg, type Seg} from './text.js';
 
 /** Inputs of a screen's line builder. */
 export interface ViewContext {
@@ -21,8 +21,8 @@ export interface ViewContext {
   now: number;
 }
 
-/** Node text made safe and single-line before layout (the renderer sanitises again). */
-export const clean = (s: string): string => sanitizeLine(s);
+/** Node text made safe and single-line, tabs expanded, before layout (the renderer sanitises again). */
+export const clean = (s: string): string => expandTabs(sanitizeLine(s));
 
 /** A status badge segment: glyph and word, coloured by status (`✗ FAIL`). */
 export function badge(ctx: Pick<ViewContext, 'theme'>, status: Status, pad = 8): Seg {

@@ -6,7 +6,6 @@ import {fleetProgress, fleetRows, type FleetRow} from '../state/selectors.js';
 import {badge, clean, duration, spinnerFrame, type ViewContext} from './context.js';
 import {cell, fit, line, seg, type Line, type Seg} from './text.js';
 
-const VIA = 9;
 const COUNT = 5;
 
 /** The header: how far the run is and how bad it looks. */
@@ -22,8 +21,11 @@ export function fleetHeader(ctx: ViewContext): Line {
 
 function nameWidth(rows: readonly FleetRow[], cols: number): number {
   const longest = Math.max(4, ...rows.map((r) => [...clean(r.name)].length));
-  return Math.min(longest, Math.max(12, Math.floor(cols * 0.34)));
+  return Math.min(longest, Math.max(12, Math.floor(cols * 0.3)));
 }
+
+/** The transport column: as wide as the longest transport name (`root`, `ssh`, `snapshot`). */
+const viaWidth = (rows: readonly FleetRow[]): number => Math.max(3, ...rows.map((r) => clean(r.transport).length));
 
 function progress(row: FleetRow, ctx: ViewContext): Seg[] {
   if (row.phase === 'running') {
@@ -48,9 +50,9 @@ function detail(row: FleetRow, ctx: ViewContext): Seg[] {
   return [];
 }
 
-function rowLine(row: FleetRow, ctx: ViewContext, nameCols: number): Line {
+function rowLine(row: FleetRow, ctx: ViewContext, nameCols: number, via: number): Line {
   const pending = row.phase !== 'done';
-  const lead: Seg[] = [seg(cell(clean(row.name), nameCols), 'heading'), seg('  '), seg(cell(clean(row.transport), VIA - 2), 'dim'), seg('  ')];
+  const lead: Seg[] = [seg(cell(clean(row.name), nameCols), 'heading'), seg('  '), seg(cell(clean(row.transport), via), 'dim'), seg('  ')];
   let rest: Seg[];
   if (pending) rest = [...progress(row, ctx), seg('  '), ...detail(row, ctx).map((s) => ({...s, role: 'dim' as const}))];
   else if (row.error) rest = detail(row, ctx);
@@ -62,9 +64,10 @@ function rowLine(row: FleetRow, ctx: ViewContext, nameCols: number): Line {
 export function fleetLines(ctx: ViewContext): Line[] {
   const rows = fleetRows(ctx.state, ctx.now);
   const nameCols = nameWidth(rows, ctx.cols);
-  const head = line(seg(`${cell('NODE', nameCols)}  ${cell('VIA', VIA - 2)}  ${'FAIL'.padStart(COUNT - 1)} ${'WARN'.padStart(COUNT - 1)} ${'PASS'.padStart(COUNT - 1)}  WORST FINDING`, 'dim'));
+  const via = viaWidth(rows);
+  const head = line(seg(`${cell('NODE', nameCols)}  ${cell('VIA', via)}  ${'FAIL'.padStart(COUNT - 1)} ${'WARN'.padStart(COUNT - 1)} ${'PASS'.padStart(COUNT - 1)}  WORST FINDING`, 'dim'));
   if (rows.length === 0) {
     return [head, line(seg(ctx.state.failingOnly ? 'No failing node (yet). Press f to show every node.' : 'No nodes.', 'dim'))];
   }
-  return [fit(head, ctx.cols - 2), ...rows.map((r) => rowLine(r, ctx, nameCols))];
+  return [fit(head, ctx.cols - 2), ...rows.map((r) => rowLine(r, ctx, nameCols, via))];
 }

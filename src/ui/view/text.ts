@@ -27,6 +27,14 @@ export function line(...segs: (Seg | string)[]): Line {
 /** A segment with a role. */
 export const seg = (text: string, role?: Role): Seg => (role === undefined ? {text} : {text, role});
 
+/** Tabs as spaces to the next stop (a tab would move the terminal's cursor past our layout). */
+export function expandTabs(s: string, stop = 4): string {
+  if (!s.includes('\t')) return s;
+  let out = '';
+  for (const ch of s) out += ch === '\t' ? ' '.repeat(stop - ([...out].length % stop)) : ch;
+  return out;
+}
+
 /** Display width, counted in code points (node text is sanitised before it gets here). */
 export const width = (s: string): number => [...s].length;
 

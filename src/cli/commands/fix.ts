@@ -1,0 +1,128 @@
+/**
+ * `kubelet-doctor fix TARGET --check ID [--dry-run | --yes] [--choice NAME]` and
+ * `kubelet-doctor fix TARGET --rollback TIMESTAMP`: probe the node, plan the fix for that check's
+ * finding, show the plan with diffs, ask (or take --yes), apply with backup and verification,
+ * and log it. Exit 0 fixed (or nothing to fix), 1 not fixed (rolled back, refused, declined,
+ * not applicable), 2 bad usage, 3 the node could not be reached or was lost mid-fix.
+ */
+import {closest, distance} from 'fastest-levenshtein';
+import {catalogue} from '../../../checks/index.js';
+import type {CheckDef} from '../../catalogue/define.js';
+import {evaluateAll} from '../../engine/evaluate.js';
+import {transportFor} from '../../engine/run.js';
+import {UsageError} from '../../errors.js';
+import {buildFacts} from '../../facts/build.js';
+import {applyPlan, type ApplyResult} from '../../fixes/apply.js';
+import {appendAudit} from '../../fixes/audit.js';
+import {confirmFix} from '../../fixes/confirm.js';
+import {planFix} from '../../fixes/registry.js';
+import {renderPlan} from '../../fixes/render.js';
+import {isNotApplicable} from '../../fixes/types.js';
+import {collectRaw} from '../../probe/collect.js';
+import type {Target} from '../../targets/types.js';
+import {sanitizeLine} from '../../text/sanitize.js';
+import type {Transport} from '../../transport/types.js';
+import type {ParsedArgs} from '../args.js';
+import {listTargets, runOptions} from './common.js';
+import {rollbackCommand} from './fix-rollback.js';
+
+const out = (s: string): void => void process.stdout.write(`${sanitizeLine(s)}\n`);
+const err = (s: string): void => void process.stderr.write(`${sanitizeLine(s)}\n`);
+
+/** The catalogue entry for --check, or a usage error naming the nearest id. */
+export function checkById(id: unknown): CheckDef {
+  if (typeof id !== 'string' || id === '') throw new UsageError('fix needs --check ID: the check whose finding to fix', 'list the checks with: kubelet-doctor list-checks');
+  const found = catalogue.find((c) => c.id === id);
+  if (found) return found;
+  const ids = catalogue.map((c) => c.id);
+  const near = closest(id, ids);
+  const hint = distance(id, near) <= Math.max(2, Math.floor(id.length / 3)) ? `did you mean --check ${near}?` : 'list the checks with: kubelet-doctor list-checks';
+  throw new UsageError(`--check ${id}: no such check`, hint);
+}
+
+/** The one target a fix acts on; snapshots are read-only. */
+export async function fixTarget(a: ParsedArgs, signal: AbortSignal): Promise<Target> {
+  if (a.values['snapshot'] !== undefined) {
+    throw new UsageError('fix changes a node, and a snapshot is a read-only copy of one', 'point fix at the node: --root DIR, --local or [user@]host');
+  }
+  const targets = await listTargets(a, signal);
+  if (targets.length !== 1) {
+    throw new UsageError(targets.length === 0 ? 'fix needs a target' : `fix works on one node at a time (${targets.length} given)`, 'name one: --root DIR, --local or [user@]host; for several nodes use a runbook');
+  }
+  return targets[0]!;
+}
+
+/** How the operator names this target again on the command line (for the undo hint). */
+export function targetSpec(t: Target): string {
+  if (t.kind === 'root') return `--root ${t.dir}`;
+  if (t.kind === 'local') return '--local';
+  return t.name;
+}
+
+/** The join command for re-bootstrapping: --join-command (once the option exists) or $KUBELET_DOCTOR_JOIN_COMMAND. */
+function joinCommand(a: ParsedArgs): string | undefined {
+  const v = a.values['join-command'];
+  return typeof v === 'string' ? v : process.env['KUBELET_DOCTOR_JOIN_COMMAND'] || undefined;
+}
+
+/** Print the outcome of an apply. */
+export function printResult(r: ApplyResult, undo: string): void {
+  const mark = r.status === 'verified' ? 'fixed' : r.status === 'rolled-back' ? 'rolled back' : r.status === 'refused' ? 'not applied' : r.status;
+  out(`${mark}: ${r.message}`);
+  for (const line of r.output.slice(-20)) out(`  | ${line}`);
+  if (r.pending.length > 0) {
+    out('Pending until the node runs (not run offline):');
+    for (const p of r.pending) out(`  - ${p}`);
+  }
+  if (r.status === 'verified' && r.backup) out(`Undo: kubelet-doctor fix ${undo} --rollback ${r.backup}`);
+}
+
+/** Run `fix`; returns the exit code. */
+export async function fixCommand(a: ParsedArgs, signal: AbortSignal): Promise<number> {
+  const target = await fixTarget(a, signal);
+  const opts = runOptions(a, signal);
+  const rollback = a.values['rollback'];
+  if (typeof rollback === 'string') return rollbackCommand(target, rollback, opts.timeoutMs, signal);
+  const check = checkById(a.values['check']);
+  const choice = typeof a.values['choice'] === 'string' ? a.values['choice'] : undefined;
+  const transport: Transport = (await transportFor(target))!;
+  try {
+    const raw = await collectRaw(transport, {timeoutMs: opts.timeoutMs, signal});
+    const facts = buildFacts(raw, {name: target.name, transport: transport.kind, kubeletVersion: opts.kubeletVersion});
+    const ctx = {now: opts.now(), expiryWarnDays: opts.expiryWarnDays};
+    const finding = evaluateAll(catalogue, facts, ctx).find((f) => f.id === check.id)!;
+    const join = joinCommand(a);
+    const plan = planFix({facts, raw, finding, now: ctx.now, ...(choice ? {choice} : {}), ...(join ? {joinCommand: join} : {})});
+    if (isNotApplicable(plan)) {
+      if (choice && plan.reason.startsWith('--choice')) throw new UsageError(plan.reason, plan.hint);
+      out(`${check.id} on ${target.name}: ${finding.status} — ${finding.summary}`);
+      (finding.status === 'pass' ? out : err)(`${finding.status === 'pass' ? 'nothing to fix' : 'cannot fix'}: ${plan.reason}`);
+      if (plan.hint) err(`hint: ${plan.hint}`);
+      return finding.status === 'pass' ? 0 : 1;
+    }
+    process.stdout.write(renderPlan(plan, {offline: !transport.live, target: target.name}));
+    if (a.values['dry-run'] === true) {
+      out('');
+      out('Dry run: nothing was changed.');
+      return 0;
+    }
+    if (!(await confirmFix(plan, {yes: a.values['yes'] === true, target: target.name}))) {
+      out('Not applied: nothing was changed.');
+      return 1;
+    }
+    const audit = {target: target.name, transport: transport.kind, action: 'apply' as const, fixId: plan.fixId, checkId: plan.checkId, choice: plan.choice ?? null};
+    await appendAudit({...audit, backup: null, result: 'started', message: plan.title, files: []});
+    const result = await applyPlan(plan, {
+      transport, target: target.name, check, before: finding, ctx, kubeletVersion: opts.kubeletVersion, timeoutMs: opts.timeoutMs, signal,
+      onEvent: (e) => {
+        if (e.type === 'phase') err(`… ${e.phase}`);
+      },
+    });
+    await appendAudit({...audit, backup: result.backup, result: result.status, message: result.message, files: result.changed});
+    out('');
+    printResult(result, targetSpec(target));
+    return result.status === 'verified' ? 0 : result.status === 'lost' ? 3 : 1;
+  } finally {
+    await transport.close();
+  }
+}

@@ -1,0 +1,158 @@
+import {mkdtemp, readFile, readdir, rm, writeFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {catalogue} from '../../checks/index.js';
+import {TargetError} from '../../src/errors.js';
+import {applyPlan, type ApplyOptions} from '../../src/fixes/apply.js';
+import {planFix} from '../../src/fixes/registry.js';
+import {runRestore} from '../../src/fixes/restore.js';
+import {isNotApplicable, type FixPlan} from '../../src/fixes/types.js';
+import {createClusterCa, type ClusterCa} from '../../src/lab/pki.js';
+import {writeNodeTree, type ScenarioId} from '../../src/lab/node-tree.js';
+import type {Finding} from '../../src/report/types.js';
+import {LocalTransport} from '../../src/transport/local.js';
+import type {RunOptions, RunResult, Transport} from '../../src/transport/types.js';
+import {NOW, hashTree, probeTree} from './helpers.js';
+
+let dir: string;
+let ca: ClusterCa;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kd-apply-'));
+  ca = await createClusterCa(NOW);
+});
+afterAll(() => rm(dir, {recursive: true, force: true}));
+afterEach(() => {
+  delete process.env['KUBELET_DOCTOR_TEST_FAIL_VERIFY'];
+});
+
+/** A root transport that dies (rejects like a dropped connection) on the listed call numbers. */
+class DyingTransport implements Transport {
+  readonly kind = 'root' as const;
+  readonly live = false;
+  calls = 0;
+  private readonly inner: LocalTransport;
+  constructor(readonly hostRoot: string, private readonly dieOn: number[]) {
+    this.inner = new LocalTransport('root', hostRoot, false);
+  }
+  run(o: RunOptions): Promise<RunResult> {
+    this.calls++;
+    if (this.dieOn.includes(this.calls)) return Promise.reject(new TargetError('unreachable', 'connection reset by peer'));
+    return this.inner.run(o);
+  }
+  async close(): Promise<void> {}
+}
+
+let n = 0;
+async function setup(scenario: ScenarioId, check: string, extra: {choice?: string; joinCommand?: string} = {}, edit?: (root: string) => Promise<void>) {
+  const root = join(dir, `n${++n}`);
+  await writeNodeTree(root, {layout: 'deb', hostname: `n${n}`, kubeletVersion: 'v1.30.2', scenario, now: NOW, ca});
+  await edit?.(root);
+  const p = await probeTree(root);
+  const before = p.finding(check);
+  const plan = planFix({facts: p.facts, raw: p.raw, finding: before, now: NOW, ...extra});
+  if (isNotApplicable(plan)) throw new Error(plan.reason);
+  return {root, plan, before, hash: await hashTree(root)};
+}
+const opts = (root: string, before: Finding, over: Partial<ApplyOptions> = {}): ApplyOptions => ({
+  transport: new LocalTransport('root', root, false), target: 'lab', check: catalogue.find((c) => c.id === before.id)!, before,
+  ctx: {now: NOW, expiryWarnDays: 30}, kubeletVersion: null, timeoutMs: 60_000, ...over,
+});
+const backups = (root: string) => readdir(join(root, 'var/lib/kubelet-doctor/backups')).catch(() => []);
+
+describe('applyPlan on a node tree (--root)', () => {
+  it('writes, verifies that the check passes, and keeps a backup that restores the files byte for byte', async () => {
+    const {root, plan, before, hash} = await setup('cgroup-driver-mismatch', 'cgroup-driver-match');
+    const r = await applyPlan(plan, opts(root, before));
+    expect(r).toMatchObject({status: 'verified', changed: ['/var/lib/kubelet/config.yaml'], finding: {status: 'pass'}});
+    expect(r.pending).toEqual(['run `systemctl restart kubelet`', 'wait up to 90 s for http://127.0.0.1:10248/healthz to answer ok']);
+    expect(await hashTree(root)).not.toEqual(hash);
+    const manifest = await readFile(join(root, 'var/lib/kubelet-doctor/backups', r.backup!, 'manifest'), 'utf8');
+    expect(manifest).toMatch(/^F\t1\t644 \d+ \d+\t\/var\/lib\/kubelet\/config\.yaml\nU\t-\t-\tkubelet\n$/);
+    const restored = await runRestore(new LocalTransport('root', root, false), r.backup!, {timeoutMs: 60_000});
+    expect(restored).toMatchObject({ok: true, restored: ['/var/lib/kubelet/config.yaml']});
+    expect(await hashTree(root)).toEqual(hash);
+  });
+
+  it('rolls back when verification fails, leaving every file byte-identical', async () => {
+    const {root, plan, before, hash} = await setup('swap-on', 'swap');
+    const r = await applyPlan(plan, opts(root, before, {verify: () => false}));
+    expect(r.status).toBe('rolled-back');
+    expect(r.message).toMatch(/rolled back: restored 1 file\(s\) from backup \d{8}T\d{6}Z, byte for byte/);
+    expect(await hashTree(root)).toEqual(hash);
+  });
+
+  it('rolls back when the test hook KUBELET_DOCTOR_TEST_FAIL_VERIFY=1 forces a failed verification', async () => {
+    const {root, plan, before, hash} = await setup('expired-client-cert', 'cert-expiry', {joinCommand: 'kubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef'});
+    process.env['KUBELET_DOCTOR_TEST_FAIL_VERIFY'] = '1';
+    const r = await applyPlan(plan, opts(root, before));
+    expect(r.status).toBe('rolled-back');
+    expect(r.message).toContain('forced by KUBELET_DOCTOR_TEST_FAIL_VERIFY');
+    // The symlink, the dated certificate and the absence of bootstrap-kubelet.conf are all back.
+    expect(await hashTree(root)).toEqual(hash);
+  });
+
+  it('removes files and directories it created when rolling back', async () => {
+    const {root, plan, before, hash} = await setup('healthy', 'kernel-prereqs', {}, async (r) => {
+      await rm(join(r, 'etc/sysctl.d'), {recursive: true});
+      await rm(join(r, 'etc/modules-load.d'), {recursive: true});
+    });
+    expect(plan.steps.map((s) => s.kind === 'write-file' && s.path)).toEqual(['/etc/modules-load.d/k8s.conf', '/etc/sysctl.d/k8s.conf']);
+    const r = await applyPlan(plan, opts(root, before, {verify: () => false}));
+    expect(r.status).toBe('rolled-back');
+    expect(await hashTree(root)).toEqual(hash);
+  });
+
+  it('refuses to write when a file changed since the probe, and keeps the operator\'s edit', async () => {
+    const {root, plan, before} = await setup('config-typo', 'kubelet-config');
+    const file = join(root, 'var/lib/kubelet/config.yaml');
+    const theirs = `${await readFile(file, 'utf8')}# edited by someone else meanwhile\n`;
+    await writeFile(file, theirs);
+    const r = await applyPlan(plan, opts(root, before));
+    expect(r.status).toBe('refused');
+    expect(r.message).toMatch(/^\/var\/lib\/kubelet\/config\.yaml changed since it was read .*nothing was written/);
+    expect(await readFile(file, 'utf8')).toBe(theirs);
+  });
+
+  it('changes nothing when the node goes away between the backup and the write', async () => {
+    const {root, plan, before, hash} = await setup('dropin-no-reset', 'systemd-dropin');
+    const t = new DyingTransport(root, [2, 3]);
+    const r = await applyPlan(plan, opts(root, before, {transport: t}));
+    expect(r.status).toBe('lost');
+    expect(r.message).toMatch(/lost lab while writing \(connection reset by peer\).*restore it with `kubelet-doctor fix lab --rollback \d{8}T\d{6}Z`/);
+    expect(await hashTree(root)).toEqual(hash);
+  });
+
+  it('restores the backup when the node stops answering during verification and comes back', async () => {
+    const {root, plan, before, hash} = await setup('config-typo', 'kubelet-config');
+    const t = new DyingTransport(root, [3]);
+    const r = await applyPlan(plan, opts(root, before, {transport: t}));
+    expect(r.status).toBe('rolled-back');
+    expect(r.message).toMatch(/^lost lab while verifying .*unverified; rolled back/);
+    expect(await hashTree(root)).toEqual(hash);
+  });
+
+  it('takes a new backup id when one with the same second exists', async () => {
+    const {root, plan, before} = await setup('config-typo', 'kubelet-config');
+    const fixed = () => new Date('2026-01-02T03:04:05Z');
+    const first = await applyPlan(plan, opts(root, before, {now: fixed, verify: () => false}));
+    const second = await applyPlan(plan, opts(root, before, {now: fixed}));
+    expect([first.backup, second.backup]).toEqual(['20260102T030405Z', '20260102T030405Z-2']);
+    expect(second.status).toBe('verified');
+    expect((await backups(root)).sort()).toEqual(['20260102T030405Z', '20260102T030405Z-2']);
+  });
+
+  it('keeps the comments of a commented config.yaml when it edits it', async () => {
+    const root = join(dir, `n${++n}`);
+    await writeNodeTree(root, {layout: 'deb', hostname: 'cm', kubeletVersion: 'v1.30.2', scenario: 'config-typo', now: NOW, ca});
+    const file = join(root, 'var/lib/kubelet/config.yaml');
+    const commented = `# Node-specific settings; ticket OPS-1234\n${(await readFile(file, 'utf8')).replace('maxPod: 200\n', '# we run dense nodes\nmaxPod: 200 # requested by team X\n')}`;
+    await writeFile(file, commented);
+    const p = await probeTree(root);
+    const b = p.finding('kubelet-config');
+    const plan = planFix({facts: p.facts, raw: p.raw, finding: b, now: NOW}) as FixPlan;
+    const r = await applyPlan(plan, opts(root, b));
+    expect(r.status).toBe('verified');
+    expect(await readFile(file, 'utf8')).toBe(commented.replace('maxPod: 200 #', 'maxPods: 200 #'));
+  });
+});

@@ -1,0 +1,55 @@
+/**
+ * Helpers for fix tests: lab node trees probed over the root transport (as `--root` does), and
+ * a fingerprint of a whole tree to prove "byte-identical" (content, mode, symlink targets and
+ * which directories exist), leaving out kubelet-doctor's own backup directory.
+ */
+import {createHash} from 'node:crypto';
+import {lstat, readFile, readdir, readlink} from 'node:fs/promises';
+import {join} from 'node:path';
+import {catalogue} from '../../checks/index.js';
+import {evaluateAll} from '../../src/engine/evaluate.js';
+import {buildFacts} from '../../src/facts/build.js';
+import type {Facts, RawSnapshot} from '../../src/facts/types.js';
+import {collectRaw} from '../../src/probe/collect.js';
+import type {Finding} from '../../src/report/types.js';
+import {LocalTransport} from '../../src/transport/local.js';
+
+/** The clock lab trees and plans agree on in these tests. */
+export const NOW = new Date();
+
+/** What a probe of a tree gives a planner. */
+export interface Probed {
+  raw: RawSnapshot;
+  facts: Facts;
+  findings: Finding[];
+  finding: (id: string) => Finding;
+}
+
+/** Probe a node tree the way `--root DIR` does, and evaluate the catalogue. */
+export async function probeTree(root: string, kubeletVersion: string | null = null): Promise<Probed> {
+  const t = new LocalTransport('root', root, false);
+  const raw = await collectRaw(t, {timeoutMs: 60_000});
+  const facts = buildFacts(raw, {name: 'lab', transport: 'root', kubeletVersion});
+  const findings = evaluateAll(catalogue, facts, {now: NOW, expiryWarnDays: 30});
+  return {raw, facts, findings, finding: (id) => findings.find((f) => f.id === id)!};
+}
+
+/** Every file, symlink and directory under `root` with its content hash and mode. */
+export async function hashTree(root: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const walk = async (dir: string, rel: string): Promise<void> => {
+    for (const name of (await readdir(dir)).sort()) {
+      const p = join(dir, name);
+      const r = `${rel}/${name}`;
+      if (r === '/var/lib/kubelet-doctor') continue;
+      const st = await lstat(p);
+      if (st.isSymbolicLink()) out[r] = `link ${await readlink(p)}`;
+      else if (st.isDirectory()) {
+        out[r] = `dir ${(st.mode & 0o7777).toString(8)}`;
+        await walk(p, r);
+      } else out[r] = `file ${(st.mode & 0o7777).toString(8)} ${createHash('sha256').update(await readFile(p)).digest('hex')}`;
+    }
+  };
+  await walk(root, '');
+  return out;
+}
