@@ -66,7 +66,7 @@ export default defineCheck({
   severity: 'critical',
   description:
     'The kubelet runs every pod through the container runtime on its CRI endpoint. A runtime that is not running, whose config does not load, or whose CRI service is disabled leaves the kubelet crash-looping at start.',
-  needs: ['kubeletConfig', 'runtime'],
+  needs: ['kubeletConfig', 'runtime', 'criSocket'],
   explainedBy: [],
   remediation:
     'Point containerRuntimeEndpoint (or --container-runtime-endpoint) at the runtime\'s socket (containerd unix:///run/containerd/containerd.sock, CRI-O unix:///var/run/crio/crio.sock, cri-dockerd unix:///var/run/cri-dockerd.sock). For containerd, remove "cri" from disabled_plugins (Docker\'s containerd.io package ships it) or regenerate the file with `containerd config default > /etc/containerd/config.toml`; fix any line the runtime cannot parse; then `systemctl restart containerd` (or crio, cri-docker) and check `crictl info`.',
@@ -126,6 +126,11 @@ export default defineCheck({
     const listen = listenVerdict(rt, label, endpoint);
     if (listen) out.push(listen);
     out.push(...liveVerdicts(rt, label, endpoint));
+    // Without crictl, the probe asks the socket itself (a gRPC runtime.v1 Version call).
+    const sock = facts.criSocket;
+    if (!rt.cri.collected && sock.collected && !sock.value.answered.value) {
+      out.push(fail(`the CRI at ${sock.value.endpoint} does not answer: ${sock.value.answered.text}`, [endpoint, ev(sock.value.answered)]));
+    }
     if (out.length > 0) return out;
     const parts = [`the kubelet talks to ${label} at ${rt.endpoint.value} (${where(rt.endpoint.source)})`];
     const evidence: Evidence[] = [endpoint];
@@ -136,6 +141,7 @@ export default defineCheck({
     if (rt.criDisabled) add('CRI plugin enabled', ev(rt.criDisabled));
     if (rt.socket.present) add('socket present', ev(rt.socket));
     if (rt.cri.collected && rt.cri.value.answered.value) add('crictl info answers', ev(rt.cri.value.answered));
+    if (!rt.cri.collected && sock.collected && sock.value.answered.value) add(sock.value.answered.text, ev(sock.value.answered));
     if (!rt.cri.collected && rt.socket.present === null) parts.push('socket and CRI not checked offline');
     const main = rt.configFiles.find((f) => f.role === 'main' && f.status === 'ok');
     if (main && !rt.criDisabled) evidence.push({source: {file: main.path}, text: 'parses'});

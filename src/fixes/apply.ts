@@ -86,6 +86,10 @@ export function isFixed(before: Finding, after: Finding): boolean {
   return after.status === 'pass' || (after.status === 'warn' && RANK[before.status] > RANK.warn);
 }
 
+/** The command line a live step runs. */
+const commandOf = (s: Exclude<ReturnType<typeof liveSteps>[number], {kind: 'wait-healthz'}>): string =>
+  s.kind === 'run' ? commandLine(s.argv) : s.kind === 'restart-unit' ? `systemctl restart ${s.unit}` : 'systemctl daemon-reload';
+
 const markers = (stdout: Buffer): string[] => stdout.toString('utf8').split('\n').filter((l) => l !== '');
 const isMarker = (l: string): boolean => l.startsWith('KD-');
 
@@ -178,7 +182,7 @@ export async function applyPlan(plan: FixPlan, o: ApplyOptions): Promise<ApplyRe
     if (r.exitCode !== 0 || !r.lines.includes('KD-STEPS-OK')) {
       const failed = r.lines.find((l) => l.startsWith('KD-STEP-FAILED '))?.split(' ')[1];
       const step = failed ? live[Number(failed) - 1] : undefined;
-      const what = step?.kind === 'wait-healthz' ? `${step.url} did not answer ok within ${Math.round(step.timeoutMs / 1000)} s` : step ? `\`${step.kind === 'run' ? commandLine(step.argv) : stepLine(step, false)}\` failed` : `the steps failed (exit ${r.exitCode ?? r.signal})`;
+      const what = step?.kind === 'wait-healthz' ? `${step.url} did not answer ok within ${Math.round(step.timeoutMs / 1000)} s` : step ? `\`${commandOf(step)}\` failed` : `the steps failed (exit ${r.exitCode ?? r.signal})`;
       return restoreWith(what, {changed, output});
     }
   }

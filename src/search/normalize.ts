@@ -16,6 +16,9 @@ const RULES: readonly (readonly [RegExp, string])[] = [
   [/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})? \S+ [\w.@/-]+(?:\[\d+\])?: /, ''],
   // klog header: `E0416 12:04:10.794442    7769 run.go:74] ` (<severity><mmdd> <time> <pid> <file:line>])
   [/\b[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+\s+[\w.-]+:\d+\]\s*/g, ''],
+  // The kubelet's generic wrappers around every fatal error (kubelet.md §0): they say nothing about the cause.
+  [/"(?:command failed|Failed to run kubelet)"\s+err=/gi, ''],
+  [/\bfailed to run Kubelet:\s*/gi, ''],
   // Any remaining timestamp: ISO dates with times, Go's `2026-05-20 00:00:00 +0000 UTC`, clock times.
   [/\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:Z|\s?[+-]\d{2}:?\d{2})?(?: UTC)?)?/g, ''],
   [/\b\d{1,2}:\d{2}:\d{2}(?:\.\d+)?\b/g, ''],

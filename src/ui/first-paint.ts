@@ -29,7 +29,7 @@ function paintSeg(theme: Theme, text: string, role: Role = 'plain'): string {
   if (s.bold) codes.push(1);
   if (s.dimColor) codes.push(2);
   if (s.color && FOREGROUND[s.color] !== undefined) codes.push(FOREGROUND[s.color]!);
-  const clean = sanitizeLine(text);
+  const clean = sanitizeLine(text).replace(/\t/g, ' ');
   return codes.length === 0 || clean === '' ? clean : `\u001b[${codes.join(';')}m${clean}\u001b[0m`;
 }
 

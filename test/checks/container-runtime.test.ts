@@ -113,3 +113,31 @@ describe('container-runtime', () => {
     expect(out).toEqual({status: 'skip', summary: 'not provided by this test', evidence: []});
   });
 });
+
+describe('container-runtime without crictl on the node', () => {
+  const sock = (answered: boolean, text: string) => ({
+    collected: true as const,
+    value: {
+      endpoint: 'unix:///run/containerd/containerd.sock',
+      answered: {value: answered, source: {command: 'CRI Version call on the socket'}, text},
+      grpcStatus: answered ? 0 : 12, runtimeName: answered ? 'containerd' : null, runtimeVersion: null, apiVersion: null,
+    },
+  });
+  const facts = (s: ReturnType<typeof sock>) => {
+    const raw = rawFrom({[CTD]: V2});
+    return makeFacts({runtime: buildRuntime(raw, CONTAINERD, nc), kubeletConfig: CONTAINERD, criSocket: s});
+  };
+
+  it('fails when the socket answers but the CRI service is not there', () => {
+    const out = [check.evaluate(facts(sock(false, 'grpc-status 12: unknown service runtime.v1.RuntimeService')), ctx)].flat();
+    const f = out.find((v) => v.status === 'fail');
+    expect(f?.summary).toMatch(/does not answer: grpc-status 12: unknown service runtime\.v1\.RuntimeService/);
+    expect(f?.evidence.some((e) => 'command' in e.source)).toBe(true);
+  });
+
+  it('passes and says the runtime answered', () => {
+    const out = [check.evaluate(facts(sock(true, 'containerd 1.6.20 answers CRI v1')), ctx)].flat();
+    expect(out.map((v) => v.status)).toEqual(['pass']);
+    expect(out[0]?.summary).toMatch(/containerd 1\.6\.20 answers CRI v1/);
+  });
+});

@@ -4,7 +4,7 @@ import {normalizeLogLine, patternForms} from '../../src/search/normalize.js';
 describe('normalizeLogLine', () => {
   it('strips the syslog prefix and the klog header', () => {
     const line = 'Apr 16 12:04:10 node-7 kubelet[7769]: E0416 12:04:10.794442    7769 run.go:74] "command failed" err="failed to parse kubelet flag: unknown flag: --network-plugin"';
-    expect(normalizeLogLine(line)).toBe('"command failed" err="failed to parse kubelet flag: unknown flag: --network-plugin"');
+    expect(normalizeLogLine(line)).toBe('"failed to parse kubelet flag: unknown flag: --network-plugin"');
   });
 
   it('strips a journalctl short-iso prefix', () => {

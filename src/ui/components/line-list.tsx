@@ -28,7 +28,7 @@ export function LineView({line, theme, marker = false}: {readonly line: Line; re
       {gutter}
       {empty ? ' ' : line.segs.map((s, i) => (
         <Text key={i} {...theme.style(s.role ?? 'plain')}>
-          {sanitizeLine(s.text)}
+          {sanitizeLine(s.text).replace(/\t/g, ' ')}
         </Text>
       ))}
     </Text>
