@@ -63,6 +63,8 @@ export const COMMANDS = [
   {name: 'check', usage: 'check [TARGET...] [options]', description: 'Run the check catalogue and print a report (never the TUI).'},
   {name: 'collect', usage: 'collect TARGET -o FILE', description: 'Write a redacted facts snapshot, to check later with --snapshot FILE.'},
   {name: 'list-checks', usage: 'list-checks [--output json]', description: 'Print the check catalogue.'},
+  {name: 'fix', usage: 'fix TARGET --check ID [--dry-run | --yes] [--choice NAME] | --rollback TIMESTAMP', description: 'Plan, show (unified diff), back up, apply, verify and if needed roll back the fix for a failing check. See docs/fixes.md.'},
+  {name: 'runbook', usage: 'runbook FILE [TARGET...]', description: 'Run a runbook (checks, fixes with a policy, waivers) unattended and write a report. See docs/runbooks.md.'},
   {name: 'explain', usage: 'explain "TEXT" [--output json]', description: 'Fuzzy-find the checks and known kubelet log lines matching TEXT (paste a journal line).'},
   {name: 'lab', usage: 'lab [--dir DIR] [--run]', description: 'Serve a demo fleet over SSH on loopback (one kubeadm node per classic failure, and one healthy) until Ctrl-C, and print how to check it. See docs/lab.md.'},
 ] as const;
@@ -105,7 +107,7 @@ export function intOption(v: unknown, name: string, def: number, min = 1): numbe
 /** The help text, generated from the tables. */
 export function helpText(): string {
   const lines = ['kubelet-doctor: find out why a Kubernetes node is unhealthy', '', 'Usage:'];
-  lines.push('  kubelet-doctor [TARGET...] [options]   the report (the interactive TUI arrives in a later release)');
+  lines.push('  kubelet-doctor [TARGET...] [options]   on a terminal the interactive TUI, otherwise the report');
   for (const c of COMMANDS) lines.push(`  kubelet-doctor ${c.usage.padEnd(30)} ${c.description}`);
   lines.push('', 'Options:');
   for (const o of OPTIONS) {

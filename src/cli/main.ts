@@ -49,6 +49,14 @@ export async function main(argv: string[]): Promise<number> {
         const {explainCommand} = await import('./commands/explain.js');
         return await explainCommand(a);
       }
+      case 'fix': {
+        const {fixCommand} = await import('./commands/fix.js');
+        return await fixCommand(a, controller.signal);
+      }
+      case 'runbook': {
+        const {runbookCommand} = await import('./commands/runbook.js');
+        return await runbookCommand(a, controller.signal);
+      }
       case 'lab': {
         const {labCommand} = await import('./commands/lab.js');
         return await labCommand(a, controller.signal);
@@ -107,17 +115,38 @@ async function tuiCommand(a: ParsedArgs, signal: AbortSignal): Promise<number> {
   const color = common.useColor(a, process.stdout);
   const infos = targets.map((t) => ({name: t.name, transport: t.kind}));
   const {paintFirstFrame} = await import('../ui/first-paint.js');
-  const screen = paintFirstFrame(process.stdout, infos, color, process.stdin);
+  const screen = paintFirstFrame(process.stdout, infos, {color, running: opts.concurrency, input: process.stdin});
+  // The engine loads faster than Ink: the first probes start as soon as it is there, and the
+  // TUI's run queue picks up their results (a re-run is a new probe).
+  const engine = import('../engine/run.js');
+  const early = new Map<number, {result: ReturnType<EngineRun['runTarget']>; abort: AbortController}>();
+  void engine.then(({runTarget}) => {
+    for (let i = 0; i < Math.min(targets.length, opts.concurrency); i++) {
+      const abort = new AbortController();
+      const result = runTarget(targets[i]!, {...opts, signal: AbortSignal.any([signal, abort.signal])});
+      result.catch(() => {}); // handled where the run queue awaits it; never an unhandled rejection meanwhile
+      early.set(i, {abort, result});
+    }
+  });
   try {
-    const [{startTui}, {runTarget}] = await Promise.all([import('../ui/start.js'), import('../engine/run.js')]);
+    const [{startTui}, {runTarget}] = await Promise.all([import('../ui/start.js'), engine]);
     return await startTui({
       targets: infos, checks: opts.checks, concurrency: opts.concurrency, signal, color, screen,
-      probe: (index, probeSignal) => runTarget(targets[index]!, {...opts, signal: AbortSignal.any([signal, probeSignal])}),
+      probe: (index, probeSignal) => {
+        const started = early.get(index);
+        if (!started) return runTarget(targets[index]!, {...opts, signal: AbortSignal.any([signal, probeSignal])});
+        early.delete(index);
+        probeSignal.addEventListener('abort', () => started.abort.abort(), {once: true});
+        return started.result;
+      },
     });
   } finally {
+    for (const e of early.values()) e.abort.abort();
     screen.leave();
   }
 }
+
+type EngineRun = typeof import('../engine/run.js');
 
 function report(e: unknown): number {
   const line = (s: string) => process.stderr.write(`${sanitizeLine(s)}\n`);

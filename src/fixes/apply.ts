@@ -70,7 +70,7 @@ export interface ApplyOptions {
   signal?: AbortSignal;
   /** The clock for the backup id. */
   now?: () => Date;
-  /** Test hook: decide verification yourself (KUBELET_DOCTOR_TEST_FAIL_VERIFY=1 forces a failure). */
+  /** Test hook: return false to fail the verification (as KUBELET_DOCTOR_TEST_FAIL_VERIFY=1 does). */
   verify?: (after: Finding) => boolean;
   onEvent?: (e: ApplyEvent) => void;
 }
@@ -82,9 +82,11 @@ export const backupStamp = (d: Date): string => d.toISOString().replace(/[-:]/g,
 
 /** Whether the re-run check counts as fixed: it passes, or a failure became a warning. */
 export function isFixed(before: Finding, after: Finding): boolean {
-  if (process.env['KUBELET_DOCTOR_TEST_FAIL_VERIFY'] === '1') return false;
   return after.status === 'pass' || (after.status === 'warn' && RANK[before.status] > RANK.warn);
 }
+
+/** Test-only: KUBELET_DOCTOR_TEST_FAIL_VERIFY=1 makes every verification fail (docs/fixes.md). */
+const forcedFailure = (): boolean => process.env['KUBELET_DOCTOR_TEST_FAIL_VERIFY'] === '1';
 
 /** The command line a live step runs. */
 const commandOf = (s: Exclude<ReturnType<typeof liveSteps>[number], {kind: 'wait-healthz'}>): string =>
@@ -140,13 +142,16 @@ export async function applyPlan(plan: FixPlan, o: ApplyOptions): Promise<ApplyRe
     o.onEvent?.({type: 'phase', phase: 'rollback'});
     let rr: RestoreResult;
     try {
-      rr = await runRestore(o.transport, ts, {timeoutMs: o.timeoutMs, ...(o.signal ? {signal: o.signal} : {})});
+      // Not abortable: after Ctrl-C the node must still get its files back.
+      rr = await runRestore(o.transport, ts, {timeoutMs: o.timeoutMs});
     } catch (e) {
       if (!(e instanceof TargetError)) throw e;
       return res('lost', `${why}; then lost ${o.target} (${e.message}) before the backup could be restored: restore it with \`kubelet-doctor fix ${o.target} --rollback ${ts}\``, {...extra, backup: ts});
     }
     if (!rr.ok) return res('rollback-failed', `${why}; restoring backup ${ts} failed (${rr.failed.join(', ') || rr.message}): restore it by hand with \`kubelet-doctor fix ${o.target} --rollback ${ts}\``, {...extra, backup: ts});
-    return res('rolled-back', `${why}; rolled back: restored ${rr.restored.length} file(s) from backup ${ts}, byte for byte`, {...extra, backup: ts});
+    const n = rr.restored.length + rr.removed.length;
+    const again = rr.problems.length > 0 ? ` (but ${rr.problems.join('; ')})` : '';
+    return res('rolled-back', `${why}; restored ${n} file(s) from backup ${ts}, byte for byte${again}`, {...extra, backup: ts});
   };
 
   // 2. Write: every file is checked against what the probe read before any is written.
@@ -162,6 +167,10 @@ export async function applyPlan(plan: FixPlan, o: ApplyOptions): Promise<ApplyRe
   if (w.exitCode === EXIT.changed) {
     const which = w.lines.find((l) => l.startsWith('KD-CHANGED '))?.slice(11) ?? 'a file';
     return res('refused', `${which} changed since it was read (or is not plain UTF-8 text): nothing was written; run the fix again to plan on what is there now`, {backup: ts});
+  }
+  if (w.exitCode === EXIT.outsideRoot) {
+    const which = w.lines.find((l) => l.startsWith('KD-OUTSIDE '))?.slice(11) ?? 'a file';
+    return res('refused', `${which}: a directory on its path is a symlink, which under the host root would lead outside the node's files: nothing was written`, {backup: ts});
   }
   if (w.exitCode === EXIT.noHashTool) return res('refused', 'the node has neither sha256sum nor openssl, so unchanged files cannot be verified: nothing was written', {backup: ts});
   if (w.exitCode !== 0 || !w.lines.includes('KD-WRITE-OK')) return restoreWith(`writing failed (exit ${w.exitCode ?? w.signal}: ${w.stderr.trim().split('\n').pop() ?? ''})`, {changed});
@@ -200,10 +209,14 @@ export async function applyPlan(plan: FixPlan, o: ApplyOptions): Promise<ApplyRe
     if (!(e instanceof TargetError)) throw e;
     return restoreWith(`lost ${o.target} while verifying (${e.message}), so the change is unverified`, {changed, output});
   }
-  const ok = o.verify ? o.verify(after) && isFixed(o.before, after) : isFixed(o.before, after);
-  if (!ok) {
-    const why = after.status === 'skip' ? `could not verify: ${after.id} was skipped (${after.summary})` : `${after.id} still ${after.status === 'pass' ? 'passes only by the test hook' : `reports ${after.status}`} after the fix: ${after.summary}`;
-    return restoreWith(process.env['KUBELET_DOCTOR_TEST_FAIL_VERIFY'] === '1' ? 'verification failed (forced by KUBELET_DOCTOR_TEST_FAIL_VERIFY, a test hook)' : why, {changed, output, finding: after});
+  const forced = forcedFailure() ? 'KUBELET_DOCTOR_TEST_FAIL_VERIFY, a test hook' : o.verify && !o.verify(after) ? 'the verify hook' : null;
+  if (forced || !isFixed(o.before, after)) {
+    const why = forced
+      ? `verification failed (forced by ${forced})`
+      : after.status === 'skip'
+        ? `could not verify: ${after.id} was skipped (${after.summary})`
+        : `${after.id} still reports ${after.status} after the fix: ${after.summary}`;
+    return restoreWith(why, {changed, output, finding: after});
   }
   const note = after.status === 'warn' ? ` (still a warning: ${after.summary})` : '';
   const later = pending.length > 0 ? `; ${pending.length} step(s) wait for the node's next boot` : '';

@@ -22,6 +22,7 @@ export const EXIT = {
   changed: 20,
   writeFailed: 21,
   noHashTool: 22,
+  outsideRoot: 23,
   stepFailed: 30,
   healthzTimeout: 31,
   restoreFailed: 40,
@@ -52,6 +53,12 @@ kd_hash() {
 }
 kd_mode() { stat -c '%a %u %g' "$1" 2>/dev/null || echo '644 0 0'; }
 kd_link() { l=$(readlink "$1"); case "$l" in /*) printf '%s' "$l";; *) printf '%s/%s' "$(dirname "$2")" "$l";; esac; }
+kd_inroot() {
+  [ -z "$R" ] && return 0
+  d=$(dirname "$1")
+  while [ "$d" != / ]; do [ -L "$R$d" ] && return 1; d=$(dirname "$d"); done
+  return 0
+}
 `;
 }
 
@@ -124,6 +131,8 @@ function expectation(s: FileStep): string {
  */
 export function writeScript(root: string, ts: string, steps: FileStep[]): string {
   const lines: string[] = [];
+  // Under a host root an absolute symlink in a parent directory would lead outside the node's files.
+  for (const s of steps) lines.push(`kd_inroot ${q(s.path)} || { echo "KD-OUTSIDE "${q(s.path)}; exit ${EXIT.outsideRoot}; }`);
   for (const s of steps) lines.push(`f="$R"${q(s.path)}`, `  ${expectation(s)}`);
   steps.forEach((s, i) => {
     lines.push(`f="$R"${q(s.path)}`);
@@ -184,6 +193,7 @@ bad=0; reload=0; units=''
 TAB=$(printf '\\t')
 while IFS="$TAB" read -r kind i meta p; do
   f="$R$p"
+  case "$kind" in F|L|A|D) kd_inroot "$p" || { echo "KD-RESTORE-FAILED $p"; bad=1; continue; };; esac
   case "$kind" in
   F) d=$(dirname "$f"); mkdir -p "$d"; t="$d/.kubelet-doctor.$$.restore.tmp"
      set -- $meta

@@ -22,7 +22,7 @@ import type {Finding, Report, TargetResult} from '../report/types.js';
 import type {Target} from '../targets/types.js';
 import {TOOL_VERSION} from '../version.js';
 import type {FixRule} from './schema.js';
-import {applyWaivers, type Waiver} from './waivers.js';
+import {applyWaivers, targetLabels, type Waiver} from './waivers.js';
 
 /** How one fix rule went on one node. */
 export interface FixOutcome {
@@ -47,7 +47,7 @@ export interface RunbookRunOptions {
   expiryWarnDays: number;
   now: () => Date;
   signal?: AbortSignal;
-  /** Decide a `policy: ask` fix (the plan's text is shown first); called one at a time. */
+  /** Decide a `policy: ask` fix (its plan was just logged); called one at a time. */
   ask: (plan: FixPlan, target: string, text: string) => Promise<boolean>;
   log: (line: string) => void;
   audit: (entry: Omit<AuditEntry, 'time' | 'user' | 'host'>) => Promise<void>;
@@ -109,8 +109,9 @@ async function runNode(t: Target, o: RunbookRunOptions, state: {stopped: boolean
         continue;
       }
       const text = renderPlan(plan, {offline: !tr.live, target: t.name});
+      // Every plan goes to the log before anything happens: an unattended run stays reviewable.
+      o.log(text.trimEnd());
       if (o.dryRun) {
-        o.log(text.trimEnd());
         say({...base, fixId: plan.fixId, outcome: 'skipped', message: 'dry run: the plan is shown above, nothing was changed'});
         continue;
       }
@@ -187,10 +188,9 @@ export async function runRunbook(o: RunbookRunOptions): Promise<RunbookResult> {
     }
   };
   await Promise.all(Array.from({length: Math.max(1, Math.min(o.concurrency, o.targets.length))}, worker));
-  const labels = new Map(o.targets.map((t) => [t.name, labelsOf(t)]));
   const report = applyWaivers(
     {schema: 1, tool: 'kubelet-doctor', version: TOOL_VERSION, startedAt, targets: results, summary: summarize(results)},
-    o.waivers, o.now(), (t) => labels.get(t.target) ?? {},
+    o.waivers, o.now(), targetLabels(o.targets),
   );
   return {report, outcomes: outcomes.flat(), stopped: state.stopped};
 }

@@ -7,6 +7,7 @@
 import {isMap, isSeq, type Node, type YAMLMap} from 'yaml';
 import {catalogue} from '../../checks/index.js';
 import type {Finding, Report, TargetResult} from '../report/types.js';
+import type {Target} from '../targets/types.js';
 import {nearest, readYaml, type YamlReader} from './reader.js';
 
 /** One waiver as written. */
@@ -110,6 +111,12 @@ export function applyWaivers(report: Report, waivers: readonly Waiver[], now: Da
     return {...t, results};
   });
   return {...report, targets};
+}
+
+/** Labels by target name (inventory or Node labels), for {@link applyWaivers}. */
+export function targetLabels(targets: readonly Target[]): (t: TargetResult) => Readonly<Record<string, string>> {
+  const byName = new Map(targets.map((t) => [t.name, t.kind === 'ssh' ? t.labels : {}]));
+  return (t) => byName.get(t.target) ?? {};
 }
 
 /** A finding that fails the run: fail or error, unless an unexpired waiver covers it. */

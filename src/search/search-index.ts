@@ -62,8 +62,8 @@ const FUSE_OPTIONS: IFuseOptions<Doc> = {
   keys: KEYS,
   includeScore: true,
   ignoreLocation: true,
-  threshold: 0.4,
-  minMatchCharLength: 2,
+  threshold: 0.25,
+  minMatchCharLength: 1,
   useTokenSearch: true,
 };
 
@@ -101,7 +101,7 @@ function signatureDoc(s: LogSignature): Doc {
 }
 
 /** Evidence text indexed per finding: enough to find a value, bounded so search stays fast. */
-const EVIDENCE_CHARS = 240;
+const EVIDENCE_CHARS = 160;
 
 /**
  * One document per distinct problem: the same failure on 40 nodes is one hit naming the first
@@ -187,6 +187,21 @@ function keyWords(normalised: string, df: ReadonlyMap<string, number>, max: numb
     .join(' ');
 }
 
+/** Words fuzzy-matched at most: each costs a pass over the index, and a few rare words identify a message. */
+const MAX_WORDS = 3;
+
+/**
+ * What fuse.js is asked: a short query as typed; a pasted line (or a long sentence) reduced to its
+ * rarest known words, fewer still when a signature pattern already identified the line.
+ */
+function reduceQuery(query: string, df: ReadonlyMap<string, number>, identified: boolean): string {
+  const long = query.length >= LOG_LINE_LENGTH;
+  const words = query.split(/\s+/).length;
+  if (!long && words <= MAX_WORDS) return query;
+  const text = long ? normalizeLogLine(query) : query.toLowerCase();
+  return keyWords(text, df, identified ? 2 : MAX_WORDS) || query;
+}
+
 const keyOf = (h: Pick<SearchHit, 'kind' | 'id' | 'node'>): string => `${h.kind}:${h.id}:${h.node ?? ''}`;
 
 /**
@@ -222,8 +237,7 @@ export function createSearchIndex(checks: readonly CheckDef[], findings: readonl
     const explained = new Set(exact.map((s) => s.check));
     for (const d of problems) if (explained.has(d.hit.check)) add({...d.hit, score: 0, matchedBy: 'pattern'});
     // A pasted line already identified by a pattern needs fewer words for the rest of the list.
-    const max = exact.length > 0 ? 2 : 4;
-    const fuzzyQuery = trimmed.length >= LOG_LINE_LENGTH ? keyWords(normalizeLogLine(trimmed), vocabulary, max) || trimmed : trimmed;
+    const fuzzyQuery = reduceQuery(trimmed, vocabulary, exact.length > 0);
     const fuzzy = fuse.search(fuzzyQuery, {limit: limit + exact.length * 2});
     fuzzy.forEach((r, i) => {
       const score = Math.round((r.score ?? 1) * 1000) / 1000;

@@ -16,8 +16,9 @@ import {sanitizeLine} from '../text/sanitize.js';
 export const ENTER_ALT_SCREEN = '\u001b[?1049h\u001b[H\u001b[2J';
 /** Leave the alternate screen: the shell's screen comes back as it was. */
 export const LEAVE_ALT_SCREEN = '\u001b[?1049l';
-/** Hide and show the cursor. */
+/** Hide the cursor while the TUI draws (Ink hides it too, once loaded). */
 export const HIDE_CURSOR = '\u001b[?25l';
+/** Show the cursor again: part of restoring the terminal on every way out. */
 export const SHOW_CURSOR = '\u001b[?25h';
 
 /** The colour names the theme uses, as SGR foreground codes. */
@@ -40,13 +41,17 @@ function paintLine(theme: Theme, l: Line, gutter: boolean): string {
 }
 
 /**
- * The opening screen as text: the header, the body (every node queued), blank rows down to the
- * footer, and the footer; exactly the rows the App lays out for a terminal of `cols` x `rows`.
+ * The opening screen as text: the header, the body (the first `running` nodes probing, the rest
+ * queued), blank rows down to the footer, and the footer; exactly the rows the App lays out for
+ * a terminal of `cols` x `rows`.
  */
-export function firstFrame(targets: readonly TargetInfo[], cols: number, rows: number, color: boolean, now = Date.now()): string {
+export function firstFrame(targets: readonly TargetInfo[], cols: number, rows: number, color: boolean, now = Date.now(), running = 0): string {
   const theme = makeTheme({color});
   const bodyRows = Math.max(3, rows - 3);
-  const model = screenModel({state: initialState(targets), checks: [], theme, cols, rows: bodyRows, now}, []);
+  const initial = initialState(targets);
+  // The CLI starts the first probes while Ink loads: show those as running, not queued.
+  const state = {...initial, nodes: initial.nodes.map((n, i) => (i < running ? {...n, phase: 'running' as const, startedAt: now} : n))};
+  const model = screenModel({state, checks: [], theme, cols, rows: bodyRows, now}, []);
   const gutter = model.kind === 'fleet' || model.kind === 'node' || model.kind === 'search';
   const lines = [paintLine(theme, model.header, false), ...model.body.map((l) => paintLine(theme, l, gutter))];
   while (lines.length < bodyRows + 1) lines.push('');
@@ -83,8 +88,8 @@ export function enterAltScreen(out: NodeJS.WriteStream, input?: NodeJS.ReadStrea
 }
 
 /** Switch to the alternate screen and paint the opening screen on it, before Ink is loaded. */
-export function paintFirstFrame(out: NodeJS.WriteStream, targets: readonly TargetInfo[], color: boolean, input?: NodeJS.ReadStream): AltScreen {
-  const screen = enterAltScreen(out, input);
-  out.write(HIDE_CURSOR + firstFrame(targets, out.columns || 80, out.rows || 24, color));
+export function paintFirstFrame(out: NodeJS.WriteStream, targets: readonly TargetInfo[], opts: {color: boolean; running: number; input?: NodeJS.ReadStream}): AltScreen {
+  const screen = enterAltScreen(out, opts.input);
+  out.write(HIDE_CURSOR + firstFrame(targets, out.columns || 80, out.rows || 24, opts.color, Date.now(), opts.running));
   return screen;
 }

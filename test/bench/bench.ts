@@ -3,7 +3,8 @@
  *   1. `check --root` on a lab node, whole process, vs the floor of starting node itself.
  *   2. the probe alone on that node (sh + files), vs `sh -c true`.
  *   3. parse + evaluate on a snapshot (no I/O), vs JSON.parse of the same snapshot.
- *   4. over SSH: see ssh-bench.ts (one node vs `ssh true`; 1/50/200 nodes vs parallel-ssh).
+ *   4. the TUI: first frame and search per keystroke (tui-bench.ts).
+ *   5. over SSH: see ssh-bench.ts (one node vs `ssh true`; 1/50/200 nodes vs parallel-ssh).
  * Medians of repeated runs; run with `npm run bench` (builds first).
  */
 import {execFileSync, spawnSync} from 'node:child_process';
@@ -19,6 +20,7 @@ import {evaluateAll} from '../../src/engine/evaluate.js';
 import {catalogue} from '../../checks/index.js';
 import type {RawSnapshot} from '../../src/facts/types.js';
 import {benchSsh} from './ssh-bench.js';
+import {benchTui} from './tui-bench.js';
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -73,6 +75,16 @@ try {
   });
   row(`parse + facts + ${catalogue.length} checks (snapshot)`, evalMs, 'JSON.parse of the snapshot', parseOnly);
   console.log(`\nsnapshot size: ${(snapText.length / 1024).toFixed(1)} KiB, files read: ${Object.keys(raw.files).length}`);
+
+  console.log('\nTUI (real binary in a pseudo-terminal on a lab node; search in-process per keystroke):');
+  try {
+    const tui = await benchTui(runs);
+    const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)] ?? 0;
+    console.log(`  first frame: median ${fmt(median(tui.firstFrameMs))}, p90 ${fmt(p90(tui.firstFrameMs))} (goal < 300 ms); Ink interactive: median ${fmt(median(tui.inkFrameMs))}`);
+    console.log(`  search per keystroke: median ${fmt(median(tui.searchMsPerKeystroke))}, p90 ${fmt(p90(tui.searchMsPerKeystroke))} (goal < 5 ms)`);
+  } catch (e) {
+    console.log(`  skipped: ${(e as Error).message}`);
+  }
 
   console.log('\nover SSH (OpenSSH sshd on loopback, the same node tree via --host-root):');
   const ssh = await benchSsh(dir, Math.max(3, Math.floor(runs / 2)));

@@ -42,10 +42,11 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kd-e2e-fixssh-'));
   const bin = join(dir, 'bin');
   await mkdir(bin);
-  // systemctl: restart and daemon-reload are recorded (and fail while $dir/restart-fails exists); the rest goes to the real one.
+  // systemctl: restart and daemon-reload are recorded (restart fails while $dir/restart-fails exists); the rest goes to the real one.
   await writeFile(join(bin, 'systemctl'), `#!/bin/sh
 case "$1" in
-  restart|daemon-reload) echo "systemctl $*" >> ${dir}/systemctl.log
+  daemon-reload) echo "systemctl $*" >> ${dir}/systemctl.log; exit 0;;
+  restart) echo "systemctl $*" >> ${dir}/systemctl.log
     if [ -e ${dir}/restart-fails ]; then echo "Job for $2.service failed because the control process exited with error code." >&2; exit 1; fi
     exit 0;;
 esac
@@ -74,7 +75,7 @@ describe.skipIf(skip)('fix over SSH (real sshd)', () => {
     const before = await hashTree(n.root);
     const r = await run(['fix', ...target(n), '--check', 'kubelet-config', '--yes']);
     expect(r.stderr).not.toContain('internal error');
-    expect(r.stdout).toContain('4. wait up to 90 s for http://127.0.0.1:10248/healthz to answer ok');
+    expect(r.stdout).toContain('3. wait up to 90 s for http://127.0.0.1:10248/healthz to answer ok');
     expect(r.stdout).toMatch(/fixed: kubelet-config passes after the fix; backup (\d{8}T\d{6}Z)/);
     expect(r.code).toBe(0);
     expect(await readFile(join(n.root, 'var/lib/kubelet/config.yaml'), 'utf8')).toContain('\nmaxPods: 200\n');
@@ -93,7 +94,7 @@ describe.skipIf(skip)('fix over SSH (real sshd)', () => {
     await writeFile(join(dir, 'restart-fails'), '');
     try {
       const r = await run(['fix', ...target(n), '--check', 'systemd-dropin', '--yes']);
-      expect(r.stdout).toMatch(/rolled back: `systemctl restart kubelet` failed; rolled back: restored 1 file\(s\) from backup/);
+      expect(r.stdout).toMatch(/rolled back: `systemctl restart kubelet` failed; restored 1 file\(s\) from backup \S+, byte for byte/);
       expect(r.stdout).toContain('| Job for kubelet.service failed');
       expect(r.code).toBe(1);
       expect(await hashTree(n.root)).toEqual(before);

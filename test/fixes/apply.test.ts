@@ -1,4 +1,4 @@
-import {mkdtemp, readFile, readdir, rm, writeFile} from 'node:fs/promises';
+import {mkdtemp, readFile, readdir, rm, symlink, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
@@ -78,7 +78,7 @@ describe('applyPlan on a node tree (--root)', () => {
     const {root, plan, before, hash} = await setup('swap-on', 'swap');
     const r = await applyPlan(plan, opts(root, before, {verify: () => false}));
     expect(r.status).toBe('rolled-back');
-    expect(r.message).toMatch(/rolled back: restored 1 file\(s\) from backup \d{8}T\d{6}Z, byte for byte/);
+    expect(r.message).toMatch(/; restored 1 file\(s\) from backup \d{8}T\d{6}Z, byte for byte$/);
     expect(await hashTree(root)).toEqual(hash);
   });
 
@@ -128,8 +128,32 @@ describe('applyPlan on a node tree (--root)', () => {
     const t = new DyingTransport(root, [3]);
     const r = await applyPlan(plan, opts(root, before, {transport: t}));
     expect(r.status).toBe('rolled-back');
-    expect(r.message).toMatch(/^lost lab while verifying .*unverified; rolled back/);
+    expect(r.message).toMatch(/^lost lab while verifying .*unverified; restored 1 file\(s\) from backup/);
     expect(await hashTree(root)).toEqual(hash);
+  });
+
+  it('still restores the files when the operator presses Ctrl-C after the write', async () => {
+    const {root, plan, before, hash} = await setup('cgroup-driver-mismatch', 'cgroup-driver-match');
+    const ctl = new AbortController();
+    const r = await applyPlan(plan, opts(root, before, {signal: ctl.signal, onEvent: (e) => e.type === 'phase' && e.phase === 'verify' && ctl.abort()}));
+    expect(r.status).toBe('rolled-back');
+    expect(r.message).toMatch(/^lost lab while verifying \(interrupted\)/);
+    expect(await hashTree(root)).toEqual(hash);
+  });
+
+  it('refuses to create a file through a symlinked directory that would lead outside the node tree', async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'kd-outside-'));
+    const {root, plan, before} = await setup('healthy', 'kernel-prereqs', {}, async (r) => {
+      await rm(join(r, 'etc/sysctl.d'), {recursive: true});
+      await rm(join(r, 'etc/modules-load.d'), {recursive: true});
+    });
+    // After planning, /etc/sysctl.d becomes an absolute link: on the node it is fine, here it is the operator's machine.
+    await symlink(outside, join(root, 'etc/sysctl.d'));
+    const r = await applyPlan(plan, opts(root, before));
+    expect(r.status).toBe('refused');
+    expect(r.message).toContain("a directory on its path is a symlink, which under the host root would lead outside the node's files");
+    expect(await readdir(outside)).toEqual([]);
+    await rm(outside, {recursive: true, force: true});
   });
 
   it('takes a new backup id when one with the same second exists', async () => {

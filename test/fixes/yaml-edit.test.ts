@@ -82,3 +82,26 @@ describe('editYaml', () => {
     expect(out).toBe('a: 1\r\nb: 3\r\n');
   });
 });
+
+describe('editYaml edge cases', () => {
+  it('fills a key that has no value yet', () => {
+    expect(ok(editYaml('a: 1\nfailSwapOn:\nz: 2\n', [{op: 'set', path: ['failSwapOn'], value: false}]))).toBe('a: 1\nfailSwapOn: false\nz: 2\n');
+  });
+
+  it('adds a key to an existing nested block mapping at its indentation, in sorted position', () => {
+    expect(ok(editYaml('memorySwap:\n    swapBehavior: NoSwap\nz: 1\n', [{op: 'set', path: ['memorySwap', 'other'], value: 'x'}]))).toBe('memorySwap:\n    other: x\n    swapBehavior: NoSwap\nz: 1\n');
+    expect(ok(editYaml('memorySwap:\n    swapBehavior: NoSwap\nz: 1\n', [{op: 'set', path: ['memorySwap', 'zz'], value: 'x'}]))).toBe('memorySwap:\n    swapBehavior: NoSwap\n    zz: x\nz: 1\n');
+  });
+
+  it('creates missing parent mappings', () => {
+    expect(ok(editYaml('a: 1\n', [{op: 'set', path: ['memorySwap', 'swapBehavior'], value: 'LimitedSwap'}]))).toBe('a: 1\nmemorySwap:\n  swapBehavior: LimitedSwap\n');
+  });
+
+  it('refuses to set below a key that holds a single value', () => {
+    expect(editYaml('memorySwap: none\n', [{op: 'set', path: ['memorySwap', 'swapBehavior'], value: 'x'}])).toEqual({ok: false, reason: 'memorySwap.swapBehavior: a parent is not a mapping'});
+  });
+
+  it('adds a key to a file without a trailing newline', () => {
+    expect(ok(editYaml('a: 1', [{op: 'set', path: ['b'], value: 2}]))).toBe('a: 1\nb: 2\n');
+  });
+});

@@ -23,7 +23,7 @@ describe('firstFrame', () => {
       const ink = await frameWith(t.lastFrame, '↑↓/jk move');
       t.unmount();
       // Ink's frame may already show the probes running; the first paint shows them queued.
-      const settle = (s: string) => s.replace(/⠋ probing \S+|· queued|· waiting for a free slot…|⠋ probing the node…/g, 'PENDING');
+      const settle = (s: string) => s.replace(/⠋ probing(?: \S+|…)|· queued|· waiting for a free slot…|⠋ probing the node…/g, 'PENDING');
       expect(rows(settle(painted.replace(SGR, '')))).toEqual(rows(settle(ink)));
       expect(rows(painted)).toHaveLength(23);
     });

@@ -8,20 +8,15 @@
 import {closest, distance} from 'fastest-levenshtein';
 import {catalogue} from '../../../checks/index.js';
 import type {CheckDef} from '../../catalogue/define.js';
-import {evaluateAll} from '../../engine/evaluate.js';
-import {transportFor} from '../../engine/run.js';
 import {UsageError} from '../../errors.js';
-import {buildFacts} from '../../facts/build.js';
-import {applyPlan, type ApplyResult} from '../../fixes/apply.js';
+import type {ApplyResult} from '../../fixes/apply.js';
 import {appendAudit} from '../../fixes/audit.js';
 import {confirmFix} from '../../fixes/confirm.js';
-import {planFix} from '../../fixes/registry.js';
 import {renderPlan} from '../../fixes/render.js';
+import {openFixSession} from '../../fixes/session.js';
 import {isNotApplicable} from '../../fixes/types.js';
-import {collectRaw} from '../../probe/collect.js';
 import type {Target} from '../../targets/types.js';
 import {sanitizeLine} from '../../text/sanitize.js';
-import type {Transport} from '../../transport/types.js';
 import type {ParsedArgs} from '../args.js';
 import {listTargets, runOptions} from './common.js';
 import {rollbackCommand} from './fix-rollback.js';
@@ -85,17 +80,13 @@ export async function fixCommand(a: ParsedArgs, signal: AbortSignal): Promise<nu
   if (typeof rollback === 'string') return rollbackCommand(target, rollback, opts.timeoutMs, signal);
   const check = checkById(a.values['check']);
   const choice = typeof a.values['choice'] === 'string' ? a.values['choice'] : undefined;
-  const transport: Transport = (await transportFor(target))!;
+  const join = joinCommand(a);
+  const session = await openFixSession(target, check, {...opts, signal, ...(choice ? {choice} : {}), ...(join ? {joinCommand: join} : {})});
   try {
-    const raw = await collectRaw(transport, {timeoutMs: opts.timeoutMs, signal});
-    const facts = buildFacts(raw, {name: target.name, transport: transport.kind, kubeletVersion: opts.kubeletVersion});
-    const ctx = {now: opts.now(), expiryWarnDays: opts.expiryWarnDays};
-    const finding = evaluateAll(catalogue, facts, ctx).find((f) => f.id === check.id)!;
-    const join = joinCommand(a);
-    const plan = planFix({facts, raw, finding, now: ctx.now, ...(choice ? {choice} : {}), ...(join ? {joinCommand: join} : {})});
+    const {plan, finding, transport} = session;
     if (isNotApplicable(plan)) {
       if (choice && plan.reason.startsWith('--choice')) throw new UsageError(plan.reason, plan.hint);
-      out(`${check.id} on ${target.name}: ${finding.status} — ${finding.summary}`);
+      out(`${check.id} on ${target.name}: ${finding.status}: ${finding.summary}`);
       (finding.status === 'pass' ? out : err)(`${finding.status === 'pass' ? 'nothing to fix' : 'cannot fix'}: ${plan.reason}`);
       if (plan.hint) err(`hint: ${plan.hint}`);
       return finding.status === 'pass' ? 0 : 1;
@@ -112,17 +103,14 @@ export async function fixCommand(a: ParsedArgs, signal: AbortSignal): Promise<nu
     }
     const audit = {target: target.name, transport: transport.kind, action: 'apply' as const, fixId: plan.fixId, checkId: plan.checkId, choice: plan.choice ?? null};
     await appendAudit({...audit, backup: null, result: 'started', message: plan.title, files: []});
-    const result = await applyPlan(plan, {
-      transport, target: target.name, check, before: finding, ctx, kubeletVersion: opts.kubeletVersion, timeoutMs: opts.timeoutMs, signal,
-      onEvent: (e) => {
-        if (e.type === 'phase') err(`… ${e.phase}`);
-      },
+    const result = await session.apply((e) => {
+      if (e.type === 'phase') err(`… ${e.phase}`);
     });
     await appendAudit({...audit, backup: result.backup, result: result.status, message: result.message, files: result.changed});
     out('');
     printResult(result, targetSpec(target));
     return result.status === 'verified' ? 0 : result.status === 'lost' ? 3 : 1;
   } finally {
-    await transport.close();
+    await session.close();
   }
 }

@@ -75,11 +75,7 @@ export async function runbookCommand(a: ParsedArgs, signal: AbortSignal): Promis
     kubeletVersion: versionOption(a.values['kubelet-version']),
     expiryWarnDays: intOption(a.values['expiry-warn-days'], 'expiry-warn-days', 30, 0),
     now: () => new Date(), signal, log,
-    ask: async (plan, target, text) => {
-      if (yes) return true;
-      log(text.trimEnd());
-      return confirmFix(plan, {target, output: process.stderr});
-    },
+    ask: async (plan, target) => yes || confirmFix(plan, {target, output: process.stderr}),
     audit: (entry) => appendAudit(entry),
   });
   const out = typeof a.values['out'] === 'string' ? a.values['out'] : rb.output.file ?? undefined;

@@ -212,7 +212,14 @@ function applyOne(text: string, e: YamlEdit): YamlEditResult {
 export function editYaml(text: string, edits: readonly YamlEdit[]): YamlEditResult {
   let cur = text;
   for (const e of edits) {
-    const want = canonicalJson(expected(cur, e));
+    let want: string;
+    try {
+      want = canonicalJson(expected(cur, e));
+    } catch (err) {
+      // The Document API refuses it too (setIn below a scalar): say which key, as applyOne would.
+      const r = applyOne(cur, e);
+      return r.ok ? fail(`the edit is not possible: ${(err as Error).message}`) : r;
+    }
     const r = applyOne(cur, e);
     if (!r.ok) return r;
     const doc = parseDocument(r.text);

@@ -29,7 +29,8 @@ const viaWidth = (rows: readonly FleetRow[]): number => Math.max(3, ...rows.map(
 
 function progress(row: FleetRow, ctx: ViewContext): Seg[] {
   if (row.phase === 'running') {
-    return [seg(`${spinnerFrame(ctx)} ${row.counts || row.error ? 're-checking' : 'probing'} ${duration(row.elapsedMs ?? 0)}`, 'accent')];
+    const elapsed = row.elapsedMs ?? 0;
+    return [seg(`${spinnerFrame(ctx)} ${row.counts || row.error ? 're-checking' : 'probing'}${elapsed < 100 ? '…' : ` ${duration(elapsed)}`}`, 'accent')];
   }
   return [seg(row.counts || row.error ? '… re-check queued' : '· queued', 'dim')];
 }

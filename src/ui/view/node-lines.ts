@@ -37,7 +37,10 @@ export function nodeHeader(ctx: ViewContext, index: number): Line {
   if (r && r.status === 'ok') {
     segs.push(seg(` · kubelet ${r.kubeletVersion === null ? 'version unknown' : clean(r.kubeletVersion)} · ${duration(r.durationMs)} · `, 'dim'), ...countSegs(r.results));
   }
-  if (n.phase === 'running') segs.push(seg(`  ${spinnerFrame(ctx)} ${r ? 're-checking' : 'probing'} ${duration(Math.max(0, ctx.now - (n.startedAt ?? ctx.now)))}`, 'accent'));
+  if (n.phase === 'running') {
+    const elapsed = Math.max(0, ctx.now - (n.startedAt ?? ctx.now));
+    segs.push(seg(`  ${spinnerFrame(ctx)} ${r ? 're-checking' : 'probing'}${elapsed < 100 ? '…' : ` ${duration(elapsed)}`}`, 'accent'));
+  }
   return line(...segs);
 }
 

@@ -1,0 +1,77 @@
+/**
+ * One fix on one node, from probe to result, for every interface: the `fix` command, the TUI
+ * wizard and anything else that wants "plan this check's fix, show it, then apply it". The
+ * session holds the node's connection open between showing the plan and applying it, so the
+ * apply runs on the same transport (and refuses if the files changed meanwhile).
+ */
+import {catalogue} from '../../checks/index.js';
+import type {CheckDef} from '../catalogue/define.js';
+import {evaluateAll} from '../engine/evaluate.js';
+import {transportFor, type TransportHooks} from '../engine/run.js';
+import {buildFacts} from '../facts/build.js';
+import type {Facts, RawSnapshot} from '../facts/types.js';
+import {collectRaw} from '../probe/collect.js';
+import type {Finding} from '../report/types.js';
+import type {Target} from '../targets/types.js';
+import type {Transport} from '../transport/types.js';
+import {applyPlan, type ApplyEvent, type ApplyResult} from './apply.js';
+import {planFix} from './registry.js';
+import type {FixPlan, NotApplicable} from './types.js';
+
+/** What a session needs to know. */
+export interface FixSessionOptions {
+  kubeletVersion: string | null;
+  timeoutMs: number;
+  expiryWarnDays: number;
+  now: () => Date;
+  choice?: string;
+  joinCommand?: string;
+  signal?: AbortSignal;
+  hooks?: TransportHooks;
+}
+
+/** A probed node with the plan for one check's finding. */
+export interface FixSession {
+  target: Target;
+  transport: Transport;
+  check: CheckDef;
+  raw: RawSnapshot;
+  facts: Facts;
+  finding: Finding;
+  plan: FixPlan | NotApplicable;
+  /** Apply the plan (only when it is a plan). */
+  apply(onEvent?: (e: ApplyEvent) => void): Promise<ApplyResult>;
+  /** Close the node's connection; always call it. */
+  close(): Promise<void>;
+}
+
+/**
+ * Probe the target and plan the fix for `check`'s finding. Rejects with TargetError when the
+ * node cannot be reached (the connection is closed then).
+ */
+export async function openFixSession(target: Target, check: CheckDef, o: FixSessionOptions): Promise<FixSession> {
+  const transport = await transportFor(target, o.hooks);
+  if (!transport) throw new Error(`${target.name}: a snapshot cannot be fixed`);
+  try {
+    const raw = await collectRaw(transport, {timeoutMs: o.timeoutMs, ...(o.signal ? {signal: o.signal} : {})});
+    const facts = buildFacts(raw, {name: target.name, transport: transport.kind, kubeletVersion: o.kubeletVersion});
+    const ctx = {now: o.now(), expiryWarnDays: o.expiryWarnDays};
+    // The whole catalogue, so the finding knows which failing check explains it (causedBy).
+    const finding = evaluateAll(catalogue, facts, ctx).find((f) => f.id === check.id)!;
+    const plan = planFix({facts, raw, finding, now: ctx.now, ...(o.choice ? {choice: o.choice} : {}), ...(o.joinCommand ? {joinCommand: o.joinCommand} : {})});
+    return {
+      target, transport, check, raw, facts, finding, plan,
+      apply: (onEvent) => {
+        if ('notApplicable' in plan) return Promise.reject(new Error(`nothing to apply: ${plan.reason}`));
+        return applyPlan(plan, {
+          transport, target: target.name, check, before: finding, ctx, kubeletVersion: o.kubeletVersion, timeoutMs: o.timeoutMs,
+          ...(o.signal ? {signal: o.signal} : {}), ...(onEvent ? {onEvent} : {}),
+        });
+      },
+      close: () => transport.close(),
+    };
+  } catch (e) {
+    await transport.close();
+    throw e;
+  }
+}
