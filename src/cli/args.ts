@@ -53,6 +53,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {name: 'yes', short: 'y', type: 'boolean', group: 'fix', description: '`fix`, `runbook`: apply without asking (still backed up, verified and rolled back on failure).'},
   {name: 'choice', type: 'string', value: 'NAME', group: 'fix', description: '`fix`: pick one of the plans a fix offers (e.g. align the kubelet or the runtime); listed by --dry-run.'},
   {name: 'rollback', type: 'string', value: 'TIMESTAMP', group: 'fix', description: '`fix`: restore the backup taken at TIMESTAMP (see /var/lib/kubelet-doctor/backups/ on the node).'},
+  {name: 'join-command', type: 'string', value: 'CMD', group: 'fix', description: '`fix` (expired client certificate): the `kubeadm join HOST:PORT --token … --discovery-token-ca-cert-hash sha256:…` command to re-bootstrap with; the token never reaches a report or the audit log.'},
   {name: 'waivers', type: 'string', value: 'FILE', group: 'fix', description: 'Accept known findings on matching nodes until an expiry date (YAML); waived findings are reported as waived.'},
   {name: 'help', short: 'h', type: 'boolean', group: 'general', description: 'Show help.'},
   {name: 'version', type: 'boolean', group: 'general', description: 'Show the version.'},

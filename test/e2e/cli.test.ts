@@ -203,3 +203,26 @@ describe('--local', () => {
     expect(rep.targets[0]!.results.filter((x) => x.status === 'error').map((x) => x.summary)).toEqual([]);
   });
 });
+
+describe('check --waivers', () => {
+  const waiver = (expires: string) => `- check: cgroup-driver-match\n  nodes: "node-2-*"\n  reason: migrating the runtime to systemd next week (OPS-123)\n  expires: "${expires}"\n`;
+
+  it('accepts a waived failure until it expires, and fails again afterwards', async () => {
+    const node = fleet.find((n) => n.scenario === 'cgroup-driver-mismatch')!;
+    await writeFile(join(dir, 'waivers-ok.yaml'), waiver('2099-01-01'));
+    await writeFile(join(dir, 'waivers-old.yaml'), waiver('2020-01-01'));
+    const ok = run(['check', '--root', node.root, '--waivers', join(dir, 'waivers-ok.yaml'), '--output', 'json']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/"waived"/);
+    const old = run(['check', '--root', node.root, '--waivers', join(dir, 'waivers-old.yaml')]);
+    expect(old.code).toBe(1);
+    expect(old.stdout).toMatch(/expired/);
+  });
+
+  it('refuses a waivers file with a typo before checking anything', async () => {
+    await writeFile(join(dir, 'waivers-typo.yaml'), '- chek: swap\n  reason: x\n  expires: "2099-01-01"\n');
+    const r = run(['check', '--root', fleet[0]!.root, '--waivers', join(dir, 'waivers-typo.yaml')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/waivers-typo\.yaml:1/);
+  });
+});

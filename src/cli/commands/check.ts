@@ -6,7 +6,8 @@ import type {TargetResult} from '../../report/types.js';
 import {UsageError} from '../../errors.js';
 import {FORMATS, renderReport, type Format} from '../../report/index.js';
 import type {ParsedArgs} from '../args.js';
-import {exitCodeOf, listTargets, runOptions, useColor, writeOut} from './common.js';
+import {listTargets, runOptions, useColor, writeOut} from './common.js';
+import {applyWaivers, exitCodeWithWaivers, loadWaivers, targetLabels} from '../../runbook/waivers.js';
 
 /** Run the checks; returns the exit code. */
 export async function checkCommand(a: ParsedArgs, signal: AbortSignal): Promise<number> {
@@ -14,15 +15,17 @@ export async function checkCommand(a: ParsedArgs, signal: AbortSignal): Promise<
   if (!FORMATS.includes(format)) {
     throw new UsageError(`--output ${String(format)}: unknown format`, `use one of ${FORMATS.join(', ')}`);
   }
+  // Waivers are read first, so a typo in the file is exit 2 before any node is touched.
+  const waivers = typeof a.values['waivers'] === 'string' ? loadWaivers(a.values['waivers']) : [];
   const targets = await listTargets(a, signal);
   const opts = runOptions(a, signal);
   const progress = process.stderr.isTTY === true && targets.length > 1 ? progressLine(targets.length) : null;
-  const report = await runAll(targets, opts, progress?.onEvent);
+  const report = applyWaivers(await runAll(targets, opts, progress?.onEvent), waivers, opts.now(), targetLabels(targets));
   progress?.clear();
   const color = format === 'text' && useColor(a, process.stdout);
   const text = renderReport(format, report, {color, verbose: a.values['verbose'] === true, ...(process.stdout.columns && color ? {width: process.stdout.columns} : {})});
   await writeOut(text, a.values['out']);
-  return exitCodeOf(report);
+  return exitCodeWithWaivers(report);
 }
 
 /** "12/50 nodes · 2 unreachable": the count line a fleet run keeps rewriting on a terminal's stderr. */
