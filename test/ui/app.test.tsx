@@ -195,13 +195,13 @@ describe('the fix seam', () => {
     t.unmount();
   });
 
-  it('says the fix is not yet automated when no fix wizard is installed', async () => {
+  it('points at the fix command when no fix wizard is installed', async () => {
     const t = start();
     await frameWith(t.lastFrame, '3 checked');
     t.stdin.write(KEYS.enter);
     await frameWith(t.lastFrame, 'CONTAINER RUNTIME');
     t.stdin.write(KEYS.enter);
-    await frameWith(t.lastFrame, 'FIX set-kubelet-cgroup-driver', 'offered (not automated yet');
+    await frameWith(t.lastFrame, 'FIX set-kubelet-cgroup-driver', 'shell: kubelet-doctor fix NODE');
     t.unmount();
   });
 });

@@ -6,6 +6,7 @@
 import {Box, Text} from 'ink';
 import type {Theme} from '../theme.js';
 import type {OfferedFix} from '../view/model.js';
+import {IMPLEMENTED_FIXES} from '../../fixes/index.js';
 
 /** What the fix wizard receives when the operator asks for a fix. */
 export type FixRequest = OfferedFix;
@@ -34,7 +35,11 @@ export function FixPanel({fix, theme, cols, onFix}: FixPanelProps) {
             {' to plan it (a dry-run diff comes first)'}
           </Text>
         ) : (
-          <Text {...theme.style('dim')}>{'  offered (not automated yet: see WHAT TO DO)'}</Text>
+          <Text {...theme.style('dim')}>
+            {IMPLEMENTED_FIXES.includes(fix.fixId)
+              ? `  shell: kubelet-doctor fix NODE --check ${fix.checkId} --dry-run`
+              : '  offered (not automated yet: see WHAT TO DO)'}
+          </Text>
         )}
       </Text>
     </Box>
