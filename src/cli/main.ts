@@ -28,7 +28,7 @@ export async function main(argv: string[]): Promise<number> {
     switch (a.command) {
       case 'check': {
         if (noTarget && argv.length === 0) {
-          process.stderr.write('No target given: running the demo lab (kubelet-doctor lab --run). Check a real node with --local or --root DIR.\n');
+          process.stderr.write('No target given: running the demo lab (kubelet-doctor lab --run). Check a real node with: kubelet-doctor [user@]HOST, --inventory FILE, --local or --root DIR.\n');
           const {labCommand} = await import('./commands/lab.js');
           // The demo shows findings; it is not a gate, so its failures do not fail `npm start`.
           await labCommand({...a, values: {...a.values, run: true}}, controller.signal);
