@@ -7,9 +7,9 @@
  */
 import {readFileSync} from 'node:fs';
 import {dirname} from 'node:path';
-import {closest, distance} from 'fastest-levenshtein';
 import {isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap} from 'yaml';
 import {InputError, UsageError} from '../errors.js';
+import {YamlReader} from '../runbook/reader.js';
 import {expandPath} from '../transport/ssh-config.js';
 import {parseHostSpec, parsePort, type HostLayer} from './ssh-target.js';
 
@@ -39,37 +39,11 @@ const GROUP_KEYS = ['hosts', ...SETTING_KEYS];
 const TOP_KEYS = ['defaults', 'hosts', 'groups'];
 
 /** Reads one inventory file, collecting mistakes instead of stopping at the first. */
-class Reader {
-  readonly mistakes: string[] = [];
+class Reader extends YamlReader {
   readonly hosts: InventoryHost[] = [];
   private readonly names = new Map<string, string>();
-  constructor(readonly file: string, private readonly lc: LineCounter) {}
 
-  at(node: Node | Pair | null | undefined): string {
-    const n = node && 'range' in node ? node : node && 'key' in node ? (node.key as Node | null) : null;
-    const off = n?.range?.[0];
-    return off === undefined ? this.file : `${this.file}:${this.lc.linePos(off).line}`;
-  }
-
-  wrong(node: Node | Pair | null | undefined, what: string): void {
-    this.mistakes.push(`${this.at(node)}: ${what}`);
-  }
-
-  /** Check keys against the allowed list, naming the nearest known key for a typo. */
-  keys(map: YAMLMap, allowed: readonly string[], where: string): void {
-    for (const p of map.items) {
-      const k = isScalar(p.key) ? String(p.key.value) : null;
-      if (k === null) {
-        this.wrong(p, `${where}: keys must be plain names`);
-      } else if (!allowed.includes(k)) {
-        const near = closest(k, [...allowed]);
-        const hint = distance(k, near) <= 2 ? ` (did you mean "${near}"?)` : ` (known: ${allowed.join(', ')})`;
-        this.wrong(p, `${where}: unknown key "${k}"${hint}`);
-      }
-    }
-  }
-
-  str(node: unknown, what: string): string | undefined {
+  override str(node: unknown, what: string): string | undefined {
     if (isScalar(node) && (typeof node.value === 'string' || typeof node.value === 'number') && String(node.value).trim() !== '') {
       return String(node.value).trim();
     }

@@ -104,7 +104,7 @@ groups:
     expect(err).toBeInstanceOf(InputError);
     const msg = (err as InputError).message;
     expect(msg).toContain(`${f}:4: hosts: port 99999 is not a number from 1 to 65535`);
-    expect(msg).toContain(`${f}:6: hosts: unknown key "usr" (did you mean "user"?)`);
+    expect(msg).toContain(`${f}:6: hosts: unknown field "usr" (did you mean "user"?)`);
     expect(msg).toContain(`${f}:7: hosts: "bad host" is not a host name`);
     expect(msg).toContain(`${f}:8: hosts: host name "a" is listed twice (first at ${f}:2)`);
     expect(msg).toContain(`${f}:10: hosts: port abc is not a number`);
@@ -131,7 +131,7 @@ groups:
 
   it('names the unknown top-level key', async () => {
     const f = await write('top.yaml', 'host:\n  - a\n');
-    expect(() => readInventory(f)).toThrow(`${f}:1: inventory: unknown key "host" (did you mean "hosts"?)`);
+    expect(() => readInventory(f)).toThrow(`${f}:1: inventory: unknown field "host" (did you mean "hosts"?)`);
   });
 });
 
