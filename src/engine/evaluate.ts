@@ -76,8 +76,12 @@ export function linkCauses(findings: Finding[], checks: readonly CheckDef[]): Fi
   };
   // A symptom (crash loop) is explained by a failing check that depends on it: the flag or
   // config error that makes the kubelet exit.
+  // Failing that, the first critical failure: a crash loop is what a fatal misconfiguration
+  // looks like from systemd's side (an expired client cert, a missing config file ...).
   const dependentCause = (id: string) =>
-    findings.find((g) => failing.has(g.id) && (byId.get(g.id)?.explainedBy ?? []).includes(id))?.id ?? null;
+    findings.find((g) => failing.has(g.id) && (byId.get(g.id)?.explainedBy ?? []).includes(id))?.id ??
+    findings.find((g) => failing.has(g.id) && g.severity === 'critical')?.id ??
+    null;
   return findings.map((f) => {
     if (f.status !== 'fail') return f;
     return {...f, causedBy: f.symptom ? dependentCause(f.id) : deepest(f.id, new Set([f.id]))};

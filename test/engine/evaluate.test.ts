@@ -63,6 +63,17 @@ describe('first cause first', () => {
     expect(out.find((f) => f.id === 'unit')?.causedBy).toBe('flags');
   });
 
+  it('puts a crash loop under a critical failure even when that check does not name it', () => {
+    const crit = (id: string, f: CheckDef['evaluate']) => defineCheck({...mk(id, [], f), severity: 'critical'});
+    const list = [
+      mk('unit', [], () => ({...fail('kubelet is in a restart loop', [at(1)]), symptom: true})),
+      crit('certs', () => fail('client certificate expired', [at(2)])),
+    ];
+    expect(evaluateAll(list, makeFacts(), ctx).find((f) => f.id === 'unit')?.causedBy).toBe('certs');
+    const alone = [list[0]!];
+    expect(evaluateAll(alone, makeFacts(), ctx)[0]?.causedBy).toBeNull();
+  });
+
   it('leaves passing, warning and skipped results unlinked', () => {
     const list = [mk('a', [], () => fail('x', [at(1)])), mk('b', ['a'], () => warn('y', [at(2)])), mk('c', ['a'], () => skip('n/a'))];
     expect(linkCauses(evaluateAll(list, makeFacts(), ctx), list).map((f) => f.causedBy)).toEqual([null, null, null]);
