@@ -6,7 +6,7 @@
 import type {Facts, RawSnapshot, Source} from '../../facts/types.js';
 import {editYaml, type YamlEdit} from '../edit/yaml-edit.js';
 import {editableFile, isAbsent, lineAt, replaceLine} from '../node-text.js';
-import type {Step} from '../types.js';
+import {notApplicable, type NotApplicable, type Step} from '../types.js';
 
 /** Edits gathered per file; the first problem met is kept and stops the plan. */
 export class FileEdits {
@@ -119,3 +119,19 @@ export function restartKubelet(facts: Facts, reload = false): Step[] {
 
 /** `file:line` of a source, for step descriptions. */
 export const where = (s: Source): string => ('command' in s ? s.command : s.line === undefined ? s.file : `${s.file}:${s.line}`);
+
+/**
+ * The write steps of the gathered edits followed by the manual ones, or why the fix cannot
+ * apply: an edit failed (`handHint` says what to do instead), or nothing is left to write
+ * (`nothingToDo` when there is not even a manual step).
+ */
+export function editSteps(edits: FileEdits, manual: readonly string[], handHint: string, nothingToDo: string): Step[] | NotApplicable {
+  if (edits.problem) return notApplicable(`cannot edit safely: ${edits.problem}`, handHint);
+  const writes = edits.steps();
+  if (writes.length === 0) {
+    return manual.length > 0
+      ? notApplicable(`nothing this fix can change automatically: ${manual.join('; ')}`, 'make the change by hand')
+      : notApplicable(nothingToDo);
+  }
+  return [...writes, ...manual.map((text) => ({kind: 'manual' as const, text}))];
+}

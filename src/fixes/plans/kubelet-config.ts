@@ -11,7 +11,7 @@ import type {KubeletConfigFacts, Source} from '../../facts/types.js';
 import {editableFile} from '../node-text.js';
 import type {YamlEdit} from '../edit/yaml-edit.js';
 import {notApplicable, type FixChoice, type FixPlan, type NotApplicable, type PlanInput} from '../types.js';
-import {FileEdits, restartKubelet, where} from './common.js';
+import {editSteps, FileEdits, restartKubelet, where} from './common.js';
 
 const CHOICES: FixChoice[] = [
   {name: 'rename', description: 'rename each unknown field to the nearest known one (maxPod → maxPods); drop those with no known name nearby'},
@@ -94,18 +94,15 @@ export function planKubeletConfig(input: PlanInput): FixPlan | NotApplicable {
   }
   const edits = new FileEdits(raw);
   for (const p of planned) edits.yaml(p.file, p.why, [p.edit]);
-  if (edits.problem) return notApplicable(`cannot edit safely: ${edits.problem}`, 'edit the file and line the finding names by hand');
-  const writes = edits.steps();
-  if (writes.length === 0) {
-    return notApplicable(manual.length > 0 ? `nothing this fix can change automatically: ${manual.join('; ')}` : 'the configuration holds nothing this fix changes', manual.length > 0 ? 'make the change by hand' : undefined);
-  }
+  const steps = editSteps(edits, manual, 'edit the file and line the finding names by hand', 'the configuration holds nothing this fix changes');
+  if (!Array.isArray(steps)) return steps;
   return {
     fixId: 'kubelet-config-fix',
     checkId: 'kubelet-config',
     title: 'Repair the kubelet configuration file',
     choice,
     choices: CHOICES,
-    steps: [...writes, ...manual.map((text) => ({kind: 'manual' as const, text})), ...restartKubelet(facts)],
+    steps: [...steps, ...restartKubelet(facts)],
     notes: ['kubeadm upgrade rewrites /var/lib/kubelet/config.yaml from the kubelet-config ConfigMap: make lasting changes there too (kubectl -n kube-system edit cm kubelet-config).'],
   };
 }

@@ -11,7 +11,7 @@ import type {FlagOccurrence} from '../../facts/types.js';
 import {versionAtLeast} from '../../facts/version.js';
 import {findFlag, flagWord, removeFlag} from '../edit/flag-edit.js';
 import {notApplicable, type FixChoice, type FixPlan, type NotApplicable, type PlanInput} from '../types.js';
-import {FileEdits, kubeletConfigPath, restartKubelet, where} from './common.js';
+import {editSteps, FileEdits, kubeletConfigPath, restartKubelet, where} from './common.js';
 
 /**
  * Deprecated or removed flags whose setting has a KubeletConfiguration field taking the same
@@ -94,18 +94,15 @@ export function planKubeletFlags(input: PlanInput): FixPlan | NotApplicable {
     }
   }
   for (const p of facts.argv.value.positional) manual.push(`remove the stray word "${p.value}" at ${where(p.source)} (a boolean flag takes its value with "=")`);
-  if (edits.problem) return notApplicable(`cannot edit safely: ${edits.problem}`, 'edit the line the finding names by hand');
-  const writes = edits.steps();
-  if (writes.length === 0) {
-    return notApplicable(manual.length > 0 ? `nothing this fix can change automatically: ${manual.join('; ')}` : 'no flag on the command line needs changing', manual.length > 0 ? 'make the change by hand' : undefined);
-  }
+  const steps = editSteps(edits, manual, 'edit the line the finding names by hand', 'no flag on the command line needs changing');
+  if (!Array.isArray(steps)) return steps;
   return {
     fixId: 'kubelet-flags-fix',
     checkId: 'kubelet-flags',
     title: 'Remove or replace the kubelet flags this version rejects',
     choice,
     choices: CHOICES,
-    steps: [...writes, ...manual.map((text) => ({kind: 'manual' as const, text})), ...restartKubelet(facts, unitChanged)],
+    steps: [...steps, ...restartKubelet(facts, unitChanged)],
     notes: raw.files['/var/lib/kubelet/kubeadm-flags.env'] ? ['kubeadm writes /var/lib/kubelet/kubeadm-flags.env at join and upgrade: check `nodeRegistration.kubeletExtraArgs` in the cluster\'s kubeadm configuration too.'] : [],
   };
 }
