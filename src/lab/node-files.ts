@@ -71,8 +71,8 @@ export function kubeletMinor(version: string): number {
   return Number(version.replace(/^v/, '').split('.')[1]);
 }
 
-// kubernetes/release cmd/krel/templates/latest/kubelet/kubelet.service
-const KUBELET_SERVICE = `[Unit]
+/** kubelet.service as kubernetes/release packages it (cmd/krel/templates/latest/kubelet/kubelet.service). */
+export const KUBELET_SERVICE = `[Unit]
 Description=kubelet: The Kubernetes Node Agent
 Documentation=https://kubernetes.io/docs/
 Wants=network-online.target
@@ -88,8 +88,8 @@ RestartSec=10
 WantedBy=multi-user.target
 `;
 
-// kubernetes/release cmd/krel/templates/latest/kubeadm/10-kubeadm.conf (debbuild swaps the EnvironmentFile path).
-function kubeadmDropIn(layout: Layout): string {
+/** 10-kubeadm.conf as kubernetes/release packages it (cmd/krel/templates/latest/kubeadm; debbuild swaps the EnvironmentFile path). */
+export function kubeadmDropIn(layout: Layout): string {
   return `# Note: This dropin only works with kubeadm and kubelet v1.11+
 [Service]
 Environment="KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf"

@@ -5,6 +5,7 @@ import {buildUnit, buildUnitState} from '../../src/facts/systemd-unit.js';
 import type {RawSnapshot} from '../../src/facts/types.js';
 import {ctx, makeFacts, rawFrom} from '../helpers/facts.js';
 import type {RawOptions} from '../helpers/facts.js';
+import {kubeadmDropIn} from '../../src/lab/node-files.js';
 
 const SERVICE = `[Unit]
 Description=kubelet: The Kubernetes Node Agent
@@ -20,19 +21,8 @@ RestartSec=10
 [Install]
 WantedBy=multi-user.target
 `;
-// kubernetes/release 10-kubeadm.conf (RPM), comments kept so line numbers match a real node.
-const KUBEADM = `# Note: This dropin only works with kubeadm and kubelet v1.11+
-[Service]
-Environment="KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf"
-Environment="KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml"
-# This is a file that "kubeadm init" and "kubeadm join" generates at runtime, populating the KUBELET_KUBEADM_ARGS variable dynamically
-EnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env
-# This is a file that the user can use for overrides of the kubelet args as a last resort. Preferably, the user should use
-# the .NodeRegistration.KubeletExtraArgs object in the configuration files instead. KUBELET_EXTRA_ARGS should be sourced from this file.
-EnvironmentFile=-/etc/sysconfig/kubelet
-ExecStart=
-ExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS
-`;
+// The packaged 10-kubeadm.conf (RPM), comments kept so line numbers match a real node.
+const KUBEADM = kubeadmDropIn('rpm');
 const USR = '/usr/lib/systemd/system';
 const ETC = '/etc/systemd/system';
 const DROPIN = `${USR}/kubelet.service.d/10-kubeadm.conf`;

@@ -3,37 +3,10 @@ import {buildUnit, buildUnitState} from '../../src/facts/systemd-unit.js';
 import type {UnitFacts} from '../../src/facts/systemd-unit.js';
 import type {RawSnapshot} from '../../src/facts/types.js';
 import {rawFrom} from '../helpers/facts.js';
+import {KUBELET_SERVICE, kubeadmDropIn} from '../../src/lab/node-files.js';
 
-// kubernetes/release cmd/krel/templates/latest/kubelet/kubelet.service
-const KUBELET_SERVICE = `[Unit]
-Description=kubelet: The Kubernetes Node Agent
-Documentation=https://kubernetes.io/docs/
-Wants=network-online.target
-After=network-online.target
-
-[Service]
-ExecStart=/usr/bin/kubelet
-Restart=always
-StartLimitInterval=0
-RestartSec=10
-
-[Install]
-WantedBy=multi-user.target
-`;
-
-// kubernetes/release cmd/krel/templates/latest/kubeadm/10-kubeadm.conf (RPM); the DEB build seds the EXTRA_ARGS file.
-const KUBEADM_RPM = `# Note: This dropin only works with kubeadm and kubelet v1.11+
-[Service]
-Environment="KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf"
-Environment="KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml"
-# This is a file that "kubeadm init" and "kubeadm join" generates at runtime, populating the KUBELET_KUBEADM_ARGS variable dynamically
-EnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env
-# This is a file that the user can use for overrides of the kubelet args as a last resort. Preferably, the user should use
-# the .NodeRegistration.KubeletExtraArgs object in the configuration files instead. KUBELET_EXTRA_ARGS should be sourced from this file.
-EnvironmentFile=-/etc/sysconfig/kubelet
-ExecStart=
-ExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS
-`;
+// The packaged unit and 10-kubeadm.conf, the same text the lab's node trees carry.
+const KUBEADM_RPM = kubeadmDropIn('rpm');
 const KUBEADM_DEB = KUBEADM_RPM.replace('/etc/sysconfig/kubelet', '/etc/default/kubelet');
 const FLAGS_ENV = 'KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock --pod-infra-container-image=registry.k8s.io/pause:3.9"\n';
 const USR = '/usr/lib/systemd/system';
