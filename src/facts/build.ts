@@ -21,6 +21,9 @@ import {buildCriSocket} from './live-cri.js';
 import {collected, notCollected, type Collected, type Facts, type RawSnapshot, type Sourced, type TransportKind} from './types.js';
 
 /** What buildFacts needs besides the raw output. */
+/** Why cluster checks skip when no kubeconfig was given. */
+export const NO_CLUSTER = 'no cluster view: pass --kubeconfig FILE (or set $KUBECONFIG, or --cluster for ~/.kube/config) to read the Node, its lease, CSRs and tokens from the API server';
+
 export interface BuildOptions {
   name: string;
   transport: TransportKind;
@@ -88,5 +91,7 @@ export function buildFacts(raw: RawSnapshot, opts: BuildOptions): Facts {
     timeSync: buildTimeSync(raw),
     journal: buildJournal(raw),
     criSocket: buildCriSocket(raw),
+    // Joined in by the engine when a cluster view was fetched (src/engine/run.ts).
+    cluster: notCollected(NO_CLUSTER),
   };
 }

@@ -187,6 +187,7 @@ import type {FilesystemFacts} from './live-disk.js';
 import type {TimeSyncFacts} from './live-time.js';
 import type {JournalFacts} from './journal.js';
 import type {CriSocketFacts} from './live-cri.js';
+import type {ClusterFacts} from './cluster.js';
 
 /** How the node was reached. */
 export type TransportKind = 'ssh' | 'local' | 'root' | 'snapshot' | 'pod';
@@ -241,4 +242,6 @@ export interface Facts {
   journal: Collected<JournalFacts>;
   /** Live, without crictl: the CRI v1 Version call on the runtime's socket. */
   criSocket: Collected<CriSocketFacts>;
+  /** The cluster's view of this node (Node object, lease, CSRs, tokens, versions): only with a kubeconfig. */
+  cluster: Collected<ClusterFacts>;
 }
