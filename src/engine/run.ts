@@ -17,6 +17,7 @@ import type {PassphraseFn} from '../transport/ssh-auth.js';
 import type {SshProgress} from '../transport/ssh.js';
 import type {Transport} from '../transport/types.js';
 import {evaluateAll} from './evaluate.js';
+import {clusterFactsOf, summarizeCluster, type ClusterSource} from './cluster.js';
 import {TOOL_VERSION} from '../version.js';
 
 /** Options for a run. */
@@ -31,6 +32,10 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Ask for an encrypted SSH key's passphrase (the TUI); without it such keys are skipped and named. */
   passphrase?: PassphraseFn;
+  /** The cluster's view (with a kubeconfig): fetched once, joined with each node's facts by name. */
+  cluster?: ClusterSource;
+  /** `HOST:PORT` of a `kubeadm join` endpoint each node tries (`--join-command`). */
+  joinEndpoint?: string | null;
 }
 
 /** Progress events for the text reporter's progress line and the TUI. */
@@ -66,7 +71,7 @@ export async function transportFor(t: Target, hooks: TransportHooks = {}): Promi
 
 /** Acquire the raw snapshot for a target: run the probe, or read the snapshot file. */
 export async function acquire(
-  t: Target, o: Pick<RunOptions, 'timeoutMs' | 'signal' | 'passphrase'>, onProgress?: (p: SshProgress) => void,
+  t: Target, o: Pick<RunOptions, 'timeoutMs' | 'signal' | 'passphrase' | 'joinEndpoint'>, onProgress?: (p: SshProgress) => void,
 ): Promise<{raw: RawSnapshot; transport: TransportKind; name: string}> {
   if (t.kind === 'snapshot') {
     const snap = await readSnapshot(t.file);
@@ -74,7 +79,7 @@ export async function acquire(
   }
   const tr = (await transportFor(t, {...(o.passphrase ? {passphrase: o.passphrase} : {}), ...(onProgress ? {onProgress} : {})}))!;
   try {
-    const raw = await collectRaw(tr, {timeoutMs: o.timeoutMs, ...(o.signal ? {signal: o.signal} : {})});
+    const raw = await collectRaw(tr, {timeoutMs: o.timeoutMs, ...(o.signal ? {signal: o.signal} : {}), joinEndpoint: o.joinEndpoint ?? null});
     return {raw, transport: tr.kind, name: t.name};
   } finally {
     await tr.close();
@@ -125,6 +130,7 @@ export async function runTarget(t: Target, o: RunOptions, onProgress?: (p: SshPr
   try {
     const {raw, transport, name} = await acquireWithin(t, o, onProgress);
     const facts = buildFacts(raw, {name, transport, kubeletVersion: o.kubeletVersion});
+    if (o.cluster) facts.cluster = await clusterFactsOf(facts, o.cluster);
     const results = evaluateAll(o.checks, facts, {now: o.now(), expiryWarnDays: o.expiryWarnDays});
     const node = facts.hostname.collected ? facts.hostname.value.value : name;
     return {
@@ -132,7 +138,9 @@ export async function runTarget(t: Target, o: RunOptions, onProgress?: (p: SshPr
       result: {
         target: t.name, node, transport, status: 'ok', error: null,
         kubeletVersion: facts.kubeletVersion.collected ? facts.kubeletVersion.value.value : null,
-        durationMs: Date.now() - started, notes: raw.notes, results,
+        durationMs: Date.now() - started, notes: raw.notes,
+        ...(o.cluster ? {cluster: summarizeCluster(facts.cluster)} : {}),
+        results,
       },
     };
   } catch (e) {

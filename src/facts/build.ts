@@ -18,6 +18,7 @@ import {buildFilesystems} from './live-disk.js';
 import {buildTimeSync} from './live-time.js';
 import {buildJournal} from './journal.js';
 import {buildCriSocket} from './live-cri.js';
+import {buildJoinEndpoint} from './live-join.js';
 import {collected, notCollected, type Collected, type Facts, type RawSnapshot, type Sourced, type TransportKind} from './types.js';
 
 /** What buildFacts needs besides the raw output. */
@@ -92,6 +93,7 @@ export function buildFacts(raw: RawSnapshot, opts: BuildOptions): Facts {
     journal: buildJournal(raw),
     criSocket: buildCriSocket(raw),
     // Joined in by the engine when a cluster view was fetched (src/engine/run.ts).
+    joinEndpoint: buildJoinEndpoint(raw),
     cluster: notCollected(NO_CLUSTER),
   };
 }

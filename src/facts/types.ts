@@ -188,6 +188,7 @@ import type {TimeSyncFacts} from './live-time.js';
 import type {JournalFacts} from './journal.js';
 import type {CriSocketFacts} from './live-cri.js';
 import type {ClusterFacts} from './cluster.js';
+import type {JoinEndpointFacts} from './live-join.js';
 
 /** How the node was reached. */
 export type TransportKind = 'ssh' | 'local' | 'root' | 'snapshot' | 'pod';
@@ -242,6 +243,8 @@ export interface Facts {
   journal: Collected<JournalFacts>;
   /** Live, without crictl: the CRI v1 Version call on the runtime's socket. */
   criSocket: Collected<CriSocketFacts>;
+  /** Live, with --join-command: the join endpoint's cluster-info, fetched from the node. */
+  joinEndpoint: Collected<JoinEndpointFacts>;
   /** The cluster's view of this node (Node object, lease, CSRs, tokens, versions): only with a kubeconfig. */
   cluster: Collected<ClusterFacts>;
 }

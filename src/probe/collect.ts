@@ -9,8 +9,8 @@ import {FrameError, parseFrames} from './frame.js';
 import {buildProbeScript} from './script.js';
 
 /** Run the probe once and return the redacted raw snapshot. */
-export async function collectRaw(t: Transport, opts: {timeoutMs: number; signal?: AbortSignal}): Promise<RawSnapshot> {
-  const script = buildProbeScript({hostRoot: t.hostRoot, live: t.live});
+export async function collectRaw(t: Transport, opts: {timeoutMs: number; signal?: AbortSignal; joinEndpoint?: string | null}): Promise<RawSnapshot> {
+  const script = buildProbeScript({hostRoot: t.hostRoot, live: t.live, joinEndpoint: opts.joinEndpoint ?? null});
   const res = await t.run({script, timeoutMs: opts.timeoutMs, ...(opts.signal ? {signal: opts.signal} : {})});
   if (opts.signal?.aborted) throw new TargetError('interrupted', 'interrupted');
   let parsed;

@@ -260,6 +260,15 @@ kcri() {
   # The body is protobuf (NUL bytes): framed by byte count, not by the text batch.
   emitcap C 0 cri-version-body "$T/gb" 4096
 }
+# kubeadm join's first request, made from the node: the anonymous cluster-info document at the
+# join endpoint (only with --join-command). TLS is not verified here: join pins the CA by hash.
+kjoin() {
+  [ -n "$JEP" ] || return
+  kv join.endpoint "$JEP"
+  case $JEP in \[*\]:*) AH=${"$"}{JEP%%]*}; AH=${"$"}{AH#?}; AP=${"$"}{JEP##*]:};; *) AH=${"$"}{JEP%:*}; AP=${"$"}{JEP##*:};; esac
+  case $AH in *:*) ;; *[!0-9.]*) cmd join-dns 4 4096 getent hosts "$AH";; esac
+  http_get join-info "https://$JEP/api/v1/namespaces/kube-public/configmaps/cluster-info" "" 1
+}
 kjournal() {
   set -- journalctl
   if [ -n "$R" ]; then for _j in /var/log/journal /run/log/journal; do [ -d "$R$_j" ] && { set -- journalctl -D "$R$_j"; break; }; done; fi
@@ -289,6 +298,7 @@ export const LIVE_CALLS: readonly string[] = [
   'klock',
   'kports',
   'kapi',
+  'kjoin',
   'kimagefs',
   'kcri',
   'cmd timedatectl 3 4096 timedatectl status',

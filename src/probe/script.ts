@@ -23,6 +23,8 @@ export interface ScriptOptions {
   hostRoot: string;
   /** Run commands and read /proc (false under --root). */
   live: boolean;
+  /** `HOST:PORT` of a `kubeadm join` endpoint to try from the node (live only; --join-command). */
+  joinEndpoint?: string | null;
 }
 
 /** Single-quote a string for sh. */
@@ -179,6 +181,7 @@ export function buildProbeScript(opts: ScriptOptions): string {
     `# kubelet-doctor probe v${PROBE_VERSION}: read-only; prints framed records`,
     `R=${shQuote(root)}`,
     `LIVE=${opts.live ? 1 : 0}`,
+    `JEP=${shQuote(opts.live && opts.joinEndpoint ? opts.joinEndpoint : '')}`,
     'LC_ALL=C; export LC_ALL',
     compactShell(lib),
     ...(opts.live ? [compactShell(liveLibrary())] : []),

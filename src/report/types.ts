@@ -47,7 +47,38 @@ export interface TargetResult {
   durationMs: number;
   /** Probe notes (missing tools, interrupted output). */
   notes: string[];
+  /** The cluster's view of the node (with a kubeconfig); absent without one. */
+  cluster?: ClusterSummary | null;
   results: Finding[];
+}
+
+/** The API server's view of one node, shown beside the node's own findings. */
+export interface ClusterSummary {
+  server: string;
+  context: string;
+  /** The name the node's kubelet registers under (what the Node object was looked up by). */
+  nodeName: string;
+  apiserverVersion: string | null;
+  /** null: the Node could not be read; `registered: false`: the cluster has no Node of that name. */
+  node:
+    | {registered: false}
+    | {
+        registered: true;
+        ready: {status: string; reason: string | null; message: string | null} | null;
+        /** Conditions other than Ready that are not False (pressure, NetworkUnavailable). */
+        conditions: {type: string; status: string; reason: string | null}[];
+        taints: string[];
+        unschedulable: boolean;
+        kubeletVersion: string | null;
+        containerRuntimeVersion: string | null;
+      }
+    | null;
+  /** Seconds between the lease's renewTime and the fetch; null when there is no lease. */
+  leaseRenewedSecondsAgo: number | null;
+  /** CSRs for this node's identity. */
+  csrs: {name: string; status: string; signerName: string; username: string}[];
+  /** Parts of the view that could not be read, with the reason. */
+  unavailable: string[];
 }
 
 /** Counts by status. */

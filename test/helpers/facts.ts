@@ -71,6 +71,7 @@ export function makeFacts(over: Partial<Facts> = {}): Facts {
     timeSync: nc,
     journal: nc,
     criSocket: nc,
+    joinEndpoint: nc,
     cluster: nc,
     ...over,
   };
