@@ -6,7 +6,7 @@
 import type {Category, Severity, Status} from '../catalogue/define.js';
 import type {TransportKind} from '../facts/types.js';
 import {formatSource, sanitizeReport, summarize, type RenderOptions} from './order.js';
-import type {Finding, Report, Summary, TargetFailure, TargetResult} from './types.js';
+import type {ClusterSummary, Finding, Report, Summary, TargetFailure, TargetResult} from './types.js';
 
 /** One evidence item as JSON carries it. */
 export interface JsonEvidence {
@@ -42,6 +42,8 @@ export interface JsonTarget {
   kubeletVersion: string | null;
   durationMs: number;
   notes: string[];
+  /** The API server's view of the node (only with a kubeconfig). */
+  cluster?: ClusterSummary | null;
   results: JsonResult[];
 }
 
@@ -80,6 +82,7 @@ const toTarget = (t: TargetResult): JsonTarget => ({
   kubeletVersion: t.kubeletVersion,
   durationMs: t.durationMs,
   notes: [...t.notes],
+  ...(t.cluster !== undefined ? {cluster: t.cluster} : {}),
   results: t.results.map(toResult),
 });
 

@@ -3,6 +3,7 @@
  * every check, then one section per failure and warning with its evidence, what to do and where
  * to read more. Remote text is escaped so it can't break the table or smuggle in markup.
  */
+import {clusterLines} from './cluster-lines.js';
 import type {Status} from '../catalogue/define.js';
 import {sanitizeLine} from '../text/sanitize.js';
 import {countResults, formatSource, placeFindings, sanitizeReport, type RenderOptions} from './order.js';
@@ -79,6 +80,7 @@ function target(t: TargetResult): string[] {
     if (e !== null && e.hint !== null) out.push(`Hint: ${escapeInline(e.hint)}`, '');
   }
   if (t.notes.length > 0) out.push(...t.notes.map((n) => `- note: ${escapeInline(n)}`), '');
+  if (t.cluster) out.push('**Cluster view**', '', ...clusterLines(t.cluster).map(([label, text]) => `- ${label}: ${escapeInline(text)}`), '');
   if (t.results.length === 0) return out;
   out.push(formatCounts(countResults(t.results)), '', ...table(t), '');
   for (const {finding} of placeFindings(t.results)) {

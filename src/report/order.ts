@@ -122,6 +122,14 @@ const cleanFailure = (e: TargetFailure | null): TargetFailure | null =>
  * A copy of the report with every string passed through {@link sanitize} (newlines and tabs
  * kept). Reporters render only this copy, so no format can carry a node's escape sequences.
  */
+/** Every string inside a plain JSON value, sanitised (the cluster's view comes from the API server). */
+function sanitizeDeep<T>(v: T): T {
+  if (typeof v === 'string') return sanitize(v) as T;
+  if (Array.isArray(v)) return v.map(sanitizeDeep) as T;
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, sanitizeDeep(x)])) as T;
+  return v;
+}
+
 export function sanitizeReport(report: Report): Report {
   return {
     ...report,
@@ -134,6 +142,7 @@ export function sanitizeReport(report: Report): Report {
       error: cleanFailure(t.error),
       kubeletVersion: t.kubeletVersion === null ? null : sanitize(t.kubeletVersion),
       notes: t.notes.map(sanitize),
+      ...(t.cluster !== undefined ? {cluster: t.cluster === null ? null : sanitizeDeep(t.cluster)} : {}),
       results: t.results.map(cleanFinding),
     })),
   };

@@ -3,6 +3,7 @@
  * then findings first cause first, with the evidence (file:line and the literal text) and what to
  * do; explained failures sit indented under their cause. Colour is by meaning and optional.
  */
+import {clusterLines} from './cluster-lines.js';
 import type {Status} from '../catalogue/define.js';
 import {sanitizeLine} from '../text/sanitize.js';
 import {countResults, formatSource, placeFindings, plural, sanitizeReport, summarize, type RenderOptions} from './order.js';
@@ -126,6 +127,9 @@ function header(t: TargetResult, p: Painter): string[] {
   } else facts.push(t.status, formatDuration(t.durationMs));
   const lines = p.wrap([[name, 'bold'], ['  ']], facts.join(' · '), 2);
   for (const note of t.notes) lines.push(...p.wrap([['  note: ', 'dim']], sanitizeLine(note), 8, 'dim'));
+  if (t.cluster) {
+    for (const [label, text] of clusterLines(t.cluster)) lines.push(...p.wrap([[`  ${`cluster ${label}:`.padEnd(18)}`, 'dim']], sanitizeLine(text), 20));
+  }
   return lines;
 }
 
