@@ -36,6 +36,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   {name: 'all-nodes', type: 'boolean', group: 'cluster', description: "Check every node of the cluster (over SSH to each node's InternalIP)."},
   {name: 'selector', short: 'l', type: 'string', value: 'SELECTOR', group: 'cluster', description: 'Check the cluster nodes matching this label selector (with --inventory alone: the inventory hosts whose labels match).'},
   {name: 'address', type: 'string', value: 'TYPE', group: 'cluster', description: 'Which node address to connect to for cluster-listed nodes: InternalIP (default), ExternalIP or Hostname.'},
+  {name: 'cluster', type: 'boolean', group: 'cluster', description: "Read the cluster's view of each node (Node conditions, lease, CSRs, tokens, apiserver version) with ~/.kube/config. On by itself with --kubeconfig, --context, $KUBECONFIG or in a pod."},
+  {name: 'no-cluster', type: 'boolean', group: 'cluster', description: 'Do not contact the API server for the cluster view (node checks only), even when $KUBECONFIG is set.'},
+  {name: 'join-command', type: 'string', value: 'CMD', group: 'cluster', description: 'The `kubeadm join HOST:PORT --token … --discovery-token-ca-cert-hash sha256:…` command to diagnose (`check`: the join-prereqs check; the node tries the endpoint) or to re-bootstrap with (`fix` of an expired client certificate). $KUBELET_DOCTOR_JOIN_COMMAND works too. The token secret never reaches a report or the audit log.'},
   {name: 'via', type: 'string', value: 'ssh|pod', group: 'cluster', description: 'How to reach cluster nodes: ssh (default) or pod (a short-lived privileged pod per node).'},
   {name: 'kubelet-version', type: 'string', value: 'V', group: 'run', description: 'Override kubelet version detection (e.g. v1.30.2); needed offline on RPM nodes.'},
   {name: 'only', type: 'string', value: 'ID,...', group: 'run', description: 'Run only these checks (comma-separated ids).'},
@@ -53,7 +56,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {name: 'yes', short: 'y', type: 'boolean', group: 'fix', description: '`fix`, `runbook`: apply without asking (still backed up, verified and rolled back on failure).'},
   {name: 'choice', type: 'string', value: 'NAME', group: 'fix', description: '`fix`: pick one of the plans a fix offers (e.g. align the kubelet or the runtime); listed by --dry-run.'},
   {name: 'rollback', type: 'string', value: 'TIMESTAMP', group: 'fix', description: '`fix`: restore the backup taken at TIMESTAMP (see /var/lib/kubelet-doctor/backups/ on the node).'},
-  {name: 'join-command', type: 'string', value: 'CMD', group: 'fix', description: '`fix` (expired client certificate): the `kubeadm join HOST:PORT --token … --discovery-token-ca-cert-hash sha256:…` command to re-bootstrap with; the token never reaches a report or the audit log.'},
+
   {name: 'waivers', type: 'string', value: 'FILE', group: 'fix', description: 'Accept known findings on matching nodes until an expiry date (YAML); waived findings are reported as waived.'},
   {name: 'help', short: 'h', type: 'boolean', group: 'general', description: 'Show help.'},
   {name: 'version', type: 'boolean', group: 'general', description: 'Show the version.'},

@@ -4,6 +4,7 @@
  * could not be checked.
  */
 import type {Category} from '../../catalogue/define.js';
+import {clusterLines} from '../../report/cluster-lines.js';
 import {countResults} from '../../report/order.js';
 import {checkGroups, nodeName} from '../state/selectors.js';
 import {badge, clean, duration, spinnerFrame, type ViewContext} from './context.js';
@@ -60,6 +61,13 @@ export function nodeLines(ctx: ViewContext, index: number): Line[] {
       if (e.hint) out.push(...wrapLines(`hint: ${clean(e.hint)}`, cols, {first: '  ', rest: '        '}));
     }
     out.push(line(seg('  press r to try again', 'dim')));
+  }
+  if (r.cluster) {
+    // The API server's view beside the node's: what `kubectl get node` would say.
+    out.push(line(seg('CLUSTER VIEW', 'heading'), seg(`  ${clean(r.cluster.context)} · ${clean(r.cluster.server)}`, 'dim')));
+    for (const [label, text] of clusterLines(r.cluster)) {
+      out.push(...wrapLines(clean(text), cols, {first: `  ${label.padEnd(9)} `, rest: ' '.repeat(12), role: label === 'unread' ? 'dim' : 'plain'}));
+    }
   }
   const idCols = Math.min(24, Math.max(8, ...r.results.map((f) => f.id.length)));
   for (const g of checkGroups(r.results)) {
