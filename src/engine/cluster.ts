@@ -14,17 +14,34 @@ export interface ClusterSource {
   view: Promise<ClusterView>;
 }
 
-/** The cluster facts for one node. */
-export async function clusterFactsOf(facts: Facts, source: ClusterSource): Promise<Collected<ClusterFacts>> {
-  let view: ClusterView;
+/** The view, or why there is none. */
+async function viewOf(source: ClusterSource): Promise<ClusterView | string> {
   try {
-    view = await source.view;
+    return await source.view;
   } catch (e) {
-    return notCollected(`no cluster view: ${(e as Error).message}`);
+    return `no cluster view: ${(e as Error).message}`;
   }
+}
+
+/** The cluster facts for one node, selected by the name its kubelet registers under. */
+export async function clusterFactsOf(facts: Facts, source: ClusterSource): Promise<Collected<ClusterFacts>> {
+  const view = await viewOf(source);
+  if (typeof view === 'string') return notCollected(view);
   const reg = registrationName(facts);
   if (reg === null) return notCollected('cannot tell the name this node registers under (no --hostname-override and no hostname collected)');
   return collected(clusterFactsFor(view, reg.name));
+}
+
+/**
+ * The cluster's view of a node that could not be checked, looked up by the target's name (a
+ * node listed from the cluster, or named as it is registered): an unreachable node's Node
+ * object often says why (NotReady since …, lease stale). Null when the name matches no Node.
+ */
+export async function clusterSummaryByName(name: string, source: ClusterSource): Promise<ClusterSummary | null> {
+  const view = await viewOf(source);
+  if (typeof view === 'string') return null;
+  const summary = summarizeCluster(collected(clusterFactsFor(view, name)));
+  return summary?.node && summary.node.registered ? summary : null;
 }
 
 const ageSeconds = (from: string | null, to: string): number | null => {

@@ -17,7 +17,7 @@ import type {PassphraseFn} from '../transport/ssh-auth.js';
 import type {SshProgress} from '../transport/ssh.js';
 import type {Transport} from '../transport/types.js';
 import {evaluateAll} from './evaluate.js';
-import {clusterFactsOf, summarizeCluster, type ClusterSource} from './cluster.js';
+import {clusterFactsOf, clusterSummaryByName, summarizeCluster, type ClusterSource} from './cluster.js';
 import {TOOL_VERSION} from '../version.js';
 
 /** Options for a run. */
@@ -145,7 +145,9 @@ export async function runTarget(t: Target, o: RunOptions, onProgress?: (p: SshPr
     };
   } catch (e) {
     if (!(e instanceof TargetError)) throw e;
-    return {facts: null, result: failed(t, e, Date.now() - started)};
+    const result = failed(t, e, Date.now() - started);
+    const cluster = o.cluster && t.kind !== 'root' && t.kind !== 'snapshot' ? await clusterSummaryByName(t.name, o.cluster) : null;
+    return {facts: null, result: cluster ? {...result, cluster} : result};
   }
 }
 
