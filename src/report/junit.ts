@@ -49,9 +49,19 @@ const CHILD: Record<Status, (f: Finding) => string> = {
   skip: (f) => `\n      <skipped${attrs({message: f.summary})}/>\n    `,
 };
 
+/** An accepted finding (an unexpired waiver) is skipped, not failed: CI stays green for it and still shows why. */
+const waivedNow = (f: Finding): boolean => f.waived !== undefined && !f.waived.expired && (f.status === 'fail' || f.status === 'warn');
+
+function waivedCase(f: Finding): string {
+  const w = f.waived!;
+  return `\n      <skipped${attrs({message: `waived until ${w.expires}: ${w.reason}`})}/>\n      <system-out>${f.status.toUpperCase()} (waived): ${body(f)}</system-out>\n    `;
+}
+
 function testcase(f: Finding): string {
   const head = attrs({classname: `kubelet-doctor.${f.category}`, name: `${f.id}: ${f.title}`, time: '0'});
-  const child = CHILD[f.status](f);
+  const expired = f.waived?.expired === true && (f.status === 'fail' || f.status === 'warn');
+  const shown = expired ? {...f, summary: `waiver expired ${f.waived!.expires} (${f.waived!.reason}): ${f.summary}`} : f;
+  const child = waivedNow(f) ? waivedCase(f) : CHILD[f.status](shown);
   return child === '' ? `    <testcase${head}/>` : `    <testcase${head}>${child}</testcase>`;
 }
 
@@ -72,8 +82,9 @@ interface SuiteCounts {
 
 function suite(t: TargetResult, timestamp: string | undefined): {xml: string; counts: SuiteCounts} {
   const down = t.status !== 'ok';
-  const c = countResults(t.results);
-  const counts = {tests: t.results.length + (down ? 1 : 0), failures: c.fail, errors: c.error + (down ? 1 : 0), skipped: c.skip};
+  const c = countResults(t.results.filter((f) => !waivedNow(f)));
+  const waived = t.results.filter(waivedNow).length;
+  const counts = {tests: t.results.length + (down ? 1 : 0), failures: c.fail, errors: c.error + (down ? 1 : 0), skipped: c.skip + waived};
   const props = [
     ['target', t.target],
     ['transport', t.transport],

@@ -39,10 +39,16 @@ export function codeSpan(s: string): string {
 
 const WORDS: Record<Status, string> = {fail: '**FAIL**', warn: '**WARN**', pass: 'pass', skip: 'skip', error: '**ERROR**'};
 
+/** The status cell: a waived finding says so (and an expired waiver is loud again). */
+function statusWord(f: Finding): string {
+  if (!f.waived || (f.status !== 'fail' && f.status !== 'warn')) return WORDS[f.status];
+  return f.waived.expired ? `${WORDS[f.status]} (waiver expired)` : `waived (${f.status})`;
+}
+
 function table(t: TargetResult): string[] {
   const rows = placeFindings(t.results).map(({finding: f, depth}) => {
     const under = depth > 0 && f.causedBy !== null ? ` (explained by ${codeSpan(f.causedBy)})` : '';
-    return `| ${WORDS[f.status]} | ${'↳ '.repeat(depth)}${codeSpan(f.id)} | ${escapeInline(f.summary)}${under} |`;
+    return `| ${statusWord(f)} | ${'↳ '.repeat(depth)}${codeSpan(f.id)} | ${escapeInline(f.summary)}${under} |`;
   });
   return ['| status | check | summary |', '| --- | --- | --- |', ...rows];
 }
@@ -50,6 +56,10 @@ function table(t: TargetResult): string[] {
 function section(f: Finding, t: TargetResult): string[] {
   const out = [`### ${WORDS[f.status].replace(/\*/g, '')} ${codeSpan(f.id)}: ${escapeInline(f.title)}`, '', escapeInline(f.summary)];
   if (f.causedBy !== null) out.push('', `Explained by ${codeSpan(f.causedBy)}: fix that first.`);
+  if (f.waived) {
+    const w = f.waived;
+    out.push('', w.expired ? `**Waiver expired** on ${escapeInline(w.expires)}: ${escapeInline(w.reason)}` : `**Waived** until ${escapeInline(w.expires)}: ${escapeInline(w.reason)}`);
+  }
   if (f.evidence.length > 0) {
     const lines = f.evidence.map((e) => `${formatSource(e.source)}  ${e.text}`);
     out.push('', 'Evidence:', '', fenced(lines.join('\n')));

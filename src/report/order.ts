@@ -113,6 +113,7 @@ const cleanFinding = (f: Finding): Finding => ({
   causedBy: f.causedBy === null ? null : sanitize(f.causedBy),
   details: f.details.map(sanitize),
   references: f.references.map(sanitize),
+  ...(f.waived ? {waived: {...f.waived, reason: sanitize(f.waived.reason), expires: sanitize(f.waived.expires)}} : {}),
 });
 
 const cleanFailure = (e: TargetFailure | null): TargetFailure | null =>

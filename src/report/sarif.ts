@@ -40,7 +40,9 @@ export interface SarifResult {
   message: {text: string};
   locations: SarifLocation[];
   partialFingerprints: Record<string, string>;
-  properties: {node: string; target: string; status: string; severity: string; causedBy: string | null};
+  properties: {node: string; target: string; status: string; severity: string; causedBy: string | null; waiverExpired?: string};
+  /** An operator's waiver (SARIF 3.35): accepted findings stay visible but are suppressed. */
+  suppressions?: {kind: 'external'; status: 'accepted'; justification: string}[];
 }
 
 /** The SARIF document (the subset we write). */
@@ -113,7 +115,8 @@ export function toSarif(report: Report): SarifLog {
         locations: locationsOf(f, t.node),
         // Stable across runs, so dashboards track one problem on one node over time.
         partialFingerprints: {'kubeletDoctor/v1': `${t.node}/${f.id}`},
-        properties: {node: t.node, target: t.target, status: f.status, severity: f.severity, causedBy: f.causedBy},
+        properties: {node: t.node, target: t.target, status: f.status, severity: f.severity, causedBy: f.causedBy, ...(f.waived?.expired ? {waiverExpired: f.waived.expires} : {})},
+        ...(f.waived && !f.waived.expired ? {suppressions: [{kind: 'external' as const, status: 'accepted' as const, justification: `${f.waived.reason} (until ${f.waived.expires})`}]} : {}),
       });
     }
   }
