@@ -24,6 +24,9 @@ import ports from './ports.js';
 import apiserverReachable from './apiserver-reachable.js';
 import evictionPressure from './eviction-pressure.js';
 import clockSkew from './clock-skew.js';
+import versionSkew from './version-skew.js';
+import nodeStatus from './node-status.js';
+import joinPrereqs from './join-prereqs.js';
 import {createKubeletLogs} from './kubelet-logs.js';
 
 // kubelet-logs matches the journal against every check's signatures, its own catalogue included:
@@ -52,5 +55,8 @@ export const catalogue: readonly CheckDef[] = Object.freeze([
   apiserverReachable,
   evictionPressure,
   clockSkew,
+  versionSkew,
+  nodeStatus,
+  joinPrereqs,
   kubeletLogs,
 ]);

@@ -22,6 +22,7 @@ export const EXPLAINING_CHECKS = [
   'kubelet-flags', 'kubelet-config', 'kubeconfig', 'cert-expiry', 'cgroup-driver-match', 'cgroup-version',
   'container-runtime', 'swap', 'kernel-prereqs', 'node-identity', 'static-pods', 'node-allocatable', 'cni-config',
   'lock-file', 'healthz', 'ports', 'apiserver-reachable', 'eviction-pressure', 'clock-skew',
+  'version-skew', 'node-status', 'join-prereqs',
 ] as const;
 
 // A line that ends the kubelet: klog Fatal, the "command failed" / "Failed to run kubelet" wrappers

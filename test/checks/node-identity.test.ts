@@ -5,6 +5,7 @@ import {collected, notCollected} from '../../src/facts/types.js';
 import type {Facts, KubeletArgv, RawSnapshot} from '../../src/facts/types.js';
 import {ctx, makeFacts, rawFrom} from '../helpers/facts.js';
 import {KUBEADM_FLAGS, argvOf, certAndKey, issue, kubeletConf, makeCA, tlsFacts} from '../helpers/certs.js';
+import {clusterFacts, nodeView} from './cluster-fixtures.js';
 import type {CertOptions, TestCA} from '../helpers/certs.js';
 
 const KC = '/etc/kubernetes/kubelet.conf';
@@ -78,5 +79,52 @@ describe('node-identity check', () => {
   it('skips when the certificate facts were not collected', () => {
     const v = check.evaluate(makeFacts({certs: notCollected('kubelet unit not found'), hostname: hostnameFile('node-1')}), ctx);
     expect(v).toEqual({status: 'skip', summary: 'kubelet unit not found', evidence: []});
+  });
+});
+
+describe('node-identity with the cluster view', () => {
+  const NODE = {command: 'GET /api/v1/nodes/node-1'};
+  async function runWith(cluster: Facts['cluster'], argv: KubeletArgv = argvOf(KUBEADM_FLAGS)): Promise<Verdict[]> {
+    const tls = tlsFacts(await worker({cn: 'system:node:node-1', o: ['system:nodes']}), collected(argv));
+    return [check.evaluate(makeFacts({...tls, hostname: hostnameFile('node-1'), cluster}), ctx)].flat();
+  }
+
+  it('adds a pass when the Node of the registration name exists, with its addresses', async () => {
+    const out = await runWith(collected(clusterFacts()));
+    expect(out.map((v) => v.status)).toEqual(['pass', 'pass']);
+    expect(out[1]).toEqual({
+      status: 'pass',
+      summary: 'the Node "node-1" is registered (InternalIP=10.0.0.11 Hostname=node-1)',
+      evidence: [{source: NODE, text: 'status.addresses: InternalIP=10.0.0.11 Hostname=node-1'}],
+    });
+  });
+
+  it('warns when the cluster has no Node of that name', async () => {
+    const out = await runWith(collected(clusterFacts({node: collected(null)})));
+    expect(out[1]).toEqual({
+      status: 'warn',
+      summary: 'no Node named "node-1" in the cluster: the kubelet has not registered under the name it uses (see node-status)',
+      evidence: [{source: NODE, text: '404 NotFound: nodes "node-1" not found'}],
+    });
+  });
+
+  it('warns when the Node reports another hostname', async () => {
+    const node = nodeView({addresses: [{type: 'InternalIP', address: '10.0.0.11'}, {type: 'Hostname', address: 'old-name'}]});
+    const out = await runWith(collected(clusterFacts({node: collected(node)})));
+    expect(out[1]?.status).toBe('warn');
+    expect(out[1]?.summary).toMatch(/^the Node "node-1" reports the hostname "old-name", not "node-1"/);
+  });
+
+  it('warns when --node-ip is not among the Node\'s InternalIPs', async () => {
+    const argv = argvOf({...KUBEADM_FLAGS, 'node-ip': {value: '10.0.0.99', file: FLAGS_ENV, line: 1}});
+    const out = await runWith(collected(clusterFacts()), argv);
+    expect(out[1]?.status).toBe('warn');
+    expect(out[1]?.summary).toMatch(/^the kubelet's --node-ip is 10\.0\.0\.99 but the Node "node-1" reports InternalIP 10\.0\.0\.11/);
+    expect(out[1]?.evidence[0]?.source).toEqual({file: FLAGS_ENV, line: 1});
+  });
+
+  it('keeps the single verdict when the cluster was not reached', async () => {
+    const out = await runWith(notCollected('no --kubeconfig given'));
+    expect(out.map((v) => v.status)).toEqual(['pass']);
   });
 });
