@@ -60,6 +60,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   {name: 'waivers', type: 'string', value: 'FILE', group: 'fix', description: 'Accept known findings on matching nodes until an expiry date (YAML); waived findings are reported as waived.'},
   {name: 'help', short: 'h', type: 'boolean', group: 'general', description: 'Show help.'},
   {name: 'version', type: 'boolean', group: 'general', description: 'Show the version.'},
+  {name: 'pod-image', type: 'string', value: 'IMAGE', group: 'cluster', description: 'With --via pod: the probe pod\'s image; it needs a POSIX sh with head, wc, sed, awk and grep. Default busybox:1.36.'},
+  {name: 'pod-namespace', type: 'string', value: 'NS', group: 'cluster', description: 'With --via pod: where the probe pods run; its Pod Security level must allow privileged pods. Default kube-system.'},
 ];
 
 /** Commands and what they do (docs and help). */

@@ -64,6 +64,10 @@ export async function transportFor(t: Target, hooks: TransportHooks = {}): Promi
       const {SshTransport} = await import('../transport/ssh.js');
       return new SshTransport(t.ssh, t.hostRoot, hooks);
     }
+    case 'pod': {
+      const {PodTransport} = await import('../transport/pod.js');
+      return new PodTransport(t);
+    }
     case 'snapshot':
       return null;
   }

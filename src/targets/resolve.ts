@@ -6,6 +6,7 @@
 import {existsSync, statSync} from 'node:fs';
 import {hostname} from 'node:os';
 import {resolve as resolvePath, basename} from 'node:path';
+import {DEFAULT_POD_HOST_ROOT, DEFAULT_POD_IMAGE, DEFAULT_POD_NAMESPACE} from '../cluster/pod-spec.js';
 import {InputError, UsageError} from '../errors.js';
 import {loadSshConfig} from '../transport/ssh-config.js';
 import {ADDRESS_TYPES, listClusterNodes, type AddressType} from './cluster-nodes.js';
@@ -35,6 +36,10 @@ export interface ClusterOptions {
   selector?: string;
   address?: string;
   via?: string;
+  /** `--pod-image` (with `--via pod`). */
+  podImage?: string;
+  /** `--pod-namespace` (with `--via pod`). */
+  podNamespace?: string;
 }
 
 /** The target-selecting options. */
@@ -143,13 +148,51 @@ function nonSshTargets(o: TargetOptions): Target[] {
 
 function checkCluster(o: TargetOptions): AddressType {
   const c = o.cluster ?? {};
-  if (c.via !== undefined && c.via !== 'ssh') {
-    throw new UsageError(`--via ${c.via}: only ssh is available in this build`, 'nodes are reached over SSH to their InternalIP');
+  if (c.via !== undefined && c.via !== 'ssh' && c.via !== 'pod') {
+    throw new UsageError(`--via ${c.via}: expected ssh or pod`, 'ssh reaches each node over SSH; pod runs the probe in a short-lived privileged pod on it');
+  }
+  if (c.via === 'pod') checkPod(o);
+  else if (c.podImage !== undefined || c.podNamespace !== undefined) {
+    throw new UsageError(`${c.podImage !== undefined ? '--pod-image' : '--pod-namespace'} needs --via pod`);
   }
   const addr = (c.address ?? 'InternalIP') as AddressType;
   if (!ADDRESS_TYPES.includes(addr)) throw new UsageError(`--address ${String(c.address)}: expected one of ${ADDRESS_TYPES.join(', ')}`);
   return addr;
 }
+
+/** A Node name (DNS-1123 subdomain), as `kubectl get nodes` shows it. */
+const NODE_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+/** A namespace name (DNS-1123 label). */
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** `--via pod`: positional arguments are node names; the pod's settings are sane. */
+function checkPod(o: TargetOptions): void {
+  const c = o.cluster ?? {};
+  if (o.inventory) throw new UsageError('--via pod reaches cluster nodes by name: --inventory lists SSH hosts', 'drop --via pod, or name the nodes (or use --all-nodes / -l)');
+  for (const p of o.positional) {
+    if (!NODE_NAME.test(p)) throw new UsageError(`${p}: not a node name`, 'with --via pod, name nodes as `kubectl get nodes` shows them');
+  }
+  if (c.podNamespace !== undefined && !NAMESPACE.test(c.podNamespace)) throw new UsageError(`--pod-namespace ${c.podNamespace}: not a namespace name`);
+  if (c.podImage !== undefined && (c.podImage.trim() === '' || /\s/.test(c.podImage))) throw new UsageError(`--pod-image ${c.podImage}: not an image reference`);
+  if (o.hostRoot !== null && (!o.hostRoot.startsWith('/') || o.hostRoot.replace(/\/+$/, '') === '')) {
+    throw new UsageError(`--host-root ${o.hostRoot}: with --via pod, the absolute path in the pod where the host's / is mounted (not /)`, `default ${DEFAULT_POD_HOST_ROOT}`);
+  }
+}
+
+/** A pod target for one node. */
+function podTarget(o: TargetOptions, node: string, labels: Record<string, string>): Target {
+  const c = o.cluster ?? {};
+  return {
+    kind: 'pod', name: node, node,
+    hostRoot: o.hostRoot !== null ? o.hostRoot.replace(/\/+$/, '') : DEFAULT_POD_HOST_ROOT,
+    cluster: {kubeconfig: c.kubeconfig !== undefined ? resolvePath(c.kubeconfig) : null, context: c.context ?? null},
+    image: c.podImage ?? DEFAULT_POD_IMAGE,
+    namespace: c.podNamespace ?? DEFAULT_POD_NAMESPACE,
+    labels,
+  };
+}
+
+const viaPod = (o: TargetOptions) => o.cluster?.via === 'pod';
 
 const NO_TARGET_HINT = 'name one: a node ([user@]host[:port]), --inventory FILE, --all-nodes, --local, --root DIR or --snapshot FILE';
 
@@ -161,7 +204,8 @@ export function resolveTargets(o: TargetOptions): Target[] {
   checkCluster(o);
   if (wantsCluster(o)) throw new UsageError('--all-nodes and -l need the cluster: this command takes one named target', 'name the node: kubelet-doctor collect NODE -o FILE');
   const out = nonSshTargets(o);
-  if (hasSshTargets(o)) out.push(...staticSshTargets(o, sshSettings(o.ssh)));
+  if (viaPod(o)) out.push(...o.positional.map((p) => podTarget(o, p, {})));
+  else if (hasSshTargets(o)) out.push(...staticSshTargets(o, sshSettings(o.ssh)));
   if (out.length === 0) throw new UsageError('no target given', NO_TARGET_HINT);
   return out;
 }
@@ -171,17 +215,23 @@ export async function resolveTargetsAsync(o: TargetOptions, signal?: AbortSignal
   const addressType = checkCluster(o);
   if (!wantsCluster(o)) return resolveTargets(o);
   const out = nonSshTargets(o);
-  const s = sshSettings(o.ssh);
-  out.push(...staticSshTargets(o, s));
+  const pod = viaPod(o);
+  const s = pod ? null : sshSettings(o.ssh);
+  if (pod) out.push(...o.positional.map((p) => podTarget(o, p, {})));
+  else out.push(...staticSshTargets(o, s!));
   const c = o.cluster ?? {};
   const nodes = await listClusterNodes({
     kubeconfig: c.kubeconfig ?? null, context: c.context ?? null,
     selector: c.selector ?? null,
     addressType, timeoutMs: Math.min(o.timeoutMs ?? 30_000, 30_000), ...(signal ? {signal} : {}),
   });
+  if (pod) {
+    out.push(...nodes.map((n) => podTarget(o, n.name, n.labels)));
+    return out;
+  }
   const root = remoteRoot(o.hostRoot);
   for (const n of nodes) {
-    out.push({kind: 'ssh', name: n.name, ssh: sshEndpoint({host: n.address ?? n.name}, s, `node ${n.name}`), hostRoot: root, labels: n.labels});
+    out.push({kind: 'ssh', name: n.name, ssh: sshEndpoint({host: n.address ?? n.name}, s!, `node ${n.name}`), hostRoot: root, labels: n.labels});
   }
   return out;
 }

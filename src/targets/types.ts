@@ -52,4 +52,21 @@ export type Target =
       hostRoot: string;
       /** Labels from the inventory or the Node object (for selection and the TUI). */
       labels: Record<string, string>;
+    }
+  | {
+      /** `--via pod`: the probe runs in a short-lived privileged pod pinned to the node (docs/pod-transport.md). */
+      kind: 'pod';
+      name: string;
+      /** The Node's name (the pod's `nodeName`). */
+      node: string;
+      /** Where the pod mounts the host's `/` (`--host-root`, default `/host`); the probe reads under it. */
+      hostRoot: string;
+      /** Which API server: `--kubeconfig` (null: $KUBECONFIG, then ~/.kube/config) and `--context`. */
+      cluster: {kubeconfig: string | null; context: string | null};
+      /** `--pod-image`. */
+      image: string;
+      /** `--pod-namespace`. */
+      namespace: string;
+      /** Labels of the Node object when listed (`--all-nodes`, `-l`); empty for a named node. */
+      labels: Record<string, string>;
     };

@@ -61,6 +61,7 @@ export function targetOptions(a: ParsedArgs): TargetOptions {
     cluster: opt({
       kubeconfig: str('kubeconfig'), context: str('context'), allNodes: a.values['all-nodes'] === true,
       selector: str('selector'), address: str('address'), via: str('via'),
+      podImage: str('pod-image'), podNamespace: str('pod-namespace'),
     }),
     timeoutMs: intOption(a.values['timeout'], 'timeout', 60) * 1000,
   };
