@@ -21,7 +21,7 @@ export interface OptionSpec {
 export const OPTIONS: readonly OptionSpec[] = [
   {name: 'local', type: 'boolean', group: 'target', description: 'Check this machine (reads / and runs commands locally).'},
   {name: 'root', type: 'string', multiple: true, value: 'DIR', group: 'target', description: "Check a node's root filesystem mounted at DIR (files only: live checks skip). Repeatable."},
-  {name: 'host-root', type: 'string', value: 'DIR', group: 'target', description: "With --local or SSH targets: the node's files are under DIR, not / (a `kubectl debug node` pod sees the host at /host)."},
+  {name: 'host-root', type: 'string', value: 'DIR', group: 'target', description: "With --local, SSH or pod targets: the node's files are under DIR, not / (a `kubectl debug node` pod sees the host at /host; --via pod mounts it there by default)."},
   {name: 'snapshot', type: 'string', multiple: true, value: 'FILE', group: 'target', description: 'Check a facts snapshot written by `collect`. Repeatable.'},
   {name: 'inventory', type: 'string', value: 'FILE', group: 'target', description: 'Read targets from an inventory YAML file (hosts with user/port/jump/labels, groups).'},
   {name: 'user', short: 'u', type: 'string', value: 'USER', group: 'ssh', description: 'SSH user (default: ~/.ssh/config, else the current user). Non-root users run the probe with `sudo -n`.'},
@@ -33,7 +33,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {name: 'accept-new-host-keys', type: 'boolean', group: 'ssh', description: 'Trust and record the key of a host not yet in known_hosts. A changed key is always refused.'},
   {name: 'kubeconfig', type: 'string', value: 'FILE', group: 'cluster', description: 'Kubeconfig for cluster data and node discovery (default $KUBECONFIG, then ~/.kube/config).'},
   {name: 'context', type: 'string', value: 'NAME', group: 'cluster', description: 'Kubeconfig context to use.'},
-  {name: 'all-nodes', type: 'boolean', group: 'cluster', description: "Check every node of the cluster (over SSH to each node's InternalIP)."},
+  {name: 'all-nodes', type: 'boolean', group: 'cluster', description: "Check every node of the cluster (over SSH to each node's InternalIP, or with --via pod through a probe pod on each)."},
   {name: 'selector', short: 'l', type: 'string', value: 'SELECTOR', group: 'cluster', description: 'Check the cluster nodes matching this label selector (with --inventory alone: the inventory hosts whose labels match).'},
   {name: 'address', type: 'string', value: 'TYPE', group: 'cluster', description: 'Which node address to connect to for cluster-listed nodes: InternalIP (default), ExternalIP or Hostname.'},
   {name: 'cluster', type: 'boolean', group: 'cluster', description: "Read the cluster's view of each node (Node conditions, lease, CSRs, tokens, apiserver version) with ~/.kube/config. On by itself with --kubeconfig, --context, $KUBECONFIG or in a pod."},

@@ -5,6 +5,7 @@
  * and log it. Exit 0 fixed (or nothing to fix), 1 not fixed (rolled back, refused, declined,
  * not applicable), 2 bad usage, 3 the node could not be reached or was lost mid-fix.
  */
+import {joinCommandOf} from './cluster-view.js';
 import {closest, distance} from 'fastest-levenshtein';
 import {catalogue} from '../../../checks/index.js';
 import type {CheckDef} from '../../catalogue/define.js';
@@ -40,6 +41,9 @@ export async function fixTarget(a: ParsedArgs, signal: AbortSignal): Promise<Tar
   if (a.values['snapshot'] !== undefined) {
     throw new UsageError('fix changes a node, and a snapshot is a read-only copy of one', 'point fix at the node: --root DIR, --local or [user@]host');
   }
+  if (a.values['via'] === 'pod') {
+    throw new UsageError('fix does not work through a probe pod: it mounts the node read-only and cannot keep a backup', 'fix the node over SSH: kubelet-doctor fix [user@]NODE --check ID');
+  }
   const targets = await listTargets(a, signal);
   if (targets.length !== 1) {
     throw new UsageError(targets.length === 0 ? 'fix needs a target' : `fix works on one node at a time (${targets.length} given)`, 'name one: --root DIR, --local or [user@]host; for several nodes use a runbook');
@@ -52,12 +56,6 @@ export function targetSpec(t: Target): string {
   if (t.kind === 'root') return `--root ${t.dir}`;
   if (t.kind === 'local') return '--local';
   return t.name;
-}
-
-/** The join command for re-bootstrapping: --join-command (once the option exists) or $KUBELET_DOCTOR_JOIN_COMMAND. */
-function joinCommand(a: ParsedArgs): string | undefined {
-  const v = a.values['join-command'];
-  return typeof v === 'string' ? v : process.env['KUBELET_DOCTOR_JOIN_COMMAND'] || undefined;
 }
 
 /** Print the outcome of an apply. */
@@ -80,7 +78,7 @@ export async function fixCommand(a: ParsedArgs, signal: AbortSignal): Promise<nu
   if (typeof rollback === 'string') return rollbackCommand(target, rollback, opts.timeoutMs, signal);
   const check = checkById(a.values['check']);
   const choice = typeof a.values['choice'] === 'string' ? a.values['choice'] : undefined;
-  const join = joinCommand(a);
+  const join = joinCommandOf(a);
   const session = await openFixSession(target, check, {...opts, signal, ...(choice ? {choice} : {}), ...(join ? {joinCommand: join} : {})});
   try {
     const {plan, finding, transport} = session;
