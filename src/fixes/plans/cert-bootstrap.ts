@@ -5,6 +5,7 @@
  * sensitive, so diffs show it redacted and the audit log never sees file contents.
  */
 import type {CertFacts} from '../../facts/certs.js';
+import {NOT_A_JOIN_COMMAND, parseJoinInput} from '../../cluster/join-command.js';
 
 /** What a `kubeadm join` command line gives us. */
 export interface JoinCommand {
@@ -15,29 +16,16 @@ export interface JoinCommand {
   caHashes: string[];
 }
 
-const TOKEN = /^[a-z0-9]{6}\.[a-z0-9]{16}$/;
-
-/** Parse `kubeadm join HOST:PORT --token T --discovery-token-ca-cert-hash sha256:H`; a reason when it is not one. */
+/**
+ * Parse `kubeadm join HOST:PORT --token T --discovery-token-ca-cert-hash sha256:H`; a reason when it
+ * is not one. A thin wrapper over the one join parser (src/cluster/join-command.ts).
+ */
 export function parseJoinCommand(cmd: string): JoinCommand | {reason: string} {
-  const words = cmd.trim().split(/\s+/);
-  const at = words.indexOf('join');
-  if (at === -1) return {reason: 'not a `kubeadm join …` command (print one with `kubeadm token create --print-join-command`)'};
-  let endpoint = '';
-  let token = '';
-  const caHashes: string[] = [];
-  for (let i = at + 1; i < words.length; i++) {
-    const w = words[i]!;
-    const [flag, inline] = w.startsWith('--') && w.includes('=') ? [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)] : [w, undefined];
-    const value = (): string => inline ?? words[++i] ?? '';
-    if (flag === '--token' || flag === '--discovery-token') token = value();
-    else if (flag === '--discovery-token-ca-cert-hash') caHashes.push(value());
-    else if (flag.startsWith('--')) {
-      if (inline === undefined && words[i + 1] !== undefined && !words[i + 1]!.startsWith('--')) i++;
-    } else if (endpoint === '') endpoint = w;
-  }
-  if (!/^[^\s:]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/.test(endpoint)) return {reason: 'the join command names no API server HOST:PORT'};
-  if (!TOKEN.test(token)) return {reason: 'the join command has no valid --token (abcdef.0123456789abcdef)'};
-  return {endpoint, token, caHashes};
+  const {input, tokenSecret} = parseJoinInput(cmd);
+  if (input.problems.includes(NOT_A_JOIN_COMMAND)) return {reason: NOT_A_JOIN_COMMAND};
+  if (input.endpoint === null) return {reason: 'the join command names no API server HOST:PORT'};
+  if (!input.tokenFormatValid || tokenSecret === null) return {reason: 'the join command has no valid --token (abcdef.0123456789abcdef)'};
+  return {endpoint: input.endpoint, token: `${input.tokenId}.${tokenSecret}`, caHashes: input.caHashes};
 }
 
 /** The cluster CA's pin, `sha256:<hex>` of its SPKI (what --discovery-token-ca-cert-hash names). */
