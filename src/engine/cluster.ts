@@ -52,7 +52,8 @@ const ageSeconds = (from: string | null, to: string): number | null => {
 
 /** The cluster's view of a node as the reports show it beside the node's own (JSON `cluster`). */
 export function summarizeCluster(c: Collected<ClusterFacts>): ClusterSummary | null {
-  if (!c.collected) return null;
+  // No API server was read (only a --join-command was given): nothing of the cluster to show.
+  if (!c.collected || c.value.server === '') return null;
   const v = c.value;
   const node = v.node.collected ? v.node.value : undefined;
   const ready = node?.conditions.find((x) => x.type === 'Ready');

@@ -113,7 +113,7 @@ export interface JoinInput {
 
 /** Everything fetched from the cluster once per run. Serialisable, secret-free. */
 export interface ClusterView {
-  /** The API server URL and the kubeconfig context used. */
+  /** The API server URL and the kubeconfig context used; empty when no API server was read (only a --join-command). */
   server: string;
   context: string;
   /** When the data was fetched (ISO 8601): lease age is measured against it. */

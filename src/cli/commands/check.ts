@@ -7,6 +7,7 @@ import {UsageError} from '../../errors.js';
 import {FORMATS, renderReport, type Format} from '../../report/index.js';
 import type {ParsedArgs} from '../args.js';
 import {listTargets, runOptions, useColor, writeOut} from './common.js';
+import {withCluster} from './cluster-view.js';
 import {applyWaivers, exitCodeWithWaivers, loadWaivers, targetLabels} from '../../runbook/waivers.js';
 
 /** Run the checks; returns the exit code. */
@@ -18,7 +19,7 @@ export async function checkCommand(a: ParsedArgs, signal: AbortSignal): Promise<
   // Waivers are read first, so a typo in the file is exit 2 before any node is touched.
   const waivers = typeof a.values['waivers'] === 'string' ? loadWaivers(a.values['waivers']) : [];
   const targets = await listTargets(a, signal);
-  const opts = runOptions(a, signal);
+  const opts = await withCluster(a, runOptions(a, signal), targets, signal);
   const progress = process.stderr.isTTY === true && targets.length > 1 ? progressLine(targets.length) : null;
   const report = applyWaivers(await runAll(targets, opts, progress?.onEvent), waivers, opts.now(), targetLabels(targets));
   progress?.clear();

@@ -1,0 +1,75 @@
+/**
+ * Deciding whether a run reads the cluster's view, and starting that read: once per run, in the
+ * background, while the nodes are probed (src/engine/cluster.ts joins it per node). The
+ * `--join-command` is parsed here; its token secret goes only to the fetcher, which compares it
+ * with the bootstrap token Secret and keeps the answer.
+ */
+import type {ClusterView} from '../../facts/cluster.js';
+import {notCollected} from '../../facts/types.js';
+import type {ClusterSource} from '../../engine/cluster.js';
+import type {RunOptions} from '../../engine/run.js';
+import type {Target} from '../../targets/types.js';
+import type {ParsedArgs} from '../args.js';
+
+/** The join command: --join-command, else $KUBELET_DOCTOR_JOIN_COMMAND (keeps the token out of shell history). */
+export function joinCommandOf(a: ParsedArgs): string | undefined {
+  const v = a.values['join-command'];
+  return typeof v === 'string' ? v : process.env['KUBELET_DOCTOR_JOIN_COMMAND'] || undefined;
+}
+
+/** Longest wait for the cluster view: it must never hold the report back for long. */
+const CLUSTER_TIMEOUT_MS = 30_000;
+
+/**
+ * Whether to read the cluster: asked for (--kubeconfig, --context, --cluster, --all-nodes,
+ * --via pod), or implied by $KUBECONFIG / running in a pod when a live node is checked. Never
+ * with --no-cluster; a --root or --snapshot run stays offline unless asked.
+ */
+export async function wantsClusterView(a: ParsedArgs, targets: readonly Target[]): Promise<boolean> {
+  if (a.values['no-cluster'] === true) return false;
+  const asked = a.values['cluster'] === true || typeof a.values['kubeconfig'] === 'string' || typeof a.values['context'] === 'string' ||
+    a.values['all-nodes'] === true || a.values['via'] === 'pod';
+  if (asked) return true;
+  if (!targets.some((t) => t.kind !== 'root' && t.kind !== 'snapshot')) return false;
+  if (process.env['KUBECONFIG']) return true;
+  const {inClusterEnv, isInCluster} = await import('../../cluster/kubeconfig.js');
+  return isInCluster(inClusterEnv());
+}
+
+/** A view with nothing read from an API server: only the join command, for the node-side join checks. */
+function joinOnlyView(join: ClusterView['join'], why: string): ClusterView {
+  const nc = notCollected(why);
+  return {
+    server: '', context: '', fetchedAt: new Date().toISOString(),
+    apiserverVersion: nc, nodes: nc, leases: nc, csrs: nc, bootstrapTokens: nc, clusterInfo: nc, kubeletConfigMap: nc, join,
+  };
+}
+
+/**
+ * Add the cluster view and the join endpoint to the run options. A bad kubeconfig or unknown
+ * context is an InputError here (exit 2, before any node is touched); everything cluster-side
+ * after that (unreachable, forbidden) becomes reasons inside the view.
+ */
+export async function withCluster(a: ParsedArgs, opts: RunOptions, targets: readonly Target[], signal?: AbortSignal): Promise<RunOptions> {
+  const cmd = joinCommandOf(a);
+  const parsed = cmd === undefined ? null : (await import('../../cluster/join-command.js')).parseJoinInput(cmd);
+  const joinEndpoint = parsed?.input.endpoint ?? null;
+  if (!(await wantsClusterView(a, targets))) {
+    if (parsed === null) return opts;
+    const view = joinOnlyView(parsed.input, 'no cluster view: pass --kubeconfig FILE (or --cluster) to check the token, the CA pin and cluster-info on the API server');
+    return {...opts, joinEndpoint, cluster: {view: Promise.resolve(view)}};
+  }
+  const str = (k: string): string | null => (typeof a.values[k] === 'string' ? (a.values[k] as string) : null);
+  const {loadKubeconfig} = await import('../../cluster/kubeconfig.js');
+  // Read (and validate) the kubeconfig now: a typo in it is exit 2 before any node is probed.
+  await loadKubeconfig({kubeconfig: str('kubeconfig'), context: str('context')});
+  const {fetchClusterView} = await import('../../cluster/fetch.js');
+  const view = fetchClusterView({
+    kubeconfig: str('kubeconfig'), context: str('context'),
+    timeoutMs: Math.min(opts.timeoutMs, CLUSTER_TIMEOUT_MS), ...(signal ? {signal} : {}),
+    join: parsed,
+  });
+  view.catch(() => {}); // awaited per node; never an unhandled rejection meanwhile
+  const source: ClusterSource = {view};
+  return {...opts, joinEndpoint, cluster: source};
+}
