@@ -90,8 +90,15 @@ function clusterInfoVerdicts(j: JoinInput, c: ClusterFacts, tokenMissing: boolea
         [{source: src, text: `signatures for token ids: ${info.jwsTokenIds.join(', ') || '(none)'}`}],
       ),
     );
+  } else if (id !== null && info.jwsTokenIds.includes(id) && info.jwsValidForJoin === false) {
+    out.push(
+      fail(
+        `cluster-info's signature for token id "${id}" does not verify with the join command's token: its secret half is wrong, and kubeadm join fails with "failed to verify JWS signature of received cluster info object, can't trust this API Server"; ${NEW_TOKEN}`,
+        [{source: src, text: `jws-kubeconfig-${id}: signature does not match`}, joinEv(j)],
+      ),
+    );
   } else if (id !== null && info.jwsTokenIds.includes(id)) {
-    ok.push(`cluster-info signed for ${id}`);
+    ok.push(info.jwsValidForJoin === true ? `cluster-info signed for ${id} (signature verified with the token)` : `cluster-info signed for ${id}`);
   }
   const caEv = info.cas.map((ca): Evidence => ({source: src, text: `CA subject=${ca.subject} notAfter=${ca.notAfter} pin=${ca.pin}`}));
   if (j.unsafeSkipCaVerification) {

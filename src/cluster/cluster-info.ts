@@ -4,7 +4,7 @@
  * `--discovery-token-ca-cert-hash` names) and the `jws-kubeconfig-<token-id>` signatures the
  * BootstrapSigner adds for each signing token.
  */
-import {createHash, X509Certificate} from 'node:crypto';
+import {createHash, createHmac, timingSafeEqual, X509Certificate} from 'node:crypto';
 import {parse} from 'yaml';
 import type {ClusterCaView, ClusterInfoView} from '../facts/cluster.js';
 
@@ -46,11 +46,29 @@ function firstCluster(text: string): KubeconfigCluster | string {
   return first && typeof first === 'object' ? (first as KubeconfigCluster) : 'its kubeconfig names no cluster';
 }
 
+const b64url = (b: Buffer | string): string => Buffer.from(b).toString('base64url');
+
+/**
+ * Verify a detached JWS (`header..signature`, HS256) over `content` with the token secret, the
+ * way kubeadm join checks cluster-info (k8s.io/cluster-bootstrap/token/jws): the key is the
+ * secret half of the token. Constant-time compare; false for anything malformed.
+ */
+export function verifyDetachedJws(jws: string, content: string, tokenSecret: string): boolean {
+  const parts = jws.split('.');
+  if (parts.length !== 3 || parts[1] !== '') return false;
+  const [header = '', , sig = ''] = parts;
+  const want = createHmac('sha256', tokenSecret).update(`${header}.${b64url(content)}`).digest();
+  const got = Buffer.from(sig, 'base64url');
+  return got.length === want.length && timingSafeEqual(got, want);
+}
+
 /** Read cluster-info's data (the ConfigMap's `data`) into the view; what is unreadable is in `error`. */
-export function parseClusterInfo(data: Record<string, string> | undefined): ClusterInfoView {
+export function parseClusterInfo(data: Record<string, string> | undefined, join: {tokenId: string | null; tokenSecret: string | null} | null = null): ClusterInfoView {
   const d = data ?? {};
   const jwsTokenIds = Object.keys(d).flatMap((k) => JWS_KEY.exec(k)?.[1] ?? []).sort();
-  const view: ClusterInfoView = {server: null, cas: [], jwsTokenIds, error: null};
+  const sig = join?.tokenId ? d[`jws-kubeconfig-${join.tokenId}`] : undefined;
+  const jwsValidForJoin = sig !== undefined && join?.tokenSecret && d['kubeconfig'] !== undefined ? verifyDetachedJws(sig, d['kubeconfig'], join.tokenSecret) : null;
+  const view: ClusterInfoView = {server: null, cas: [], jwsTokenIds, jwsValidForJoin, error: null};
   const text = d['kubeconfig'];
   if (text === undefined) return {...view, error: 'cluster-info has no kubeconfig key'};
   const cluster = firstCluster(text);

@@ -108,7 +108,7 @@ export async function fetchClusterView(q: ClusterViewQuery): Promise<ClusterView
   });
   const clusterInfo = piece({verb: 'get', what: 'configmap kube-public/cluster-info', canI: 'get configmap/cluster-info -n kube-public'}, async () => {
     const cm = await orNull(() => core.readNamespacedConfigMap({name: 'cluster-info', namespace: 'kube-public'}, opts));
-    return cm === null ? null : parseClusterInfo(cm.data);
+    return cm === null ? null : parseClusterInfo(cm.data, joinToken);
   });
   const readCm = (name: string) => orNull(() => core.readNamespacedConfigMap({name, namespace: 'kube-system'}, opts));
   const kubeletConfigMap = piece({verb: 'get', what: 'configmap kube-system/kubelet-config', canI: 'get configmap/kubelet-config -n kube-system'}, async () => {

@@ -90,6 +90,12 @@ export interface ClusterInfoView {
   cas: ClusterCaView[];
   /** Token ids that have a `jws-kubeconfig-<id>` signature (written by the BootstrapSigner). */
   jwsTokenIds: string[];
+  /**
+   * Whether the `jws-kubeconfig-<id>` signature for the join command's token id verifies with
+   * its secret (HS256 over the kubeconfig, as kubeadm join checks it); null when there is no
+   * join command or no signature for its id. Tells a wrong secret even without reading Secrets.
+   */
+  jwsValidForJoin?: boolean | null;
   /** Why the kubeconfig in it could not be read, when it could not. */
   error: string | null;
 }

@@ -142,6 +142,13 @@ describe('join-prereqs check', () => {
     expect(fails(out)[0]).toMatch(/^cluster-info has no jws-kubeconfig-abcdef signature: kubeadm join fails with "could not find a JWS signature/);
   });
 
+  it('fails a cluster-info signature that does not verify with the join token (wrong secret, Secrets unreadable)', () => {
+    const out = run({bootstrapTokens: notCollected('forbidden: the kubeconfig user cannot list secrets'), clusterInfo: collected(clusterInfo({jwsValidForJoin: false}))});
+    expect(fails(out)).toEqual([expect.stringMatching(/^cluster-info's signature for token id "abcdef" does not verify with the join command's token: its secret half is wrong/)]);
+    expect(JSON.stringify(out)).not.toContain(SECRET);
+    expect(fails(run({clusterInfo: collected(clusterInfo({jwsValidForJoin: true}))}))).toEqual([]);
+  });
+
   it('fails a missing cluster-info and a missing kubelet-config ConfigMap', () => {
     const out = run({clusterInfo: collected(null), kubeletConfigMap: collected(null)});
     expect(fails(out)).toEqual([

@@ -1,5 +1,6 @@
 import {describe, it, expect, beforeAll} from 'vitest';
-import {parseClusterInfo} from '../../src/cluster/cluster-info.js';
+import {parseClusterInfo, verifyDetachedJws} from '../../src/cluster/cluster-info.js';
+import {detachedJws} from '../helpers/apiserver.js';
 import {createClusterCa, type ClusterCa} from '../../src/lab/pki.js';
 
 let ca: ClusterCa;
@@ -25,6 +26,7 @@ describe('reading cluster-info', () => {
         {subject: 'CN=kubernetes', notAfter: other.cert.notAfter.toISOString(), pin: `sha256:${other.spkiSha256}`},
       ],
       jwsTokenIds: ['012345', 'abcdef'],
+      jwsValidForJoin: null,
       error: null,
     });
   });
@@ -38,5 +40,23 @@ describe('reading cluster-info', () => {
       .toMatchObject({server: 'https://x:6443', error: 'its kubeconfig names a CA file, not certificate-authority-data'});
     expect(parseClusterInfo({kubeconfig: kubeconfig(['server: https://x:6443', `certificate-authority-data: ${b64('junk')}`])}))
       .toMatchObject({cas: [], error: 'its certificate-authority-data holds no readable certificate'});
+  });
+});
+
+describe('verifying cluster-info signatures with the join token', () => {
+  const content = 'apiVersion: v1\nkind: Config\n';
+  it('accepts the BootstrapSigner signature made with the secret, refuses another secret or a tampered document', () => {
+    const jws = detachedJws(content, 'abcdef', '0123456789abcdef');
+    expect(verifyDetachedJws(jws, content, '0123456789abcdef')).toBe(true);
+    expect(verifyDetachedJws(jws, content, 'ffffffffffffffff')).toBe(false);
+    expect(verifyDetachedJws(jws, `${content}# changed\n`, '0123456789abcdef')).toBe(false);
+    expect(verifyDetachedJws('not-a-jws', content, '0123456789abcdef')).toBe(false);
+  });
+  it('records the verdict for the join token id only', () => {
+    const data = {kubeconfig: content, 'jws-kubeconfig-abcdef': detachedJws(content, 'abcdef', '0123456789abcdef')};
+    expect(parseClusterInfo(data, {tokenId: 'abcdef', tokenSecret: '0123456789abcdef'}).jwsValidForJoin).toBe(true);
+    expect(parseClusterInfo(data, {tokenId: 'abcdef', tokenSecret: 'x'.repeat(16)}).jwsValidForJoin).toBe(false);
+    expect(parseClusterInfo(data, {tokenId: 'zzzzzz', tokenSecret: 'x'.repeat(16)}).jwsValidForJoin).toBeNull();
+    expect(parseClusterInfo(data).jwsValidForJoin).toBeNull();
   });
 });
