@@ -135,6 +135,8 @@ describe('fetching the cluster view', () => {
       server: api.url,
       cas: [{subject: 'CN=kubernetes', notAfter: api.ca.cert.notAfter.toISOString(), pin: `sha256:${api.ca.spkiSha256}`}],
       jwsTokenIds: ['abcdef'],
+      // The run's join command carries the token the stand-in's BootstrapSigner signed with.
+      jwsValidForJoin: true,
       error: null,
     }});
   });
