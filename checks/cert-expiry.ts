@@ -1,13 +1,18 @@
 /**
  * Every certificate the kubelet uses: expired, not yet valid (a wrong clock), expiring soon,
- * and whether the client certificate was signed by the CA in its kubeconfig.
+ * and whether the client certificate was signed by the CA in its kubeconfig. On a control-plane
+ * node, also the kubeadm PKI the way `kubeadm certs check-expiration` lists it (anchors row 51:
+ * leaves warn within the expiry window, CAs within a year).
  */
 import {posix} from 'node:path';
 import {defineCheck, fail, pass, skip, warn} from '../src/catalogue/define.js';
 import type {CheckContext, Evidence, Verdict} from '../src/catalogue/define.js';
 import type {CertEntry, CertFacts, CertInfo, CertRole} from '../src/facts/certs.js';
+import type {ControlPlanePkiFacts, PkiCert} from '../src/facts/control-plane-pki.js';
 
 const DAY = 86_400_000;
+/** kubeadm CAs last ten years and `kubeadm certs renew` does not renew them: warn a year ahead (anchors row 51). */
+const CA_WARN_DAYS = 365;
 
 const ROLE: Record<CertRole, string> = {
   'kubelet-client': 'kubelet client',
@@ -112,20 +117,86 @@ function chainVerdict(e: CertEntry): Verdict | null {
     : fail(`kubelet client certificate names the kubeconfig CA as issuer but was not signed by its key: the cluster CA was re-created since the node joined`, evidence);
 }
 
+/** `control-plane certificate "apiserver"`, `control-plane CA "etcd-ca"`. */
+const cpLabel = (p: PkiCert): string => `control-plane ${p.kind === 'ca' ? 'CA' : 'certificate'} "${p.name}"`;
+
+/** A control-plane certificate as evidence: its check-expiration name, validity and CA. */
+function cpEv(p: PkiCert, cert: CertInfo): Evidence {
+  const ca = p.ca ? ` CA=${p.ca}` : '';
+  const ext = p.externallyManaged ? ' (externally managed)' : '';
+  return {source: cert.source, text: `${p.name}: subject=${cert.subject} notBefore=${cert.notBefore} notAfter=${cert.notAfter}${ca}${ext}`};
+}
+
+/** How to renew a control-plane certificate (kubeadm certs renew takes the check-expiration names). */
+function cpRenewal(p: PkiCert): string {
+  if (p.kind === 'ca') {
+    return '; `kubeadm certs renew` does not renew CAs: rotate it (kubernetes.io/docs/tasks/tls/manual-rotation-of-ca-certificates)';
+  }
+  if (p.externallyManaged) {
+    return `; its CA key is not on this node (${p.ca ?? 'CA'} is externally managed), so kubeadm cannot renew it: have the external CA sign a new one`;
+  }
+  return `; run \`kubeadm certs renew ${p.name}\` (or \`kubeadm certs renew all\`), then restart the control-plane static pods`;
+}
+
+/** Validity of one control-plane certificate; null when it is fine. */
+function cpValidity(p: PkiCert, cert: CertInfo, ctx: CheckContext): Verdict | null {
+  const now = ctx.now.getTime();
+  const nb = Date.parse(cert.notBefore);
+  const na = Date.parse(cert.notAfter);
+  if (now < nb) {
+    return fail(`${cpLabel(p)} is not valid until ${cert.notBefore} (in ${inDays(nb - now)}): the node clock may be wrong (check date and NTP)`, [cpEv(p, cert)], null);
+  }
+  if (now > na) {
+    const ago = now - na >= DAY ? `${plural(Math.floor((now - na) / DAY), 'day')} ago` : 'less than a day ago';
+    return fail(`${cpLabel(p)} expired ${ago} (notAfter ${cert.notAfter})${cpRenewal(p)}`, [cpEv(p, cert)], null);
+  }
+  const window = p.kind === 'ca' ? Math.max(CA_WARN_DAYS, ctx.expiryWarnDays) : ctx.expiryWarnDays;
+  if (na - now <= window * DAY) {
+    return warn(`${cpLabel(p)} expires in ${inDays(na - now)} (notAfter ${cert.notAfter})${cpRenewal(p)}`, [cpEv(p, cert)], null);
+  }
+  return null;
+}
+
+/** Problems of the control-plane PKI, and the certificates found valid. */
+function controlPlane(pki: ControlPlanePkiFacts, judged: Set<string>, ctx: CheckContext): {out: Verdict[]; valid: {p: PkiCert; cert: CertInfo}[]} {
+  const out: Verdict[] = [];
+  const valid: {p: PkiCert; cert: CertInfo}[] = [];
+  for (const p of pki.certs) {
+    const errs = p.errors.map((x) => ({source: x.source, text: x.text || x.message}));
+    // A missing file is what check-expiration prints as MISSING: external etcd, or super-admin.conf on a joined control plane.
+    if (p.status !== 'ok' && p.status !== 'missing' && p.status !== 'not-collected') {
+      out.push(warn(`cannot read the ${cpLabel(p)} (${p.path}): ${p.errors[0]?.message ?? p.status}`, errs, null));
+    }
+    const cert = p.cert;
+    if (!cert) continue;
+    // The cluster CA is also the kubelet's: its verdict, when it has one, was given above.
+    if (judged.has(cert.sha256)) continue;
+    const v = cpValidity(p, cert, ctx);
+    if (v) out.push(v);
+    const foreign = p.issued?.status === 'not-issued' || p.issued?.status === 'bad-signature';
+    if (foreign) out.push(warn(`${cpLabel(p)} is not signed by ${p.ca ?? 'its CA'}: ${p.issued?.reason ?? ''}`, [cpEv(p, cert)], null));
+    if (!v && !foreign) valid.push({p, cert});
+  }
+  return {out, valid};
+}
+
+const firstToExpire = <T extends {cert: CertInfo}>(all: T[]): T[] => [...all].sort((a, b) => Date.parse(a.cert.notAfter) - Date.parse(b.cert.notAfter));
+
 export default defineCheck({
   id: 'cert-expiry',
   title: 'The kubelet certificates are valid',
   category: 'tls',
   severity: 'critical',
   description:
-    'An expired or not-yet-valid client certificate locks the kubelet out of the API server; an expired serving certificate breaks logs and exec; a client certificate from another CA is rejected.',
-  needs: ['certs'],
+    'An expired or not-yet-valid client certificate locks the kubelet out of the API server; an expired serving certificate breaks logs and exec; a client certificate from another CA is rejected. On a control-plane node it also covers what `kubeadm certs check-expiration` lists: the kubeadm PKI (apiserver, etcd, front-proxy and the CAs) and the client certificates in admin.conf, super-admin.conf, controller-manager.conf and scheduler.conf.',
+  needs: ['certs', 'controlPlanePki'],
   explainedBy: ['kubeconfig'],
   fix: 'cert-expiry-fix',
   remediation:
-    'Check the node clock first (date, NTP). Turn on rotateCertificates in /var/lib/kubelet/config.yaml. For an expired client certificate, on a control-plane node run `kubeadm kubeconfig user --org system:nodes --client-name system:node:<node>`, or delete kubelet.conf and bootstrap again with a fresh token; restart the kubelet.',
+    'Check the node clock first (date, NTP). Turn on rotateCertificates in /var/lib/kubelet/config.yaml. For an expired client certificate, on a control-plane node run `kubeadm kubeconfig user --org system:nodes --client-name system:node:<node>`, or delete kubelet.conf and bootstrap again with a fresh token; restart the kubelet. For the control-plane certificates, run `kubeadm certs renew all` on each control-plane node, then restart the control-plane static pods: move the manifests out of /etc/kubernetes/manifests, wait until the pods are gone (about 20 s), and move them back; copy the renewed admin.conf to ~/.kube/config. `kubeadm certs renew` renews neither the CAs nor the kubelet\'s certificates.',
   references: [
     'https://kubernetes.io/docs/tasks/tls/certificate-rotation/',
+    'https://kubernetes.io/docs/tasks/administer-cluster/kubeadm/kubeadm-certs/',
     'https://kubernetes.io/docs/setup/production-environment/tools/kubeadm/troubleshooting-kubeadm/#kubelet-client-cert',
   ],
   signatures: [
@@ -154,11 +225,12 @@ export default defineCheck({
       reference: 'kubelet.md R11; kubernetes/kubernetes#73356',
     },
   ],
-  evaluate({certs}, ctx) {
+  evaluate({certs, controlPlanePki}, ctx) {
     if (!certs.collected) return skip(certs.reason);
     const c = certs.value;
     const out: Verdict[] = [];
     const seen = new Map<string, Seen>();
+    const judged = new Set<string>();
     for (const e of c.entries) {
       out.push(...fileVerdicts(e));
       for (const cert of e.certs) {
@@ -171,16 +243,36 @@ export default defineCheck({
     }
     for (const s of seen.values()) {
       const v = validity(s, c, ctx);
-      if (v) out.push(v);
+      if (v) {
+        out.push(v);
+        judged.add(s.cert.sha256);
+      }
     }
-    if (out.length > 0) return out;
-    const all = [...seen.values()].sort((a, b) => Date.parse(a.cert.notAfter) - Date.parse(b.cert.notAfter));
-    const first = all[0];
-    if (!first) return skip('no certificate the kubelet uses could be read');
-    const left = Date.parse(first.cert.notAfter) - ctx.now.getTime();
-    return pass(
-      `${plural(all.length, 'certificate')} valid; the first to expire is the ${label(first)} on ${first.cert.notAfter.slice(0, 10)} (in ${inDays(left)})`,
-      all.map(certEv),
-    );
+    const pki = controlPlanePki.collected && controlPlanePki.value.controlPlane ? controlPlanePki.value : null;
+    const cp = pki ? controlPlane(pki, judged, ctx) : {out: [], valid: []};
+    const left = (cert: CertInfo): string => `on ${cert.notAfter.slice(0, 10)} (in ${inDays(Date.parse(cert.notAfter) - ctx.now.getTime())})`;
+    if (out.length > 0 || cp.out.length > 0) {
+      // The control-plane certificates that are fine are listed too (details), as check-expiration lists them all.
+      const [firstOk] = firstToExpire(cp.valid);
+      const others = firstOk
+        ? [pass(
+          `the other ${plural(cp.valid.length, 'control-plane certificate')} ${cp.valid.length === 1 ? 'is' : 'are'} valid (${cp.valid.map((v) => v.p.name).join(', ')}); the first to expire is ${firstOk.p.name} ${left(firstOk.cert)}`,
+          cp.valid.map((v) => cpEv(v.p, v.cert)),
+        )]
+        : [];
+      return [...out, ...cp.out, ...others];
+    }
+    const all = firstToExpire([...seen.values()]);
+    // Certificates the kubelet also uses (the cluster CA) are counted once, under the kubelet.
+    const cpOnly = cp.valid.filter((v) => !seen.has(v.cert.sha256));
+    const firstKubelet = all[0];
+    const firstCp = firstToExpire(cpOnly)[0];
+    if (!firstKubelet && !firstCp) return skip('no certificate the kubelet uses could be read');
+    const cpFirst = firstCp && (!firstKubelet || Date.parse(firstCp.cert.notAfter) < Date.parse(firstKubelet.cert.notAfter));
+    const firstText = cpFirst && firstCp ? `the ${cpLabel(firstCp.p)} ${left(firstCp.cert)}` : firstKubelet ? `the ${label(firstKubelet)} ${left(firstKubelet.cert)}` : '';
+    const count = pki
+      ? `${plural(all.length + cpOnly.length, 'certificate')} valid (${all.length} of the kubelet, ${cpOnly.length} more of the control plane)`
+      : `${plural(all.length, 'certificate')} valid`;
+    return pass(`${count}; the first to expire is ${firstText}`, [...all.map(certEv), ...cpOnly.map((v) => cpEv(v.p, v.cert))]);
   },
 });

@@ -8,6 +8,7 @@ import {buildKubeletVersion} from './version.js';
 import {buildKubeletConfig} from './kubelet-config.js';
 import {buildKubeconfig} from './kubeconfig.js';
 import {buildCerts} from './certs.js';
+import {buildControlPlanePki} from './control-plane-pki.js';
 import {buildRuntime, buildCni} from './runtime.js';
 import {buildSwap, buildKernel, buildCgroup, buildCapacity, buildStaticPods} from './host.js';
 import {buildHealthz} from './live-healthz.js';
@@ -76,6 +77,7 @@ export function buildFacts(raw: RawSnapshot, opts: BuildOptions): Facts {
     kubeletConfig,
     kubeconfig,
     certs: buildCerts(raw, kubeconfig, kubeletConfig, argv),
+    controlPlanePki: buildControlPlanePki(raw),
     runtime,
     cni: buildCni(raw, runtime),
     staticPods: buildStaticPods(raw, kubeletConfig),

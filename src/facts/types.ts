@@ -177,6 +177,7 @@ export interface KubeletConfigFacts {
 import type {UnitFacts, UnitState} from './systemd-unit.js';
 import type {KubeconfigFacts} from './kubeconfig.js';
 import type {CertFacts} from './certs.js';
+import type {ControlPlanePkiFacts} from './control-plane-pki.js';
 import type {RuntimeFacts, CniFacts} from './runtime.js';
 import type {StaticPodsFacts, SwapFacts, KernelFacts, CgroupFacts, CapacityFacts} from './host.js';
 import type {HealthzFacts} from './live-healthz.js';
@@ -215,6 +216,8 @@ export interface Facts {
   kubeconfig: Collected<KubeconfigFacts>;
   /** Every certificate the kubelet uses. */
   certs: Collected<CertFacts>;
+  /** Control-plane nodes: the kubeadm PKI and the kubeconfigs' embedded certificates (`kubeadm certs check-expiration`). */
+  controlPlanePki: Collected<ControlPlanePkiFacts>;
   /** The container runtime's configuration. */
   runtime: Collected<RuntimeFacts>;
   /** CNI configuration and plugin binaries. */

@@ -8,10 +8,12 @@ import {dirname, join} from 'node:path';
 import {createClusterCa, createKubeletServingPair, issueKubeletClientCert, type ClusterCa} from './pki.js';
 import {healthyTree, type Layout, type NodeTree} from './node-files.js';
 import {applyScenario, scenarios, type ScenarioId} from './scenarios.js';
+import {addControlPlane, type ControlPlaneOptions} from './control-plane.js';
 
 export type {Layout} from './node-files.js';
 export type {ScenarioId, Scenario} from './scenarios.js';
 export {scenarios} from './scenarios.js';
+export type {ControlPlaneOptions, ControlPlaneCertName} from './control-plane.js';
 
 /** How to build one node. */
 export interface NodeTreeOptions {
@@ -25,6 +27,8 @@ export interface NodeTreeOptions {
   scenario?: ScenarioId;
   /** The cluster CA to sign with; pass one to put several nodes (and a stand-in apiserver) in one cluster. */
   ca?: ClusterCa;
+  /** Make it a kubeadm control-plane node (PKI, kubeconfigs, static pod manifests); not part of the default fleet. */
+  controlPlane?: ControlPlaneOptions;
 }
 
 /** What was written, for the caller's assertions and for the demo's legend. */
@@ -72,6 +76,9 @@ async function buildTree(opts: NodeTreeOptions, ca: ClusterCa, now: Date): Promi
     kubeletVersion: opts.kubeletVersion,
     ca,
   });
+  if (opts.controlPlane) {
+    await addControlPlane(tree, {now, hostname: opts.hostname, kubeletVersion: opts.kubeletVersion, ca}, opts.controlPlane);
+  }
   return tree;
 }
 

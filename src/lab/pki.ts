@@ -122,7 +122,8 @@ export async function createClusterCa(now: Date): Promise<ClusterCa> {
 interface LeafSpec {
   subject: x509.JsonName;
   validity: Validity;
-  usage: 'client' | 'server';
+  /** `peer`: both server and client auth (etcd's server and peer certificates). */
+  usage: 'client' | 'server' | 'peer';
   dnsNames?: string[];
   ips?: string[];
   keyFormat: KeyFormat;
@@ -140,7 +141,9 @@ async function issueLeaf(
   const extensions: x509.Extension[] = [
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
     new x509.ExtendedKeyUsageExtension(
-      [spec.usage === 'client' ? x509.ExtendedKeyUsage.clientAuth : x509.ExtendedKeyUsage.serverAuth],
+      spec.usage === 'peer'
+        ? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]
+        : [spec.usage === 'client' ? x509.ExtendedKeyUsage.clientAuth : x509.ExtendedKeyUsage.serverAuth],
       false,
     ),
     new x509.BasicConstraintsExtension(false, undefined, true),
@@ -238,4 +241,69 @@ export async function createKubeletServingPair(hostname: string, startedAt: Date
   );
   // client-go writes the leaf first, then the CA that signed it, into the one .crt file.
   return {crtPem: leaf.certPem + pemOf(caCert), keyPem: leaf.keyPem, unixTs};
+}
+
+/**
+ * A kubeadm control-plane CA other than the cluster CA (`etcd-ca`, `front-proxy-ca`): self-signed,
+ * the given common name, CA key usages; kubeadm makes them valid ten years.
+ */
+export async function createControlPlaneCa(commonName: string, validity: Validity): Promise<ClusterCa> {
+  const keys = await generateKeyPair();
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serialNumber(),
+    name: [{CN: [commonName]}],
+    ...validity,
+    signingAlgorithm: ECDSA_SHA256,
+    keys,
+    extensions: [
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment | x509.KeyUsageFlags.keyCertSign,
+        true,
+      ),
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      new x509.SubjectAlternativeNameExtension([{type: 'dns', value: commonName}]),
+    ],
+  });
+  return {
+    cert,
+    keys,
+    certPem: pemOf(cert),
+    keyPem: await privateKeyPem(keys.privateKey, 'sec1'),
+    spkiSha256: await spkiSha256(keys.publicKey),
+  };
+}
+
+/** What a kubeadm control-plane leaf certificate is (cmd/kubeadm/app/phases/certs/certlist.go, kubeconfig phase). */
+export interface ControlPlaneCertSpec {
+  commonName: string;
+  organizations?: string[];
+  usage: 'client' | 'server' | 'peer';
+  dnsNames?: string[];
+  ips?: string[];
+  validity: Validity;
+}
+
+/** Issue a control-plane leaf (apiserver, etcd, front-proxy, a kubeconfig's client certificate) signed by `ca`; the key is SEC1, as kubeadm writes it. */
+export async function issueControlPlaneCert(ca: ClusterCa, spec: ControlPlaneCertSpec): Promise<IssuedCert> {
+  return issueLeaf(
+    {name: ca.cert.subject, keys: ca.keys, cert: ca.cert},
+    {
+      // Go encodes pkix.Name with O before CN.
+      subject: [...(spec.organizations ?? []).map((o) => ({O: [o]})), {CN: [spec.commonName]}],
+      validity: spec.validity,
+      usage: spec.usage,
+      dnsNames: spec.dnsNames,
+      ips: spec.ips,
+      keyFormat: 'sec1',
+    },
+  );
+}
+
+/** A service-account signing key pair as kubeadm writes `sa.key` (private, PEM) and `sa.pub` (public, PEM). */
+export async function createServiceAccountKeys(): Promise<{keyPem: string; pubPem: string}> {
+  const keys = await generateKeyPair();
+  const der = Buffer.from(await webcrypto.subtle.exportKey('spki', keys.publicKey));
+  const b64 = der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  return {keyPem: await privateKeyPem(keys.privateKey, 'sec1'), pubPem: `-----BEGIN PUBLIC KEY-----\n${b64}\n-----END PUBLIC KEY-----\n`};
 }

@@ -16,6 +16,8 @@ export interface DirSection {
   path: string;
   read: boolean;
   live?: boolean;
+  /** Read only the files whose names match this sh `case` pattern (`*.crt`: the certificates, never the keys beside them). */
+  only?: string;
 }
 
 /** A command run on a live node (never under --root), with a time cap. */
@@ -49,6 +51,16 @@ export const READ_EXTENSIONS = [
 export const DISCOVERY_DENY_DIRS = [
   '/', '/etc', '/var', '/usr', '/opt', '/run', '/var/lib', '/var/run', '/usr/lib', '/lib', '/home', '/root',
   '/tmp', '/proc', '/sys', '/dev', '/bin', '/sbin', '/usr/bin', '/usr/sbin', '/usr/local', '/usr/local/bin', '/boot',
+] as const;
+
+/**
+ * kubeadm's control-plane private keys: discovery never reads them, even when a static pod
+ * manifest names them (`--tls-private-key-file=/etc/kubernetes/pki/apiserver.key`). No check
+ * needs them, and a key that is not read cannot leave the node. sh `case` patterns.
+ */
+export const NEVER_READ = [
+  '/etc/kubernetes/pki/ca.key', '/etc/kubernetes/pki/sa.key', '/etc/kubernetes/pki/apiserver*.key',
+  '/etc/kubernetes/pki/front-proxy-*.key', '/etc/kubernetes/pki/etcd/*.key',
 ] as const;
 
 /** systemd system unit directories, highest priority first (systemd.unit(5)). */
@@ -94,6 +106,14 @@ export const DIRS: readonly DirSection[] = [
   ...UNIT_DIRS.map((d) => ({path: `${d}/kubelet.service.d`, read: true})),
   {path: '/var/lib/kubelet/pki', read: true},
   {path: '/etc/kubernetes/manifests', read: true},
+  // Control-plane PKI, as `kubeadm certs check-expiration` sees it: the certificates and the
+  // kubeconfigs with embedded client certificates (admin.conf, super-admin.conf,
+  // controller-manager.conf, scheduler.conf). The listings tell whether a CA key exists; the keys
+  // themselves are never read. Listed before discovery, so a manifest naming these directories
+  // does not read them whole.
+  {path: '/etc/kubernetes', read: true, only: '*.conf'},
+  {path: '/etc/kubernetes/pki', read: true, only: '*.crt'},
+  {path: '/etc/kubernetes/pki/etcd', read: true, only: '*.crt'},
   {path: '/etc/containerd/conf.d', read: true},
   {path: '/etc/crio/crio.conf.d', read: true},
   {path: '/etc/cni/net.d', read: true},

@@ -55,6 +55,7 @@ export function makeFacts(over: Partial<Facts> = {}): Facts {
     kubeletConfig: nc,
     kubeconfig: nc,
     certs: nc,
+    controlPlanePki: nc,
     runtime: nc,
     cni: nc,
     staticPods: nc,
