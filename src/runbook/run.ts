@@ -5,6 +5,7 @@
  * concurrency; prompts for `policy: ask` are asked one at a time; `stopOnFailure` starts no new
  * node (and no further fix) once a fix did not verify or a node could not be reached.
  */
+import {clusterFactsOf, summarizeCluster, type ClusterSource} from '../engine/cluster.js';
 import type {CheckContext, CheckDef} from '../catalogue/define.js';
 import {evaluateAll} from '../engine/evaluate.js';
 import {runTarget, transportFor} from '../engine/run.js';
@@ -55,6 +56,10 @@ export interface RunbookRunOptions {
   dryRun?: boolean;
   /** Test hook passed to applyPlan. */
   verify?: (after: Finding) => boolean;
+  /** The cluster's view (with a kubeconfig), read once at the start and joined with each node's facts. */
+  cluster?: ClusterSource;
+  /** `--join-command`'s endpoint, tried from each node. */
+  joinEndpoint?: string | null;
 }
 
 /** The run's report (waivers applied), what each fix did, and whether it stopped early. */
@@ -73,7 +78,14 @@ function unchecked(t: Target, kind: string, message: string, hint: string | null
 /** One node: probe, fix by the rules, report the final state. */
 async function runNode(t: Target, o: RunbookRunOptions, state: {stopped: boolean}, ask: RunbookRunOptions['ask']): Promise<{result: TargetResult; outcomes: FixOutcome[]}> {
   const ctx: CheckContext = {now: o.now(), expiryWarnDays: o.expiryWarnDays};
-  const runOpts = {checks: o.checks, kubeletVersion: o.kubeletVersion, timeoutMs: o.timeoutMs, concurrency: 1, now: o.now, expiryWarnDays: o.expiryWarnDays, ...(o.signal ? {signal: o.signal} : {})};
+  const runOpts = {checks: o.checks, kubeletVersion: o.kubeletVersion, timeoutMs: o.timeoutMs, concurrency: 1, now: o.now, expiryWarnDays: o.expiryWarnDays, ...(o.signal ? {signal: o.signal} : {}), ...(o.cluster ? {cluster: o.cluster} : {})};
+  const probe = {timeoutMs: o.timeoutMs, ...(o.signal ? {signal: o.signal} : {}), joinEndpoint: o.joinEndpoint ?? null};
+  // The cluster's view as read at the start of the run (a fix does not re-read it).
+  const factsOf = async (raw: RawSnapshot, kind: Facts['target']['transport']): Promise<Facts> => {
+    const f = buildFacts(raw, {name: t.name, transport: kind, kubeletVersion: o.kubeletVersion});
+    if (o.cluster) f.cluster = await clusterFactsOf(f, o.cluster);
+    return f;
+  };
   if (t.kind === 'snapshot') {
     const {result} = await runTarget(t, runOpts);
     return {result: {...result, notes: [...result.notes, 'a snapshot is read-only: fixes were not applied']}, outcomes: []};
@@ -86,8 +98,8 @@ async function runNode(t: Target, o: RunbookRunOptions, state: {stopped: boolean
     o.log(`${t.name}: ${x.check}: ${x.outcome}: ${x.message}`);
   };
   try {
-    let raw: RawSnapshot = await collectRaw(tr, {timeoutMs: o.timeoutMs, ...(o.signal ? {signal: o.signal} : {})});
-    let facts: Facts = buildFacts(raw, {name: t.name, transport: tr.kind, kubeletVersion: o.kubeletVersion});
+    let raw: RawSnapshot = await collectRaw(tr, probe);
+    let facts: Facts = await factsOf(raw, tr.kind);
     let findings = evaluateAll(o.checks, facts, ctx);
     for (const rule of o.rules) {
       const f = findings.find((x) => x.id === rule.check);
@@ -128,10 +140,12 @@ async function runNode(t: Target, o: RunbookRunOptions, state: {stopped: boolean
       await o.audit({...audit, backup: r.backup, result: r.status, message: r.message, files: r.changed});
       say({...base, fixId: plan.fixId, outcome: r.status, message: r.message, backup: r.backup});
       if (r.status === 'lost') return {result: unchecked(t, 'lost', r.message, `kubelet-doctor fix ${t.name} --rollback ${r.backup ?? 'TIMESTAMP'}`, false), outcomes};
-      if (r.after) ({raw, facts} = r.after);
-      else if (r.status !== 'refused') {
-        raw = await collectRaw(tr, {timeoutMs: o.timeoutMs, ...(o.signal ? {signal: o.signal} : {})});
-        facts = buildFacts(raw, {name: t.name, transport: tr.kind, kubeletVersion: o.kubeletVersion});
+      if (r.after) {
+        raw = r.after.raw;
+        facts = o.cluster ? {...r.after.facts, cluster: facts.cluster} : r.after.facts;
+      } else if (r.status !== 'refused') {
+        raw = await collectRaw(tr, probe);
+        facts = await factsOf(raw, tr.kind);
       }
       findings = evaluateAll(o.checks, facts, ctx);
       if (FAILED.has(r.status) && o.stopOnFailure) {
@@ -142,7 +156,8 @@ async function runNode(t: Target, o: RunbookRunOptions, state: {stopped: boolean
     const node = facts.hostname.collected ? facts.hostname.value.value : t.name;
     const notes = [...raw.notes, ...outcomes.map((x) => `fix ${x.check}: ${x.outcome}: ${x.message}`)];
     const kubeletVersion = facts.kubeletVersion.collected ? facts.kubeletVersion.value.value : null;
-    return {result: {target: t.name, node, transport: tr.kind, status: 'ok', error: null, kubeletVersion, durationMs: Date.now() - started, notes, results: findings}, outcomes};
+    const cluster = o.cluster ? {cluster: summarizeCluster(facts.cluster)} : {};
+    return {result: {target: t.name, node, transport: tr.kind, status: 'ok', error: null, kubeletVersion, durationMs: Date.now() - started, notes, ...cluster, results: findings}, outcomes};
   } catch (e) {
     if (!(e instanceof TargetError)) throw e;
     if (o.stopOnFailure) state.stopped = true;

@@ -160,3 +160,17 @@ describe('the cluster view beside the node (stand-in API server)', () => {
     expect(all).not.toMatch(/PRIVATE KEY|client-key-data: [A-Za-z0-9+/]{20}/);
   });
 });
+
+describe('runbooks read the cluster view too', () => {
+  it('node-notready-after-upgrade with --kubeconfig: node-status and version-skew from the stand-in, cluster view in the report', async () => {
+    const rb = join(import.meta.dirname, '../../docs/runbooks/node-notready-after-upgrade.yaml');
+    const out = join(dir, 'runbook.json');
+    const r = await cli(['runbook', rb, '--root', sick.root, '--kubeconfig', kubeconfig, '--dry-run', '-o', out]);
+    expect(r.code, r.stderr).toBe(1);
+    const {readFile} = await import('node:fs/promises');
+    const t = report({...r, stdout: await readFile(out, 'utf8')}).targets[0]!;
+    expect(t.cluster).toMatchObject({nodeName: 'node-7', node: {registered: true, ready: {status: 'False'}}});
+    expect(result(t, 'node-status').status).toBe('fail');
+    expect(result(t, 'version-skew').status).toBe('warn');
+  });
+});

@@ -18,7 +18,8 @@ import {resolveTargetsAsync, type TargetOptions} from '../../targets/resolve.js'
 import type {Target} from '../../targets/types.js';
 import {sanitizeLine} from '../../text/sanitize.js';
 import {intOption, type ParsedArgs} from '../args.js';
-import {targetOptions, useColor, versionOption, writeOut} from './common.js';
+import {runOptions, targetOptions, useColor, versionOption, writeOut} from './common.js';
+import {withCluster} from './cluster-view.js';
 
 const log = (s: string): void => {
   for (const line of s.split('\n')) process.stderr.write(`${sanitizeLine(line)}\n`);
@@ -68,8 +69,11 @@ export async function runbookCommand(a: ParsedArgs, signal: AbortSignal): Promis
   const waivers = [...rb.waivers, ...(typeof a.values['waivers'] === 'string' ? loadWaivers(a.values['waivers']) : [])];
   const checks = rb.checks === null ? catalogue : catalogue.filter((c) => rb.checks!.includes(c.id));
   if (rb.name) log(`runbook: ${rb.name} (${targets.length} node${targets.length === 1 ? '' : 's'})`);
+  // The cluster's view and --join-command, as `check` reads them (docs/cluster.md).
+  const {cluster, joinEndpoint} = await withCluster(a, runOptions(a, signal), targets, signal);
   const result = await runRunbook({
     targets, checks, rules: rb.fixes, waivers, stopOnFailure: rb.stopOnFailure, dryRun,
+    ...(cluster ? {cluster} : {}), joinEndpoint: joinEndpoint ?? null,
     concurrency: intOption(a.values['concurrency'], 'concurrency', rb.concurrency ?? 4),
     timeoutMs: intOption(a.values['timeout'], 'timeout', rb.timeout ?? 60) * 1000,
     kubeletVersion: versionOption(a.values['kubelet-version']),
