@@ -111,7 +111,7 @@ async function tuiCommand(a: ParsedArgs, signal: AbortSignal): Promise<number> {
   delete process.env['CONTINUOUS_INTEGRATION'];
   const common = await import('./commands/common.js');
   const targets = await common.targetsFrom(a);
-  const opts = common.runOptions(a, signal);
+  const opts = await (await import('./commands/cluster-view.js')).withCluster(a, common.runOptions(a, signal), targets, signal);
   const color = common.useColor(a, process.stdout);
   const infos = targets.map((t) => ({name: t.name, transport: t.kind}));
   const {paintFirstFrame} = await import('../ui/first-paint.js');
@@ -128,10 +128,20 @@ async function tuiCommand(a: ParsedArgs, signal: AbortSignal): Promise<number> {
       early.set(i, {abort, result});
     }
   });
+  // The fix wizard (`x` on a check): the session probes and plans; loaded only when asked for.
+  const joinCommand = (await import('./commands/cluster-view.js')).joinCommandOf(a);
+  const openFix = async (index: number, checkId: string, fixSignal: AbortSignal) => {
+    const [{openFixSession}, {catalogue}] = await Promise.all([import('../fixes/session.js'), import('../../checks/index.js')]);
+    const check = catalogue.find((c) => c.id === checkId);
+    if (!check) throw new Error(`no check ${checkId}`);
+    return openFixSession(targets[index]!, check, {
+      ...opts, signal: AbortSignal.any([signal, fixSignal]), audit: true, ...(joinCommand ? {joinCommand} : {}),
+    });
+  };
   try {
     const [{startTui}, {runTarget}] = await Promise.all([import('../ui/start.js'), engine]);
     return await startTui({
-      targets: infos, checks: opts.checks, concurrency: opts.concurrency, signal, color, screen,
+      targets: infos, checks: opts.checks, concurrency: opts.concurrency, signal, color, screen, openFix,
       probe: (index, probeSignal) => {
         const started = early.get(index);
         if (!started) return runTarget(targets[index]!, {...opts, signal: AbortSignal.any([signal, probeSignal])});

@@ -16,7 +16,7 @@ import type {Finding} from '../report/types.js';
 import type {Transport} from '../transport/types.js';
 import {commandLine, stepLine} from './render.js';
 import {runRestore, type RestoreResult} from './restore.js';
-import {EXIT, backupScript, checkPath, stepsScript, writeScript} from './script.js';
+import {BACKUP_DIR, EXIT, backupScript, checkPath, stepsScript, writeScript} from './script.js';
 import {fileSteps, liveSteps, type FixPlan} from './types.js';
 
 /** How a fix ended. */
@@ -51,10 +51,19 @@ export interface ApplyResult {
   after?: {raw: RawSnapshot; facts: Facts};
 }
 
-/** Progress, for a streaming UI. */
+/**
+ * Progress, for a streaming UI: each phase as it starts, then what it did (the backup taken, each
+ * file written or moved aside, each command run and its output). Node text is not sanitised here.
+ */
 export type ApplyEvent =
   | {type: 'phase'; phase: 'backup' | 'write' | 'steps' | 'verify' | 'rollback'}
-  | {type: 'output'; line: string};
+  | {type: 'output'; line: string}
+  /** The backup is complete: its id and its directory on the node (under the host root, if any). */
+  | {type: 'backup'; id: string; dir: string}
+  /** A file was written, or moved into the backup. */
+  | {type: 'file'; action: 'wrote' | 'removed'; path: string}
+  /** A live step was started (its output follows as `output` events). */
+  | {type: 'step'; line: string};
 
 /** Everything apply needs besides the plan. */
 export interface ApplyOptions {
@@ -113,7 +122,14 @@ export async function applyPlan(plan: FixPlan, o: ApplyOptions): Promise<ApplyRe
   const run = async (script: string, extraMs = 0) => {
     const r = await o.transport.run({script, timeoutMs: o.timeoutMs + extraMs, ...(o.signal ? {signal: o.signal} : {})});
     const lines = markers(r.stdout);
-    for (const l of lines) if (!isMarker(l)) o.onEvent?.({type: 'output', line: l});
+    for (const l of lines) {
+      if (!isMarker(l)) o.onEvent?.({type: 'output', line: l});
+      else if (l.startsWith('KD-WROTE ') || l.startsWith('KD-REMOVED ')) o.onEvent?.({type: 'file', action: l.startsWith('KD-WROTE ') ? 'wrote' : 'removed', path: l.replace(/^KD-\w+ /, '')});
+      else if (/^KD-STEP \d+$/.test(l)) {
+        const step = live[Number(l.slice(8)) - 1];
+        if (step) o.onEvent?.({type: 'step', line: stepLine(step, false)});
+      } else if (/^KD-HEALTHZ-OK \d+$/.test(l)) o.onEvent?.({type: 'output', line: 'healthz answered ok'});
+    }
     return {...r, lines};
   };
   const paths = files.map((s) => s.path);
@@ -131,7 +147,10 @@ export async function applyPlan(plan: FixPlan, o: ApplyOptions): Promise<ApplyRe
       if (e instanceof TargetError) return res('lost', `lost ${o.target} while backing up (${e.message}): nothing was changed`);
       throw e;
     }
-    if (r.exitCode === 0 && r.lines.includes('KD-BACKUP-OK')) break;
+    if (r.exitCode === 0 && r.lines.includes('KD-BACKUP-OK')) {
+      o.onEvent?.({type: 'backup', id: ts, dir: `${BACKUP_DIR}/${ts}/`});
+      break;
+    }
     if (r.exitCode === EXIT.backupExists && n < 10) {
       ts = `${ts.replace(/-\d+$/, '')}-${n}`;
       continue;

@@ -15,8 +15,9 @@ import type {Finding} from '../report/types.js';
 import type {Target} from '../targets/types.js';
 import type {Transport} from '../transport/types.js';
 import {applyPlan, type ApplyEvent, type ApplyResult} from './apply.js';
+import {appendAudit} from './audit.js';
 import {planFix} from './registry.js';
-import type {FixPlan, NotApplicable} from './types.js';
+import {isNotApplicable, type FixPlan, type NotApplicable} from './types.js';
 
 /** What a session needs to know. */
 export interface FixSessionOptions {
@@ -28,6 +29,11 @@ export interface FixSessionOptions {
   joinCommand?: string;
   signal?: AbortSignal;
   hooks?: TransportHooks;
+  /**
+   * Append the apply to the audit log (a `started` line, then the result), as the `fix` command
+   * does itself. The TUI wizard sets it. @default false
+   */
+  audit?: boolean;
 }
 
 /** A probed node with the plan for one check's finding. */
@@ -38,7 +44,13 @@ export interface FixSession {
   raw: RawSnapshot;
   facts: Facts;
   finding: Finding;
-  plan: FixPlan | NotApplicable;
+  /** The plan `apply` applies: the one for `choice` at open, or the last {@link FixSession.choose}. */
+  readonly plan: FixPlan | NotApplicable;
+  /**
+   * Plan again for another `--choice` on the same probe (planners are pure, so this is what a
+   * new session with that choice would plan), and make it the plan `apply` applies.
+   */
+  choose(choice: string): FixPlan | NotApplicable;
   /** Apply the plan (only when it is a plan). */
   apply(onEvent?: (e: ApplyEvent) => void): Promise<ApplyResult>;
   /** Close the node's connection; always call it. */
@@ -58,15 +70,35 @@ export async function openFixSession(target: Target, check: CheckDef, o: FixSess
     const ctx = {now: o.now(), expiryWarnDays: o.expiryWarnDays};
     // The whole catalogue, so the finding knows which failing check explains it (causedBy).
     const finding = evaluateAll(catalogue, facts, ctx).find((f) => f.id === check.id)!;
-    const plan = planFix({facts, raw, finding, now: ctx.now, ...(o.choice ? {choice: o.choice} : {}), ...(o.joinCommand ? {joinCommand: o.joinCommand} : {})});
+    const planFor = (choice: string | undefined) =>
+      planFix({facts, raw, finding, now: ctx.now, ...(choice ? {choice} : {}), ...(o.joinCommand ? {joinCommand: o.joinCommand} : {})});
+    let plan = planFor(o.choice);
+    const applyAudited = async (p: FixPlan, onEvent?: (e: ApplyEvent) => void): Promise<ApplyResult> => {
+      const audit = {target: target.name, transport: transport.kind, action: 'apply' as const, fixId: p.fixId, checkId: p.checkId, choice: p.choice ?? null};
+      if (o.audit) await appendAudit({...audit, backup: null, result: 'started', message: p.title, files: []});
+      const result = await applyPlan(p, {
+        transport, target: target.name, check, before: finding, ctx, kubeletVersion: o.kubeletVersion, timeoutMs: o.timeoutMs,
+        ...(o.signal ? {signal: o.signal} : {}), ...(onEvent ? {onEvent} : {}),
+      });
+      if (!o.audit) return result;
+      try {
+        await appendAudit({...audit, backup: result.backup, result: result.status, message: result.message, files: result.changed});
+        return result;
+      } catch (e) {
+        // The node is already changed (or restored): the result must still reach the operator.
+        return {...result, message: `${result.message} (the audit log could not be written: ${(e as Error).message})`};
+      }
+    };
     return {
-      target, transport, check, raw, facts, finding, plan,
+      target, transport, check, raw, facts, finding,
+      get plan() {
+        return plan;
+      },
+      choose: (choice) => (plan = planFor(choice)),
       apply: (onEvent) => {
-        if ('notApplicable' in plan) return Promise.reject(new Error(`nothing to apply: ${plan.reason}`));
-        return applyPlan(plan, {
-          transport, target: target.name, check, before: finding, ctx, kubeletVersion: o.kubeletVersion, timeoutMs: o.timeoutMs,
-          ...(o.signal ? {signal: o.signal} : {}), ...(onEvent ? {onEvent} : {}),
-        });
+        const p = plan;
+        if (isNotApplicable(p)) return Promise.reject(new Error(`nothing to apply: ${p.reason}`));
+        return applyAudited(p, onEvent);
       },
       close: () => transport.close(),
     };

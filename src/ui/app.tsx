@@ -3,7 +3,7 @@
  * keys from the keymap. It only wires; what is shown is computed in view/, what changes in state/.
  */
 import {Box, useApp} from 'ink';
-import {useEffect, useMemo} from 'react';
+import {useCallback, useEffect, useMemo, useState} from 'react';
 import type {CheckDef} from '../catalogue/define.js';
 import {Footer} from './components/footer.js';
 import type {FixRequest} from './components/fix-panel.js';
@@ -12,7 +12,11 @@ import {useClock} from './hooks/use-clock.js';
 import {useRun} from './hooks/use-run.js';
 import {useTerminalSize} from './hooks/use-terminal-size.js';
 import {useKeys} from './keys/use-keys.js';
+import {FixRunner, type OpenFix} from './fix-runner.js';
+import {useFix} from './hooks/use-fix.js';
 import type {ProbeFn} from './run-queue.js';
+import {FixScreen} from './screens/fix-screen.js';
+import {fixBusy} from './state/fix-state.js';
 import {CheckScreen, type CheckScreenProps} from './screens/check-screen.js';
 import {ConfigScreen} from './screens/config-screen.js';
 import {FleetScreen} from './screens/fleet-screen.js';
@@ -37,25 +41,36 @@ export interface AppProps {
   readonly theme: Theme;
   /** The clock. @default Date.now */
   readonly now?: () => number;
-  /** The fix wizard's entry point (see components/fix-panel.tsx); absent until it exists. */
+  /**
+   * Opens a fix session (probe and plan) for a node and check: with it, `x` on a check opens the
+   * fix wizard. The CLI passes `openFixSession` behind it; absent: the check only names the fix.
+   */
+  readonly openFix?: OpenFix;
+  /** The runner to use instead of one made from `openFix` (the CLI's, so it can wait for an apply's rollback after the TUI closes). */
+  readonly fixRunner?: FixRunner;
+  /** Told about every `x` (with or without the wizard). */
   readonly onFix?: (request: FixRequest) => void;
   /** Called with every new state (the CLI derives the exit code from the last one). */
   readonly onState?: (state: UiState) => void;
 }
 
 const SCREENS: Record<ScreenKind, (p: CheckScreenProps) => React.JSX.Element> = {
-  fleet: FleetScreen, node: NodeScreen, check: CheckScreen, config: ConfigScreen, search: SearchScreen, help: HelpScreen,
+  fleet: FleetScreen, node: NodeScreen, check: CheckScreen, config: ConfigScreen, search: SearchScreen, fix: FixScreen, help: HelpScreen,
 };
 
 /** Rows that are not body: the header, the footer, and one spare so Ink never scrolls the screen. */
 const CHROME_ROWS = 3;
 
 /** The whole TUI. */
-export function App({targets, checks, probe, concurrency = 16, theme, now = Date.now, onFix, onState}: AppProps) {
+export function App({targets, checks, probe, concurrency = 16, theme, now = Date.now, openFix, fixRunner, onFix, onState}: AppProps) {
   const {state, dispatch, getState} = useStore(targets);
   useRun(state.runRequest, dispatch, {targets, probe, concurrency, now});
+  // The runner is made once: a new `openFix` on a re-render does not drop an open session.
+  const [ownRunner] = useState(() => (!fixRunner && openFix ? new FixRunner(openFix) : null));
+  const runner = fixRunner ?? ownRunner;
+  useFix(runner, state.fix, dispatch, runner === ownRunner);
   const {cols, rows} = useTerminalSize();
-  const t = useClock(now, state.nodes.some((n) => n.phase === 'running'));
+  const t = useClock(now, state.nodes.some((n) => n.phase === 'running') || fixBusy(state.fix));
   const search = useSearch(checks);
   const hits = useMemo(() => search(state), [search, state.query, state.nodes]); // eslint-disable-line react-hooks/exhaustive-deps -- the query and findings are what search reads
   const bodyRows = Math.max(3, rows - CHROME_ROWS);
@@ -65,7 +80,26 @@ export function App({targets, checks, probe, concurrency = 16, theme, now = Date
   };
   const {model} = view(state);
   const {exit} = useApp();
-  useKeys({getState, view, dispatch, page: bodyRows, quit: () => exit(), onFix});
+  // While a fix is applied, quitting first interrupts it: the backup is restored, then the TUI quits
+  // (a second quit leaves at once; the CLI still waits for the restore before the process exits).
+  const quit = useCallback(() => {
+    const fix = getState().fix;
+    if (fix?.stage === 'applying' && !fix.interrupted) dispatch({type: 'fix-interrupt'});
+    else exit();
+  }, [getState, dispatch, exit]);
+  const interruptedDone = state.fix?.stage === 'done' && state.fix.interrupted;
+  useEffect(() => {
+    if (interruptedDone) exit();
+  }, [interruptedDone, exit]);
+  const startFix = useCallback(
+    (r: FixRequest) => {
+      onFix?.(r);
+      if (runner && r.node !== null) dispatch({type: 'open-fix', node: r.node, check: r.checkId, fixId: r.fixId});
+    },
+    [onFix, runner, dispatch],
+  );
+  const fixKey = runner || onFix ? startFix : undefined;
+  useKeys({getState, view, dispatch, page: bodyRows, quit, onFix: fixKey});
   useEffect(() => {
     onState?.(state);
   }, [state, onState]);
@@ -74,9 +108,9 @@ export function App({targets, checks, probe, concurrency = 16, theme, now = Date
     <Box flexDirection="column" width={cols}>
       <LineView line={model.header} theme={theme} />
       <Box height={bodyRows} flexDirection="column" overflow="hidden">
-        <Screen model={model} theme={theme} cols={cols} {...(onFix ? {onFix} : {})} />
+        <Screen model={model} theme={theme} cols={cols} {...(fixKey ? {onFix: fixKey} : {})} />
       </Box>
-      <Footer screen={model.kind} theme={theme} cols={cols} typing={model.typing} />
+      <Footer screen={model.kind} theme={theme} cols={cols} typing={model.typing} hidden={fixKey ? model.hidden : [...model.hidden, 'fix']} />
     </Box>
   );
 }

@@ -7,12 +7,14 @@
 import {render} from 'ink';
 import type {CheckDef} from '../catalogue/define.js';
 import {App} from './app.js';
-import type {FixRequest} from './components/fix-panel.js';
 import {enterAltScreen, type AltScreen} from './first-paint.js';
+import {FixRunner, type OpenFix} from './fix-runner.js';
 import type {ProbeFn} from './run-queue.js';
 import type {TargetInfo, UiState} from './state/run-reducer.js';
 import {exitCodeOfState, fleetProgress} from './state/selectors.js';
 import {makeTheme} from './theme.js';
+import type {FixOutcome} from './state/fix-state.js';
+import {sanitizeLine} from '../text/sanitize.js';
 
 /** What the CLI hands the TUI. */
 export interface StartOptions {
@@ -25,7 +27,8 @@ export interface StartOptions {
   color: boolean;
   /** The alternate screen the first paint opened; absent: the TUI opens it. */
   screen?: AltScreen;
-  onFix?: (request: FixRequest) => void;
+  /** Opens a fix session for a node and check: `x` on a check then opens the fix wizard. */
+  openFix?: OpenFix;
   /** Streams (tests pass their own); default: the process's. */
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
@@ -44,6 +47,12 @@ function farewell(s: UiState | null): string {
   return `kubelet-doctor: ${parts.join(', ')}\n`;
 }
 
+/** The outcome of a fix the operator left (or interrupted) last, for the scrollback. */
+function fixFarewell(s: UiState | null, late: readonly FixOutcome[]): string {
+  const outcomes = [...(s?.fix?.result ? [s.fix.result] : []), ...late];
+  return outcomes.map((r) => `kubelet-doctor: fix ${r.status}: ${sanitizeLine(r.message)}\n`).join('');
+}
+
 /**
  * Run the TUI until the operator quits; resolves to the exit code of what was seen: 3 a node
  * could not be checked, 1 a check failed, else 0 (as `check` would exit).
@@ -52,10 +61,11 @@ export async function startTui(o: StartOptions): Promise<number> {
   const stdout = o.stdout ?? process.stdout;
   const screen = o.screen ?? enterAltScreen(stdout, o.stdin ?? process.stdin);
   let last: UiState | null = null;
+  const runner = o.openFix ? new FixRunner(o.openFix) : null;
   try {
     stdout.write(REPLACE_FIRST_PAINT);
     const app = render(
-      <App targets={o.targets} checks={o.checks} probe={o.probe} concurrency={o.concurrency} theme={makeTheme({color: o.color})} onState={(s) => (last = s)} {...(o.onFix ? {onFix: o.onFix} : {})} />,
+      <App targets={o.targets} checks={o.checks} probe={o.probe} concurrency={o.concurrency} theme={makeTheme({color: o.color})} onState={(s) => (last = s)} {...(runner ? {fixRunner: runner} : {})} />,
       {stdout, ...(o.stdin ? {stdin: o.stdin} : {}), exitOnCtrlC: false, patchConsole: true},
     );
     const onAbort = (): void => app.unmount();
@@ -64,11 +74,17 @@ export async function startTui(o: StartOptions): Promise<number> {
       await app.waitUntilExit();
     } finally {
       o.signal.removeEventListener('abort', onAbort);
+      // A fix still applying is interrupted: the executor restores its backup (never aborted itself).
+      runner?.shutdown();
       app.cleanup();
     }
   } finally {
     screen.leave();
   }
-  stdout.write(farewell(last));
+  if (runner) {
+    if (runner.applying) stdout.write('kubelet-doctor: a fix was interrupted: waiting for its backup to be restored…\n');
+    await runner.idle();
+  }
+  stdout.write(farewell(last) + fixFarewell(last, runner?.unreported ?? []));
   return last ? exitCodeOfState(last) : 0;
 }

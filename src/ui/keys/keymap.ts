@@ -17,11 +17,15 @@ export type Command =
   | 'rerun'
   | 'config'
   | 'fix'
+  | 'choose'
+  | 'confirm'
+  | 'confirm-all'
+  | 'decline'
   | 'help'
   | 'quit';
 
 /** The screens, for deciding which bindings apply where. */
-export type ScreenKind = 'fleet' | 'node' | 'check' | 'config' | 'search' | 'help';
+export type ScreenKind = 'fleet' | 'node' | 'check' | 'config' | 'search' | 'fix' | 'help';
 
 /** The key fields this module reads (a subset of Ink's `Key`, so tests can build one). */
 export interface KeyInfo {
@@ -57,7 +61,7 @@ export interface Binding {
   screens: readonly ScreenKind[];
 }
 
-const LISTS: readonly ScreenKind[] = ['fleet', 'node', 'check', 'config', 'search', 'help'];
+const LISTS: readonly ScreenKind[] = ['fleet', 'node', 'check', 'config', 'search', 'fix', 'help'];
 const BROWSING: readonly ScreenKind[] = ['fleet', 'node', 'check', 'config'];
 
 /** The keymap. Order is the order of the footer and the help overlay. */
@@ -72,15 +76,19 @@ export const KEYMAP: readonly Binding[] = [
     keys: [{special: 'escape', label: 'Esc'}, {special: 'backspace', label: 'Backspace', typing: false}, {special: 'delete', label: 'Backspace', typing: false}],
     help: 'back to the previous screen (closes help)',
     footer: 'back',
-    screens: ['node', 'check', 'config', 'search', 'help'],
+    screens: ['node', 'check', 'config', 'search', 'fix', 'help'],
   },
-  {command: 'search', keys: [{char: '/'}], help: 'search checks, log lines and findings (paste a journal line)', footer: 'search', screens: BROWSING},
+  {command: 'search', keys: [{char: '/'}], help: 'search checks and findings, or paste a journal line', footer: 'search', screens: BROWSING},
   {command: 'filter', keys: [{char: 'f'}], help: 'fleet: failing nodes only · configuration: set values only', footer: 'filter', screens: ['fleet', 'config']},
-  {command: 'config', keys: [{char: 'c'}], help: "the node's effective kubelet configuration: every value and where it is set", footer: 'config', screens: ['node', 'check']},
-  {command: 'fix', keys: [{char: 'x'}], help: 'plan the fix this check offers (when the fix engine is installed)', screens: ['check']},
-  {command: 'rerun', keys: [{char: 'r'}], help: 're-run the checks: every node on the fleet view, this node elsewhere', footer: 're-run', screens: BROWSING},
-  {command: 'help', keys: [{char: '?'}], help: 'show or hide this help', footer: 'help', screens: [...BROWSING, 'help']},
-  {command: 'quit', keys: [{char: 'q'}, {ctrl: 'c'}], help: 'quit (the terminal is restored)', footer: 'quit', screens: LISTS},
+  {command: 'config', keys: [{char: 'c'}], help: 'effective kubelet configuration: each value and where it is set', footer: 'config', screens: ['node', 'check']},
+  {command: 'fix', keys: [{char: 'x'}], help: 'fix wizard: the plan and its diffs, a yes per step, apply, verify', footer: 'fix', screens: ['check']},
+  {command: 'choose', keys: [{special: 'return', label: 'Enter'}], help: 'plan again with the selected choice', footer: 'use choice', screens: ['fix']},
+  {command: 'confirm', keys: [{char: 'y'}], help: 'yes to this step; the last yes applies (backup, write, verify)', footer: 'yes', screens: ['fix']},
+  {command: 'decline', keys: [{char: 'n'}], help: 'no: abort, nothing is written', footer: 'no', screens: ['fix']},
+  {command: 'confirm-all', keys: [{char: 'a'}], help: 'yes to this step and all the remaining ones', footer: 'all', screens: ['fix']},
+  {command: 'rerun', keys: [{char: 'r'}], help: 're-run the checks (on the fleet view: every node)', footer: 're-run', screens: BROWSING},
+  {command: 'help', keys: [{char: '?'}], help: 'show or hide this help', footer: 'help', screens: [...BROWSING, 'fix', 'help']},
+  {command: 'quit', keys: [{char: 'q'}, {ctrl: 'c'}], help: 'quit, restoring the terminal (a fix being applied is rolled back first)', footer: 'quit', screens: LISTS},
 ];
 
 function matches(spec: KeySpec, input: string, key: KeyInfo, typing: boolean): boolean {
@@ -126,7 +134,7 @@ export interface FooterHint {
 }
 
 /** Which hints stay when the footer is narrow: the way out and the help first. */
-const FOOTER_PRIORITY: readonly Command[] = ['quit', 'help', 'back', 'open', 'up', 'search', 'config', 'filter', 'rerun'];
+const FOOTER_PRIORITY: readonly Command[] = ['quit', 'help', 'back', 'confirm', 'decline', 'confirm-all', 'choose', 'open', 'fix', 'up', 'search', 'config', 'filter', 'rerun'];
 
 /**
  * The footer for a screen, generated from the keymap: one hint per command with its first key

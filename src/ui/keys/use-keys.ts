@@ -1,7 +1,7 @@
 /**
  * The one keyboard handler: a key press becomes a command through the keymap, and a command
- * becomes a reducer action (or quit, or the fix wizard's callback). While a search query is
- * typed, printable keys are text instead.
+ * becomes a reducer action (or quit, or the fix callback). While a search query is typed,
+ * printable keys are text instead.
  */
 import {useInput, type Key} from 'ink';
 import {useCallback, useRef, type Dispatch} from 'react';
@@ -9,7 +9,7 @@ import type {SearchHit} from '../../search/search-index.js';
 import type {FixRequest} from '../components/fix-panel.js';
 import {contextNode, type Action, type UiState} from '../state/run-reducer.js';
 import {nodeForHit} from '../state/selectors.js';
-import type {ScreenModel} from '../view/model.js';
+import {fixable, type ScreenModel} from '../view/model.js';
 import {commandFor, type Command} from './keymap.js';
 
 /** What a command acts on: the screen as it is now. */
@@ -53,7 +53,16 @@ function open(c: KeyContext): void {
 
 function move(c: KeyContext, delta: number): void {
   if (c.model.keys.length > 0) c.dispatch({type: 'move', delta, keys: c.model.keys});
-  else c.dispatch({type: 'scroll', delta, max: c.model.maxScroll});
+  else scroll(c, delta);
+}
+
+const scroll = (c: KeyContext, delta: number): void => c.dispatch({type: 'scroll', delta, max: c.model.maxScroll});
+
+/** A page: lists move the selection, text scrolls; the fix wizard always scrolls (its rows are a few choices over a long diff). */
+function page(c: KeyContext, direction: 1 | -1): void {
+  const delta = direction * Math.max(1, c.page - 1);
+  if (c.model.kind === 'fix') scroll(c, delta);
+  else move(c, delta);
 }
 
 /** Carry out one command on the current screen. */
@@ -65,9 +74,9 @@ export function runCommand(command: Command, c: KeyContext): void {
     case 'down':
       return move(c, 1);
     case 'page-up':
-      return move(c, -Math.max(1, c.page - 1));
+      return page(c, -1);
     case 'page-down':
-      return move(c, Math.max(1, c.page - 1));
+      return page(c, 1);
     case 'open':
       return open(c);
     case 'back':
@@ -82,8 +91,17 @@ export function runCommand(command: Command, c: KeyContext): void {
       return;
     }
     case 'fix':
-      if (model.fix && c.onFix) c.onFix(model.fix);
+      if (fixable(model.fix) && c.onFix) c.onFix(model.fix);
       return;
+    case 'choose':
+      if (model.selectedKey?.startsWith('choice:')) dispatch({type: 'fix-choose', choice: model.selectedKey.slice('choice:'.length)});
+      return;
+    case 'confirm':
+      return dispatch({type: 'fix-confirm', all: false});
+    case 'confirm-all':
+      return dispatch({type: 'fix-confirm', all: true});
+    case 'decline':
+      return dispatch({type: 'fix-decline'});
     case 'rerun': {
       const node = contextNode(model.screen);
       dispatch({type: 'rerun', indices: node === null ? c.state.nodes.map((_, i) => i) : [node]});

@@ -7,6 +7,7 @@
 import type {Facts} from '../../facts/types.js';
 import type {TargetResult} from '../../report/types.js';
 import {sanitizeLine} from '../../text/sanitize.js';
+import {fixReducer, newWizard, type FixAction, type FixWizard} from './fix-state.js';
 
 /** Where a node's probe is. */
 export type Phase = 'queued' | 'running' | 'done';
@@ -30,7 +31,9 @@ export type Screen =
   | {kind: 'node'; node: number}
   | {kind: 'check'; node: number | null; check: string}
   | {kind: 'config'; node: number}
-  | {kind: 'search'; node: number | null};
+  | {kind: 'search'; node: number | null}
+  /** The fix wizard for one check on one node (its state is `UiState.fix`). */
+  | {kind: 'fix'; node: number; check: string};
 
 /** Everything the TUI shows is a function of this. */
 export interface UiState {
@@ -49,6 +52,10 @@ export interface UiState {
   query: string;
   /** Nodes whose probe should (re)start; `seq` changes with every request. */
   runRequest: {seq: number; indices: number[]};
+  /** The fix wizard while its screen is open, else null. */
+  fix: FixWizard | null;
+  /** The last wizard's seq (each `x` opens a new one). */
+  fixSeq: number;
 }
 
 /** Every way the state can change. */
@@ -66,7 +73,8 @@ export type Action =
   | {type: 'toggle-help'}
   | {type: 'type'; text: string}
   | {type: 'erase'}
-  | {type: 'rerun'; indices: readonly number[]};
+  | {type: 'rerun'; indices: readonly number[]}
+  | FixAction;
 
 /** A target as the TUI is told about it. */
 export interface TargetInfo {
@@ -87,6 +95,8 @@ export function screenKey(s: Screen): string {
       return `config:${s.node}`;
     case 'search':
       return 'search';
+    case 'fix':
+      return `fix:${s.node}:${s.check}`;
   }
 }
 
@@ -113,6 +123,8 @@ export function initialState(targets: readonly TargetInfo[]): UiState {
     help: false,
     query: '',
     runRequest: {seq: 1, indices: targets.map((_, i) => i)},
+    fix: null,
+    fixSeq: 0,
   };
 }
 
@@ -162,6 +174,7 @@ export function runReducer(s: UiState, a: Action): UiState {
     }
     case 'back':
       if (s.help) return {...s, help: false};
+      if (currentScreen(s).kind === 'fix') return leaveFix(s);
       return s.stack.length > 1 ? {...s, stack: s.stack.slice(0, -1)} : s;
     case 'toggle-filter':
       return currentScreen(s).kind === 'config' ? {...s, setOnly: !s.setOnly} : {...s, failingOnly: !s.failingOnly};
@@ -174,12 +187,45 @@ export function runReducer(s: UiState, a: Action): UiState {
     }
     case 'erase':
       return {...s, query: [...s.query].slice(0, -1).join('')};
-    case 'rerun': {
-      // A node whose probe is in flight is not restarted: its answer is on the way.
-      const indices = a.indices.filter((i) => s.nodes[i] !== undefined && s.nodes[i]!.phase !== 'running');
-      if (indices.length === 0) return s;
-      const nodes = s.nodes.map((n, i) => (indices.includes(i) ? {...n, phase: 'queued' as const, startedAt: null} : n));
-      return {...s, nodes, runRequest: {seq: s.runRequest.seq + 1, indices}};
+    case 'rerun':
+      return rerun(s, a.indices);
+    case 'open-fix': {
+      if (!s.nodes[a.node]) return s;
+      const seq = s.fixSeq + 1;
+      const screen: Screen = {kind: 'fix', node: a.node, check: a.check};
+      const scroll = {...s.scroll, [screenKey(screen)]: 0};
+      const selected = {...s.selected};
+      delete selected[screenKey(screen)];
+      return {...push(s, screen), fix: newWizard(seq, a.node, a.check, a.fixId), fixSeq: seq, scroll, selected};
+    }
+    default: {
+      if (!s.fix) return s;
+      const fix = fixReducer(s.fix, a);
+      if (fix === s.fix) return s;
+      // A new plan or the next step to confirm starts at the top of the screen.
+      const moved = fix.confirmed !== s.fix.confirmed || fix.planned !== s.fix.planned || fix.stage !== s.fix.stage;
+      const key = `fix:${fix.node}:${fix.check}`;
+      return {...s, fix, ...(moved ? {scroll: {...s.scroll, [key]: 0}} : {})};
     }
   }
+}
+
+function rerun(s: UiState, requested: readonly number[]): UiState {
+  // A node whose probe is in flight is not restarted: its answer is on the way.
+  const indices = requested.filter((i) => s.nodes[i] !== undefined && s.nodes[i]!.phase !== 'running');
+  if (indices.length === 0) return s;
+  const nodes = s.nodes.map((n, i) => (indices.includes(i) ? {...n, phase: 'queued' as const, startedAt: null} : n));
+  return {...s, nodes, runRequest: {seq: s.runRequest.seq + 1, indices}};
+}
+
+/**
+ * Esc on the fix wizard: back to the check (the runner then closes the session). Not while the
+ * plan is being applied: that ends with the result (or with Ctrl-C, which restores the backup).
+ * After an apply the node changed (or was restored), so its checks run again.
+ */
+function leaveFix(s: UiState): UiState {
+  const w = s.fix;
+  if (w?.stage === 'applying') return s;
+  const left: UiState = {...s, fix: null, stack: s.stack.length > 1 ? s.stack.slice(0, -1) : s.stack};
+  return w?.stage === 'done' ? rerun(left, [w.node]) : left;
 }

@@ -5,17 +5,21 @@
  * model and the key handler reads the same model, so they can never disagree.
  */
 import type {SearchHit} from '../../search/search-index.js';
-import type {ScreenKind} from '../keys/keymap.js';
+import {IMPLEMENTED_FIXES} from '../../fixes/index.js';
+import {isNotApplicable} from '../../fixes/types.js';
+import type {Command, ScreenKind} from '../keys/keymap.js';
+import {canChoose} from '../state/fix-state.js';
 import {currentScreen, screenKey, type Screen} from '../state/run-reducer.js';
 import {checkDef, findingOf} from '../state/selectors.js';
 import {checkHeader, checkLines} from './check-lines.js';
 import {configHeader, configLines} from './config-lines.js';
 import type {ViewContext} from './context.js';
+import {fixHeader, fixHidden, fixLines, fixPrompt} from './fix-lines.js';
 import {fleetHeader, fleetLines} from './fleet-lines.js';
 import {helpLines} from './help-lines.js';
 import {nodeHeader, nodeLines} from './node-lines.js';
 import {searchHeader, searchLines} from './search-lines.js';
-import {rowKeys, select, windowAround, windowAt, type Line} from './text.js';
+import {line, rowKeys, select, windowAround, windowAt, type Line} from './text.js';
 
 /** The fix a check screen offers (the fix engine plugs in here). */
 export interface OfferedFix {
@@ -41,10 +45,22 @@ export interface ScreenModel {
   typing: boolean;
   /** Check screens: the fix on offer, if any. */
   fix: OfferedFix | null;
+  /** The fix wizard: the line pinned under the body (where it is, what to press), else null. */
+  prompt: Line | null;
+  /** Commands that do nothing right now (the footer leaves them out). */
+  hidden: Command[];
 }
 
 /** Rows the fix panel takes under the check detail. */
 export const FIX_PANEL_ROWS = 2;
+
+/** Rows the fix wizard's prompt takes under its body (a rule and the prompt). */
+export const FIX_PROMPT_ROWS = 2;
+
+/** Whether the wizard can take this fix: it is implemented, and the check is about one node. */
+export function fixable(fix: OfferedFix | null): fix is OfferedFix & {node: number} {
+  return fix !== null && fix.node !== null && IMPLEMENTED_FIXES.includes(fix.fixId);
+}
 
 function offeredFix(ctx: ViewContext, node: number | null, check: string): OfferedFix | null {
   const f = findingOf(ctx.state, node, check);
@@ -55,12 +71,29 @@ function offeredFix(ctx: ViewContext, node: number | null, check: string): Offer
 function list(kind: ScreenKind, screen: Screen, header: Line, all: Line[], ctx: ViewContext, rows: number): ScreenModel {
   const marked = select(all, ctx.state.selected[screenKey(screen)]);
   const chosen = marked.find((l) => l.selected)?.key ?? null;
-  return {kind, screen, header, body: windowAround(marked, rows).lines, keys: rowKeys(all), selectedKey: chosen, maxScroll: 0, typing: false, fix: null};
+  return {kind, screen, header, body: windowAround(marked, rows).lines, keys: rowKeys(all), selectedKey: chosen, maxScroll: 0, typing: false, fix: null, prompt: null, hidden: []};
 }
 
 function text(kind: ScreenKind, screen: Screen, header: Line, all: Line[], ctx: ViewContext, rows: number, scrollKey: string): ScreenModel {
   const {lines, maxOffset} = windowAt(all, rows, ctx.state.scroll[scrollKey] ?? 0);
-  return {kind, screen, header, body: lines, keys: [], selectedKey: null, maxScroll: maxOffset, typing: false, fix: null};
+  return {kind, screen, header, body: lines, keys: [], selectedKey: null, maxScroll: maxOffset, typing: false, fix: null, prompt: null, hidden: []};
+}
+
+/** The fix wizard: scrollable text over the pinned prompt; while a choice can be picked, the choices are its rows. */
+function fixModel(ctx: ViewContext, screen: Extract<Screen, {kind: 'fix'}>, rows: number): ScreenModel {
+  const w = ctx.state.fix !== null && ctx.state.fix.node === screen.node && ctx.state.fix.check === screen.check ? ctx.state.fix : null;
+  const plan = w?.planned?.plan;
+  const keys = w && canChoose(w) && plan && !isNotApplicable(plan) ? (plan.choices ?? []).map((c) => `choice:${c.name}`) : [];
+  const key = screenKey(screen);
+  const wanted = ctx.state.selected[key];
+  const planned = plan && !isNotApplicable(plan) && plan.choice ? `choice:${plan.choice}` : keys[0];
+  const selectedKey = keys.length === 0 ? null : wanted !== undefined && keys.includes(wanted) ? wanted : (planned ?? null);
+  const all = fixLines(ctx, w, selectedKey?.slice('choice:'.length) ?? null);
+  const bodyRows = Math.max(1, rows - FIX_PROMPT_ROWS);
+  const m = text('fix', screen, fixHeader(ctx, w, screen.node, screen.check), all, ctx, bodyRows, key);
+  // The prompt stays at the bottom, however short the body.
+  const body = [...m.body, ...Array.from({length: Math.max(0, bodyRows - m.body.length)}, () => line(''))];
+  return {...m, body, keys, selectedKey, prompt: fixPrompt(ctx, w), hidden: fixHidden(w)};
 }
 
 /** The model of the current screen (or the help overlay over it). `hits`: the search results, best first. */
@@ -81,7 +114,9 @@ export function screenModel(ctx: ViewContext, hits: readonly SearchHit[]): Scree
       const fix = offeredFix(ctx, screen.node, screen.check);
       const bodyRows = fix ? Math.max(1, rows - FIX_PANEL_ROWS) : rows;
       const m = text('check', screen, checkHeader(ctx, screen.node, screen.check), checkLines(ctx, screen.node, screen.check), ctx, bodyRows, screenKey(screen));
-      return {...m, fix};
+      return {...m, fix, hidden: fixable(fix) ? [] : ['fix']};
     }
+    case 'fix':
+      return fixModel(ctx, screen, rows);
   }
 }

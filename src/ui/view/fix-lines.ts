@@ -1,0 +1,307 @@
+/**
+ * The fix wizard as lines. Before anything is written: the finding, the plan's choices, the step
+ * being confirmed (a file edit as a unified diff with + and - lines in colour, a command
+ * verbatim, a restart or a healthz wait, or "pending on next boot" under --root), every step
+ * with what is confirmed so far, the manual steps and the plan's notes. While applying: the
+ * apply's events as they arrive. At the end: the verification result, the backup and the undo
+ * command. Everything from the node (diffs hold node files, output comes from node commands) is
+ * sanitised here and again at render.
+ */
+import type {ApplyEvent} from '../../fixes/apply.js';
+import {commandLine, stepDiff} from '../../fixes/render.js';
+import {isNotApplicable, type FixPlan, type Step} from '../../fixes/types.js';
+import type {Command} from '../keys/keymap.js';
+import {asking, blocker, canChoose, confirmable, type FixOutcome, type FixWizard, type PlannedFix} from '../state/fix-state.js';
+import {nodeName} from '../state/selectors.js';
+import type {Role} from '../theme.js';
+import {badge, clean, spinnerFrame, type ViewContext} from './context.js';
+import {cell, fit, line, seg, wrapLines, type Line} from './text.js';
+
+/** The header: node › check › fix id. */
+export function fixHeader(ctx: ViewContext, w: FixWizard | null, node: number, check: string): Line {
+  const n = ctx.state.nodes[node];
+  return line(seg(n ? clean(nodeName(n)) : '?', 'dim'), seg(' › ', 'dim'), seg(check, 'dim'), seg(' › ', 'dim'), seg(`fix ${w?.fixId ?? ''}`, 'title'));
+}
+
+const heading = (text: string, hint = ''): Line[] => [line(''), line(seg(text, 'heading'), ...(hint ? [seg(`  ${hint}`, 'dim')] : []))];
+
+/** The node's name for sentences. */
+function nodeLabel(ctx: ViewContext, w: FixWizard): string {
+  const n = ctx.state.nodes[w.node];
+  return n ? clean(nodeName(n)) : clean(w.planned?.target ?? '?');
+}
+
+const isLive = (s: Step): boolean => s.kind === 'run' || s.kind === 'daemon-reload' || s.kind === 'restart-unit' || s.kind === 'wait-healthz';
+
+/** A step in one line, as the wizard lists it. */
+export function stepTitle(s: Step, offline: boolean): string {
+  const pending = offline && isLive(s) ? ' · pending on next boot' : '';
+  switch (s.kind) {
+    case 'write-file':
+      return `${s.before === null ? 'create' : 'edit'} ${s.path}: ${s.why}`;
+    case 'remove-file':
+      return `move ${s.path} into the backup: ${s.why}`;
+    case 'run':
+      return `run \`${commandLine(s.argv)}\`: ${s.why}${pending}`;
+    case 'daemon-reload':
+      return `reload systemd (\`systemctl daemon-reload\`)${pending}`;
+    case 'restart-unit':
+      return `restart ${s.unit} (\`systemctl restart ${s.unit}\`)${pending}`;
+    case 'wait-healthz':
+      return `wait up to ${Math.round(s.timeoutMs / 1000)} s for ${s.url} to answer ok${pending}`;
+    case 'manual':
+      return `by hand: ${s.text}`;
+  }
+}
+
+/** The role of one unified-diff line: additions green, removals red, hunk headers in the accent. */
+function diffRole(l: string): Role {
+  if (l.startsWith('+++') || l.startsWith('---')) return 'heading';
+  if (l.startsWith('@@')) return 'accent';
+  if (l.startsWith('+')) return 'pass';
+  if (l.startsWith('-')) return 'fail';
+  return 'plain';
+}
+
+/** What a step does, in detail: the diff, the command, or what waits for the next boot. */
+function stepDetail(s: Step, offline: boolean, cols: number): Line[] {
+  const out: Line[] = [];
+  const pendingNote = (what: string) =>
+    out.push(...wrapLines(`pending on next boot: under --root nothing runs now; ${what}`, cols, {first: '  ', rest: '    ', role: 'warn'}));
+  switch (s.kind) {
+    case 'write-file': {
+      if (s.sensitive) out.push(line(seg('  (holds a secret: shown redacted)', 'dim')));
+      // Literal text, one screen row per line, cut at the edge (a diff is never re-flowed).
+      for (const l of stepDiff(s).trimEnd().split('\n')) out.push(fit(line(seg(`  ${clean(l)}`, diffRole(l))), cols));
+      break;
+    }
+    case 'remove-file':
+      out.push(...wrapLines(`moves ${clean(s.path)} into the backup (nothing is deleted: a rollback puts it back)`, cols, {first: '  ', rest: '    '}));
+      break;
+    case 'run':
+      out.push(fit(line(seg('  $ ', 'dim'), seg(clean(commandLine(s.argv)), 'accent')), cols));
+      if (offline) pendingNote('it is not run on a disk that is not booted');
+      break;
+    case 'daemon-reload':
+    case 'restart-unit':
+      out.push(fit(line(seg('  $ ', 'dim'), seg(s.kind === 'daemon-reload' ? 'systemctl daemon-reload' : `systemctl restart ${clean(s.unit)}`, 'accent')), cols));
+      if (offline) pendingNote('systemd reads the new files when the node boots');
+      break;
+    case 'wait-healthz':
+      out.push(...wrapLines(`polls ${clean(s.url)} until it answers ok; after ${Math.round(s.timeoutMs / 1000)} s without it the backup is restored`, cols, {first: '  ', rest: '    '}));
+      if (offline) pendingNote('there is no kubelet to wait for');
+      break;
+    case 'manual':
+      out.push(...wrapLines(clean(s.text), cols, {first: '  ', rest: '    '}));
+      break;
+  }
+  return out;
+}
+
+/** The finding and what the fix is; `compact`: one line each (while applying and after). */
+function summaryLines(ctx: ViewContext, w: FixWizard, p: PlannedFix, cols: number, compact = false): Line[] {
+  const f = p.finding;
+  const out: Line[] = [];
+  if (compact) out.push(fit(line(badge(ctx, f.status), seg(`${f.id} on ${nodeLabel(ctx, w)}  `, 'heading'), seg(clean(f.summary))), cols));
+  else {
+    out.push(fit(line(badge(ctx, f.status), seg(`${f.id} on ${nodeLabel(ctx, w)}`, 'heading')), cols));
+    out.push(...wrapLines(clean(f.summary), cols, {first: '  ', rest: '  '}));
+  }
+  if (!isNotApplicable(p.plan)) {
+    out.push(fit(line(seg('FIX ', 'heading'), seg(clean(p.plan.fixId), 'accent'), seg(`  ${clean(p.plan.title)}`)), cols));
+    if (p.offline && !compact) out.push(fit(line(seg('--root: files are written now; restarts wait for the node\'s next boot', 'dim')), cols));
+  }
+  return out;
+}
+
+function choiceLines(ctx: ViewContext, w: FixWizard, plan: FixPlan, cols: number, selected: string | null): Line[] {
+  if (!plan.choices || plan.choices.length <= 1) return [];
+  const choosing = canChoose(w);
+  const out = heading('CHOICES', choosing ? '↑↓ select · Enter plans with it · * is the one planned below' : '* is the one planned below');
+  const nameCols = Math.max(...plan.choices.map((c) => c.name.length));
+  for (const c of plan.choices) {
+    const isSel = choosing && c.name === selected;
+    const l = line(seg(isSel ? '> ' : '  '), seg(c.name === plan.choice ? '* ' : '  ', 'accent'), seg(cell(clean(c.name), nameCols), 'heading'), seg(`  ${clean(c.description)}`));
+    out.push({...fit(l, cols), key: `choice:${c.name}`, ...(isSel ? {selected: true} : {})});
+  }
+  return out;
+}
+
+/** Every step, numbered, with what is confirmed so far. */
+function stepList(w: FixWizard, p: PlannedFix, plan: FixPlan, cols: number): Line[] {
+  const steps = confirmable(plan);
+  const out = heading('ALL STEPS', w.stage === 'confirm' && asking(w) ? `${w.confirmed} of ${steps.length} confirmed` : '');
+  steps.forEach((s, i) => {
+    const done = w.stage === 'confirm' && i < w.confirmed;
+    const current = w.stage === 'confirm' && asking(w) && i === w.confirmed;
+    const mark = done ? seg('✓ ', 'pass') : current ? seg('> ', 'accent') : seg('  ');
+    out.push(...wrapLines(clean(stepTitle(s, p.offline)), cols - 2, {first: `${i + 1}. `, rest: '   '}).map((l, j) => ({...l, segs: [seg('  '), j === 0 ? mark : seg('  '), ...l.segs]})));
+  });
+  const manual = plan.steps.filter((s) => s.kind === 'manual');
+  if (manual.length > 0) {
+    out.push(...heading('BY HAND', 'no safe automation exists: nothing here is run'));
+    for (const s of manual) out.push(...wrapLines(clean(s.kind === 'manual' ? s.text : ''), cols, {first: '  - ', rest: '    '}));
+  }
+  if (plan.notes && plan.notes.length > 0) {
+    out.push(...heading('NOTES'));
+    for (const n of plan.notes) out.push(...wrapLines(clean(n), cols, {first: '  - ', rest: '    '}));
+  }
+  return out;
+}
+
+/** The plan, as the operator confirms it. */
+function planLines(ctx: ViewContext, w: FixWizard, p: PlannedFix, cols: number, selected: string | null): Line[] {
+  const out = summaryLines(ctx, w, p, cols);
+  if (isNotApplicable(p.plan)) {
+    out.push(...heading(p.finding.status === 'pass' ? 'NOTHING TO FIX' : 'CANNOT FIX'));
+    out.push(...wrapLines(clean(p.plan.reason), cols, {first: '  ', rest: '  '}));
+    if (p.plan.hint) out.push(...wrapLines(`hint: ${clean(p.plan.hint)}`, cols, {first: '  ', rest: '  ', role: 'dim'}));
+    return out;
+  }
+  const plan = p.plan;
+  out.push(...choiceLines(ctx, w, plan, cols, selected));
+  const why = blocker(p);
+  if (why !== null) out.push(...heading('NOTHING TO APPLY'), ...wrapLines(clean(why), cols, {first: '  ', rest: '  ', role: 'warn'}));
+  if (w.stage === 'declined') {
+    out.push(...heading('NOT APPLIED'), ...wrapLines(`you said no at step ${w.confirmed + 1}: nothing was written to ${nodeLabel(ctx, w)} and no backup was taken`, cols, {first: '  ', rest: '  ', role: 'warn'}));
+  }
+  const steps = confirmable(plan);
+  if (asking(w) && w.confirmed < steps.length) {
+    const s = steps[w.confirmed]!;
+    out.push(...heading(`STEP ${w.confirmed + 1} OF ${steps.length}`));
+    out.push(...wrapLines(clean(stepTitle(s, p.offline)), cols, {first: '  ', rest: '    ', role: 'heading'}));
+    out.push(...stepDetail(s, p.offline, cols));
+  }
+  out.push(...stepList(w, p, plan, cols));
+  return out;
+}
+
+/** One apply event as a line of the progress log. */
+function eventLines(ctx: ViewContext, w: FixWizard, e: ApplyEvent, cols: number): Line[] {
+  const node = nodeLabel(ctx, w);
+  const fileCount = w.planned && !isNotApplicable(w.planned.plan) ? w.planned.plan.steps.filter((s) => s.kind === 'write-file' || s.kind === 'remove-file').length : 0;
+  const say = (glyph: string, role: Role, text: string): Line[] => wrapLines(text, cols - 4, {first: '', rest: '  '}).map((l, i) => ({...l, segs: [seg(i === 0 ? `  ${glyph} ` : '    ', role), ...l.segs.map((x) => ({...x, role}))]}));
+  switch (e.type) {
+    case 'phase':
+      switch (e.phase) {
+        case 'backup':
+          return say('…', 'dim', `backing up the ${fileCount} file(s) the plan touches`);
+        case 'write':
+          return say('…', 'dim', 'writing: every file is compared with what the probe read, then replaced atomically');
+        case 'steps':
+          return say('…', 'dim', 'running the commands (restart, healthz)');
+        case 'verify':
+          return say('…', 'dim', `re-probing ${node} and re-running ${w.check}`);
+        case 'rollback':
+          return say('!', 'warn', 'rolling back: restoring the backup');
+      }
+      break;
+    case 'backup':
+      return say('✓', 'pass', `backup ${clean(e.id)} taken at ${clean(e.dir)}${w.planned?.offline ? ' (inside the node tree)' : ''}`);
+    case 'file':
+      return say('✓', 'pass', `${e.action === 'wrote' ? 'wrote' : 'moved into the backup:'} ${clean(e.path)}`);
+    case 'step':
+      return say('$', 'accent', clean(e.line));
+    case 'output':
+      return [fit(line(seg('    | ', 'dim'), seg(clean(e.line))), cols)];
+  }
+  return [];
+}
+
+const RESULT_WORD: Record<FixOutcome['status'], {glyph: string; word: string; role: Role}> = {
+  verified: {glyph: '✓', word: 'FIXED', role: 'pass'},
+  'rolled-back': {glyph: '✗', word: 'ROLLED BACK', role: 'fail'},
+  refused: {glyph: '!', word: 'NOT APPLIED', role: 'warn'},
+  'rollback-failed': {glyph: 'E', word: 'ROLLBACK FAILED', role: 'error'},
+  lost: {glyph: 'E', word: 'NODE LOST', role: 'error'},
+};
+
+/** How an outcome is headed: an apply interrupted before its backup was complete never got to the node. */
+const resultWord = (w: FixWizard, r: FixOutcome) => (w.interrupted && r.status === 'lost' ? {glyph: '!', word: 'INTERRUPTED', role: 'warn' as const} : RESULT_WORD[r.status]);
+
+/** The verification result, the backup and the undo. */
+function resultLines(ctx: ViewContext, w: FixWizard, r: FixOutcome, cols: number): Line[] {
+  const word = resultWord(w, r);
+  const out = heading('RESULT');
+  out.push(...wrapLines(`${word.glyph} ${word.word}  ${clean(r.message)}`, cols, {first: '  ', rest: '    ', role: word.role}));
+  if (r.finding) out.push(fit(line(seg('  now  '), badge(ctx, r.finding.status), seg(`${r.finding.id}  `, 'heading'), seg(clean(r.finding.summary))), cols));
+  if (r.backup !== null && r.status !== 'refused') {
+    out.push(fit(line(seg(`  backup ${clean(r.backup)}`, 'heading'), seg(r.status === 'rolled-back' ? '  (already restored)' : '')), cols));
+    const undo = `kubelet-doctor fix ${clean(w.planned?.spec ?? nodeLabel(ctx, w))} --rollback ${clean(r.backup)}`;
+    if (r.status !== 'rolled-back') {
+      // Never cut: it is the command to type. Wrapped under its label instead.
+      out.push(line(seg(r.status === 'verified' ? '  undo:' : '  restore it by hand:', 'dim')));
+      out.push(...wrapLines(undo, cols, {first: '    ', rest: '      ', role: 'accent'}));
+    }
+  }
+  if (r.pending.length > 0) {
+    out.push(line(seg('  pending on next boot (not run under --root):', 'warn')));
+    for (const p of r.pending) out.push(...wrapLines(clean(p.replace(/ \(not run offline\)$/, '')), cols, {first: '    - ', rest: '      '}));
+  }
+  return out;
+}
+
+/** Every line of the wizard's body, to be scrolled; `selected`: the choice under the cursor. */
+export function fixLines(ctx: ViewContext, w: FixWizard | null, selected: string | null): Line[] {
+  const cols = ctx.cols - 2;
+  if (!w) return [];
+  switch (w.stage) {
+    case 'opening':
+      return wrapLines(`Reading ${nodeLabel(ctx, w)} again (the plan is made from what is there now) and planning ${w.fixId}. Nothing is written until you have seen the plan and said yes to every step.`, cols, {role: 'dim'});
+    case 'failed':
+      return [line(seg('COULD NOT PLAN THE FIX', 'fail')), ...wrapLines(clean(w.error ?? ''), cols, {first: '  ', rest: '  '}), line(''), line(seg('Nothing was written. Esc: back to the check.', 'dim'))];
+    case 'planning':
+    case 'confirm':
+    case 'declined':
+      return w.planned ? planLines(ctx, w, w.planned, cols, selected) : [];
+    case 'applying':
+    case 'done': {
+      // The result first (it is what the operator waits for), then what was done, in order.
+      const out = w.planned ? summaryLines(ctx, w, w.planned, cols, true) : [];
+      if (w.result) out.push(...resultLines(ctx, w, w.result, cols));
+      out.push(...heading(w.stage === 'applying' ? 'APPLYING' : 'WHAT WAS DONE', w.stage === 'applying' ? 'Ctrl-C interrupts: what was written is restored from the backup' : ''));
+      for (const e of w.events) out.push(...eventLines(ctx, w, e, cols));
+      return out;
+    }
+  }
+}
+
+/** The pinned line under the body: where the wizard is and what the operator can do now. */
+export function fixPrompt(ctx: ViewContext, w: FixWizard | null): Line {
+  if (!w) return line('');
+  const node = nodeLabel(ctx, w);
+  const spin = spinnerFrame(ctx);
+  const key = (k: string) => seg(k, 'key');
+  switch (w.stage) {
+    case 'opening':
+      return line(seg(`${spin} probing ${node} and planning…`, 'accent'));
+    case 'planning':
+      return line(seg(`${spin} planning again with ${clean(w.choice ?? '')}…`, 'accent'));
+    case 'failed':
+      return line(seg('✗ could not plan the fix: nothing was written', 'fail'));
+    case 'declined':
+      return line(seg('Not applied: nothing was written', 'warn'), seg(' · Esc back', 'dim'));
+    case 'confirm': {
+      if (!w.planned || !asking(w)) return line(seg('Nothing to apply here', 'warn'), seg(' · Esc back', 'dim'));
+      const total = confirmable(w.planned.plan as FixPlan).length;
+      return line(seg(`Apply step ${w.confirmed + 1} of ${total}?  `, 'heading'), key('y'), seg(' yes  '), key('n'), seg(' no: abort, write nothing  '), key('a'), seg(' yes to all'));
+    }
+    case 'applying':
+      return w.interrupted
+        ? line(seg(`${spin} interrupted: restoring the backup on ${node}, then quitting…`, 'warn'))
+        : line(seg(`${spin} applying to ${node}… `, 'accent'), seg('Ctrl-C interrupts and restores the backup', 'dim'));
+    case 'done': {
+      const word = w.result ? resultWord(w, w.result) : RESULT_WORD.lost;
+      return line(seg(`${word.glyph} ${word.word}`, word.role), seg(` · Esc back (${node} is checked again)`, 'dim'));
+    }
+  }
+}
+
+/** Commands that do nothing on the wizard right now (the footer leaves them out). */
+export function fixHidden(w: FixWizard | null): Command[] {
+  const hidden: Command[] = [];
+  if (!w || !asking(w)) hidden.push('confirm', 'decline', 'confirm-all');
+  if (!w || !canChoose(w)) hidden.push('choose');
+  if (w?.stage === 'applying') hidden.push('back');
+  return hidden;
+}
