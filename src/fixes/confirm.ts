@@ -1,7 +1,7 @@
 /**
  * The yes/no before a fix touches a node. Without a terminal (CI, cron, a pipe) and without
  * `--yes` it refuses at once with a UsageError, so an unattended run never hangs on a prompt.
- * The TUI wizard asks its own way and calls applyPlan directly.
+ * The TUI wizard asks per step on its own screen and applies through the same session.apply.
  */
 import {createInterface} from 'node:readline/promises';
 import {UsageError} from '../errors.js';

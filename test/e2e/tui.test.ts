@@ -5,7 +5,7 @@
  */
 import {spawnSync} from 'node:child_process';
 import {existsSync} from 'node:fs';
-import {mkdtemp, rm} from 'node:fs/promises';
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest';
@@ -96,6 +96,54 @@ describe.skipIf(!hasTmux)('the TUI in a real terminal', () => {
     keys('Enter');
     const stty = await screenWhere((s) => /\n-?(?:echo|icanon) -?(?:echo|icanon)\s*\n/.test(s), 'stty output');
     expect(stty).toMatch(/\n(icanon echo|echo icanon)\s*\n/);
+  }, 120_000);
+});
+
+describe.skipIf(!hasTmux)('the fix wizard in a real terminal', () => {
+  it('x plans the fix with its diff, n writes nothing, y on every step fixes the file and shows the verified result', async () => {
+    const node = nodes[1]!;
+    const config = join(node.root, 'var/lib/kubelet/config.yaml');
+    const before = await readFile(config, 'utf8');
+    tmux('new-session', '-d', '-s', 'fix', '-x', '100', '-y', '40', 'env', 'CI=true', `PS1=${PROMPT}`, `HOME=${dir}`, 'sh');
+    const fix = (): string => tmux('capture-pane', '-p', '-t', 'fix');
+    const fixWith = async (...texts: string[]) => {
+      let last = '';
+      await vi.waitFor(() => {
+        last = fix();
+        if (!texts.every((t) => last.includes(t))) throw new Error(`waiting for ${texts.join(' + ')}; screen:\n${last}`);
+      }, {timeout: 30_000, interval: 50});
+      return last;
+    };
+    const press = (...k: string[]) => void tmux('send-keys', '-t', 'fix', ...k);
+    await fixWith(PROMPT.trim());
+    tmux('send-keys', '-t', 'fix', '-l', `node ${BIN} --root ${node.root}`);
+    press('Enter');
+    // One node: the TUI opens on its node view.
+    await fixWith('✗ FAIL  cgroup-driver-match');
+    press('Enter');
+    await fixWith('EVIDENCE', 'x');
+    press('x');
+    const plan = await fixWith('STEP 1 OF', '-cgroupDriver: cgroupfs', '+cgroupDriver: systemd', 'Apply step 1 of');
+    expect(plan).toContain('--- a/var/lib/kubelet/config.yaml');
+    press('n');
+    await fixWith('NOT APPLIED', 'nothing was written');
+    expect(await readFile(config, 'utf8')).toBe(before);
+    press('Escape');
+    await fixWith('EVIDENCE');
+
+    press('x');
+    await fixWith('STEP 1 OF', 'Apply step 1 of');
+    press('y');
+    await fixWith('Apply step 2 of');
+    press('a');
+    const done = await fixWith('RESULT', 'FIXED', '--rollback');
+    expect(done).toMatch(/cgroup-driver-match passes after the fix/);
+    expect(await readFile(config, 'utf8')).toMatch(/^cgroupDriver: systemd$/m);
+    press('Escape');
+    press('q');
+    await vi.waitFor(() => expect(fix().trimEnd().endsWith(PROMPT.trim())).toBe(true), {timeout: 15_000, interval: 50});
+    // Put the tree back for the other tests.
+    await writeFile(config, before);
   }, 120_000);
 });
 
