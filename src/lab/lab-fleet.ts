@@ -11,6 +11,8 @@ import {stringify} from 'yaml';
 import {serveRuntimeSocket, writeLiveOverlay, type RuntimeSocket} from './live-overlay.js';
 import {writeFleet, type NodeTreeInfo} from './node-tree.js';
 import {startLabSshServer, type LabSshServer} from './ssh-server.js';
+import {startLabCluster, type LabCluster} from './lab-cluster.js';
+import {createClusterCa} from './pki.js';
 import {writeStandIns, type StandInDirs} from './stand-ins.js';
 
 /** The user every lab node accepts. */
@@ -95,6 +97,8 @@ export interface LabFleet {
   identityFile: string;
   knownHostsFile: string;
   inventoryFile: string;
+  /** The fleet's control plane: a stand-in API server with a Node per lab node, and its kubeconfig. */
+  cluster: LabCluster;
   /** Things that did not work out and what that means (for the operator, one line each). */
   notes: string[];
   /** Stop every server and socket. Files stay; the caller removes the directory if it wants. Idempotent. */
@@ -162,7 +166,8 @@ export function renderKnownHosts(nodes: readonly LabNode[]): string {
 export async function startLabFleet(o: LabFleetOptions): Promise<LabFleet> {
   const now = o.now ?? new Date();
   await mkdir(o.dir, {recursive: true});
-  const infos = await writeFleet(o.dir, now);
+  const ca = await createClusterCa(now);
+  const infos = await writeFleet(o.dir, now, ca);
   const client = labKeyPair('kubelet-doctor-lab');
   const identityFile = join(o.dir, 'id_ed25519');
   await put(identityFile, client.private, 0o600);
@@ -170,9 +175,11 @@ export async function startLabFleet(o: LabFleetOptions): Promise<LabFleet> {
 
   const nodes: LabNode[] = [];
   const notes: string[] = [];
+  let cluster: LabCluster | null = null;
   let stopping: Promise<void> | null = null;
-  const stop = () => (stopping ??= Promise.all(nodes.map((n) => n.stop())).then(() => undefined));
+  const stop = () => (stopping ??= Promise.all([...nodes.map((n) => n.stop()), cluster?.api.close()]).then(() => undefined));
   try {
+    cluster = await startLabCluster(o.dir, infos, ca, now);
     const started = await Promise.allSettled(
       infos.map((info) => startLabNode({labDir: o.dir, info, authorizedKey: client.public, now, ...(o.log ? {log: o.log} : {})})),
     );
@@ -184,7 +191,7 @@ export async function startLabFleet(o: LabFleetOptions): Promise<LabFleet> {
     await put(knownHostsFile, renderKnownHosts(nodes), 0o644);
     const inventoryFile = join(o.dir, 'inventory.yaml');
     await put(inventoryFile, renderInventory({identityFile, nodes}), 0o644);
-    return {dir: o.dir, nodes, identityFile, knownHostsFile, inventoryFile, notes, stop};
+    return {dir: o.dir, nodes, identityFile, knownHostsFile, inventoryFile, cluster, notes, stop};
   } catch (e) {
     await stop();
     throw e;

@@ -136,8 +136,8 @@ function fleetVersion(id: ScenarioId): string {
  * Write one node per scenario under `dir/<hostname>` (`node-1-healthy`, `node-2-cgroup-driver-mismatch`, …),
  * all signed by one cluster CA. Why: the demo and `kubelet-doctor lab` show a whole fleet at once.
  */
-export async function writeFleet(dir: string, now: Date = new Date()): Promise<NodeTreeInfo[]> {
-  const ca = await createClusterCa(now);
+export async function writeFleet(dir: string, now: Date = new Date(), clusterCa?: ClusterCa): Promise<NodeTreeInfo[]> {
+  const ca = clusterCa ?? (await createClusterCa(now));
   return Promise.all(
     scenarios.map((s, i) => {
       const hostname = `node-${i + 1}-${s.id}`.toLowerCase();

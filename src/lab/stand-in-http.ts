@@ -57,6 +57,8 @@ case $host in
         case $path in
           /livez|/healthz|/readyz|/livez/*|/healthz/*|/readyz/*) code=200; body=ok;;
           /version) code=200; body=$(cat "$D/apiserver-version.json");;
+          # kubeadm join's discovery reads cluster-info anonymously (RBAC grants it to system:unauthenticated).
+          /api/v1/namespaces/kube-public/configmaps/cluster-info) code=200; body='{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"cluster-info","namespace":"kube-public"},"data":{}}';;
           *) code=403; body='{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"forbidden: User \\"system:anonymous\\" cannot get path \\"'"$path"'\\"","reason":"Forbidden","details":{},"code":403}';;
         esac;;
       *) refused;;

@@ -67,7 +67,8 @@ function refused(port: number): Promise<boolean> {
 }
 
 interface JsonReport {
-  targets: {target: string; node: string; transport: string; status: string; error: unknown; results: {id: string; status: string; summary: string; evidence: {source: string; text: string}[]}[]}[];
+  targets: {target: string; node: string; transport: string; status: string; error: unknown; cluster?: unknown;
+    results: {id: string; status: string; summary: string; causedBy?: string | null; evidence: {source: string; text: string}[]}[]}[];
 }
 
 beforeAll(async () => {
@@ -112,9 +113,23 @@ describe.skipIf(!existsSync(SSH_TRANSPORT))('lab --run', () => {
     expect(healthy.status).toBe('pass');
   });
 
+  it("shows the lab control plane's view of each node beside its findings, first cause first", () => {
+    const byScenario = (id: string) => rep.targets[scenarios.findIndex((s) => s.id === id)]!;
+    const noCni = byScenario('no-cni');
+    expect(noCni.cluster).toMatchObject({node: {registered: true, ready: {status: 'False', reason: 'KubeletNotReady'}}});
+    expect(noCni.results.find((x) => x.id === 'node-status')).toMatchObject({status: 'fail', causedBy: 'cni-config'});
+    // A crash-looping kubelet stopped posting status: the Node is Unknown, explained by what stops the kubelet.
+    const swap = byScenario('swap-on');
+    expect(swap.cluster).toMatchObject({node: {ready: {status: 'Unknown', reason: 'NodeStatusUnknown'}}});
+    expect(swap.results.find((x) => x.id === 'node-status')).toMatchObject({status: 'fail', causedBy: 'swap'});
+    expect(rep.targets[0]!.results.find((x) => x.id === 'node-status')!.status).toBe('pass');
+    // The v1.27 node under the v1.30 control plane: three minors, the most the policy allows.
+    expect(byScenario('removed-flag').results.find((x) => x.id === 'version-skew')!.status).toBe('warn');
+  });
+
   it('prints the fleet and the command it runs, and removes its temporary directory', () => {
     expect(r.stderr).toMatch(/node-3-removed-flag +\d+ +v1\.27\.16 +kubeadm-flags\.env carries a flag this kubelet removed/);
-    expect(r.stderr).toMatch(/kubelet-doctor check --inventory \S+\/inventory\.yaml --known-hosts \S+\/known_hosts/);
+    expect(r.stderr).toMatch(/kubelet-doctor check --inventory \S+\/inventory\.yaml --known-hosts \S+\/known_hosts --kubeconfig \S+\/kubeconfig/);
     const files = /^files: (\S+)$/m.exec(r.stderr)![1]!;
     expect(existsSync(files)).toBe(false);
   });

@@ -36,8 +36,11 @@ export function labBanner(fleet: LabFleet, serving: boolean): string {
   const kh = arg(fleet.knownHostsFile);
   lines.push(
     '',
-    'Check the whole fleet over SSH:',
-    `  kubelet-doctor check --inventory ${arg(fleet.inventoryFile)} --known-hosts ${kh}`,
+    'Check the whole fleet over SSH, with the cluster\'s view of each node:',
+    `  kubelet-doctor check --inventory ${arg(fleet.inventoryFile)} --known-hosts ${kh} --kubeconfig ${arg(fleet.cluster.kubeconfigFile)}`,
+    '',
+    `The lab's API server (a stand-in, ${fleet.cluster.api.url}) holds a Node per lab node; diagnose a join with its demo token:`,
+    `  KUBELET_DOCTOR_JOIN_COMMAND="$(cat ${arg(join(fleet.dir, 'join-command.txt'))})" kubelet-doctor check --kubeconfig ${arg(fleet.cluster.kubeconfigFile)} --only join-prereqs -p ${one.port} -i ${key} --known-hosts ${kh} --host-root ${arg(one.info.root)} root@127.0.0.1`,
     '',
     `Check one node (${one.info.hostname}):`,
     `  kubelet-doctor check -p ${one.port} -i ${key} --known-hosts ${kh} --host-root ${arg(one.info.root)} root@127.0.0.1`,
@@ -72,7 +75,7 @@ export async function labCommand(a: ParsedArgs, signal: AbortSignal): Promise<nu
       return 0;
     }
     out.write('\nChecking every node over SSH:\n');
-    out.write(`  kubelet-doctor check --inventory ${arg(fleet.inventoryFile)} --known-hosts ${arg(fleet.knownHostsFile)}\n\n`);
+    out.write(`  kubelet-doctor check --inventory ${arg(fleet.inventoryFile)} --known-hosts ${arg(fleet.knownHostsFile)} --kubeconfig ${arg(fleet.cluster.kubeconfigFile)}\n\n`);
     const values = Object.fromEntries(Object.entries(a.values).filter(([k]) => !TARGET_OPTIONS.includes(k) && k !== 'dir' && k !== 'run'));
     return await checkCommand(
       {
@@ -82,6 +85,8 @@ export async function labCommand(a: ParsedArgs, signal: AbortSignal): Promise<nu
           ...values,
           inventory: fleet.inventoryFile,
           'known-hosts': fleet.knownHostsFile,
+          // The lab's control plane: the cluster's view beside each node's findings.
+          kubeconfig: fleet.cluster.kubeconfigFile,
           // The operator's ~/.ssh/config has no say over the lab's loopback hosts.
           'ssh-config': 'none',
         },
