@@ -9,10 +9,11 @@
  */
 import {describe, it, expect, beforeAll, afterAll, beforeEach} from 'vitest';
 import {existsSync} from 'node:fs';
-import {mkdir, mkdtemp, readFile, rm} from 'node:fs/promises';
+import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {writeNodeTree, type NodeTreeInfo} from '../../src/lab/node-tree.js';
+import {labKeyPair, startLabNode} from '../../src/lab/lab-fleet.js';
 import {writeStandIns, type StandInDirs} from '../../src/lab/stand-ins.js';
 import {startApiServer, type ApiServer} from '../helpers/apiserver.js';
 import {podRoutes, type PodRoutes} from '../helpers/apiserver-pods.js';
@@ -118,6 +119,30 @@ describe('check --via pod (stand-in API server, exec over WebSocket)', () => {
       .filter((r, i, a) => r !== a[i - 1] && !r.endsWith('/exec'));
     expect(seq).toEqual(['GET /api/v1/nodes/node-2', 'POST /api/v1/namespaces/kube-system/pods', 'GET /api/v1/namespaces/kube-system/pods/POD',
       'DELETE /api/v1/namespaces/kube-system/pods/POD']);
+  });
+
+  it('finds what SSH finds on the same node (the lab SSH server on loopback, the same stand-ins)', async () => {
+    const client = labKeyPair('pod-vs-ssh');
+    const key = join(dir, 'id_pod_vs_ssh');
+    await writeFile(key, client.private, {mode: 0o600});
+    const lab = await startLabNode({labDir: dir, info: node, authorizedKey: client.public, now: new Date()});
+    try {
+      const kh = join(dir, 'known_hosts_pod_vs_ssh');
+      await writeFile(kh, `[127.0.0.1]:${lab.port} ${lab.hostKey}\n`);
+      const [viaPodRun, ssh] = await Promise.all([
+        cli([...viaPod(), '--output', 'json']),
+        cli(['check', 'root@127.0.0.1', '-p', String(lab.port), '-i', key, '--known-hosts', kh, '--ssh-config', 'none', '--host-root', node.root, '--output', 'json']),
+      ]);
+      const p = json(viaPodRun.stdout).targets[0]!;
+      const o = json(ssh.stdout).targets[0]!;
+      expect(o, ssh.stderr).toMatchObject({transport: 'ssh', status: 'ok'});
+      const verdicts = (t: typeof p) => Object.fromEntries(t.results.filter((x) => !CLUSTER_CHECKS.includes(x.id)).map((x) => [x.id, x.status]));
+      expect(Object.keys(verdicts(o)).length).toBeGreaterThan(15);
+      expect(verdicts(p)).toEqual(verdicts(o));
+      expectCleanedUp();
+    } finally {
+      await lab.stop();
+    }
   });
 
   it('works over the v4 channel protocol (no stdin half-close), with --pod-image and --pod-namespace', async () => {
