@@ -16,9 +16,12 @@ export function shellWord(w: string): string {
 /** A command line as the operator would type it. */
 export const commandLine = (argv: readonly string[]): string => argv.map(shellWord).join(' ');
 
-/** The one-line description of a step; `offline` marks steps that wait for the node's next boot. */
-export function stepLine(s: Step, offline: boolean): string {
-  const pending = offline ? ' (not run offline)' : '';
+/**
+ * The one-line description of a step; `offline` marks the steps that wait for the node's next
+ * boot (runs, reloads, restarts, healthz waits) with `marker`.
+ */
+export function stepLine(s: Step, offline: boolean, marker = ' (not run offline)'): string {
+  const pending = offline ? marker : '';
   switch (s.kind) {
     case 'write-file':
       return `${s.before === null ? 'create' : 'edit'} ${s.path}: ${s.why}`;

@@ -90,32 +90,8 @@ function pemOf(cert: x509.X509Certificate): string {
  * valid ten years from a year before `now`.
  */
 export async function createClusterCa(now: Date): Promise<ClusterCa> {
-  const keys = await generateKeyPair();
   const notBefore = new Date(now.getTime() - 365 * DAY_MS);
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serialNumber(),
-    name: [{CN: ['kubernetes']}],
-    notBefore,
-    notAfter: new Date(notBefore.getTime() + 3650 * DAY_MS),
-    signingAlgorithm: ECDSA_SHA256,
-    keys,
-    extensions: [
-      new x509.KeyUsagesExtension(
-        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment | x509.KeyUsageFlags.keyCertSign,
-        true,
-      ),
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-      new x509.SubjectAlternativeNameExtension([{type: 'dns', value: 'kubernetes'}]),
-    ],
-  });
-  return {
-    cert,
-    keys,
-    certPem: pemOf(cert),
-    keyPem: await privateKeyPem(keys.privateKey, 'pkcs8'),
-    spkiSha256: await spkiSha256(keys.publicKey),
-  };
+  return selfSignedCa('kubernetes', {notBefore, notAfter: new Date(notBefore.getTime() + 3650 * DAY_MS)}, 'pkcs8');
 }
 
 /** What a leaf certificate is for. */
@@ -248,6 +224,11 @@ export async function createKubeletServingPair(hostname: string, startedAt: Date
  * the given common name, CA key usages; kubeadm makes them valid ten years.
  */
 export async function createControlPlaneCa(commonName: string, validity: Validity): Promise<ClusterCa> {
+  return selfSignedCa(commonName, validity, 'sec1');
+}
+
+/** A self-signed ECDSA CA as kubeadm makes them (keyCertSign, CA:true, its name as a DNS SAN); the key in `format`. */
+async function selfSignedCa(commonName: string, validity: Validity, format: 'pkcs8' | 'sec1'): Promise<ClusterCa> {
   const keys = await generateKeyPair();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serialNumber(),
@@ -269,7 +250,7 @@ export async function createControlPlaneCa(commonName: string, validity: Validit
     cert,
     keys,
     certPem: pemOf(cert),
-    keyPem: await privateKeyPem(keys.privateKey, 'sec1'),
+    keyPem: await privateKeyPem(keys.privateKey, format),
     spkiSha256: await spkiSha256(keys.publicKey),
   };
 }

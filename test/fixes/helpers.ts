@@ -34,14 +34,17 @@ export async function probeTree(root: string, kubeletVersion: string | null = nu
   return {raw, facts, findings, finding: (id) => findings.find((f) => f.id === id)!};
 }
 
-/** Every file, symlink and directory under `root` with its content hash and mode. */
-export async function hashTree(root: string): Promise<Record<string, string>> {
+/**
+ * Every file, symlink and directory under `root` with its content hash and mode; kubelet-doctor's
+ * own backup directory is left out unless `withBackups` (a dry run or a "no" must not create it).
+ */
+export async function hashTree(root: string, o: {withBackups?: boolean} = {}): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const walk = async (dir: string, rel: string): Promise<void> => {
     for (const name of (await readdir(dir)).sort()) {
       const p = join(dir, name);
       const r = `${rel}/${name}`;
-      if (r === '/var/lib/kubelet-doctor') continue;
+      if (r === '/var/lib/kubelet-doctor' && !o.withBackups) continue;
       const st = await lstat(p);
       if (st.isSymbolicLink()) out[r] = `link ${await readlink(p)}`;
       else if (st.isDirectory()) {

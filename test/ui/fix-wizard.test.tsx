@@ -3,9 +3,8 @@
  * on lab node trees under --root (the root transport, as `kubelet-doctor --root DIR` uses), key
  * presses on stdin, assertions on the frames and on the node's files, hashed before and after.
  */
-import {createHash} from 'node:crypto';
 import {existsSync} from 'node:fs';
-import {lstat, mkdtemp, readFile, readdir, readlink, rm, writeFile} from 'node:fs/promises';
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest';
@@ -20,6 +19,7 @@ import type {OpenFix} from '../../src/ui/fix-runner.js';
 import type {ProbeFn} from '../../src/ui/run-queue.js';
 import type {UiState} from '../../src/ui/state/run-reducer.js';
 import {makeTheme} from '../../src/ui/theme.js';
+import {hashTree} from '../fixes/helpers.js';
 import {KEYS} from './fixtures.js';
 import {frameWhere, frameWith, renderSized} from './term.js';
 
@@ -32,29 +32,10 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, {recursive: true, force: true}));
 
-/** Every file, link and directory under `root` (kubelet-doctor's backups included) with content and mode. */
-async function hashAll(root: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (d: string, rel: string): Promise<void> => {
-    for (const name of (await readdir(d)).sort()) {
-      const p = join(d, name);
-      const r = `${rel}/${name}`;
-      const st = await lstat(p);
-      if (st.isSymbolicLink()) out[r] = `link ${await readlink(p)}`;
-      else if (st.isDirectory()) {
-        out[r] = `dir ${(st.mode & 0o7777).toString(8)}`;
-        await walk(p, r);
-      } else out[r] = `file ${(st.mode & 0o7777).toString(8)} ${createHash('sha256').update(await readFile(p)).digest('hex')}`;
-    }
-  };
-  await walk(root, '');
-  return out;
-}
-
+/** Every file, link and directory under `root`, kubelet-doctor's backups included. */
+const hashAll = (root: string) => hashTree(root, {withBackups: true});
 /** The same, without kubelet-doctor's own backup directory (what a rollback must leave as it was). */
-async function hashNode(root: string): Promise<Record<string, string>> {
-  return Object.fromEntries(Object.entries(await hashAll(root)).filter(([k]) => !k.startsWith('/var/lib/kubelet-doctor')));
-}
+const hashNode = (root: string) => hashTree(root);
 
 let count = 0;
 /** A fresh lab node tree (one per test: fixes change it). */
@@ -129,14 +110,14 @@ describe('the fix wizard', () => {
 
     t.stdin.write('y');
     const second = await frameWith(t.lastFrame, 'STEP 2 OF 3');
-    expect(second).toMatch(/restart kubelet \(`systemctl restart kubelet`\) · pending on next boot/);
+    expect(second).toMatch(/run `systemctl restart kubelet` · pending on next boot/);
     expect(second).toMatch(/\$ systemctl restart kubelet/);
     expect(second).toContain('pending on next boot: under --root nothing runs now');
     // The rest of the plan is below: the step list with what is confirmed so far.
     t.stdin.write(' ');
     const below = await frameWith(t.lastFrame, 'ALL STEPS', '1 of 3 confirmed');
     expect(below).toMatch(/✓ 1\. edit \/var\/lib\/kubelet\/config\.yaml/);
-    expect(below).toMatch(/> 2\. restart kubelet/);
+    expect(below).toMatch(/> 2\. run `systemctl restart kubelet`/);
     t.stdin.write('n');
     const declined = await frameWith(t.lastFrame, 'Not applied: nothing was written');
     expect(declined).toMatch(/you said no at step 2: nothing was written/);

@@ -8,7 +8,7 @@
  * sanitised here and again at render.
  */
 import type {ApplyEvent} from '../../fixes/apply.js';
-import {commandLine, stepDiff} from '../../fixes/render.js';
+import {commandLine, stepDiff, stepLine} from '../../fixes/render.js';
 import {isNotApplicable, type FixPlan, type Step} from '../../fixes/types.js';
 import type {Command} from '../keys/keymap.js';
 import {asking, blocker, canChoose, confirmable, type FixOutcome, type FixWizard, type PlannedFix} from '../state/fix-state.js';
@@ -31,28 +31,8 @@ function nodeLabel(ctx: ViewContext, w: FixWizard): string {
   return n ? clean(nodeName(n)) : clean(w.planned?.target ?? '?');
 }
 
-const isLive = (s: Step): boolean => s.kind === 'run' || s.kind === 'daemon-reload' || s.kind === 'restart-unit' || s.kind === 'wait-healthz';
-
-/** A step in one line, as the wizard lists it. */
-export function stepTitle(s: Step, offline: boolean): string {
-  const pending = offline && isLive(s) ? ' · pending on next boot' : '';
-  switch (s.kind) {
-    case 'write-file':
-      return `${s.before === null ? 'create' : 'edit'} ${s.path}: ${s.why}`;
-    case 'remove-file':
-      return `move ${s.path} into the backup: ${s.why}`;
-    case 'run':
-      return `run \`${commandLine(s.argv)}\`: ${s.why}${pending}`;
-    case 'daemon-reload':
-      return `reload systemd (\`systemctl daemon-reload\`)${pending}`;
-    case 'restart-unit':
-      return `restart ${s.unit} (\`systemctl restart ${s.unit}\`)${pending}`;
-    case 'wait-healthz':
-      return `wait up to ${Math.round(s.timeoutMs / 1000)} s for ${s.url} to answer ok${pending}`;
-    case 'manual':
-      return `by hand: ${s.text}`;
-  }
-}
+/** A step in one line, as the wizard lists it (the CLI's wording; under --root, live steps are pending on next boot). */
+export const stepTitle = (s: Step, offline: boolean): string => stepLine(s, offline, ' · pending on next boot');
 
 /** The role of one unified-diff line: additions green, removals red, hunk headers in the accent. */
 function diffRole(l: string): Role {
