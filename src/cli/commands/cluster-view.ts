@@ -18,7 +18,7 @@ export function joinCommandOf(a: ParsedArgs): string | undefined {
 }
 
 /** Longest wait for the cluster view: it must never hold the report back for long. */
-const CLUSTER_TIMEOUT_MS = 30_000;
+const CLUSTER_TIMEOUT_MS = 15_000;
 
 /**
  * Whether to read the cluster: asked for (--kubeconfig, --context, --cluster, --all-nodes,
