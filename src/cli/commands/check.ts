@@ -7,7 +7,7 @@ import {UsageError} from '../../errors.js';
 import {FORMATS, renderReport, type Format} from '../../report/index.js';
 import type {ParsedArgs} from '../args.js';
 import {listTargets, runOptions, useColor, writeOut} from './common.js';
-import {withCluster} from './cluster-view.js';
+import {clusterInputError, withCluster} from './cluster-view.js';
 import {applyWaivers, exitCodeWithWaivers, loadWaivers, targetLabels} from '../../runbook/waivers.js';
 
 /** Run the checks; returns the exit code. */
@@ -23,6 +23,8 @@ export async function checkCommand(a: ParsedArgs, signal: AbortSignal): Promise<
   const progress = process.stderr.isTTY === true && targets.length > 1 ? progressLine(targets.length) : null;
   const report = applyWaivers(await runAll(targets, opts, progress?.onEvent), waivers, opts.now(), targetLabels(targets));
   progress?.clear();
+  const bad = await clusterInputError(opts);
+  if (bad) throw bad;
   const color = format === 'text' && useColor(a, process.stdout);
   const text = renderReport(format, report, {color, verbose: a.values['verbose'] === true, ...(process.stdout.columns && color ? {width: process.stdout.columns} : {})});
   await writeOut(text, a.values['out']);

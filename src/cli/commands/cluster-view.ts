@@ -10,6 +10,8 @@ import type {ClusterSource} from '../../engine/cluster.js';
 import type {RunOptions} from '../../engine/run.js';
 import type {Target} from '../../targets/types.js';
 import type {ParsedArgs} from '../args.js';
+import {existsSync} from 'node:fs';
+import {InputError} from '../../errors.js';
 
 /** The join command: --join-command, else $KUBELET_DOCTOR_JOIN_COMMAND (keeps the token out of shell history). */
 export function joinCommandOf(a: ParsedArgs): string | undefined {
@@ -60,16 +62,31 @@ export async function withCluster(a: ParsedArgs, opts: RunOptions, targets: read
     return {...opts, joinEndpoint, cluster: {view: Promise.resolve(view)}};
   }
   const str = (k: string): string | null => (typeof a.values[k] === 'string' ? (a.values[k] as string) : null);
-  const {loadKubeconfig} = await import('../../cluster/kubeconfig.js');
-  // Read (and validate) the kubeconfig now: a typo in it is exit 2 before any node is probed.
-  await loadKubeconfig({kubeconfig: str('kubeconfig'), context: str('context')});
-  const {fetchClusterView} = await import('../../cluster/fetch.js');
-  const view = fetchClusterView({
-    kubeconfig: str('kubeconfig'), context: str('context'),
+  const kubeconfig = str('kubeconfig');
+  // The common typo is exit 2 at once; the rest of the kubeconfig is read with the client library,
+  // whose import alone takes about half a second: that happens in the background, while the
+  // nodes are probed (a bad context then fails the run with exit 2 when it ends: {@link clusterInputError}).
+  if (kubeconfig !== null && !existsSync(kubeconfig)) throw new InputError(`--kubeconfig ${kubeconfig}: no such file`);
+  const view = import('../../cluster/fetch.js').then(({fetchClusterView}) => fetchClusterView({
+    kubeconfig, context: str('context'),
     timeoutMs: Math.min(opts.timeoutMs, CLUSTER_TIMEOUT_MS), ...(signal ? {signal} : {}),
     join: parsed,
-  });
+  }));
   view.catch(() => {}); // awaited per node; never an unhandled rejection meanwhile
   const source: ClusterSource = {view};
   return {...opts, joinEndpoint, cluster: source};
+}
+
+/**
+ * The kubeconfig problem that kept the run from reading the cluster (a context that does not
+ * exist, a file that is not a kubeconfig), to end the run with exit 2; null when there was none.
+ */
+export async function clusterInputError(opts: RunOptions): Promise<InputError | null> {
+  if (!opts.cluster) return null;
+  try {
+    await opts.cluster.view;
+    return null;
+  } catch (e) {
+    return e instanceof InputError ? e : null;
+  }
 }
