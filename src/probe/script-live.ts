@@ -152,7 +152,8 @@ khealthz() {
 klock() {
   [ -n "$KLOCK" ] || return
   kv lock.path "$KLOCK"
-  _lr=$(resolve "$KLOCK") || { kv lock.error "symlink loop"; return; }
+  resolve "$KLOCK" || { kv lock.error "symlink loop"; return; }
+  _lr=$RES
   [ -e "$R$_lr" ] || { kv lock.exists 0; return; }
   kv lock.exists 1
   _li=$(stat -c %i "$R$_lr" 2>/dev/null); kv lock.inode "$_li"
@@ -217,7 +218,7 @@ kapi() {
     if [ -s "$T/ca.pem" ]; then _ca="$T/ca.pem"; kv api.ca data; else kv api.ca bad-data; fi
   elif [ -n "$_caf" ]; then
     case $_caf in /*) ;; *) _caf="${"$"}{_kc%/*}/$_caf";; esac
-    if _cr=$(resolve "$_caf") && [ -f "$R$_cr" ]; then _ca="$R$_cr"; kv api.ca "file:$_caf"; else kv api.ca "missing:$_caf"; fi
+    if resolve "$_caf" && _cr=$RES && [ -f "$R$_cr" ]; then _ca="$R$_cr"; kv api.ca "file:$_caf"; else kv api.ca "missing:$_caf"; fi
   else kv api.ca none; fi
   case $AH in *:*) ;; *[!0-9.]*) cmd api-dns 4 4096 getent hosts "$AH";; esac
   RO=; RE=
@@ -242,7 +243,7 @@ kcri() {
   _ep=${"$"}{CEP:-unix:///run/containerd/containerd.sock}
   kv cri.endpoint "$_ep"
   case $_ep in unix://*) _s=${"$"}{_ep#unix://};; /*) _s=$_ep;; *) kv cri.error "$_ep is not a unix socket"; return;; esac
-  _sr=$(resolve "$_s") && [ -S "$R$_sr" ] || { kv cri.error "no socket at $_s"; return; }
+  { resolve "$_s" && _sr=$RES && [ -S "$R$_sr" ]; } || { kv cri.error "no socket at $_s"; return; }
   [ "$HTTP" = curl ] || { kv cri.error "neither crictl nor curl on the node"; return; }
   printf '\000\000\000\000\000' > "$T/grpc"; : > "$T/gb"
   run 5 curl -sS -m 4 --http2-prior-knowledge --unix-socket "$R$_sr" -H 'content-type: application/grpc' -H 'te: trailers' \

@@ -18,20 +18,23 @@ function out() {
   printf "\n@@KD1 F ok %d %s %s\n", len, at[cur], nm[cur]
   for (i = 1; i <= n; i++) print buf[i]
   split("", buf); cur = 0
+} function key(b, o, t,  k) {
+  k = t "\n" b
+  if (!(k in kseen)) { kn++; kseen[k] = P kn; printf "%s", b > (P kn); close(P kn) }
+  print kseen[k] "\t" o "\t" t > (T "/keys")
 }
 BEGIN { FS = "\t" }
 NR == FNR { nm[FNR] = $2; at[FNR] = $3; next }
-FNR == 1 { out(); cur = ++fi; n = 0; len = 0; inkey = 0 }
+FNR == 1 { if (inkey) key(kb, nm[cur], "pem"); out(); cur = ++fi; n = 0; len = 0; inkey = 0 }
 {
   line = $0
-  if (!inkey && line ~ /-----BEGIN [A-Z ]*PRIVATE KEY-----/) { inkey = 1; kn++; kf = T "/k." kn; print kf "\t" nm[cur] "\tpem" > (T "/keys") }
+  if (!inkey && line ~ /-----BEGIN [A-Z ]*PRIVATE KEY-----/) { inkey = 1; kb = "" }
   if (inkey) {
-    print line > kf
-    if (line ~ /-----END [A-Z ]*PRIVATE KEY-----/) { inkey = 0; close(kf) }
+    kb = kb line "\n"
+    if (line ~ /-----END [A-Z ]*PRIVATE KEY-----/) { inkey = 0; key(kb, nm[cur], "pem") }
     line = "[private key redacted]"
   } else if (match(line, /^[ \t]*client-key-data:/)) {
-    v = substr(line, RSTART + RLENGTH); sub(/^[ \t]+/, "", v); kn++; kf = T "/k." kn
-    print v > kf; close(kf); print kf "\t" nm[cur] "#client-key-data\tb64" > (T "/keys")
+    v = substr(line, RSTART + RLENGTH); sub(/^[ \t]+/, "", v); key(v "\n", nm[cur] "#client-key-data", "b64")
     line = substr(line, 1, RLENGTH) " [redacted]"
   } else if (match(line, /^[ \t]*(token|password):/)) {
     line = substr(line, 1, RLENGTH) " [redacted]"
@@ -45,7 +48,7 @@ FNR == 1 { out(); cur = ++fi; n = 0; len = 0; inkey = 0 }
   }
   buf[++n] = line; len += length(line) + 1
 }
-END { out() }
+END { if (inkey) key(kb, nm[cur], "pem"); out() }
 `;
 
 /** Shell functions: rd (queue), flush (read the queue), keys_fp, discover. */
@@ -55,7 +58,8 @@ TAB=$(printf '\t')
 rd() {
   p=$1
   seen "$p" && return; NF=$((NF + 1))
-  real=$(resolve "$p") || { emit0 F loop - "$p"; return; }
+  resolve "$p" || { emit0 F loop - "$p"; return; }
+  real=$RES
   f="$R$real"; a=; [ "$real" != "$p" ] && a="real=$real;"
   if [ ! -e "$f" ]; then emit0 F missing "${"$"}{a:--}" "$p"; return; fi
   if [ ! -f "$f" ]; then emit0 F notfile "${"$"}{a:--}" "$p"; return; fi
@@ -81,22 +85,42 @@ flush() {
   [ -s "$T/al" ] || return 0
   set --
   while IFS="$TAB" read -r qf qp qa; do set -- "$@" "$qf"; done < "$T/al"
-  if [ "$(cat "$@" | tr -dc '\000' | wc -c)" -gt 0 ]; then
-    : > "$T/al2"
+  _al="$T/al"
+  cat "$@" | tr -dc '\000' > "$T/nul"
+  if [ -s "$T/nul" ]; then
+    _al="$T/al2"; : > "$_al"
     while IFS="$TAB" read -r qf qp qa; do
-      if isbin "$qf"; then emit0 F ok "$qa;bin=1" "$qp"; else printf '%s\t%s\t%s\n' "$qf" "$qp" "$qa" >> "$T/al2"; fi
+      if isbin "$qf"; then emit0 F ok "$qa;bin=1" "$qp"; else printf '%s\t%s\t%s\n' "$qf" "$qp" "$qa" >> "$_al"; fi
     done < "$T/al"
-    mv "$T/al2" "$T/al"
     set --
-    while IFS="$TAB" read -r qf qp qa; do set -- "$@" "$qf"; done < "$T/al"
+    while IFS="$TAB" read -r qf qp qa; do set -- "$@" "$qf"; done < "$_al"
     [ "$#" -gt 0 ] || return 0
   fi
-  awk -v T="$T" '@AWK@' "$T/al" "$@"
+  FR=$((FR + 1))
+  awk -v T="$T" -v P="$T/k.$FR." '@AWK@' "$_al" "$@"
+  keys_fp
+}
+# The public-key fingerprints of the private keys the awk set aside: one openssl per key for
+# the public key, then ONE hashing run for all of them.
+keys_fp() {
+  [ -s "$T/keys" ] || return 0
+  set --; _kd=' '
   while IFS="$TAB" read -r kf ko kk; do
-    if [ "$kk" = b64 ]; then
-      if [ -n "$SSL" ]; then $SSL base64 -d -A -in "$kf" -out "$kf.pem" 2>/dev/null < /dev/null; fi
-      keyfp "$kf.pem" "$ko"
-    else keyfp "$kf" "$ko"; fi
+    [ -n "$SSL" ] || break
+    case $_kd in *" $kf "*) continue;; esac
+    _kd="$_kd$kf "
+    if [ "$kk" = b64 ]; then $SSL base64 -d -A -in "$kf" -out "$kf.pem" 2>/dev/null < /dev/null; kf="$kf.pem"; fi
+    $SSL pkey -in "$kf" -passin pass: -pubout -outform DER 2>/dev/null < /dev/null > "$kf.der" && [ -s "$kf.der" ] && set -- "$@" "$kf.der"
+  done < "$T/keys"
+  if [ $# -gt 0 ]; then
+    if have sha256sum; then sha256sum "$@"; else $SSL dgst -sha256 -r "$@"; fi > "$T/kh" 2>/dev/null
+    while read -r kh kn; do printf '%s\n' "$kh" > "${"$"}{kn#[*]}.h"; done < "$T/kh"
+  fi
+  while IFS="$TAB" read -r kf ko kk; do
+    [ "$kk" = b64 ] && kf="$kf.pem"
+    if [ -z "$SSL" ]; then rec K error "$ko" 'openssl not found on the node'
+    elif [ -s "$kf.der.h" ]; then read -r kh < "$kf.der.h"; rec K ok "$ko" "$kh"
+    else rec K error "$ko" 'the key could not be read (encrypted, or not a key openssl knows)'; fi
   done < "$T/keys"
 }
 discover() {
@@ -105,13 +129,12 @@ discover() {
     r=$((r + 1))
     flush
     [ -s "$T/cand" ] || [ -s "$T/envf" ] || break
-    mv "$T/cand" "$T/cand.r"; mv "$T/envf" "$T/envf.r"; : > "$T/cand"; : > "$T/envf"
     # systemd reads EnvironmentFile= paths whatever their name: read them all.
-    while IFS= read -r ef; do case $ef in /*) rd "$ef";; esac; done < "$T/envf.r"
+    while IFS= read -r ef; do case $ef in /*) rd "$ef";; esac; done < "$T/envf"
     while IFS= read -r c; do
       [ "$NF" -ge @MAXF@ ] && break
       case $c in /proc/*|/sys/*|/dev/*|/bin/*|/sbin/*|/usr/bin/*|/usr/sbin/*|/usr/local/bin/*) continue;; esac
-      case $c in /|/*/) continue;; esac
+      case $c in /|/*/|@NEVER@) continue;; esac
       for g in "$R"$c; do
         n=${"$"}{g#"$R"}
         case $n in *'*'*) continue;; esac
@@ -122,7 +145,9 @@ discover() {
           case $n in *.sock) [ "$LIVE" = 1 ] && ls_dir "${"$"}{n%/*}" 0;; esac
         fi
       done
-    done < "$T/cand.r"
+    done < "$T/cand"
+    # rd and ls_dir only queue: this round's candidates are read; the next flush writes new ones.
+    : > "$T/cand"; : > "$T/envf"
   done
   flush
 }

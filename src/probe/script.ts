@@ -9,7 +9,7 @@
  */
 import {
   COMMANDS, DIRS, FILES, DEFAULT_FILE_CAP, DEFAULT_COMMAND_CAP, DISCOVERY_MAX_FILES, DISCOVERY_ROUNDS,
-  READ_EXTENSIONS, DISCOVERY_DENY_DIRS, type CommandSection,
+  READ_EXTENSIONS, DISCOVERY_DENY_DIRS, NEVER_READ, type CommandSection,
 } from './sections.js';
 import {READ_LIB} from './script-read.js';
 import {LIVE_CALLS, liveLibrary} from './script-live.js';
@@ -43,14 +43,16 @@ have() { command -v "$1" >/dev/null 2>&1; }
 TO=; have timeout && TO=timeout
 CIN=/dev/null
 SSL=; have openssl && SSL=openssl
-NF=0; QB=0; SEEN='|'
+NF=0; QB=0; LN=0; FR=0; SEEN='|'
 emit() { _len=$(($(wc -c < "$5"))); printf '\n@@KD1 %s %s %s %s %s\n' "$1" "$2" "$_len" "$3" "$4"; cat "$5"; }
 emit0() { printf '\n@@KD1 %s %s 0 %s %s\n' "$1" "$2" "$3" "$4"; }
 # A file holding a NUL byte is binary: its content is withheld (it could be a DER key).
 if have cmp; then isbin() { ! tr -d '\000' < "$1" | cmp -s - "$1"; }
 else isbin() { [ "$(tr -d '\000' < "$1" | wc -c)" -ne "$(wc -c < "$1")" ]; }; fi
 seen() { case $SEEN in *"|$1|"*) return 0;; esac; SEEN="$SEEN$1|"; return 1; }
-note() { printf '%s' "$1" > "$T/n"; emit N ok - note "$T/n"; }
+# A record whose text is ASCII (byte length = character count): no process.
+rec() { printf '\n@@KD1 %s %s %s - %s\n%s' "$1" "$2" "${"$"}{#4}" "$3" "$4"; }
+note() { rec N ok note "$1"; }
 [ -z "$TO" ] && note "timeout(1) not found on the node: commands run without a time cap"
 [ -z "$SSL" ] && note "openssl not found on the node: private-key fingerprints were not computed"
 resolve() {
@@ -66,39 +68,34 @@ resolve() {
       _rr="$_rt${"$"}{_rr:+/$_rr}"
     else _ro="$_ro/$_rc"; fi
   done
-  printf '%s\n' "${"$"}{_ro:-/}"
-}
-keyfp() {
-  if [ -z "$SSL" ]; then printf 'openssl not found on the node' > "$T/kf"; emit K error - "$2" "$T/kf"; return; fi
-  if $SSL pkey -in "$1" -passin pass: -pubout -outform DER 2>/dev/null < /dev/null > "$T/der" && [ -s "$T/der" ]; then
-    $SSL dgst -sha256 < "$T/der" 2>/dev/null | sed 's/^.*= *//' | tr -d '\n' > "$T/kf"; emit K ok - "$2" "$T/kf"
-  else printf 'the key could not be read (encrypted, or not a key openssl knows)' > "$T/kf"; emit K error - "$2" "$T/kf"; fi
+  RES=${"$"}{_ro:-/}
 }
 isext() { case $1 in @EXT_CASE@) return 0;; esac; return 1; }
+# ls_dir DIR READ [PATTERN]: list DIR; with READ=1 read its files that match PATTERN (default all).
 ls_dir() {
-  dp=$1; drdf=$2
+  dp=$1; drdf=$2; dpat=${"$"}{3:-*}
   seen "d:$dp" && return
-  dreal=$(resolve "$dp") || { emit0 D loop - "$dp"; return; }
-  dd="$R$dreal"
+  resolve "$dp" || { emit0 D loop - "$dp"; return; }
+  dreal=$RES; dd="$R$dreal"
   if [ ! -e "$dd" ]; then emit0 D missing - "$dp"; return; fi
   if [ ! -d "$dd" ]; then emit0 D notfile - "$dp"; return; fi
   if [ ! -r "$dd" ] || [ ! -x "$dd" ]; then emit0 D unreadable - "$dp"; return; fi
-  : > "$T/l"
+  LN=$((LN + 1)); dl="$T/l.$LN"; : > "$dl"
   di=0
   for de in "$dd"/*; do
     [ -e "$de" ] || [ -L "$de" ] || continue
     di=$((di + 1)); [ "$di" -gt 500 ] && break
     dn=${"$"}{de##*/}
     if [ -L "$de" ]; then dty=l; elif [ -d "$de" ]; then dty=d; elif [ -f "$de" ]; then dty=f; elif [ -S "$de" ]; then dty=s; else dty=o; fi
-    printf '%s %s\n' "$dty" "$dn" >> "$T/l"
+    printf '%s %s\n' "$dty" "$dn" >> "$dl"
   done
-  cp "$T/l" "$T/ls"
-  emit D ok - "$dp" "$T/l"
+  # Framed by the next cflush, with the command outputs: no wc and cat per directory.
+  queue "$dl" D ok "$dp" 0
   if [ "$drdf" = 1 ]; then
     while IFS= read -r dline; do
       dty=${"$"}{dline%% *}; dn=${"$"}{dline#* }
-      case $dty in f|l) isext "$dn" && [ "$NF" -lt @MAXF@ ] && rd "$dp/$dn";; esac
-    done < "$T/ls"
+      case $dty in f|l) case $dn in $dpat) isext "$dn" && [ "$NF" -lt @MAXF@ ] && rd "$dp/$dn";; esac;; esac
+    done < "$dl"
   fi
 }
 # emitcap KIND STATUS NAME FILE CAP: the first CAP bytes of FILE, or the last -CAP bytes (newest log lines).
@@ -148,11 +145,13 @@ cflush() {
     END { out() }' "$@"
   : > "$T/cq"
 }
+# The kubelet's stanza of the dpkg database, framed by the awk that finds it (one process).
 dpkg_kubelet() {
   f="$R/var/lib/dpkg/status"
   [ -f "$f" ] || { emit0 F missing - /var/lib/dpkg/status; return; }
-  awk '/^Package: /{ if (p) exit; p = ($2 == "kubelet"); if (p) print NR > "/dev/stderr" } p && /^$/ { exit } p { print }' "$f" > "$T/o" 2> "$T/ln"
-  ln=$(head -n 1 "$T/ln"); emit F ok "size=$(wc -c < "$T/o" | tr -d ' ');from=${"$"}{ln:-1}" /var/lib/dpkg/status "$T/o"
+  [ -r "$f" ] || { emit0 F ok "size=0;from=1" /var/lib/dpkg/status; return; }
+  awk '/^Package: /{ if (p) exit; p = ($2 == "kubelet"); if (p) ln = NR } p && /^$/ { exit } p { b = b $0 "\n" }
+    END { if (ln == "") ln = 1; printf "\n@@KD1 F ok %d size=%d;from=%d %s\n%s", length(b), length(b), ln, "/var/lib/dpkg/status", b }' "$f" 2>/dev/null
 }
 `;
 
@@ -171,11 +170,6 @@ export function compactShell(lib: string): string {
 /** Build the probe script for one node. */
 export function buildProbeScript(opts: ScriptOptions): string {
   const root = opts.hostRoot === '/' ? '' : opts.hostRoot.replace(/\/+$/, '');
-  const lib = (LIB + READ_LIB).replace(/@EXT_CASE@/g, READ_EXTENSIONS.map((e) => `*.${e}`).join('|'))
-    .replace(/@MAXF@/g, String(DISCOVERY_MAX_FILES))
-    .replace(/@FILE_CAP@/g, String(DEFAULT_FILE_CAP))
-    .replace(/@ROUNDS@/g, String(DISCOVERY_ROUNDS))
-    .replace(/@DENY@/g, DISCOVERY_DENY_DIRS.join(' '));
   const lines = [
     '#!/bin/sh',
     `# kubelet-doctor probe v${PROBE_VERSION}: read-only; prints framed records`,
@@ -183,9 +177,34 @@ export function buildProbeScript(opts: ScriptOptions): string {
     `LIVE=${opts.live ? 1 : 0}`,
     `JEP=${shQuote(opts.live && opts.joinEndpoint ? opts.joinEndpoint : '')}`,
     'LC_ALL=C; export LC_ALL',
+    scriptBody(opts.live),
+  ];
+  return lines.join('\n');
+}
+
+/**
+ * Everything after the per-node parameters (R, LIVE, JEP): the same for every node, so a fleet
+ * builds it once per mode, not once per node.
+ */
+const bodies = new Map<boolean, string>();
+function scriptBody(live: boolean): string {
+  let body = bodies.get(live);
+  if (body === undefined) bodies.set(live, (body = buildBody(live)));
+  return body;
+}
+
+function buildBody(live: boolean): string {
+  const opts = {live};
+  const lib = (LIB + READ_LIB).replace(/@EXT_CASE@/g, READ_EXTENSIONS.map((e) => `*.${e}`).join('|'))
+    .replace(/@MAXF@/g, String(DISCOVERY_MAX_FILES))
+    .replace(/@FILE_CAP@/g, String(DEFAULT_FILE_CAP))
+    .replace(/@ROUNDS@/g, String(DISCOVERY_ROUNDS))
+    .replace(/@DENY@/g, DISCOVERY_DENY_DIRS.join(' '))
+    .replace(/@NEVER@/g, NEVER_READ.join('|'));
+  const lines = [
     compactShell(lib),
     ...(opts.live ? [compactShell(liveLibrary())] : []),
-    `printf '%s' ${shQuote(`${PROBE_VERSION}`)} > "$T/v"; emit V ok - probe "$T/v"`,
+    `rec V ok probe ${shQuote(`${PROBE_VERSION}`)}`,
   ];
   for (const f of FILES) {
     if (f.live && !opts.live) continue;
@@ -194,7 +213,7 @@ export function buildProbeScript(opts: ScriptOptions): string {
   lines.push('dpkg_kubelet');
   for (const d of DIRS) {
     if (d.live && !opts.live) continue;
-    lines.push(`ls_dir ${shQuote(d.path)} ${d.read ? 1 : 0}`);
+    lines.push(`ls_dir ${shQuote(d.path)} ${d.read ? 1 : 0}${d.only ? ` ${shQuote(d.only)}` : ''}`);
   }
   lines.push('discover');
   if (opts.live) {
@@ -203,8 +222,10 @@ export function buildProbeScript(opts: ScriptOptions): string {
     lines.push('cflush', ...LIVE_CALLS);
     for (const c of COMMANDS) if (c.runLast) lines.push(commandLine(c));
     lines.push('cflush');
+  } else {
+    lines.push('cflush');
   }
-  lines.push(`printf 'end' > "$T/v"; emit Z ok - end "$T/v"`, 'exit 0', '');
+  lines.push('rec Z ok end end', 'exit 0', '');
   return lines.join('\n');
 }
 

@@ -108,6 +108,20 @@ export function lineMatchesHost(l: KnownHostLine, token: string): boolean {
   return patternListMatch(l.hosts.patterns, token);
 }
 
+const byHost = new WeakMap<KnownHosts, Map<string, KnownHostLine[]>>();
+
+/**
+ * The lines naming a host token (any marker), remembered per parsed file: a fleet of 200 nodes
+ * matches each host once, not every line (an HMAC per hashed line) twice per node.
+ */
+function linesFor(kh: KnownHosts, token: string): KnownHostLine[] {
+  let m = byHost.get(kh);
+  if (!m) byHost.set(kh, (m = new Map()));
+  let lines = m.get(token);
+  if (!lines) m.set(token, (lines = kh.lines.filter((l) => lineMatchesHost(l, token))));
+  return lines;
+}
+
 /** Judge a presented key (its wire blob) for a host token against the file. */
 export function checkHostKey(kh: KnownHosts, token: string, blob: Buffer): HostKeyVerdict {
   const b64 = blob.toString('base64');
@@ -115,7 +129,8 @@ export function checkHostKey(kh: KnownHosts, token: string, blob: Buffer): HostK
   // A revoked key is refused whatever host it is presented for.
   const revoked = kh.lines.find((l) => l.marker === 'revoked' && l.key === b64);
   if (revoked) return {status: 'revoked', line: revoked.line};
-  const forHost = kh.lines.filter((l) => l.marker === null && lineMatchesHost(l, token));
+  const named = linesFor(kh, token);
+  const forHost = named.filter((l) => l.marker === null);
   const same = forHost.find((l) => l.key === b64);
   if (same) return {status: 'known', line: same.line};
   const sameType = forHost.filter((l) => l.keyType === type);
@@ -128,15 +143,15 @@ export function checkHostKey(kh: KnownHosts, token: string, blob: Buffer): HostK
   return {
     status: 'unknown',
     otherTypes: forHost.map((l) => ({line: l.line, keyType: l.keyType})),
-    caLines: kh.lines.filter((l) => l.marker === 'cert-authority' && lineMatchesHost(l, token)).map((l) => l.line),
+    caLines: named.filter((l) => l.marker === 'cert-authority').map((l) => l.line),
   };
 }
 
 /** Key types already recorded for a host, so the client can ask for those first (as OpenSSH orders them). */
 export function knownKeyTypes(kh: KnownHosts, token: string): string[] {
   const out: string[] = [];
-  for (const l of kh.lines) {
-    if (l.marker === null && lineMatchesHost(l, token) && !out.includes(l.keyType)) out.push(l.keyType);
+  for (const l of linesFor(kh, token)) {
+    if (l.marker === null && !out.includes(l.keyType)) out.push(l.keyType);
   }
   return out;
 }

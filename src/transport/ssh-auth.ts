@@ -6,7 +6,7 @@
  * `passphrase` callback to ask for it instead.
  */
 import {readFile} from 'node:fs/promises';
-import ssh2 from 'ssh2';
+import {parseKey} from './ssh2-lib.js';
 import type {AnyAuthMethod, AuthHandlerMiddleware, ParsedKey} from 'ssh2';
 import {TargetError} from '../errors.js';
 import {tildePath} from './ssh-config.js';
@@ -37,7 +37,7 @@ export function newAuthLog(): AuthLog {
 type KeyResult = ParsedKey | 'encrypted' | 'bad-passphrase' | 'missing' | {unusable: string};
 
 function parse(data: Buffer, passphrase?: string): KeyResult {
-  const k = ssh2.utils.parseKey(data, passphrase);
+  const k = parseKey(data, passphrase);
   if (k instanceof Error) {
     if (/no passphrase given/i.test(k.message)) return 'encrypted';
     if (/bad passphrase|integrity check failed|decrypt/i.test(k.message)) return 'bad-passphrase';

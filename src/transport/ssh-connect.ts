@@ -3,9 +3,9 @@
  * next hop tunnelled over the previous one (`forwardOut`, what `ssh -J` does), every hop's host
  * key checked against known_hosts, `readyTimeout` and keepalives set explicitly.
  */
-import {connect as tcpConnect} from 'node:net';
+import {connect as tcpConnect, type Socket} from 'node:net';
 import type {Duplex} from 'node:stream';
-import ssh2 from 'ssh2';
+import {Client} from './ssh2-lib.js';
 import type {Client as SshClient, ServerHostKeyAlgorithm} from 'ssh2';
 import {TargetError} from '../errors.js';
 import {tildePath} from './ssh-config.js';
@@ -76,6 +76,31 @@ function verifyHostKey(hop: SshHop, policy: HostKeyPolicy, blob: Buffer): Target
   }
 }
 
+/**
+ * ssh2 hands every packet to the socket as three writes (length, ciphertext, MAC tag). With Nagle
+ * off (it must be: the exchanges are small request/response steps that would each wait for a
+ * delayed ACK) each of them would be a syscall and a TCP segment of its own, and sshd would wake
+ * up for each. Cork the socket at the first write of a tick and uncork on the next: one writev,
+ * one segment per burst. Measured on loopback: 3x fewer client writes and sshd reads per node.
+ */
+export function coalesceWrites(sock: Socket): Socket {
+  const write = sock.write;
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    sock.uncork();
+  };
+  sock.write = function coalescedWrite(this: Socket, ...args: Parameters<Socket['write']>): boolean {
+    if (!corked) {
+      corked = true;
+      this.cork();
+      process.nextTick(uncork);
+    }
+    return (write as (...a: unknown[]) => boolean).apply(this, args);
+  } as Socket['write'];
+  return sock;
+}
+
 /** Connect one hop over `sock` (a jump tunnel) or a fresh TCP socket; resolves when authenticated. */
 export function connectHop(hop: SshHop, ctx: ConnectContext, sock?: Duplex): Promise<SshClient> {
   let known: string[];
@@ -86,7 +111,7 @@ export function connectHop(hop: SshHop, ctx: ConnectContext, sock?: Duplex): Pro
       'give a readable known_hosts file with --known-hosts FILE'));
   }
   return new Promise((resolve, reject) => {
-    const client = new ssh2.Client();
+    const client = new Client();
     ctx.track(client);
     const log = newAuthLog();
     let phase: ConnectPhase = sock ? 'handshake' : 'tcp';
@@ -126,7 +151,7 @@ export function connectHop(hop: SshHop, ctx: ConnectContext, sock?: Duplex): Pro
       socket = sock;
     } else {
       // No Nagle: the probe is a few request/response exchanges, each would wait for a delayed ACK.
-      const tcp = tcpConnect({host: hop.host, port: hop.port, noDelay: true});
+      const tcp = coalesceWrites(tcpConnect({host: hop.host, port: hop.port, noDelay: true}));
       tcp.once('connect', () => setPhase('handshake'));
       socket = tcp;
     }

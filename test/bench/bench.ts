@@ -4,12 +4,12 @@
  *   2. the probe alone on that node (sh + files), vs `sh -c true`.
  *   3. parse + evaluate on a snapshot (no I/O), vs JSON.parse of the same snapshot.
  *   4. the TUI: first frame and search per keystroke (tui-bench.ts).
- *   5. over SSH: see ssh-bench.ts (one node vs `ssh true`; 1/50/200 nodes vs parallel-ssh).
+ *   5. over SSH: see ssh-bench.ts (one node vs `ssh true`; 1/50/200 nodes vs parallel-ssh), runs interleaved.
  * Medians of repeated runs; run with `npm run bench` (builds first).
  */
 import {execFileSync, spawnSync} from 'node:child_process';
 import {mkdtemp, rm} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {loadavg, tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {performance} from 'node:perf_hooks';
 import {writeNodeTree} from '../../src/lab/node-tree.js';
@@ -47,14 +47,14 @@ const timeAsync = async (n: number, f: () => Promise<unknown>) => {
 };
 const fmt = (ms: number) => (ms >= 10 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(2)} ms`);
 const row = (what: string, ms: number, base: string, baseMs: number) =>
-  console.log(`${what.padEnd(46)} ${fmt(ms).padStart(10)}   ${base.padEnd(34)} ${fmt(baseMs).padStart(10)}   ${(ms / baseMs).toFixed(2)}x`);
+  console.log(`${what.padEnd(56)} ${fmt(ms).padStart(10)}   ${base.padEnd(34)} ${fmt(baseMs).padStart(10)}   ${(ms / baseMs).toFixed(2)}x`);
 
 const dir = await mkdtemp(join(tmpdir(), 'kd-bench-'));
 try {
   const node = await writeNodeTree(join(dir, 'node'), {layout: 'deb', hostname: 'bench-node', kubeletVersion: 'v1.30.2', scenario: 'cgroup-driver-mismatch'});
   const bin = join(import.meta.dirname, '../../src/cli/bin.js');
   const runs = Number(process.env['BENCH_RUNS'] ?? 15);
-  console.log(`kubelet-doctor bench: medians of ${runs} runs, node ${process.version}, ${new Date().toISOString()}\n`);
+  console.log(`kubelet-doctor bench: medians of ${runs} runs, node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${new Date().toISOString()}\n`);
   console.log(`${'measured'.padEnd(46)} ${'median'.padStart(10)}   ${'baseline'.padEnd(34)} ${'median'.padStart(10)}   ratio`);
 
   const nodeFloor = time(runs, () => void spawnSync(process.execPath, ['-e', '']));
@@ -90,8 +90,11 @@ try {
   const ssh = await benchSsh(dir, Math.max(3, Math.floor(runs / 2)));
   if ('skipped' in ssh) console.log(`  skipped: ${ssh.skipped}`);
   else {
-    for (const r of ssh.rows) row(r.what, r.ms, r.base, r.baseMs);
-    console.log(`peak memory, 200 targets: ${ssh.peakMb.toFixed(0)} MiB`);
+    for (const r of ssh.rows) {
+      row(r.what, r.ms, r.base, r.baseMs);
+      if (r.note) console.log(`${''.padEnd(4)}(${r.note})`);
+    }
+    console.log(`peak memory, 200 targets: ${ssh.peakMb.toFixed(0)} MiB${ssh.comparePeakMb !== undefined ? ` (compare: ${ssh.comparePeakMb.toFixed(0)} MiB)` : ''}`);
   }
 } finally {
   await rm(dir, {recursive: true, force: true});

@@ -1,16 +1,24 @@
 /**
- * The fleet benchmark (part of `npm run bench`): a real OpenSSH sshd on loopback, measured
- * against OpenSSH's own client and parallel-ssh run in the same command:
+ * The fleet benchmark (part of `npm run bench`; alone: `node dist/test/bench/ssh-bench.js`): a real
+ * OpenSSH sshd on loopback, kubelet-doctor measured against OpenSSH's own client and parallel-ssh
+ * in the same command, runs interleaved (ours, baseline, ours, …) so that load from anything
+ * else on the machine falls on both sides alike:
  *   (a) one node, whole catalogue, whole process  vs  `ssh -o BatchMode=yes HOST true`
- *   (b) 1, 50, 200 targets at concurrency 16      vs  parallel-ssh -p 16 running the same probe,
- *                                                     and parallel-ssh running `true`
+ *       (and, for scale, `ssh HOST sh -s` running the same probe)
+ *   (b) 1, 50, 200 targets at the default concurrency (16)  vs  parallel-ssh -p 16 running the
+ *       same probe, and parallel-ssh running `true`
  *   (c) peak memory (VmHWM) of the 200-target run.
+ * Each row prints the median, the spread (min–max) and the load average when it finished.
+ * BENCH_COMPARE_BIN=/path/to/other/dist/src/cli/bin.js adds the same rows for another build
+ * (e.g. the previous commit), measured in the same interleaved runs against the same sshd.
  */
 import {spawn, spawnSync} from 'node:child_process';
 import {existsSync, readFileSync} from 'node:fs';
-import {writeFile} from 'node:fs/promises';
+import {mkdtemp, rm, writeFile} from 'node:fs/promises';
+import {loadavg, tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {performance} from 'node:perf_hooks';
+import {pathToFileURL} from 'node:url';
 import {startSshd} from '../helpers/sshd.js';
 import {writeNodeTree} from '../../src/lab/node-tree.js';
 import {buildProbeScript} from '../../src/probe/script.js';
@@ -21,14 +29,22 @@ export interface Row {
   ms: number;
   base: string;
   baseMs: number;
+  /** min–max of both sides and the 1-minute load average when the row finished. */
+  note?: string;
 }
 
 /** The built binary (the bench runs from dist/test/bench). */
 const BIN = join(import.meta.dirname, '../../src/cli/bin.js');
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const spread = (xs: number[]) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
+const load = () => loadavg()[0]!.toFixed(2);
 
-/** Run a command, resolve with wall time and the peak RSS seen in /proc (KiB). */
+/** Run a command, resolve with wall time, the peak RSS seen in /proc (KiB) and the exit code. */
 function timed(cmd: string, args: string[], input?: string): Promise<{ms: number; peakKb: number; code: number | null}> {
   return new Promise((resolve) => {
     const t = performance.now();
@@ -50,36 +66,69 @@ function timed(cmd: string, args: string[], input?: string): Promise<{ms: number
   });
 }
 
-async function medianOf(n: number, f: () => Promise<{ms: number}>): Promise<number> {
-  const xs: number[] = [];
-  for (let i = 0; i < n; i++) xs.push((await f()).ms);
-  return median(xs);
+type Job = {name: string; run: () => Promise<{ms: number; peakKb: number; code: number | null}>; ok?: (code: number | null) => boolean};
+
+/** Run every job `n` times, interleaved (a b c a b c …); the samples of each, in ms. */
+async function interleaved(n: number, jobs: Job[]): Promise<Map<string, {ms: number[]; peakKb: number}>> {
+  const out = new Map(jobs.map((j) => [j.name, {ms: [] as number[], peakKb: 0}]));
+  for (let i = 0; i < n; i++) {
+    for (const j of jobs) {
+      const r = await j.run();
+      if (j.ok && !j.ok(r.code)) throw new Error(`bench: ${j.name} exited ${r.code}`);
+      const o = out.get(j.name)!;
+      o.ms.push(r.ms);
+      o.peakKb = Math.max(o.peakKb, r.peakKb);
+    }
+  }
+  return out;
 }
 
 /** Run the SSH benchmark; returns rows and the peak memory at 200 targets, or a reason to skip. */
-export async function benchSsh(dir: string, runs: number): Promise<{rows: Row[]; peakMb: number} | {skipped: string}> {
+export async function benchSsh(dir: string, runs: number, onRow?: (r: Row) => void): Promise<{rows: Row[]; peakMb: number; comparePeakMb?: number} | {skipped: string}> {
   if (!existsSync('/usr/sbin/sshd') || process.getuid?.() !== 0) return {skipped: 'needs root and /usr/sbin/sshd'};
   const pssh = ['parallel-ssh', 'pssh'].find((p) => spawnSync('sh', ['-c', `command -v ${p}`]).status === 0);
   if (!pssh) return {skipped: 'parallel-ssh (Debian pssh) is not installed'};
+  const other = process.env['BENCH_COMPARE_BIN'];
+  const bins: [string, string][] = [['kubelet-doctor', BIN], ...(other ? [['compare', other] as [string, string]] : [])];
   const sshd = await startSshd();
   try {
     const node = await writeNodeTree(join(dir, 'ssh-node'), {layout: 'deb', hostname: 'bench-node', kubeletVersion: 'v1.30.2', scenario: 'cgroup-driver-mismatch'});
     const kh = await sshd.knownHosts();
     const key = sshd.keys.ed25519;
     const sshOpts = ['-F', 'none', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${kh}`, '-o', 'StrictHostKeyChecking=yes', '-i', key, '-p', String(sshd.port)];
-    const ourArgs = (extra: string[]) => [BIN, 'check', '--ssh-config', 'none', '--known-hosts', kh, '-i', key, '--output', 'json', ...extra];
-    const rows: Row[] = [];
-
-    const floor = await medianOf(runs, () => timed('ssh', [...sshOpts, 'root@127.0.0.1', 'true']));
-    const one = await medianOf(runs, async () => {
-      const res = await timed(process.execPath, ourArgs(['-p', String(sshd.port), '--host-root', node.root, 'root@127.0.0.1']));
-      if (res.code !== 1) throw new Error(`bench: kubelet-doctor exited ${res.code} on one node (expected 1: cgroup driver mismatch)`);
-      return res;
-    });
-    rows.push({what: 'one node, all checks, whole process', ms: one, base: 'ssh -o BatchMode=yes HOST true', baseMs: floor});
-
+    const ourArgs = (bin: string, extra: string[]) => [bin, 'check', '--ssh-config', 'none', '--known-hosts', kh, '-i', key, '--output', 'json', ...extra];
     const script = buildProbeScript({hostRoot: node.root, live: true});
+    const rows: Row[] = [];
+    const add = (r: Row) => {
+      rows.push(r);
+      onRow?.(r);
+    };
+
+    // (a) one node.
+    const one = await interleaved(runs, [
+      ...bins.map(([name, bin]): Job => ({
+        name, ok: (c) => c === 1, // 1: the node's cgroup driver mismatch fails its check
+        run: () => timed(process.execPath, ourArgs(bin, ['-p', String(sshd.port), '--host-root', node.root, 'root@127.0.0.1'])),
+      })),
+      {name: 'ssh true', ok: (c) => c === 0, run: () => timed('ssh', [...sshOpts, 'root@127.0.0.1', 'true'])},
+      {name: 'ssh probe', ok: (c) => c === 0, run: () => timed('ssh', [...sshOpts, 'root@127.0.0.1', 'sh -s'], script)},
+    ]);
+    const la = load();
+    for (const [name] of bins) {
+      const ours = one.get(name)!.ms;
+      for (const base of ['ssh true', 'ssh probe']) {
+        const b = one.get(base)!.ms;
+        add({
+          what: `${name === 'compare' ? '[compare] ' : ''}one node, all checks, whole process`, ms: median(ours),
+          base: base === 'ssh true' ? 'ssh -o BatchMode=yes HOST true' : 'ssh HOST sh -s (same probe)', baseMs: median(b),
+          note: `${spread(ours)} vs ${spread(b)} ms, load ${la}`,
+        });
+      }
+    }
+
+    // (b) fleets, (c) memory.
     let peakMb = 0;
+    let comparePeakMb = 0;
     for (const n of [1, 50, 200]) {
       const inv = join(dir, `inventory-${n}.yaml`);
       const hostsFile = join(dir, `hosts-${n}`);
@@ -87,20 +136,47 @@ export async function benchSsh(dir: string, runs: number): Promise<{rows: Row[];
       await writeFile(hostsFile, Array.from({length: n}, () => `root@127.0.0.1:${sshd.port}`).join('\n') + '\n');
       const r = n === 200 ? Math.max(1, Math.min(runs, 3)) : runs;
       const psshArgs = (cmd: string) => ['-p', '16', '-t', '120', '-h', hostsFile, '-x', `-F none -o BatchMode=yes -o UserKnownHostsFile=${kh} -o StrictHostKeyChecking=yes -i ${key}`, cmd];
-      const ours: number[] = [];
-      for (let i = 0; i < r; i++) {
-        const res = await timed(process.execPath, ourArgs(['--inventory', inv, '--concurrency', '16']));
-        if (res.code !== 0 && res.code !== 1) throw new Error(`bench: kubelet-doctor exited ${res.code} on ${n} targets`);
-        ours.push(res.ms);
-        if (n === 200) peakMb = Math.max(peakMb, res.peakKb / 1024);
+      // The default concurrency (16), as an operator runs it: no --concurrency.
+      const res = await interleaved(r, [
+        ...bins.map(([name, bin]): Job => ({name, ok: (c) => c === 0 || c === 1, run: () => timed(process.execPath, ourArgs(bin, ['--inventory', inv]))})),
+        {name: 'pssh probe', ok: (c) => c === 0, run: () => timed(pssh, [...psshArgs('sh -s'), '-I'], script)},
+        {name: 'pssh true', ok: (c) => c === 0, run: () => timed(pssh, psshArgs('true'))},
+      ]);
+      const lb = load();
+      for (const [name] of bins) {
+        const ours = res.get(name)!;
+        if (n === 200 && name === 'compare') comparePeakMb = ours.peakKb / 1024;
+        else if (n === 200) peakMb = ours.peakKb / 1024;
+        for (const base of ['pssh probe', 'pssh true']) {
+          const b = res.get(base)!.ms;
+          add({
+            what: `${name === 'compare' ? '[compare] ' : ''}${n} targets, all checks, default concurrency`, ms: median(ours.ms),
+            base: base === 'pssh probe' ? 'parallel-ssh -p 16, same probe' : 'parallel-ssh -p 16, true', baseMs: median(b),
+            note: `${spread(ours.ms)} vs ${spread(b)} ms, load ${lb}`,
+          });
+        }
       }
-      const probe = await medianOf(r, () => timed(pssh, [...psshArgs('sh -s'), '-I'], script));
-      const tru = await medianOf(r, () => timed(pssh, psshArgs('true')));
-      rows.push({what: `${n} targets, all checks, concurrency 16`, ms: median(ours), base: `parallel-ssh -p 16, same probe`, baseMs: probe});
-      rows.push({what: `${n} targets, all checks, concurrency 16`, ms: median(ours), base: `parallel-ssh -p 16, true`, baseMs: tru});
     }
-    return {rows, peakMb};
+    return {rows, peakMb, ...(other ? {comparePeakMb} : {})};
   } finally {
     await sshd.stop();
+  }
+}
+
+// Alone: `node dist/test/bench/ssh-bench.js` (BENCH_RUNS, BENCH_COMPARE_BIN as in the file comment).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const dir = await mkdtemp(join(tmpdir(), 'kd-ssh-bench-'));
+  try {
+    const runs = Number(process.env['BENCH_RUNS'] ?? 7);
+    console.log(`kubelet-doctor SSH bench: medians of ${runs} interleaved runs (200 targets: ${Math.min(runs, 3)}), node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${new Date().toISOString()}\n`);
+    const r = await benchSsh(dir, runs, (x) => {
+      console.log(`${x.what.padEnd(56)} ${`${x.ms.toFixed(0)} ms`.padStart(9)}   ${x.base.padEnd(32)} ${`${x.baseMs.toFixed(0)} ms`.padStart(9)}   ${(x.ms / x.baseMs).toFixed(2)}x   (${x.note ?? ''})`);
+    });
+    if ('skipped' in r) console.log(`skipped: ${r.skipped}`);
+    else {
+      console.log(`peak memory, 200 targets: ${r.peakMb.toFixed(0)} MiB${r.comparePeakMb !== undefined ? ` (compare: ${r.comparePeakMb.toFixed(0)} MiB)` : ''}`);
+    }
+  } finally {
+    await rm(dir, {recursive: true, force: true});
   }
 }

@@ -57,6 +57,13 @@ beforeAll(async () => {
   await w('etc/crio/crio.conf', '');
   await truncate(join(root, 'etc/crio/crio.conf'), 50 * 1024 * 1024);
   await w('etc/default/kubelet', 'KUBELET_EXTRA_ARGS=--tls-cert-file=/etc/kubernetes/pki/loop-a.crt\n');
+  await w('var/lib/dpkg/status', 'Package: foo\nVersion: 1\n\nPackage: kubelet\nStatus: install ok installed\nVersion: 1.30.2-1.1\n\nPackage: zzz\n');
+  // Directory entries with multi-byte and control bytes: listings are framed by byte count.
+  await w('etc/cni/net.d/10-grüße.conflist', '{}\n');
+  await w('etc/cni/net.d/odd\u0001name', '');
+  // The same key under two names (a copy beside the rotated client certificate): one fingerprint each.
+  await w('var/lib/kubelet/pki/kubelet.key', keyPem);
+  await w('var/lib/kubelet/pki/kubelet-copy.key', keyPem);
 });
 
 afterAll(async () => {
@@ -105,6 +112,26 @@ describe.each(shells)('the probe under %s', (shell) => {
     expect(all).not.toContain(Buffer.from(keyPem).toString('base64').slice(0, 40));
     expect(all).not.toContain('0123456789abcdef');
     expect(kc.content).toContain('client-key-data: [redacted]');
+  });
+
+  it('frames the dpkg stanza and odd directory entries byte-exactly', async () => {
+    const raw = await run();
+    expect(raw.files['/var/lib/dpkg/status']).toMatchObject({
+      status: 'ok', firstLine: 4, size: 66, content: 'Package: kubelet\nStatus: install ok installed\nVersion: 1.30.2-1.1\n',
+    });
+    expect(raw.dirs['/etc/cni/net.d']?.entries).toEqual([
+      {name: '10-grüße.conflist', type: 'file'}, {name: 'odd\u0001name', type: 'file'},
+    ]);
+    expect(raw.files['/etc/cni/net.d/10-grüße.conflist']?.content).toBe('{}\n');
+    expect(raw.notes.join('\n')).not.toContain('ended early');
+  });
+
+  it('fingerprints every name of a key, also when two files hold the same key', async () => {
+    const raw = await run();
+    for (const f of ['/var/lib/kubelet/pki/kubelet.key', '/var/lib/kubelet/pki/kubelet-copy.key']) {
+      expect(raw.files[f]?.keys).toEqual([{origin: f, spkiSha256: keyFp}]);
+      expect(raw.files[f]?.content).toBe('[private key redacted]\n'.repeat(keyPem.trim().split('\n').length));
+    }
   });
 
   it('reports a symlink loop, a binary file and a 50 MB file without hanging', async () => {
