@@ -85,6 +85,25 @@ export function certInfo(x: X509Certificate, source: Source, text: string): Cert
 }
 
 /**
+ * Parsed certificates by their PEM block. Across a fleet the same certificates come back from
+ * every node (the cluster CA in each kubeconfig and clientCAFile): parsing each once halves the
+ * client's CPU per node. An X509Certificate is immutable, so sharing it changes no result.
+ */
+const PARSED = new Map<string, {x: X509Certificate; info: CertInfo}>();
+const PARSED_MAX = 2048;
+
+function parseBlock(block: string): {x: X509Certificate; info: CertInfo} {
+  let hit = PARSED.get(block);
+  if (!hit) {
+    const x = new X509Certificate(block);
+    hit = {x, info: certInfo(x, {file: ''}, '')};
+    if (PARSED.size >= PARSED_MAX) PARSED.delete(PARSED.keys().next().value!);
+    PARSED.set(block, hit);
+  }
+  return hit;
+}
+
+/**
  * Parse every CERTIFICATE block in `text`. Other blocks (keys, redaction markers) are skipped:
  * a kubelet-client-*.pem holds its key next to the certificate, and that is normal.
  */
@@ -108,8 +127,8 @@ export function parsePem(text: string, place: PemPlace): PemParse {
     }
     const block = lines.slice(i, end + 1).map((l) => l.s).join('\n');
     try {
-      const x = new X509Certificate(block);
-      out.certs.push({info: certInfo(x, at.source, at.text), x509: x});
+      const {x, info} = parseBlock(block);
+      out.certs.push({info: {...info, source: at.source, text: at.text}, x509: x});
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
       out.errors.push({message: `the certificate ${loc} does not parse: ${why}`, ...at});
