@@ -4,14 +4,14 @@
  * `--join-command` is parsed here; its token secret goes only to the fetcher, which compares it
  * with the bootstrap token Secret and keeps the answer.
  */
+import {existsSync} from 'node:fs';
+import {InputError} from '../../errors.js';
 import type {ClusterView} from '../../facts/cluster.js';
 import {notCollected} from '../../facts/types.js';
 import type {ClusterSource} from '../../engine/cluster.js';
 import type {RunOptions} from '../../engine/run.js';
 import type {Target} from '../../targets/types.js';
 import type {ParsedArgs} from '../args.js';
-import {existsSync} from 'node:fs';
-import {InputError} from '../../errors.js';
 
 /** The join command: --join-command, else $KUBELET_DOCTOR_JOIN_COMMAND (keeps the token out of shell history). */
 export function joinCommandOf(a: ParsedArgs): string | undefined {
@@ -48,9 +48,10 @@ function joinOnlyView(join: ClusterView['join'], why: string): ClusterView {
 }
 
 /**
- * Add the cluster view and the join endpoint to the run options. A bad kubeconfig or unknown
- * context is an InputError here (exit 2, before any node is touched); everything cluster-side
- * after that (unreachable, forbidden) becomes reasons inside the view.
+ * Add the cluster view and the join endpoint to the run options. A missing --kubeconfig file is
+ * an InputError here (exit 2, before any node is touched); a kubeconfig that does not load or an
+ * unknown context rejects the view (the run ends with exit 2: {@link clusterInputError});
+ * everything cluster-side (unreachable, forbidden) becomes reasons inside the view.
  */
 export async function withCluster(a: ParsedArgs, opts: RunOptions, targets: readonly Target[], signal?: AbortSignal): Promise<RunOptions> {
   const cmd = joinCommandOf(a);
