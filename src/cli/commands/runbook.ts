@@ -19,7 +19,7 @@ import type {Target} from '../../targets/types.js';
 import {sanitizeLine} from '../../text/sanitize.js';
 import {intOption, type ParsedArgs} from '../args.js';
 import {runOptions, targetOptions, useColor, versionOption, writeOut} from './common.js';
-import {withCluster} from './cluster-view.js';
+import {clusterInputError, withCluster} from './cluster-view.js';
 
 const log = (s: string): void => {
   for (const line of s.split('\n')) process.stderr.write(`${sanitizeLine(line)}\n`);
@@ -70,7 +70,8 @@ export async function runbookCommand(a: ParsedArgs, signal: AbortSignal): Promis
   const checks = rb.checks === null ? catalogue : catalogue.filter((c) => rb.checks!.includes(c.id));
   if (rb.name) log(`runbook: ${rb.name} (${targets.length} node${targets.length === 1 ? '' : 's'})`);
   // The cluster's view and --join-command, as `check` reads them (docs/cluster.md).
-  const {cluster, joinEndpoint} = await withCluster(a, runOptions(a, signal), targets, signal);
+  const withView = await withCluster(a, runOptions(a, signal), targets, signal);
+  const {cluster, joinEndpoint} = withView;
   const result = await runRunbook({
     targets, checks, rules: rb.fixes, waivers, stopOnFailure: rb.stopOnFailure, dryRun,
     ...(cluster ? {cluster} : {}), joinEndpoint: joinEndpoint ?? null,
@@ -82,6 +83,8 @@ export async function runbookCommand(a: ParsedArgs, signal: AbortSignal): Promis
     ask: async (plan, target) => yes || confirmFix(plan, {target, output: process.stderr}),
     audit: (entry) => appendAudit(entry),
   });
+  const bad = await clusterInputError(withView);
+  if (bad) throw bad;
   const out = typeof a.values['out'] === 'string' ? a.values['out'] : rb.output.file ?? undefined;
   const color = format === 'text' && out === undefined && useColor(a, process.stdout);
   await writeOut(renderReport(format, result.report, {color, verbose: a.values['verbose'] === true}), out);
