@@ -9,6 +9,7 @@
 import type {ApiException} from '@kubernetes/client-node';
 import type {ClusterView, JoinInput} from '../facts/cluster.js';
 import {collected, notCollected, type Collected} from '../facts/types.js';
+import {minorOf} from '../facts/version.js';
 import {parseClusterInfo} from './cluster-info.js';
 import {causeCode, deadlineSignal, describeApiException, describeNetError, loadKubeconfig, withSignal, type KubeconfigQuery, type LoadedKubeconfig} from './kubeconfig.js';
 import {bootstrapTokenView, csrViews, leaseViews, nodeView} from './views.js';
@@ -62,12 +63,6 @@ function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   return Promise.race([p, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
 }
 
-/** The major.minor of a gitVersion (`v1.22.17` → 22), or null. */
-function minorOf(gitVersion: Collected<string>): number | null {
-  const m = gitVersion.collected ? /^v?1\.(\d+)/.exec(gitVersion.value) : null;
-  return m ? Number(m[1]) : null;
-}
-
 /** Fetch the cluster view (see the module comment); never rejects for a cluster-side problem. */
 export async function fetchClusterView(q: ClusterViewQuery): Promise<ClusterView> {
   const lk = await loadKubeconfig(q);
@@ -114,8 +109,9 @@ export async function fetchClusterView(q: ClusterViewQuery): Promise<ClusterView
   const kubeletConfigMap = piece({verb: 'get', what: 'configmap kube-system/kubelet-config', canI: 'get configmap/kubelet-config -n kube-system'}, async () => {
     if (await readCm('kubelet-config')) return {name: 'kubelet-config'};
     // Before 1.24 kubeadm named it after the control plane's minor version.
-    const minor = minorOf(await version);
-    const legacy = minor === null ? null : `kubelet-config-1.${minor}`;
+    const v = await version;
+    const minor = v.collected ? minorOf(v.value) : null;
+    const legacy = minor === null ? null : `kubelet-config-${minor}`;
     return legacy !== null && (await readCm(legacy)) ? {name: legacy} : null;
   });
 
