@@ -4,11 +4,11 @@
  */
 import {describe, it, expect, beforeAll, afterAll} from 'vitest';
 import {existsSync} from 'node:fs';
-import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
-import {hostname, tmpdir} from 'node:os';
+import {mkdir, readFile, rm, writeFile} from 'node:fs/promises';
+import {hostname} from 'node:os';
 import {join} from 'node:path';
-import {writeNodeTree, type NodeTreeInfo} from '../../src/lab/node-tree.js';
-import {BIN, runCli, sshdMissing, startSshd, type Sshd} from '../helpers/sshd.js';
+import type {NodeTreeInfo} from '../../src/lab/node-tree.js';
+import {BIN, runCli, sshdMissing, startSshdNode, type Sshd, type SshdNode} from '../helpers/sshd.js';
 
 const skip = sshdMissing();
 let sshd: Sshd;
@@ -26,22 +26,15 @@ const json = (s: string) => JSON.parse(s) as JsonReport;
 /** Checks whose verdict rests on the node's files alone (live data cannot change them). */
 const FILE_CHECKS = ['cgroup-driver-match', 'kubelet-config', 'kubeconfig', 'cert-expiry', 'static-pods', 'kubelet-flags', 'cni-config'];
 
+let fixture: SshdNode | undefined;
 beforeAll(async () => {
   if (skip) return;
   expect(existsSync(BIN), 'build first: npx tsc -p .').toBe(true);
-  dir = await mkdtemp(join(tmpdir(), 'kd-e2e-ssh-'));
-  home = join(dir, 'home');
-  await mkdir(join(home, '.ssh'), {recursive: true});
-  [sshd, node] = await Promise.all([
-    startSshd(),
-    writeNodeTree(join(dir, 'node'), {layout: 'deb', hostname: 'node-2', kubeletVersion: 'v1.30.2', scenario: 'cgroup-driver-mismatch'}),
-  ]);
-  known = await sshd.knownHosts();
+  fixture = await startSshdNode('kd-e2e-ssh-');
+  ({dir, home, sshd, node, known} = fixture);
+  await mkdir(join(home, '.ssh'));
 });
-afterAll(async () => {
-  await sshd?.stop();
-  if (dir) await rm(dir, {recursive: true, force: true});
-});
+afterAll(() => fixture?.stop());
 
 const sshArgs = () => [`root@127.0.0.1:${sshd.port}`, '-i', sshd.keys.ed25519, '--known-hosts', known, '--host-root', node.root];
 

@@ -4,11 +4,10 @@
  * sshd instances on loopback, some with a ForceCommand that misbehaves on purpose.
  */
 import {describe, it, expect, beforeAll, afterAll} from 'vitest';
-import {mkdir, mkdtemp, readFile, rm, writeFile, chmod} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {mkdir, readFile, writeFile, chmod} from 'node:fs/promises';
 import {join} from 'node:path';
 import {writeNodeTree, type NodeTreeInfo} from '../../src/lab/node-tree.js';
-import {freePort, makeKey, runCli, silentListener, sshdMissing, startSshd, unprivilegedUser, type Sshd} from '../helpers/sshd.js';
+import {freePort, makeKey, runCli, silentListener, sshdMissing, startSshd, startSshdNode, unprivilegedUser, type Sshd, type SshdNode} from '../helpers/sshd.js';
 
 const skip = sshdMissing();
 let dir: string;
@@ -20,21 +19,13 @@ let known: string;
 interface JsonTarget {target: string; status: string; error: {kind: string; message: string; hint: string | null} | null; results: unknown[]}
 const target = (s: string) => (JSON.parse(s) as {targets: JsonTarget[]}).targets[0]!;
 
+let fixture: SshdNode | undefined;
 beforeAll(async () => {
   if (skip) return;
-  dir = await mkdtemp(join(tmpdir(), 'kd-e2e-sshfail-'));
-  home = join(dir, 'home');
-  await mkdir(home);
-  [sshd, node] = await Promise.all([
-    startSshd(),
-    writeNodeTree(join(dir, 'node'), {layout: 'deb', hostname: 'node-2', kubeletVersion: 'v1.30.2', scenario: 'cgroup-driver-mismatch'}),
-  ]);
-  known = await sshd.knownHosts();
+  fixture = await startSshdNode('kd-e2e-sshfail-');
+  ({dir, home, sshd, node, known} = fixture);
 });
-afterAll(async () => {
-  await sshd?.stop();
-  if (dir) await rm(dir, {recursive: true, force: true});
-});
+afterAll(() => fixture?.stop());
 
 /** Check one SSH target; returns the JSON run and the text run. */
 async function check(spec: string, extra: string[]) {

@@ -7,12 +7,11 @@ import {describe, it, expect, beforeAll, afterAll} from 'vitest';
 import {spawnSync} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import type {Socket} from 'node:net';
-import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {readFile, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
-import {writeNodeTree, type NodeTreeInfo} from '../../src/lab/node-tree.js';
+import type {NodeTreeInfo} from '../../src/lab/node-tree.js';
 import {startApiServer, type ApiServer} from '../helpers/apiserver.js';
-import {BIN, freePort, runCli, silentListener, sshdMissing, startSshd, type Sshd} from '../helpers/sshd.js';
+import {BIN, freePort, runCli, silentListener, sshdMissing, startSshdNode, type Sshd, type SshdNode} from '../helpers/sshd.js';
 
 const skip = sshdMissing();
 let dir: string;
@@ -36,21 +35,13 @@ async function inventory(name: string, hosts: [string, number][]): Promise<strin
   return f;
 }
 
+let fixture: SshdNode | undefined;
 beforeAll(async () => {
   if (skip) return;
-  dir = await mkdtemp(join(tmpdir(), 'kd-e2e-fleet-'));
-  home = join(dir, 'home');
-  await mkdir(home);
-  [sshd, node] = await Promise.all([
-    startSshd(),
-    writeNodeTree(join(dir, 'node'), {layout: 'deb', hostname: 'node-2', kubeletVersion: 'v1.30.2', scenario: 'cgroup-driver-mismatch'}),
-  ]);
-  known = await sshd.knownHosts();
+  fixture = await startSshdNode('kd-e2e-fleet-');
+  ({dir, home, sshd, node, known} = fixture);
 });
-afterAll(async () => {
-  await sshd?.stop();
-  if (dir) await rm(dir, {recursive: true, force: true});
-});
+afterAll(() => fixture?.stop());
 
 describe.skipIf(skip)('fleets over SSH (real sshd)', () => {
   it('checks 50 nodes from an inventory: 49 ok and the refused one unreachable, in input order, exit 3', async () => {

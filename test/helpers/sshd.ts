@@ -11,6 +11,7 @@ import {createServer, type Server, type Socket} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {promisify} from 'node:util';
+import {writeNodeTree, type NodeTreeInfo} from '../../src/lab/node-tree.js';
 
 const run = promisify(execFile);
 
@@ -208,6 +209,38 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
 }
 
 /** The built CLI (`npx tsc -p .` first). */
+/**
+ * What the SSH end-to-end tests share: a real sshd, the kubeadm node tree it serves (the
+ * cgroup-driver mismatch, named node-2; reached with `--host-root node.root`), an empty HOME and
+ * the known_hosts file for the sshd, all under one temporary directory that `stop` removes.
+ */
+export interface SshdNode {
+  dir: string;
+  home: string;
+  sshd: Sshd;
+  node: NodeTreeInfo;
+  known: string;
+  stop(): Promise<void>;
+}
+
+/** Start {@link SshdNode} under a new temporary directory named with `prefix`. */
+export async function startSshdNode(prefix: string): Promise<SshdNode> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const home = join(dir, 'home');
+  await mkdir(home);
+  const [sshd, node] = await Promise.all([
+    startSshd(),
+    writeNodeTree(join(dir, 'node'), {layout: 'deb', hostname: 'node-2', kubeletVersion: 'v1.30.2', scenario: 'cgroup-driver-mismatch'}),
+  ]);
+  return {
+    dir, home, sshd, node, known: await sshd.knownHosts(),
+    stop: async () => {
+      await sshd.stop();
+      await rm(dir, {recursive: true, force: true});
+    },
+  };
+}
+
 export const BIN = join(import.meta.dirname, '../../dist/src/cli/bin.js');
 
 /** What a CLI run printed and returned. */
