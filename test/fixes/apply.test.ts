@@ -1,27 +1,20 @@
 import {mkdtemp, readFile, readdir, rm, symlink, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {afterEach, describe, expect, it} from 'vitest';
 import {catalogue} from '../../checks/index.js';
 import {TargetError} from '../../src/errors.js';
 import {applyPlan, type ApplyOptions} from '../../src/fixes/apply.js';
 import {planFix} from '../../src/fixes/registry.js';
 import {runRestore} from '../../src/fixes/restore.js';
 import {isNotApplicable, type FixPlan} from '../../src/fixes/types.js';
-import {createClusterCa, type ClusterCa} from '../../src/lab/pki.js';
 import {writeNodeTree, type ScenarioId} from '../../src/lab/node-tree.js';
 import type {Finding} from '../../src/report/types.js';
 import {LocalTransport} from '../../src/transport/local.js';
 import type {RunOptions, RunResult, Transport} from '../../src/transport/types.js';
-import {NOW, hashTree, probeTree} from './helpers.js';
+import {NOW, hashTree, labTrees, probeTree} from './helpers.js';
 
-let dir: string;
-let ca: ClusterCa;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kd-apply-'));
-  ca = await createClusterCa(NOW);
-});
-afterAll(() => rm(dir, {recursive: true, force: true}));
+const trees = labTrees('kd-apply-');
 afterEach(() => {
   delete process.env['KUBELET_DOCTOR_TEST_FAIL_VERIFY'];
 });
@@ -45,9 +38,7 @@ class DyingTransport implements Transport {
 
 let n = 0;
 async function setup(scenario: ScenarioId, check: string, extra: {choice?: string; joinCommand?: string} = {}, edit?: (root: string) => Promise<void>) {
-  const root = join(dir, `n${++n}`);
-  await writeNodeTree(root, {layout: 'deb', hostname: `n${n}`, kubeletVersion: 'v1.30.2', scenario, now: NOW, ca});
-  await edit?.(root);
+  const {root} = await trees.write(`n${++n}`, scenario, edit ? {edit} : {});
   const p = await probeTree(root);
   const before = p.finding(check);
   const plan = planFix({facts: p.facts, raw: p.raw, finding: before, now: NOW, ...extra});
@@ -167,8 +158,8 @@ describe('applyPlan on a node tree (--root)', () => {
   });
 
   it('keeps the comments of a commented config.yaml when it edits it', async () => {
-    const root = join(dir, `n${++n}`);
-    await writeNodeTree(root, {layout: 'deb', hostname: 'cm', kubeletVersion: 'v1.30.2', scenario: 'config-typo', now: NOW, ca});
+    const root = join(trees.dir, `n${++n}`);
+    await writeNodeTree(root, {layout: 'deb', hostname: 'cm', kubeletVersion: 'v1.30.2', scenario: 'config-typo', now: NOW, ca: trees.ca});
     const file = join(root, 'var/lib/kubelet/config.yaml');
     const commented = `# Node-specific settings; ticket OPS-1234\n${(await readFile(file, 'utf8')).replace('maxPod: 200\n', '# we run dense nodes\nmaxPod: 200 # requested by team X\n')}`;
     await writeFile(file, commented);

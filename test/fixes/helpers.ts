@@ -4,18 +4,58 @@
  * which directories exist), leaving out kubelet-doctor's own backup directory.
  */
 import {createHash} from 'node:crypto';
-import {lstat, readFile, readdir, readlink} from 'node:fs/promises';
+import {lstat, mkdtemp, readFile, readdir, readlink, rm} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {afterAll, beforeAll} from 'vitest';
 import {catalogue} from '../../checks/index.js';
 import {evaluateAll} from '../../src/engine/evaluate.js';
 import {buildFacts} from '../../src/facts/build.js';
 import type {Facts, RawSnapshot} from '../../src/facts/types.js';
 import {collectRaw} from '../../src/probe/collect.js';
 import type {Finding} from '../../src/report/types.js';
+import {writeNodeTree, type NodeTreeInfo, type ScenarioId} from '../../src/lab/node-tree.js';
+import {createClusterCa, type ClusterCa} from '../../src/lab/pki.js';
 import {LocalTransport} from '../../src/transport/local.js';
 
 /** The clock lab trees and plans agree on in these tests. */
 export const NOW = new Date();
+
+/** A test file's lab node trees: one temporary directory and one cluster CA for all of them. */
+export interface LabTrees {
+  /** The directory the trees are written under (set once the file's tests start). */
+  readonly dir: string;
+  readonly ca: ClusterCa;
+  /** Write the tree `dir/name` (hostname `name`) for `scenario`, then let the test change it. */
+  write(name: string, scenario: ScenarioId, o?: {kubeletVersion?: string; edit?: (root: string) => Promise<void>}): Promise<NodeTreeInfo>;
+}
+
+/**
+ * Lab node trees for the tests of one file, clocked at {@link NOW}: the directory and the CA are
+ * made before the file's tests run and the directory is removed after them.
+ */
+export function labTrees(prefix: string): LabTrees {
+  let dir = '';
+  let ca: ClusterCa | undefined;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), prefix));
+    ca = await createClusterCa(NOW);
+  });
+  afterAll(() => (dir ? rm(dir, {recursive: true, force: true}) : undefined));
+  return {
+    get dir() {
+      return dir;
+    },
+    get ca() {
+      return ca!;
+    },
+    async write(name, scenario, o = {}) {
+      const info = await writeNodeTree(join(dir, name), {layout: 'deb', hostname: name, kubeletVersion: o.kubeletVersion ?? 'v1.30.2', scenario, now: NOW, ca: ca!});
+      await o.edit?.(info.root);
+      return info;
+    },
+  };
+}
 
 /** What a probe of a tree gives a planner. */
 export interface Probed {

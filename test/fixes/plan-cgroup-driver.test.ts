@@ -1,27 +1,13 @@
-import {mkdtemp, readFile, rm, writeFile, mkdir} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {mkdir, readFile, rm, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {createClusterCa, type ClusterCa} from '../../src/lab/pki.js';
-import {writeNodeTree} from '../../src/lab/node-tree.js';
+import {describe, expect, it} from 'vitest';
 import {planFix} from '../../src/fixes/registry.js';
 import {isNotApplicable, type FixPlan, type Step} from '../../src/fixes/types.js';
-import {NOW, probeTree} from './helpers.js';
+import {NOW, labTrees, probeTree} from './helpers.js';
 
-let dir: string;
-let ca: ClusterCa;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kd-plan-cg-'));
-  ca = await createClusterCa(NOW);
-});
-afterAll(() => rm(dir, {recursive: true, force: true}));
-
-const node = async (name: string, scenario: 'healthy' | 'cgroup-driver-mismatch', edit?: (root: string) => Promise<void>) => {
-  const root = join(dir, name);
-  await writeNodeTree(root, {layout: 'deb', hostname: name, kubeletVersion: 'v1.30.2', scenario, now: NOW, ca});
-  await edit?.(root);
-  return root;
-};
+const trees = labTrees('kd-plan-cg-');
+const node = async (name: string, scenario: 'healthy' | 'cgroup-driver-mismatch', edit?: (root: string) => Promise<void>) =>
+  (await trees.write(name, scenario, edit ? {edit} : {})).root;
 const replaceIn = async (file: string, from: string | RegExp, to: string) => writeFile(file, (await readFile(file, 'utf8')).replace(from, to));
 const plan = async (root: string, choice?: string): Promise<FixPlan> => {
   const p = await probeTree(root);
@@ -82,7 +68,7 @@ describe('set-kubelet-cgroup-driver', () => {
   });
 
   it('refuses a --choice the node does not offer, naming the ones it does', async () => {
-    const root = join(dir, 'n1');
+    const root = join(trees.dir, 'n1');
     const p = await probeTree(root);
     const r = planFix({facts: p.facts, raw: p.raw, finding: p.finding('cgroup-driver-match'), now: NOW, choice: 'runtime'});
     expect(r).toEqual({notApplicable: true, reason: '--choice runtime is not offered here', hint: 'choose one of: kubelet'});

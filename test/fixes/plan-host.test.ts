@@ -1,27 +1,14 @@
-import {mkdtemp, rm} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {rm} from 'node:fs/promises';
 import {join} from 'node:path';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {createClusterCa, type ClusterCa} from '../../src/lab/pki.js';
-import {writeNodeTree, type NodeTreeInfo, type ScenarioId} from '../../src/lab/node-tree.js';
+import {beforeAll, describe, expect, it} from 'vitest';
+import type {NodeTreeInfo, ScenarioId} from '../../src/lab/node-tree.js';
 import {planFix} from '../../src/fixes/registry.js';
 import {renderPlan} from '../../src/fixes/render.js';
 import {isNotApplicable, type FixPlan, type NotApplicable, type Step} from '../../src/fixes/types.js';
-import {NOW, probeTree} from './helpers.js';
+import {NOW, labTrees, probeTree} from './helpers.js';
 
-let dir: string;
-let ca: ClusterCa;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kd-plan-h-'));
-  ca = await createClusterCa(NOW);
-});
-afterAll(() => rm(dir, {recursive: true, force: true}));
-
-const node = async (name: string, scenario: ScenarioId, edit?: (root: string) => Promise<void>): Promise<NodeTreeInfo> => {
-  const info = await writeNodeTree(join(dir, name), {layout: 'deb', hostname: name, kubeletVersion: 'v1.30.2', scenario, now: NOW, ca});
-  await edit?.(info.root);
-  return info;
-};
+const trees = labTrees('kd-plan-h-');
+const node = (name: string, scenario: ScenarioId, edit?: (root: string) => Promise<void>): Promise<NodeTreeInfo> => trees.write(name, scenario, edit ? {edit} : {});
 const planFor = async (root: string, check: string, extra: {choice?: string; joinCommand?: string} = {}): Promise<FixPlan | NotApplicable> => {
   const p = await probeTree(root);
   return planFix({facts: p.facts, raw: p.raw, finding: p.finding(check), now: NOW, ...extra});
@@ -41,7 +28,7 @@ describe('swap-off', () => {
   });
 
   it('keeps swap and sets failSwapOn: false with --choice keep', async () => {
-    const p = await plan(join(dir, 's1'), 'swap', {choice: 'keep'});
+    const p = await plan(join(trees.dir, 's1'), 'swap', {choice: 'keep'});
     expect(writes(p)[0]).toMatchObject({path: '/var/lib/kubelet/config.yaml'});
     expect(writes(p)[0]!.after).toContain('\nfailSwapOn: false\n');
   });
@@ -105,7 +92,7 @@ describe('planFix', () => {
   });
 
   it('does not restart a kubelet offline (healthz needs a live node)', async () => {
-    const p = await probeTree(join(dir, 'h1'));
+    const p = await probeTree(join(trees.dir, 'h1'));
     const fake = {...p.finding('healthz'), status: 'fail' as const, fix: 'restart-kubelet'};
     expect(planFix({facts: p.facts, raw: p.raw, finding: fake, now: NOW})).toMatchObject({notApplicable: true, reason: expect.stringContaining('needs a live node')});
   });

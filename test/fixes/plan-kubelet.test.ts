@@ -1,27 +1,14 @@
-import {mkdtemp, readFile, rm, writeFile, unlink} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {readFile, writeFile, unlink} from 'node:fs/promises';
 import {join} from 'node:path';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {createClusterCa, type ClusterCa} from '../../src/lab/pki.js';
-import {writeNodeTree, type ScenarioId} from '../../src/lab/node-tree.js';
+import {describe, expect, it} from 'vitest';
+import type {ScenarioId} from '../../src/lab/node-tree.js';
 import {planFix} from '../../src/fixes/registry.js';
 import {isNotApplicable, type FixPlan, type NotApplicable, type Step} from '../../src/fixes/types.js';
-import {NOW, probeTree} from './helpers.js';
+import {NOW, labTrees, probeTree} from './helpers.js';
 
-let dir: string;
-let ca: ClusterCa;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kd-plan-k-'));
-  ca = await createClusterCa(NOW);
-});
-afterAll(() => rm(dir, {recursive: true, force: true}));
-
-const node = async (name: string, scenario: ScenarioId, version = 'v1.30.2', edit?: (root: string) => Promise<void>) => {
-  const root = join(dir, name);
-  await writeNodeTree(root, {layout: 'deb', hostname: name, kubeletVersion: version, scenario, now: NOW, ca});
-  await edit?.(root);
-  return root;
-};
+const trees = labTrees('kd-plan-k-');
+const node = async (name: string, scenario: ScenarioId, version = 'v1.30.2', edit?: (root: string) => Promise<void>) =>
+  (await trees.write(name, scenario, {kubeletVersion: version, ...(edit ? {edit} : {})})).root;
 const planFor = async (root: string, check: string, choice?: string): Promise<FixPlan | NotApplicable> => {
   const p = await probeTree(root);
   return planFix({facts: p.facts, raw: p.raw, finding: p.finding(check), now: NOW, ...(choice ? {choice} : {})});
@@ -42,7 +29,7 @@ describe('kubelet-flags-fix', () => {
   });
 
   it('only removes what stops the kubelet with --choice remove-only', async () => {
-    const p = await plan(join(dir, 'f1'), 'kubelet-flags', 'remove-only');
+    const p = await plan(join(trees.dir, 'f1'), 'kubelet-flags', 'remove-only');
     expect(writes(p)).toEqual({'/var/lib/kubelet/kubeadm-flags.env': 'KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock"\n'});
   });
 
@@ -62,7 +49,7 @@ describe('kubelet-config-fix', () => {
   });
 
   it('drops the unknown field with --choice drop', async () => {
-    const p = await plan(join(dir, 'c1'), 'kubelet-config', 'drop');
+    const p = await plan(join(trees.dir, 'c1'), 'kubelet-config', 'drop');
     expect(writes(p)['/var/lib/kubelet/config.yaml']).not.toMatch(/maxPods?:/);
   });
 

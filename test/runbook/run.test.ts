@@ -1,31 +1,19 @@
-import {mkdtemp, rm} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {catalogue} from '../../checks/index.js';
 import type {FixPlan} from '../../src/fixes/types.js';
-import {createClusterCa, type ClusterCa} from '../../src/lab/pki.js';
-import {writeNodeTree, type ScenarioId} from '../../src/lab/node-tree.js';
+import type {ScenarioId} from '../../src/lab/node-tree.js';
 import {runRunbook, type RunbookRunOptions} from '../../src/runbook/run.js';
 import type {FixRule} from '../../src/runbook/schema.js';
 import {exitCodeWithWaivers} from '../../src/runbook/waivers.js';
 import type {Target} from '../../src/targets/types.js';
-import {NOW, hashTree} from '../fixes/helpers.js';
+import {NOW, hashTree, labTrees} from '../fixes/helpers.js';
 
-let dir: string;
-let ca: ClusterCa;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kd-rbrun-'));
-  ca = await createClusterCa(NOW);
-});
-afterAll(() => rm(dir, {recursive: true, force: true}));
+const trees = labTrees('kd-rbrun-');
 
 let n = 0;
 const node = async (scenario: ScenarioId): Promise<Extract<Target, {kind: 'root'}>> => {
   const name = `n${++n}-${scenario}`;
-  const root = join(dir, name);
-  await writeNodeTree(root, {layout: 'deb', hostname: name, kubeletVersion: 'v1.30.2', scenario, now: NOW, ca});
-  return {kind: 'root', name, dir: root};
+  return {kind: 'root', name, dir: (await trees.write(name, scenario)).root};
 };
 const rule = (check: string, policy: FixRule['policy'], choice: string | null = null): FixRule => ({check, policy, choice, at: 'rb.yaml:1'});
 
