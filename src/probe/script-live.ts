@@ -166,7 +166,7 @@ klock() {
 }
 # Who listens on 10250 and the healthz port: ss, else /proc/net/tcp{,6} and the fd links.
 kports() {
-  if have ss; then cmd ss-listen 5 131072 ss -ltnp; return; fi
+  if have ss; then acmd ss-listen 5 131072 ss -ltnp; return; fi
   set --
   for _f in "$R/proc/net/tcp" "$R/proc/net/tcp6"; do [ -r "$_f" ] && set -- "$@" "$_f"; done
   [ $# -gt 0 ] || { kv ports.error "no ss and no /proc/net/tcp"; return; }
@@ -233,7 +233,7 @@ kimagefs() {
   for _d in @IMAGEFS@; do
     [ -d "$R$_d" ] || continue
     kv imagefs.path "$_d"
-    cmd df-imagefs 5 4096 df -kP "$R$_d"; cmd dfi-imagefs 5 4096 df -iP "$R$_d"
+    acmd df-imagefs 5 4096 df -kP "$R$_d"; acmd dfi-imagefs 5 4096 df -iP "$R$_d"
     return
   done
 }
@@ -273,7 +273,7 @@ kjoin() {
 kjournal() {
   set -- journalctl
   if [ -n "$R" ]; then for _j in /var/log/journal /run/log/journal; do [ -d "$R$_j" ] && { set -- journalctl -D "$R$_j"; break; }; done; fi
-  cmd journal @JTIME@ -@JCAP@ "$@" -u kubelet -n @JLINES@ --no-pager -o short-iso
+  acmd journal @JTIME@ -@JCAP@ "$@" -u kubelet -n @JLINES@ --no-pager -o short-iso
 }
 `;
 
@@ -292,6 +292,10 @@ export function liveLibrary(): string {
 
 /** The calls, in order: processes first (their argv is the best source of the flags). */
 export const LIVE_CALLS: readonly string[] = [
+  // Started first, in the background (acmd): they need nothing the others work out.
+  'kjournal',
+  'acmd timedatectl 3 4096 timedatectl status',
+  'kimagefs',
   'kprocs',
   'kflags',
   'kconfig',
@@ -300,9 +304,5 @@ export const LIVE_CALLS: readonly string[] = [
   'kports',
   'kapi',
   'kjoin',
-  'kimagefs',
   'kcri',
-  'cmd timedatectl 3 4096 timedatectl status',
-  'kjournal',
-  'queue "$LV" C 0 live 262144',
 ];

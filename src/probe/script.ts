@@ -3,9 +3,17 @@
  * gathers every fact in a single run and prints framed records (see frame.ts).
  *
  * Safety on the node: every command reads /dev/null (the script itself arrives on stdin),
- * runs under `timeout` when the node has it, files are read with a byte cap, and private keys
- * never leave the node: their blocks are blanked line by line and only the SHA-256 of the
+ * runs under a time cap (see the watchdog below), files are read with a byte cap, and private
+ * keys never leave the node: their blocks are blanked line by line and only the SHA-256 of the
  * public key is sent.
+ *
+ * The time cap: one background watchdog for the whole probe instead of a timeout(1) process per
+ * command. Every exec costs the node a fork and an exec (1–2 ms each on a small VM, and a fleet
+ * pays it on every node); the watchdog costs one `sleep 1` per second of probe. `run` starts a
+ * command in the background and tells the watchdog its pid and cap (file $T/wd); each second
+ * the watchdog counts how long the same pid has been running, sends TERM after the cap, KILL two
+ * seconds later, and leaves $T/k.PID so `run` reports status "timeout". A command is stopped
+ * between its cap and one second more.
  */
 import {
   COMMANDS, DIRS, FILES, DEFAULT_FILE_CAP, DEFAULT_COMMAND_CAP, DISCOVERY_MAX_FILES, DISCOVERY_ROUNDS,
@@ -37,10 +45,39 @@ export function shQuote(s: string): string {
 const LIB = String.raw`
 umask 077
 T=$(mktemp -d 2>/dev/null) || { T=/tmp/kd.$$; mkdir -m 700 "$T" || exit 70; }
-trap 'rm -rf "$T"' EXIT
-trap 'exit 130' INT TERM HUP
+WD=
+# On exit: stop any command still running (its w.PID file is not empty), the watchdog, the files.
+trap 'for _f in "$T"/w.*; do [ -s "$_f" ] && kill -s TERM "${"$"}{_f##*.}" 2>/dev/null; done; [ -n "$WD" ] && kill "$WD" 2>/dev/null; rm -rf "$T"' EXIT
+trap 'exit 130' INT TERM HUP PIPE
 have() { command -v "$1" >/dev/null 2>&1; }
-TO=; have timeout && TO=timeout
+# The watchdog (see the file comment): $T/tick counts its seconds, $T/w.PID holds the tick after
+# which PID is stopped (empty once it is done). Its output goes nowhere, so a sleep it leaves
+# behind never holds the session open. When the probe is gone (killed, or its session dropped) it
+# stops what the probe left running and removes the probe's files.
+wdog() {
+  _wn=0
+  while sleep 1; do
+    if ! kill -0 $$ 2>/dev/null; then
+      for _wf in "$T"/w.*; do [ -s "$_wf" ] && kill -s TERM "${"$"}{_wf##*.}" 2>/dev/null; done
+      rm -rf "$T"; exit 0
+    fi
+    [ -d "$T" ] || exit 0
+    _wn=$((_wn + 1)); echo "$_wn" > "$T/tick"
+    for _wf in "$T"/w.*; do
+      [ -s "$_wf" ] || continue
+      _wd=; { read -r _wd < "$_wf"; } 2>/dev/null
+      [ -n "$_wd" ] && [ "$_wn" -gt "$_wd" ] || continue
+      _wp=${"$"}{_wf##*.}
+      # Finished, whether reaped by the shell already or a zombie waiting for collect: not a timeout.
+      kill -0 "$_wp" 2>/dev/null || continue
+      _ws=; { read -r _ws < "/proc/$_wp/stat"; } 2>/dev/null
+      case ${"$"}{_ws##*) } in Z*) continue;; esac
+      : > "$T/k.$_wp"
+      if [ "$_wn" -gt $((_wd + 2)) ]; then kill -s KILL "$_wp"; else kill -s TERM "$_wp"; fi 2>/dev/null
+    done
+  done
+}
+TO=; [ "$LIVE" = 1 ] && have sleep && { TO=1; wdog < /dev/null > /dev/null 2>&1 & WD=$!; }
 CIN=/dev/null
 SSL=; have openssl && SSL=openssl
 NF=0; QB=0; LN=0; FR=0; SEEN='|'
@@ -53,7 +90,7 @@ seen() { case $SEEN in *"|$1|"*) return 0;; esac; SEEN="$SEEN$1|"; return 1; }
 # A record whose text is ASCII (byte length = character count): no process.
 rec() { printf '\n@@KD1 %s %s %s - %s\n%s' "$1" "$2" "${"$"}{#4}" "$3" "$4"; }
 note() { rec N ok note "$1"; }
-[ -z "$TO" ] && note "timeout(1) not found on the node: commands run without a time cap"
+[ "$LIVE" = 1 ] && [ -z "$TO" ] && note "sleep(1) not found on the node: commands run without a time cap"
 [ -z "$SSL" ] && note "openssl not found on the node: private-key fingerprints were not computed"
 resolve() {
   _rr=$1; _ro=; _rh=0
@@ -106,14 +143,22 @@ emitcap() {
   case $5 in -*) tail -c "$_c" "$4";; *) head -c "$_c" "$4";; esac
 }
 CN=0; : > "$T/cq"
-# run TIMEOUT ARGV...: run a found command; output in $RO and $RE, status in $rc and $st.
-# stdin is $CIN (/dev/null unless a caller feeds a request file).
-run() {
+# bg TIMEOUT ARGV...: start a found command in the background under the watchdog; its pid in
+# $_rp, output in $RO and $RE. stdin is $CIN (/dev/null unless a caller feeds a request file).
+bg() {
   to=$1; shift; CN=$((CN + 1)); RO="$T/c.$CN"; RE="$T/e.$CN"
-  if [ -n "$TO" ]; then $TO "$to" "$@" < "$CIN" > "$RO" 2> "$RE"; rc=$?; else "$@" < "$CIN" > "$RO" 2> "$RE"; rc=$?; fi
-  st=$rc; [ "$rc" = 124 ] && [ -n "$TO" ] && st=timeout
+  "$@" < "$CIN" > "$RO" 2> "$RE" & _rp=$!
+  _wt=0; [ -n "$TO" ] && { read -r _wt < "$T/tick"; } 2>/dev/null
+  echo $((${"$"}{_wt:-0} + to)) > "$T/w.$_rp"
+}
+# reap PID: wait for a command bg started; status in $rc and $st ("timeout" if the watchdog stopped it).
+reap() {
+  wait "$1"; rc=$?; st=$rc; : > "$T/w.$1"
+  [ -e "$T/k.$1" ] && { st=timeout; rc=124; }
   return 0
 }
+# run TIMEOUT ARGV...: run a found command and wait for it.
+run() { bg "$@"; reap "$_rp"; }
 # queue FILE KIND STATUS NAME CAP: frame a text file later, in cflush; an empty one right now.
 queue() {
   if [ -s "$1" ]; then printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >> "$T/cq"; else emit0 "$2" "$3" - "$4"; fi
@@ -131,6 +176,25 @@ cmd() {
 }
 # cflush: frame every queued output with ONE awk. RS is a byte text never holds, so each file is
 # one record and length() its byte count (LC_ALL=C); a negative CAP keeps the end (newest lines).
+# acmd ID TIMEOUT CAP ARGV...: cmd, started in the background; collect queues its records.
+# Independent commands run side by side: the probe waits for the slowest, not for their sum.
+acmd() {
+  _ai=$1; _at=$2; _ac=$3; shift 3
+  if ! have "$1"; then
+    _m="$1: command not found"
+    emit0 C notfound - "$_ai"; printf '\n@@KD1 E notfound %s - %s\n%s' "${"$"}{#_m}" "$_ai" "$_m"; return
+  fi
+  bg "$_at" "$@"
+  printf '%s %s %s %s %s\n' "$_rp" "$RO" "$RE" "$_ai" "$_ac" >> "$T/bq"
+}
+collect() {
+  [ -s "$T/bq" ] || return 0
+  while read -r _bp _bo _be _bi _bc; do
+    reap "$_bp"
+    queue "$_bo" C "$st" "$_bi" "$_bc"; [ -s "$_be" ] && queue "$_be" E "$st" "$_bi" 4096
+  done < "$T/bq"
+  : > "$T/bq"
+}
 cflush() {
   [ -s "$T/cq" ] || return 0
   set --
@@ -218,10 +282,12 @@ function buildBody(live: boolean): string {
   lines.push('discover');
   if (opts.live) {
     // Framed in two batches, so a probe stopped during the slow live checks keeps the first.
-    for (const c of COMMANDS) if (!c.runLast) lines.push(commandLine(c));
-    lines.push('cflush', ...LIVE_CALLS);
-    for (const c of COMMANDS) if (c.runLast) lines.push(commandLine(c));
-    lines.push('cflush');
+    // The first batch's commands run side by side (acmd), then the live checks, some of whose
+    // commands also run in the background while the others go on; runLast commands come after.
+    for (const c of COMMANDS) if (!c.runLast) lines.push(commandLine(c, 'acmd'));
+    lines.push('collect', 'cflush', ...LIVE_CALLS, 'collect');
+    for (const c of COMMANDS) if (c.runLast) lines.push(commandLine(c, 'cmd'));
+    lines.push('queue "$LV" C 0 live 262144', 'cflush');
   } else {
     lines.push('cflush');
   }
@@ -229,7 +295,7 @@ function buildBody(live: boolean): string {
   return lines.join('\n');
 }
 
-function commandLine(c: CommandSection): string {
+function commandLine(c: CommandSection, fn: 'cmd' | 'acmd'): string {
   const args = c.argv.map((a) => (a.startsWith('{root}') ? `"$R"${shQuote(a.slice('{root}'.length))}` : shQuote(a)));
-  return `cmd ${shQuote(c.id)} ${c.timeoutS} ${c.maxBytes ?? DEFAULT_COMMAND_CAP} ${args.join(' ')}`;
+  return `${fn} ${shQuote(c.id)} ${c.timeoutS} ${c.maxBytes ?? DEFAULT_COMMAND_CAP} ${args.join(' ')}`;
 }

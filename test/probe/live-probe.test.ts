@@ -179,6 +179,32 @@ describe('the live probe against a real HTTPS API server on loopback', () => {
     expect(facts.journal.collected && facts.journal.value.lines.at(-1)?.message).toBe('last line');
   }, 120_000);
 
+  it('stops a hung command at its time cap (TERM, then KILL for one that ignores TERM) and collects the rest', async () => {
+    const bin = join(work, 'hung-bin');
+    await mkdir(bin, {recursive: true});
+    // systemctl hangs as on a node with a wedged D-Bus (cap 5 s); hostname ignores TERM (cap 2 s).
+    await writeFile(join(bin, 'systemctl'), '#!/bin/sh\nexec sleep 4241\n', {mode: 0o755});
+    await writeFile(join(bin, 'hostname'), '#!/bin/sh\ntrap "" TERM\nexec sleep 4242\n', {mode: 0o755});
+    const root = await node('hung', clusterCa, port);
+    const started = Date.now();
+    const raw = await collectRaw(new LocalTransport('local', root, true, ['sh'], {PATH: `${bin}${delimiter}${process.env['PATH'] ?? ''}`}), {timeoutMs: 60_000});
+    const took = (Date.now() - started) / 1000;
+    expect(raw.commands['systemctl-show']?.status).toBe('timeout');
+    expect(raw.commands['hostname']?.status).toBe('timeout');
+    // hostname: TERM after 2-3 s, ignored, KILL two seconds later; systemctl: TERM after 5-6 s.
+    // They run side by side (one batch), so the probe waits for the slower, not for both.
+    expect(took).toBeGreaterThan(5);
+    expect(took).toBeLessThan(12);
+    // The commands after them still ran, and nothing the probe started is left on the machine.
+    expect(raw.commands['nproc']?.status).toBe('ok');
+    expect(raw.commands['date']?.status).toBe('ok');
+    const left = execFileSync('sh', ['-c', 'ps -eo args | grep -c "^sleep 424[12]" || true']).toString().trim();
+    expect(left).toBe('0');
+    const facts = buildFacts(raw, {name: 'node-1', transport: 'local'});
+    const unit = evaluateCheck(catalogue.find((c) => c.id === 'systemd-dropin')!, facts, {now: new Date(), expiryWarnDays: 30});
+    expect(unit.summary).toContain('live state not collected (`systemctl show kubelet` timeout)');
+  }, 120_000);
+
   it('skips every live check under the root transport', async () => {
     const raw = await collectRaw(new LocalTransport('root', join(work, 'good'), false), {timeoutMs: 60_000});
     const facts = buildFacts(raw, {name: 'node-1', transport: 'root'});
