@@ -34,8 +34,15 @@ export async function main(argv: string[]): Promise<number> {
           await labCommand({...a, values: {...a.values, run: true}}, controller.signal);
           return 0;
         }
-        const {checkCommand} = await import('./commands/check.js');
-        return await checkCommand(a, controller.signal);
+        // The first SSH connections open while the catalogue and reporters load (engine/warm.ts).
+        const {listTargetsWarm} = await import('./commands/targets.js');
+        try {
+          const targets = await listTargetsWarm(a, controller.signal);
+          const {checkCommand} = await import('./commands/check.js');
+          return await checkCommand(a, controller.signal, targets);
+        } finally {
+          (await import('../engine/warm.js')).dropWarm();
+        }
       }
       case 'collect': {
         const {collectCommand} = await import('./commands/collect.js');

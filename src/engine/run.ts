@@ -19,6 +19,7 @@ import type {Transport} from '../transport/types.js';
 import {evaluateAll} from './evaluate.js';
 import {clusterFactsOf, clusterSummaryByName, summarizeCluster, type ClusterSource} from './cluster.js';
 import {TOOL_VERSION} from '../version.js';
+import {takeWarm} from './warm.js';
 
 /** Options for a run. */
 export interface RunOptions {
@@ -53,6 +54,7 @@ export interface TransportHooks {
 /**
  * The transport for a target (snapshots have none). The SSH transport (and ssh2, ~45 ms of
  * start-up) is loaded only when a target needs it, so `--root` and `--local` runs stay quick.
+ * An SSH target whose connection was opened early (warm.ts) gets that transport.
  */
 export async function transportFor(t: Target, hooks: TransportHooks = {}): Promise<Transport | null> {
   switch (t.kind) {
@@ -61,6 +63,11 @@ export async function transportFor(t: Target, hooks: TransportHooks = {}): Promi
     case 'root':
       return new LocalTransport('root', t.dir, false);
     case 'ssh': {
+      const early = takeWarm(t);
+      if (early) {
+        early.setHooks(hooks);
+        return early;
+      }
       const {SshTransport} = await import('../transport/ssh.js');
       return new SshTransport(t.ssh, t.hostRoot, hooks);
     }

@@ -26,6 +26,11 @@ export interface ConnectContext {
   track(c: SshClient): void;
   /** Progress: which hop, which phase (for the timeout message and the TUI). */
   phase(hop: SshHop, phase: ConnectPhase): void;
+  /**
+   * A TCP socket to the first hop opened before ssh2 was loaded (engine/warm.ts), used instead of
+   * a new one unless it has already failed (then a fresh connect reports the failure as usual).
+   */
+  firstSocket?: Socket;
 }
 
 /** ssh2's host key algorithms, best first (ssh2 1.x on Node 20 supports ed25519). */
@@ -150,9 +155,12 @@ export function connectHop(hop: SshHop, ctx: ConnectContext, sock?: Duplex): Pro
     if (sock) {
       socket = sock;
     } else {
+      const early = ctx.firstSocket;
+      ctx.firstSocket = undefined;
       // No Nagle: the probe is a few request/response exchanges, each would wait for a delayed ACK.
-      const tcp = coalesceWrites(tcpConnect({host: hop.host, port: hop.port, noDelay: true}));
-      tcp.once('connect', () => setPhase('handshake'));
+      const tcp = coalesceWrites(early && !early.destroyed ? early : tcpConnect({host: hop.host, port: hop.port, noDelay: true}));
+      if (tcp.connecting) tcp.once('connect', () => setPhase('handshake'));
+      else phase = 'handshake';
       socket = tcp;
     }
     setPhase(phase);

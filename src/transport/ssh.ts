@@ -5,6 +5,7 @@
  * A non-zero exit is data; connection, authentication, host-key, sudo and timeout failures
  * reject with a TargetError. Every phase has a deadline and an AbortSignal closes everything.
  */
+import type {Socket} from 'node:net';
 import type {Client as SshClient, ClientChannel} from 'ssh2';
 import {TargetError} from '../errors.js';
 import type {SshEndpoint, SshHop} from '../targets/types.js';
@@ -40,8 +41,35 @@ export class SshTransport implements Transport {
   readonly live = true;
   private readonly clients = new Set<SshClient>();
   private client: SshClient | null = null;
+  /** A connection under way (see preconnect), and the last hop/phase it reported. */
+  private pending: Promise<SshClient> | null = null;
+  private reached: {hop: SshHop; phase: ConnectPhase} | null = null;
+  /** Who hears about phases now: the run in progress, if any. */
+  private onPhase: ((hop: SshHop, phase: ConnectPhase) => void) | null = null;
 
-  constructor(readonly endpoint: SshEndpoint, readonly hostRoot: string, private readonly opts: SshTransportOptions = {}) {}
+  constructor(readonly endpoint: SshEndpoint, readonly hostRoot: string, private opts: SshTransportOptions = {}) {}
+
+  /** Hooks given after construction (a connection opened early by preconnect gets its run's progress hook here). */
+  setHooks(opts: SshTransportOptions): void {
+    this.opts = {...this.opts, ...opts};
+  }
+
+  /**
+   * Start connecting now (TCP, handshake, host key, login) without running anything on the node,
+   * so the connection is made while the rest of the program loads. The first run() picks it up;
+   * a failure is reported by that run, exactly as if it had connected itself. Nothing is
+   * executed on the node before run(). `firstSocket`: a TCP connection to the first hop opened
+   * earlier still (before ssh2 was loaded).
+   */
+  preconnect(timeoutMs: number, firstSocket?: Socket): void {
+    if (this.client || this.pending) {
+      firstSocket?.destroy();
+      return;
+    }
+    const pending = this.startConnect(Date.now() + timeoutMs, firstSocket);
+    pending.catch(() => undefined); // reported by the run that takes it
+    this.pending = pending;
+  }
 
   /** The remote command line: root runs the shell directly, anyone else through `sudo -n` (never a prompt). */
   get command(): string {
@@ -96,6 +124,7 @@ export class SshTransport implements Transport {
         where = {hop, phase};
         this.opts.onProgress?.({phase, hop: hop.alias, jump: hop !== ep});
       }).then((client) => {
+        this.onPhase = null;
         if (done) return;
         where = {hop: ep, phase: 'probe'};
         this.opts.onProgress?.({phase: 'probe', hop: ep.alias, jump: false});
@@ -134,6 +163,7 @@ export class SshTransport implements Transport {
           lost((e as Error).message); // the connection went away between ready and exec
         }
       }, (e: unknown) => finish(() => {
+        this.onPhase = null;
         this.destroyAll();
         reject(e);
       }));
@@ -172,30 +202,52 @@ export class SshTransport implements Transport {
     resolve(r);
   }
 
-  /** The node's client: reused while it lives, else connected through the jump chain. */
-  private async connect(o: RunOptions, phase: (hop: SshHop, p: ConnectPhase) => void): Promise<SshClient> {
-    if (this.client) return this.client;
-    const client = await connectChain(this.endpoint, {
+  /**
+   * The node's client: reused while it lives, else the connection preconnect started, else a new
+   * one through the jump chain. `phase` hears every phase from now on (and the one reached so far).
+   */
+  private connect(o: RunOptions, phase: (hop: SshHop, p: ConnectPhase) => void): Promise<SshClient> {
+    if (this.client) return Promise.resolve(this.client);
+    this.onPhase = phase;
+    const early = this.pending;
+    if (early) {
+      // Taken once: its outcome (client or failure) is this run's; a failed early connection
+      // is not retried, so a refused login is one attempt on the node, not two.
+      this.pending = null;
+      if (this.reached) phase(this.reached.hop, this.reached.phase);
+      return early;
+    }
+    return this.startConnect(Date.now() + o.timeoutMs);
+  }
+
+  private startConnect(deadline: number, firstSocket?: Socket): Promise<SshClient> {
+    return connectChain(this.endpoint, {
+      ...(firstSocket ? {firstSocket} : {}),
       hostKeys: this.endpoint.hostKeys,
       ...(this.opts.passphrase ? {passphrase: this.opts.passphrase} : {}),
-      deadline: Date.now() + o.timeoutMs,
+      deadline,
       track: (c) => {
         this.clients.add(c);
         c.on('error', () => undefined); // late errors after settling must not crash the process
       },
-      phase,
+      phase: (hop, p) => {
+        this.reached = {hop, phase: p};
+        this.onPhase?.(hop, p);
+      },
+    }).then((client) => {
+      client.once('close', () => {
+        if (this.client === client) this.client = null;
+      });
+      this.client = client;
+      return client;
     });
-    client.once('close', () => {
-      if (this.client === client) this.client = null;
-    });
-    this.client = client;
-    return client;
   }
 
   private destroyAll(): void {
     for (const c of this.clients) c.destroy();
     this.clients.clear();
     this.client = null;
+    this.pending = null;
   }
 
   /** End every connection (node and jump hosts), politely first. */

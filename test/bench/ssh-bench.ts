@@ -7,13 +7,16 @@
  *       (and, for scale, `ssh HOST sh -s` running the same probe)
  *   (b) 1, 50, 200 targets at the default concurrency (16)  vs  parallel-ssh -p 16 running the
  *       same probe, and parallel-ssh running `true`
- *   (c) peak memory (VmHWM) of the 200-target run.
+ *   (c) peak memory of the 200-target run;
+ *   (d) client CPU per node at 50 and 200 targets (user+sys of our process vs parallel-ssh and
+ *       the ssh clients it runs; needs GNU time, /usr/bin/time): what the operator's machine
+ *       pays, while here sshd and the probe also share its two cores.
  * Each row prints the median, the spread (min–max) and the load average when it finished.
  * BENCH_COMPARE_BIN=/path/to/other/dist/src/cli/bin.js adds the same rows for another build
  * (e.g. the previous commit), measured in the same interleaved runs against the same sshd.
  */
 import {spawn, spawnSync} from 'node:child_process';
-import {existsSync, readFileSync} from 'node:fs';
+import {existsSync, readFileSync, rmSync} from 'node:fs';
 import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {loadavg, tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -44,13 +47,27 @@ const median = (xs: number[]) => {
 const spread = (xs: number[]) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
 const load = () => loadavg()[0]!.toFixed(2);
 
-/** Run a command, resolve with wall time, the peak RSS seen in /proc (KiB) and the exit code. */
-function timed(cmd: string, args: string[], input?: string): Promise<{ms: number; peakKb: number; code: number | null}> {
+/**
+ * GNU time (Debian's `time` package) reports a command's CPU time including the processes it
+ * waited for (parallel-ssh's ssh clients), and its peak RSS; without it only wall time and a
+ * polled peak RSS are measured.
+ */
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+/**
+ * Run a command; resolve with wall time, the peak RSS (KiB), the CPU time the command and the
+ * processes it waited for used on this machine (user + system; null without GNU time), and the
+ * exit code.
+ */
+function timed(cmd: string, args: string[], input?: string): Promise<{ms: number; peakKb: number; cpuMs: number | null; code: number | null}> {
   return new Promise((resolve) => {
+    const usage = GNU_TIME ? join(tmpdir(), `kd-bench-time-${process.pid}-${Math.random().toString(36).slice(2)}`) : null;
     const t = performance.now();
-    const child = spawn(cmd, args, {stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'ignore']});
+    const child = usage
+      ? spawn(GNU_TIME!, ['-f', '%U %S %M', '-o', usage, cmd, ...args], {stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'ignore']})
+      : spawn(cmd, args, {stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'ignore']});
     let peak = 0;
-    const poll = setInterval(() => {
+    const poll = usage ? null : setInterval(() => {
       try {
         const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
         if (m) peak = Math.max(peak, Number(m[1]));
@@ -60,23 +77,36 @@ function timed(cmd: string, args: string[], input?: string): Promise<{ms: number
     }, 20);
     if (input !== undefined) child.stdin!.end(input);
     child.on('close', (code) => {
-      clearInterval(poll);
-      resolve({ms: performance.now() - t, peakKb: peak, code});
+      const ms = performance.now() - t;
+      if (poll) clearInterval(poll);
+      let cpuMs: number | null = null;
+      if (usage) {
+        try {
+          const [u, sys, m] = readFileSync(usage, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
+          cpuMs = (u! + sys!) * 1000;
+          peak = m!;
+        } catch {
+          /* no figures: leave them out */
+        }
+        rmSync(usage, {force: true});
+      }
+      resolve({ms, peakKb: peak, cpuMs, code});
     });
   });
 }
 
-type Job = {name: string; run: () => Promise<{ms: number; peakKb: number; code: number | null}>; ok?: (code: number | null) => boolean};
+type Job = {name: string; run: () => ReturnType<typeof timed>; ok?: (code: number | null) => boolean};
 
-/** Run every job `n` times, interleaved (a b c a b c …); the samples of each, in ms. */
-async function interleaved(n: number, jobs: Job[]): Promise<Map<string, {ms: number[]; peakKb: number}>> {
-  const out = new Map(jobs.map((j) => [j.name, {ms: [] as number[], peakKb: 0}]));
+/** Run every job `n` times, interleaved (a b c a b c …); the samples of each: wall and CPU ms. */
+async function interleaved(n: number, jobs: Job[]): Promise<Map<string, {ms: number[]; cpuMs: number[]; peakKb: number}>> {
+  const out = new Map(jobs.map((j) => [j.name, {ms: [] as number[], cpuMs: [] as number[], peakKb: 0}]));
   for (let i = 0; i < n; i++) {
     for (const j of jobs) {
       const r = await j.run();
       if (j.ok && !j.ok(r.code)) throw new Error(`bench: ${j.name} exited ${r.code}`);
       const o = out.get(j.name)!;
       o.ms.push(r.ms);
+      if (r.cpuMs !== null) o.cpuMs.push(r.cpuMs);
       o.peakKb = Math.max(o.peakKb, r.peakKb);
     }
   }
@@ -153,6 +183,16 @@ export async function benchSsh(dir: string, runs: number, onRow?: (r: Row) => vo
             what: `${name === 'compare' ? '[compare] ' : ''}${n} targets, all checks, default concurrency`, ms: median(ours.ms),
             base: base === 'pssh probe' ? 'parallel-ssh -p 16, same probe' : 'parallel-ssh -p 16, true', baseMs: median(b),
             note: `${spread(ours.ms)} vs ${spread(b)} ms, load ${lb}`,
+          });
+        }
+        // What the operator's machine pays per node (here sshd and the probe share the same two
+        // cores; on a real fleet they run on the nodes): CPU of the client side only.
+        const bc = res.get('pssh true')!.cpuMs;
+        if (n > 1 && ours.cpuMs.length > 0 && bc.length > 0) {
+          add({
+            what: `${name === 'compare' ? '[compare] ' : ''}${n} targets, client CPU per node (user+sys)`, ms: median(ours.cpuMs) / n,
+            base: 'parallel-ssh -p 16, true (with its ssh)', baseMs: median(bc) / n,
+            note: `whole run ${(median(ours.cpuMs) / 1000).toFixed(2)} s vs ${(median(bc) / 1000).toFixed(2)} s of CPU`,
           });
         }
       }

@@ -61,6 +61,9 @@ describe.skipIf(skip)('SSH failure modes (real sshd)', () => {
       const r = await check(`root@127.0.0.1:${silent.port}`, ['-i', sshd.keys.ed25519, '--known-hosts', known, '--timeout', '2']);
       expectFailure(r, 'unreachable', 'timeout', `127.0.0.1:${silent.port} accepted the connection but did not speak SSH within 2 s`);
       expect(r.json.ms).toBeLessThan(10_000);
+      // One connection per run (json, text): the connection opened early (engine/warm.ts) is the
+      // one that failed, and its failure is reported, not retried.
+      expect(silent.accepted()).toBe(2);
     } finally {
       await silent.close();
     }

@@ -59,9 +59,11 @@ export function freePort(): Promise<number> {
 }
 
 /** A TCP listener on loopback that accepts connections and never says a word (an SSH timeout). */
-export async function silentListener(): Promise<{port: number; connections: () => number; sockets: () => Socket[]; close: () => Promise<void>}> {
+export async function silentListener(): Promise<{port: number; connections: () => number; accepted: () => number; sockets: () => Socket[]; close: () => Promise<void>}> {
   const sockets = new Set<Socket>();
+  let accepted = 0;
   const server: Server = createServer((s) => {
+    accepted++;
     sockets.add(s);
     s.resume(); // read and drop what the client sends, so its hang-up is seen
     s.on('error', () => undefined);
@@ -72,6 +74,8 @@ export async function silentListener(): Promise<{port: number; connections: () =
     port: (server.address() as {port: number}).port,
     /** Connections open right now. */
     connections: () => sockets.size,
+    /** Connections accepted since it started. */
+    accepted: () => accepted,
     /** The open connections themselves (`destroyed` once the peer has gone). */
     sockets: () => [...sockets],
     close: () => new Promise<void>((res) => {

@@ -3,6 +3,7 @@
  */
 import {runAll, type RunEvent} from '../../engine/run.js';
 import type {TargetResult} from '../../report/types.js';
+import type {Target} from '../../targets/types.js';
 import {UsageError} from '../../errors.js';
 import {FORMATS, renderReport, type Format} from '../../report/index.js';
 import type {ParsedArgs} from '../args.js';
@@ -10,15 +11,16 @@ import {listTargets, runOptions, useColor, writeOut} from './common.js';
 import {clusterInputError, withCluster} from './cluster-view.js';
 import {applyWaivers, exitCodeWithWaivers, loadWaivers, targetLabels} from '../../runbook/waivers.js';
 
-/** Run the checks; returns the exit code. */
-export async function checkCommand(a: ParsedArgs, signal: AbortSignal): Promise<number> {
+/** Run the checks (on `targets` when the caller has resolved them already); returns the exit code. */
+export async function checkCommand(a: ParsedArgs, signal: AbortSignal, resolved?: Target[]): Promise<number> {
   const format = (a.values['output'] ?? 'text') as Format;
   if (!FORMATS.includes(format)) {
     throw new UsageError(`--output ${String(format)}: unknown format`, `use one of ${FORMATS.join(', ')}`);
   }
-  // Waivers are read first, so a typo in the file is exit 2 before any node is touched.
+  // Waivers are read before the engine runs, so a typo in the file is exit 2 before anything runs
+  // on a node (only the first connections may be open: see engine/warm.ts).
   const waivers = typeof a.values['waivers'] === 'string' ? loadWaivers(a.values['waivers']) : [];
-  const targets = await listTargets(a, signal);
+  const targets = resolved ?? await listTargets(a, signal);
   const opts = await withCluster(a, runOptions(a, signal), targets, signal);
   const progress = process.stderr.isTTY === true && targets.length > 1 ? progressLine(targets.length) : null;
   const report = applyWaivers(await runAll(targets, opts, progress?.onEvent), waivers, opts.now(), targetLabels(targets));

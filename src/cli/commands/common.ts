@@ -7,9 +7,9 @@ import type {CheckDef} from '../../catalogue/define.js';
 import {UsageError} from '../../errors.js';
 import type {RunOptions} from '../../engine/run.js';
 import type {Report} from '../../report/types.js';
-import {hasSshTargets, resolveTargets, resolveTargetsAsync, type TargetOptions} from '../../targets/resolve.js';
-import type {Target} from '../../targets/types.js';
 import {intOption, type ParsedArgs} from '../args.js';
+
+export {listTargets, targetOptions, targetsFrom} from './targets.js';
 
 /** The checks selected by --only (all by default); an unknown id is a usage error. */
 export function selectChecks(only: unknown): readonly CheckDef[] {
@@ -40,47 +40,6 @@ export function runOptions(a: ParsedArgs, signal?: AbortSignal): RunOptions {
     now: () => new Date(),
     ...(signal ? {signal} : {}),
   };
-}
-
-/** The target-selecting options as the resolver takes them. */
-export function targetOptions(a: ParsedArgs): TargetOptions {
-  const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []);
-  const str = (k: string): string | undefined => (typeof a.values[k] === 'string' ? (a.values[k] as string) : undefined);
-  const opt = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-  const o: TargetOptions = {
-    local: a.values['local'] === true,
-    root: list(a.values['root']),
-    snapshot: list(a.values['snapshot']),
-    hostRoot: str('host-root') ?? null,
-    positional: a.positional,
-    inventory: str('inventory') ?? null,
-    ssh: opt({
-      user: str('user'), port: str('port'), identities: list(a.values['identity']), jump: str('jump'),
-      sshConfig: str('ssh-config'), knownHosts: str('known-hosts'), acceptNewHostKeys: a.values['accept-new-host-keys'] === true,
-    }),
-    cluster: opt({
-      kubeconfig: str('kubeconfig'), context: str('context'), allNodes: a.values['all-nodes'] === true,
-      selector: str('selector'), address: str('address'), via: str('via'),
-      podImage: str('pod-image'), podNamespace: str('pod-namespace'),
-    }),
-    timeoutMs: intOption(a.values['timeout'], 'timeout', 60) * 1000,
-  };
-  // --host-root says where the node's files are: on this machine (--local) or on the SSH node.
-  if (o.hostRoot !== null && !o.local && !hasSshTargets(o)) {
-    throw new UsageError('--host-root needs --local or an SSH target',
-      'use --root DIR to check a mounted node disk without running commands');
-  }
-  return o;
-}
-
-/** Targets from the command line, without network access (cluster listing: {@link listTargets}). */
-export function targetsFrom(a: ParsedArgs): Target[] {
-  return resolveTargets(targetOptions(a));
-}
-
-/** Every target from the command line, listing the cluster's nodes for --all-nodes / -l. */
-export async function listTargets(a: ParsedArgs, signal?: AbortSignal): Promise<Target[]> {
-  return resolveTargetsAsync(targetOptions(a), signal);
 }
 
 /** Exit code of a report: 3 a target could not be checked, 1 a check failed, else 0. */
