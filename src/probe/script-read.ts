@@ -122,6 +122,9 @@ keys_fp() {
     elif [ -s "$kf.der.h" ]; then read -r kh < "$kf.der.h"; rec K ok "$ko" "$kh"
     else rec K error "$ko" 'the key could not be read (encrypted, or not a key openssl knows)'; fi
   done < "$T/keys"
+  # The copies of the private keys are emptied now, not when the probe exits: a probe killed
+  # later (SIGKILL, a dropped session) leaves no key material in its temporary directory.
+  while IFS="$TAB" read -r kf ko kk; do : > "$kf"; [ "$kk" = b64 ] && : > "$kf.pem"; done < "$T/keys"
 }
 discover() {
   r=0

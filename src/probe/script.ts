@@ -9,11 +9,11 @@
  *
  * The time cap: one background watchdog for the whole probe instead of a timeout(1) process per
  * command. Every exec costs the node a fork and an exec (1–2 ms each on a small VM, and a fleet
- * pays it on every node); the watchdog costs one `sleep 1` per second of probe. `run` starts a
- * command in the background and tells the watchdog its pid and cap (file $T/wd); each second
- * the watchdog counts how long the same pid has been running, sends TERM after the cap, KILL two
- * seconds later, and leaves $T/k.PID so `run` reports status "timeout". A command is stopped
- * between its cap and one second more.
+ * pays it on every node); the watchdog costs one `sleep 1` per second of probe. `bg` starts a
+ * command in the background and writes the watchdog tick by which it must end to $T/w.PID;
+ * each second the watchdog sends TERM to a command past its cap, KILL two seconds later, and
+ * leaves $T/x.PID so `reap` reports status "timeout". A command is stopped between its cap and
+ * one second more.
  */
 import {
   COMMANDS, DIRS, FILES, DEFAULT_FILE_CAP, DEFAULT_COMMAND_CAP, DISCOVERY_MAX_FILES, DISCOVERY_ROUNDS,
@@ -72,7 +72,7 @@ wdog() {
       kill -0 "$_wp" 2>/dev/null || continue
       _ws=; { read -r _ws < "/proc/$_wp/stat"; } 2>/dev/null
       case ${"$"}{_ws##*) } in Z*) continue;; esac
-      : > "$T/k.$_wp"
+      : > "$T/x.$_wp"
       if [ "$_wn" -gt $((_wd + 2)) ]; then kill -s KILL "$_wp"; else kill -s TERM "$_wp"; fi 2>/dev/null
     done
   done
@@ -142,7 +142,7 @@ emitcap() {
   printf '\n@@KD1 %s %s %s - %s\n' "$1" "$2" "$_n" "$3"
   case $5 in -*) tail -c "$_c" "$4";; *) head -c "$_c" "$4";; esac
 }
-CN=0; : > "$T/cq"
+CN=0; CQ="$T/cq"; : > "$CQ"
 # bg TIMEOUT ARGV...: start a found command in the background under the watchdog; its pid in
 # $_rp, output in $RO and $RE. stdin is $CIN (/dev/null unless a caller feeds a request file).
 bg() {
@@ -154,14 +154,14 @@ bg() {
 # reap PID: wait for a command bg started; status in $rc and $st ("timeout" if the watchdog stopped it).
 reap() {
   wait "$1"; rc=$?; st=$rc; : > "$T/w.$1"
-  [ -e "$T/k.$1" ] && { st=timeout; rc=124; }
+  [ -e "$T/x.$1" ] && { st=timeout; rc=124; }
   return 0
 }
 # run TIMEOUT ARGV...: run a found command and wait for it.
 run() { bg "$@"; reap "$_rp"; }
 # queue FILE KIND STATUS NAME CAP: frame a text file later, in cflush; an empty one right now.
 queue() {
-  if [ -s "$1" ]; then printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >> "$T/cq"; else emit0 "$2" "$3" - "$4"; fi
+  if [ -s "$1" ]; then printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >> "$CQ"; else emit0 "$2" "$3" - "$4"; fi
 }
 # cmd ID TIMEOUT CAP ARGV...: run now; the output (capped) and stderr are framed by cflush.
 cmd() {
@@ -196,10 +196,10 @@ collect() {
   : > "$T/bq"
 }
 cflush() {
-  [ -s "$T/cq" ] || return 0
+  [ -s "$CQ" ] || return 0
   set --
-  while IFS="$TAB" read -r qf qrest; do set -- "$@" "$qf"; done < "$T/cq"
-  awk -v q="$T/cq" 'function out(  s, L, c) { if (fi == 0) return; s = rec; L = length(s); c = cap[fi]
+  while IFS="$TAB" read -r qf qrest; do set -- "$@" "$qf"; done < "$CQ"
+  awk -v q="$CQ" 'function out(  s, L, c) { if (fi == 0) return; s = rec; L = length(s); c = cap[fi]
       if (c < 0 && L > -c) { s = substr(s, L + c + 1); L = -c } else if (c > 0 && L > c) { s = substr(s, 1, c); L = c }
       printf "\n@@KD1 %s %s %d - %s\n%s", kd[fi], st[fi], L, nm[fi], s }
     BEGIN { while ((getline l < q) > 0) { n++; split(l, a, "\t"); kd[n] = a[2]; st[n] = a[3]; nm[n] = a[4]; cap[n] = a[5] + 0 }
@@ -207,7 +207,7 @@ cflush() {
     FNR == 1 { out(); fi++; rec = $0; next }
     { rec = rec "\001" $0 }
     END { out() }' "$@"
-  : > "$T/cq"
+  : > "$CQ"
 }
 # The kubelet's stanza of the dpkg database, framed by the awk that finds it (one process).
 dpkg_kubelet() {
@@ -270,6 +270,18 @@ function buildBody(live: boolean): string {
     ...(opts.live ? [compactShell(liveLibrary())] : []),
     `rec V ok probe ${shQuote(`${PROBE_VERSION}`)}`,
   ];
+  if (opts.live) {
+    // The live part needs nothing the file reads find, so it runs beside them in a subshell
+    // whose records go to a file, printed where they always were: after the files. It has its
+    // own command queue; its pid is in a w.PID file with no deadline, so the EXIT trap (and the
+    // watchdog, if the probe dies) stop it like any command. The first batch's commands run side
+    // by side (acmd), then the live checks, some of whose commands run in the background while
+    // the dependent chain goes on.
+    lines.push('(', 'CQ="$T/cq.l"; : > "$CQ"');
+    for (const c of COMMANDS) if (!c.runLast) lines.push(commandLine(c, 'acmd'));
+    lines.push('collect', ...LIVE_CALLS, 'collect', 'queue "$LV" C 0 live 262144', 'cflush');
+    lines.push(') < /dev/null > "$T/lo" & LP=$!; echo 999999 > "$T/w.$LP"');
+  }
   for (const f of FILES) {
     if (f.live && !opts.live) continue;
     lines.push(`rd ${shQuote(f.path)}`);
@@ -279,16 +291,11 @@ function buildBody(live: boolean): string {
     if (d.live && !opts.live) continue;
     lines.push(`ls_dir ${shQuote(d.path)} ${d.read ? 1 : 0}${d.only ? ` ${shQuote(d.only)}` : ''}`);
   }
-  lines.push('discover');
+  lines.push('discover', 'cflush');
   if (opts.live) {
-    // Framed in two batches, so a probe stopped during the slow live checks keeps the first.
-    // The first batch's commands run side by side (acmd), then the live checks, some of whose
-    // commands also run in the background while the others go on; runLast commands come after.
-    for (const c of COMMANDS) if (!c.runLast) lines.push(commandLine(c, 'acmd'));
-    lines.push('collect', 'cflush', ...LIVE_CALLS, 'collect');
+    // Then the live records, and last the runLast commands (the node's clock at the end).
+    lines.push('wait "$LP"; : > "$T/w.$LP"; cat "$T/lo"');
     for (const c of COMMANDS) if (c.runLast) lines.push(commandLine(c, 'cmd'));
-    lines.push('queue "$LV" C 0 live 262144', 'cflush');
-  } else {
     lines.push('cflush');
   }
   lines.push('rec Z ok end end', 'exit 0', '');

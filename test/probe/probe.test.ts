@@ -114,6 +114,20 @@ describe.each(shells)('the probe under %s', (shell) => {
     expect(kc.content).toContain('client-key-data: [redacted]');
   });
 
+  it('keeps no copy of a private key in its temporary directory once the fingerprints are taken', async () => {
+    // What a probe killed just before its end (SIGKILL: no EXIT trap) would leave behind.
+    const t = shell === 'busybox'
+      ? new LocalTransport('root', root, false, [busybox, 'sh'], {PATH: bbPath})
+      : new LocalTransport('root', root, false, [shell]);
+    const b64 = Buffer.from(keyPem).toString('base64').slice(0, 40); // client-key-data as written in kubelet.conf
+    const script = buildProbeScript({hostRoot: root, live: false})
+      .replace('\nrec Z ok end end\n', `\ncat "$T"/* 2>/dev/null | grep -c -e "PRIVATE KEY" -e "${b64}" -e 0123456789abcdef >&2\nrec Z ok end end\n`);
+    const res = await t.run({script, timeoutMs: 30_000});
+    expect(res.exitCode).toBe(0);
+    expect(res.stderr.trim()).toBe('0');
+    expect(res.stdout.toString()).not.toContain(keyPem.split('\n')[1]!);
+  });
+
   it('frames the dpkg stanza and odd directory entries byte-exactly', async () => {
     const raw = await run();
     expect(raw.files['/var/lib/dpkg/status']).toMatchObject({
