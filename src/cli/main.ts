@@ -34,7 +34,9 @@ export async function main(argv: string[]): Promise<number> {
           await labCommand({...a, values: {...a.values, run: true}}, controller.signal);
           return 0;
         }
-        // The first SSH connections open while the catalogue and reporters load (engine/warm.ts).
+        // The first SSH connections open while the catalogue and reporters load (engine/warm.ts);
+        // a bad --output is still exit 2 before anything is connected to.
+        (await import('../report/formats.js')).formatOption(a.values['output']);
         const {listTargetsWarm} = await import('./commands/targets.js');
         try {
           const targets = await listTargetsWarm(a, controller.signal);

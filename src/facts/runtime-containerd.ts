@@ -18,7 +18,7 @@
 import type {RawSnapshot, Source, Sourced} from './types.js';
 import {nearestLine, valueAt, lineOf} from './runtime-parse.js';
 import {loadAll, CONTAINERD_CONFIG, type Loaded} from './runtime-containerd-load.js';
-import type {CgroupDriver, RuntimeConfigFile, RuntimeConfigRead, RuntimeNote} from './runtime.js';
+import type {CgroupDriver, RuntimeConfigRead, RuntimeNote} from './runtime.js';
 
 const CRI_GRPC = 'io.containerd.grpc.v1.cri';
 const CRI_RUNTIME = 'io.containerd.cri.v1.runtime';

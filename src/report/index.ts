@@ -9,12 +9,9 @@ import type {RenderOptions} from './order.js';
 import {render as renderSarif} from './sarif.js';
 import {render as renderText} from './text.js';
 import type {Report} from './types.js';
+import type {Format} from './formats.js';
 
-/** The `--output` formats, in the order help text lists them. */
-export const FORMATS = ['text', 'json', 'junit', 'markdown', 'sarif'] as const;
-
-/** One of {@link FORMATS}. */
-export type Format = (typeof FORMATS)[number];
+export {FORMATS, formatOption, isFormat, type Format} from './formats.js';
 
 const RENDERERS: Record<Format, (report: Report, opts: RenderOptions) => string> = {
   text: renderText,
@@ -23,9 +20,6 @@ const RENDERERS: Record<Format, (report: Report, opts: RenderOptions) => string>
   markdown: renderMarkdown,
   sarif: renderSarif,
 };
-
-/** True when `s` names a format: the CLI validates `--output` with it before running anything. */
-export const isFormat = (s: string): s is Format => (FORMATS as readonly string[]).includes(s);
 
 /**
  * Render a report in the given format. `opts.color` and `opts.width` only affect `text`;

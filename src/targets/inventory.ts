@@ -7,7 +7,7 @@
  */
 import {readFileSync} from 'node:fs';
 import {dirname} from 'node:path';
-import {isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap} from 'yaml';
+import {isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap} from 'yaml';
 import {InputError, UsageError} from '../errors.js';
 import {YamlReader} from '../runbook/reader.js';
 import {expandPath} from '../transport/ssh-config.js';

@@ -4,8 +4,7 @@
 import {runAll, type RunEvent} from '../../engine/run.js';
 import type {TargetResult} from '../../report/types.js';
 import type {Target} from '../../targets/types.js';
-import {UsageError} from '../../errors.js';
-import {FORMATS, renderReport, type Format} from '../../report/index.js';
+import {formatOption, renderReport} from '../../report/index.js';
 import type {ParsedArgs} from '../args.js';
 import {listTargets, runOptions, useColor, writeOut} from './common.js';
 import {clusterInputError, withCluster} from './cluster-view.js';
@@ -13,10 +12,7 @@ import {applyWaivers, exitCodeWithWaivers, loadWaivers, targetLabels} from '../.
 
 /** Run the checks (on `targets` when the caller has resolved them already); returns the exit code. */
 export async function checkCommand(a: ParsedArgs, signal: AbortSignal, resolved?: Target[]): Promise<number> {
-  const format = (a.values['output'] ?? 'text') as Format;
-  if (!FORMATS.includes(format)) {
-    throw new UsageError(`--output ${String(format)}: unknown format`, `use one of ${FORMATS.join(', ')}`);
-  }
+  const format = formatOption(a.values['output']);
   // Waivers are read before the engine runs, so a typo in the file is exit 2 before anything runs
   // on a node (only the first connections may be open: see engine/warm.ts).
   const waivers = typeof a.values['waivers'] === 'string' ? loadWaivers(a.values['waivers']) : [];
