@@ -69,6 +69,26 @@ describe.skipIf(skip)('SSH failure modes (real sshd)', () => {
     }
   });
 
+  it('an option error is exit 2 before any connection opens', async () => {
+    const silent = await silentListener();
+    try {
+      const bad = await runCli(['check', `root@127.0.0.1:${silent.port}`, '--ssh-config', 'none', '--known-hosts', known, '--output', 'yaml'], {env: {HOME: home}});
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('--output yaml: unknown format');
+      // --only is checked after the first connections opened (it needs the catalogue): exit 2 at
+      // once, the early connection closed (left open, it would keep the process alive until the
+      // 60 s timeout), nothing run on the node.
+      const only = await runCli(['check', `root@127.0.0.1:${silent.port}`, '--ssh-config', 'none', '--known-hosts', known, '--only', 'no-such-check'], {env: {HOME: home}});
+      expect(only.code).toBe(2);
+      expect(only.stderr).toContain('--only: unknown check id no-such-check');
+      expect(silent.accepted()).toBe(1);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(silent.connections()).toBe(0);
+    } finally {
+      await silent.close();
+    }
+  });
+
   it('wrong key', async () => {
     const r = await check(`root@127.0.0.1:${sshd.port}`, ['-i', sshd.wrongKey, '--known-hosts', known]);
     expectFailure(r, 'unreachable', 'auth', `permission denied (publickey) for root@127.0.0.1: tried ${sshd.wrongKey}`);
