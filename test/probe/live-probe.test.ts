@@ -8,6 +8,7 @@ import {delimiter, join} from 'node:path';
 import type {AddressInfo} from 'node:net';
 import {LocalTransport} from '../../src/transport/local.js';
 import {collectRaw} from '../../src/probe/collect.js';
+import {buildProbeScript} from '../../src/probe/script.js';
 import {buildFacts} from '../../src/facts/build.js';
 import {evaluateCheck} from '../../src/engine/evaluate.js';
 import {createClusterCa, issueServingCert, type ClusterCa} from '../../src/lab/pki.js';
@@ -203,6 +204,27 @@ describe('the live probe against a real HTTPS API server on loopback', () => {
     const facts = buildFacts(raw, {name: 'node-1', transport: 'local'});
     const unit = evaluateCheck(catalogue.find((c) => c.id === 'systemd-dropin')!, facts, {now: new Date(), expiryWarnDays: 30});
     expect(unit.summary).toContain('live state not collected (`systemctl show kubelet` timeout)');
+  }, 120_000);
+
+  it('leaves nothing running and no files when the probe itself is killed (SIGKILL) mid-way', async () => {
+    const bin = join(work, 'killed-bin');
+    const tmp = join(work, 'killed-tmp'); // the probe's mktemp -d goes here (TMPDIR)
+    await mkdir(bin, {recursive: true});
+    await mkdir(tmp, {recursive: true});
+    await writeFile(join(bin, 'systemctl'), '#!/bin/sh\nexec sleep 4343\n', {mode: 0o755});
+    const root = await node('killed', clusterCa, port);
+    const script = buildProbeScript({hostRoot: root, live: true});
+    const probe = spawn('sh', ['-s'], {stdio: ['pipe', 'ignore', 'ignore'], env: {...process.env, TMPDIR: tmp, PATH: `${bin}${delimiter}${process.env['PATH'] ?? ''}`}});
+    probe.stdin!.end(script);
+    const running = () => execFileSync('sh', ['-c', 'ps -eo args | grep -c "^sleep 4343" || true']).toString().trim();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(running()).toBe('1'); // systemctl is hanging, under its 5 s cap
+    expect(await readdir(tmp)).toHaveLength(1);
+    probe.kill('SIGKILL'); // the shell alone: no EXIT trap runs
+    await new Promise((r) => setTimeout(r, 2500));
+    // The watchdog saw the probe gone: it stopped the hung command and removed the directory.
+    expect(running()).toBe('0');
+    expect(await readdir(tmp)).toEqual([]);
   }, 120_000);
 
   it('skips every live check under the root transport', async () => {
