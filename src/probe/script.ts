@@ -45,9 +45,10 @@ export function shQuote(s: string): string {
 const LIB = String.raw`
 umask 077
 T=$(mktemp -d 2>/dev/null) || { T=/tmp/kd.$$; mkdir -m 700 "$T" || exit 70; }
-WD=
-# On exit: stop any command still running (its w.PID file is not empty), the watchdog, the files.
-trap 'for _f in "$T"/w.*; do [ -s "$_f" ] && kill -s TERM "${"$"}{_f##*.}" 2>/dev/null; done; [ -n "$WD" ] && kill "$WD" 2>/dev/null; rm -rf "$T"' EXIT
+# On exit: stop any command still running (its w.PID file is not empty), remove the files. The
+# watchdog sees the directory gone and ends at its next tick (killing it would make busybox sh
+# print "Terminated").
+trap 'for _f in "$T"/w.*; do [ -s "$_f" ] && kill -s TERM "${"$"}{_f##*.}" 2>/dev/null; done; rm -rf "$T"' EXIT
 trap 'exit 130' INT TERM HUP PIPE
 have() { command -v "$1" >/dev/null 2>&1; }
 # The watchdog (see the file comment): $T/tick counts its seconds, $T/w.PID holds the tick after
@@ -57,11 +58,11 @@ have() { command -v "$1" >/dev/null 2>&1; }
 wdog() {
   _wn=0
   while sleep 1; do
+    [ -d "$T" ] || exit 0
     if ! kill -0 $$ 2>/dev/null; then
       for _wf in "$T"/w.*; do [ -s "$_wf" ] && kill -s TERM "${"$"}{_wf##*.}" 2>/dev/null; done
       rm -rf "$T"; exit 0
     fi
-    [ -d "$T" ] || exit 0
     _wn=$((_wn + 1)); echo "$_wn" > "$T/tick"
     for _wf in "$T"/w.*; do
       [ -s "$_wf" ] || continue
@@ -77,7 +78,7 @@ wdog() {
     done
   done
 }
-TO=; [ "$LIVE" = 1 ] && have sleep && { TO=1; wdog < /dev/null > /dev/null 2>&1 & WD=$!; }
+TO=; [ "$LIVE" = 1 ] && have sleep && { TO=1; wdog < /dev/null > /dev/null 2>&1 & }
 CIN=/dev/null
 SSL=; have openssl && SSL=openssl
 NF=0; QB=0; LN=0; FR=0; SEEN='|'
@@ -153,7 +154,7 @@ bg() {
 }
 # reap PID: wait for a command bg started; status in $rc and $st ("timeout" if the watchdog stopped it).
 reap() {
-  wait "$1"; rc=$?; st=$rc; : > "$T/w.$1"
+  wait "$1" 2>/dev/null; rc=$?; st=$rc; : > "$T/w.$1"
   [ -e "$T/x.$1" ] && { st=timeout; rc=124; }
   return 0
 }
