@@ -10,7 +10,7 @@ import {DEFAULT_POD_HOST_ROOT, DEFAULT_POD_IMAGE, DEFAULT_POD_NAMESPACE} from '.
 import {InputError, UsageError} from '../errors.js';
 import {loadSshConfig} from '../transport/ssh-config.js';
 import {ADDRESS_TYPES, listClusterNodes, type AddressType} from './cluster-nodes.js';
-import {readInventory} from './inventory.js';
+import type {InventoryHost} from './inventory.js';
 import {matchesSelector, parseSelector} from './selector.js';
 import {parseHostSpec, parsePort, sshEndpoint, type SshSettings} from './ssh-target.js';
 import type {Target} from './types.js';
@@ -106,16 +106,26 @@ function remoteRoot(hostRoot: string | null): string {
   return hostRoot;
 }
 
+/**
+ * The hosts of `--inventory`, if given. The inventory module (and the YAML parser, ~25 ms) is
+ * loaded only then: a check of named nodes opens its connections that much sooner.
+ */
+async function inventoryHosts(o: TargetOptions): Promise<InventoryHost[] | null> {
+  if (!o.inventory) return null;
+  const {readInventory} = await import('./inventory.js');
+  return readInventory(o.inventory);
+}
+
 /** Positional and inventory SSH targets (no network). */
-function staticSshTargets(o: TargetOptions, s: SshSettings): Target[] {
+function staticSshTargets(o: TargetOptions, s: SshSettings, inventory: InventoryHost[] | null): Target[] {
   const out: Target[] = [];
   const root = remoteRoot(o.hostRoot);
   for (const p of o.positional) {
     const spec = parseHostSpec(p, 'TARGET');
     out.push({kind: 'ssh', name: p, ssh: sshEndpoint(spec, s, 'TARGET'), hostRoot: root, labels: {}});
   }
-  if (o.inventory) {
-    let hosts = readInventory(o.inventory);
+  if (o.inventory && inventory) {
+    let hosts = inventory;
     const sel = o.cluster?.selector;
     if (sel !== undefined && !o.cluster?.allNodes) {
       const req = parseSelector(sel);
@@ -200,12 +210,12 @@ const NO_TARGET_HINT = 'name one: a node ([user@]host[:port]), --inventory FILE,
  * Resolve the targets named on the command line, without network access: the cluster's node
  * list needs {@link resolveTargetsAsync} (a UsageError says so here).
  */
-export function resolveTargets(o: TargetOptions): Target[] {
+export async function resolveTargets(o: TargetOptions): Promise<Target[]> {
   checkCluster(o);
   if (wantsCluster(o)) throw new UsageError('--all-nodes and -l need the cluster: this command takes one named target', 'name the node: kubelet-doctor collect NODE -o FILE');
   const out = nonSshTargets(o);
   if (viaPod(o)) out.push(...o.positional.map((p) => podTarget(o, p, {})));
-  else if (hasSshTargets(o)) out.push(...staticSshTargets(o, sshSettings(o.ssh)));
+  else if (hasSshTargets(o)) out.push(...staticSshTargets(o, sshSettings(o.ssh), await inventoryHosts(o)));
   if (out.length === 0) throw new UsageError('no target given', NO_TARGET_HINT);
   return out;
 }
@@ -218,7 +228,7 @@ export async function resolveTargetsAsync(o: TargetOptions, signal?: AbortSignal
   const pod = viaPod(o);
   const s = pod ? null : sshSettings(o.ssh);
   if (pod) out.push(...o.positional.map((p) => podTarget(o, p, {})));
-  else out.push(...staticSshTargets(o, s!));
+  else out.push(...staticSshTargets(o, s!, await inventoryHosts(o)));
   const c = o.cluster ?? {};
   const nodes = await listClusterNodes({
     kubeconfig: c.kubeconfig ?? null, context: c.context ?? null,

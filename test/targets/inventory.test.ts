@@ -62,7 +62,7 @@ describe('inventory', () => {
 
   it('becomes SSH targets where -u beats the inventory, and a node with a hostRoot keeps it', async () => {
     const f = await write('fleet2.yaml', EXAMPLE);
-    const targets = resolveTargets({local: false, root: [], snapshot: [], hostRoot: null, positional: [], inventory: f, ssh: {user: 'ops', sshConfig: 'none'}});
+    const targets = await resolveTargets({local: false, root: [], snapshot: [], hostRoot: null, positional: [], inventory: f, ssh: {user: 'ops', sshConfig: 'none'}});
     expect(targets.map((t) => (t.kind === 'ssh' ? `${t.name} ${t.ssh.user}@${t.ssh.host}:${t.ssh.port} ${t.hostRoot}` : ''))).toEqual([
       'node-1.example.com ops@node-1.example.com:22 /',
       'root@10.0.0.7:2222 ops@10.0.0.7:2222 /',
@@ -74,7 +74,7 @@ describe('inventory', () => {
 
   it('picks hosts by label with -l', async () => {
     const f = await write('fleet3.yaml', EXAMPLE);
-    const targets = resolveTargets({local: false, root: [], snapshot: [], hostRoot: null, positional: [], inventory: f, ssh: {sshConfig: 'none'}, cluster: {selector: 'role=worker,zone notin (a)'}});
+    const targets = await resolveTargets({local: false, root: [], snapshot: [], hostRoot: null, positional: [], inventory: f, ssh: {sshConfig: 'none'}, cluster: {selector: 'role=worker,zone notin (a)'}});
     expect(targets.map((t) => t.name)).toEqual(['worker-1', 'worker-2']);
   });
 

@@ -6,9 +6,9 @@ import {localUser} from '../../src/transport/ssh-config.js';
 const opts = (over: Partial<TargetOptions>): TargetOptions =>
   ({local: false, root: [], snapshot: [], hostRoot: null, positional: [], ssh: {sshConfig: 'none'}, ...over});
 
-function usage(o: TargetOptions): UsageError {
+async function usage(o: TargetOptions): Promise<UsageError> {
   try {
-    resolveTargets(o);
+    await resolveTargets(o);
   } catch (e) {
     if (e instanceof UsageError) return e;
     throw e;
@@ -17,14 +17,14 @@ function usage(o: TargetOptions): UsageError {
 }
 
 describe('resolving SSH targets from the command line', () => {
-  it('makes one SSH target per TARGET, named as typed, with --host-root on the node', () => {
-    const t = resolveTargets(opts({positional: ['root@127.0.0.1:2222', 'node-1'], hostRoot: '/host'}));
+  it('makes one SSH target per TARGET, named as typed, with --host-root on the node', async () => {
+    const t = await resolveTargets(opts({positional: ['root@127.0.0.1:2222', 'node-1'], hostRoot: '/host'}));
     expect(t.map((x) => (x.kind === 'ssh' ? `${x.name} ${x.ssh.user}@${x.ssh.host}:${x.ssh.port} ${x.hostRoot}` : x.kind)))
       .toEqual(['root@127.0.0.1:2222 root@127.0.0.1:2222 /host', `node-1 ${localUser()}@node-1:22 /host`]);
   });
 
-  it('mixes SSH targets with --root and --snapshot, local ones first', () => {
-    const t = resolveTargets(opts({positional: ['node-1'], root: ['/'], snapshot: ['s.json']}));
+  it('mixes SSH targets with --root and --snapshot, local ones first', async () => {
+    const t = await resolveTargets(opts({positional: ['node-1'], root: ['/'], snapshot: ['s.json']}));
     expect(t.map((x) => x.kind)).toEqual(['root', 'snapshot', 'ssh']);
   });
 
@@ -41,15 +41,15 @@ describe('resolving SSH targets from the command line', () => {
     [{cluster: {allNodes: true, address: 'Public'}}, '--address Public: expected one of InternalIP, ExternalIP, Hostname'],
     [{cluster: {allNodes: true}}, '--all-nodes and -l need the cluster: this command takes one named target'],
     [{}, 'no target given'],
-  ] as [Partial<TargetOptions>, string | null][])('%j → %s', (o, message) => {
+  ] as [Partial<TargetOptions>, string | null][])('%j → %s', async (o, message) => {
     if (message === null) {
-      expect(() => resolveTargets(opts(o))).not.toThrow();
+      await expect(resolveTargets(opts(o))).resolves.toBeDefined();
       return;
     }
-    expect(usage(opts(o)).message).toBe(message);
+    expect((await usage(opts(o))).message).toBe(message);
   });
 
-  it('tells what a target can be when none is given', () => {
-    expect(usage(opts({})).hint).toBe('name one: a node ([user@]host[:port]), --inventory FILE, --all-nodes, --local, --root DIR or --snapshot FILE');
+  it('tells what a target can be when none is given', async () => {
+    expect((await usage(opts({}))).hint).toBe('name one: a node ([user@]host[:port]), --inventory FILE, --all-nodes, --local, --root DIR or --snapshot FILE');
   });
 });

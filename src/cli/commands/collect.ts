@@ -12,7 +12,7 @@ import {targetsFrom} from './common.js';
 export async function collectCommand(a: ParsedArgs, signal: AbortSignal): Promise<number> {
   const out = a.values['out'];
   if (typeof out !== 'string') throw new UsageError('collect needs -o FILE', 'e.g. kubelet-doctor collect --local -o node.json');
-  const targets = targetsFrom(a);
+  const targets = await targetsFrom(a);
   if (targets.length !== 1) throw new UsageError(`collect takes exactly one target (got ${targets.length})`);
   const t = targets[0]!;
   const {raw, transport, name} = await acquire(t, {timeoutMs: intOption(a.values['timeout'], 'timeout', 60) * 1000, signal});

@@ -41,7 +41,7 @@ export function targetOptions(a: ParsedArgs): TargetOptions {
 }
 
 /** Targets from the command line, without network access (cluster listing: {@link listTargets}). */
-export function targetsFrom(a: ParsedArgs): Target[] {
+export function targetsFrom(a: ParsedArgs): Promise<Target[]> {
   return resolveTargets(targetOptions(a));
 }
 
