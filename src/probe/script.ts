@@ -52,8 +52,8 @@ trap 'for _f in "$T"/w.*; do [ -s "$_f" ] && kill -s TERM "${"$"}{_f##*.}" 2>/de
 trap 'exit 130' INT TERM HUP PIPE
 have() { command -v "$1" >/dev/null 2>&1; }
 # The watchdog (see the file comment): $T/tick counts its seconds, $T/w.PID holds the tick after
-# which PID is stopped (empty once it is done). Its output goes nowhere, so a sleep it leaves
-# behind never holds the session open. When the probe is gone (killed, or its session dropped) it
+# which PID is stopped (empty once it is done). It holds none of the probe's output: it never
+# keeps the session open. When the probe is gone (killed, or its session dropped) it
 # stops what the probe left running and removes the probe's files.
 wdog() {
   _wn=0
@@ -78,7 +78,9 @@ wdog() {
     done
   done
 }
-TO=; [ "$LIVE" = 1 ] && have sleep && { TO=1; wdog < /dev/null > /dev/null 2>&1 & }
+# A subshell, not "wdog < /dev/null ... &": dash runs a redirected function with copies of the
+# original stdout and stderr kept open (fds 10-12), and sshd would wait for the watchdog to end.
+TO=; [ "$LIVE" = 1 ] && have sleep && { TO=1; (wdog) < /dev/null > /dev/null 2>&1 & }
 CIN=/dev/null
 SSL=; have openssl && SSL=openssl
 NF=0; QB=0; LN=0; FR=0; SEEN='|'

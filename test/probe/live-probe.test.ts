@@ -1,5 +1,5 @@
 import {describe, it, expect, beforeAll, afterAll} from 'vitest';
-import {mkdtemp, mkdir, readFile, readdir, rm, stat, symlink, writeFile} from 'node:fs/promises';
+import {mkdtemp, mkdir, readFile, readdir, readlink, rm, stat, symlink, writeFile} from 'node:fs/promises';
 import {execFileSync, spawn, type ChildProcess} from 'node:child_process';
 import {createServer, type Server} from 'node:https';
 import {createServer as createTcpServer} from 'node:net';
@@ -204,6 +204,58 @@ describe('the live probe against a real HTTPS API server on loopback', () => {
     const facts = buildFacts(raw, {name: 'node-1', transport: 'local'});
     const unit = evaluateCheck(catalogue.find((c) => c.id === 'systemd-dropin')!, facts, {now: new Date(), expiryWarnDays: 30});
     expect(unit.summary).toContain('live state not collected (`systemctl show kubelet` timeout)');
+  }, 120_000);
+
+  it('holds its output open only in the probe shell itself: sshd never waits for the watchdog or a background command', async () => {
+    const bin = join(work, 'fds-bin');
+    await mkdir(bin, {recursive: true});
+    await writeFile(join(bin, 'systemctl'), '#!/bin/sh\nexec sleep 4344\n', {mode: 0o755}); // keeps the probe running
+    const root = await node('fds', clusterCa, port);
+    const probe = spawn('sh', ['-s'], {stdio: ['pipe', 'pipe', 'pipe'], env: {...process.env, PATH: `${bin}${delimiter}${process.env['PATH'] ?? ''}`}});
+    probe.stdout!.resume();
+    probe.stderr!.resume();
+    probe.stdin!.end(buildProbeScript({hostRoot: root, live: true}));
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+      const pipeOf = async (pid: number, fd: number) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+      const [out, err] = [await pipeOf(probe.pid!, 1), await pipeOf(probe.pid!, 2)];
+      expect(out).toMatch(/^(pipe|socket):/);
+      // Every process of the probe's tree: the live subshell (the probe waits for it), the hung
+      // systemctl, the watchdog and its `sleep 1`.
+      const tree = new Map<number, {ppid: number; args: string}>();
+      for (let grew = true; grew;) {
+        grew = false;
+        for (const d of await readdir('/proc')) {
+          const pid = Number(d);
+          if (!/^\d+$/.test(d) || tree.has(pid)) continue;
+          const stat = await readFile(`/proc/${d}/stat`, 'utf8').catch(() => '');
+          const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+          if (ppid === probe.pid || tree.has(ppid)) {
+            tree.set(pid, {ppid, args: (await readFile(`/proc/${d}/cmdline`, 'utf8').catch(() => '')).split('\0').join(' ').trim()});
+            grew = true;
+          }
+        }
+      }
+      const sleep1 = [...tree.entries()].find(([, p]) => p.args === 'sleep 1');
+      const hung = [...tree.entries()].find(([, p]) => p.args === 'sleep 4344');
+      expect(sleep1, JSON.stringify([...tree])).toBeDefined();
+      expect(hung).toBeDefined();
+      const watchdog = sleep1![1].ppid;
+      const holds = async (pid: number) => {
+        for (const fd of await readdir(`/proc/${pid}/fd`).catch(() => [] as string[])) {
+          const l = await pipeOf(pid, Number(fd));
+          if (l === out || l === err) return true;
+        }
+        return false;
+      };
+      expect(await holds(probe.pid!)).toBe(true);
+      // What may outlive the probe holds none of its output (sshd would wait for them).
+      expect(await holds(watchdog)).toBe(false);
+      expect(await holds(sleep1![0])).toBe(false);
+      expect(await holds(hung![0])).toBe(false);
+    } finally {
+      probe.kill('SIGKILL');
+    }
   }, 120_000);
 
   it('leaves nothing running and no files when the probe itself is killed (SIGKILL) mid-way', async () => {
