@@ -166,27 +166,24 @@ run() { bg "$@"; reap "$_rp"; }
 queue() {
   if [ -s "$1" ]; then printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >> "$CQ"; else emit0 "$2" "$3" - "$4"; fi
 }
+# notfound ID NAME: the records of a command the node does not have.
+notfound() {
+  _m="$2: command not found"
+  emit0 C notfound - "$1"; printf '\n@@KD1 E notfound %s - %s\n%s' "${"$"}{#_m}" "$1" "$_m"
+}
 # cmd ID TIMEOUT CAP ARGV...: run now; the output (capped) and stderr are framed by cflush.
 cmd() {
   id=$1; to=$2; cap=$3; shift 3
-  if ! have "$1"; then
-    _m="$1: command not found"; rc=127; st=notfound
-    emit0 C notfound - "$id"; printf '\n@@KD1 E notfound %s - %s\n%s' "${"$"}{#_m}" "$id" "$_m"; return
-  fi
+  if ! have "$1"; then rc=127; st=notfound; notfound "$id" "$1"; return; fi
   run "$to" "$@"
   queue "$RO" C "$st" "$id" "$cap"; [ -s "$RE" ] && queue "$RE" E "$st" "$id" 4096
   return 0
 }
-# cflush: frame every queued output with ONE awk. RS is a byte text never holds, so each file is
-# one record and length() its byte count (LC_ALL=C); a negative CAP keeps the end (newest lines).
 # acmd ID TIMEOUT CAP ARGV...: cmd, started in the background; collect queues its records.
 # Independent commands run side by side: the probe waits for the slowest, not for their sum.
 acmd() {
   _ai=$1; _at=$2; _ac=$3; shift 3
-  if ! have "$1"; then
-    _m="$1: command not found"
-    emit0 C notfound - "$_ai"; printf '\n@@KD1 E notfound %s - %s\n%s' "${"$"}{#_m}" "$_ai" "$_m"; return
-  fi
+  if ! have "$1"; then notfound "$_ai" "$1"; return; fi
   bg "$_at" "$@"
   printf '%s %s %s %s %s\n' "$_rp" "$RO" "$RE" "$_ai" "$_ac" >> "$T/bq"
 }
@@ -198,6 +195,8 @@ collect() {
   done < "$T/bq"
   : > "$T/bq"
 }
+# cflush: frame every queued output with ONE awk. RS is a byte text never holds, so each file is
+# one record and length() its byte count (LC_ALL=C); a negative CAP keeps the end (newest lines).
 cflush() {
   [ -s "$CQ" ] || return 0
   set --
