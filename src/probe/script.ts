@@ -45,10 +45,14 @@ export function shQuote(s: string): string {
 const LIB = String.raw`
 umask 077
 T=$(mktemp -d 2>/dev/null) || { T=/tmp/kd.$$; mkdir -m 700 "$T" || exit 70; }
-# On exit: stop any command still running (its w.PID file is not empty), remove the files. The
-# watchdog sees the directory gone and ends at its next tick (killing it would make busybox sh
-# print "Terminated").
-trap 'for _f in "$T"/w.*; do [ -s "$_f" ] && kill -s TERM "${"$"}{_f##*.}" 2>/dev/null; done; rm -rf "$T"' EXIT
+# cleanup: stop any command still running (its w.PID file is not empty) and remove the files.
+# Run on exit, and by the watchdog if the probe dies. The watchdog sees the directory gone and
+# ends at its next tick (killing it would make busybox sh print "Terminated").
+cleanup() {
+  for _f in "$T"/w.*; do [ -s "$_f" ] && kill -s TERM "${"$"}{_f##*.}" 2>/dev/null; done
+  rm -rf "$T"
+}
+trap cleanup EXIT
 trap 'exit 130' INT TERM HUP PIPE
 have() { command -v "$1" >/dev/null 2>&1; }
 # The watchdog (see the file comment): $T/tick counts its seconds, $T/w.PID holds the tick after
@@ -59,10 +63,7 @@ wdog() {
   _wn=0
   while sleep 1; do
     [ -d "$T" ] || exit 0
-    if ! kill -0 $$ 2>/dev/null; then
-      for _wf in "$T"/w.*; do [ -s "$_wf" ] && kill -s TERM "${"$"}{_wf##*.}" 2>/dev/null; done
-      rm -rf "$T"; exit 0
-    fi
+    kill -0 $$ 2>/dev/null || { cleanup; exit 0; }
     _wn=$((_wn + 1)); echo "$_wn" > "$T/tick"
     for _wf in "$T"/w.*; do
       [ -s "$_wf" ] || continue
