@@ -12,17 +12,23 @@
  * time limit reject with a TargetError whose hint says what to do (often: reach it over SSH).
  * @kubernetes/client-node is imported lazily, on the first run.
  */
+import {createRequire} from 'node:module';
+import {dirname} from 'node:path';
 import {PassThrough} from 'node:stream';
 import type {CoreV1Api, KubeConfig, V1Pod, V1Status} from '@kubernetes/client-node';
 import {causeCode, describeApiException, describeNetError, loadKubeconfig, withSignal, type K8sModule} from '../cluster/kubeconfig.js';
 import {PROBE_CONTAINER, probePodName, probePodSpec} from '../cluster/pod-spec.js';
 import {InputError, TargetError} from '../errors.js';
 import type {Target} from '../targets/types.js';
+import {CappedOutput, outputCapError, TailBuffer} from './limits.js';
 import type {RunOptions, RunResult, Transport} from './types.js';
 
-/** Output beyond this is cut (the probe caps each record; this bounds a misbehaving container). */
-const MAX_OUTPUT = 64 * 1024 * 1024;
-const MAX_STDERR = 16 * 1024;
+/**
+ * The largest WebSocket message accepted from the API server: the kubelet streams exec output in
+ * small frames; without this bound the ws library would buffer up to 100 MiB of one message
+ * before the output cap saw a byte of it.
+ */
+const MAX_WS_MESSAGE = 1024 * 1024;
 /** Creating the pod: not tied to Ctrl-C (so we know whether it exists), but bounded. */
 const CREATE_TIMEOUT_MS = 15_000;
 /** Deleting the pod in close(). */
@@ -273,14 +279,14 @@ export class PodTransport implements Transport {
     const t = this.target;
     // Not re-exported by the package index; the package has no exports map, so the file is reachable.
     const {WebSocketHandler} = await import('@kubernetes/client-node/dist/web-socket-handler.js');
-    const out: Buffer[] = [];
-    let size = 0;
-    let stderr = '';
+    const out = new CappedOutput(o.maxOutputBytes);
+    const stderr = new TailBuffer();
     let status: V1Status | null = null;
-    let tooBig = false;
+    /** Set when the output passed the cap: the run fails with it (see exec's promise). */
+    let onTooBig: (() => void) | null = null;
     // The library's own stream handling is not used: these only absorb its close-stream calls.
     const streams = {stdin: new PassThrough(), stdout: new PassThrough().resume(), stderr: new PassThrough().resume()};
-    const handler = new WebSocketHandler(c.kc, undefined, streams);
+    const handler = new WebSocketHandler(c.kc, boundedSocket(), streams);
     const q = new URLSearchParams({container: PROBE_CONTAINER, stdin: 'true', stdout: 'true', stderr: 'true', tty: 'false'});
     q.append('command', 'sh');
     q.append('command', '-s');
@@ -288,17 +294,13 @@ export class PodTransport implements Transport {
     let ws: import('ws').WebSocket | null = null;
     const onData = (stream: number, b: Buffer): boolean => {
       if (stream === 1) {
-        size += b.length;
-        if (size <= MAX_OUTPUT) out.push(Buffer.from(b));
-        else if (!tooBig) {
-          tooBig = true;
-          ws?.close();
-        }
+        if (!out.push(Buffer.from(b))) onTooBig?.();
       } else if (stream === 2) {
-        if (stderr.length < MAX_STDERR) stderr += b.toString('utf8');
+        stderr.push(Buffer.from(b));
       } else if (stream === 3) {
         try {
-          status = JSON.parse(b.toString('utf8')) as V1Status;
+          // The status is one small JSON object; anything larger is not a status.
+          status = b.length > 64 * 1024 ? {status: 'Failure', message: 'an oversized exec status'} : JSON.parse(b.toString('utf8')) as V1Status;
         } catch {
           status = {status: 'Failure', message: b.toString('utf8').slice(0, 200)};
         }
@@ -309,7 +311,7 @@ export class PodTransport implements Transport {
     return new Promise<RunResult>((resolve, reject) => {
       let done = false;
       let timedOut = false;
-      const result = (exitCode: number | null): RunResult => ({exitCode, signal: null, stdout: Buffer.concat(out), stderr, timedOut});
+      const result = (exitCode: number | null): RunResult => ({exitCode, signal: null, stdout: out.take(), stderr: stderr.text(), timedOut});
       const finish = (f: () => void) => {
         if (done) return;
         done = true;
@@ -327,6 +329,8 @@ export class PodTransport implements Transport {
         finish(() => (ws ? resolve(result(null)) : reject(new TargetError('timeout', `the exec into ${this.ref} did not open within the time limit`, 'raise --timeout, or check the node over SSH'))));
       }, Math.max(1, deadline - Date.now()));
       const onAbort = () => finish(() => reject(new TargetError('interrupted', 'interrupted')));
+      // Past the cap nothing more is read: the stream is terminated and the node is an error.
+      onTooBig = () => finish(() => reject(outputCapError(out.cap)));
       if (o.signal?.aborted) return onAbort();
       o.signal?.addEventListener('abort', onAbort, {once: true});
 
@@ -335,8 +339,11 @@ export class PodTransport implements Transport {
         ws = sock as unknown as import('ws').WebSocket;
         this.sockets.add(ws);
         const v5 = ws.protocol === 'v5.channel.k8s.io';
-        ws.on('error', () => undefined); // the close event follows and says what happened
-        ws.on('close', () => finish(() => this.judge(status, tooBig, result, resolve, reject)));
+        ws.on('error', (e: Error & {code?: string}) => {
+          // A message larger than MAX_WS_MESSAGE: the output cap's failure (the close event follows).
+          if (e.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') onTooBig?.();
+        });
+        ws.on('close', () => finish(() => this.judge(status, result, resolve, reject)));
         // v5 half-closes stdin (channel 255); older protocols cannot, so the script ends with `exit`.
         const script = Buffer.from(v5 ? o.script : `${o.script}\nexit\n`, 'utf8');
         ws.send(Buffer.concat([Buffer.from([0]), script]));
@@ -346,9 +353,8 @@ export class PodTransport implements Transport {
   }
 
   /** What a closed exec stream means: data (any exit code), or a stream that ended early. */
-  private judge(status: V1Status | null, tooBig: boolean, result: (code: number | null) => RunResult,
+  private judge(status: V1Status | null, result: (code: number | null) => RunResult,
     resolve: (r: RunResult) => void, reject: (e: TargetError) => void): void {
-    if (tooBig) return resolve(result(null));
     if (status === null) {
       return reject(new TargetError('probe', `the exec stream to ${this.ref} was lost before the probe finished (no exit status)`,
         'the API server, the kubelet or the network ended the stream: run again, or check the node over SSH'));
@@ -398,6 +404,13 @@ export class PodTransport implements Transport {
       this.running = false;
     }
   }
+}
+
+/** The ws library the client library uses, with a bound on one message (MAX_WS_MESSAGE). */
+function boundedSocket(): (uri: string, protocols: string[], opts: import('ws').ClientOptions) => import('ws').WebSocket {
+  const req = createRequire(import.meta.url);
+  const ws = req(req.resolve('ws', {paths: [dirname(req.resolve('@kubernetes/client-node'))]})) as typeof import('ws');
+  return (uri, protocols, opts) => new ws.WebSocket(uri, protocols, {...opts, maxPayload: MAX_WS_MESSAGE});
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -12,11 +12,9 @@ import type {SshEndpoint, SshHop} from '../targets/types.js';
 import type {PassphraseFn} from './ssh-auth.js';
 import {connectChain} from './ssh-connect.js';
 import {timeoutError, type ConnectPhase} from './ssh-errors.js';
+import {CappedOutput, outputCapError, TailBuffer} from './limits.js';
 import type {RunOptions, RunResult, Transport} from './types.js';
 
-/** Output beyond this is cut (the probe caps each record; this bounds a misbehaving node). */
-const MAX_OUTPUT = 64 * 1024 * 1024;
-const MAX_STDERR = 16 * 1024;
 /** How long close() waits for the server to acknowledge the disconnect before dropping the socket. */
 const CLOSE_GRACE_MS = 1000;
 
@@ -82,11 +80,9 @@ export class SshTransport implements Transport {
     return new Promise((resolve, reject) => {
       let done = false;
       let where: {hop: SshHop; phase: ConnectPhase | 'probe'} = {hop: ep.jumps[0] ?? ep, phase: 'tcp'};
-      const out: Buffer[] = [];
-      let size = 0;
-      let stderr = '';
+      const out = new CappedOutput(o.maxOutputBytes);
+      const stderr = new TailBuffer();
       let timedOut = false;
-      let tooBig = false;
       const cleanup: (() => void)[] = [];
       const finish = (f: () => void) => {
         if (done) return;
@@ -97,7 +93,7 @@ export class SshTransport implements Transport {
         f();
       };
       const result = (exitCode: number | null, signal: string | null): RunResult =>
-        ({exitCode, signal, stdout: Buffer.concat(out), stderr, timedOut});
+        ({exitCode, signal, stdout: out.take(), stderr: stderr.text(), timedOut});
       const timer = setTimeout(() => {
         if (where.phase === 'probe') {
           timedOut = true;
@@ -141,20 +137,16 @@ export class SshTransport implements Transport {
           if (err) return lost(`could not open the exec channel: ${err.message}`);
           if (done) return void ch.close();
           ch.on('data', (b: Buffer) => {
-            size += b.length;
-            if (size <= MAX_OUTPUT) out.push(b);
-            else if (!tooBig) {
-              tooBig = true;
-              ch.close();
+            // Past the cap nothing more is read: the node is an error, and the connection is
+            // dropped at once (a hostile server need not honour a polite channel close).
+            if (!out.push(b)) {
+              finish(() => reject(outputCapError(out.cap)));
+              this.destroyAll();
             }
           });
-          ch.stderr.on('data', (b: Buffer) => {
-            if (stderr.length < MAX_STDERR) stderr += b.toString('utf8');
-          });
+          ch.stderr.on('data', (b: Buffer) => stderr.push(b));
           ch.on('error', (e: Error) => lost(e.message));
-          ch.on('close', (code?: number | null, signal?: string) => finish(() => (tooBig
-            ? resolve(result(code ?? null, signal ?? null)) // what fits is kept; the frame parser notes the cut
-            : this.judge(code, signal, result, resolve, reject))));
+          ch.on('close', (code?: number | null, signal?: string) => finish(() => this.judge(code, signal, result, resolve, reject)));
           ch.end(o.script);
         };
         try {

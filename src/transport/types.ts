@@ -12,6 +12,8 @@ export interface RunOptions {
   /** Kill the run after this long. */
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Stop reading (and fail the run) past this much stdout; default MAX_PROBE_OUTPUT (limits.ts). */
+  maxOutputBytes?: number;
 }
 
 /** What one run returned. */
