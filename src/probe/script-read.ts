@@ -9,6 +9,11 @@
  * Kept POSIX: dash and busybox sh/awk (test/probe/probe.test.ts runs both).
  */
 
+import {B64_MARKER_ERE, SECRET_KEY_ERE} from '../facts/secret-keys.js';
+
+/** A kubeadm bootstrap token (`[a-z0-9]{6}.[a-z0-9]{16}`) without intervals (mawk 1.3.3 has none). */
+const BOOTSTRAP_ERE = `${'[a-z0-9]'.repeat(6)}[.]${'[a-z0-9]'.repeat(16)}`;
+
 // The awk pass. Input: the list file (disk path, node path, attrs; tab-separated), then the files
 // in the same order (the n-th file is the n-th line: two names may share one disk path).
 // No single quotes and no lines starting with "#" (the script is compacted).
@@ -22,33 +27,154 @@ function out() {
   k = t "\n" b
   if (!(k in kseen)) { kn++; kseen[k] = P kn; printf "%s", b > (P kn); close(P kn) }
   print kseen[k] "\t" o "\t" t > (T "/keys")
-}
-BEGIN { FS = "\t" }
-NR == FNR { nm[FNR] = $2; at[FNR] = $3; next }
-FNR == 1 { if (inkey) key(kb, nm[cur], "pem"); out(); cur = ++fi; n = 0; len = 0; inkey = 0 }
-{
-  line = $0
-  if (!inkey && line ~ /-----BEGIN [A-Z ]*PRIVATE KEY-----/) { inkey = 1; kb = "" }
-  if (inkey) {
-    kb = kb line "\n"
-    if (line ~ /-----END [A-Z ]*PRIVATE KEY-----/) { inkey = 0; key(kb, nm[cur], "pem") }
-    line = "[private key redacted]"
-  } else if (match(line, /^[ \t]*client-key-data:/)) {
-    v = substr(line, RSTART + RLENGTH); sub(/^[ \t]+/, "", v); key(v "\n", nm[cur] "#client-key-data", "b64")
-    line = substr(line, 1, RLENGTH) " [redacted]"
-  } else if (match(line, /^[ \t]*(token|password):/)) {
-    line = substr(line, 1, RLENGTH) " [redacted]"
-  } else {
-    if (line ~ /^[ \t]*EnvironmentFile[ \t]*=/) { v = line; sub(/^[^=]*=[ \t]*/, "", v); sub(/^-/, "", v); sub(/[ \t]+$/, "", v); print v > (T "/envf") }
-    s = line
-    while (match(s, /\/[A-Za-z0-9._*\/-]+/)) {
-      tok = substr(s, RSTART, RLENGTH); s = substr(s, RSTART + RLENGTH); sub(/^\/+/, "/", tok)
-      if (!(tok in cand)) { cand[tok] = 1; print tok > (T "/cand") }
+} function rinit() {
+  SQ = sprintf("%c", 39); SK = "${SECRET_KEY_ERE}"; B64M = "${B64_MARKER_ERE}"; B64R = "[A-Za-z0-9+/=]+"
+  KRE = "[\"" SQ "]?[A-Za-z_][A-Za-z0-9_.-]*[\"" SQ "]?[ \t]*[:=]"
+  MAPK = "^([^\"" SQ "#][^:]*|\"[^\"]*\"|" SQ "[^" SQ "]*" SQ ")[ \t]*:([ \t]|$)"
+  ARB = "-----?[ ]?BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?[ ]?-----?"; ARE = "-----?[ ]?END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?[ ]?-----?"
+  BLKRE = "^[|>]([1-9][+-]?|[+-][1-9]?)?[ \t]*(#.*)?$"; BLOB = "^[ \t\"" SQ "-]*[A-Za-z0-9+/=]+[ \t\"" SQ ",\\\\]*$"
+  BTR = "${BOOTSTRAP_ERE}"
+} function ind(s) {
+  match(s, /^[ \t]*/); return substr(s, 1, RLENGTH)
+} function cq(s, q,  i, c, n) {
+  n = length(s)
+  for (i = 2; i <= n; i++) {
+    c = substr(s, i, 1)
+    if (c == "\\" && q == "\"") { i++; continue }
+    if (c == q) { if (q == SQ && substr(s, i + 1, 1) == SQ) { i++; continue } return i }
+  }
+  return 0
+} function bend() {
+  if (bkd && kd != "") key(kd "\n", nm[cur] "#client-key-data", "b64")
+  bk = 0; pd = 0; bkd = 0; kd = ""
+} function fin() {
+  if (inkey && kt != "") key(kb, nm[cur], kt)
+  bend(); inkey = 0; mq = ""; ks = 0; br = 0; pt = ""
+} function red(s,  o, t, k, q, qq, nk, sep, w, c, i, e, v, r, kc, fl, pv, d, qc) {
+  o = ""; fl = 0
+  while (match(s, KRE)) {
+    if (substr(s, 1, RSTART - 1) ~ /[[{]/) fl = 1
+    o = o substr(s, 1, RSTART - 1); t = substr(s, RSTART, RLENGTH); s = substr(s, RSTART + RLENGTH)
+    sep = substr(t, length(t), 1); k = substr(t, 1, length(t) - 1); sub(/[ \t]+$/, "", k)
+    q = substr(k, 1, 1); qq = 0
+    if (q == "\"" || q == SQ) { if (length(k) > 1 && substr(k, length(k), 1) == q) { qq = 1; k = substr(k, 2, length(k) - 2) } else { o = o q; t = substr(t, 2); k = substr(k, 2) } }
+    else if (substr(k, length(k), 1) ~ /["]/ || substr(k, length(k), 1) == SQ) k = substr(k, 1, length(k) - 1)
+    kc = length(o)
+    if (sep == ":" && !qq && s != "" && s !~ /^[ \t]/) { o = o t; continue }
+    nk = tolower(k); gsub(/[-_.]/, "", nk)
+    o = o t
+    if (nk !~ SK) {
+      if (sep == ":") { w = s; sub(/^[ \t]+/, "", w); c = substr(w, 1, 1); if (c == "\"" || c == SQ) { i = cq(w, c); if (i > 0) { o = o substr(s, 1, length(s) - length(w) + i); s = substr(w, i + 1) } } }
+      continue
     }
+    w = s; sub(/^[ \t]+/, "", w); o = o substr(s, 1, length(s) - length(w)); s = w; c = substr(s, 1, 1)
+    pv = "[redacted]"; if (qq || (sep == "=" && t ~ /[ \t]=$/)) pv = "\"[redacted]\""
+    if (s == "" || (sep == ":" && c == "#")) { if (sep == ":") { bend(); pd = 1; bc = kc; bkd = (nk == "clientkeydata") } o = o s; s = ""; break }
+    if (sep == ":" && s ~ BLKRE) { bend(); bk = 1; bs = "|"; bc = kc; bkd = (nk == "clientkeydata"); o = o s; s = ""; break }
+    d = substr(s, 1, 3)
+    if (d == "\"\"\"" || d == SQ SQ SQ) { i = index(substr(s, 4), d); if (i > 0) { o = o d "[redacted]" d; s = substr(s, i + 6) } else { o = o d "[redacted]"; mq = d; s = "" } continue }
+    if (c == "\"" || c == SQ) {
+      if (c == SQ && substr(s, 2, 1) == SQ) { o = o SQ SQ; s = substr(s, 3); continue }
+      i = cq(s, c)
+      if (i > 0) { v = substr(s, 2, i - 2); o = o c "[redacted]" c; s = substr(s, i + 1); if (nk == "clientkeydata") key(v "\n", nm[cur] "#client-key-data", "b64") }
+      else { o = o c "[redacted]"; mq = c; s = "" }
+      continue
+    }
+    if (c == "{") { o = o c; s = substr(s, 2); fl = 1; continue }
+    if (c == "[") { i = index(s, "]"); if (i > 0) { o = o "[" pv "]"; s = substr(s, i + 1) } else { o = o "[" pv; mq = "]"; s = "" } continue }
+    e = length(s) + 1
+    if (sep == ":") { i = index(s, " #"); if (i > 0 && i < e) e = i }
+    if (fl) { i = index(s, ","); if (i > 0 && i < e) e = i; i = index(s, "}"); if (i > 0 && i < e) e = i; i = index(s, "]"); if (i > 0 && i < e) e = i }
+    qc = o; gsub(/[^"]/, "", qc); if (length(qc) % 2 == 1) { i = index(s, "\""); if (i > 0 && i < e) e = i }
+    v = substr(s, 1, e - 1); r = substr(s, e)
+    if (match(v, /[ \t]+$/)) { r = substr(v, RSTART) r; v = substr(v, 1, RSTART - 1) }
+    if (v != "") { o = o pv; if (nk == "clientkeydata") key(v "\n", nm[cur] "#client-key-data", "b64") }
+    s = r
+  }
+  return o s
+} function b64(s, f,  o, t, j) {
+  o = ""
+  while (match(s, B64R)) {
+    t = substr(s, RSTART, RLENGTH); j = (f ? pt : "") t
+    if (length(j) >= 16 && j ~ B64M) { o = o substr(s, 1, RSTART - 1) "[redacted]"; br = 1 } else o = o substr(s, 1, RSTART + RLENGTH - 1)
+    s = substr(s, RSTART + RLENGTH); f = 0
+  }
+  return o s
+} function bt(s,  o, c, d) {
+  o = ""
+  while (match(s, BTR)) {
+    c = ""; if (RSTART > 1) c = substr(s, RSTART - 1, 1)
+    d = substr(s, RSTART + RLENGTH, 1)
+    if (c ~ /[a-z0-9]/ || d ~ /[a-z0-9]/) { o = o substr(s, 1, RSTART); s = substr(s, RSTART + 1); continue }
+    o = o substr(s, 1, RSTART + 6) "[redacted]"; s = substr(s, RSTART + RLENGTH)
+  }
+  return o s
+} function scrub(line,  w, ci, pre, post, e, done) {
+  if (inkey) {
+    w = line; sub(/^[ \t]+/, "", w)
+    if (match(line, ARE)) {
+      post = substr(line, RSTART + RLENGTH); e = substr(w, 1, length(w) - length(post)); kb = kb e "\n"; inkey = 0
+      if (kt != "") key(kb, nm[cur], kt)
+      return ind(line) "[private key redacted]" post
+    }
+    kb = kb w "\n"; return ind(line) "[private key redacted]"
+  }
+  if (ks > 0) { ks--; return ind(line) "[private key redacted]" }
+  if (mq != "") {
+    if (mq == "\"" || mq == SQ) e = cq(mq line, mq) - 1; else e = index(line, mq)
+    if (e <= 0) return ind(line) "[redacted]"
+    post = substr(line, e + length(mq)); line = ind(line) "[redacted]" mq; mq = ""
+    return line red(post)
+  }
+  while (match(line, ARB)) {
+    pre = substr(line, 1, RSTART - 1); post = substr(line, RSTART); kt = "pem"; if (post ~ /^[^A-Z]*BEGIN (PGP|SSH2) /) kt = ""
+    if ((bk || pd) && length(ind(pre)) <= bc) bend()
+    if (match(post, ARE)) {
+      e = substr(post, 1, RSTART + RLENGTH - 1); gsub(/\\n/, "\n", e); gsub(/\\r/, "", e); if (kt != "") key(e "\n", nm[cur], kt)
+      line = pre "[private key redacted]" substr(post, RSTART + RLENGTH); continue
+    }
+    inkey = 1; w = post; kb = w "\n"; return pre "[private key redacted]"
+  }
+  if (bk || pd) {
+    w = line; sub(/^[ \t]+/, "", w); ci = length(line) - length(w)
+    if (w == "") return line
+    if (ci > bc && !(pd && (w ~ MAPK || w ~ /^-( |$)/))) {
+      if (pd && w ~ /^#/) return line
+      if (bkd) { gsub(/[ \t]/, "", w); kd = kd w }
+      if (pd) { pd = 0; bk = 1; bs = "p"; return substr(line, 1, ci) "\"[redacted]\"" }
+      if (bs == "p") return substr(line, 1, ci) "# [redacted]"
+      return substr(line, 1, ci) "[redacted]"
+    }
+    bend()
+  }
+  if (br) {
+    w = line; gsub(/[ \t",\\-]/, "", w); gsub(SQ, "", w)
+    if (length(w) >= 16 && w ~ ("^" B64R "$")) { match(line, B64R); pt = ""; return substr(line, 1, RSTART - 1) "[redacted]" substr(line, RSTART + RLENGTH) }
+    br = 0
+  }
+  if (match(line, /^[ \t]*Private-Lines:[ \t]*/)) ks = substr(line, RSTART + RLENGTH) + 0
+  else if (match(line, /^[ \t]*Private-(MAC|Hash):/)) line = substr(line, 1, RLENGTH) " [redacted]"
+  else line = red(line)
+  w = line; if (pt != "") sub(/^[ \t"-]+/, "", w)
+  if ((pt w) ~ B64M) line = b64(line, 1)
+  pt = ""; if (line ~ BLOB) { pt = line; sub(/[^A-Za-z0-9+\/=]+$/, "", pt); if (length(pt) > 24) pt = substr(pt, length(pt) - 23) }
+  if (line ~ /[a-z0-9]\.[a-z0-9]/) line = bt(line)
+  return line
+}
+BEGIN { FS = "\t"; rinit() }
+NR == FNR { nm[FNR] = $2; at[FNR] = $3; next }
+FNR == 1 { fin(); out(); cur = ++fi; n = 0; len = 0; inkey = 0 }
+{
+  line = scrub($0)
+  if (line ~ /^[ \t]*EnvironmentFile[ \t]*=/) { v = line; sub(/^[^=]*=[ \t]*/, "", v); sub(/^-/, "", v); sub(/[ \t]+$/, "", v); print v > (T "/envf") }
+  s = line
+  while (match(s, /\/[A-Za-z0-9._*\/-]+/)) {
+    tok = substr(s, RSTART, RLENGTH); s = substr(s, RSTART + RLENGTH); sub(/^\/+/, "/", tok)
+    if (!(tok in cand)) { cand[tok] = 1; print tok > (T "/cand") }
   }
   buf[++n] = line; len += length(line) + 1
 }
-END { if (inkey) key(kb, nm[cur], "pem"); out() }
+END { fin(); out() }
 `;
 
 /** Shell functions: rd (queue), flush (read the queue), keys_fp, discover. */
