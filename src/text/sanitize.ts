@@ -18,16 +18,22 @@ const C1_STRINGS = new Set([0x90, 0x98, 0x9e, 0x9f]);
 const ESC_STRINGS = new Set([0x5d, 0x50, 0x58, 0x5e, 0x5f]);
 
 /** Characters that may need work; everything else is copied as-is (the fast path). */
-const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
 
 const isParam = (c: number): boolean => c >= 0x30 && c <= 0x3f;
 const isIntermediate = (c: number): boolean => c >= 0x20 && c <= 0x2f;
 const isFinal = (c: number): boolean => c >= 0x40 && c <= 0x7e;
 
-/** Bidi embedding/override/isolate controls used to reorder text (Trojan Source, CVE-2021-42574). */
-const isBidi = (c: number): boolean => (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+/**
+ * Bidi controls used to reorder text (Trojan Source, CVE-2021-42574): embeddings/overrides
+ * U+202A-U+202E, isolates U+2066-U+2069, and the implicit marks ALM U+061C, LRM U+200E, RLM U+200F
+ * (Unicode UAX #9, table 4). Plus the LINE and PARAGRAPH SEPARATORS U+2028/U+2029, which some
+ * terminals and viewers break lines on: a node could otherwise start a fake line in a report.
+ */
+const isBidi = (c: number): boolean =>
+  (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c === 0x061c || c === 0x200e || c === 0x200f || c === 0x2028 || c === 0x2029;
 
-/** Any character that is dropped on its own: C0 but \t and \n, DEL, C1, bidi controls. */
+/** Any character that is dropped on its own: C0 but \t and \n, DEL, C1, bidi controls and marks, line/paragraph separators. */
 const isDropped = (c: number): boolean =>
   (c < 0x20 && c !== 0x09 && c !== 0x0a) || (c >= 0x7f && c <= 0x9f) || isBidi(c);
 
@@ -83,7 +89,8 @@ function c1Length(s: string, i: number, c: number): number {
  *
  * Removed: CSI (`ESC [` … final, and 8-bit `0x9B`), OSC (`ESC ]` … BEL or ST, and `0x9D`),
  * DCS/SOS/PM/APC strings, other ESC sequences, C1 controls (U+0080–U+009F), C0 controls but
- * tab and newline (so `\r` is dropped), DEL, and the bidi controls U+202A–U+202E, U+2066–U+2069.
+ * tab and newline (so `\r` is dropped), DEL, the bidi controls U+202A–U+202E, U+2066–U+2069 and
+ * marks U+061C, U+200E, U+200F, and the line/paragraph separators U+2028, U+2029.
  */
 export function sanitize(s: string): string {
   if (!UNSAFE.test(s)) return s;

@@ -5,7 +5,7 @@
  */
 import {readFile, writeFile, rename, stat} from 'node:fs/promises';
 import {InputError} from '../errors.js';
-import {redactRaw, containsSecret} from '../facts/redact.js';
+import {redactRaw, findSecret} from '../facts/redact.js';
 import type {RawSnapshot, TransportKind} from '../facts/types.js';
 
 /** The snapshot file format. */
@@ -25,8 +25,16 @@ const MAX_SNAPSHOT = 128 * 1024 * 1024;
 export async function writeSnapshot(path: string, snap: SnapshotFile): Promise<void> {
   const clean: SnapshotFile = {...snap, raw: redactRaw(snap.raw)};
   const text = `${JSON.stringify(clean, null, 2)}\n`;
-  if (containsSecret(text)) {
-    throw new InputError('refusing to write the snapshot: it still contains private key material', 'please report this as a bug');
+  const kind = findSecret(text);
+  if (kind !== null) {
+    // Name the record that still holds it, so the bug report can say which form slipped through.
+    const records: [string, string][] = [
+      ...Object.entries(clean.raw.files).map(([p, f]): [string, string] => [`file ${p}`, f.content ?? '']),
+      ...Object.entries(clean.raw.commands).map(([id, c]): [string, string] => [`command ${id}`, `${c.stdout}\n${c.reason ?? ''}`]),
+    ];
+    const where = records.find(([, t]) => findSecret(t) !== null || findSecret(JSON.stringify(t)) !== null)?.[0] ?? 'its notes';
+    throw new InputError(`refusing to write the snapshot ${path}: ${where} still holds ${kind} after redaction; nothing was written`,
+      'please report this as a bug (without the file): kubelet-doctor check works on the node without a snapshot');
   }
   const tmp = `${path}.tmp-${process.pid}`;
   await writeFile(tmp, text, {mode: 0o600});

@@ -2,7 +2,7 @@ import {describe, it, expect} from 'vitest';
 import {sanitize, sanitizeLine} from '../../src/text/sanitize.js';
 
 /** True when no escape, C0 (but \t \n), DEL, C1 or bidi control is left. */
-const isClean = (s: string): boolean => !/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(s);
+const isClean = (s: string): boolean => !/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/.test(s);
 
 describe('sanitize', () => {
   it('returns plain text unchanged, tabs and newlines included', () => {
@@ -57,8 +57,19 @@ describe('sanitize', () => {
     expect(sanitize('admin\u202e\u2066gnp.exe\u2069\u202c')).toBe('admingnp.exe');
   });
 
+  it('drops the bidi marks ALM, LRM and RLM (U+061C, U+200E, U+200F), which reorder text like the overrides', () => {
+    expect(sanitize('node\u200f-1\u061c: ok\u200e')).toBe('node-1: ok');
+    expect(isClean(sanitize('a\u061cb\u200ec\u200fd'))).toBe(true);
+  });
+
+  it('drops the LINE and PARAGRAPH SEPARATORS (U+2028, U+2029): a node cannot start a fake line', () => {
+    const forged = 'cgroupDriver: systemd\u2028✓ kubelet-config  pass\u2029';
+    expect(sanitize(forged)).toBe('cgroupDriver: systemd✓ kubelet-config  pass');
+    expect(sanitizeLine(forged)).not.toMatch(/[\u2028\u2029]/);
+  });
+
   it('leaves no control character in a mix of hostile sequences', () => {
-    const hostile = '\u001b]0;pwned\u0007\u001b[2J\u009b6n\u001b]8;;x\u0007y\u001bP1$r\u001b\\\u202ez\r\u0008';
+    const hostile = '\u001b]0;pwned\u0007\u001b[2J\u009b6n\u001b]8;;x\u0007y\u001bP1$r\u001b\\\u202ez\r\u0008\u2028\u2029\u200f\u061c';
     const out = sanitize(hostile);
     expect(isClean(out)).toBe(true);
     expect(out).not.toContain('pwned');

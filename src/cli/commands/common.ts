@@ -8,6 +8,7 @@ import {UsageError} from '../../errors.js';
 import type {RunOptions} from '../../engine/run.js';
 import type {Report} from '../../report/types.js';
 import {intOption, type ParsedArgs} from '../args.js';
+import {refuseSecrets} from '../../facts/secret-guard.js';
 
 export {listTargets, targetOptions, targetsFrom} from './targets.js';
 
@@ -51,6 +52,7 @@ export function exitCodeOf(report: Report): number {
 
 /** Write text to a file atomically (temp + rename), or to stdout. */
 export async function writeOut(text: string, file: unknown): Promise<void> {
+  refuseSecrets(text, typeof file === 'string' ? file : 'the report to standard output');
   if (typeof file !== 'string') {
     process.stdout.write(text);
     return;
