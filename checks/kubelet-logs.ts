@@ -104,6 +104,12 @@ function verdicts(groups: Group[], lastStart: number, steady: boolean, command: 
   });
 }
 
+/** How the report words a journal read stopped at its time cap. */
+function journalCut(c: {bytes: number; capS: number}, overByteCap: boolean): string {
+  const bytes = overByteCap ? `more than ${c.bytes} bytes (the last ${c.bytes} kept)` : `${c.bytes} bytes`;
+  return `journal read cut by the time cap (${c.capS} s) after ${bytes}`;
+}
+
 /** Build the check over a signature list read when it runs (the catalogue is not complete at import time). */
 export function createKubeletLogs(signatures: () => readonly LogSignature[]): CheckDef {
   return defineCheck({
@@ -127,13 +133,25 @@ export function createKubeletLogs(signatures: () => readonly LogSignature[]): Ch
       if (!journal.collected) return skip(journal.reason);
       const j = journal.value;
       const command = typeof j.source === 'object' && 'command' in j.source ? j.source.command : 'journalctl -u kubelet';
-      if (j.lines.length === 0) return skip('the journal holds no kubelet.service lines (the kubelet may log elsewhere, or never ran)');
+      // journalctl writes oldest first: stopped at its time cap, the newest lines were not read.
+      const cut = j.cutByTime ? journalCut(j.cutByTime, j.truncated) : null;
+      if (j.lines.length === 0) {
+        return skip(cut ? `${cut}: no complete kubelet journal line was read` : 'the journal holds no kubelet.service lines (the kubelet may log elsewhere, or never ran)');
+      }
       let lastStart = 0;
       for (const l of j.lines) if (l.ident === 'systemd' && STARTED.test(l.message)) lastStart = l.index;
       const groups = matchJournal(j.lines, signatures());
-      if (groups.length > 0) return verdicts(groups, lastStart, runningSteadily(facts), command);
+      if (groups.length > 0) {
+        const found = verdicts(groups, lastStart, runningSteadily(facts), command);
+        // A line that matched is a real finding; what came after it is unknown.
+        return cut ? found.map((v) => ({...v, summary: `${v.summary} (${cut}: the newest lines were not read)`})) : found;
+      }
       const first = j.lines[0]!;
       const since = first.time ? ` (since ${first.time})` : '';
+      if (cut) {
+        // A pass needs the newest lines: the kubelet's latest run is what they would show.
+        return skip(`${cut}: no known failure signature in the ${j.lines.length} kubelet journal lines read${since}, but the newest lines were not read`);
+      }
       return pass(`no known failure signature in the last ${j.lines.length} kubelet journal lines${since}`, [lineEv(j.lines[j.lines.length - 1]!, command)]);
     },
   });

@@ -28,6 +28,12 @@ export interface JournalFacts {
   lines: JournalLine[];
   /** The output hit the probe's byte cap: the oldest lines were dropped. */
   truncated: boolean;
+  /**
+   * journalctl was stopped at its time cap (`capS` seconds) after writing `bytes` bytes (what the
+   * probe kept: at most the byte cap). journalctl writes oldest first, so the newest lines were
+   * not read; null when it ended by itself.
+   */
+  cutByTime: {bytes: number; capS: number} | null;
   source: Source;
 }
 
@@ -37,11 +43,16 @@ export const JOURNAL_COMMAND = 'journalctl -u kubelet';
 // short-iso: <1:time> <2:host> <3:identifier>[<4:pid>]: <5:message>
 const LINE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)\s+(\S+)\s+([^\s[:]+)(?:\[(\d+)\])?:\s?(.*)$/;
 
-/** Parse journalctl short-iso output; `-- No entries --`, boot markers and partial lines are skipped. */
-export function parseJournal(stdout: string, truncated: boolean): JournalLine[] {
+/**
+ * Parse journalctl short-iso output; `-- No entries --`, boot markers and partial lines are
+ * skipped. `cutAtEnd`: journalctl was stopped mid-way, so a last line without its newline is
+ * unfinished: dropped too.
+ */
+export function parseJournal(stdout: string, truncated: boolean, cutAtEnd = false): JournalLine[] {
   const raw = stdout.split('\n');
   // The cap keeps the newest bytes, so the first line may be cut: drop it.
   if (truncated) raw.shift();
+  if (cutAtEnd) raw.pop(); // '' after a final newline, else the unfinished line
   const out: JournalLine[] = [];
   for (const l of raw) {
     if (l.trim() === '' || l.startsWith('-- ')) continue;
@@ -62,9 +73,18 @@ export function buildJournal(raw: RawSnapshot): Collected<JournalFacts> {
   const rec = raw.commands['journal'];
   if (!rec) return notCollected('not collected: `journalctl` was not run');
   if (rec.status === 'not-found') return notCollected('not collected: journalctl is not on the node (no systemd journal)');
-  if (rec.status !== 'ok') {
-    return notCollected(`not collected: \`${JOURNAL_COMMAND}\` ${rec.status === 'timeout' ? 'timed out' : `failed (exit ${rec.exitCode ?? '?'})`}${rec.reason ? `: ${oneLine(rec.reason, 160)}` : ''}`);
+  const bytes = Buffer.byteLength(rec.stdout);
+  if (rec.status === 'timeout' && bytes > 0) {
+    // Stopped at its time cap after writing part of its output: keep what was read, say it was cut.
+    const truncated = bytes >= LIVE.journalCap;
+    return collected({
+      lines: parseJournal(rec.stdout, truncated, true), truncated,
+      cutByTime: {bytes, capS: LIVE.journalTimeoutS}, source: {command: JOURNAL_COMMAND},
+    });
   }
-  const truncated = Buffer.byteLength(rec.stdout) >= LIVE.journalCap;
-  return collected({lines: parseJournal(rec.stdout, truncated), truncated, source: {command: JOURNAL_COMMAND}});
+  if (rec.status !== 'ok') {
+    return notCollected(`not collected: \`${JOURNAL_COMMAND}\` ${rec.status === 'timeout' ? `wrote nothing before its time cap (${LIVE.journalTimeoutS} s)` : `failed (exit ${rec.exitCode ?? '?'})`}${rec.reason ? `: ${oneLine(rec.reason, 160)}` : ''}`);
+  }
+  const truncated = bytes >= LIVE.journalCap;
+  return collected({lines: parseJournal(rec.stdout, truncated), truncated, cutByTime: null, source: {command: JOURNAL_COMMAND}});
 }

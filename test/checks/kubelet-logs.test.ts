@@ -60,6 +60,21 @@ describe('kubelet-logs check', () => {
     expect(out).toEqual([{status: 'pass', summary: 'no known failure signature in the last 2 kubelet journal lines (since 2026-04-16T12:04:10+0000)', evidence: [expect.objectContaining({source: {command: 'journalctl -u kubelet'}})]}]);
   });
 
+  it('says when the journal read was cut by its time cap: a matched line still counts, no pass on part of it', () => {
+    const fatal = commandFailed('failed to parse kubelet flag: unknown flag: --network-plugin');
+    const cut = (lines: string[], tail: string) => {
+      const raw = rawFrom({}, {live: true, commands: {journal: {status: 'timeout', exitCode: 124, stdout: `${lines.join('\n')}\n${tail}`}, 'systemctl-show': {stdout: LOOP}}});
+      return {n: Buffer.byteLength(raw.commands['journal']!.stdout), out: [check.evaluate(makeFacts({journal: buildJournal(raw), unitState: buildUnitState(raw)}), ctx)].flat()};
+    };
+    const a = cut([started, fatal], `${T} kube`);
+    expect(a.out[0]?.status).toBe('fail');
+    expect(a.out[0]?.summary).toMatch(new RegExp(`explained by kubelet-flags \\(journal read cut by the time cap \\(5 s\\) after ${a.n} bytes: the newest lines were not read\\)$`));
+    const b = cut([started], '');
+    expect(b.out).toEqual([{status: 'skip', summary: `journal read cut by the time cap (5 s) after ${b.n} bytes: no known failure signature in the 1 kubelet journal lines read (since 2026-04-16T12:04:10+0000), but the newest lines were not read`, evidence: []}]);
+    const raw = rawFrom({}, {live: true, commands: {journal: {status: 'timeout', exitCode: 124, stdout: ''}}});
+    expect(buildJournal(raw)).toEqual({collected: false, reason: 'not collected: `journalctl -u kubelet` wrote nothing before its time cap (5 s)'});
+  });
+
   it('skips when the journal holds no kubelet lines, and under the root transport', () => {
     expect(run(['-- No entries --'])[0]?.summary).toBe('the journal holds no kubelet.service lines (the kubelet may log elsewhere, or never ran)');
     expect([check.evaluate(makeFacts({journal: buildJournal(rawFrom({}))}), ctx)].flat()[0]).toMatchObject({status: 'skip', summary: 'not collected: the root transport reads files only (this needs a live node)'});
