@@ -8,7 +8,9 @@ import {TargetError} from '../errors.js';
 import {buildFacts} from '../facts/build.js';
 import type {Facts, RawSnapshot, TransportKind} from '../facts/types.js';
 import {collectRaw} from '../probe/collect.js';
-import type {Report, TargetResult} from '../report/types.js';
+import {describeMissing} from '../probe/frame.js';
+import {missingSections} from '../probe/sections-check.js';
+import type {ClusterSummary, Report, TargetResult} from '../report/types.js';
 import {summarize} from '../report/order.js';
 import type {Target} from '../targets/types.js';
 import {LocalTransport} from '../transport/local.js';
@@ -86,7 +88,7 @@ export async function acquire(
 ): Promise<{raw: RawSnapshot; transport: TransportKind; name: string}> {
   if (t.kind === 'snapshot') {
     const snap = await readSnapshot(t.file);
-    return {raw: snap.raw, transport: 'snapshot', name: snap.target.name};
+    return {raw: snapshotSections(snap.raw), transport: 'snapshot', name: snap.target.name};
   }
   const tr = (await transportFor(t, {...(o.passphrase ? {passphrase: o.passphrase} : {}), ...(onProgress ? {onProgress} : {})}))!;
   try {
@@ -95,6 +97,16 @@ export async function acquire(
   } finally {
     await tr.close();
   }
+}
+
+/**
+ * A snapshot file is input nobody vouches for: one that lacks a section every probe output holds
+ * (a `live: true` snapshot with no command records, say) is incomplete, as cut output is.
+ */
+function snapshotSections(raw: RawSnapshot): RawSnapshot {
+  if (raw.incomplete) return {...raw, incomplete: String(raw.incomplete)};
+  const missing = missingSections(raw);
+  return missing.length === 0 ? raw : {...raw, incomplete: describeMissing(missing)};
 }
 
 /** Failure kinds that mean "could not get onto the node" (status unreachable); the rest are errors on it. */
@@ -135,25 +147,49 @@ function failed(t: Target, e: TargetError, durationMs: number): TargetResult {
   };
 }
 
+/** What a pass becomes on a node whose output did not all arrive: the verdict rests on part of it. */
+const PARTIAL_PASS = 'not trusted: the probe\'s output did not all arrive, so this pass may rest on missing input';
+
+/**
+ * Facts, checks and the target's result from the raw output of one node. Output that was cut,
+ * malformed or missing a section (`raw.incomplete`) makes the node `error` (exit 3): what arrived
+ * is still listed, marked `partial`, and no check passes on it.
+ */
+export function checkRaw(
+  t: Target, acquired: {raw: RawSnapshot; transport: TransportKind; name: string}, o: RunOptions, started: number,
+  joined?: {facts: Facts; cluster?: ClusterSummary | null},
+): {result: TargetResult; facts: Facts} {
+  const {raw, transport, name} = acquired;
+  const facts = joined?.facts ?? buildFacts(raw, {name, transport, kubeletVersion: o.kubeletVersion});
+  const incomplete = facts.probe.incomplete;
+  let results = evaluateAll(o.checks, facts, {now: o.now(), expiryWarnDays: o.expiryWarnDays});
+  if (incomplete) {
+    results = results.map((f) => (f.status === 'pass' ? {...f, status: 'skip' as const, summary: `${PARTIAL_PASS} (${f.summary})`, fix: null} : f));
+  }
+  const node = facts.hostname.collected ? facts.hostname.value.value : name;
+  return {
+    facts,
+    result: {
+      target: t.name, node, transport, status: incomplete ? 'error' : 'ok',
+      error: incomplete ? {kind: 'probe-output', message: incomplete, hint: 'the results below rest on part of the node\'s output; run the check again, and look at the node\'s shell and disks if it repeats'} : null,
+      kubeletVersion: facts.kubeletVersion.collected ? facts.kubeletVersion.value.value : null,
+      durationMs: Date.now() - started, notes: raw.notes,
+      ...(incomplete ? {partial: true} : {}),
+      ...(joined?.cluster !== undefined ? {cluster: joined.cluster} : {}),
+      results,
+    },
+  };
+}
+
 /** Check one target; never rejects for a node-side problem. */
 export async function runTarget(t: Target, o: RunOptions, onProgress?: (p: SshProgress) => void): Promise<{result: TargetResult; facts: Facts | null}> {
   const started = Date.now();
   try {
-    const {raw, transport, name} = await acquireWithin(t, o, onProgress);
-    const facts = buildFacts(raw, {name, transport, kubeletVersion: o.kubeletVersion});
-    if (o.cluster) facts.cluster = await clusterFactsOf(facts, o.cluster);
-    const results = evaluateAll(o.checks, facts, {now: o.now(), expiryWarnDays: o.expiryWarnDays});
-    const node = facts.hostname.collected ? facts.hostname.value.value : name;
-    return {
-      facts,
-      result: {
-        target: t.name, node, transport, status: 'ok', error: null,
-        kubeletVersion: facts.kubeletVersion.collected ? facts.kubeletVersion.value.value : null,
-        durationMs: Date.now() - started, notes: raw.notes,
-        ...(o.cluster ? {cluster: summarizeCluster(facts.cluster)} : {}),
-        results,
-      },
-    };
+    const acquired = await acquireWithin(t, o, onProgress);
+    const facts = buildFacts(acquired.raw, {name: acquired.name, transport: acquired.transport, kubeletVersion: o.kubeletVersion});
+    if (!o.cluster) return checkRaw(t, acquired, o, started, {facts});
+    facts.cluster = await clusterFactsOf(facts, o.cluster);
+    return checkRaw(t, acquired, o, started, {facts, cluster: summarizeCluster(facts.cluster)});
   } catch (e) {
     if (!(e instanceof TargetError)) throw e;
     const result = failed(t, e, Date.now() - started);

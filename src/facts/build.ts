@@ -2,7 +2,8 @@
  * The one entry from raw probe output to typed facts. Pure: no I/O, no clock. The order below
  * is the kubelet's own: unit → argv → config file → kubeconfig → certificates → runtime.
  */
-import {buildUnit, buildUnitState} from './systemd-unit.js';
+import {buildUnit, buildUnitState, type UnitFacts} from './systemd-unit.js';
+import {DIR_LIST_MAX, UNIT_DIRS} from '../probe/sections.js';
 import {buildArgv} from './kubelet-argv.js';
 import {buildKubeletVersion} from './version.js';
 import {buildKubeletConfig} from './kubelet-config.js';
@@ -56,9 +57,41 @@ function buildHostname(raw: RawSnapshot): Collected<Sourced<string>> {
   return live.collected ? notCollected('the node has an empty hostname') : live;
 }
 
+/**
+ * Why the kubelet's effective unit cannot be computed from what the probe read, or null. systemd
+ * reads every drop-in in every kubelet.service.d; when the probe listed or read only part of them
+ * (a directory with more entries than it lists, a drop-in past its cap or with a name it does not
+ * read), a merge of the rest would be a guess: the unit, and everything derived from it, is not
+ * collected, with the reason.
+ */
+export function unitIncomplete(raw: RawSnapshot): string | null {
+  let total = 0;
+  const cut: string[] = [];
+  const unread: string[] = [];
+  for (const d of UNIT_DIRS) {
+    const rec = raw.dirs[`${d}/kubelet.service.d`];
+    if (rec === undefined || rec.status !== 'ok') continue;
+    const confs = rec.entries.filter((e) => e.type !== 'dir' && e.name.endsWith('.conf'));
+    if (rec.truncated) {
+      cut.push(rec.path);
+      total += Math.max(rec.total ?? 0, rec.entries.length);
+    } else total += confs.length;
+    for (const e of confs) {
+      const f = raw.files[`${rec.path}/${e.name}`];
+      if (f === undefined || f.reason !== undefined) unread.push(`${rec.path}/${e.name}`);
+    }
+  }
+  if (cut.length === 0 && unread.length === 0) return null;
+  const why = cut.length > 0
+    ? `${cut.join(' and ')} hold${cut.length === 1 ? 's' : ''} more entries than the probe lists (${DIR_LIST_MAX} a directory)`
+    : `${unread.length} of them were not read (${unread.slice(0, 2).join(', ')}${unread.length > 2 ? ', …' : ''})`;
+  return `the kubelet unit has ${total} drop-ins and ${why}: systemd reads every one, so the effective unit (ExecStart, Environment, the kubelet's flags) is not computed from part of them`;
+}
+
 /** Build the facts snapshot for one node. */
 export function buildFacts(raw: RawSnapshot, opts: BuildOptions): Facts {
-  const unit = buildUnit(raw);
+  const partialUnit = unitIncomplete(raw);
+  const unit = partialUnit === null ? buildUnit(raw) : notCollected<UnitFacts>(partialUnit);
   const argv = buildArgv(unit);
   const kubeletVersion = buildKubeletVersion(raw, opts.kubeletVersion ?? undefined);
   const version = kubeletVersion.collected ? kubeletVersion.value.value : null;
@@ -67,7 +100,7 @@ export function buildFacts(raw: RawSnapshot, opts: BuildOptions): Facts {
   const runtime = buildRuntime(raw, kubeletConfig, argv);
   return {
     target: {name: opts.name, transport: opts.transport, hostRoot: raw.hostRoot, live: raw.live},
-    probe: {version: raw.probeVersion, notes: raw.notes},
+    probe: {version: raw.probeVersion, notes: raw.notes, incomplete: raw.incomplete ?? null},
     hostname: buildHostname(raw),
     nodeTime: fromCommand(raw, 'date'),
     kubeletVersion,

@@ -43,6 +43,8 @@ export interface FileRecord {
   keys?: KeyRecord[];
   /** When the content is an excerpt (the dpkg database's kubelet paragraph), the line it starts at. */
   firstLine?: number;
+  /** Why the file was not read although it exists (a name with control characters, a cap). */
+  reason?: string;
 }
 
 /** A private key seen by the probe: only the SHA-256 of its public key (SPKI DER) is sent. */
@@ -60,6 +62,9 @@ export interface DirRecord {
   path: string;
   status: FileStatus;
   entries: {name: string; type: 'file' | 'dir' | 'link' | 'socket' | 'other'}[];
+  /** The directory holds more entries than the probe lists: `total` is how many it holds. */
+  truncated?: boolean;
+  total?: number;
 }
 
 /** A command the probe ran on the node. */
@@ -84,6 +89,11 @@ export interface RawSnapshot {
   commands: Record<string, CommandRecord>;
   /** Probe-level notes: missing tools (openssl, timeout), caps hit. */
   notes: string[];
+  /**
+   * Why the output cannot be trusted whole: it was cut, malformed, or a section the probe always
+   * sends is missing. Absent when the output arrived complete. A node with this is `error`.
+   */
+  incomplete?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -197,7 +207,12 @@ export type TransportKind = 'ssh' | 'local' | 'root' | 'snapshot' | 'pod';
 /** Everything the checks may read about one node. Serialisable, redacted, pure data. */
 export interface Facts {
   target: {name: string; transport: TransportKind; hostRoot: string; live: boolean};
-  probe: {version: number; notes: string[]};
+  probe: {
+    version: number;
+    notes: string[];
+    /** Why the probe's output is not whole (cut, malformed, a section missing); null or absent when whole. */
+    incomplete?: string | null;
+  };
   /** The node's hostname (live: `hostname`; offline: /etc/hostname). */
   hostname: Collected<Sourced<string>>;
   /** The node's clock when the probe ran (live only). */

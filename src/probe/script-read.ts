@@ -20,7 +20,7 @@ const BOOTSTRAP_ERE = `${'[a-z0-9]'.repeat(6)}[.]${'[a-z0-9]'.repeat(16)}`;
 const AWK = String.raw`
 function out() {
   if (cur == 0) return
-  printf "\n@@KD1 F ok %d %s %s\n", len, at[cur], nm[cur]
+  printf "\n@@KD2 F ok %d %s %s\n", len, at[cur], nm[cur]
   for (i = 1; i <= n; i++) print buf[i]
   split("", buf); cur = 0
 } function key(b, o, t,  k) {
@@ -166,7 +166,7 @@ NR == FNR { nm[FNR] = $2; at[FNR] = $3; next }
 FNR == 1 { fin(); out(); cur = ++fi; n = 0; len = 0; inkey = 0 }
 {
   line = scrub($0)
-  if (line ~ /^[ \t]*EnvironmentFile[ \t]*=/) { v = line; sub(/^[^=]*=[ \t]*/, "", v); sub(/^-/, "", v); sub(/[ \t]+$/, "", v); print v > (T "/envf") }
+  if (line ~ /^[ \t]*EnvironmentFile[ \t]*=/) { v = line; sub(/^[^=]*=[ \t]*/, "", v); sub(/^-/, "", v); sub(/[ \t\r]+$/, "", v); print v > (T "/envf") }
   s = line
   while (match(s, /\/[A-Za-z0-9._*\/-]+/)) {
     tok = substr(s, RSTART, RLENGTH); s = substr(s, RSTART + RLENGTH); sub(/^\/+/, "/", tok)
@@ -181,16 +181,33 @@ END { fin(); out() }
 export const READ_LIB = String.raw`
 TAB=$(printf '\t')
 : > "$T/q"
+# rd PATH: queue a file for the next flush. The list files are tab- and line-separated: the node
+# path goes in escaped, and a file whose name (or link target) holds a control character is
+# recorded, never read. Past the file cap (@MAXF@ files; the kubelet's unit and drop-ins are read
+# before it counts) a file is recorded as not read, so no check takes it for missing.
 rd() {
   p=$1
-  seen "$p" && return; NF=$((NF + 1))
+  esc "$p"; pe=$E
+  seen "$pe" && return
+  if hasctl "$pe"; then emit0 F unreadable "why=name" "$p"; return; fi
+  if [ -z "$NOCAP" ] && [ "$NF" -ge @MAXF@ ]; then
+    CAPN=$((CAPN + 1))
+    [ "$CAPN" -eq 1 ] && note "file cap reached: @MAXF@ files read; files named after that are recorded as not read"
+    [ "$CAPN" -le @MAXCAPREC@ ] && emit0 F unreadable "why=cap" "$p"
+    return
+  fi
+  NF=$((NF + 1))
   resolve "$p" || { emit0 F loop - "$p"; return; }
   real=$RES
-  f="$R$real"; a=; [ "$real" != "$p" ] && a="real=$real;"
+  f="$R$real"; a=
+  if [ "$real" != "$p" ]; then
+    esc "$real"; a="real=$E;"
+    if hasctl "$E"; then emit0 F unreadable "${"$"}{a}why=name" "$p"; return; fi
+  fi
   if [ ! -e "$f" ]; then emit0 F missing "${"$"}{a:--}" "$p"; return; fi
   if [ ! -f "$f" ]; then emit0 F notfile "${"$"}{a:--}" "$p"; return; fi
   if [ ! -r "$f" ]; then emit0 F unreadable "${"$"}{a:--}" "$p"; return; fi
-  printf '%s\t%s\t%s\n' "$f" "$p" "$a" >> "$T/q"
+  printf '%s\t%s\t%s\n' "$f" "$pe" "$a" >> "$T/q"
 }
 flush() {
   [ -s "$T/q" ] || return 0
@@ -202,7 +219,7 @@ flush() {
   while IFS="$TAB" read -r qf qp qa; do
     read -r qs qrest <&3 || qs=0
     qa="${"$"}{qa}size=$qs"
-    if [ "$qs" -eq 0 ]; then emit0 F ok "$qa" "$qp"; continue; fi
+    if [ "$qs" -eq 0 ]; then printf '\n@@KD2 F ok 0 %s %s\n' "$qa" "$qp"; continue; fi
     if [ "$qs" -gt @FILE_CAP@ ]; then QB=$((QB + 1)); head -c @FILE_CAP@ "$qf" > "$T/big.$QB"; qf="$T/big.$QB"; qa="$qa;trunc=1"; fi
     printf '%s\t%s\t%s\n' "$qf" "$qp" "$qa" >> "$T/al"
   done < "$T/q"
@@ -216,7 +233,7 @@ flush() {
   if [ -s "$T/nul" ]; then
     _al="$T/al2"; : > "$_al"
     while IFS="$TAB" read -r qf qp qa; do
-      if isbin "$qf"; then emit0 F ok "$qa;bin=1" "$qp"; else printf '%s\t%s\t%s\n' "$qf" "$qp" "$qa" >> "$_al"; fi
+      if isbin "$qf"; then printf '\n@@KD2 F ok 0 %s %s\n' "$qa;bin=1" "$qp"; else printf '%s\t%s\t%s\n' "$qf" "$qp" "$qa" >> "$_al"; fi
     done < "$T/al"
     set --
     while IFS="$TAB" read -r qf qp qa; do set -- "$@" "$qf"; done < "$_al"
@@ -228,6 +245,8 @@ flush() {
 }
 # The public-key fingerprints of the private keys the awk set aside: one openssl per key for
 # the public key, then ONE hashing run for all of them.
+# reck STATUS ORIGIN TEXT: a K record; ORIGIN is escaped already (the awk had the escaped name).
+reck() { printf '\n@@KD2 K %s %s - %s\n%s' "$1" "${"$"}{#3}" "$2" "$3"; }
 keys_fp() {
   [ -s "$T/keys" ] || return 0
   set --; _kd=' '
@@ -244,13 +263,42 @@ keys_fp() {
   fi
   while IFS="$TAB" read -r kf ko kk; do
     [ "$kk" = b64 ] && kf="$kf.pem"
-    if [ -z "$SSL" ]; then rec K error "$ko" 'openssl not found on the node'
-    elif [ -s "$kf.der.h" ]; then read -r kh < "$kf.der.h"; rec K ok "$ko" "$kh"
-    else rec K error "$ko" 'the key could not be read (encrypted, or not a key openssl knows)'; fi
+    if [ -z "$SSL" ]; then reck error "$ko" 'openssl not found on the node'
+    elif [ -s "$kf.der.h" ]; then read -r kh < "$kf.der.h"; reck ok "$ko" "$kh"
+    else reck error "$ko" 'the key could not be read (encrypted, or not a key openssl knows)'; fi
   done < "$T/keys"
   # The copies of the private keys are emptied now, not when the probe exits: a probe killed
   # later (SIGKILL, a dropped session) leaves no key material in its temporary directory.
   while IFS="$TAB" read -r kf ko kk; do : > "$kf"; [ "$kk" = b64 ] && : > "$kf.pem"; done < "$T/keys"
+}
+# cand PATH: a path named in a file read so far. A directory is listed and read (unless it is too
+# broad to be what a setting names); a file with a config extension is read. The path is resolved
+# inside the host root first, so a link never takes discovery outside it.
+cand() {
+  n=$1
+  resolve "$n" || { isext "$n" && rd "$n"; return; }
+  if [ -d "$R$RES" ]; then
+    case " @DENY@ " in *" $n "*|*" $RES "*) ;; *) ls_dir "$n" 1;; esac
+  elif isext "$n"; then rd "$n"
+  else
+    case $n in *.sock) [ "$LIVE" = 1 ] && ls_dir "${"$"}{n%/*}" 0;; esac
+  fi
+}
+# glob PATTERN: a wildcard only in the last component, matched in the directory it names once that
+# is resolved inside the host root: no walk through a linked directory, at most @MAXG@ matches a
+# pattern and @MAXGX@ in all.
+glob() {
+  gd=${"$"}{1%/*}; gp=${"$"}{1##*/}
+  case $gd in *'*'*) note "not expanded: $1 (a wildcard before the last path component)"; return;; esac
+  resolve "${"$"}{gd:-/}" || return
+  gd=${"$"}{RES%/}; gi=0
+  [ -d "$R$gd" ] || return
+  for g in "$R$gd"/$gp; do
+    [ -e "$g" ] || [ -L "$g" ] || continue
+    gi=$((gi + 1)); GX=$((GX + 1))
+    if [ "$gi" -gt @MAXG@ ] || [ "$GX" -gt @MAXGX@ ]; then note "glob cap reached: $1 matched more than the probe expands"; break; fi
+    cand "$gd/${"$"}{g##*/}"
+  done
 }
 discover() {
   r=0
@@ -261,19 +309,10 @@ discover() {
     # systemd reads EnvironmentFile= paths whatever their name: read them all.
     while IFS= read -r ef; do case $ef in /*) rd "$ef";; esac; done < "$T/envf"
     while IFS= read -r c; do
-      [ "$NF" -ge @MAXF@ ] && break
+      [ "$CAPN" -gt @MAXCAPREC@ ] && break
       case $c in /proc/*|/sys/*|/dev/*|/bin/*|/sbin/*|/usr/bin/*|/usr/sbin/*|/usr/local/bin/*) continue;; esac
       case $c in /|/*/|@NEVER@) continue;; esac
-      for g in "$R"$c; do
-        n=${"$"}{g#"$R"}
-        case $n in *'*'*) continue;; esac
-        if [ -d "$g" ] && [ ! -L "$g" ]; then
-          case " @DENY@ " in *" $n "*) ;; *) ls_dir "$n" 1;; esac
-        elif isext "$n"; then rd "$n"
-        else
-          case $n in *.sock) [ "$LIVE" = 1 ] && ls_dir "${"$"}{n%/*}" 0;; esac
-        fi
-      done
+      case $c in *'*'*) glob "$c";; *) cand "$c";; esac
     done < "$T/cand"
     # rd and ls_dir only queue: this round's candidates are read; the next flush writes new ones.
     : > "$T/cand"; : > "$T/envf"

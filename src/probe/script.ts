@@ -17,13 +17,18 @@
  */
 import {
   COMMANDS, DIRS, FILES, DEFAULT_FILE_CAP, DEFAULT_COMMAND_CAP, DISCOVERY_MAX_FILES, DISCOVERY_ROUNDS,
+  DIR_LIST_MAX, DIR_VISIT_MAX, DROPIN_READ_MAX, GLOB_MAX, GLOB_TOTAL_MAX, CAPPED_RECORDS_MAX,
   READ_EXTENSIONS, DISCOVERY_DENY_DIRS, NEVER_READ, type CommandSection,
 } from './sections.js';
 import {READ_LIB} from './script-read.js';
 import {LIVE_CALLS, liveLibrary} from './script-live.js';
 
-/** Bumped when the framing or record meaning changes. */
-export const PROBE_VERSION = 1;
+/**
+ * Bumped when the framing or record meaning changes. 2: the `@@KD2` mark, every name, attribute
+ * value and listing entry escaped (`%XX` outside [A-Za-z0-9._/+,:@~-]), listing totals, records of
+ * files not read (`why=name|cap`).
+ */
+export const PROBE_VERSION = 2;
 
 /** How the script is parameterised. */
 export interface ScriptOptions {
@@ -41,7 +46,8 @@ export function shQuote(s: string): string {
 }
 
 // The library of shell functions. Kept as one literal so it reads as the shell it is.
-// Record framing: "\n@@KD1 <kind> <status> <length> <attrs> <name>\n" then <length> bytes.
+// Record framing (frame.ts): "\n@@KD2 <kind> <status> <length> <attrs> <name>\n" then <length>
+// bytes; <name> and the values in <attrs> are escaped (esc), so no name can end a header early.
 const LIB = String.raw`
 umask 077
 T=$(mktemp -d 2>/dev/null) || { T=/tmp/kd.$$; mkdir -m 700 "$T" || exit 70; }
@@ -84,16 +90,31 @@ wdog() {
 TO=; [ "$LIVE" = 1 ] && have sleep && { TO=1; (wdog) < /dev/null > /dev/null 2>&1 & }
 CIN=/dev/null
 SSL=; have openssl && SSL=openssl
-NF=0; QB=0; LN=0; FR=0; SEEN='|'
-emit() { _len=$(($(wc -c < "$5"))); printf '\n@@KD1 %s %s %s %s %s\n' "$1" "$2" "$_len" "$3" "$4"; cat "$5"; }
-emit0() { printf '\n@@KD1 %s %s 0 %s %s\n' "$1" "$2" "$3" "$4"; }
+NF=0; QB=0; LN=0; FR=0; SEEN='|'; NOCAP=; CAPN=0; DV=0; GX=0
+# esc S: S with every byte outside [A-Za-z0-9._/+,:@~-] written as %XX, in $E. Names, link targets
+# and listing entries go into headers and listing lines escaped, so none can hold a space, a
+# newline or a record mark. A plain name costs no process; only an odd one costs one awk.
+esc() {
+  case $1 in
+    *[!A-Za-z0-9._/+,:@~-]*) E=$(_e=$1 awk 'BEGIN { for (i = 1; i < 256; i++) o[sprintf("%c", i)] = i; s = ENVIRON["_e"]; n = length(s)
+      for (i = 1; i <= n; i++) { c = substr(s, i, 1); if (c ~ /^[A-Za-z0-9._\/+,:@~-]$/) printf "%s", c; else printf "%%%02X", o[c] } }');;
+    *) E=$1;;
+  esac
+}
+# hasctl ESCAPED: the name holds a control character (0x01-0x1f, 0x7f): it is listed, never read.
+hasctl() { case $1 in *%[01]?*|*%7F*) return 0;; esac; return 1; }
+# emit0 KIND STATUS ATTRS NAME: a record with no body (ATTRS already escaped, NAME as it is).
+emit0() { esc "$4"; printf '\n@@KD2 %s %s 0 %s %s\n' "$1" "$2" "$3" "$E"; }
 # A file holding a NUL byte is binary: its content is withheld (it could be a DER key).
 if have cmp; then isbin() { ! tr -d '\000' < "$1" | cmp -s - "$1"; }
 else isbin() { [ "$(tr -d '\000' < "$1" | wc -c)" -ne "$(wc -c < "$1")" ]; }; fi
+# seen ESCAPED-NAME: true when already handled (escaped names hold no "|").
 seen() { case $SEEN in *"|$1|"*) return 0;; esac; SEEN="$SEEN$1|"; return 1; }
-# A record whose text is ASCII (byte length = character count): no process.
-rec() { printf '\n@@KD1 %s %s %s - %s\n%s' "$1" "$2" "${"$"}{#4}" "$3" "$4"; }
+# rec KIND STATUS NAME TEXT: a record whose TEXT is ASCII (byte length = character count): no process.
+rec() { esc "$3"; printf '\n@@KD2 %s %s %s - %s\n%s' "$1" "$2" "${"$"}{#4}" "$E" "$4"; }
 note() { rec N ok note "$1"; }
+# The version record comes first: the client reads nothing before it.
+rec V ok probe @VERSION@
 [ "$LIVE" = 1 ] && [ -z "$TO" ] && note "sleep(1) not found on the node: commands run without a time cap"
 [ -z "$SSL" ] && note "openssl not found on the node: private-key fingerprints were not computed"
 resolve() {
@@ -113,37 +134,46 @@ resolve() {
 }
 isext() { case $1 in @EXT_CASE@) return 0;; esac; return 1; }
 # ls_dir DIR READ [PATTERN]: list DIR; with READ=1 read its files that match PATTERN (default all).
+# READ=2: a unit drop-in directory, whose files are the kubelet's own: read before the file cap
+# (up to @MAXDR@; systemd reads every one, so the facts say when there are more).
+# Every entry is counted (the total is in the record); @MAXD@ are listed, names escaped.
 ls_dir() {
   dp=$1; drdf=$2; dpat=${"$"}{3:-*}
-  seen "d:$dp" && return
+  esc "$dp"; seen "d:$E" && return
   resolve "$dp" || { emit0 D loop - "$dp"; return; }
   dreal=$RES; dd="$R$dreal"
   if [ ! -e "$dd" ]; then emit0 D missing - "$dp"; return; fi
   if [ ! -d "$dd" ]; then emit0 D notfile - "$dp"; return; fi
   if [ ! -r "$dd" ] || [ ! -x "$dd" ]; then emit0 D unreadable - "$dp"; return; fi
-  LN=$((LN + 1)); dl="$T/l.$LN"; : > "$dl"
-  di=0
+  LN=$((LN + 1)); dl="$T/l.$LN"; dr="$T/r.$LN"; : > "$dl"; : > "$dr"
+  di=0; dtr=
   for de in "$dd"/*; do
+    [ "$DV" -ge @MAXDV@ ] && { dtr=1; break; }
     [ -e "$de" ] || [ -L "$de" ] || continue
-    di=$((di + 1)); [ "$di" -gt 500 ] && break
+    di=$((di + 1)); DV=$((DV + 1))
+    [ "$di" -gt @MAXD@ ] && { dtr=1; continue; }
     dn=${"$"}{de##*/}
     if [ -L "$de" ]; then dty=l; elif [ -d "$de" ]; then dty=d; elif [ -f "$de" ]; then dty=f; elif [ -S "$de" ]; then dty=s; else dty=o; fi
-    printf '%s %s\n' "$dty" "$dn" >> "$dl"
+    esc "$dn"; printf '%s %s\n' "$dty" "$E" >> "$dl"
+    [ "$drdf" = 0 ] && continue
+    case $dty in f|l) case $dn in $dpat) isext "$dn" && ! hasctl "$E" && printf '%s\n' "$dn" >> "$dr";; esac;; esac
   done
+  da=-; [ -n "$dtr" ] && { da="n=$di;trunc=1"; esc "$dp"; note "$E holds more entries than the probe lists (@MAXD@ a directory, @MAXDV@ in all): the listing is cut at $di"; }
   # Framed by the next cflush, with the command outputs: no wc and cat per directory.
-  queue "$dl" D ok "$dp" 0
-  if [ "$drdf" = 1 ]; then
-    while IFS= read -r dline; do
-      dty=${"$"}{dline%% *}; dn=${"$"}{dline#* }
-      case $dty in f|l) case $dn in $dpat) isext "$dn" && [ "$NF" -lt @MAXF@ ] && rd "$dp/$dn";; esac;; esac
-    done < "$dl"
-  fi
+  queue "$dl" D ok "$dp" 0 "$da"
+  [ "$drdf" = 0 ] && return
+  dk=0; [ "$drdf" = 2 ] && NOCAP=1
+  while IFS= read -r dn; do
+    dk=$((dk + 1)); [ "$drdf" = 2 ] && [ "$dk" -gt @MAXDR@ ] && break
+    rd "$dp/$dn"
+  done < "$dr"
+  NOCAP=
 }
 # emitcap KIND STATUS NAME FILE CAP: the first CAP bytes of FILE, or the last -CAP bytes (newest log lines).
 emitcap() {
   _n=$(($(wc -c < "$4"))); _c=${"$"}{5#-}
   [ "$_n" -gt "$_c" ] && _n=$_c
-  printf '\n@@KD1 %s %s %s - %s\n' "$1" "$2" "$_n" "$3"
+  esc "$3"; printf '\n@@KD2 %s %s %s - %s\n' "$1" "$2" "$_n" "$E"
   case $5 in -*) tail -c "$_c" "$4";; *) head -c "$_c" "$4";; esac
 }
 CN=0; CQ="$T/cq"; : > "$CQ"
@@ -163,14 +193,14 @@ reap() {
 }
 # run TIMEOUT ARGV...: run a found command and wait for it.
 run() { bg "$@"; reap "$_rp"; }
-# queue FILE KIND STATUS NAME CAP: frame a text file later, in cflush; an empty one right now.
+# queue FILE KIND STATUS NAME CAP [ATTRS]: frame a text file later, in cflush; an empty one right now.
 queue() {
-  if [ -s "$1" ]; then printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >> "$CQ"; else emit0 "$2" "$3" - "$4"; fi
+  if [ -s "$1" ]; then esc "$4"; printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$E" "$5" "${"$"}{6:--}" >> "$CQ"; else emit0 "$2" "$3" "${"$"}{6:--}" "$4"; fi
 }
 # notfound ID NAME: the records of a command the node does not have.
 notfound() {
   _m="$2: command not found"
-  emit0 C notfound - "$1"; printf '\n@@KD1 E notfound %s - %s\n%s' "${"$"}{#_m}" "$1" "$_m"
+  emit0 C notfound - "$1"; rec E notfound "$1" "$_m"
 }
 # cmd ID TIMEOUT CAP ARGV...: run now; the output (capped) and stderr are framed by cflush.
 cmd() {
@@ -204,8 +234,8 @@ cflush() {
   while IFS="$TAB" read -r qf qrest; do set -- "$@" "$qf"; done < "$CQ"
   awk -v q="$CQ" 'function out(  s, L, c) { if (fi == 0) return; s = rec; L = length(s); c = cap[fi]
       if (c < 0 && L > -c) { s = substr(s, L + c + 1); L = -c } else if (c > 0 && L > c) { s = substr(s, 1, c); L = c }
-      printf "\n@@KD1 %s %s %d - %s\n%s", kd[fi], st[fi], L, nm[fi], s }
-    BEGIN { while ((getline l < q) > 0) { n++; split(l, a, "\t"); kd[n] = a[2]; st[n] = a[3]; nm[n] = a[4]; cap[n] = a[5] + 0 }
+      printf "\n@@KD2 %s %s %d %s %s\n%s", kd[fi], st[fi], L, at[fi], nm[fi], s }
+    BEGIN { while ((getline l < q) > 0) { n++; split(l, a, "\t"); kd[n] = a[2]; st[n] = a[3]; nm[n] = a[4]; cap[n] = a[5] + 0; at[n] = a[6] }
       close(q); RS = "\001" }
     FNR == 1 { out(); fi++; rec = $0; next }
     { rec = rec "\001" $0 }
@@ -214,11 +244,11 @@ cflush() {
 }
 # The kubelet's stanza of the dpkg database, framed by the awk that finds it (one process).
 dpkg_kubelet() {
-  f="$R/var/lib/dpkg/status"
+  f="$R/var/lib/dpkg/status"; seen /var/lib/dpkg/status
   [ -f "$f" ] || { emit0 F missing - /var/lib/dpkg/status; return; }
   [ -r "$f" ] || { emit0 F ok "size=0;from=1" /var/lib/dpkg/status; return; }
   awk '/^Package: /{ if (p) exit; p = ($2 == "kubelet"); if (p) ln = NR } p && /^$/ { exit } p { b = b $0 "\n" }
-    END { if (ln == "") ln = 1; printf "\n@@KD1 F ok %d size=%d;from=%d %s\n%s", length(b), length(b), ln, "/var/lib/dpkg/status", b }' "$f" 2>/dev/null
+    END { if (ln == "") ln = 1; printf "\n@@KD2 F ok %d size=%d;from=%d %s\n%s", length(b), length(b), ln, "/var/lib/dpkg/status", b }' "$f" 2>/dev/null
 }
 `;
 
@@ -264,6 +294,13 @@ function buildBody(live: boolean): string {
   const opts = {live};
   const lib = (LIB + READ_LIB).replace(/@EXT_CASE@/g, READ_EXTENSIONS.map((e) => `*.${e}`).join('|'))
     .replace(/@MAXF@/g, String(DISCOVERY_MAX_FILES))
+    .replace(/@VERSION@/g, String(PROBE_VERSION))
+    .replace(/@MAXDV@/g, String(DIR_VISIT_MAX))
+    .replace(/@MAXDR@/g, String(DROPIN_READ_MAX))
+    .replace(/@MAXD@/g, String(DIR_LIST_MAX))
+    .replace(/@MAXGX@/g, String(GLOB_TOTAL_MAX))
+    .replace(/@MAXG@/g, String(GLOB_MAX))
+    .replace(/@MAXCAPREC@/g, String(CAPPED_RECORDS_MAX))
     .replace(/@FILE_CAP@/g, String(DEFAULT_FILE_CAP))
     .replace(/@ROUNDS@/g, String(DISCOVERY_ROUNDS))
     .replace(/@DENY@/g, DISCOVERY_DENY_DIRS.join(' '))
@@ -271,7 +308,6 @@ function buildBody(live: boolean): string {
   const lines = [
     compactShell(lib),
     ...(opts.live ? [compactShell(liveLibrary())] : []),
-    `rec V ok probe ${shQuote(`${PROBE_VERSION}`)}`,
   ];
   if (opts.live) {
     // The live part needs nothing the file reads find, so it runs beside them in a subshell
@@ -292,7 +328,7 @@ function buildBody(live: boolean): string {
   lines.push('dpkg_kubelet');
   for (const d of DIRS) {
     if (d.live && !opts.live) continue;
-    lines.push(`ls_dir ${shQuote(d.path)} ${d.read ? 1 : 0}${d.only ? ` ${shQuote(d.only)}` : ''}`);
+    lines.push(`ls_dir ${shQuote(d.path)} ${d.unit ? 2 : d.read ? 1 : 0}${d.only ? ` ${shQuote(d.only)}` : ''}`);
   }
   lines.push('discover', 'cflush');
   if (opts.live) {

@@ -18,6 +18,8 @@ export interface DirSection {
   live?: boolean;
   /** Read only the files whose names match this sh `case` pattern (`*.crt`: the certificates, never the keys beside them). */
   only?: string;
+  /** A kubelet.service.d directory: its drop-ins are read before the file cap counts ({@link DROPIN_READ_MAX}). */
+  unit?: boolean;
 }
 
 /** A command run on a live node (never under --root), with a time cap. */
@@ -39,6 +41,21 @@ export const DEFAULT_FILE_CAP = 1024 * 1024;
 export const DEFAULT_COMMAND_CAP = 256 * 1024;
 /** How many files the dynamic discovery may read at most (bounds a hostile or odd node). */
 export const DISCOVERY_MAX_FILES = 300;
+/** Entries listed per directory (every entry is counted; the record says when there are more). */
+export const DIR_LIST_MAX = 500;
+/** Entries visited across all listings (bounds a node with huge directories). */
+export const DIR_VISIT_MAX = 50_000;
+/**
+ * Unit drop-ins read per kubelet.service.d directory, before the file cap counts: the kubelet's
+ * own files come first. systemd reads every drop-in; with more than this the facts say the
+ * effective unit was not computed instead of guessing it from part of them.
+ */
+export const DROPIN_READ_MAX = 100;
+/** Matches one discovery glob expands, and globbed matches in all. */
+export const GLOB_MAX = 100;
+export const GLOB_TOTAL_MAX = 1000;
+/** Records of files not read past the file cap (then discovery stops). */
+export const CAPPED_RECORDS_MAX = 100;
 /** Discovery rounds: unit → config.yaml → kubeconfig → certificates. */
 export const DISCOVERY_ROUNDS = 3;
 
@@ -103,7 +120,7 @@ export const FILES: readonly FileSection[] = [
 
 /** Directories listed on every node (and read when `read`). */
 export const DIRS: readonly DirSection[] = [
-  ...UNIT_DIRS.map((d) => ({path: `${d}/kubelet.service.d`, read: true})),
+  ...UNIT_DIRS.map((d) => ({path: `${d}/kubelet.service.d`, read: true, unit: true})),
   {path: '/var/lib/kubelet/pki', read: true},
   {path: '/etc/kubernetes/manifests', read: true},
   // Control-plane PKI, as `kubeadm certs check-expiration` sees it: the certificates and the

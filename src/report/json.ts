@@ -42,6 +42,11 @@ export interface JsonTarget {
   kubeletVersion: string | null;
   durationMs: number;
   notes: string[];
+  /**
+   * Present (true) when the node's output was cut, malformed or missing a section: `status` is
+   * `error` and `results` are what the part that arrived gives, with no pass among them.
+   */
+  partial?: boolean;
   /** The API server's view of the node (only with a kubeconfig). */
   cluster?: ClusterSummary | null;
   results: JsonResult[];
@@ -82,6 +87,7 @@ const toTarget = (t: TargetResult): JsonTarget => ({
   kubeletVersion: t.kubeletVersion,
   durationMs: t.durationMs,
   notes: [...t.notes],
+  ...(t.partial ? {partial: true} : {}),
   ...(t.cluster !== undefined ? {cluster: t.cluster} : {}),
   results: t.results.map(toResult),
 });

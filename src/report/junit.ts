@@ -89,6 +89,7 @@ function suite(t: TargetResult, timestamp: string | undefined): {xml: string; co
     ['target', t.target],
     ['transport', t.transport],
     ['kubeletVersion', t.kubeletVersion ?? 'unknown'],
+    ...(t.partial ? [['partial', 'true']] : []),
   ].map(([name = '', value = '']) => `      <property${attrs({name, value})}/>`);
   const cases = [...(down ? [probeCase(t)] : []), ...t.results.map(testcase)];
   const out = t.notes.length > 0 ? [`    <system-out>${escapeXml(t.notes.join('\n'))}</system-out>`] : [];

@@ -87,6 +87,7 @@ function target(t: TargetResult): string[] {
     const e = t.error;
     const why = e === null ? 'the target could not be checked' : e.kind === t.status ? e.message : `${e.kind}: ${e.message}`;
     out.push(`**${t.status.toUpperCase()}**: ${escapeInline(why)}`, '');
+    if (t.partial) out.push('**Partial results:** the node\'s output did not all arrive; the results below rest on the part that did, and none of them is a pass.', '');
     if (e !== null && e.hint !== null) out.push(`Hint: ${escapeInline(e.hint)}`, '');
   }
   if (t.notes.length > 0) out.push(...t.notes.map((n) => `- note: ${escapeInline(n)}`), '');

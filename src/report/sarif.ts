@@ -123,7 +123,7 @@ export function toSarif(report: Report): SarifLog {
   const down = clean.targets.filter((t) => t.status !== 'ok');
   const notifications = down.map((t) => ({
     level: 'error' as const,
-    message: {text: `${t.node}: ${t.error === null ? t.status : `${t.error.kind}: ${t.error.message}`}`},
+    message: {text: `${t.node}: ${t.error === null ? t.status : `${t.error.kind}: ${t.error.message}`}${t.partial ? ' (partial results: the findings for this node rest on the part of its output that arrived)' : ''}`},
   }));
   const start = Number.isNaN(Date.parse(clean.startedAt)) ? {} : {startTimeUtc: clean.startedAt};
   return {

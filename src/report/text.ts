@@ -124,6 +124,9 @@ function header(t: TargetResult, p: Painter): string[] {
   if (t.status === 'ok') {
     facts.push(t.kubeletVersion === null ? 'kubelet version unknown' : `kubelet ${sanitizeLine(t.kubeletVersion)}`);
     facts.push(formatDuration(t.durationMs), formatCounts(countResults(t.results)));
+  } else if (t.partial) {
+    // Output that did not all arrive: the results below are partial, and say so on the node's line.
+    facts.push(`${t.status}: PARTIAL results`, formatDuration(t.durationMs), formatCounts(countResults(t.results)));
   } else facts.push(t.status, formatDuration(t.durationMs));
   const lines = p.wrap([[name, 'bold'], ['  ']], facts.join(' · '), 2);
   for (const note of t.notes) lines.push(...p.wrap([['  note: ', 'dim']], sanitizeLine(note), 8, 'dim'));

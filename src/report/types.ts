@@ -47,6 +47,11 @@ export interface TargetResult {
   durationMs: number;
   /** Probe notes (missing tools, interrupted output). */
   notes: string[];
+  /**
+   * The node's output was cut, malformed or missing a section: `status` is `error`, and the
+   * results are what the part that arrived gives (no check passes on it).
+   */
+  partial?: boolean;
   /** The cluster's view of the node (with a kubeconfig); absent without one. */
   cluster?: ClusterSummary | null;
   results: Finding[];
