@@ -56,6 +56,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {name: 'yes', short: 'y', type: 'boolean', group: 'fix', description: '`fix`, `runbook`: apply without asking (still backed up, verified and rolled back on failure).'},
   {name: 'choice', type: 'string', value: 'NAME', group: 'fix', description: '`fix`: pick one of the plans a fix offers (e.g. align the kubelet or the runtime); listed by --dry-run.'},
   {name: 'rollback', type: 'string', value: 'TIMESTAMP', group: 'fix', description: '`fix`: restore the backup taken at TIMESTAMP (see /var/lib/kubelet-doctor/backups/ on the node).'},
+  {name: 'force', type: 'boolean', group: 'fix', description: '`fix`: break a stale lock on the node; with --rollback, also restore a backup this machine\'s audit log does not record, or over files changed since the fix (the backup is still checked for links and unsafe paths). See docs/fixes.md.'},
 
   {name: 'waivers', type: 'string', value: 'FILE', group: 'fix', description: 'Accept known findings on matching nodes until an expiry date (YAML); waived findings are reported as waived.'},
   {name: 'help', short: 'h', type: 'boolean', group: 'general', description: 'Show help.'},

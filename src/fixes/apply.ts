@@ -15,8 +15,9 @@ import {collectRaw} from '../probe/collect.js';
 import type {Finding} from '../report/types.js';
 import type {Transport} from '../transport/types.js';
 import {commandLine, stepLine} from './render.js';
-import {runRestore, type RestoreResult} from './restore.js';
-import {BACKUP_DIR, EXIT, backupScript, checkPath, stepsScript, writeScript} from './script.js';
+import {acquireLock, releaseLock} from './lock.js';
+import {runRestore, sha256Bytes, type RestoreResult} from './restore.js';
+import {BACKUP_DIR, EXIT, backupScript, checkPath, randomHex, stepsScript, writeScript} from './script.js';
 import {fileSteps, liveSteps, type FixPlan} from './types.js';
 
 /** How a fix ended. */
@@ -49,6 +50,17 @@ export interface ApplyResult {
   output: string[];
   /** What the verification probe saw (so a runbook can plan the next fix without probing again). */
   after?: {raw: RawSnapshot; facts: Facts};
+  /** sha256 of the backup's manifest as written: the audit log records it, and `--rollback` checks it. */
+  manifest?: string;
+  /**
+   * Why a refusal is not an ordinary "not fixed": the node is locked by another kubelet-doctor, or
+   * its disk holds something hostile (a symlink where kubelet-doctor keeps its state). The CLI
+   * exits 2 for these, with `hint`.
+   */
+  refusal?: 'locked' | 'unsafe';
+  hint?: string;
+  /** Said along the way (a stale lock broken). */
+  notes?: string[];
 }
 
 /**
@@ -82,6 +94,16 @@ export interface ApplyOptions {
   /** Test hook: return false to fail the verification (as KUBELET_DOCTOR_TEST_FAIL_VERIFY=1 does). */
   verify?: (after: Finding) => boolean;
   onEvent?: (e: ApplyEvent) => void;
+  /** Break a stale lock (--force). Never a lock whose holder may still be working. */
+  force?: boolean;
+  /**
+   * How the operator names this target on the command line, transport options included
+   * (`--root /mnt/node`, `node-7 -p 2222 --host-root /host`): the hand-restore command printed
+   * when a restore cannot finish. @default the target's name
+   */
+  rollbackTarget?: string;
+  /** Called (and awaited) once the backup is complete, to record it before anything is written (the audit log). */
+  recordBackup?: (id: string, manifest: string) => Promise<void>;
 }
 
 const RANK: Record<Status, number> = {error: 4, fail: 3, warn: 2, pass: 1, skip: 0};
@@ -106,19 +128,51 @@ const isMarker = (l: string): boolean => l.startsWith('KD-');
 
 /** Apply a plan to a node. Never rejects for node-side problems: the result says what happened. */
 export async function applyPlan(plan: FixPlan, o: ApplyOptions): Promise<ApplyResult> {
+  const pending = !o.transport.live ? liveSteps(plan).map((s) => stepLine(s, false)) : [];
+  const res = (status: ApplyStatus, message: string, extra: Partial<ApplyResult> = {}): ApplyResult =>
+    ({status, backup: null, message, finding: null, changed: [], pending, output: [], ...extra});
+  const early = precheck(plan, o.transport.live);
+  if (early) return res('refused', early);
+  // One fix at a time per node: the lock is held from the backup to the end of any restore.
+  let lock;
+  try {
+    lock = await acquireLock(o.transport, {action: `fix ${plan.checkId}`, force: o.force === true, timeoutMs: o.timeoutMs, node: o.target, ...(o.signal ? {signal: o.signal} : {})});
+  } catch (e) {
+    if (e instanceof TargetError) return res('lost', `lost ${o.target} while taking its lock (${e.message}): nothing was changed`);
+    throw e;
+  }
+  if (!lock.ok) return res('refused', `${lock.message}: nothing was changed`, {...(lock.refusal === 'failed' ? {} : {refusal: lock.refusal}), hint: lock.hint});
+  try {
+    const r = await applyLocked(plan, o);
+    return lock.note ? {...r, notes: [lock.note, ...(r.notes ?? [])]} : r;
+  } finally {
+    // Not abortable: after Ctrl-C the node must still be unlocked.
+    await releaseLock(o.transport, lock.token, o.timeoutMs);
+  }
+}
+
+/** Why a plan cannot be applied at all (null: it can). */
+function precheck(plan: FixPlan, live: boolean): string | null {
+  const files = fileSteps(plan);
+  const bad = files.map((s) => checkPath(s.path)).find((e) => e !== null);
+  if (bad) return `refusing to touch ${bad}`;
+  if (new Set(files.map((s) => s.path)).size !== files.length) return 'the plan touches one file twice (a bug in its planner)';
+  const steps = liveSteps(plan);
+  if (files.length === 0 && (!live || steps.length === 0)) {
+    const manual = plan.steps.filter((s) => s.kind === 'manual').length;
+    return manual > 0 ? `nothing here can be done automatically: ${manual} manual step(s) above` : 'nothing to change offline: every step waits for the node to run';
+  }
+  return null;
+}
+
+async function applyLocked(plan: FixPlan, o: ApplyOptions): Promise<ApplyResult> {
   const files = fileSteps(plan);
   const live = liveSteps(plan);
   const offline = !o.transport.live;
   const pending = offline ? live.map((s) => stepLine(s, false)) : [];
+  let manifest: string | undefined;
   const res = (status: ApplyStatus, message: string, extra: Partial<ApplyResult> = {}): ApplyResult =>
-    ({status, backup: null, message, finding: null, changed: [], pending, output: [], ...extra});
-  const bad = files.map((s) => checkPath(s.path)).find((e) => e !== null);
-  if (bad) return res('refused', `refusing to touch ${bad}`);
-  if (new Set(files.map((s) => s.path)).size !== files.length) return res('refused', 'the plan touches one file twice (a bug in its planner)');
-  if (files.length === 0 && (offline || live.length === 0)) {
-    const manual = plan.steps.filter((s) => s.kind === 'manual').length;
-    return res('refused', manual > 0 ? `nothing here can be done automatically: ${manual} manual step(s) above` : 'nothing to change offline: every step waits for the node to run');
-  }
+    ({status, backup: null, message, finding: null, changed: [], pending, output: [], ...(manifest ? {manifest} : {}), ...extra});
   const run = async (script: string, extraMs = 0) => {
     const r = await o.transport.run({script, timeoutMs: o.timeoutMs + extraMs, ...(o.signal ? {signal: o.signal} : {})});
     const lines = markers(r.stdout);
@@ -132,7 +186,6 @@ export async function applyPlan(plan: FixPlan, o: ApplyOptions): Promise<ApplyRe
     }
     return {...r, lines};
   };
-  const paths = files.map((s) => s.path);
   const units = live.flatMap((s) => (s.kind === 'restart-unit' ? [s.unit] : []));
   const info = JSON.stringify({fixId: plan.fixId, checkId: plan.checkId, choice: plan.choice ?? null, target: o.target, steps: plan.steps.map((s) => stepLine(s, false))});
 
@@ -142,32 +195,45 @@ export async function applyPlan(plan: FixPlan, o: ApplyOptions): Promise<ApplyRe
   for (let n = 2; ; n++) {
     let r;
     try {
-      r = await run(backupScript(o.transport.hostRoot, ts, paths, {units, reload: live.some((s) => s.kind === 'daemon-reload'), info}));
+      r = await run(backupScript(o.transport.hostRoot, ts, files, {units, reload: live.some((s) => s.kind === 'daemon-reload'), info, nonce: randomHex()}));
     } catch (e) {
       if (e instanceof TargetError) return res('lost', `lost ${o.target} while backing up (${e.message}): nothing was changed`);
       throw e;
     }
-    if (r.exitCode === 0 && r.lines.includes('KD-BACKUP-OK')) {
+    const hex = r.lines.find((l) => l.startsWith('KD-MANIFEST '))?.slice(12) ?? '';
+    if (r.exitCode === 0 && r.lines.includes('KD-BACKUP-OK') && /^([0-9a-f]{2})+$/.test(hex)) {
+      manifest = sha256Bytes(Buffer.from(hex, 'hex'));
+      await o.recordBackup?.(ts, manifest);
       o.onEvent?.({type: 'backup', id: ts, dir: `${BACKUP_DIR}/${ts}/`});
       break;
     }
+    if (r.exitCode === EXIT.outsideRoot) {
+      const link = r.lines.find((l) => l.startsWith('KD-UNSAFE '))?.slice(10);
+      const which = r.lines.find((l) => l.startsWith('KD-OUTSIDE '))?.slice(11) ?? 'a file';
+      return link !== undefined
+        ? res('refused', `${link} is a symlink: kubelet-doctor keeps its backups there and never follows a link out of the node's files: nothing was changed`, {refusal: 'unsafe', hint: 'look at that link on the node; remove it if it is not meant to be there'})
+        : res('refused', `${which}: a directory on its path is a symlink, which under the host root would lead outside the node's files: nothing was written`, {refusal: 'unsafe', hint: 'the node\'s files must be reachable under --root/--host-root without leaving it; fix the link or apply the fix on the running node'});
+    }
+    if (r.exitCode === EXIT.noHashTool) return res('refused', 'the node has neither sha256sum nor openssl, so files cannot be verified: nothing was changed');
     if (r.exitCode === EXIT.backupExists && n < 10) {
       ts = `${ts.replace(/-\d+$/, '')}-${n}`;
       continue;
     }
     return res('refused', `could not back up the files (exit ${r.exitCode ?? r.signal}): ${r.stderr.trim().split('\n').pop() ?? ''}${r.lines.filter(isMarker).join(' ')}; nothing was changed`);
   }
+  const hand = `kubelet-doctor fix ${o.rollbackTarget ?? o.target} --rollback ${ts}`;
   const restoreWith = async (why: string, extra: Partial<ApplyResult>): Promise<ApplyResult> => {
     o.onEvent?.({type: 'phase', phase: 'rollback'});
     let rr: RestoreResult;
     try {
       // Not abortable: after Ctrl-C the node must still get its files back.
-      rr = await runRestore(o.transport, ts, {timeoutMs: o.timeoutMs});
+      rr = await runRestore(o.transport, ts, {timeoutMs: o.timeoutMs, manifests: manifest ? [manifest] : [], force: false});
     } catch (e) {
       if (!(e instanceof TargetError)) throw e;
-      return res('lost', `${why}; then lost ${o.target} (${e.message}) before the backup could be restored: restore it with \`kubelet-doctor fix ${o.target} --rollback ${ts}\``, {...extra, backup: ts});
+      return res('lost', `${why}; then lost ${o.target} (${e.message}) before the backup could be restored: restore it with \`${hand}\``, {...extra, backup: ts});
     }
-    if (!rr.ok) return res('rollback-failed', `${why}; restoring backup ${ts} failed (${rr.failed.join(', ') || rr.message}): restore it by hand with \`kubelet-doctor fix ${o.target} --rollback ${ts}\``, {...extra, backup: ts});
+    if (rr.status === 'intact') return res('refused', `${why}; nothing was changed: every file is as it was before the fix (compared by sha256 with backup ${ts})`, {...extra, changed: [], backup: ts});
+    if (!rr.ok) return res('rollback-failed', `${why}; restoring backup ${ts} failed (${rr.failed.join(', ') || rr.message}): restore it by hand with \`${hand}\``, {...extra, backup: ts});
     const n = rr.restored.length + rr.removed.length;
     const again = rr.problems.length > 0 ? ` (but ${rr.problems.join('; ')})` : '';
     return res('rolled-back', `${why}; restored ${n} file(s) from backup ${ts}, byte for byte${again}`, {...extra, backup: ts});
@@ -189,10 +255,13 @@ export async function applyPlan(plan: FixPlan, o: ApplyOptions): Promise<ApplyRe
   }
   if (w.exitCode === EXIT.outsideRoot) {
     const which = w.lines.find((l) => l.startsWith('KD-OUTSIDE '))?.slice(11) ?? 'a file';
-    return res('refused', `${which}: a directory on its path is a symlink, which under the host root would lead outside the node's files: nothing was written`, {backup: ts});
+    return res('refused', `${which}: a directory on its path is a symlink, which under the host root would lead outside the node's files: nothing was written`, {backup: ts, refusal: 'unsafe', hint: 'the node\'s files must be reachable under --root/--host-root without leaving it'});
   }
   if (w.exitCode === EXIT.noHashTool) return res('refused', 'the node has neither sha256sum nor openssl, so unchanged files cannot be verified: nothing was written', {backup: ts});
-  if (w.exitCode !== 0 || !w.lines.includes('KD-WRITE-OK')) return restoreWith(`writing failed (exit ${w.exitCode ?? w.signal}: ${w.stderr.trim().split('\n').pop() ?? ''})`, {changed});
+  if (w.exitCode !== 0 || !w.lines.includes('KD-WRITE-OK')) {
+    const which = w.lines.find((l) => l.startsWith('KD-WRITE-FAILED '))?.slice(16);
+    return restoreWith(`writing ${which ?? 'the files'} failed (exit ${w.exitCode ?? w.signal}: ${w.stderr.trim().split('\n').pop() ?? ''})`, {changed});
+  }
 
   // 3. Commands, on a live node; under --root they wait for the next boot.
   const output: string[] = [];

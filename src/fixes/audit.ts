@@ -3,7 +3,7 @@
  * what on which node, when, under which backup id, and how it ended. It never holds file
  * contents, so no secret a fix writes (a bootstrap token) can reach it.
  */
-import {appendFile, mkdir} from 'node:fs/promises';
+import {appendFile, mkdir, readFile} from 'node:fs/promises';
 import {homedir, hostname, userInfo} from 'node:os';
 import {dirname, join} from 'node:path';
 import {redactText} from '../facts/redact.js';
@@ -26,6 +26,11 @@ export interface AuditEntry {
   message: string;
   /** Node paths the action changed. */
   files: string[];
+  /**
+   * sha256 of the backup's manifest as the fix wrote it: `fix --rollback` restores only a backup
+   * recorded here, and only while its manifest still has this hash (docs/fixes.md).
+   */
+  manifest?: string | null;
 }
 
 /**
@@ -55,4 +60,39 @@ export async function appendAudit(entry: Omit<AuditEntry, 'time' | 'user' | 'hos
   const line: AuditEntry = {...who, ...entry, time: entry.time ?? new Date().toISOString(), message: redactText(entry.message)};
   await mkdir(dirname(path), {recursive: true, mode: 0o700});
   await appendFile(path, `${JSON.stringify(line)}\n`, {mode: 0o600});
+}
+
+/** A backup this tool recorded taking: the manifest hashes and the targets it was taken on. */
+export interface RecordedBackup {
+  manifests: string[];
+  targets: string[];
+}
+
+/**
+ * The backups the audit log records (apply lines with a backup id and a manifest hash), by id.
+ * A missing or unreadable log records none; malformed lines are skipped.
+ */
+export async function recordedBackups(path: string = auditPath()): Promise<Map<string, RecordedBackup>> {
+  const out = new Map<string, RecordedBackup>();
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return out;
+  }
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    let e: Partial<AuditEntry>;
+    try {
+      e = JSON.parse(line) as Partial<AuditEntry>;
+    } catch {
+      continue;
+    }
+    if (e.action !== 'apply' || typeof e.backup !== 'string' || typeof e.manifest !== 'string' || !/^[0-9a-f]{64}$/.test(e.manifest)) continue;
+    const r = out.get(e.backup) ?? {manifests: [], targets: []};
+    if (!r.manifests.includes(e.manifest)) r.manifests.push(e.manifest);
+    if (typeof e.target === 'string' && !r.targets.includes(e.target)) r.targets.push(e.target);
+    out.set(e.backup, r);
+  }
+  return out;
 }

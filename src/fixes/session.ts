@@ -34,6 +34,12 @@ export interface FixSessionOptions {
    * does itself. The TUI wizard sets it. @default false
    */
   audit?: boolean;
+  /** Break a stale lock on the node (--force). */
+  force?: boolean;
+  /** How the operator names the target on the command line, for hand-restore commands (see ApplyOptions.rollbackTarget). */
+  rollbackTarget?: string;
+  /** Record the backup once taken (the `fix` command writes the audit line itself; with `audit` the session does). */
+  recordBackup?: (id: string, manifest: string) => Promise<void>;
 }
 
 /** A probed node with the plan for one check's finding. */
@@ -76,13 +82,15 @@ export async function openFixSession(target: Target, check: CheckDef, o: FixSess
     const applyAudited = async (p: FixPlan, onEvent?: (e: ApplyEvent) => void): Promise<ApplyResult> => {
       const audit = {target: target.name, transport: transport.kind, action: 'apply' as const, fixId: p.fixId, checkId: p.checkId, choice: p.choice ?? null};
       if (o.audit) await appendAudit({...audit, backup: null, result: 'started', message: p.title, files: []});
+      const record = o.recordBackup ?? (o.audit ? (id: string, manifest: string) => appendAudit({...audit, backup: id, manifest, result: 'backed-up', message: p.title, files: []}) : undefined);
       const result = await applyPlan(p, {
         transport, target: target.name, check, before: finding, ctx, kubeletVersion: o.kubeletVersion, timeoutMs: o.timeoutMs,
-        ...(o.signal ? {signal: o.signal} : {}), ...(onEvent ? {onEvent} : {}),
+        ...(o.signal ? {signal: o.signal} : {}), ...(onEvent ? {onEvent} : {}), ...(o.force ? {force: true} : {}),
+        ...(o.rollbackTarget ? {rollbackTarget: o.rollbackTarget} : {}), ...(record ? {recordBackup: record} : {}),
       });
       if (!o.audit) return result;
       try {
-        await appendAudit({...audit, backup: result.backup, result: result.status, message: result.message, files: result.changed});
+        await appendAudit({...audit, backup: result.backup, manifest: result.manifest ?? null, result: result.status, message: result.message, files: result.changed});
         return result;
       } catch (e) {
         // The node is already changed (or restored): the result must still reach the operator.

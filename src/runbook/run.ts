@@ -137,7 +137,7 @@ async function runNode(t: Target, o: RunbookRunOptions, state: {stopped: boolean
         transport: tr, target: t.name, check: o.checks.find((c) => c.id === rule.check)!, before: f, ctx, kubeletVersion: o.kubeletVersion, timeoutMs: o.timeoutMs,
         ...(o.signal ? {signal: o.signal} : {}), ...(o.verify ? {verify: o.verify} : {}),
       });
-      await o.audit({...audit, backup: r.backup, result: r.status, message: r.message, files: r.changed});
+      await o.audit({...audit, backup: r.backup, manifest: r.manifest ?? null, result: r.status, message: r.message, files: r.changed});
       say({...base, fixId: plan.fixId, outcome: r.status, message: r.message, backup: r.backup});
       if (r.status === 'lost') return {result: unchecked(t, 'lost', r.message, `kubelet-doctor fix ${t.name} --rollback ${r.backup ?? 'TIMESTAMP'}`, false), outcomes};
       if (r.after) {

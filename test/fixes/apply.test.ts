@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto';
 import {mkdtemp, readFile, readdir, rm, symlink, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -59,8 +60,9 @@ describe('applyPlan on a node tree (--root)', () => {
     expect(r.pending).toEqual(['run `systemctl restart kubelet`', 'wait up to 90 s for http://127.0.0.1:10248/healthz to answer ok']);
     expect(await hashTree(root)).not.toEqual(hash);
     const manifest = await readFile(join(root, 'var/lib/kubelet-doctor/backups', r.backup!, 'manifest'), 'utf8');
-    expect(manifest).toMatch(/^F\t1\t644 \d+ \d+\t\/var\/lib\/kubelet\/config\.yaml\nU\t-\t-\tkubelet\n$/);
-    const restored = await runRestore(new LocalTransport('root', root, false), r.backup!, {timeoutMs: 60_000});
+    expect(manifest).toMatch(/^KD-BACKUP-MANIFEST 2 [0-9a-f]{32}\nF\t1\t644 \d+ \d+\t[0-9a-f]{64}\t[0-9a-f]{64}\t\/var\/lib\/kubelet\/config\.yaml\nU\t-\t-\t-\t-\tkubelet\n$/);
+    expect(r.manifest).toBe(createHash('sha256').update(manifest).digest('hex'));
+    const restored = await runRestore(new LocalTransport('root', root, false), r.backup!, {timeoutMs: 60_000, manifests: [r.manifest!], force: false});
     expect(restored).toMatchObject({ok: true, restored: ['/var/lib/kubelet/config.yaml']});
     expect(await hashTree(root)).toEqual(hash);
   });
@@ -107,7 +109,8 @@ describe('applyPlan on a node tree (--root)', () => {
 
   it('changes nothing when the node goes away between the backup and the write', async () => {
     const {root, plan, before, hash} = await setup('dropin-no-reset', 'systemd-dropin');
-    const t = new DyingTransport(root, [2, 3]);
+    // Calls: 1 lock, 2 backup, 3 write, 4 the restore's manifest read, 5 unlock.
+    const t = new DyingTransport(root, [3, 4]);
     const r = await applyPlan(plan, opts(root, before, {transport: t}));
     expect(r.status).toBe('lost');
     expect(r.message).toMatch(/lost lab while writing \(connection reset by peer\).*restore it with `kubelet-doctor fix lab --rollback \d{8}T\d{6}Z`/);
@@ -116,7 +119,8 @@ describe('applyPlan on a node tree (--root)', () => {
 
   it('restores the backup when the node stops answering during verification and comes back', async () => {
     const {root, plan, before, hash} = await setup('config-typo', 'kubelet-config');
-    const t = new DyingTransport(root, [3]);
+    // Calls: 1 lock, 2 backup, 3 write, 4 verification probe.
+    const t = new DyingTransport(root, [4]);
     const r = await applyPlan(plan, opts(root, before, {transport: t}));
     expect(r.status).toBe('rolled-back');
     expect(r.message).toMatch(/^lost lab while verifying .*unverified; restored 1 file\(s\) from backup/);

@@ -9,7 +9,7 @@ import {joinCommandOf} from './cluster-view.js';
 import {closest, distance} from 'fastest-levenshtein';
 import {catalogue} from '../../../checks/index.js';
 import type {CheckDef} from '../../catalogue/define.js';
-import {UsageError} from '../../errors.js';
+import {InputError, UsageError} from '../../errors.js';
 import type {ApplyResult} from '../../fixes/apply.js';
 import {appendAudit} from '../../fixes/audit.js';
 import {confirmFix} from '../../fixes/confirm.js';
@@ -18,7 +18,8 @@ import {openFixSession} from '../../fixes/session.js';
 import {isNotApplicable} from '../../fixes/types.js';
 import type {Target} from '../../targets/types.js';
 import {sanitizeLine} from '../../text/sanitize.js';
-import type {ParsedArgs} from '../args.js';
+import {OPTIONS, type ParsedArgs} from '../args.js';
+import {shellWord} from '../../fixes/render.js';
 import {listTargets, runOptions} from './common.js';
 import {rollbackCommand} from './fix-rollback.js';
 
@@ -58,10 +59,29 @@ export function targetSpec(t: Target): string {
   return t.name;
 }
 
+/**
+ * How the operator named the target, with every target and SSH option they gave, as words for a
+ * command line: `--root /mnt/node`, `node-7 -p 2222 -i KEY --host-root /host`. Hand-restore
+ * commands printed by `fix` carry it, so they work as printed.
+ */
+export function commandTarget(a: ParsedArgs, t: Target): string {
+  const words: string[] = [...a.positional];
+  for (const o of OPTIONS) {
+    if (o.group !== 'target' && o.group !== 'ssh' && o.name !== 'timeout') continue;
+    const v = a.values[o.name];
+    for (const x of Array.isArray(v) ? v : v === undefined ? [] : [v]) {
+      if (x === true) words.push(`--${o.name}`);
+      else if (typeof x === 'string') words.push(`--${o.name}`, x);
+    }
+  }
+  return words.length > 0 ? words.map(shellWord).join(' ') : targetSpec(t);
+}
+
 /** Print the outcome of an apply. */
 export function printResult(r: ApplyResult, undo: string): void {
   const mark = r.status === 'verified' ? 'fixed' : r.status === 'rolled-back' ? 'rolled back' : r.status === 'refused' ? 'not applied' : r.status;
   out(`${mark}: ${r.message}`);
+  for (const n of r.notes ?? []) err(`note: ${n}`);
   for (const line of r.output.slice(-20)) out(`  | ${line}`);
   if (r.pending.length > 0) {
     out('Pending until the node runs (not run offline):');
@@ -75,11 +95,20 @@ export async function fixCommand(a: ParsedArgs, signal: AbortSignal): Promise<nu
   const target = await fixTarget(a, signal);
   const opts = runOptions(a, signal);
   const rollback = a.values['rollback'];
-  if (typeof rollback === 'string') return rollbackCommand(target, rollback, opts.timeoutMs, signal);
+  const force = a.values['force'] === true;
+  const spec = commandTarget(a, target);
+  if (typeof rollback === 'string') return rollbackCommand(target, rollback, {timeoutMs: opts.timeoutMs, signal, force});
   const check = checkById(a.values['check']);
   const choice = typeof a.values['choice'] === 'string' ? a.values['choice'] : undefined;
   const join = joinCommandOf(a);
-  const session = await openFixSession(target, check, {...opts, signal, ...(choice ? {choice} : {}), ...(join ? {joinCommand: join} : {})});
+  let audit: {target: string; transport: string; action: 'apply'; fixId: string; checkId: string; choice: string | null} | null = null;
+  const session = await openFixSession(target, check, {
+    ...opts, signal, force, rollbackTarget: spec, ...(choice ? {choice} : {}), ...(join ? {joinCommand: join} : {}),
+    // The backup is in the audit log before anything is written: `--rollback` restores only recorded backups.
+    recordBackup: async (id, manifest) => {
+      if (audit) await appendAudit({...audit, backup: id, manifest, result: 'backed-up', message: 'backup taken', files: []});
+    },
+  });
   try {
     const {plan, finding, transport} = session;
     if (isNotApplicable(plan)) {
@@ -99,14 +128,16 @@ export async function fixCommand(a: ParsedArgs, signal: AbortSignal): Promise<nu
       out('Not applied: nothing was changed.');
       return 1;
     }
-    const audit = {target: target.name, transport: transport.kind, action: 'apply' as const, fixId: plan.fixId, checkId: plan.checkId, choice: plan.choice ?? null};
+    audit = {target: target.name, transport: transport.kind, action: 'apply' as const, fixId: plan.fixId, checkId: plan.checkId, choice: plan.choice ?? null};
     await appendAudit({...audit, backup: null, result: 'started', message: plan.title, files: []});
     const result = await session.apply((e) => {
       if (e.type === 'phase') err(`… ${e.phase}`);
     });
-    await appendAudit({...audit, backup: result.backup, result: result.status, message: result.message, files: result.changed});
+    await appendAudit({...audit, backup: result.backup, manifest: result.manifest ?? null, result: result.status, message: result.message, files: result.changed});
+    // Another kubelet-doctor holds the node, or its disk holds something hostile: exit 2, message and hint.
+    if (result.refusal) throw new InputError(result.message, result.hint);
     out('');
-    printResult(result, targetSpec(target));
+    printResult(result, spec);
     return result.status === 'verified' ? 0 : result.status === 'lost' ? 3 : 1;
   } finally {
     await session.close();
