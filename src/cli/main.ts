@@ -167,6 +167,9 @@ async function tuiCommand(a: ParsedArgs, signal: AbortSignal): Promise<number> {
 
 type EngineRun = typeof import('../engine/run.js');
 
+/** File-system failures the operator can act on (a path, a permission, a full disk): exit 2, one line. */
+const OPERATOR_FS_ERRORS: ReadonlySet<string> = new Set(['EACCES', 'EPERM', 'ENOENT', 'ENOTDIR', 'EISDIR', 'ENOSPC', 'EROFS', 'EEXIST', 'ELOOP', 'EDQUOT']);
+
 function report(e: unknown): number {
   const line = (s: string) => process.stderr.write(`${sanitizeLine(s)}\n`);
   if (e instanceof UsageError || e instanceof InputError) {
@@ -181,8 +184,15 @@ function report(e: unknown): number {
   }
   const err = e instanceof Error ? e : new BugError(String(e));
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'ENOENT' || code === 'EISDIR' || code === 'ENOSPC' || code === 'EROFS') {
+  if (code !== undefined && OPERATOR_FS_ERRORS.has(code)) {
     line(`kubelet-doctor: ${err.message}`);
+    return 2;
+  }
+  // Input files are validated (sizes capped, a snapshot's nesting bounded) before anything walks
+  // them; should some input still nest too deeply for the stack, it is bad input, not a crash.
+  if (err instanceof RangeError && /Maximum call stack size exceeded/.test(err.message)) {
+    line('kubelet-doctor: an input file is nested too deeply to read (Maximum call stack size exceeded)');
+    line('hint: check the --inventory, --snapshot, runbook or --waivers file given');
     return 2;
   }
   process.stderr.write(`kubelet-doctor: internal error (please report this at the project's issue tracker)\n${err.stack ?? err.message}\n`);

@@ -3,10 +3,10 @@
  * as `file:line: what is wrong`, using the `yaml` package's positions. A typo'd key names the
  * nearest known one, so the file is fixed in one pass.
  */
-import {readFileSync} from 'node:fs';
 import {closest, distance} from 'fastest-levenshtein';
 import {isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap} from 'yaml';
 import {InputError} from '../errors.js';
+import {MAX_RUNBOOK_BYTES, MAX_WAIVERS_BYTES, readInputSync, type InputKind} from '../transport/limits.js';
 
 /** The nearest of `known` to `word` when it is close enough to be a typo. */
 export function nearest(word: string, known: readonly string[]): string | null {
@@ -121,12 +121,19 @@ export class YamlReader {
   }
 }
 
-/** Read and parse a YAML file, with its line counter; InputError when unreadable or not YAML. */
+/** The size cap of each kind of operator YAML, checked before parsing (`what` as readYaml is given it). */
+function inputKind(what: string): InputKind {
+  if (what === '--waivers') return {label: what, noun: 'a waivers file', cap: MAX_WAIVERS_BYTES, hint: 'is this the right file? waivers are a short YAML list'};
+  return {label: what, noun: what === 'runbook' ? 'a runbook' : `a ${what.replace(/^-+/, '')} file`, cap: MAX_RUNBOOK_BYTES, hint: 'is this the right file? a runbook is a short YAML file'};
+}
+
+/** Read and parse a YAML file, with its line counter; InputError when unreadable, too large (before parsing) or not YAML. */
 export function readYaml(file: string, what: string, hint: string): {doc: ReturnType<typeof parseDocument>; r: YamlReader} {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readInputSync(file, inputKind(what));
   } catch (e) {
+    if (e instanceof InputError) throw e;
     throw new InputError(`${what} ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? 'error'})`, undefined, {cause: e});
   }
   const lc = new LineCounter();

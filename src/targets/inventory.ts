@@ -5,11 +5,11 @@
  * the `yaml` package's positions, so the operator fixes the file in one pass. The format is
  * documented in docs/ssh.md.
  */
-import {readFileSync} from 'node:fs';
 import {dirname} from 'node:path';
 import {isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap} from 'yaml';
 import {InputError, UsageError} from '../errors.js';
 import {YamlReader} from '../runbook/reader.js';
+import {MAX_INVENTORY_BYTES, readInputSync} from '../transport/limits.js';
 import {expandPath} from '../transport/ssh-config.js';
 import {parseHostSpec, parsePort, type HostLayer} from './ssh-target.js';
 
@@ -176,8 +176,11 @@ class Reader extends YamlReader {
 export function readInventory(file: string): InventoryHost[] {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    // Capped before parsing: YAML costs ~100x the file's size in memory.
+    text = readInputSync(file, {label: '--inventory', noun: 'an inventory', cap: MAX_INVENTORY_BYTES,
+      hint: 'split the fleet into several inventory files, or select nodes from the cluster (--kubeconfig --all-nodes or -l)'});
   } catch (e) {
+    if (e instanceof InputError) throw e;
     throw new InputError(`--inventory ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? 'error'})`, undefined, {cause: e});
   }
   const lc = new LineCounter();

@@ -8,7 +8,9 @@
  * holds at most the cap per node in flight: its memory grows with --concurrency, not with what
  * nodes send.
  */
-import {TargetError} from '../errors.js';
+import {closeSync, fstatSync, openSync, readSync} from 'node:fs';
+import {open} from 'node:fs/promises';
+import {InputError, TargetError} from '../errors.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -93,5 +95,84 @@ export class TailBuffer {
   text(): string {
     if (this.size > this.cap) this.trim();
     return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input files: read with a cap BEFORE anything parses them.
+// ---------------------------------------------------------------------------------------------
+
+/** `--inventory FILE`: ~20,000 hosts; a YAML parse costs ~100x its size in memory. */
+export const MAX_INVENTORY_BYTES = 1 * MiB;
+/** A runbook, and a `--waivers` file. */
+export const MAX_RUNBOOK_BYTES = 1 * MiB;
+export const MAX_WAIVERS_BYTES = 1 * MiB;
+/** `--snapshot FILE` (collect writes a few hundred KiB; the per-node output cap bounds a real one well below this). */
+export const MAX_SNAPSHOT_BYTES = 64 * MiB;
+
+/** What a capped read names in its message. */
+export interface InputKind {
+  /** How the operator named it: `--inventory`, `runbook`, `--snapshot`. */
+  label: string;
+  /** `an inventory`, `a runbook`, `a snapshot`. */
+  noun: string;
+  cap: number;
+  hint?: string;
+}
+
+function tooBig(file: string, k: InputKind, size: number | null): InputError {
+  const seen = size === null ? `more than ${formatBytes(k.cap)} read` : formatBytes(size);
+  return new InputError(`${k.label} ${file}: larger than the ${formatBytes(k.cap)} ${k.noun} may be (${seen}); not read`, k.hint);
+}
+
+const CHUNK = 64 * KiB;
+
+/**
+ * Read a whole input file as UTF-8, refusing (InputError) one larger than `k.cap` before reading
+ * it: by its size when it is a regular file, else (a device, a pipe, a file still growing) by
+ * stopping one byte past the cap. File-system errors (ENOENT, EACCES…) are thrown as they are.
+ */
+export function readInputSync(file: string, k: InputKind): string {
+  const fd = openSync(file, 'r');
+  try {
+    const st = fstatSync(fd);
+    if (st.isFile() && st.size > k.cap) throw tooBig(file, k, st.size);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const want = st.isFile() ? Math.max(CHUNK, Math.min(k.cap + 1, st.size + 1) - total) : CHUNK;
+      const buf = Buffer.allocUnsafe(Math.min(want, k.cap + 1 - total));
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      total += n;
+      if (total > k.cap) throw tooBig(file, k, st.isFile() ? total : null);
+      chunks.push(n === buf.length ? buf : buf.subarray(0, n));
+    }
+    return Buffer.concat(chunks, total).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** {@link readInputSync}, without blocking the event loop. */
+export async function readInput(file: string, k: InputKind): Promise<string> {
+  const fh = await open(file, 'r');
+  try {
+    const st = await fh.stat();
+    if (st.isFile() && st.size > k.cap) throw tooBig(file, k, st.size);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const want = st.isFile() ? Math.max(CHUNK, Math.min(k.cap + 1, st.size + 1) - total) : CHUNK;
+      const buf = Buffer.allocUnsafe(Math.min(want, k.cap + 1 - total));
+      const {bytesRead: n} = await fh.read(buf, 0, buf.length, null);
+      if (n === 0) break;
+      total += n;
+      if (total > k.cap) throw tooBig(file, k, st.isFile() ? total : null);
+      chunks.push(n === buf.length ? buf : buf.subarray(0, n));
+    }
+    return Buffer.concat(chunks, total).toString('utf8');
+  } finally {
+    await fh.close();
   }
 }

@@ -3,7 +3,9 @@
  * runs the same checks offline. The file holds the redacted raw probe output, so a newer
  * kubelet-doctor re-derives facts with its own (better) parsers.
  */
-import {readFile, writeFile, rename, stat} from 'node:fs/promises';
+import {MAX_SNAPSHOT_BYTES, readInput} from './limits.js';
+import {asRaw, jsonDeeperThan, MAX_SNAPSHOT_DEPTH, rawProblem} from './snapshot-check.js';
+import {writeAtomic} from './write-atomic.js';
 import {InputError} from '../errors.js';
 import {redactRaw, findSecret} from '../facts/redact.js';
 import type {RawSnapshot, TransportKind} from '../facts/types.js';
@@ -18,8 +20,6 @@ export interface SnapshotFile {
   raw: RawSnapshot;
 }
 
-/** Snapshots larger than this are refused (a probe's output is a few hundred KiB). */
-const MAX_SNAPSHOT = 128 * 1024 * 1024;
 
 /** Write a snapshot atomically (temp file + rename), refusing if a secret survived redaction. */
 export async function writeSnapshot(path: string, snap: SnapshotFile): Promise<void> {
@@ -36,21 +36,31 @@ export async function writeSnapshot(path: string, snap: SnapshotFile): Promise<v
     throw new InputError(`refusing to write the snapshot ${path}: ${where} still holds ${kind} after redaction; nothing was written`,
       'please report this as a bug (without the file): kubelet-doctor check works on the node without a snapshot');
   }
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, text, {mode: 0o600});
-  await rename(tmp, path);
+  // An exclusively created temp file (random name, same directory, 0600), then a rename.
+  await writeAtomic(path, text, {mode: 0o600});
 }
 
-/** Read and validate a snapshot file; every problem is an InputError naming the file. */
+const TRANSPORTS: ReadonlySet<string> = new Set(['ssh', 'local', 'root', 'snapshot', 'pod']);
+const plain = (v: unknown, dflt: string): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : dflt);
+
+/**
+ * Read and validate a snapshot file; every problem is an InputError naming the file. The file is
+ * untrusted: refused past MAX_SNAPSHOT_BYTES before it is read, its nesting bounded before it is
+ * parsed, and every raw record checked for the shape the facts code reads (snapshot-check.ts).
+ */
 export async function readSnapshot(path: string): Promise<SnapshotFile> {
-  let size: number;
+  let text: string;
   try {
-    size = (await stat(path)).size;
+    text = await readInput(path, {label: '--snapshot', noun: 'a snapshot', cap: MAX_SNAPSHOT_BYTES,
+      hint: 'is it a kubelet-doctor snapshot? collect writes a few hundred KiB per node'});
   } catch (e) {
+    if (e instanceof InputError) throw e;
     throw new InputError(`${path}: cannot read the snapshot (${(e as NodeJS.ErrnoException).code ?? 'error'})`, undefined, {cause: e});
   }
-  if (size > MAX_SNAPSHOT) throw new InputError(`${path}: ${size} bytes is too large for a snapshot`);
-  const text = await readFile(path, 'utf8');
+  if (jsonDeeperThan(text, MAX_SNAPSHOT_DEPTH)) {
+    throw new InputError(`${path}: not a kubelet-doctor snapshot (nested more than ${MAX_SNAPSHOT_DEPTH} levels deep)`,
+      'make one with: kubelet-doctor collect TARGET -o FILE');
+  }
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -64,16 +74,18 @@ export async function readSnapshot(path: string): Promise<SnapshotFile> {
       'make one with: kubelet-doctor collect TARGET -o FILE');
   }
   if (s.schema !== 1) throw new InputError(`${path}: snapshot schema ${String(s.schema)} is not supported (this version reads 1)`);
-  const raw = s.raw;
-  if (!raw || typeof raw !== 'object' || typeof raw.files !== 'object' || typeof raw.dirs !== 'object' || typeof raw.commands !== 'object') {
-    throw new InputError(`${path}: snapshot is damaged (no raw files/dirs/commands)`);
-  }
+  const problem = rawProblem(s.raw);
+  if (problem !== null) throw new InputError(`${path}: snapshot is damaged: ${problem}`, 'make a new one with: kubelet-doctor collect TARGET -o FILE');
+  const raw = asRaw(s.raw);
   return {
     kind: 'kubelet-doctor-snapshot',
     schema: 1,
-    toolVersion: String(s.toolVersion ?? 'unknown'),
-    createdAt: String(s.createdAt ?? ''),
-    target: {name: String(s.target?.name ?? path), transport: s.target?.transport ?? 'snapshot'},
+    toolVersion: plain(s.toolVersion, 'unknown'),
+    createdAt: plain(s.createdAt, ''),
+    target: {
+      name: plain(s.target?.name, path),
+      transport: typeof s.target?.transport === 'string' && TRANSPORTS.has(s.target.transport) ? s.target.transport : 'snapshot',
+    },
     raw: redactRaw({...raw, notes: Array.isArray(raw.notes) ? raw.notes : []}),
   };
 }

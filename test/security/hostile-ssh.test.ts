@@ -7,16 +7,13 @@
  * product promise, not a speed figure).
  */
 import {describe, it, expect, beforeAll, afterAll} from 'vitest';
-import {spawn} from 'node:child_process';
-import {mkdir, mkdtemp, readFile, rm} from 'node:fs/promises';
+import {mkdir, mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {pathToFileURL} from 'node:url';
 import {writeNodeTree, type NodeTreeInfo} from '../../src/lab/node-tree.js';
-import {BIN} from '../helpers/sshd.js';
+import {runCliPeak, type PeakRun} from '../helpers/run-peak.js';
 import {startBannerless, startHostileSsh, writeClientKey, type HostileMode, type HostileServer} from '../helpers/hostile-ssh.js';
 
-const PRELOAD = pathToFileURL(join(import.meta.dirname, '../../dist/test/helpers/peak-rss.js')).href;
 const MiB = 1024 * 1024;
 /** The client's peak RSS bound under a hostile node: generous (Node alone is ~50 MiB). */
 const PEAK_BOUND_KB = 300 * 1024;
@@ -36,41 +33,19 @@ beforeAll(async () => {
 afterAll(() => rm(dir, {recursive: true, force: true}));
 
 interface JsonTarget {target: string; status: string; error: {kind: string; message: string; hint: string | null} | null}
-interface Run {code: number | null; killed: boolean; stdout: string; stderr: string; peakKb: number; t: JsonTarget | undefined}
+interface Run extends PeakRun {t: JsonTarget | undefined}
 
 /** Run the real binary against one node; a guard kills it after `guardMs` (then `killed`). */
 async function check(port: number, known: string, extra: string[], guardMs = 100_000): Promise<Run> {
-  const rssFile = join(dir, `rss-${port}-${Math.random().toString(36).slice(2)}`);
-  const args = ['--import', PRELOAD, BIN, 'check', `root@127.0.0.1:${port}`, '--ssh-config', 'none', '--known-hosts', known, '-i', key,
-    '--host-root', node.root, '--output', 'json', ...extra];
-  const r = await new Promise<Omit<Run, 'peakKb' | 't'>>((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
-      env: {...process.env, HOME: home, NO_COLOR: '1', SSH_AUTH_SOCK: '', KD_PEAK_RSS_FILE: rssFile},
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let killed = false;
-    child.stdout.on('data', (b: Buffer) => void (stdout.length < 4 * MiB && (stdout += b.toString())));
-    child.stderr.on('data', (b: Buffer) => void (stderr.length < MiB && (stderr += b.toString())));
-    const guard = setTimeout(() => {
-      killed = true;
-      child.kill('SIGKILL');
-    }, guardMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(guard);
-      resolve({code, killed, stdout, stderr});
-    });
-  });
-  const peakKb = Number((await readFile(rssFile, 'utf8').catch(() => '0')).trim());
+  const r = await runCliPeak(['check', `root@127.0.0.1:${port}`, '--ssh-config', 'none', '--known-hosts', known, '-i', key,
+    '--host-root', node.root, '--output', 'json', ...extra], {env: {HOME: home}, guardMs});
   let t: JsonTarget | undefined;
   try {
     t = (JSON.parse(r.stdout) as {targets: JsonTarget[]}).targets[0];
   } catch {
     t = undefined;
   }
-  return {...r, peakKb, t};
+  return {...r, t};
 }
 
 /** The common promise: it ended by itself, exit 3, one clear line, nothing on stderr, memory bounded. */

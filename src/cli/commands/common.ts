@@ -1,7 +1,6 @@
 /**
  * Option handling shared by the commands that run checks.
  */
-import {writeFile, rename} from 'node:fs/promises';
 import {catalogue} from '../../../checks/index.js';
 import type {CheckDef} from '../../catalogue/define.js';
 import {UsageError} from '../../errors.js';
@@ -9,6 +8,7 @@ import type {RunOptions} from '../../engine/run.js';
 import type {Report} from '../../report/types.js';
 import {intOption, type ParsedArgs} from '../args.js';
 import {refuseSecrets} from '../../facts/secret-guard.js';
+import {writeAtomic} from '../../transport/write-atomic.js';
 
 export {listTargets, targetOptions, targetsFrom} from './targets.js';
 
@@ -50,16 +50,18 @@ export function exitCodeOf(report: Report): number {
   return 0;
 }
 
-/** Write text to a file atomically (temp + rename), or to stdout. */
+/**
+ * Write text to a file atomically, or to stdout: through a temp file created exclusively under a
+ * random name in the same directory, then renamed (write-atomic.ts), so nothing planted there
+ * (a symlink at a temp name) can redirect the write.
+ */
 export async function writeOut(text: string, file: unknown): Promise<void> {
   refuseSecrets(text, typeof file === 'string' ? file : 'the report to standard output');
   if (typeof file !== 'string') {
     process.stdout.write(text);
     return;
   }
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
+  await writeAtomic(file, text);
 }
 
 /** Whether to colour output on this stream. */
