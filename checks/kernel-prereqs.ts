@@ -106,13 +106,19 @@ export default defineCheck({
     const evidence: Evidence[] = [];
     const parts: string[] = [];
     if (k.live) {
+      // Claim only what was read: /proc/modules (or the bridge sysctl, which exists only with the
+      // module loaded) and each /proc/sys value.
       const mod = k.loadedModules?.['br_netfilter'];
       if (mod) evidence.push(ev(mod));
-      for (const key of [BRIDGE, FORWARD]) {
-        const cur = k.sysctl[key];
-        if (cur) evidence.push(ev(cur));
+      const read = [BRIDGE, FORWARD].filter((key) => k.sysctl[key]?.value === '1');
+      for (const key of read) evidence.push(ev(k.sysctl[key]!));
+      if (!mod && read.length === 0) {
+        return skip('not collected: neither /proc/modules nor /proc/sys/net/{bridge,ipv4} was read from the node');
       }
-      parts.push('br_netfilter is loaded', `${BRIDGE} = 1`, `${FORWARD} = 1`);
+      if (mod || read.includes(BRIDGE)) parts.push('br_netfilter is loaded');
+      parts.push(...read.map((key) => `${key} = 1`));
+      const unread = [BRIDGE, FORWARD].filter((key) => !read.includes(key));
+      if (unread.length > 0) parts.push(`not read: ${unread.join(', ')}`);
     } else {
       parts.push('br_netfilter loads at boot');
       const boot = k.bootModules['br_netfilter'];

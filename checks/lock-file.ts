@@ -109,6 +109,9 @@ export default defineCheck({
     if (out.some((v) => v.status !== 'skip')) return out;
     const running = procs.length === 1 ? `one kubelet process (pid ${procs[0]?.pid})` : 'no kubelet process runs';
     const lockPart = lockFlag ? `; ${note ?? `--lock-file=${lockFlag.value}`}` : '; no --lock-file';
-    return [pass(`${running}${lockPart}`, [...procs.map(ev), ...(lockFlag ? [ev(lockFlag)] : [])]), ...out];
+    // What the verdict read: the processes (or the process list that held none) and the flag, or
+    // the kubelet command line that has no --lock-file.
+    const procEv = procs.length > 0 ? procs.map(ev) : [{source: {command: 'kubelet-procs'}, text: 'no process named kubelet'}];
+    return [pass(`${running}${lockPart}`, [...procEv, ev(lockFlag ?? argv.executable)]), ...out];
   },
 });

@@ -39,6 +39,19 @@ function offeredFix(v: Verdict, check: CheckDef): string | null {
   return id && IMPLEMENTED_FIXES.includes(id) ? id : null;
 }
 
+/** What a pass that names nothing it read becomes: a pass is only as good as its evidence. */
+export const NO_EVIDENCE = 'no evidence collected';
+
+/**
+ * A pass must carry the evidence it read (the file and line, or the command and its output). A
+ * pass with none rests on input that may never have arrived (a /proc file the probe did not send,
+ * a section of a cut output): it becomes a skip that says so, never a pass.
+ */
+function evidenced(v: Verdict): Verdict {
+  if (v.status !== 'pass' || v.evidence.length > 0) return v;
+  return {...v, status: 'skip', summary: `${NO_EVIDENCE}: the check would pass ("${v.summary}") but names nothing it read`};
+}
+
 /** Evaluate one check, turning exceptions into an `error` result. */
 export function evaluateCheck(check: CheckDef, facts: Facts, ctx: CheckContext): Finding {
   try {
@@ -46,7 +59,7 @@ export function evaluateCheck(check: CheckDef, facts: Facts, ctx: CheckContext):
       return fold(check, [{status: 'skip', summary: 'needs a live node (commands, /proc): not available on this transport', evidence: []}]);
     }
     const out = check.evaluate(facts, ctx);
-    return fold(check, Array.isArray(out) ? out : [out]);
+    return fold(check, (Array.isArray(out) ? out : [out]).map(evidenced));
   } catch (e) {
     return {
       ...fold(check, []),

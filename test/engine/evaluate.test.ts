@@ -1,7 +1,9 @@
 import {describe, it, expect} from 'vitest';
 import {defineCheck, fail, pass, skip, warn, type CheckDef} from '../../src/catalogue/define.js';
 import {evaluateAll, evaluateCheck, linkCauses} from '../../src/engine/evaluate.js';
-import {makeFacts, ctx} from '../helpers/facts.js';
+import {makeFacts, ctx, rawFrom} from '../helpers/facts.js';
+import {catalogue} from '../../checks/index.js';
+import {buildFacts} from '../../src/facts/build.js';
 
 const mk = (id: string, explainedBy: string[], evaluate: CheckDef['evaluate'], live = false) =>
   defineCheck({id, title: `check ${id} title`, category: 'kubelet', severity: 'high', description: 'd', needs: [], remediation: 'fix it', explainedBy, live, evaluate});
@@ -30,6 +32,31 @@ describe('evaluating checks', () => {
     const f = evaluateCheck(mk('live', [], () => pass('ok'), true), makeFacts(), ctx);
     expect(f.status).toBe('skip');
     expect(f.summary).toMatch(/live node/);
+  });
+
+  it('turns a pass that names no evidence into a skip ("no evidence collected"), and keeps a pass that does', () => {
+    const bare = evaluateCheck(mk('bare', [], () => pass('br_netfilter is loaded')), makeFacts(), ctx);
+    expect(bare.status).toBe('skip');
+    expect(bare.summary).toMatch(/^no evidence collected: /);
+    expect(bare.summary).toContain('br_netfilter is loaded');
+    const held = evaluateCheck(mk('held', [], () => pass('fine', [at(1)])), makeFacts(), ctx);
+    expect(held.status).toBe('pass');
+    expect(held.evidence).toEqual([at(1)]);
+    // Among several verdicts, an unevidenced pass does not outrank a real one or hide a failure.
+    const mixed = evaluateCheck(mk('mixed', [], () => [pass('claimed'), warn('meh', [at(3)])]), makeFacts(), ctx);
+    expect(mixed.status).toBe('warn');
+    expect(mixed.details).toEqual([expect.stringMatching(/^skip: no evidence collected/)]);
+  });
+
+  it('never passes a real check on a live node whose /proc records never arrived (kernel-prereqs)', () => {
+    const kernel = catalogue.find((c) => c.id === 'kernel-prereqs')!;
+    const facts = buildFacts(rawFrom({}, {live: true}), {name: 'n', transport: 'local'});
+    const f = evaluateCheck(kernel, facts, ctx);
+    expect(f.status).not.toBe('pass');
+    for (const c of catalogue) {
+      const r = evaluateCheck(c, facts, ctx);
+      if (r.status === 'pass') expect([c.id, r.evidence.length]).not.toEqual([c.id, 0]);
+    }
   });
 
   it('offers no fix until the fix is implemented', () => {
