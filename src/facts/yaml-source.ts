@@ -31,7 +31,7 @@ export function fileText(raw: RawSnapshot, path: string): FileText {
     case 'symlink-loop':
       return {ok: false, status: 'unreadable', error: `${path}: too many levels of symbolic links`};
     default:
-      return {ok: false, status: 'unreadable', error: `${path} could not be read (permission denied?)`};
+      return {ok: false, status: 'unreadable', error: rec.reason ? `${path}: ${rec.reason}` : `${path} could not be read (permission denied?)`};
   }
   if (rec.binary) return {ok: false, status: 'binary', error: `${path} is binary (NUL bytes), not YAML text`};
   if (rec.truncated) {
