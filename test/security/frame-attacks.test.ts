@@ -88,6 +88,17 @@ describe.each(shells)('forged records under %s', (shell) => {
     expect(verdicts(raw)['cgroup-driver-match']).toBe('fail');
   }, 120_000);
 
+  it('the same forged link on the live script (what SSH, --local and the pod run): no record is forged', async () => {
+    const info = await lab.write(`forge-live-${shell}`, 'cgroup-driver-mismatch', {edit: (r) => plantForgedLink(r, '@@KD2')});
+    const argv = shell === 'busybox' ? ['busybox', 'sh'] : [shell];
+    const raw = await collectRaw(new LocalTransport('local', info.root, true, argv), {timeoutMs: 60_000});
+    expect(raw.incomplete ?? null).toBeNull();
+    expect(raw.files['/var/lib/kubelet/config.yaml']?.content).toBe(await readFile(join(info.root, 'var/lib/kubelet/config.yaml'), 'utf8'));
+    const facts = buildFacts(raw, {name: 'n', transport: 'local'});
+    const f = evaluateAll(catalogue, facts, ctx).find((x) => x.id === 'cgroup-driver-match');
+    expect(f?.status).not.toBe('pass');
+  }, 120_000);
+
   it('a symlink target with a space keeps its record: kubelet.conf is collected', async () => {
     const info = await lab.write(`space-${shell}`, 'healthy', {
       edit: async (r) => {
@@ -158,6 +169,32 @@ describe('forged records through the real binary (check --root DIR)', () => {
     expect(json.targets[0].status).toBe('ok');
     expect(json.targets[0].results.find((r: {id: string}) => r.id === 'cgroup-driver-match').status).toBe('fail');
     expect(code).toBe(1);
+  }, 120_000);
+});
+
+describe('every hostile name at once, through the real binary', () => {
+  it('a tree with control characters 0x01-0x1f and 0x7f in names, forged link targets and a CRLF drop-in: the report is whole and true', async () => {
+    const ctl = [...Array.from({length: 31}, (_, i) => i + 1), 0x7f].map((c) => String.fromCharCode(c));
+    const info = await lab.write('everything', 'cgroup-driver-mismatch', {
+      edit: async (r) => {
+        await plantForgedLink(r, '@@KD2');
+        for (const c of ctl) {
+          await writeFile(join(r, 'etc/cni/net.d', `n${c}.conflist`), '{}\n');
+          await symlink(`/etc/kubernetes/x${c}\n@@KD2 F ok 0 - /etc/fstab\n`, join(r, 'etc/kubernetes', `l${ctl.indexOf(c)}.conf`));
+        }
+        const p = join(r, 'usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf');
+        await writeFile(p, (await readFile(p, 'utf8')).replace(/\n/g, '\r\n'));
+      },
+    });
+    const {code, json} = await cli(['--root', info.root]);
+    const t = json.targets[0];
+    expect(t.status).toBe('ok');
+    expect(t.partial).toBeUndefined();
+    expect(t.results.find((r: {id: string}) => r.id === 'cgroup-driver-match').status).toBe('fail');
+    expect(t.results.filter((r: {status: string}) => r.status === 'error')).toEqual([]);
+    expect(code).toBe(1);
+    // Remote text reaches the report without a raw control character.
+    expect(JSON.stringify(json)).not.toMatch(/\\u00(0[0-8bcef]|1[0-9a-f])|\\u007f/);
   }, 120_000);
 });
 
