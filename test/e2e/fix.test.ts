@@ -134,7 +134,8 @@ describe('fix --root on kubeadm node trees', () => {
     const info = await node('swap-on');
     expect(run(['fix', '--snapshot', join(dir, 'x.json'), '--check', 'swap', '--yes'])).toMatchObject({code: 2, stderr: expect.stringContaining('a snapshot is a read-only copy')});
     expect(run(['fix', '--root', info.root, '--check', 'swap', '--choice', 'maybe', '--yes'])).toMatchObject({code: 2, stderr: expect.stringContaining('--choice maybe is not offered here\nhint: choose one of: off, keep')});
-    expect(run(['fix', '--root', info.root, '--rollback', '20200101T000000Z'])).toMatchObject({code: 2, stderr: expect.stringContaining('no backup 20200101T000000Z on')});
+    expect(run(['fix', '--root', info.root, '--rollback', '20200101T000000Z'])).toMatchObject({code: 2, stderr: expect.stringContaining('no backup 20200101T000000Z in this machine\'s audit log')});
+    expect(run(['fix', '--root', info.root, '--rollback', '20200101T000000Z', '--force'])).toMatchObject({code: 2, stderr: expect.stringContaining('no backup 20200101T000000Z on')});
     expect(run(['fix', '--root', info.root, '--rollback', '../etc'])).toMatchObject({code: 2, stderr: expect.stringContaining('not a backup id')});
   });
 
@@ -147,8 +148,11 @@ describe('fix --root on kubeadm node trees', () => {
     run(['fix', '--root', info.root, '--rollback', backup], env);
     const text = await readFile(log, 'utf8');
     const lines = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.map((l) => [l['action'], l['result'], l['backup']])).toEqual([['apply', 'started', null], ['apply', 'verified', backup], ['rollback', 'restored', backup]]);
-    expect(lines[1]).toMatchObject({target: expect.any(String), transport: 'root', fixId: 'cert-expiry-fix', checkId: 'cert-expiry', user: expect.any(String), time: expect.any(String)});
+    expect(lines.map((l) => [l['action'], l['result'], l['backup']])).toEqual([['apply', 'started', null], ['apply', 'backed-up', backup], ['apply', 'verified', backup], ['rollback', 'restored', backup]]);
+    // The manifest's sha256 is recorded before anything is written, and again with the result.
+    expect(lines[1]!['manifest']).toMatch(/^[0-9a-f]{64}$/);
+    expect(lines[2]!['manifest']).toBe(lines[1]!['manifest']);
+    expect(lines[2]).toMatchObject({target: expect.any(String), transport: 'root', fixId: 'cert-expiry-fix', checkId: 'cert-expiry', user: expect.any(String), time: expect.any(String)});
     expect(text).not.toContain('0123456789abcdef');
   });
 });
