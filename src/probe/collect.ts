@@ -13,6 +13,9 @@ export async function collectRaw(t: Transport, opts: {timeoutMs: number; signal?
   const script = buildProbeScript({hostRoot: t.hostRoot, live: t.live, joinEndpoint: opts.joinEndpoint ?? null});
   const res = await t.run({script, timeoutMs: opts.timeoutMs, ...(opts.signal ? {signal: opts.signal} : {})});
   if (opts.signal?.aborted) throw new TargetError('interrupted', 'interrupted');
+  // The probe's first record is written as soon as its shell starts: nothing at all means the
+  // shell never got to it, which is not a slow probe.
+  if (res.timedOut && res.stdout.length === 0) throw notStarted(t, opts.timeoutMs);
   let parsed;
   try {
     parsed = parseFrames(res.stdout, {hostRoot: t.hostRoot, live: t.live});
@@ -31,4 +34,14 @@ export async function collectRaw(t: Transport, opts: {timeoutMs: number; signal?
     raw.notes.push(`the probe was stopped after ${Math.round(opts.timeoutMs / 1000)} s (--timeout)`);
   }
   return redactRaw(raw);
+}
+
+/** The time limit ran out before the probe's first byte. */
+function notStarted(t: Transport, timeoutMs: number): TargetError {
+  const s = `${Math.round(timeoutMs / 1000)} s`;
+  if (t.kind === 'ssh') {
+    return new TargetError('timeout', `the session opened, but the probe had not started within ${s} (nothing arrived from it)`,
+      'before the probe, the login shell runs the user\'s startup files (~/.bashrc, /etc/bash.bashrc, ~/.profile), and sudo may look up the host name: is one of them slow or waiting on a lock? time `ssh NODE true` to see, or raise --timeout');
+  }
+  return new TargetError('timeout', `the probe had not started within ${s} (nothing arrived from it)`, 'is the machine overloaded? raise --timeout');
 }

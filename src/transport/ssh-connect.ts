@@ -14,7 +14,7 @@ import {
   appendKnownHost, blobKeyType, checkHostKey, fingerprint, hostToken, knownKeyTypes, loadKnownHosts,
 } from './known-hosts.js';
 import {authHandler, newAuthLog, type PassphraseFn} from './ssh-auth.js';
-import {connectError, viaJump, type ConnectPhase} from './ssh-errors.js';
+import {closedBeforeBanner, connectError, viaJump, type ConnectPhase} from './ssh-errors.js';
 
 /** What a connection attempt shares with the transport that started it. */
 export interface ConnectContext {
@@ -127,11 +127,16 @@ export function connectHop(hop: SshHop, ctx: ConnectContext, sock?: Duplex): Pro
     let refusal: TargetError | null = null;
     let settled = false;
     const readyMs = Math.max(1, Math.min(hop.connectTimeoutMs, ctx.deadline - Date.now()));
+    // What the server sent before its banner (its first 200 bytes): a connection closed or reset
+    // before any "SSH-" line is sshd refusing to start one more login (MaxStartups), not a
+    // handshake that went wrong.
+    let before = '';
     const fail = (e: unknown) => {
       if (settled) return;
       settled = true;
       client.destroy();
-      reject(connectError(e, hop, phase, log, refusal, readyMs));
+      const dropped = phase === 'handshake' && !refusal && !before.includes('SSH-') && (e as {level?: string} | null)?.level !== 'client-timeout';
+      reject(dropped ? closedBeforeBanner(hop, before) : connectError(e, hop, phase, log, refusal, readyMs));
     };
     client.on('handshake', () => setPhase('auth'));
     client.on('ready', () => {
@@ -182,6 +187,13 @@ export function connectHop(hop: SshHop, ctx: ConnectContext, sock?: Duplex): Pro
           verify(refusal === null);
         },
       });
+      // ssh2 has paused the socket and reads it once its crypto is ready: this listener does not
+      // start the flow, it sees the same bytes.
+      const peek = (b: Buffer) => {
+        before += b.toString('latin1', 0, Math.min(b.length, 200 - before.length));
+        if (before.length >= 200 || before.includes('SSH-')) socket.off('data', peek);
+      };
+      socket.on('data', peek);
     } catch (e) {
       fail(e);
     }

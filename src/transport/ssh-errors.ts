@@ -27,6 +27,25 @@ export function timeoutError(hop: SshHop, phase: ConnectPhase, ms: number): Targ
   }
 }
 
+/**
+ * The server closed (or reset) the connection before its SSH banner: what sshd does to a new
+ * connection beyond MaxStartups (default 10:30:100: 30% of new unauthenticated connections are
+ * dropped once 10 are waiting, all of them at 100), writing "Exceeded MaxStartups" first or
+ * nothing (newer sshd). No login was attempted. A fleet meets it when it reaches one sshd many
+ * times at once: through a jump host, or an inventory naming one node several times. `said`:
+ * what the server wrote instead of a banner, if anything.
+ */
+export function closedBeforeBanner(hop: SshHop, said: string): TargetError {
+  const at = `${hop.host}:${hop.port}`;
+  const text = said.replace(/[^\x20-\x7e]+/g, ' ').trim().slice(0, 80);
+  const message = `${at} closed the connection before its SSH banner${text ? `, saying "${text}"` : ''} (no login was attempted)`;
+  if (text && !/MaxStartups/i.test(text)) {
+    return new TargetError('unreachable', message, `is port ${hop.port} the SSH port of ${hop.alias}?`);
+  }
+  return new TargetError('unreachable', message,
+    `sshd drops new connections beyond its MaxStartups (default 10:30:100) while others are still logging in: lower --concurrency, or raise MaxStartups on ${hop.alias}${text ? '' : '; a firewall, tcp_wrappers or fail2ban can also drop them'}`);
+}
+
 /** Error code and ssh2 level, when present. */
 interface SshLikeError extends Error {
   code?: string;

@@ -114,6 +114,20 @@ export interface SshdOptions {
    * sshd refuses without PAM. Only for the non-root sudo test.
    */
   usePam?: boolean;
+  /**
+   * Sessions get a HOME of their own (an empty directory in the sshd's), so the login shell does
+   * not run this machine's root startup files. The tests' nodes are all this one machine: with
+   * the machine's ~/.bashrc every session of a 50-node fleet would share one home, and here it
+   * runs `pyenv init -`, whose rehash lets one shell at a time hold a lock file (and waits up to
+   * 60 s for it); real nodes each have their own. The probe's own timeout for a login that never
+   * gets to the probe is tested on its own (ssh-fleet.test.ts).
+   */
+  ownHome?: boolean;
+  /**
+   * sshd's MaxStartups (default here 300: no connection is dropped before login however many
+   * nodes a fleet test opens at once; sshd's own default 10:30:100 drops some beyond 10).
+   */
+  maxStartups?: string;
 }
 
 /** A hashed known_hosts host field for `token`, as `ssh-keygen -H` writes it. */
@@ -163,6 +177,8 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   const pubs = await Promise.all(Object.values(keys).map((k) => readFile(`${k}.pub`, 'utf8')));
   await writeFile(join(dir, 'authorized_keys'), pubs.join(''), {mode: 0o644});
   const hostKeyPub = (await readFile(`${hostKey}.pub`, 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ');
+  const sessionHome = join(dir, 'session-home');
+  if (opts.ownHome) await mkdir(sessionHome, {mode: 0o755});
 
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
@@ -173,8 +189,9 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
       `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
       'StrictModes no', `UsePAM ${opts.usePam ? 'yes' : 'no'}`, 'PermitRootLogin prohibit-password',
       'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'PubkeyAuthentication yes',
-      'PrintMotd no', 'PrintLastLog no', 'MaxStartups 300', 'MaxSessions 64', 'LogLevel VERBOSE',
+      'PrintMotd no', 'PrintLastLog no', `MaxStartups ${opts.maxStartups ?? '300'}`, 'MaxSessions 64', 'LogLevel VERBOSE',
       'AllowTcpForwarding yes',
+      ...(opts.ownHome ? [`SetEnv HOME=${sessionHome}`] : []),
       opts.extra ?? '',
     ].join('\n');
     const cfgFile = join(dir, `sshd_config-${port}`);
@@ -228,12 +245,12 @@ export interface SshdNode {
 }
 
 /** Start {@link SshdNode} under a new temporary directory named with `prefix`. */
-export async function startSshdNode(prefix: string): Promise<SshdNode> {
+export async function startSshdNode(prefix: string, opts: SshdOptions = {}): Promise<SshdNode> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   const home = join(dir, 'home');
   await mkdir(home);
   const [sshd, node] = await Promise.all([
-    startSshd(),
+    startSshd(opts),
     writeNodeTree(join(dir, 'node'), {layout: 'deb', hostname: 'node-2', kubeletVersion: 'v1.30.2', scenario: 'cgroup-driver-mismatch'}),
   ]);
   return {
