@@ -187,7 +187,8 @@ export function backupScript(root: string, ts: string, steps: FileStep[], meta: 
       `elif [ -e "$f" ]; then echo "KD-NOT-A-FILE "${p}; exit ${EXIT.backupFailed}`,
       `else printf 'A\\t${n}\\t-\\t-\\t${w}\\t%s\\n' ${p} >> "$M" || exit ${EXIT.backupFailed}; fi`,
     );
-    if (s.kind === 'write-file') lines.push(`printf '%s' ${q(s.after)} > "$B/written/${n}" || exit ${EXIT.backupFailed}`);
+    // What the fix writes, for the diff a refused rollback shows; never a secret (a bootstrap token).
+    if (s.kind === 'write-file' && !s.sensitive) lines.push(`printf '%s' ${q(s.after)} > "$B/written/${n}" || exit ${EXIT.backupFailed}`);
     for (const d of ancestors(s.path)) if (!dirs.includes(d)) dirs.push(d);
   });
   // Directories the write phase may create: recorded deepest first, so a restore removes them in order.

@@ -105,6 +105,7 @@ describe('applyPlan on a node tree (--root)', () => {
     expect(r.status).toBe('refused');
     expect(r.message).toMatch(/^\/var\/lib\/kubelet\/config\.yaml changed since it was read .*nothing was written/);
     expect(await readFile(file, 'utf8')).toBe(theirs);
+    expect(await readdir(join(root, 'var/lib/kubelet-doctor'))).toEqual(['backups']); // the lock is released on a refusal too
   });
 
   it('changes nothing when the node goes away between the backup and the write', async () => {
@@ -134,6 +135,7 @@ describe('applyPlan on a node tree (--root)', () => {
     expect(r.status).toBe('rolled-back');
     expect(r.message).toMatch(/^lost lab while verifying \(interrupted\)/);
     expect(await hashTree(root)).toEqual(hash);
+    expect(await readdir(join(root, 'var/lib/kubelet-doctor'))).toEqual(['backups']);
   });
 
   it('refuses to create a file through a symlinked directory that would lead outside the node tree', async () => {

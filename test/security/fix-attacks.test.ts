@@ -14,6 +14,8 @@ import {hostname, tmpdir} from 'node:os';
 import {join, relative} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest';
 import {catalogue} from '../../checks/index.js';
+import {parseCommandLine} from '../../src/cli/args.js';
+import {commandTarget} from '../../src/cli/commands/fix.js';
 import {applyPlan} from '../../src/fixes/apply.js';
 import {planFix} from '../../src/fixes/registry.js';
 import {isNotApplicable} from '../../src/fixes/types.js';
@@ -157,6 +159,17 @@ describe('a hostile backup manifest on the disk (fix --root DIR --rollback ID)',
       });
     }
   }
+
+  it('restores a mode from its permission bits only: a setuid mode in a manifest restored with --force gives 0755', async () => {
+    const {root} = await node();
+    const id = '20260101T000002Z';
+    await plantBackup(root, id, [{kind: 'F', n: 1, meta: '6755 0 0', path: '/usr/local/bin/tool', file: '#!/bin/sh\necho tool\n'}], 'v2');
+    const r = run(['fix', '--root', root, '--rollback', id, '--force']);
+    expect(r.stdout).toContain(`Backup ${id} restored`);
+    expect(r.code).toBe(0);
+    expect((await lstat(join(root, 'usr/local/bin/tool'))).mode & 0o7777).toBe(0o755);
+    expect(await specialModes(root)).toEqual([]);
+  });
 
   it('refuses a backup directory reached through a symlinked backups dir, even with --force', async () => {
     const {root} = await node();
@@ -307,6 +320,29 @@ printf '%s\\n' "$s" | exec /bin/sh "$@"
     expect(again.code).toBe(0);
   });
 
+  it('releases the lock and changes nothing when the operator presses Ctrl-C during the write', async () => {
+    const {root} = await node('cgroup-driver-mismatch');
+    const before = await hashTree(root);
+    const bin = join(dir, `gate-bin-${n}`);
+    await mkdir(bin);
+    const entered = join(bin, 'entered');
+    await writeFile(join(bin, 'sh'), `#!/bin/dash
+s=$(cat)
+case "$s" in *KD-WRITE-OK*) : > '${entered}'; while :; do sleep 0.05; done;; esac
+printf '%s\\n' "$s" | exec /bin/sh "$@"
+`);
+    await chmod(join(bin, 'sh'), 0o755);
+    const fix = runAsync(['fix', '--root', root, '--check', 'cgroup-driver-match', '--yes'], {PATH: `${bin}:${process.env['PATH']}`});
+    await untilExists(entered);
+    process.kill(fix.pid, 'SIGINT');
+    const r = await fix.done;
+    expect(r.stderr).not.toContain('internal error');
+    expect(r.stdout).toContain('nothing was changed');
+    expect(r.code).toBe(1);
+    expect(existsSync(join(root, 'var/lib/kubelet-doctor/lock'))).toBe(false);
+    expect(await hashTree(root)).toEqual(before);
+  });
+
   it('reports a lock whose holder is gone as stale, and --force breaks it', async () => {
     const {root} = await node();
     const lock = join(root, 'var/lib/kubelet-doctor/lock');
@@ -396,5 +432,14 @@ printf '%s\\n' "$s" | exec /bin/sh "$@"
     expect(undo.stdout).toContain('restored');
     expect(undo.code).toBe(0);
     expect(await hashTree(info.root)).toEqual(before);
+  });
+});
+
+describe('the hand-restore command', () => {
+  it('names the target with every target and SSH option the operator gave, quoted for a shell', () => {
+    const a = parseCommandLine(['fix', 'root@10.0.0.7:2222', '-i', '/keys/id ed25519', '--known-hosts', '/kh', '--host-root', '/host', '-J', 'bastion', '--check', 'swap', '--yes']);
+    expect(commandTarget(a, {kind: 'root', name: 'x', dir: '/x'})).toBe("root@10.0.0.7:2222 --host-root /host --identity '/keys/id ed25519' --jump bastion --known-hosts /kh");
+    const r = parseCommandLine(['fix', '--root', "/mnt/node's disk", '--check', 'swap']);
+    expect(commandTarget(r, {kind: 'root', name: 'x', dir: '/x'})).toBe("--root '/mnt/node'\\''s disk'");
   });
 });
