@@ -37,6 +37,20 @@ export function globMatch(glob: string, name: string): boolean {
 /** Whether the waiver has expired at `now` (it holds through the whole expiry day, UTC). */
 export const isExpired = (w: Pick<Waiver, 'expires'>, now: Date): boolean => now.getTime() >= Date.parse(`${w.expires}T00:00:00Z`) + DAY;
 
+/**
+ * What is wrong with an expiry date, or null: YYYY-MM-DD and a day the calendar has. (Date.parse
+ * takes 2027-02-30 and means 2 March: a waiver would outlive the day its author wrote.)
+ */
+export function dateMistake(s: string): string | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (!m) return 'must be a date YYYY-MM-DD';
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (mo < 1 || mo > 12) return `is not a date: there is no month ${m[2]}`;
+  const days = new Date(Date.UTC(y, mo, 0)).getUTCDate(); // day 0 of the next month: this month's last
+  if (d < 1 || d > days) return `is not a date: ${m[1]}-${m[2]} has no day ${m[3]}`;
+  return null;
+}
+
 /** Read a list of waivers from a YAML node, recording mistakes in the reader. */
 export function readWaiverList(r: YamlReader, node: Node | undefined, where: string): Waiver[] {
   if (node === undefined) return [];
@@ -61,9 +75,8 @@ export function readWaiverList(r: YamlReader, node: Node | undefined, where: str
     const reason = r.str(r.get(m, 'reason'), 'waiver reason');
     const expNode = r.get(m, 'expires');
     const expires = r.str(expNode, 'waiver expires');
-    if (expires !== undefined && !(/^\d{4}-\d{2}-\d{2}$/.test(expires) && !Number.isNaN(Date.parse(`${expires}T00:00:00Z`)))) {
-      r.wrong(expNode, `waiver expires "${expires}" must be a date YYYY-MM-DD`);
-    }
+    const bad = expires === undefined ? null : dateMistake(expires);
+    if (bad) r.wrong(expNode, `waiver expires "${expires}" ${bad}`);
     if (check === undefined) r.wrong(m, 'a waiver needs "check"');
     if (reason === undefined && r.get(m, 'reason') === undefined) r.wrong(m, 'a waiver needs a "reason" (why the finding is accepted)');
     if (expires === undefined && expNode === undefined) r.wrong(m, 'a waiver needs "expires: YYYY-MM-DD" (waivers never last forever)');

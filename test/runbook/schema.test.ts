@@ -5,6 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {InputError} from '../../src/errors.js';
 import {loadRunbook} from '../../src/runbook/schema.js';
 import {loadWaivers} from '../../src/runbook/waivers.js';
+import {runCli} from '../helpers/sshd.js';
 
 const EXAMPLES = join(import.meta.dirname, '../../docs/runbooks');
 let dir: string;
@@ -86,6 +87,29 @@ describe('loadWaivers', () => {
     const map = await file('w2.yaml', 'waivers:\n  - check: swap\n    labels: {pool: gpu}\n    reason: r\n    expires: 2027-01-01\n');
     expect(loadWaivers(list)).toMatchObject([{check: 'swap', nodes: null, labels: null}]);
     expect(loadWaivers(map)).toMatchObject([{check: 'swap', labels: {pool: 'gpu'}}]);
+  });
+
+  it('refuses an expiry date that is not a day of the calendar, naming the file and line', async () => {
+    const p = await file('w-dates.yaml', [
+      '- check: swap', '  reason: r', '  expires: 2027-02-30',
+      '- check: swap', '  reason: r', '  expires: 2027-02-29',
+      '- check: swap', '  reason: r', '  expires: 2026-13-01',
+      '- check: swap', '  reason: r', '  expires: 2026-04-31',
+      '- check: swap', '  reason: r', '  expires: 2028-02-29', '',
+    ].join('\n'));
+    expect(mistakes(() => loadWaivers(p))).toEqual([
+      `${p}:3: waiver expires "2027-02-30" is not a date: 2027-02 has no day 30`,
+      `${p}:6: waiver expires "2027-02-29" is not a date: 2027-02 has no day 29`,
+      `${p}:9: waiver expires "2026-13-01" is not a date: there is no month 13`,
+      `${p}:12: waiver expires "2026-04-31" is not a date: 2026-04 has no day 31`,
+    ]);
+    // The same rule in a runbook's waivers:, and the CLI's exit 2 with the file and line.
+    const rb = await file('rb-dates.yaml', 'waivers:\n  - check: swap\n    reason: r\n    expires: 2027-02-30\n');
+    expect(mistakes(() => loadRunbook(rb))).toContain(`${rb}:4: waiver expires "2027-02-30" is not a date: 2027-02 has no day 30`);
+    const r = await runCli(['check', '--waivers', p, '--root', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${p}:3: waiver expires "2027-02-30" is not a date: 2027-02 has no day 30`);
+    expect(r.stdout).toBe('');
   });
 
   it('refuses a waiver without an expiry date', async () => {
