@@ -15,8 +15,13 @@ import {InputError, TargetError} from '../errors.js';
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-/** Probe output (stdout) one node may send; beyond it the node is `error` and nothing more is read. */
-export const MAX_PROBE_OUTPUT = 8 * MiB;
+/**
+ * Probe output (stdout) one node may send; beyond it the node is `error` and nothing more is read.
+ * A real node sends a few hundred KiB (every record is capped by the probe). The figure is set
+ * by the memory promise: 16 nodes (the default --concurrency) at the cap, plus Node itself
+ * (~80 MiB), stay under 200 MiB (measured: `BENCH_ONLY=hostile npm run bench`).
+ */
+export const MAX_PROBE_OUTPUT = 4 * MiB;
 /** stderr kept per run: the last this many bytes. */
 export const MAX_PROBE_STDERR = 64 * KiB;
 
@@ -34,12 +39,20 @@ export function outputCapError(cap = MAX_PROBE_OUTPUT): TargetError {
     'the probe caps everything it reads, so this output is not the probe\'s: check the login shell\'s startup files, a ForceCommand or wrapper on the node (or whether the node is compromised)');
 }
 
+/** Output is copied into slabs of this size (see CappedOutput). */
+const SLAB = 256 * KiB;
+
 /**
- * The probe's stdout as it arrives, up to a cap. `push` copies nothing and returns false once
- * the cap is passed (the caller stops reading then); from that point the chunks are released.
+ * The probe's stdout as it arrives, up to a cap. The chunks a transport hands over are often
+ * views into larger buffers (ssh2's decrypted packets: measured 1.5x the bytes they show), so
+ * they are copied into slabs of our own and released at once: what a node costs is its output,
+ * not its output plus the transport's buffers. `push` returns false once the cap is passed (the
+ * caller stops reading then); from that point everything held is dropped.
  */
 export class CappedOutput {
-  private chunks: Buffer[] = [];
+  private slabs: Buffer[] = [];
+  /** Bytes used in the last slab. */
+  private used = 0;
   private size = 0;
   private over = false;
   constructor(readonly cap = MAX_PROBE_OUTPUT) {}
@@ -47,13 +60,26 @@ export class CappedOutput {
   /** Add a chunk; false when the total passed the cap (and everything held is dropped). */
   push(b: Buffer): boolean {
     if (this.over) return false;
-    this.size += b.length;
-    if (this.size > this.cap) {
+    if (this.size + b.length > this.cap) {
       this.over = true;
-      this.chunks = [];
+      this.slabs = [];
       return false;
     }
-    this.chunks.push(b);
+    this.size += b.length;
+    let off = 0;
+    while (off < b.length) {
+      let last = this.slabs[this.slabs.length - 1];
+      if (!last || this.used === last.length) {
+        // Slabs grow with the output (4 KiB, then as much as is held, up to SLAB), never past the cap.
+        const stored = this.size - (b.length - off);
+        last = Buffer.allocUnsafeSlow(Math.min(SLAB, Math.max(4 * KiB, stored), this.cap - stored));
+        this.slabs.push(last);
+        this.used = 0;
+      }
+      const n = b.copy(last, this.used, off);
+      this.used += n;
+      off += n;
+    }
     return true;
   }
 
@@ -64,8 +90,9 @@ export class CappedOutput {
 
   /** Everything received (empty once the cap was passed). */
   take(): Buffer {
-    const b = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
-    this.chunks = [b];
+    const b = Buffer.concat(this.slabs, this.size);
+    this.slabs = [b];
+    this.used = b.length;
     return b;
   }
 }

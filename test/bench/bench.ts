@@ -5,7 +5,10 @@
  *   3. parse + evaluate on a snapshot (no I/O), vs JSON.parse of the same snapshot.
  *   4. the TUI: first frame and search per keystroke (tui-bench.ts).
  *   5. over SSH: see ssh-bench.ts (one node vs `ssh true`; 1/50/200 nodes vs parallel-ssh), runs interleaved.
- * Medians of repeated runs; run with `npm run bench` (builds first).
+ *   6. memory under hostile nodes: peak RSS with 16 nodes streaming output endlessly at
+ *      --concurrency 16 vs 16 healthy nodes (hostile-bench.ts).
+ * Medians of repeated runs; run with `npm run bench` (builds first). `BENCH_ONLY=hostile` runs
+ * only row 6.
  */
 import {execFileSync, spawnSync} from 'node:child_process';
 import {mkdtemp, rm} from 'node:fs/promises';
@@ -21,6 +24,7 @@ import {catalogue} from '../../checks/index.js';
 import type {RawSnapshot} from '../../src/facts/types.js';
 import {benchSsh} from './ssh-bench.js';
 import {benchTui} from './tui-bench.js';
+import {benchHostile, printHostile} from './hostile-bench.js';
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -49,7 +53,23 @@ const fmt = (ms: number) => (ms >= 10 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(2)
 const row = (what: string, ms: number, base: string, baseMs: number) =>
   console.log(`${what.padEnd(56)} ${fmt(ms).padStart(10)}   ${base.padEnd(34)} ${fmt(baseMs).padStart(10)}   ${(ms / baseMs).toFixed(2)}x`);
 
+/** Row 6: the client's memory under hostile nodes (BENCH_RUNS pairs of runs, at most 3). */
+async function hostileRow(dir: string, runs: number): Promise<void> {
+  console.log('\nmemory under hostile nodes (ssh2 Server streaming endlessly vs OpenSSH sshd serving a lab node; peak RSS of the client):');
+  const r = await benchHostile(dir, Math.max(1, Math.min(runs, 3)));
+  if ('skipped' in r) console.log(`  skipped: ${r.skipped}`);
+  else printHostile(r);
+}
+
 const dir = await mkdtemp(join(tmpdir(), 'kd-bench-'));
+if (process.env['BENCH_ONLY'] === 'hostile') {
+  try {
+    await hostileRow(dir, Number(process.env['BENCH_RUNS'] ?? 3));
+  } finally {
+    await rm(dir, {recursive: true, force: true});
+  }
+  process.exit(0);
+}
 try {
   const node = await writeNodeTree(join(dir, 'node'), {layout: 'deb', hostname: 'bench-node', kubeletVersion: 'v1.30.2', scenario: 'cgroup-driver-mismatch'});
   const bin = join(import.meta.dirname, '../../src/cli/bin.js');
@@ -96,6 +116,8 @@ try {
     }
     console.log(`peak memory, 200 targets: ${ssh.peakMb.toFixed(0)} MiB${ssh.comparePeakMb !== undefined ? ` (compare: ${ssh.comparePeakMb.toFixed(0)} MiB)` : ''}`);
   }
+
+  await hostileRow(dir, runs);
 } finally {
   await rm(dir, {recursive: true, force: true});
 }
