@@ -7,11 +7,12 @@
  *
  * Also here: what the cluster fetchers share (the per-request deadline, network error wording).
  */
-import {existsSync} from 'node:fs';
+import {existsSync, statSync} from 'node:fs';
 import {homedir} from 'node:os';
 import {delimiter, join} from 'node:path';
 import type * as K8s from '@kubernetes/client-node';
 import {InputError} from '../errors.js';
+import {shareExecCredentials} from './exec-credential.js';
 
 /** The client library's module namespace (loaded on demand). */
 export type K8sModule = typeof K8s;
@@ -72,12 +73,30 @@ function loadInCluster(kc: K8s.KubeConfig, env: InClusterEnv & {host: string; po
   });
 }
 
+/** A kubeconfig larger than this is refused before the YAML parser sees it (real ones are KiB). */
+const MAX_KUBECONFIG_BYTES = 4 * 1024 * 1024;
+
+/** kc.loadFromFile, after refusing a regular file over MAX_KUBECONFIG_BYTES (a pipe is read as it is). */
+function loadFile(kc: K8s.KubeConfig, file: string): void {
+  let size = 0;
+  try {
+    const st = statSync(file);
+    if (st.isFile()) size = st.size;
+  } catch {
+    /* loadFromFile reports it */
+  }
+  if (size > MAX_KUBECONFIG_BYTES) {
+    throw new InputError(`${file}: larger than the 4 MiB a kubeconfig may be (${(size / 1048576).toFixed(1)} MiB); not read`, 'is this the right file?');
+  }
+  kc.loadFromFile(file);
+}
+
 /** Load `files` (the first wins on conflicts, as kubectl merges $KUBECONFIG). */
 function loadFiles(k8s: K8sModule, kc: K8s.KubeConfig, files: string[]): void {
-  kc.loadFromFile(files[0]!);
+  loadFile(kc, files[0]!);
   for (const f of files.slice(1)) {
     const more = new k8s.KubeConfig();
-    more.loadFromFile(f);
+    loadFile(more, f);
     kc.mergeConfig(more, true);
   }
 }
@@ -86,7 +105,7 @@ function loadFiles(k8s: K8sModule, kc: K8s.KubeConfig, files: string[]): void {
 function loadSource(k8s: K8sModule, kc: K8s.KubeConfig, q: KubeconfigQuery): string {
   if (q.kubeconfig !== null) {
     if (!existsSync(q.kubeconfig)) throw new InputError(`--kubeconfig ${q.kubeconfig}: no such file`);
-    return tryLoad(q.kubeconfig, () => kc.loadFromFile(q.kubeconfig!));
+    return tryLoad(q.kubeconfig, () => loadFile(kc, q.kubeconfig!));
   }
   const env = process.env['KUBECONFIG'];
   if (env) {
@@ -98,13 +117,14 @@ function loadSource(k8s: K8sModule, kc: K8s.KubeConfig, q: KubeconfigQuery): str
   if (isInCluster(pod)) return tryLoad('in-cluster service account', () => loadInCluster(kc, pod));
   const home = join(homedir(), '.kube', 'config');
   if (!existsSync(home)) throw new InputError(`${home}: no such file`, 'give --kubeconfig FILE or set $KUBECONFIG');
-  return tryLoad(home, () => kc.loadFromFile(home));
+  return tryLoad(home, () => loadFile(kc, home));
 }
 
 function tryLoad(source: string, load: () => void): string {
   try {
     load();
   } catch (e) {
+    if (e instanceof InputError) throw e;
     throw new InputError(`${source}: not a usable kubeconfig (${(e as Error).message.split('\n')[0]})`, undefined, {cause: e});
   }
   return source;
@@ -114,6 +134,7 @@ function tryLoad(source: string, load: () => void): string {
 export async function loadKubeconfig(q: KubeconfigQuery): Promise<LoadedKubeconfig> {
   const k8s = await import('@kubernetes/client-node');
   const kc = new k8s.KubeConfig();
+  shareExecCredentials(kc);
   const source = loadSource(k8s, kc, q);
   if (q.context !== null) {
     const names = kc.getContexts().map((c) => c.name);

@@ -294,7 +294,7 @@ export class PodTransport implements Transport {
     let ws: import('ws').WebSocket | null = null;
     const onData = (stream: number, b: Buffer): boolean => {
       if (stream === 1) {
-        if (!out.push(Buffer.from(b))) onTooBig?.();
+        if (!out.push(b)) onTooBig?.(); // copied into CappedOutput's own slabs
       } else if (stream === 2) {
         stderr.push(Buffer.from(b));
       } else if (stream === 3) {

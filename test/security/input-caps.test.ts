@@ -78,6 +78,15 @@ describe('input files are capped before parsing (exit 2, the file and the cap na
     expect(r.peakKb).toBeLessThan(150 * 1024);
   }, 90_000);
 
+  it('a kubeconfig over 4 MiB: exit 2 before the YAML parser sees it', async () => {
+    const f = join(dir, 'huge-kubeconfig');
+    await writeFile(f, '');
+    await truncate(f, 5 * MiB);
+    const r = await run(['check', '--kubeconfig', f, '--all-nodes', '--output', 'json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/huge-kubeconfig: larger than the 4 MiB a kubeconfig may be/);
+  }, 90_000);
+
   it('a snapshot nested 100k deep: exit 2 with a clear message, not an internal error', async () => {
     for (const raw of [
       emptyRaw(`,"x":${'['.repeat(100_000)}${']'.repeat(100_000)}`),
