@@ -227,7 +227,9 @@ async function applyLocked(plan: FixPlan, o: ApplyOptions): Promise<ApplyResult>
     let rr: RestoreResult;
     try {
       // Not abortable: after Ctrl-C the node must still get its files back.
-      rr = await runRestore(o.transport, ts, {timeoutMs: o.timeoutMs, manifests: manifest ? [manifest] : [], force: false});
+      // force: a file the fix's own steps changed since the write (a restarted kubelet re-bootstraps its
+      // certificate) is put back too; a file still as before the fix is left alone either way.
+      rr = await runRestore(o.transport, ts, {timeoutMs: o.timeoutMs, manifests: manifest ? [manifest] : [], force: true});
     } catch (e) {
       if (!(e instanceof TargetError)) throw e;
       return res('lost', `${why}; then lost ${o.target} (${e.message}) before the backup could be restored: restore it with \`${hand}\``, {...extra, backup: ts});

@@ -10,7 +10,7 @@ import {createHash} from 'node:crypto';
 import {redactText} from '../facts/redact.js';
 import type {Transport} from '../transport/types.js';
 import {unifiedDiff} from './diff.js';
-import {EXIT, STATE_DIR, checkPath, listScript, readManifestScript, restoreScript, type ManifestEntry} from './script.js';
+import {EXIT, MAX_DIFFS, STATE_DIR, checkPath, listScript, readManifestScript, restoreScript, type ManifestEntry} from './script.js';
 
 /** How a restore ended. */
 export type RestoreStatus =
@@ -180,7 +180,7 @@ export async function runRestore(t: Transport, ts: string, o: RestoreOptions): P
     return base('tampered', `the backup copy of ${pick('KD-BAD-COPY ')[0] ?? 'a file'} does not match the hash its manifest recorded: refusing to restore backup ${ts}`, {hint: UNSAFE_HINT});
   }
   if (r.exitCode === EXIT.noHashTool) return base('failed', 'the node has neither sha256sum nor openssl, so the backup cannot be checked: nothing was changed');
-  const edited = pick('KD-EDITED ').flatMap((l) => {
+  const edited = pick('KD-EDITED ').slice(0, MAX_DIFFS).flatMap((l) => {
     const k = Number(l.split(' ')[0]);
     const e = files[k];
     if (!e) return [];
@@ -189,7 +189,8 @@ export async function runRestore(t: Transport, ts: string, o: RestoreOptions): P
     return [{path: e.path, diff: redactText(unifiedDiff(e.path, wrote, now))}];
   });
   if (r.exitCode === EXIT.edited) {
-    return base('edited', `${edited.map((e) => e.path).join(', ')} changed since the fix wrote ${edited.length === 1 ? 'it' : 'them'}: restoring backup ${ts} would lose that change, so nothing was changed`, {
+    const all = pick('KD-EDITED ').map((l) => files[Number(l.split(' ')[0])]?.path ?? '?');
+    return base('edited', `${all.join(', ')} changed since the fix wrote ${all.length === 1 ? 'it' : 'them'}: restoring backup ${ts} would lose that change, so nothing was changed`, {
       edited, hint: '--force restores the backup anyway (the later change is lost)',
     });
   }

@@ -45,6 +45,8 @@ export const LOCK_DIR = `${STATE_DIR}/lock`;
 export const MAX_MANIFEST = 64 * 1024;
 /** Largest file a refused rollback shows as a diff. */
 export const MAX_SHOWN = 256 * 1024;
+/** How many changed files a refused rollback shows the diff of. */
+export const MAX_DIFFS = 5;
 
 /** Quote a string for sh: single quotes, with embedded quotes spliced. */
 export const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -315,7 +317,7 @@ export function restoreScript(root: string, ts: string, entries: ManifestEntry[]
     `kd_state && kd_nolink "$B" "$B/files" "$B/written" "$B/manifest" || exit ${EXIT.outsideRoot}`,
     `[ -d "$B" ] || { echo KD-NO-BACKUP; exit ${EXIT.noBackup}; }`,
     `[ "$(printf '' | kd_sha)" = none ] && exit ${EXIT.noHashTool}`,
-    'edited=0; bad=0; changed=0',
+    'edited=0; bad=0; changed=0; shown=0',
   ];
   const files = entries.filter((e) => e.kind === 'F' || e.kind === 'L' || e.kind === 'A');
   const isWritten = (e: ManifestEntry) =>
@@ -329,9 +331,11 @@ export function restoreScript(root: string, ts: string, entries: ManifestEntry[]
     const original =
       e.kind === 'F' ? `[ -f "$f" ] && [ ! -L "$f" ] && [ "$(kd_hash "$f")" = ${e.orig} ]` : e.kind === 'L' ? `[ -L "$f" ] && [ "$(kd_lhash "$f")" = ${e.orig} ]` : '[ ! -e "$f" ] && [ ! -L "$f" ]';
     lines.push(
-      `if ${original}; then s${k}=orig; elif ${isWritten(e)}; then s${k}=written; else s${k}=other; edited=1; echo "KD-EDITED ${k} "${p}`,
-      `  if [ -f "$f" ] && [ ! -L "$f" ]; then printf 'KD-NOW ${k} '; head -c ${MAX_SHOWN} "$f" | kd_hex; echo; elif [ -e "$f" ] || [ -L "$f" ]; then echo "KD-NOW-NOT-FILE ${k}"; fi`,
-      `  w="$B/written/${e.n}"; if [ -f "$w" ] && [ ! -L "$w" ]; then printf 'KD-WRITTEN ${k} '; head -c ${MAX_SHOWN} "$w" | kd_hex; echo; fi`,
+      `if ${original}; then s${k}=orig; elif ${isWritten(e)}; then s${k}=written; else s${k}=other; edited=1; echo "KD-EDITED ${k} "${p}; shown=$((shown + 1))`,
+      `  if [ $shown -le ${MAX_DIFFS} ] && [ ${o.force ? 1 : 0} -eq 0 ]; then`,
+      `    if [ -f "$f" ] && [ ! -L "$f" ]; then printf 'KD-NOW ${k} '; head -c ${MAX_SHOWN} "$f" | kd_hex; echo; elif [ -e "$f" ] || [ -L "$f" ]; then echo "KD-NOW-NOT-FILE ${k}"; fi`,
+      `    w="$B/written/${e.n}"; if [ -f "$w" ] && [ ! -L "$w" ]; then printf 'KD-WRITTEN ${k} '; head -c ${MAX_SHOWN} "$w" | kd_hex; echo; fi`,
+      '  fi',
       'fi',
     );
   });
