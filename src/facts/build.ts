@@ -88,6 +88,34 @@ export function unitIncomplete(raw: RawSnapshot): string | null {
   return `the kubelet unit has ${total} drop-ins and ${why}: systemd reads every one, so the effective unit (ExecStart, Environment, the kubelet's flags) is not computed from part of them`;
 }
 
+/**
+ * Why a domain read from whole directories cannot be trusted, or null: one of `dirs` holds more
+ * entries than the probe lists, or a file in it was not read (a cap, a name with control
+ * characters). A verdict on the part that was read could be wrong (a later sysctl.d file that
+ * overrides, a manifest that does not parse), so the domain is not collected, with the reason.
+ */
+export function partialDirs(raw: RawSnapshot, dirs: readonly string[], what: string): string | null {
+  for (const d of dirs) {
+    const rec = raw.dirs[d];
+    if (rec?.truncated) return `${what} not computed: ${d} holds more entries (${rec.total ?? '?'}) than the probe lists (${DIR_LIST_MAX})`;
+    const unread = Object.values(raw.files).filter((f) => f.reason !== undefined && f.path.startsWith(`${d}/`) && !f.path.slice(d.length + 1).includes('/'));
+    if (unread.length > 0) return `${what} not computed: ${unread.length} file(s) in ${d} were not read (${unread[0]!.reason})`;
+  }
+  return null;
+}
+
+const KERNEL_DIRS = ['/etc/sysctl.d', '/usr/lib/sysctl.d', '/run/sysctl.d', '/etc/modules-load.d', '/usr/lib/modules-load.d'] as const;
+
+function orPartial<T>(why: string | null, build: () => Collected<T>): Collected<T> {
+  return why === null ? build() : notCollected(why);
+}
+
+/** The static pod directory the kubelet uses (kubeadm's default when unknown). */
+function staticPodDirs(cfg: Facts['kubeletConfig']): string[] {
+  const v = cfg.collected ? cfg.value.effective['staticPodPath']?.value : undefined;
+  return [typeof v === 'string' && v !== '' ? v.replace(/\/+$/, '') : '/etc/kubernetes/manifests'];
+}
+
 /** Build the facts snapshot for one node. */
 export function buildFacts(raw: RawSnapshot, opts: BuildOptions): Facts {
   const partialUnit = unitIncomplete(raw);
@@ -110,12 +138,12 @@ export function buildFacts(raw: RawSnapshot, opts: BuildOptions): Facts {
     kubeletConfig,
     kubeconfig,
     certs: buildCerts(raw, kubeconfig, kubeletConfig, argv),
-    controlPlanePki: buildControlPlanePki(raw),
+    controlPlanePki: orPartial(partialDirs(raw, ['/etc/kubernetes', '/etc/kubernetes/pki', '/etc/kubernetes/pki/etcd'], 'the control-plane PKI'), () => buildControlPlanePki(raw)),
     runtime,
-    cni: buildCni(raw, runtime),
-    staticPods: buildStaticPods(raw, kubeletConfig),
+    cni: orPartial(partialDirs(raw, ['/etc/cni/net.d'], 'the CNI configuration'), () => buildCni(raw, runtime)),
+    staticPods: orPartial(partialDirs(raw, staticPodDirs(kubeletConfig), 'the static pods'), () => buildStaticPods(raw, kubeletConfig)),
     swap: buildSwap(raw),
-    kernel: buildKernel(raw),
+    kernel: orPartial(partialDirs(raw, KERNEL_DIRS, 'the boot-time kernel settings'), () => buildKernel(raw)),
     cgroup: buildCgroup(raw),
     capacity: buildCapacity(raw),
     kubeletProcesses: buildKubeletProcesses(raw),

@@ -50,8 +50,8 @@ function out() {
 } function fin() {
   if (inkey && kt != "") key(kb, nm[cur], kt)
   bend(); inkey = 0; mq = ""; ks = 0; br = 0; pt = ""
-} function red(s,  o, t, k, q, qq, nk, sep, w, c, i, e, v, r, kc, fl, pv, d, qc) {
-  o = ""; fl = 0
+} function red(s, fl,  o, t, k, q, qq, nk, sep, w, c, i, e, v, r, kc, pv, d, qc) {
+  o = ""
   while (match(s, KRE)) {
     if (substr(s, 1, RSTART - 1) ~ /[[{]/) fl = 1
     o = o substr(s, 1, RSTART - 1); t = substr(s, RSTART, RLENGTH); s = substr(s, RSTART + RLENGTH)
@@ -92,6 +92,20 @@ function out() {
     s = r
   }
   return o s
+} function redlong(s,  p, n, i, c, o, a, e, fl) {
+  n = split(s, p, ","); o = ""; a = ""; c = ""; fl = 0
+  for (i = 1; i <= n; i++) {
+    c = c p[i]; if (i < n) c = c ","
+    if (length(c) < 1024 && i < n) continue
+    if (mq != "") {
+      if (mq == "\"" || mq == SQ) e = cq(mq c, mq) - 1; else e = index(c, mq)
+      if (e <= 0) { c = ""; continue }
+      a = a mq; c = substr(c, e + length(mq)); mq = ""
+    }
+    a = a red(c, fl); if (c ~ /[[{]/) fl = 1; c = ""
+    if (length(a) > 65536) { o = o a; a = "" }
+  }
+  return o a
 } function b64(s, f,  o, t, j) {
   o = ""
   while (match(s, B64R)) {
@@ -154,6 +168,7 @@ function out() {
   }
   if (match(line, /^[ \t]*Private-Lines:[ \t]*/)) ks = substr(line, RSTART + RLENGTH) + 0
   else if (match(line, /^[ \t]*Private-(MAC|Hash):/)) line = substr(line, 1, RLENGTH) " [redacted]"
+  else if (length(line) > 8192) line = redlong(line)
   else line = red(line)
   w = line; if (pt != "") sub(/^[ \t"-]+/, "", w)
   if ((pt w) ~ B64M) line = b64(line, 1)
@@ -183,20 +198,25 @@ TAB=$(printf '\t')
 : > "$T/q"
 # rd PATH: queue a file for the next flush. The list files are tab- and line-separated: the node
 # path goes in escaped, and a file whose name (or link target) holds a control character is
-# recorded, never read. Past the file cap (@MAXF@ files; the kubelet's unit and drop-ins are read
-# before it counts) a file is recorded as not read, so no check takes it for missing.
+# recorded, never read. Past its cap a file is recorded as not read, so no check takes it for missing.
+capped() {
+  CAPN=$((CAPN + 1))
+  [ "$CAPN" -eq 1 ] && note "file cap reached (@MAXF@ files named by the configuration, @MAXDIRREAD@ in the fixed directories): files past it are recorded as not read"
+  [ "$CAPN" -le @MAXCAPREC@ ] && emit0 F unreadable "why=cap" "$1"
+}
 rd() {
   p=$1
   esc "$p"; pe=$E
   seen "$pe" && return
   if hasctl "$pe"; then emit0 F unreadable "why=name" "$p"; return; fi
-  if [ -z "$NOCAP" ] && [ "$NF" -ge @MAXF@ ]; then
-    CAPN=$((CAPN + 1))
-    [ "$CAPN" -eq 1 ] && note "file cap reached: @MAXF@ files read; files named after that are recorded as not read"
-    [ "$CAPN" -le @MAXCAPREC@ ] && emit0 F unreadable "why=cap" "$p"
-    return
+  # Budgets: the unit's drop-ins (NOCAP) none; the fixed directories' files (DIRB) their own, so
+  # a directory of thousands of files never starves the files the kubelet's configuration names.
+  if [ -n "$NOCAP" ]; then :
+  elif [ -n "$DIRB" ]; then
+    if [ "$ND" -ge @MAXDIRREAD@ ]; then capped "$p"; return; fi; ND=$((ND + 1))
+  else
+    if [ "$NF" -ge @MAXF@ ]; then capped "$p"; return; fi; NF=$((NF + 1))
   fi
-  NF=$((NF + 1))
   resolve "$p" || { emit0 F loop - "$p"; return; }
   real=$RES
   f="$R$real"; a=
@@ -309,7 +329,7 @@ discover() {
     # systemd reads EnvironmentFile= paths whatever their name: read them all.
     while IFS= read -r ef; do case $ef in /*) rd "$ef";; esac; done < "$T/envf"
     while IFS= read -r c; do
-      [ "$CAPN" -gt @MAXCAPREC@ ] && break
+      [ "$NF" -ge @MAXF@ ] && [ "$CAPN" -gt @MAXCAPREC@ ] && break
       case $c in /proc/*|/sys/*|/dev/*|/bin/*|/sbin/*|/usr/bin/*|/usr/sbin/*|/usr/local/bin/*) continue;; esac
       case $c in /|/*/|@NEVER@) continue;; esac
       case $c in *'*'*) glob "$c";; *) cand "$c";; esac

@@ -17,7 +17,7 @@
  */
 import {
   COMMANDS, DIRS, FILES, DEFAULT_FILE_CAP, DEFAULT_COMMAND_CAP, DISCOVERY_MAX_FILES, DISCOVERY_ROUNDS,
-  DIR_LIST_MAX, DIR_VISIT_MAX, DROPIN_READ_MAX, GLOB_MAX, GLOB_TOTAL_MAX, CAPPED_RECORDS_MAX,
+  DIR_LIST_MAX, DIR_VISIT_MAX, DIR_READ_MAX, DROPIN_READ_MAX, GLOB_MAX, GLOB_TOTAL_MAX, CAPPED_RECORDS_MAX,
   READ_EXTENSIONS, DISCOVERY_DENY_DIRS, NEVER_READ, type CommandSection,
 } from './sections.js';
 import {READ_LIB} from './script-read.js';
@@ -90,7 +90,7 @@ wdog() {
 TO=; [ "$LIVE" = 1 ] && have sleep && { TO=1; (wdog) < /dev/null > /dev/null 2>&1 & }
 CIN=/dev/null
 SSL=; have openssl && SSL=openssl
-NF=0; QB=0; LN=0; FR=0; SEEN='|'; NOCAP=; CAPN=0; DV=0; GX=0
+NF=0; ND=0; QB=0; LN=0; FR=0; SEEN='|'; NOCAP=; DIRB=; CAPN=0; DV=0; GX=0
 # esc S: S with every byte outside [A-Za-z0-9._/+,:@~-] written as %XX, in $E. Names, link targets
 # and listing entries go into headers and listing lines escaped, so none can hold a space, a
 # newline or a record mark. A plain name costs no process; only an odd one costs one awk.
@@ -125,7 +125,8 @@ resolve() {
     case $_rc in ''|.) continue;; ..) _ro=${"$"}{_ro%/*}; continue;; esac
     if [ -L "$R$_ro/$_rc" ]; then
       _rh=$((_rh + 1)); [ "$_rh" -gt 40 ] && return 1
-      _rt=$(readlink "$R$_ro/$_rc") || return 1
+      # "&& echo .": a target that ends in newlines keeps them (command substitution strips them).
+      _rt=$(readlink "$R$_ro/$_rc" && echo .) || return 1; _rt=${"$"}{_rt%?}; _rt=${"$"}{_rt%?}
       case $_rt in /*) _ro=;; esac
       _rr="$_rt${"$"}{_rr:+/$_rr}"
     else _ro="$_ro/$_rc"; fi
@@ -156,7 +157,8 @@ ls_dir() {
     if [ -L "$de" ]; then dty=l; elif [ -d "$de" ]; then dty=d; elif [ -f "$de" ]; then dty=f; elif [ -S "$de" ]; then dty=s; else dty=o; fi
     esc "$dn"; printf '%s %s\n' "$dty" "$E" >> "$dl"
     [ "$drdf" = 0 ] && continue
-    case $dty in f|l) case $dn in $dpat) isext "$dn" && ! hasctl "$E" && printf '%s\n' "$dn" >> "$dr";; esac;; esac
+    # A name with a control character cannot go in the (line-based) read list: recorded, not read.
+    case $dty in f|l) case $dn in $dpat) isext "$dn" && { if hasctl "$E"; then rd "$dp/$dn"; else printf '%s\n' "$dn" >> "$dr"; fi; };; esac;; esac
   done
   da=-; [ -n "$dtr" ] && { da="n=$di;trunc=1"; esc "$dp"; note "$E holds more entries than the probe lists (@MAXD@ a directory, @MAXDV@ in all): the listing is cut at $di"; }
   # Framed by the next cflush, with the command outputs: no wc and cat per directory.
@@ -301,6 +303,7 @@ function buildBody(live: boolean): string {
     .replace(/@MAXGX@/g, String(GLOB_TOTAL_MAX))
     .replace(/@MAXG@/g, String(GLOB_MAX))
     .replace(/@MAXCAPREC@/g, String(CAPPED_RECORDS_MAX))
+    .replace(/@MAXDIRREAD@/g, String(DIR_READ_MAX))
     .replace(/@FILE_CAP@/g, String(DEFAULT_FILE_CAP))
     .replace(/@ROUNDS@/g, String(DISCOVERY_ROUNDS))
     .replace(/@DENY@/g, DISCOVERY_DENY_DIRS.join(' '))
@@ -325,12 +328,12 @@ function buildBody(live: boolean): string {
     if (f.live && !opts.live) continue;
     lines.push(`rd ${shQuote(f.path)}`);
   }
-  lines.push('dpkg_kubelet');
+  lines.push('dpkg_kubelet', 'DIRB=1');
   for (const d of DIRS) {
     if (d.live && !opts.live) continue;
     lines.push(`ls_dir ${shQuote(d.path)} ${d.unit ? 2 : d.read ? 1 : 0}${d.only ? ` ${shQuote(d.only)}` : ''}`);
   }
-  lines.push('discover', 'cflush');
+  lines.push('DIRB=', 'discover', 'cflush');
   if (opts.live) {
     // Then the live records, and last the runLast commands (the node's clock at the end).
     lines.push('wait "$LP"; : > "$T/w.$LP"; cat "$T/lo"');

@@ -43,6 +43,12 @@ export const DEFAULT_COMMAND_CAP = 256 * 1024;
 export const DISCOVERY_MAX_FILES = 300;
 /** Entries listed per directory (every entry is counted; the record says when there are more). */
 export const DIR_LIST_MAX = 500;
+/**
+ * Files read from the fixed directories of {@link DIRS} (manifests, PKI, CNI, sysctl.d …): a
+ * budget of their own, so a directory of thousands of files never starves the files the kubelet's
+ * configuration names ({@link DISCOVERY_MAX_FILES}).
+ */
+export const DIR_READ_MAX = 300;
 /** Entries visited across all listings (bounds a node with huge directories). */
 export const DIR_VISIT_MAX = 50_000;
 /**

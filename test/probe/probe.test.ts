@@ -71,7 +71,8 @@ afterAll(async () => {
   await rm(bbPath, {recursive: true, force: true});
 });
 
-describe.each(shells)('the probe under %s', (shell) => {
+// A busy two-core machine (other suites running) can take a few seconds per probe run.
+describe.each(shells)('the probe under %s', {timeout: 60_000}, (shell) => {
   // Under busybox, every tool the probe uses is a busybox applet too (PATH holds only applets).
   const run = () =>
     collectRaw(

@@ -267,6 +267,31 @@ describe('discovery is bounded', () => {
     expect(Object.keys(raw.files).filter((p) => p.startsWith('/escape/'))).toEqual([]);
   }, 120_000);
 
+  it('a directory of thousands of files does not starve the files the kubelet\'s configuration names', async () => {
+    const info = await lab.write('sysctl-flood', 'healthy', {
+      edit: async (r) => {
+        const d = join(r, 'etc/sysctl.d');
+        await mkdir(d, {recursive: true});
+        await Promise.all(Array.from({length: 2000}, (_, i) => writeFile(join(d, `${String(i).padStart(5, '0')}.conf`), 'vm.swappiness = 1\n')));
+        // The kubelet's --config at a path only the drop-in names.
+        await mkdir(join(r, 'srv/kubelet'), {recursive: true});
+        await writeFile(join(r, 'srv/kubelet/config.yaml'), await readFile(join(r, 'var/lib/kubelet/config.yaml')));
+        await rm(join(r, 'var/lib/kubelet/config.yaml'));
+        const p = join(r, 'usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf');
+        await writeFile(p, (await readFile(p, 'utf8')).replace('--config=/var/lib/kubelet/config.yaml', '--config=/srv/kubelet/config.yaml'));
+      },
+    });
+    const raw = await probe(info.root, 'dash');
+    expect(raw.incomplete ?? null).toBeNull();
+    expect(raw.files['/srv/kubelet/config.yaml']?.status).toBe('ok');
+    expect(raw.notes.join('\n')).toMatch(/file cap reached/);
+    // Files past the cap are recorded as not read (never as missing).
+    const capped = Object.values(raw.files).filter((f) => f.reason?.includes('cap'));
+    expect(capped.length).toBeGreaterThan(0);
+    expect(capped.every((f) => f.status === 'unreadable')).toBe(true);
+    expect(verdicts(raw)['kubelet-config']).toBe('pass');
+  }, 180_000);
+
   it('10,000 drop-ins: the kubelet\'s own files are read first, and the unit is not guessed from part of them', async () => {
     const info = await lab.write('dropins', 'healthy', {
       edit: async (r) => {
