@@ -251,6 +251,25 @@ describe('output that never arrived gives no verdict', () => {
   }, 60_000);
 });
 
+describe('a partial node in every reporter', () => {
+  it('text, json, markdown, junit and sarif mark the node error and its results partial', async () => {
+    const {renderReport} = await import('../../src/report/index.js');
+    const {makeFinding, makeReport, makeTarget} = await import('../helpers/report.js');
+    const t = makeTarget({
+      status: 'error', partial: true, error: {kind: 'probe-output', message: 'the output ends inside a record (F /etc/fstab: 3 of 90 bytes)', hint: null},
+      results: [makeFinding({id: 'swap', status: 'skip', summary: 'not trusted: the probe\'s output did not all arrive'})],
+    });
+    const report = makeReport([t]);
+    const out = (f: string) => renderReport(f as never, report, {color: false, width: 100, verbose: true} as never);
+    expect(out('text')).toMatch(/error: PARTIAL results/);
+    expect(out('text')).toMatch(/the output ends inside a record/);
+    expect(JSON.parse(out('json')).targets[0]).toMatchObject({status: 'error', partial: true, results: [{id: 'swap', status: 'skip'}]});
+    expect(out('markdown')).toMatch(/\*\*Partial results:\*\*/);
+    expect(out('junit')).toMatch(/<property name="partial" value="true"\/>/);
+    expect(out('sarif')).toMatch(/partial results/);
+  });
+});
+
 describe('discovery is bounded', () => {
   it('a glob through a symlink to / is not walked: the probe ends and says it did not expand it', async () => {
     const info = await lab.write('escape', 'healthy', {
