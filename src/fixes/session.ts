@@ -17,7 +17,19 @@ import type {Transport} from '../transport/types.js';
 import {applyPlan, type ApplyEvent, type ApplyResult} from './apply.js';
 import {appendAudit} from './audit.js';
 import {planFix} from './registry.js';
+import {shellWord} from './render.js';
 import {isNotApplicable, type FixPlan, type NotApplicable} from './types.js';
+
+/**
+ * How to name a target on a command line when the caller did not say (the TUI): the target and
+ * its host root, shell-quoted. The `fix` command passes the operator's own words instead.
+ */
+export function targetWords(t: Target): string {
+  const w = shellWord;
+  if (t.kind === 'root') return `--root ${w(t.dir)}`;
+  const root = 'hostRoot' in t && t.hostRoot !== '/' ? ` --host-root ${w(t.hostRoot)}` : '';
+  return t.kind === 'local' ? `--local${root}` : `${w(t.name)}${root}`;
+}
 
 /** What a session needs to know. */
 export interface FixSessionOptions {
@@ -86,7 +98,7 @@ export async function openFixSession(target: Target, check: CheckDef, o: FixSess
       const result = await applyPlan(p, {
         transport, target: target.name, check, before: finding, ctx, kubeletVersion: o.kubeletVersion, timeoutMs: o.timeoutMs,
         ...(o.signal ? {signal: o.signal} : {}), ...(onEvent ? {onEvent} : {}), ...(o.force ? {force: true} : {}),
-        ...(o.rollbackTarget ? {rollbackTarget: o.rollbackTarget} : {}), ...(record ? {recordBackup: record} : {}),
+        rollbackTarget: o.rollbackTarget ?? targetWords(target), ...(record ? {recordBackup: record} : {}),
       });
       if (!o.audit) return result;
       try {

@@ -17,6 +17,8 @@ import {catalogue} from '../../checks/index.js';
 import {parseCommandLine} from '../../src/cli/args.js';
 import {commandTarget} from '../../src/cli/commands/fix.js';
 import {applyPlan} from '../../src/fixes/apply.js';
+import {targetWords} from '../../src/fixes/session.js';
+import type {Target} from '../../src/targets/types.js';
 import {planFix} from '../../src/fixes/registry.js';
 import {isNotApplicable} from '../../src/fixes/types.js';
 import {writeNodeTree, type NodeTreeInfo, type ScenarioId} from '../../src/lab/node-tree.js';
@@ -441,5 +443,11 @@ describe('the hand-restore command', () => {
     expect(commandTarget(a, {kind: 'root', name: 'x', dir: '/x'})).toBe("root@10.0.0.7:2222 --host-root /host --identity '/keys/id ed25519' --jump bastion --known-hosts /kh");
     const r = parseCommandLine(['fix', '--root', "/mnt/node's disk", '--check', 'swap']);
     expect(commandTarget(r, {kind: 'root', name: 'x', dir: '/x'})).toBe("--root '/mnt/node'\\''s disk'");
+  });
+
+  it('names the target with its host root when the caller has no command line (the TUI)', () => {
+    expect(targetWords({kind: 'root', name: 'n', dir: '/mnt/n 1'})).toBe("--root '/mnt/n 1'");
+    expect(targetWords({kind: 'local', name: 'n', hostRoot: '/host'})).toBe('--local --host-root /host');
+    expect(targetWords({kind: 'ssh', name: 'root@10.0.0.7:2222', hostRoot: '/host'} as Target)).toBe('root@10.0.0.7:2222 --host-root /host');
   });
 });
