@@ -31,7 +31,11 @@ export type HostileMode =
   /** Runs the real probe, sends ALL of its output, then never sends an exit status or closes. */
   | 'complete-never-close'
   /** Stderr forever, no stdout, never closes. */
-  | 'endless-stderr';
+  | 'endless-stderr'
+  /** The key exchange completes, then the login is never answered. */
+  | 'stall-auth'
+  /** Logs in, then never answers the request for a session channel. */
+  | 'stall-session';
 
 export interface HostileServer {
   port: number;
@@ -94,9 +98,14 @@ export async function startHostileSsh(mode: HostileMode): Promise<HostileServer>
     conns.add(client);
     client.on('error', () => undefined);
     client.on('close', () => conns.delete(client));
-    client.on('authentication', (ctx) => (ctx.method === 'publickey' ? ctx.accept() : ctx.reject(['publickey'])));
+    client.on('authentication', (ctx) => {
+      if (mode === 'stall-auth') return; // never answered
+      if (ctx.method === 'publickey') ctx.accept();
+      else ctx.reject(['publickey']);
+    });
     client.on('ready', () => {
       client.on('session', (acceptSession) => {
+        if (mode === 'stall-session') return; // never answered
         const session = acceptSession();
         session.on('exec', (acceptExec) => {
           const ch = acceptExec();
@@ -186,17 +195,30 @@ function answer(mode: HostileMode, ch: ServerChannel, count: (n: number) => void
     case 'endless-stderr':
       ch.resume();
       return pump(ch, Buffer.from('sh: warning from a hostile node\n'.repeat(2048)), Infinity, count, undefined, ch.stderr);
+    case 'stall-auth':
+    case 'stall-session':
+      return;
   }
 }
 
-/** A TCP listener on 127.0.0.1 that accepts connections and never sends a byte (no SSH banner). */
-export async function startBannerless(): Promise<{port: number; stop(): Promise<void>}> {
+/**
+ * A TCP listener on 127.0.0.1 that accepts connections and never sends a byte (no SSH banner),
+ * or with `greeting`, sends text lines before the banner forever (flow control respected).
+ */
+export async function startBannerless(greeting = false): Promise<{port: number; stop(): Promise<void>}> {
   const sockets = new Set<Socket>();
+  const line = Buffer.from(`${'hostile pre-banner greeting '.repeat(8)}\r\n`.repeat(256));
   const server: NetServer = createServer((s) => {
     sockets.add(s);
     s.resume();
     s.on('error', () => undefined);
     s.on('close', () => sockets.delete(s));
+    if (greeting) {
+      const go = () => {
+        while (!s.destroyed) if (!s.write(line)) return void s.once('drain', go);
+      };
+      go();
+    }
   });
   await new Promise<void>((res) => server.listen(0, '127.0.0.1', () => res()));
   return {

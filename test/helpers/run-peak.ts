@@ -3,13 +3,17 @@
  * `process.resourceUsage().maxRSS` at exit). A guard kills it after `guardMs`, reported as `killed`.
  */
 import {spawn} from 'node:child_process';
+import {existsSync} from 'node:fs';
 import {readFile, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {BIN} from './sshd.js';
 
-const PRELOAD = pathToFileURL(join(import.meta.dirname, '../../dist/test/helpers/peak-rss.js')).href;
+/** The compiled preload: beside this file when it runs from dist/, else under dist/ (vitest runs the sources). */
+const PRELOAD = pathToFileURL(existsSync(join(import.meta.dirname, 'peak-rss.js'))
+  ? join(import.meta.dirname, 'peak-rss.js')
+  : join(import.meta.dirname, '../../dist/test/helpers/peak-rss.js')).href;
 const MiB = 1024 * 1024;
 
 /** What the run printed, how it ended, and its peak RSS in KiB (0: not reported). */

@@ -121,6 +121,35 @@ describe('a hostile SSH server (ssh2 Server on loopback)', () => {
     expectContained(r, ['error', 'unreachable']);
   }), 120_000);
 
+  it('a login that is never answered: timeout at --timeout, unreachable, exit 3', () => withServer('stall-auth', async (s, known) => {
+    const r = await check(s.port, known, ['--timeout', '3']);
+    const t = expectContained(r, ['unreachable']);
+    expect(t.error!.kind).toBe('timeout');
+    expect(t.error!.message).toBe('logging in as root@127.0.0.1 did not finish within 3 s');
+  }), 120_000);
+
+  it('a session channel that is never opened: ends at --timeout, exit 3', () => withServer('stall-session', async (s, known) => {
+    const r = await check(s.port, known, ['--timeout', '3']);
+    const t = expectContained(r, ['unreachable', 'error']);
+    expect(t.error!.message).toMatch(/3 s/);
+  }), 120_000);
+
+  // ssh2 keeps only the first chunk of a pre-banner greeting (measured: memory flat), so this
+  // ends at the handshake deadline rather than at its 1024-line limit.
+  it('endless text before the SSH banner: ends at --timeout, unreachable, exit 3, memory bounded', async () => {
+    const b = await startBannerless(true);
+    try {
+      const s = await startHostileSsh('endless'); // only for a known_hosts file; never contacted
+      const known = await s.knownHosts(dir);
+      await s.stop();
+      const r = await check(b.port, known, ['--timeout', '3']);
+      const t = expectContained(r, ['unreachable']);
+      expect(t.error!.message).toBe(`127.0.0.1:${b.port} accepted the connection but did not speak SSH within 3 s`);
+    } finally {
+      await b.stop();
+    }
+  }, 120_000);
+
   it('accepts TCP and never sends a banner: timeout at --timeout, unreachable, exit 3', async () => {
     const b = await startBannerless();
     try {
