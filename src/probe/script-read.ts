@@ -9,10 +9,14 @@
  * Kept POSIX: dash and busybox sh/awk (test/probe/probe.test.ts runs both).
  */
 
-import {B64_MARKER_ERE, SECRET_KEY_ERE} from '../facts/secret-keys.js';
+import {B64_MARKER_ERE, SECRET_KEY_ERE, SECRET_STEMS} from '../facts/secret-keys.js';
 
 /** A kubeadm bootstrap token (`[a-z0-9]{6}.[a-z0-9]{16}`) without intervals (mawk 1.3.3 has none). */
 const BOOTSTRAP_ERE = `${'[a-z0-9]'.repeat(6)}[.]${'[a-z0-9]'.repeat(16)}`;
+/** The base64 key markers as an awk regex literal body (a slash is escaped). */
+const B64_LIT = B64_MARKER_ERE.replace(/\//g, '\\/');
+/** A line that may hold a secret key name (lower-cased first). */
+const STEM_LIT = SECRET_STEMS.join('|');
 
 // The awk pass. Input: the list file (disk path, node path, attrs; tab-separated), then the files
 // in the same order (the n-th file is the n-th line: two names may share one disk path).
@@ -28,12 +32,7 @@ function out() {
   if (!(k in kseen)) { kn++; kseen[k] = P kn; printf "%s", b > (P kn); close(P kn) }
   print kseen[k] "\t" o "\t" t > (T "/keys")
 } function rinit() {
-  SQ = sprintf("%c", 39); SK = "${SECRET_KEY_ERE}"; B64M = "${B64_MARKER_ERE}"; B64R = "[A-Za-z0-9+/=]+"
-  KRE = "[\"" SQ "]?[A-Za-z_][A-Za-z0-9_.-]*[\"" SQ "]?[ \t]*[:=]"
-  MAPK = "^([^\"" SQ "#][^:]*|\"[^\"]*\"|" SQ "[^" SQ "]*" SQ ")[ \t]*:([ \t]|$)"
-  ARB = "-----?[ ]?BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?[ ]?-----?"; ARE = "-----?[ ]?END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?[ ]?-----?"
-  BLKRE = "^[|>]([1-9][+-]?|[+-][1-9]?)?[ \t]*(#.*)?$"; BLOB = "^[ \t\"" SQ "-]*[A-Za-z0-9+/=]+[ \t\"" SQ ",\\\\]*$"
-  BTR = "${BOOTSTRAP_ERE}"
+  SQ = sprintf("%c", 39)
 } function ind(s) {
   match(s, /^[ \t]*/); return substr(s, 1, RLENGTH)
 } function cq(s, q,  i, c, n) {
@@ -52,7 +51,7 @@ function out() {
   bend(); inkey = 0; mq = ""; ks = 0; br = 0; pt = ""
 } function red(s, fl,  o, t, k, q, qq, nk, sep, w, c, i, e, v, r, kc, pv, d, qc) {
   o = ""
-  while (match(s, KRE)) {
+  while (match(s, /[\047"]?[A-Za-z_][A-Za-z0-9_.-]*[\047"]?[ \t]*[:=]/)) {
     if (substr(s, 1, RSTART - 1) ~ /[[{]/) fl = 1
     o = o substr(s, 1, RSTART - 1); t = substr(s, RSTART, RLENGTH); s = substr(s, RSTART + RLENGTH)
     sep = substr(t, length(t), 1); k = substr(t, 1, length(t) - 1); sub(/[ \t]+$/, "", k)
@@ -63,14 +62,14 @@ function out() {
     if (sep == ":" && !qq && s != "" && s !~ /^[ \t]/) { o = o t; continue }
     nk = tolower(k); gsub(/[-_.]/, "", nk)
     o = o t
-    if (nk !~ SK) {
+    if (nk !~ /${SECRET_KEY_ERE}/) {
       if (sep == ":") { w = s; sub(/^[ \t]+/, "", w); c = substr(w, 1, 1); if (c == "\"" || c == SQ) { i = cq(w, c); if (i > 0) { o = o substr(s, 1, length(s) - length(w) + i); s = substr(w, i + 1) } } }
       continue
     }
     w = s; sub(/^[ \t]+/, "", w); o = o substr(s, 1, length(s) - length(w)); s = w; c = substr(s, 1, 1)
     pv = "[redacted]"; if (qq || (sep == "=" && t ~ /[ \t]=$/)) pv = "\"[redacted]\""
     if (s == "" || (sep == ":" && c == "#")) { if (sep == ":") { bend(); pd = 1; bc = kc; bkd = (nk == "clientkeydata") } o = o s; s = ""; break }
-    if (sep == ":" && s ~ BLKRE) { bend(); bk = 1; bs = "|"; bc = kc; bkd = (nk == "clientkeydata"); o = o s; s = ""; break }
+    if (sep == ":" && s ~ /^[|>]([1-9][+-]?|[+-][1-9]?)?[ \t]*(#.*)?$/) { bend(); bk = 1; bs = "|"; bc = kc; bkd = (nk == "clientkeydata"); o = o s; s = ""; break }
     d = substr(s, 1, 3)
     if (d == "\"\"\"" || d == SQ SQ SQ) { i = index(substr(s, 4), d); if (i > 0) { o = o d "[redacted]" d; s = substr(s, i + 6) } else { o = o d "[redacted]"; mq = d; s = "" } continue }
     if (c == "\"" || c == SQ) {
@@ -88,7 +87,8 @@ function out() {
     qc = o; gsub(/[^"]/, "", qc); if (length(qc) % 2 == 1) { i = index(s, "\""); if (i > 0 && i < e) e = i }
     v = substr(s, 1, e - 1); r = substr(s, e)
     if (match(v, /[ \t]+$/)) { r = substr(v, RSTART) r; v = substr(v, 1, RSTART - 1) }
-    if (v != "") { o = o pv; if (nk == "clientkeydata") key(v "\n", nm[cur] "#client-key-data", "b64") }
+    if (tolower(v) ~ /^(true|false)$/) o = o v
+    else if (v != "") { o = o pv; if (nk == "clientkeydata") key(v "\n", nm[cur] "#client-key-data", "b64") }
     s = r
   }
   return o s
@@ -108,15 +108,15 @@ function out() {
   return o a
 } function b64(s, f,  o, t, j) {
   o = ""
-  while (match(s, B64R)) {
+  while (match(s, /[A-Za-z0-9+\/=]+/)) {
     t = substr(s, RSTART, RLENGTH); j = (f ? pt : "") t
-    if (length(j) >= 16 && j ~ B64M) { o = o substr(s, 1, RSTART - 1) "[redacted]"; br = 1 } else o = o substr(s, 1, RSTART + RLENGTH - 1)
+    if (length(j) >= 16 && j ~ /${B64_LIT}/) { o = o substr(s, 1, RSTART - 1) "[redacted]"; br = 1 } else o = o substr(s, 1, RSTART + RLENGTH - 1)
     s = substr(s, RSTART + RLENGTH); f = 0
   }
   return o s
 } function bt(s,  o, c, d) {
   o = ""
-  while (match(s, BTR)) {
+  while (match(s, /${BOOTSTRAP_ERE}/)) {
     c = ""; if (RSTART > 1) c = substr(s, RSTART - 1, 1)
     d = substr(s, RSTART + RLENGTH, 1)
     if (c ~ /[a-z0-9]/ || d ~ /[a-z0-9]/) { o = o substr(s, 1, RSTART); s = substr(s, RSTART + 1); continue }
@@ -126,7 +126,7 @@ function out() {
 } function scrub(line,  w, ci, pre, post, e, done) {
   if (inkey) {
     w = line; sub(/^[ \t]+/, "", w)
-    if (match(line, ARE)) {
+    if (match(line, /-----?[ ]?END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?[ ]?-----?/)) {
       post = substr(line, RSTART + RLENGTH); e = substr(w, 1, length(w) - length(post)); kb = kb e "\n"; inkey = 0
       if (kt != "") key(kb, nm[cur], kt)
       return ind(line) "[private key redacted]" post
@@ -140,10 +140,10 @@ function out() {
     post = substr(line, e + length(mq)); line = ind(line) "[redacted]" mq; mq = ""
     return line red(post)
   }
-  while (match(line, ARB)) {
+  while (index(line, "BEGIN") && match(line, /-----?[ ]?BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?[ ]?-----?/)) {
     pre = substr(line, 1, RSTART - 1); post = substr(line, RSTART); kt = "pem"; if (post ~ /^[^A-Z]*BEGIN (PGP|SSH2) /) kt = ""
     if ((bk || pd) && length(ind(pre)) <= bc) bend()
-    if (match(post, ARE)) {
+    if (match(post, /-----?[ ]?END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?[ ]?-----?/)) {
       e = substr(post, 1, RSTART + RLENGTH - 1); gsub(/\\n/, "\n", e); gsub(/\\r/, "", e); if (kt != "") key(e "\n", nm[cur], kt)
       line = pre "[private key redacted]" substr(post, RSTART + RLENGTH); continue
     }
@@ -152,7 +152,7 @@ function out() {
   if (bk || pd) {
     w = line; sub(/^[ \t]+/, "", w); ci = length(line) - length(w)
     if (w == "") return line
-    if (ci > bc && !(pd && (w ~ MAPK || w ~ /^-( |$)/))) {
+    if (ci > bc && !(pd && (w ~ /^([^\047"#][^:]*|"[^"]*"|\047[^\047]*\047)[ \t]*:([ \t]|$)/ || w ~ /^-( |$)/))) {
       if (pd && w ~ /^#/) return line
       if (bkd) { gsub(/[ \t]/, "", w); kd = kd w }
       if (pd) { pd = 0; bk = 1; bs = "p"; return substr(line, 1, ci) "\"[redacted]\"" }
@@ -163,16 +163,17 @@ function out() {
   }
   if (br) {
     w = line; gsub(/[ \t",\\-]/, "", w); gsub(SQ, "", w)
-    if (length(w) >= 16 && w ~ ("^" B64R "$")) { match(line, B64R); pt = ""; return substr(line, 1, RSTART - 1) "[redacted]" substr(line, RSTART + RLENGTH) }
+    if (length(w) >= 16 && w ~ /^[A-Za-z0-9+\/=]+$/) { match(line, /[A-Za-z0-9+\/=]+/); pt = ""; return substr(line, 1, RSTART - 1) "[redacted]" substr(line, RSTART + RLENGTH) }
     br = 0
   }
-  if (match(line, /^[ \t]*Private-Lines:[ \t]*/)) ks = substr(line, RSTART + RLENGTH) + 0
-  else if (match(line, /^[ \t]*Private-(MAC|Hash):/)) line = substr(line, 1, RLENGTH) " [redacted]"
+  if (index(line, "Private-") && match(line, /^[ \t]*Private-Lines:[ \t]*/)) ks = substr(line, RSTART + RLENGTH) + 0
+  else if (index(line, "Private-") && match(line, /^[ \t]*Private-(MAC|Hash):/)) line = substr(line, 1, RLENGTH) " [redacted]"
+  else if (tolower(line) !~ /${STEM_LIT}/) {}
   else if (length(line) > 8192) line = redlong(line)
   else line = red(line)
   w = line; if (pt != "") sub(/^[ \t"-]+/, "", w)
-  if ((pt w) ~ B64M) line = b64(line, 1)
-  pt = ""; if (line ~ BLOB) { pt = line; sub(/[^A-Za-z0-9+\/=]+$/, "", pt); if (length(pt) > 24) pt = substr(pt, length(pt) - 23) }
+  if ((pt w) ~ /${B64_LIT}/) line = b64(line, 1)
+  pt = ""; if (line ~ /^[ \t"-]*[A-Za-z0-9+\/=]+[ \t",\\]*$/) { pt = line; sub(/[^A-Za-z0-9+\/=]+$/, "", pt); if (length(pt) > 24) pt = substr(pt, length(pt) - 23) }
   if (line ~ /[a-z0-9]\.[a-z0-9]/) line = bt(line)
   return line
 }
@@ -296,6 +297,7 @@ keys_fp() {
 # inside the host root first, so a link never takes discovery outside it.
 cand() {
   n=$1
+  esc "$n"; case $SEEN in *"|$E|"*) return;; esac
   resolve "$n" || { isext "$n" && rd "$n"; return; }
   if [ -d "$R$RES" ]; then
     case " @DENY@ " in *" $n "*|*" $RES "*) ;; *) ls_dir "$n" 1;; esac

@@ -117,7 +117,11 @@ note() { rec N ok note "$1"; }
 rec V ok probe @VERSION@
 [ "$LIVE" = 1 ] && [ -z "$TO" ] && note "sleep(1) not found on the node: commands run without a time cap"
 [ -z "$SSL" ] && note "openssl not found on the node: private-key fingerprints were not computed"
+# resolve PATH: PATH with every symlink resolved inside the host root, in $RES (the last answer is
+# kept: discovery resolves a path, then rd resolves it again).
+RSI=; RSO=
 resolve() {
+  [ -n "$RSI" ] && [ "$1" = "$RSI" ] && { RES=$RSO; return 0; }
   _rr=$1; _ro=; _rh=0
   while [ -n "$_rr" ]; do
     case $_rr in /*) _rr=${"$"}{_rr#/}; continue;; esac
@@ -131,7 +135,7 @@ resolve() {
       _rr="$_rt${"$"}{_rr:+/$_rr}"
     else _ro="$_ro/$_rc"; fi
   done
-  RES=${"$"}{_ro:-/}
+  RES=${"$"}{_ro:-/}; RSI=$1; RSO=$RES
 }
 isext() { case $1 in @EXT_CASE@) return 0;; esac; return 1; }
 # ls_dir DIR READ [PATTERN]: list DIR; with READ=1 read its files that match PATTERN (default all).
