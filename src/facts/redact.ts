@@ -224,7 +224,9 @@ class Scrubber {
         r = trail[0] + r;
         v = v.slice(0, trail.index);
       }
-      if (v !== '') o += pv;
+      // A switch (`--use-service-account-credentials=true`) is not a secret.
+      if (/^(true|false)$/i.test(v)) o += v;
+      else if (v !== '') o += pv;
       s = r;
     }
     return o + s;

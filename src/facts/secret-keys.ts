@@ -54,6 +54,15 @@ export const SECRET_SUFFIXES = [
   'password', 'passwd', 'secret', 'token', 'apikey', 'privatekey', 'secretkey', 'secretaccesskey', 'credentials',
 ] as const;
 
+/**
+ * Every secret name holds one of these (case-insensitive): the probe tests a line for them with
+ * one literal regex before it looks for keys at all, which keeps the common line cheap.
+ */
+export const SECRET_STEMS = ['pass', 'secret', 'token', 'auth', 'key', 'cred', 'dockercfg', 'dockerconfigjson'] as const;
+for (const n of [...SECRET_NAMES, ...SECRET_SUFFIXES]) {
+  if (!SECRET_STEMS.some((s) => n.includes(s))) throw new Error(`secret-keys: ${n} holds none of SECRET_STEMS; add a stem`);
+}
+
 /** Normalise a key name for comparison. */
 export function normaliseKey(name: string): string {
   return name.toLowerCase().replace(/[-_.]/g, '');
