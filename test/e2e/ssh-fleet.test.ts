@@ -142,8 +142,8 @@ describe.skipIf(skip)('fleets over SSH (real sshd)', () => {
       const r = await runCli(['check', '--inventory', inv, '--known-hosts', known, '--ssh-config', 'none', '--output', 'json', '--timeout', '3', '--concurrency', '2'], {env: {HOME: home}});
       const rep = report(r.stdout);
       expect(rep.targets.map((t) => `${t.target}:${t.status}`)).toEqual(['good-1:ok', 'stuck:unreachable', 'good-2:ok', 'good-3:ok']);
-      expect(rep.targets[1]!.error!.kind).toBe('timeout');
-      expect(rep.targets[1]!.durationMs).toBeLessThan(5000);
+      // Stopped by its own 3 s limit (the product's timer, not a wall-clock guess here).
+      expect(rep.targets[1]!.error).toMatchObject({kind: 'timeout', message: `127.0.0.1:${silent.port} accepted the connection but did not speak SSH within 3 s`});
       expect(r.code).toBe(3);
     } finally {
       await silent.close();
