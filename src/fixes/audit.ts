@@ -21,7 +21,7 @@ export interface AuditEntry {
   checkId: string | null;
   choice: string | null;
   backup: string | null;
-  /** verified, rolled-back, refused, rollback-failed, lost, restored, started. */
+  /** started, backed-up, verified, rolled-back, refused, rollback-failed, lost; rollbacks: restored, rollback-failed, refused-edited/-unsafe/-tampered. */
   result: string;
   message: string;
   /** Node paths the action changed. */

@@ -3,7 +3,9 @@
  * `kubelet-doctor fix TARGET --rollback TIMESTAMP`: probe the node, plan the fix for that check's
  * finding, show the plan with diffs, ask (or take --yes), apply with backup and verification,
  * and log it. Exit 0 fixed (or nothing to fix), 1 not fixed (rolled back, refused, declined,
- * not applicable), 2 bad usage, 3 the node could not be reached or was lost mid-fix.
+ * not applicable), 2 bad usage, or refused because the node is locked by another kubelet-doctor
+ * or its disk holds a symlink where the fix keeps its state or writes, 3 the node could not be
+ * reached or was lost mid-fix.
  */
 import {joinCommandOf} from './cluster-view.js';
 import {closest, distance} from 'fastest-levenshtein';
