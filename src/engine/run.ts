@@ -162,6 +162,8 @@ export function checkRaw(
   const {raw, transport, name} = acquired;
   const facts = joined?.facts ?? buildFacts(raw, {name, transport, kubeletVersion: o.kubeletVersion});
   const incomplete = facts.probe.incomplete;
+  // Stopped by the time limit: reported as such (unreachable, kind timeout), with what arrived.
+  const kind = raw.incompleteKind === 'timeout' ? 'timeout' : 'probe-output';
   let results = evaluateAll(o.checks, facts, {now: o.now(), expiryWarnDays: o.expiryWarnDays});
   if (incomplete) {
     results = results.map((f) => (f.status === 'pass' ? {...f, status: 'skip' as const, summary: `${PARTIAL_PASS} (${f.summary})`, fix: null} : f));
@@ -170,8 +172,8 @@ export function checkRaw(
   return {
     facts,
     result: {
-      target: t.name, node, transport, status: incomplete ? 'error' : 'ok',
-      error: incomplete ? {kind: 'probe-output', message: incomplete, hint: 'the results below rest on part of the node\'s output; run the check again, and look at the node\'s shell and disks if it repeats'} : null,
+      target: t.name, node, transport, status: !incomplete ? 'ok' : UNREACHABLE_KINDS.has(kind) ? 'unreachable' : 'error',
+      error: incomplete ? {kind, message: incomplete, hint: 'the results below rest on part of the node\'s output; run the check again, and look at the node\'s shell and disks if it repeats'} : null,
       kubeletVersion: facts.kubeletVersion.collected ? facts.kubeletVersion.value.value : null,
       durationMs: Date.now() - started, notes: raw.notes,
       ...(incomplete ? {partial: true} : {}),

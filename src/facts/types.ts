@@ -94,6 +94,8 @@ export interface RawSnapshot {
    * sends is missing. Absent when the output arrived complete. A node with this is `error`.
    */
   incomplete?: string;
+  /** `timeout`: the output is incomplete because the per-node time limit stopped the probe. */
+  incompleteKind?: 'timeout';
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -32,6 +32,9 @@ export async function collectRaw(t: Transport, opts: {timeoutMs: number; signal?
   const {complete, ...raw} = parsed;
   if (!complete && res.timedOut) {
     raw.notes.push(`the probe was stopped after ${Math.round(opts.timeoutMs / 1000)} s (--timeout)`);
+    // What arrived stays (partial results); the node is reported as stopped by the time limit.
+    raw.incomplete = `the probe did not answer within ${Math.round(opts.timeoutMs / 1000)} s`;
+    raw.incompleteKind = 'timeout';
   }
   return redactRaw(raw);
 }

@@ -218,6 +218,17 @@ describe('output that never arrived gives no verdict', () => {
     expect(result.results.filter((r) => r.status === 'pass')).toEqual([]);
   }, 120_000);
 
+  it('a probe stopped by the time limit mid-way: stopped by the limit (timeout), what arrived listed as partial, no pass', async () => {
+    const info = await lab.write('stopped', 'healthy');
+    const t = new LocalTransport('root', info.root, false, ['sh', '-c', 'sh -s | { head -c 4000; sleep 30; }', 'probe']);
+    const raw = await collectRaw(t, {timeoutMs: 2_000});
+    expect(raw.incomplete).toBe('the probe did not answer within 2 s');
+    const result = checkRaw(rootTarget(info.root), {raw, transport: 'root', name: 'stopped'}, runOpts, Date.now()).result;
+    expect(result).toMatchObject({status: 'unreachable', partial: true, error: {kind: 'timeout', message: 'the probe did not answer within 2 s'}});
+    expect(result.results.length).toBe(catalogue.length);
+    expect(result.results.filter((r) => r.status === 'pass')).toEqual([]);
+  }, 120_000);
+
   it('output holding only the version and end records is an error, and kernel-prereqs claims nothing', () => {
     const out = Buffer.from('@@KD2 V ok 1 - probe\n2\n@@KD2 Z ok 3 - end\nend');
     const raw = parseFrames(out, {hostRoot: '/', live: true});
