@@ -131,6 +131,25 @@ if (bb) {
   }]);
 }
 
+// gawk, when the machine has it (the node's awk may be any of the three).
+const gawk = (() => {
+  try {
+    return execFileSync('sh', ['-c', 'command -v gawk']).toString().trim();
+  } catch {
+    return null;
+  }
+})();
+if (gawk) {
+  shells.push(['dash (gawk)', async () => {
+    const path = join(dir, 'gawk');
+    if (!existsSync(path)) {
+      await mkdir(path);
+      await symlink(gawk, join(path, 'awk'));
+    }
+    return new LocalTransport('root', healthy.root, false, ['dash'], {PATH: `${path}:${process.env['PATH'] ?? '/usr/bin:/bin'}`});
+  }]);
+}
+
 describe.each(shells)('the probe on the node, under %s', (_name, transport) => {
   let raw: RawSnapshot;
   let stdout: string;
