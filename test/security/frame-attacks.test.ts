@@ -162,6 +162,42 @@ describe.each(shells)('forged records under %s', (shell) => {
   }, 120_000);
 });
 
+/** The awks a node may have: gawk counts characters in a UTF-8 locale unless LC_ALL=C. */
+const awks = ['gawk', 'mawk', 'busybox'].filter((a) => {
+  try {
+    execFileSync('sh', ['-c', `command -v ${a}`]);
+    return true;
+  } catch {
+    return false;
+  }
+});
+
+describe.each(awks)('byte-exact framing with %s as awk, the operator in a UTF-8 locale', (awk) => {
+  it('multi-byte contents, names and link targets read back byte for byte', async () => {
+    const bin = join(lab.dir, `awk-${awk}`);
+    await mkdir(bin, {recursive: true});
+    const path = execFileSync('sh', ['-c', `command -v ${awk}`]).toString().trim();
+    if (awk === 'busybox') await writeFile(join(bin, 'awk'), `#!/bin/sh\nexec ${path} awk "$@"\n`, {mode: 0o755});
+    else await symlink(path, join(bin, 'awk'));
+    const text = 'apiVersion: v1\nkind: Pod\nmetadata:\n  annotations:\n    a: "grüße — ünïcode — 日本語 — \u{1F600}"\n';
+    const info = await lab.write(`awk-${awk}`, 'healthy', {
+      edit: async (r) => {
+        await writeFile(join(r, 'etc/kubernetes/manifests/grüße-日本.yaml'), text);
+        await symlink('/etc/kubernetes/pki/grüße ca.crt', join(r, 'etc/kubernetes/pki/link-ü.crt'));
+        await writeFile(join(r, 'etc/kubernetes/pki/grüße ca.crt'), await readFile(join(r, 'etc/kubernetes/pki/ca.crt')));
+        await writeFile(join(r, 'etc/cni/net.d', 'x\u0001\u00e9\n.conflist'), '{}\n');
+      },
+    });
+    const env = {PATH: `${bin}:${process.env['PATH'] ?? ''}`, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8'};
+    const raw = await collectRaw(new LocalTransport('root', info.root, false, ['dash'], env), {timeoutMs: 60_000});
+    expect(raw.incomplete ?? null).toBeNull();
+    expect(raw.files['/etc/kubernetes/manifests/grüße-日本.yaml']?.content).toBe(text);
+    expect(raw.files['/etc/kubernetes/pki/link-ü.crt']).toMatchObject({status: 'ok', realPath: '/etc/kubernetes/pki/grüße ca.crt'});
+    expect(raw.dirs['/etc/cni/net.d']?.entries.map((e) => e.name)).toContain('x\u0001\u00e9\n.conflist');
+    expect(raw.files['/var/lib/kubelet/config.yaml']?.content).toBe(await readFile(join(info.root, 'var/lib/kubelet/config.yaml'), 'utf8'));
+  }, 120_000);
+});
+
 describe('forged records through the real binary (check --root DIR)', () => {
   it('reports the real cgroup driver mismatch (exit 1), not a pass', async () => {
     const info = await lab.write('forge-cli', 'cgroup-driver-mismatch', {edit: (r) => plantForgedLink(r)});
