@@ -6,7 +6,19 @@
 import {redactText} from '../facts/redact.js';
 import {sanitizeLine} from '../text/sanitize.js';
 import {unifiedDiff} from './diff.js';
+import type {Target} from '../targets/types.js';
 import type {FixPlan, Step} from './types.js';
+
+/**
+ * How to name a target on a command line when the caller did not say (the TUI): the target and
+ * its host root, shell-quoted. The `fix` command passes the operator's own words instead.
+ */
+export function targetWords(t: Target): string {
+  const w = shellWord;
+  if (t.kind === 'root') return `--root ${w(t.dir)}`;
+  const root = 'hostRoot' in t && t.hostRoot !== '/' ? ` --host-root ${w(t.hostRoot)}` : '';
+  return t.kind === 'local' ? `--local${root}` : `${w(t.name)}${root}`;
+}
 
 /** Quote a word for display the way a POSIX shell would need it. */
 export function shellWord(w: string): string {

@@ -17,19 +17,9 @@ import type {Transport} from '../transport/types.js';
 import {applyPlan, type ApplyEvent, type ApplyResult} from './apply.js';
 import {appendAudit} from './audit.js';
 import {planFix} from './registry.js';
-import {shellWord} from './render.js';
+import {targetWords} from './render.js';
 import {isNotApplicable, type FixPlan, type NotApplicable} from './types.js';
 
-/**
- * How to name a target on a command line when the caller did not say (the TUI): the target and
- * its host root, shell-quoted. The `fix` command passes the operator's own words instead.
- */
-export function targetWords(t: Target): string {
-  const w = shellWord;
-  if (t.kind === 'root') return `--root ${w(t.dir)}`;
-  const root = 'hostRoot' in t && t.hostRoot !== '/' ? ` --host-root ${w(t.hostRoot)}` : '';
-  return t.kind === 'local' ? `--local${root}` : `${w(t.name)}${root}`;
-}
 
 /** What a session needs to know. */
 export interface FixSessionOptions {

@@ -15,7 +15,7 @@ import type {Facts, RawSnapshot} from '../facts/types.js';
 import {applyPlan} from '../fixes/apply.js';
 import type {AuditEntry} from '../fixes/audit.js';
 import {planFix} from '../fixes/registry.js';
-import {renderPlan} from '../fixes/render.js';
+import {renderPlan, targetWords} from '../fixes/render.js';
 import {isNotApplicable, type FixPlan} from '../fixes/types.js';
 import {collectRaw} from '../probe/collect.js';
 import {summarize} from '../report/order.js';
@@ -139,7 +139,7 @@ async function runNode(t: Target, o: RunbookRunOptions, state: {stopped: boolean
       });
       await o.audit({...audit, backup: r.backup, manifest: r.manifest ?? null, result: r.status, message: r.message, files: r.changed});
       say({...base, fixId: plan.fixId, outcome: r.status, message: r.message, backup: r.backup});
-      if (r.status === 'lost') return {result: unchecked(t, 'lost', r.message, `kubelet-doctor fix ${t.name} --rollback ${r.backup ?? 'TIMESTAMP'}`, false), outcomes};
+      if (r.status === 'lost') return {result: unchecked(t, 'lost', r.message, `kubelet-doctor fix ${targetWords(t)} --rollback ${r.backup ?? 'TIMESTAMP'}`, false), outcomes};
       if (r.after) {
         raw = r.after.raw;
         facts = o.cluster ? {...r.after.facts, cluster: facts.cluster} : r.after.facts;

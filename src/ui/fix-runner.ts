@@ -7,6 +7,7 @@
  * `idle()` lets the TUI wait for that before it exits.
  */
 import type {ApplyEvent} from '../fixes/apply.js';
+import {targetWords} from '../fixes/render.js';
 import type {FixSession} from '../fixes/session.js';
 import type {Target} from '../targets/types.js';
 import type {FixOutcome, PlannedFix} from './state/fix-state.js';
@@ -23,13 +24,6 @@ export interface FixRunnerEvents {
   failed(seq: number, message: string): void;
   event(seq: number, e: ApplyEvent): void;
   done(seq: number, result: FixOutcome): void;
-}
-
-/** How the operator names a target again on the command line (as the `fix` command prints it). */
-export function targetSpec(t: Target): string {
-  if (t.kind === 'root') return `--root ${t.dir}`;
-  if (t.kind === 'local') return '--local';
-  return t.name;
 }
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -172,5 +166,5 @@ export class FixRunner {
 
 /** The session as the wizard shows it (plain data). */
 function planned(s: FixSession): PlannedFix {
-  return {target: s.target.name, spec: targetSpec(s.target), offline: !s.transport.live, finding: s.finding, plan: s.plan};
+  return {target: s.target.name, spec: targetWords(s.target), offline: !s.transport.live, finding: s.finding, plan: s.plan};
 }

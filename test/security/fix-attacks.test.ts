@@ -17,7 +17,7 @@ import {catalogue} from '../../checks/index.js';
 import {parseCommandLine} from '../../src/cli/args.js';
 import {commandTarget} from '../../src/cli/commands/fix.js';
 import {applyPlan} from '../../src/fixes/apply.js';
-import {targetWords} from '../../src/fixes/session.js';
+import {targetWords} from '../../src/fixes/render.js';
 import type {Target} from '../../src/targets/types.js';
 import {planFix} from '../../src/fixes/registry.js';
 import {isNotApplicable} from '../../src/fixes/types.js';

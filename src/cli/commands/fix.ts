@@ -21,7 +21,7 @@ import {isNotApplicable} from '../../fixes/types.js';
 import type {Target} from '../../targets/types.js';
 import {sanitizeLine} from '../../text/sanitize.js';
 import {OPTIONS, type ParsedArgs} from '../args.js';
-import {shellWord} from '../../fixes/render.js';
+import {shellWord, targetWords} from '../../fixes/render.js';
 import {listTargets, runOptions} from './common.js';
 import {rollbackCommand} from './fix-rollback.js';
 
@@ -54,13 +54,6 @@ export async function fixTarget(a: ParsedArgs, signal: AbortSignal): Promise<Tar
   return targets[0]!;
 }
 
-/** How the operator names this target again on the command line (for the undo hint). */
-export function targetSpec(t: Target): string {
-  if (t.kind === 'root') return `--root ${t.dir}`;
-  if (t.kind === 'local') return '--local';
-  return t.name;
-}
-
 /**
  * How the operator named the target, with every target and SSH option they gave, as words for a
  * command line: `--root /mnt/node`, `node-7 -p 2222 -i KEY --host-root /host`. Hand-restore
@@ -76,7 +69,7 @@ export function commandTarget(a: ParsedArgs, t: Target): string {
       else if (typeof x === 'string') words.push(`--${o.name}`, x);
     }
   }
-  return words.length > 0 ? words.map(shellWord).join(' ') : targetSpec(t);
+  return words.length > 0 ? words.map(shellWord).join(' ') : targetWords(t);
 }
 
 /** Print the outcome of an apply. */
