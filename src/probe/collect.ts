@@ -15,7 +15,7 @@ export async function collectRaw(t: Transport, opts: {timeoutMs: number; signal?
   if (opts.signal?.aborted) throw new TargetError('interrupted', 'interrupted');
   // The probe's first record is written as soon as its shell starts: nothing at all means the
   // shell never got to it, which is not a slow probe.
-  if (res.timedOut && res.stdout.length === 0) throw notStarted(t, opts.timeoutMs);
+  if (res.timedOut && res.stdout.length === 0) throw notStarted(t, opts.timeoutMs, res.stderr);
   let parsed;
   try {
     parsed = parseFrames(res.stdout, {hostRoot: t.hostRoot, live: t.live});
@@ -39,12 +39,18 @@ export async function collectRaw(t: Transport, opts: {timeoutMs: number; signal?
   return redactRaw(raw);
 }
 
-/** The time limit ran out before the probe's first byte. */
-function notStarted(t: Transport, timeoutMs: number): TargetError {
+/**
+ * The time limit ran out before the probe's first byte. What the session wrote to stderr meanwhile
+ * is the login's, not the probe's (e.g. `pyenv: cannot rehash: couldn't acquire lock …`): its
+ * last line is quoted, one line without control characters.
+ */
+function notStarted(t: Transport, timeoutMs: number, stderr: string): TargetError {
   const s = `${Math.round(timeoutMs / 1000)} s`;
+  const last = stderr.split('\n').map((l) => l.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim()).filter(Boolean).at(-1);
+  const said = last ? `; its last error line: "${last.length > 200 ? `${last.slice(0, 199)}…` : last}"` : '';
   if (t.kind === 'ssh') {
-    return new TargetError('timeout', `the session opened, but the probe had not started within ${s} (nothing arrived from it)`,
+    return new TargetError('timeout', `the session opened, but the probe had not started within ${s} (nothing arrived from it${said})`,
       'before the probe, the login shell runs the user\'s startup files (~/.bashrc, /etc/bash.bashrc, ~/.profile), and sudo may look up the host name: is one of them slow or waiting on a lock? time `ssh NODE true` to see, or raise --timeout');
   }
-  return new TargetError('timeout', `the probe had not started within ${s} (nothing arrived from it)`, 'is the machine overloaded? raise --timeout');
+  return new TargetError('timeout', `the probe had not started within ${s} (nothing arrived from it${said})`, 'is the machine overloaded? raise --timeout');
 }

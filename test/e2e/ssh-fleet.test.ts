@@ -35,7 +35,7 @@ const report = (s: string) => JSON.parse(s) as JsonReport;
  * The failures a node may report on a machine too starved to finish it within the per-node time
  * limit: each says where it was when the limit ran out. Nothing else is an acceptable reason.
  */
-const TIME_LIMIT = /^(no answer from \S+ within \d+ s \(connect timed out\)|\S+ accepted the connection but did not speak SSH within \d+ s|logging in as \S+ did not finish within \d+ s|the probe did not answer within \d+ s|the session opened, but the probe had not started within \d+ s \(nothing arrived from it\))$/;
+const TIME_LIMIT = /^(no answer from \S+ within \d+ s \(connect timed out\)|\S+ accepted the connection but did not speak SSH within \d+ s|logging in as \S+ did not finish within \d+ s|the probe did not answer within \d+ s|the session opened, but the probe had not started within \d+ s \(nothing arrived from it(; its last error line: ".*")?\))$/;
 
 /** An inventory: `hosts` as [name, port] pairs, all on loopback, root with `server`'s test key. */
 async function inventory(name: string, hosts: [string, number][], server: Sshd = sshd): Promise<string> {
@@ -112,13 +112,13 @@ describe.skipIf(skip)('fleets over SSH (real sshd)', () => {
     // session's shell records its pid and sleeps (killed below: sshd leaves a non-pty session's
     // command running when the client goes).
     const pids = join(dir, 'stuck-login.pids');
-    const stuck = await startSshd({ownHome: true, extra: `ForceCommand echo $$ >> ${pids}; exec sleep 3600`});
+    const stuck = await startSshd({ownHome: true, extra: `ForceCommand echo $$ >> ${pids}; echo "rc: waiting for a lock" >&2; exec sleep 3600`});
     try {
       const kh = await stuck.knownHosts();
       const inv = await inventory('stuck-login.yaml', [['slow-login', stuck.port]], stuck);
       const r = await runCli(['check', '--inventory', inv, '--known-hosts', kh, '--ssh-config', 'none', '--output', 'json', '--only', 'kubeconfig', '--timeout', '15'], {env: {HOME: home}});
       const rep = report(r.stdout);
-      expect(rep.targets[0]).toMatchObject({status: 'unreachable', error: {kind: 'timeout', message: 'the session opened, but the probe had not started within 15 s (nothing arrived from it)'}});
+      expect(rep.targets[0]).toMatchObject({status: 'unreachable', error: {kind: 'timeout', message: 'the session opened, but the probe had not started within 15 s (nothing arrived from it; its last error line: "rc: waiting for a lock")'}});
       expect((rep.targets[0]!.error as {hint?: string}).hint).toMatch(/login shell runs .*~\/\.bashrc/);
       expect(r.code).toBe(3);
     } finally {
