@@ -173,7 +173,7 @@ export function checkRaw(
     facts,
     result: {
       target: t.name, node, transport, status: !incomplete ? 'ok' : UNREACHABLE_KINDS.has(kind) ? 'unreachable' : 'error',
-      error: incomplete ? {kind, message: incomplete, hint: 'the results below rest on part of the node\'s output; run the check again, and look at the node\'s shell and disks if it repeats'} : null,
+      error: incomplete ? {kind, message: incomplete, hint: 'the results below rest on the part of the node\'s output that arrived; probe the node again (or collect a new snapshot), and look at its shell and disks if it repeats'} : null,
       kubeletVersion: facts.kubeletVersion.collected ? facts.kubeletVersion.value.value : null,
       durationMs: Date.now() - started, notes: raw.notes,
       ...(incomplete ? {partial: true} : {}),
