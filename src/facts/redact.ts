@@ -21,7 +21,7 @@
  * {@link findSecret} / {@link containsSecret} are the detectors the snapshot and report writers
  * run on what they are about to write: if one still matches, nothing is written.
  */
-import {B64_MARKER_ERE, isSecretKey} from './secret-keys.js';
+import {B64_MARKER_ERE, isSecretKey, normaliseKey} from './secret-keys.js';
 import type {RawSnapshot} from './types.js';
 
 const RED = '[redacted]';
@@ -71,6 +71,8 @@ class Scrubber {
   private blockStyle: '|' | 'p' = '|';
   private b64Run = false;
   private tail = '';
+  /** An env-style `name: X_TOKEN` was seen at this column: its sibling `value:` is secret. */
+  private namedSecretCol = -1;
 
   private endBlock(): void {
     this.block = false;
@@ -82,6 +84,8 @@ class Scrubber {
     let s = line;
     let o = '';
     let flow = false;
+    // A secret `name:` earlier on this line (a flow mapping: `{name: API_KEY, value: x}`).
+    let namedHere = false;
     for (;;) {
       const m = KEY_RE.exec(s);
       if (!m) break;
@@ -112,7 +116,14 @@ class Scrubber {
         continue;
       }
       o += t;
-      if (!isSecretKey(k)) {
+      if (this.namedSecretCol >= 0 && col < this.namedSecretCol) this.namedSecretCol = -1;
+      if (normaliseKey(k) === 'name' && sep === ':') {
+        const n = s.replace(/^[ \t]+["']?/, '').replace(/["']?[ \t]*([#,}].*)?$/, '');
+        this.namedSecretCol = isSecretKey(n) ? col : -1;
+        namedHere = this.namedSecretCol >= 0;
+      }
+      const namedValue = normaliseKey(k) === 'value' && this.namedSecretCol >= 0 && (col === this.namedSecretCol || namedHere);
+      if (!isSecretKey(k) && !namedValue) {
         if (sep === ':') {
           const w = s.replace(/^[ \t]+/, '');
           const c = w[0];

@@ -48,8 +48,8 @@ function out() {
   bk = 0; pd = 0; bkd = 0; kd = ""
 } function fin() {
   if (inkey && kt != "") key(kb, nm[cur], kt)
-  bend(); inkey = 0; mq = ""; ks = 0; br = 0; pt = ""
-} function red(s, fl,  o, t, k, q, qq, nk, sep, w, c, i, e, v, r, kc, pv, d, qc) {
+  bend(); inkey = 0; mq = ""; ks = 0; br = 0; pt = ""; nv = 0
+} function red(s, fl,  o, t, k, q, qq, nk, sep, w, c, i, e, v, r, kc, pv, d, qc, ln) {
   o = ""
   while (match(s, /[\047"]?[A-Za-z_][A-Za-z0-9_.-]*[\047"]?[ \t]*[:=]/)) {
     if (substr(s, 1, RSTART - 1) ~ /[[{]/) fl = 1
@@ -62,7 +62,9 @@ function out() {
     if (sep == ":" && !qq && s != "" && s !~ /^[ \t]/) { o = o t; continue }
     nk = tolower(k); gsub(/[-_.]/, "", nk)
     o = o t
-    if (nk !~ /${SECRET_KEY_ERE}/) {
+    if (nv && kc < nvc) nv = 0
+    if (nk == "name" && sep == ":") { w = s; sub(/^[ \t]+["\047]?/, "", w); sub(/["\047]?[ \t]*([#,}].*)?$/, "", w); w = tolower(w); gsub(/[-_.]/, "", w); nv = (w ~ /${SECRET_KEY_ERE}/); nvc = kc; ln = nv }
+    if (nk !~ /${SECRET_KEY_ERE}/ && !(nv && nk == "value" && (kc == nvc || ln))) {
       if (sep == ":") { w = s; sub(/^[ \t]+/, "", w); c = substr(w, 1, 1); if (c == "\"" || c == SQ) { i = cq(w, c); if (i > 0) { o = o substr(s, 1, length(s) - length(w) + i); s = substr(w, i + 1) } } }
       continue
     }
@@ -168,7 +170,7 @@ function out() {
   }
   if (index(line, "Private-") && match(line, /^[ \t]*Private-Lines:[ \t]*/)) ks = substr(line, RSTART + RLENGTH) + 0
   else if (index(line, "Private-") && match(line, /^[ \t]*Private-(MAC|Hash):/)) line = substr(line, 1, RLENGTH) " [redacted]"
-  else if (tolower(line) !~ /${STEM_LIT}/) {}
+  else if (!nv && tolower(line) !~ /${STEM_LIT}/) {}
   else if (length(line) > 8192) line = redlong(line)
   else line = red(line)
   w = line; if (pt != "") sub(/^[ \t"-]+/, "", w)

@@ -184,6 +184,8 @@ describe.each(shells)('the probe on the node, under %s', (_name, transport) => {
       if (syntax === 'yaml') expect(parseAllDocuments(text).flatMap((d) => ('errors' in d ? d.errors : [])).map((e) => e.message), p).toEqual([]);
     }
     expect(raw.files['/etc/kubernetes/corpus-users.conf']!.content).toMatch(/password: "\[redacted\]"/);
+    // Only the value named by a secret name is blanked; its neighbours are not.
+    expect(raw.files['/etc/kubernetes/corpus-users.conf']!.content).toContain('- name: AWS_PROFILE\n        value: prod-profile\n      - name: VAULT_TOKEN\n        value: [redacted]\n');
     expect(raw.files['/etc/containerd/conf.d/registry.toml']!.content).toContain('identitytoken = \'\'\'[redacted]\'\'\'');
     expect(raw.files['/etc/kubernetes/kubelet.conf']!.content).toMatch(/client-key-data: \|\n( +)\[redacted\]\n\1\[redacted\]/);
   });

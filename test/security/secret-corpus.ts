@@ -130,6 +130,17 @@ users:
 - name: kd-quoted
   user:
     client-key-data: "${secret('quoted client-key-data', b64(ecSec1), true)}"
+- name: exec-env
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: vault-login
+      env:
+      - name: AWS_PROFILE
+        value: prod-profile
+      - name: VAULT_TOKEN
+        value: ${secret('exec env value named by a secret name', `hvs.${hex(14)}`)}
+      - {name: API_KEY, value: "${secret('flow env value named by a secret name', `ak${hex(12)}`)}"}
 - name: indicators
   user:
     password: |2-
