@@ -363,7 +363,7 @@ export function redactText(text: string): string {
   return text.split('\n').map((l) => s.line(l)).join('\n');
 }
 
-/** Redact every file content and command output of a raw snapshot (returns a new object). */
+/** Redact every file content, command output and note of a raw snapshot (returns a new object). */
 export function redactRaw(raw: RawSnapshot): RawSnapshot {
   const files = Object.fromEntries(
     Object.entries(raw.files).map(([k, f]) => [k, f.content === undefined ? f : {...f, content: redactText(f.content)}]),
@@ -374,7 +374,7 @@ export function redactRaw(raw: RawSnapshot): RawSnapshot {
       {...c, stdout: redactText(c.stdout), ...(c.reason === undefined ? {} : {reason: redactText(c.reason)})},
     ]),
   );
-  return {...raw, files, commands};
+  return {...raw, files, commands, notes: raw.notes.map((n) => redactText(n))};
 }
 
 /** Detectors: name → test. Each looks at text as written (plain, JSON-escaped, or in a report). */

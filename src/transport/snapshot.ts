@@ -31,8 +31,10 @@ export async function writeSnapshot(path: string, snap: SnapshotFile): Promise<v
     const records: [string, string][] = [
       ...Object.entries(clean.raw.files).map(([p, f]): [string, string] => [`file ${p}`, f.content ?? '']),
       ...Object.entries(clean.raw.commands).map(([id, c]): [string, string] => [`command ${id}`, `${c.stdout}\n${c.reason ?? ''}`]),
+      ...Object.entries(clean.raw.dirs).map(([p, d]): [string, string] => [`the listing of ${p}`, JSON.stringify(d)]),
+      ['its notes', clean.raw.notes.join('\n')],
     ];
-    const where = records.find(([, t]) => findSecret(t) !== null || findSecret(JSON.stringify(t)) !== null)?.[0] ?? 'its notes';
+    const where = records.find(([, t]) => findSecret(t) !== null || findSecret(JSON.stringify(t)) !== null)?.[0] ?? 'its header';
     throw new InputError(`refusing to write the snapshot ${path}: ${where} still holds ${kind} after redaction; nothing was written`,
       'please report this as a bug (without the file): kubelet-doctor check works on the node without a snapshot');
   }

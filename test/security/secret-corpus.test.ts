@@ -266,16 +266,27 @@ describe('the real binary on the corpus node', () => {
     if (existsSync(audit)) noLeaks('the audit log', await readFile(audit, 'utf8'));
   });
 
-  it('refuses to write a report that still holds key material: exit 2, the kind named, nothing written', async () => {
-    // A snapshot whose notes carry a key (notes are not file contents): the report would repeat it.
+  it('redacts notes too: a snapshot whose notes carry a key gives a clean report', async () => {
     const raw = await collectRaw(new LocalTransport('root', healthy.root, false, ['dash']), {timeoutMs: 60_000});
-    raw.notes.push(`hostile note ${corpus.files['/var/lib/kubelet/pki/corpus-rsa.key']!.replace(/\n/g, ' ')}`);
+    raw.notes.push(`hostile note ${corpus.files['/var/lib/kubelet/pki/corpus-rsa.key']!}`);
     const path = join(dir, 'hostile-notes.json');
     await writeFile(path, JSON.stringify({kind: 'kubelet-doctor-snapshot', schema: 1, toolVersion: 'x', createdAt: '', target: {name: 'h', transport: 'root'}, raw}));
+    const r = run('check --snapshot (hostile notes)', ['check', '--snapshot', path, '--output', 'json']);
+    expect(r.code, r.stderr).not.toBe(2);
+    expect(r.stdout).toContain('hostile note [private key redacted]');
+  });
+
+  it('refuses to write a report that still holds key material: exit 2, the kind named, nothing written', async () => {
+    // A snapshot FILE whose name carries base64 key material: the report names the target by it,
+    // and the operator's own words are not redacted, so the writer is the gate that stops it.
+    const raw = await collectRaw(new LocalTransport('root', healthy.root, false, ['dash']), {timeoutMs: 60_000});
+    const name = `node-${Buffer.from(corpus.files['/var/lib/kubelet/pki/corpus-ec.key']!).toString('base64').slice(0, 60).replace(/\//g, '_')}`;
+    const path = join(dir, `${name}.json`);
+    await writeFile(path, JSON.stringify({kind: 'kubelet-doctor-snapshot', schema: 1, toolVersion: 'x', createdAt: '', target: {name: 'n', transport: 'root'}, raw}));
     const out = join(dir, 'refused-report.json');
     const r = run('refused report', ['check', '--snapshot', path, '--output', 'json', '--out', out]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/refusing to write .*refused-report\.json: it still holds a PEM\/PGP\/SSH private key block/);
+    expect(r.stderr).toMatch(/refusing to write .*refused-report\.json: it still holds a base64-encoded private key/);
     expect(existsSync(out)).toBe(false);
     const toStdout = run('refused report (stdout)', ['check', '--snapshot', path, '--output', 'markdown']);
     expect(toStdout.code).toBe(2);
@@ -293,12 +304,14 @@ describe('the real binary on the corpus node', () => {
 
 describe('the writers refuse when a detector still matches', () => {
   it('writeSnapshot names the record and writes nothing', async () => {
+    // A file name is not content: one carrying base64 key material is listed as it is, so the writer refuses.
     const raw = await collectRaw(new LocalTransport('root', healthy.root, false, ['dash']), {timeoutMs: 60_000});
-    raw.notes.push(corpus.files['/var/lib/kubelet/pki/corpus-ec.key']!);
+    const name = Buffer.from(corpus.files['/var/lib/kubelet/pki/corpus-ec.key']!).toString('base64').slice(0, 120);
+    raw.dirs['/etc/cni/net.d']!.entries.push({name, type: 'file'});
     const path = join(dir, 'refused.json');
     const err = await writeSnapshot(path, {kind: 'kubelet-doctor-snapshot', schema: 1, toolVersion: 'x', createdAt: '', target: {name: 'n', transport: 'root'}, raw}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
-    expect((err as Error).message).toMatch(/refusing to write the snapshot .*refused\.json: its notes still hold/);
+    expect((err as Error).message).toMatch(/refusing to write the snapshot .*refused\.json: the listing of \/etc\/cni\/net\.d still holds a base64-encoded private key/);
     expect(existsSync(path)).toBe(false);
   });
 
