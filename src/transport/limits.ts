@@ -134,8 +134,12 @@ export const MAX_INVENTORY_BYTES = 1 * MiB;
 /** A runbook, and a `--waivers` file. */
 export const MAX_RUNBOOK_BYTES = 1 * MiB;
 export const MAX_WAIVERS_BYTES = 1 * MiB;
-/** `--snapshot FILE` (collect writes a few hundred KiB; the per-node output cap bounds a real one well below this). */
-export const MAX_SNAPSHOT_BYTES = 64 * MiB;
+/**
+ * `--snapshot FILE`: collect writes a few hundred KiB, and the per-node output cap (4 MiB) keeps a
+ * real one under ~6 MiB even JSON-escaped. Reading one costs ~10x its size (measured: 62 MiB ->
+ * 619 MiB peak), and snapshots are read --concurrency at a time.
+ */
+export const MAX_SNAPSHOT_BYTES = 16 * MiB;
 
 /** What a capped read names in its message. */
 export interface InputKind {
