@@ -181,14 +181,14 @@ function out() {
 }
 BEGIN { FS = "\t"; rinit() }
 NR == FNR { nm[FNR] = $2; at[FNR] = $3; next }
-FNR == 1 { fin(); out(); cur = ++fi; n = 0; len = 0; inkey = 0 }
+FNR == 1 { fin(); out(); cur = ++fi; n = 0; len = 0; inkey = 0; pri = (nm[cur] ~ /kubelet\.service|kubeadm-flags\.env$|\/default\/kubelet$|\/sysconfig\/kubelet$|^\/var\/lib\/kubelet\/config\.yaml$|^\/etc\/kubernetes\/(bootstrap-)?kubelet\.conf$/) }
 {
   line = scrub($0)
   if (line ~ /^[ \t]*EnvironmentFile[ \t]*=/) { v = line; sub(/^[^=]*=[ \t]*/, "", v); sub(/^-/, "", v); sub(/[ \t\r]+$/, "", v); print v > (T "/envf") }
   s = line
   while (match(s, /\/[A-Za-z0-9._*\/-]+/)) {
     tok = substr(s, RSTART, RLENGTH); s = substr(s, RSTART + RLENGTH); sub(/^\/+/, "/", tok)
-    if (!(tok in cand)) { cand[tok] = 1; print tok > (T "/cand") }
+    if (!(tok in cand)) { cand[tok] = 1; print tok > (T (pri ? "/cand1" : "/cand")) }
   }
   buf[++n] = line; len += length(line) + 1
 }
@@ -237,7 +237,7 @@ flush() {
   set --
   while IFS="$TAB" read -r qf qp qa; do set -- "$@" "$qf"; done < "$T/q"
   wc -c "$@" > "$T/sz" 2>/dev/null
-  : > "$T/al"; : > "$T/cand"; : > "$T/envf"; : > "$T/keys"
+  : > "$T/al"; : > "$T/cand1"; : > "$T/cand"; : > "$T/envf"; : > "$T/keys"
   exec 3< "$T/sz"
   while IFS="$TAB" read -r qf qp qa; do
     read -r qs qrest <&3 || qs=0
@@ -329,17 +329,21 @@ discover() {
   while [ "$r" -lt @ROUNDS@ ]; do
     r=$((r + 1))
     flush
-    [ -s "$T/cand" ] || [ -s "$T/envf" ] || break
+    [ -s "$T/cand1" ] || [ -s "$T/cand" ] || [ -s "$T/envf" ] || break
     # systemd reads EnvironmentFile= paths whatever their name: read them all.
     while IFS= read -r ef; do case $ef in /*) rd "$ef";; esac; done < "$T/envf"
+    # The paths the kubelet's unit, drop-ins and env files name (its --config, --kubeconfig ...)
+    # first: other files' paths never use up the file cap before them.
+    for cf in "$T/cand1" "$T/cand"; do
     while IFS= read -r c; do
       [ "$NF" -ge @MAXF@ ] && [ "$CAPN" -gt @MAXCAPREC@ ] && break
       case $c in /proc/*|/sys/*|/dev/*|/bin/*|/sbin/*|/usr/bin/*|/usr/sbin/*|/usr/local/bin/*) continue;; esac
       case $c in /|/*/|@NEVER@) continue;; esac
       case $c in *'*'*) glob "$c";; *) cand "$c";; esac
-    done < "$T/cand"
+    done < "$cf"
+    done
     # rd and ls_dir only queue: this round's candidates are read; the next flush writes new ones.
-    : > "$T/cand"; : > "$T/envf"
+    : > "$T/cand1"; : > "$T/cand"; : > "$T/envf"
   done
   flush
 }

@@ -358,6 +358,26 @@ describe('discovery is bounded', () => {
     expect(verdicts(raw)['kubelet-config']).toBe('pass');
   }, 180_000);
 
+  it('a file naming hundreds of paths does not use up the file cap before the paths the kubelet\'s unit names', async () => {
+    const info = await lab.write('path-flood', 'healthy', {
+      edit: async (r) => {
+        const toml = join(r, 'etc/containerd/config.toml');
+        const names = Array.from({length: 400}, (_, i) => `# /srv/flood/f${i}.conf`).join('\n');
+        await writeFile(toml, `${await readFile(toml, 'utf8')}\n${names}\n`);
+        await mkdir(join(r, 'srv/kubelet'), {recursive: true});
+        await writeFile(join(r, 'srv/kubelet/config.yaml'), await readFile(join(r, 'var/lib/kubelet/config.yaml')));
+        await rm(join(r, 'var/lib/kubelet/config.yaml'));
+        const p = join(r, 'usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf');
+        await writeFile(p, (await readFile(p, 'utf8')).replace('--config=/var/lib/kubelet/config.yaml', '--config=/srv/kubelet/config.yaml'));
+      },
+    });
+    const raw = await probe(info.root, 'dash');
+    expect(raw.incomplete ?? null).toBeNull();
+    expect(raw.notes.join('\n')).toMatch(/file cap reached/);
+    expect(raw.files['/srv/kubelet/config.yaml']?.status).toBe('ok');
+    expect(verdicts(raw)['kubelet-config']).toBe('pass');
+  }, 180_000);
+
   it('10,000 drop-ins: the kubelet\'s own files are read first, and the unit is not guessed from part of them', async () => {
     const info = await lab.write('dropins', 'healthy', {
       edit: async (r) => {
