@@ -26,8 +26,12 @@ export async function collectRaw(t: Transport, opts: {timeoutMs: number; signal?
         'raise --timeout, or check the node for hung filesystems');
     }
     const why = res.stderr.trim().split('\n').slice(-3).join(' ').slice(0, 300);
-    throw new TargetError('probe', `the probe failed (exit ${res.exitCode ?? res.signal})${why ? `: ${why}` : ''}`,
-      'the node needs a POSIX sh with head, wc, sed, awk and grep');
+    // Nothing framed came back: either the shell never ran the probe (a forced command, a
+    // restricted shell, a missing sh) or what answered is not a shell at all.
+    const hint = res.stdout.length > 0
+      ? 'what came back is not probe output: is sh a POSIX shell, does a ForceCommand or restricted shell run instead of it, or does the login print to stdout? try `ssh NODE sh -c true`'
+      : 'the node needs a POSIX sh with head, wc, sed, awk and grep';
+    throw new TargetError('probe', `the probe failed (exit ${res.exitCode ?? res.signal})${why ? `: ${why}` : ''}`, hint);
   }
   const {complete, ...raw} = parsed;
   if (!complete && res.timedOut) {

@@ -120,3 +120,21 @@ describe('hostile node text', () => {
     t.unmount();
   });
 });
+
+describe('a node whose output did not all arrive', () => {
+  it('says in the node view that its results are partial and that none of them passes', async () => {
+    const base = nodes[0]!;
+    const partial: TargetResult = {
+      ...base.result, status: 'error', partial: true,
+      error: {kind: 'probe-output', message: 'the output ends inside a record (F /etc/fstab: 3 of 90 bytes)', hint: null},
+      results: base.result.results.map((f) => (f.status === 'pass' ? {...f, status: 'skip' as const, summary: `not trusted: ${f.summary}`} : f)),
+    };
+    const probe = async () => ({result: partial, facts: base.facts});
+    const t = renderSized(<App targets={[base.info]} checks={catalogue} probe={probe} theme={theme} />, 100, 30);
+    // One target: the TUI opens its node view at once.
+    const frame = await frameWith(t.lastFrame, 'could not be checked', 'PARTIAL results');
+    expect(frame).toContain('the output ends inside a record');
+    expect(frame).not.toContain('✓ pass');
+    t.unmount();
+  });
+});

@@ -4,6 +4,7 @@
 import {acquire} from '../../engine/run.js';
 import {UsageError} from '../../errors.js';
 import {writeSnapshot} from '../../transport/snapshot.js';
+import {sanitizeLine} from '../../text/sanitize.js';
 import {TOOL_VERSION} from '../../version.js';
 import {intOption, type ParsedArgs} from '../args.js';
 import {targetsFrom} from './common.js';
@@ -22,5 +23,9 @@ export async function collectCommand(a: ParsedArgs, signal: AbortSignal): Promis
   });
   const n = Object.values(raw.files).filter((f) => f.status === 'ok').length;
   process.stderr.write(`wrote ${out}: ${n} files, ${Object.keys(raw.commands).length} commands from ${name} (secrets redacted)\n`);
-  return 0;
+  if (!raw.incomplete) return 0;
+  // Kept: what arrived is evidence. But a partial snapshot is not a collected node (exit 3), and
+  // `check --snapshot` reports it as error with its results marked partial.
+  process.stderr.write(`${sanitizeLine(`the node's output was incomplete (${String(raw.incomplete)}): the snapshot holds only what arrived`)}\n`);
+  return 3;
 }

@@ -60,6 +60,8 @@ export function nodeLines(ctx: ViewContext, index: number): Line[] {
       out.push(...wrapLines(`${clean(e.kind)}: ${clean(e.message)}`, cols, {first: '  ', role: 'error'}));
       if (e.hint) out.push(...wrapLines(`hint: ${clean(e.hint)}`, cols, {first: '  ', rest: '        '}));
     }
+    // What arrived before the output ended is listed below, but none of it is a verdict to trust.
+    if (r.partial) out.push(...wrapLines('PARTIAL results: the checks below rest on what arrived before the output ended; none of them passes', cols, {first: '  ', rest: '  ', role: 'warn'}));
     out.push(line(seg('  press r to try again', 'dim')));
   }
   if (r.cluster) {
