@@ -96,6 +96,18 @@ describe('a hostile SSH server (ssh2 Server on loopback)', () => {
     expectContained(r, ['error']);
   }), 120_000);
 
+  it('collect on output cut mid-record keeps what arrived in the snapshot but exits 3, and check --snapshot says partial', () => withServer('cut', async (s, known) => {
+    const snap = join(dir, 'cut.json');
+    const c = await runCliPeak(['collect', `root@127.0.0.1:${s.port}`, '--ssh-config', 'none', '--known-hosts', known, '-i', key,
+      '--host-root', node.root, '--timeout', '60', '-o', snap], {env: {HOME: home}, guardMs: 100_000});
+    expect(c.killed).toBe(false);
+    expect(c.code).toBe(3);
+    expect(c.stderr).toMatch(/output was incomplete/);
+    const again = await runCliPeak(['check', '--snapshot', snap, '--output', 'json'], {env: {HOME: home}, guardMs: 100_000});
+    expect(again.code).toBe(3);
+    expect((JSON.parse(again.stdout) as {targets: {status: string; partial?: boolean}[]}).targets[0]).toMatchObject({status: 'error', partial: true});
+  }), 120_000);
+
   it('garbage with exit status 255: a clear error, no control characters, exit 3', () => withServer('garbage-255', async (s, known) => {
     const r = await check(s.port, known, ['--timeout', '60']);
     const t = expectContained(r, ['error']);
