@@ -27,8 +27,8 @@ import type {RawSnapshot} from './types.js';
 const RED = '[redacted]';
 const KEY_RED = '[private key redacted]';
 
-/** A key (optionally quoted) and its separator. */
-const KEY_RE = /["']?[A-Za-z_][A-Za-z0-9_.-]*["']?[ \t]*[:=]/;
+/** A key (optionally quoted) and its separator; bounded, so a long run of name characters costs linear time. */
+const KEY_RE = /["']?[A-Za-z_][A-Za-z0-9_.-]{0,127}["']?[ \t]{0,64}[:=]/;
 /** A YAML mapping entry (a line that cannot be the continuation of a plain scalar). */
 const MAP_KEY = /^([^"'#][^:]*|"[^"]*"|'[^']*')[ \t]*:([ \t]|$)/;
 const ARMOUR_BEGIN = /-----?[ ]?BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?[ ]?-----?/;

@@ -49,11 +49,15 @@ function out() {
 } function fin() {
   if (inkey && kt != "") key(kb, nm[cur], kt)
   bend(); inkey = 0; mq = ""; ks = 0; br = 0; pt = ""; nv = 0
-} function red(s, fl,  o, t, k, q, qq, nk, sep, w, c, i, e, v, r, kc, pv, d, qc, ln) {
+} function red(s, fl,  o, t, k, q, qq, nk, sep, w, c, i, e, v, r, kc, pv, d, qc, ln, st, kl, bud) {
   o = ""
-  while (match(s, /[\047"]?[A-Za-z_][A-Za-z0-9_.-]*[\047"]?[ \t]*[:=]/)) {
-    if (substr(s, 1, RSTART - 1) ~ /[[{]/) fl = 1
-    o = o substr(s, 1, RSTART - 1); t = substr(s, RSTART, RLENGTH); s = substr(s, RSTART + RLENGTH)
+  while (match(s, /[A-Za-z_][A-Za-z0-9_.-]*/)) {
+    bud += length(s); if (bud > 2097152) { o = o "[redacted]"; s = ""; break }
+    st = RSTART; kl = RLENGTH; if (st > 1 && substr(s, st - 1, 1) ~ /[\047"]/) { st--; kl++ }
+    r = substr(s, st + kl)
+    if (!match(r, /^[\047"]?[ \t]*[:=]/)) { o = o substr(s, 1, st + kl - 1); s = r; continue }
+    if (substr(s, 1, st - 1) ~ /[[{]/) fl = 1
+    o = o substr(s, 1, st - 1); t = substr(s, st, kl + RLENGTH); s = substr(r, RLENGTH + 1)
     sep = substr(t, length(t), 1); k = substr(t, 1, length(t) - 1); sub(/[ \t]+$/, "", k)
     q = substr(k, 1, 1); qq = 0
     if (q == "\"" || q == SQ) { if (length(k) > 1 && substr(k, length(k), 1) == q) { qq = 1; k = substr(k, 2, length(k) - 2) } else { o = o q; t = substr(t, 2); k = substr(k, 2) } }

@@ -198,6 +198,24 @@ describe.each(shells)('the probe on the node, under %s', (_name, transport) => {
   });
 });
 
+describe('hostile long lines', () => {
+  it('cost the probe linear time (a run of name characters, thousands of keys on a line) and are still redacted', async () => {
+    const root = join(dir, 'hostile-lines');
+    await mkdir(join(root, 'etc/kubernetes'), {recursive: true});
+    const text = `x token ${'a.'.repeat(100_000)}\n${`${'a: '.repeat(4000)}password: hunter2-secret-value\n`.repeat(30)}token ${'a:'.repeat(200_000)}\n`;
+    await writeFile(join(root, 'etc/kubernetes/kubelet.conf'), text);
+    const t0 = Date.now();
+    const raw = await collectRaw(new LocalTransport('root', root, false, ['dash']), {timeoutMs: 60_000});
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    const out = raw.files['/etc/kubernetes/kubelet.conf']!.content!;
+    expect(out.split('\n').length).toBe(text.split('\n').length);
+    expect(out).not.toContain('hunter2-secret-value');
+    const t1 = Date.now();
+    expect(redactText(text)).not.toContain('hunter2-secret-value');
+    expect(Date.now() - t1).toBeLessThan(5_000);
+  });
+});
+
 describe('the client-side pass', () => {
   it('alone (a snapshot made by an older probe) blanks every form and keeps files parseable', () => {
     for (const [p, text] of Object.entries(corpus.files)) {
