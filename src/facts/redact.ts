@@ -39,6 +39,19 @@ const B64_MARK = new RegExp(B64_MARKER_ERE);
 const BLOB = /^[ \t"'-]*[A-Za-z0-9+/=]+[ \t"',\\]*$/;
 const BOOTSTRAP = /[a-z0-9]{6}\.[a-z0-9]{16}/;
 
+// Trailing runs are cut by walking back from the end, not with /[…]+$/: a regex like that retries
+// at every position of a long run that is followed by something else, which costs the square of
+// the run's length (a node's line of 1 MiB of spaces and one letter took minutes).
+const isBlank = (c: number): boolean => c === 0x20 || c === 0x09;
+const isB64 = (c: number): boolean =>
+  (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2f || c === 0x3d;
+/** `s` without its trailing characters for which `drop` holds. */
+function trimEndWhere(s: string, drop: (c: number) => boolean): string {
+  let e = s.length;
+  while (e > 0 && drop(s.charCodeAt(e - 1))) e--;
+  return s.slice(0, e);
+}
+
 const indent = (s: string): string => /^[ \t]*/.exec(s)![0];
 
 /** Index (1-based, like the awk) of the quote closing the string opened at s[0], or 0. */
@@ -95,7 +108,7 @@ class Scrubber {
       let t = m[0];
       s = s.slice(m.index + t.length);
       const sep = t[t.length - 1]!;
-      let k = t.slice(0, -1).replace(/[ \t]+$/, '');
+      let k = trimEndWhere(t.slice(0, -1), isBlank);
       const q = k[0]!;
       let quoted = false;
       if (q === '"' || q === "'") {
@@ -230,10 +243,10 @@ class Scrubber {
       if ((o.match(/"/g)?.length ?? 0) % 2 === 1) cut('"');
       let v = s.slice(0, e);
       let r = s.slice(e);
-      const trail = /[ \t]+$/.exec(v);
-      if (trail) {
-        r = trail[0] + r;
-        v = v.slice(0, trail.index);
+      const kept = trimEndWhere(v, isBlank);
+      if (kept.length < v.length) {
+        r = v.slice(kept.length) + r;
+        v = kept;
       }
       // A switch (`--use-service-account-credentials=true`) is not a secret.
       if (/^(true|false)$/i.test(v)) o += v;
@@ -351,7 +364,7 @@ class Scrubber {
     const w = this.tail !== '' ? line.replace(/^[ \t"-]+/, '') : line;
     if (B64_MARK.test(this.tail + w)) line = this.b64(line);
     this.tail = '';
-    if (BLOB.test(line)) this.tail = line.replace(/[^A-Za-z0-9+/=]+$/, '').slice(-24);
+    if (BLOB.test(line)) this.tail = trimEndWhere(line, (c) => !isB64(c)).slice(-24);
     if (/[a-z0-9]\.[a-z0-9]/.test(line)) line = this.bootstrap(line);
     return line;
   }
