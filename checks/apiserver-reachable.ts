@@ -19,19 +19,19 @@ import type {Signature} from '../src/catalogue/define.js';
 const SIGNATURES: Signature[] = [
   {
     id: 'apiserver-connection-refused',
-    text: 'E0416 12:04:10.794442    7769 kubelet_node_status.go:96] "Unable to register node with API server" err="Post \"https://10.0.0.10:6443/api/v1/nodes\": dial tcp 10.0.0.10:6443: connect: connection refused" node="node-1"',
+    text: 'E0416 12:04:10.794442    7769 kubelet_node_status.go:96] "Unable to register node with API server" err="Post "https://10.0.0.10:6443/api/v1/nodes": dial tcp 10.0.0.10:6443: connect: connection refused" node="node-1"',
     pattern: /dial tcp [^\s"\\]+:\d+: connect: connection refused/,
     reference: 'kubelet.md R3; kubernetes/kubeadm#1026',
   },
   {
     id: 'apiserver-timeout',
-    text: 'E0416 12:04:10.794442    7769 controller.go:145] "Failed to ensure lease exists, will retry" err="Get \"https://10.0.0.10:6443/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-1?timeout=10s\": dial tcp 10.0.0.10:6443: i/o timeout" interval="7s"',
+    text: 'E0416 12:04:10.794442    7769 controller.go:145] "Failed to ensure lease exists, will retry" err="Get "https://10.0.0.10:6443/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-1?timeout=10s": dial tcp 10.0.0.10:6443: i/o timeout" interval="7s"',
     pattern: /dial tcp [^\s"\\]+:\d+: (?:i\/o timeout|connect: no route to host|connect: network is unreachable)/,
     reference: 'kubelet.md R3 (Go net.OpError wording)',
   },
   {
     id: 'apiserver-dns',
-    text: 'E0416 12:04:10.794442    7769 kubelet_node_status.go:96] "Unable to register node with API server" err="Post \"https://api.example.com:6443/api/v1/nodes\": dial tcp: lookup api.example.com on 127.0.0.53:53: no such host"',
+    text: 'E0416 12:04:10.794442    7769 kubelet_node_status.go:96] "Unable to register node with API server" err="Post "https://api.example.com:6443/api/v1/nodes": dial tcp: lookup api.example.com on 127.0.0.53:53: no such host"',
     pattern: /dial tcp: lookup \S+? (?:on \S+: )?(?:no such host|server misbehaving|i\/o timeout)/,
     reference: 'Go net.DNSError wording (src/net/net.go) [mem]',
   },
@@ -88,12 +88,18 @@ function configEvidence(f: KubeconfigFile | null): Evidence[] {
 
 function caWords(a: ApiserverFacts): string {
   switch (a.ca.kind) {
-    case 'data': return 'the certificate-authority-data in the kubeconfig';
-    case 'file': return `the CA file ${a.ca.path ?? ''}`;
-    case 'insecure': return 'nothing (insecure-skip-tls-verify: true)';
-    case 'none': return "the node's system CA bundle (the kubeconfig names no CA)";
-    case 'missing': return `no CA: the kubeconfig's CA file ${a.ca.path ?? ''} does not exist`;
-    case 'bad-data': return 'no CA: the certificate-authority-data does not decode';
+    case 'data':
+      return 'the certificate-authority-data in the kubeconfig';
+    case 'file':
+      return `the CA file ${a.ca.path ?? ''}`;
+    case 'insecure':
+      return 'nothing (insecure-skip-tls-verify: true)';
+    case 'none':
+      return "the node's system CA bundle (the kubeconfig names no CA)";
+    case 'missing':
+      return `no CA: the kubeconfig's CA file ${a.ca.path ?? ''} does not exist`;
+    case 'bad-data':
+      return 'no CA: the certificate-authority-data does not decode';
   }
 }
 
@@ -118,13 +124,19 @@ function outcomeVerdict(a: ApiserverFacts, r: HttpResult, evidence: Evidence[]):
       return pass(`${r.url} answered ok from the node; TLS verified against ${caWords(a)}`, evidence);
     case 'http-error':
       if (r.status === 401 || r.status === 403) {
-        return pass(`${a.server} is reachable and its certificate verifies against ${caWords(a)}; ${r.url} refused anonymous access (HTTP ${r.status})`, evidence);
+        return pass(
+          `${a.server} is reachable and its certificate verifies against ${caWords(a)}; ${r.url} refused anonymous access (HTTP ${r.status})`,
+          evidence,
+        );
       }
       return fail(`${r.url} answered ${r.detail}${r.body ? ` (${r.body})` : ''}: the API server is up but unhealthy`, evidence);
     case 'dns':
       return fail(`${a.host} does not resolve on the node (${r.detail}): the kubelet cannot find its API server; fix DNS or the server: URL`, evidence);
     case 'refused':
-      return fail(`connection to ${hp} refused (${r.detail}): the API server is down, or a load balancer or firewall rejects the node; the kubelet logs "dial tcp ${hp}: connect: connection refused"`, evidence);
+      return fail(
+        `connection to ${hp} refused (${r.detail}): the API server is down, or a load balancer or firewall rejects the node; the kubelet logs "dial tcp ${hp}: connect: connection refused"`,
+        evidence,
+      );
     case 'unreachable':
       return fail(`no route from the node to ${hp} (${r.detail}): a network or firewall problem`, evidence);
     case 'timeout':
@@ -135,7 +147,10 @@ function outcomeVerdict(a: ApiserverFacts, r: HttpResult, evidence: Evidence[]):
         evidence,
       );
     case 'tls-hostname':
-      return fail(`the API server's certificate is not valid for ${a.host} (${r.detail}): the server: URL names an address the certificate does not list`, evidence);
+      return fail(
+        `the API server's certificate is not valid for ${a.host} (${r.detail}): the server: URL names an address the certificate does not list`,
+        evidence,
+      );
     case 'tls-expired':
       return fail(`the API server's certificate has expired, or the node's clock is ahead (${r.detail})`, evidence);
     case 'tls-not-yet-valid':
@@ -191,7 +206,9 @@ export default defineCheck({
     } else if (r === null) {
       return skip('not collected: the probe could not make the request (no curl, wget or openssl on the node)');
     } else if (r.unverifiedClient && (r.outcome === 'tls' || r.outcome === 'error')) {
-      return skip(`not collected: the node's busybox wget could not talk TLS to ${a.server} (${r.detail}); with curl or openssl on the node the probe can check it`);
+      return skip(
+        `not collected: the node's busybox wget could not talk TLS to ${a.server} (${r.detail}); with curl or openssl on the node the probe can check it`,
+      );
     } else {
       out.push(outcomeVerdict(a, r, [ev(r), ...cfg]));
       if (r.tlsVerified === false) {

@@ -96,7 +96,12 @@ function fileVerdicts(e: CertEntry): Verdict[] {
   if (e.status !== 'missing') return [];
   if (e.serving === 'server-tls-bootstrap') {
     // kubelet.md R11: serving CSRs are never auto-approved by kube-controller-manager.
-    return [warn(`no serving certificate yet: ${e.path ?? ''} does not exist; approve the node's kubernetes.io/kubelet-serving CSR (kubectl get csr)`, [e.ref, ...errs])];
+    return [
+      warn(`no serving certificate yet: ${e.path ?? ''} does not exist; approve the node's kubernetes.io/kubelet-serving CSR (kubectl get csr)`, [
+        e.ref,
+        ...errs,
+      ]),
+    ];
   }
   if (e.serving === 'tls-cert-file' || e.role === 'client-ca') {
     return [fail(`the ${what} does not exist`, [e.ref, ...errs])];
@@ -113,8 +118,14 @@ function chainVerdict(e: CertEntry): Verdict | null {
   const caEv: Evidence[] = c.ca ? [{source: c.ca.source, text: `CA subject=${c.ca.subject}`}] : [];
   const evidence: Evidence[] = [{source: leaf.source, text: `subject=${leaf.subject} issuer=${leaf.issuer}`}, ...caEv];
   return c.status === 'not-issued'
-    ? fail(`kubelet client certificate is not signed by the kubeconfig CA: ${c.reason}; the node's credentials belong to another cluster (kubelet.md R8)`, evidence)
-    : fail(`kubelet client certificate names the kubeconfig CA as issuer but was not signed by its key: the cluster CA was re-created since the node joined`, evidence);
+    ? fail(
+        `kubelet client certificate is not signed by the kubeconfig CA: ${c.reason}; the node's credentials belong to another cluster (kubelet.md R8)`,
+        evidence,
+      )
+    : fail(
+        `kubelet client certificate names the kubeconfig CA as issuer but was not signed by its key: the cluster CA was re-created since the node joined`,
+        evidence,
+      );
 }
 
 /** `control-plane certificate "apiserver"`, `control-plane CA "etcd-ca"`. */
@@ -144,7 +155,11 @@ function cpValidity(p: PkiCert, cert: CertInfo, ctx: CheckContext): Verdict | nu
   const nb = Date.parse(cert.notBefore);
   const na = Date.parse(cert.notAfter);
   if (now < nb) {
-    return fail(`${cpLabel(p)} is not valid until ${cert.notBefore} (in ${inDays(nb - now)}): the node clock may be wrong (check date and NTP)`, [cpEv(p, cert)], null);
+    return fail(
+      `${cpLabel(p)} is not valid until ${cert.notBefore} (in ${inDays(nb - now)}): the node clock may be wrong (check date and NTP)`,
+      [cpEv(p, cert)],
+      null,
+    );
   }
   if (now > na) {
     const ago = now - na >= DAY ? `${plural(Math.floor((now - na) / DAY), 'day')} ago` : 'less than a day ago';
@@ -193,7 +208,7 @@ export default defineCheck({
   explainedBy: ['kubeconfig'],
   fix: 'cert-expiry-fix',
   remediation:
-    'Check the node clock first (date, NTP). Turn on rotateCertificates in /var/lib/kubelet/config.yaml. For an expired client certificate, on a control-plane node run `kubeadm kubeconfig user --org system:nodes --client-name system:node:<node>`, or delete kubelet.conf and bootstrap again with a fresh token; restart the kubelet. For the control-plane certificates, run `kubeadm certs renew all` on each control-plane node, then restart the control-plane static pods: move the manifests out of /etc/kubernetes/manifests, wait until the pods are gone (about 20 s), and move them back; copy the renewed admin.conf to ~/.kube/config. `kubeadm certs renew` renews neither the CAs nor the kubelet\'s certificates.',
+    "Check the node clock first (date, NTP). Turn on rotateCertificates in /var/lib/kubelet/config.yaml. For an expired client certificate, on a control-plane node run `kubeadm kubeconfig user --org system:nodes --client-name system:node:<node>`, or delete kubelet.conf and bootstrap again with a fresh token; restart the kubelet. For the control-plane certificates, run `kubeadm certs renew all` on each control-plane node, then restart the control-plane static pods: move the manifests out of /etc/kubernetes/manifests, wait until the pods are gone (about 20 s), and move them back; copy the renewed admin.conf to ~/.kube/config. `kubeadm certs renew` renews neither the CAs nor the kubelet's certificates.",
   references: [
     'https://kubernetes.io/docs/tasks/tls/certificate-rotation/',
     'https://kubernetes.io/docs/tasks/administer-cluster/kubeadm/kubeadm-certs/',
@@ -255,10 +270,12 @@ export default defineCheck({
       // The control-plane certificates that are fine are listed too (details), as check-expiration lists them all.
       const [firstOk] = firstToExpire(cp.valid);
       const others = firstOk
-        ? [pass(
-          `the other ${plural(cp.valid.length, 'control-plane certificate')} ${cp.valid.length === 1 ? 'is' : 'are'} valid (${cp.valid.map((v) => v.p.name).join(', ')}); the first to expire is ${firstOk.p.name} ${left(firstOk.cert)}`,
-          cp.valid.map((v) => cpEv(v.p, v.cert)),
-        )]
+        ? [
+            pass(
+              `the other ${plural(cp.valid.length, 'control-plane certificate')} ${cp.valid.length === 1 ? 'is' : 'are'} valid (${cp.valid.map((v) => v.p.name).join(', ')}); the first to expire is ${firstOk.p.name} ${left(firstOk.cert)}`,
+              cp.valid.map((v) => cpEv(v.p, v.cert)),
+            ),
+          ]
         : [];
       return [...out, ...cp.out, ...others];
     }
@@ -269,7 +286,8 @@ export default defineCheck({
     const firstCp = firstToExpire(cpOnly)[0];
     if (!firstKubelet && !firstCp) return skip('no certificate the kubelet uses could be read');
     const cpFirst = firstCp && (!firstKubelet || Date.parse(firstCp.cert.notAfter) < Date.parse(firstKubelet.cert.notAfter));
-    const firstText = cpFirst && firstCp ? `the ${cpLabel(firstCp.p)} ${left(firstCp.cert)}` : firstKubelet ? `the ${label(firstKubelet)} ${left(firstKubelet.cert)}` : '';
+    const firstText =
+      cpFirst && firstCp ? `the ${cpLabel(firstCp.p)} ${left(firstCp.cert)}` : firstKubelet ? `the ${label(firstKubelet)} ${left(firstKubelet.cert)}` : '';
     const count = pki
       ? `${plural(all.length + cpOnly.length, 'certificate')} valid (${all.length} of the kubelet, ${cpOnly.length} more of the control plane)`
       : `${plural(all.length, 'certificate')} valid`;

@@ -70,10 +70,10 @@ export default defineCheck({
       const have = c.controllers?.value;
       const missing = have ? REQUIRED_CONTROLLERS.filter((x) => !have.includes(x)) : [];
       if (c.controllers && missing.length > 0) {
-        return warn(`cgroup v2, but the ${missing.join(', ')} controller(s) are not available at the root: the kubelet's container manager fails to start ("Failed to start ContainerManager")`, [
-          ev(c.version),
-          ev(c.controllers),
-        ]);
+        return warn(
+          `cgroup v2, but the ${missing.join(', ')} controller(s) are not available at the root: the kubelet's container manager fails to start ("Failed to start ContainerManager")`,
+          [ev(c.version), ev(c.controllers)],
+        );
       }
       return pass(`cgroup v2 (${c.fsType})`, [ev(c.version), ...(c.controllers ? [ev(c.controllers)] : [])]);
     }
@@ -87,13 +87,22 @@ export default defineCheck({
     }
     if (ver.minor >= 35) {
       if (fcv?.value === false) {
-        return warn(`cgroup v1${forced}, allowed on kubelet ${ver.text} only because failCgroupV1 is false; cgroup v1 support may be removed from 1.38`, evidence);
+        return warn(
+          `cgroup v1${forced}, allowed on kubelet ${ver.text} only because failCgroupV1 is false; cgroup v1 support may be removed from 1.38`,
+          evidence,
+        );
       }
-      return fail(`cgroup v1${forced} and kubelet ${ver.text} has failCgroupV1 true${fcv?.origin === 'default' ? ' (the default from 1.35)' : ''}: the kubelet refuses to start`, evidence);
+      return fail(
+        `cgroup v1${forced} and kubelet ${ver.text} has failCgroupV1 true${fcv?.origin === 'default' ? ' (the default from 1.35)' : ''}: the kubelet refuses to start`,
+        evidence,
+      );
     }
     if (ver.minor >= 31) {
       if (fcv?.value === true) return fail(`cgroup v1${forced} and failCgroupV1 is true: kubelet ${ver.text} refuses to start`, evidence);
-      return warn(`cgroup v1${forced}: in maintenance mode since 1.31 (kubelet ${ver.text}); from 1.35 the kubelet refuses it by default, so migrate to cgroup v2 before upgrading`, evidence);
+      return warn(
+        `cgroup v1${forced}: in maintenance mode since 1.31 (kubelet ${ver.text}); from 1.35 the kubelet refuses it by default, so migrate to cgroup v2 before upgrading`,
+        evidence,
+      );
     }
     return pass(`cgroup v1${forced} is supported by kubelet ${ver.text}; it enters maintenance mode in 1.31 and is refused by default from 1.35`, evidence);
   },

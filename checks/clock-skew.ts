@@ -32,7 +32,10 @@ function describe(skewS: number): string {
 function judge(skewS: number, other: string, evidence: Evidence[]): Verdict {
   const what = `the node's clock is ${describe(skewS)} ${other}`;
   if (Math.abs(skewS) > FAIL_SKEW_S) {
-    return fail(`${what}: beyond the 5-minute backdate of issued certificates, so TLS fails with "x509: certificate has expired or is not yet valid"`, evidence);
+    return fail(
+      `${what}: beyond the 5-minute backdate of issued certificates, so TLS fails with "x509: certificate has expired or is not yet valid"`,
+      evidence,
+    );
   }
   if (Math.abs(skewS) > WARN_SKEW_S) return warn(`${what}: more than ${WARN_SKEW_S} s, so nothing keeps this clock in sync`, evidence);
   return pass(`${what} (within ${WARN_SKEW_S} s)`, evidence);
@@ -44,7 +47,7 @@ export default defineCheck({
   category: 'host',
   severity: 'high',
   description:
-    "Certificates are checked against the local clock: a node whose clock is minutes off sees fresh certificates as not yet valid or valid ones as expired, and TLS bootstrap, certificate rotation and the API server connection fail with x509 errors. Log lines across nodes stop lining up, too.",
+    'Certificates are checked against the local clock: a node whose clock is minutes off sees fresh certificates as not yet valid or valid ones as expired, and TLS bootstrap, certificate rotation and the API server connection fail with x509 errors. Log lines across nodes stop lining up, too.',
   needs: ['nodeTime', 'apiserver', 'timeSync'],
   live: true,
   remediation:
@@ -69,7 +72,7 @@ export default defineCheck({
       if (facts.target.transport === 'snapshot') {
         out.push(skip(`the snapshot was taken at ${nodeTime.value.value} (node clock); the operator's clock now says nothing about it`));
       } else if (Number.isFinite(node)) {
-        const operator: Evidence = {source: {command: 'kubelet-doctor (the operator\'s clock)'}, text: ctx.now.toISOString()};
+        const operator: Evidence = {source: {command: "kubelet-doctor (the operator's clock)"}, text: ctx.now.toISOString()};
         out.push(judge((node - ctx.now.getTime()) / 1000, "the operator's", [ev(nodeTime.value), operator]));
       }
     }
@@ -78,14 +81,21 @@ export default defineCheck({
       const r = a.livez?.status === 404 && a.healthz ? a.healthz : a.livez;
       const server = r?.date ? Date.parse(r.date) : NaN;
       if (r && a.nodeEpoch && Number.isFinite(server)) {
-        out.push(judge(a.nodeEpoch.value - server / 1000, `the API server's (${a.host})`, [ev(a.nodeEpoch), {source: r.source, text: `Date: ${r.date ?? ''}`}]));
+        out.push(
+          judge(a.nodeEpoch.value - server / 1000, `the API server's (${a.host})`, [ev(a.nodeEpoch), {source: r.source, text: `Date: ${r.date ?? ''}`}]),
+        );
       }
     }
     if (timeSync.collected) {
       const t = timeSync.value;
       if (t.synchronized?.value === false) {
         const ntp = t.ntpService?.value === false ? ' and no NTP service is on' : '';
-        out.push(warn(`the node's clock is not synchronised (${t.synchronized.text})${ntp}: it drifts until time sync is fixed`, [ev(t.synchronized), ...(t.ntpService ? [ev(t.ntpService)] : [])]));
+        out.push(
+          warn(`the node's clock is not synchronised (${t.synchronized.text})${ntp}: it drifts until time sync is fixed`, [
+            ev(t.synchronized),
+            ...(t.ntpService ? [ev(t.ntpService)] : []),
+          ]),
+        );
       } else if (t.synchronized?.value === true && !out.some((v) => v.status !== 'skip')) {
         out.push(pass(`the node's clock is synchronised (${t.synchronized.text})`, [ev(t.synchronized)]));
       }

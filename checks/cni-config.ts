@@ -25,10 +25,10 @@ function configVerdicts(c: CniFacts, dir: string, confDir: Evidence): Verdict[] 
     const also = c.ignored.length > 0 ? ` (ignored, wrong extension: ${c.ignored.join(', ')})` : '';
     const state = c.confDirStatus === 'missing' ? `${dir} does not exist` : `no .conf/.conflist/.json file in ${dir}${also}`;
     return [
-      fail(
-        `${state}: ${rt} reports "cni plugin not initialized" and the node stays NotReady until a CNI (flannel, calico, cilium...) installs its config`,
-        [confDir, {source: {file: dir}, text: c.confDirStatus === 'missing' ? 'no such directory' : 'no CNI config file'}],
-      ),
+      fail(`${state}: ${rt} reports "cni plugin not initialized" and the node stays NotReady until a CNI (flannel, calico, cilium...) installs its config`, [
+        confDir,
+        {source: {file: dir}, text: c.confDirStatus === 'missing' ? 'no such directory' : 'no CNI config file'},
+      ]),
     ];
   }
   const out: Verdict[] = [];
@@ -94,7 +94,12 @@ export default defineCheck({
     if (inUse?.status === 'ok') {
       const dirs = c.binListings.map((b) => b.path).join(', ');
       for (const m of c.missing) {
-        out.push(fail(`CNI plugin "${m.value}" (${where(m.source)}) is not in ${dirs}: pod sandboxes fail with "failed to find plugin "${m.value}" in path"`, [ev(m), ev(c.binDirs)]));
+        out.push(
+          fail(`CNI plugin "${m.value}" (${where(m.source)}) is not in ${dirs}: pod sandboxes fail with "failed to find plugin "${m.value}" in path"`, [
+            ev(m),
+            ev(c.binDirs),
+          ]),
+        );
       }
     }
     const nr = c.networkReady;

@@ -33,17 +33,34 @@ function observe(facts: Facts): {observed: Observed[]; notes: string[]} {
   const cap = facts.capacity.collected ? facts.capacity.value : null;
   if (cap?.memory && cap.memoryAvailable) {
     // The kubelet computes memory.available from the root cgroup's working set; MemAvailable is close.
-    out.push({signal: 'memory.available', available: cap.memoryAvailable.value, capacity: cap.memory.value, unit: 'bytes', evidence: [ev(cap.memoryAvailable), ev(cap.memory)], condition: 'MemoryPressure'});
+    out.push({
+      signal: 'memory.available',
+      available: cap.memoryAvailable.value,
+      capacity: cap.memory.value,
+      unit: 'bytes',
+      evidence: [ev(cap.memoryAvailable), ev(cap.memory)],
+      condition: 'MemoryPressure',
+    });
   } else {
     notes.push(`memory not measured (${facts.capacity.collected ? 'no MemTotal/MemAvailable in /proc/meminfo' : facts.capacity.reason})`);
   }
   const fs = facts.filesystems.collected ? facts.filesystems.value : null;
   if (!fs) notes.push(`disk not measured (${facts.filesystems.collected ? '' : facts.filesystems.reason})`);
-  for (const [prefix, u] of [['nodefs', fs?.nodefs], ['imagefs', fs?.imagefs]] as const) {
+  for (const [prefix, u] of [
+    ['nodefs', fs?.nodefs],
+    ['imagefs', fs?.imagefs],
+  ] as const) {
     if (!u) continue;
     out.push({signal: `${prefix}.available`, available: u.available, capacity: u.capacity, unit: 'bytes', evidence: [ev(u)], condition: 'DiskPressure'});
     if (u.inodes !== null && u.inodesFree !== null && u.inodeSource && u.inodeText) {
-      out.push({signal: `${prefix}.inodesFree`, available: u.inodesFree, capacity: u.inodes, unit: 'inodes', evidence: [{source: u.inodeSource, text: u.inodeText}], condition: 'DiskPressure'});
+      out.push({
+        signal: `${prefix}.inodesFree`,
+        available: u.inodesFree,
+        capacity: u.inodes,
+        unit: 'inodes',
+        evidence: [{source: u.inodeSource, text: u.inodeText}],
+        condition: 'DiskPressure',
+      });
     }
   }
   if (fs) notes.push(...fs.notes);
@@ -59,7 +76,7 @@ export default defineCheck({
   category: 'host',
   severity: 'high',
   description:
-    'Below an evictionHard threshold the kubelet reports MemoryPressure or DiskPressure, the node is tainted so nothing new schedules, and the kubelet evicts pods until the signal recovers. nodefs is the filesystem of /var/lib/kubelet, imagefs the container runtime\'s.',
+    "Below an evictionHard threshold the kubelet reports MemoryPressure or DiskPressure, the node is tainted so nothing new schedules, and the kubelet evicts pods until the signal recovers. nodefs is the filesystem of /var/lib/kubelet, imagefs the container runtime's.",
   needs: ['capacity', 'filesystems', 'kubeletConfig'],
   explainedBy: ['node-allocatable'],
   live: true,
@@ -99,8 +116,11 @@ export default defineCheck({
     const {observed, notes} = observe(facts);
     if (observed.length === 0) return skip(`not collected: ${notes.join('; ')}`);
     const cfg = facts.kubeletConfig.collected ? facts.kubeletConfig.value.effective['evictionHard'] : undefined;
-    const map: Record<string, unknown> = cfg && typeof cfg.value === 'object' && cfg.value !== null ? (cfg.value as Record<string, unknown>) : {...DEFAULT_EVICTION_HARD};
-    const cfgEv: Evidence[] = cfg ? [ev(cfg)] : [{source: {command: 'kubelet default'}, text: 'evictionHard defaults (the kubelet configuration was not collected)'}];
+    const map: Record<string, unknown> =
+      cfg && typeof cfg.value === 'object' && cfg.value !== null ? (cfg.value as Record<string, unknown>) : {...DEFAULT_EVICTION_HARD};
+    const cfgEv: Evidence[] = cfg
+      ? [ev(cfg)]
+      : [{source: {command: 'kubelet default'}, text: 'evictionHard defaults (the kubelet configuration was not collected)'}];
     const out: Verdict[] = [];
     const fine: string[] = [];
     for (const o of observed) {
@@ -112,9 +132,13 @@ export default defineCheck({
       const at = `${fmt(o, o.available)} free (${pct(o)} of ${fmt(o, o.capacity)})`;
       const th = `${o.signal}<${String(raw)}${t.kind === 'percent' ? ` = ${fmt(o, threshold)}` : ''}`;
       if (o.available < threshold) {
-        out.push(fail(`${o.signal}: ${at} is below the hard-eviction threshold ${th}: the kubelet reports ${o.condition} and evicts pods`, [...o.evidence, ...cfgEv]));
+        out.push(
+          fail(`${o.signal}: ${at} is below the hard-eviction threshold ${th}: the kubelet reports ${o.condition} and evicts pods`, [...o.evidence, ...cfgEv]),
+        );
       } else if (o.available < threshold * (1 + MARGIN)) {
-        out.push(warn(`${o.signal}: ${at} is within 10% of the hard-eviction threshold ${th}: the kubelet starts evicting pods soon`, [...o.evidence, ...cfgEv]));
+        out.push(
+          warn(`${o.signal}: ${at} is within 10% of the hard-eviction threshold ${th}: the kubelet starts evicting pods soon`, [...o.evidence, ...cfgEv]),
+        );
       } else {
         fine.push(`${o.signal} ${at}`);
       }

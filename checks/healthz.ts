@@ -50,8 +50,17 @@ export default defineCheck({
   // systemd-dropin is reached through kubelet-flags: listed here, healthz (an effect) would become
   // the cause the engine hangs systemd-dropin's restart-loop symptom under.
   explainedBy: [
-    'kubelet-flags', 'kubelet-config', 'kubeconfig', 'cert-expiry', 'container-runtime', 'cgroup-driver-match',
-    'cgroup-version', 'swap', 'node-allocatable', 'lock-file', 'ports',
+    'kubelet-flags',
+    'kubelet-config',
+    'kubeconfig',
+    'cert-expiry',
+    'container-runtime',
+    'cgroup-driver-match',
+    'cgroup-version',
+    'swap',
+    'node-allocatable',
+    'lock-file',
+    'ports',
   ],
   live: true,
   remediation:
@@ -69,7 +78,7 @@ export default defineCheck({
     },
     {
       id: 'kubeadm-kubelet-check-failed',
-      text: "[kubelet-check] The HTTP call equal to 'curl -sSL http://localhost:10248/healthz' failed with error: Get \"http://localhost:10248/healthz\": dial tcp 127.0.0.1:10248: connect: connection refused.",
+      text: '[kubelet-check] The HTTP call equal to \'curl -sSL http://localhost:10248/healthz\' failed with error: Get "http://localhost:10248/healthz": dial tcp 127.0.0.1:10248: connect: connection refused.',
       pattern: /\[kubelet-check\] The HTTP call equal to 'curl -sSL http:\/\/(?:localhost|127\.0\.0\.1):\d+\/healthz' failed/,
       reference: 'kubelet.md K8; kubernetes/kubernetes#95857',
     },
@@ -92,7 +101,9 @@ export default defineCheck({
       );
     }
     if (eff.port !== h.port || !sameAddress(eff.address, h.address)) {
-      return skip(`not collected: the probe queried ${h.address}:${h.port ?? '?'} (from ${h.portFrom}) but the effective setting is ${eff.address}:${eff.port ?? '?'}`);
+      return skip(
+        `not collected: the probe queried ${h.address}:${h.port ?? '?'} (from ${h.portFrom}) but the effective setting is ${eff.address}:${eff.port ?? '?'}`,
+      );
     }
     if (h.error !== null) return skip(`not collected: ${h.error}`);
     const r = h.result;
@@ -101,9 +112,7 @@ export default defineCheck({
     const out: Verdict[] = [];
     switch (r.outcome) {
       case 'ok':
-        return r.body === 'ok'
-          ? pass(`${r.url} answered ok`, evidence)
-          : warn(`${r.url} answered HTTP 200 but "${r.body}" rather than ok`, evidence);
+        return r.body === 'ok' ? pass(`${r.url} answered ok`, evidence) : warn(`${r.url} answered HTTP 200 but "${r.body}" rather than ok`, evidence);
       case 'http-error':
         out.push(fail(`${r.url} answered ${r.detail}${r.body ? ` (${r.body})` : ''}: the kubelet runs but reports itself unhealthy`, evidence));
         break;

@@ -52,21 +52,44 @@ function tokenVerdicts(j: JoinInput, tokens: Collected<BootstrapTokenView[]>, no
   };
   const out: Verdict[] = [];
   if (t.secretMatchesJoin === false) {
-    out.push(fail(`the bootstrap token id "${id}" exists but its secret differs from the join command's: the API server refuses the token (Unauthorized); ${NEW_TOKEN}`, [ev, joinEv(j)]));
+    out.push(
+      fail(
+        `the bootstrap token id "${id}" exists but its secret differs from the join command's: the API server refuses the token (Unauthorized); ${NEW_TOKEN}`,
+        [ev, joinEv(j)],
+      ),
+    );
   }
   const exp = t.expiration === null ? null : Date.parse(t.expiration);
   if (exp !== null && Number.isFinite(exp) && exp <= now.getTime()) {
-    out.push(fail(`the bootstrap token "${id}" expired at ${t.expiration}: the TokenCleaner deletes it and join fails with "could not find a JWS signature in the cluster-info ConfigMap for token ID "${id}""; ${NEW_TOKEN}`, [ev]));
+    out.push(
+      fail(
+        `the bootstrap token "${id}" expired at ${t.expiration}: the TokenCleaner deletes it and join fails with "could not find a JWS signature in the cluster-info ConfigMap for token ID "${id}""; ${NEW_TOKEN}`,
+        [ev],
+      ),
+    );
   } else if (exp !== null && Number.isFinite(exp) && exp - now.getTime() <= HOUR) {
-    out.push(warn(`the bootstrap token "${id}" expires in ${minutes(exp - now.getTime())} (${t.expiration}): join soon, or make a new one (${NEW_TOKEN})`, [ev]));
+    out.push(
+      warn(`the bootstrap token "${id}" expires in ${minutes(exp - now.getTime())} (${t.expiration}): join soon, or make a new one (${NEW_TOKEN})`, [ev]),
+    );
   }
   const lacks = ['authentication', 'signing'].filter((u) => !t.usages.includes(u));
   if (lacks.length > 0) {
-    const what = lacks.map((u) => (u === 'signing' ? 'signing (discovery: the BootstrapSigner signs cluster-info with it)' : 'authentication (TLS bootstrap: the kubelet authenticates with it)')).join(' and ');
+    const what = lacks
+      .map((u) =>
+        u === 'signing'
+          ? 'signing (discovery: the BootstrapSigner signs cluster-info with it)'
+          : 'authentication (TLS bootstrap: the kubelet authenticates with it)',
+      )
+      .join(' and ');
     out.push(fail(`the bootstrap token "${id}" lacks the usage ${what}: create one with the default usages (kubeadm token create)`, [ev]));
   }
   if (t.groups.length > 0 && !t.groups.includes(TOKEN_GROUP)) {
-    out.push(warn(`the bootstrap token "${id}" is not in the group ${TOKEN_GROUP}: the kubeadm:node-autoapprove-bootstrap binding will not approve its CSR unless another binding covers its groups`, [ev]));
+    out.push(
+      warn(
+        `the bootstrap token "${id}" is not in the group ${TOKEN_GROUP}: the kubeadm:node-autoapprove-bootstrap binding will not approve its CSR unless another binding covers its groups`,
+        [ev],
+      ),
+    );
   }
   if (out.length === 0) ok.push(`token ${id} valid${t.expiration ? ` until ${t.expiration}` : ' (never expires)'}`);
   return out;
@@ -78,7 +101,12 @@ function clusterInfoVerdicts(j: JoinInput, c: ClusterFacts, tokenMissing: boolea
   const src = apiSource('/api/v1/namespaces/kube-public/configmaps/cluster-info');
   const info = c.clusterInfo.value;
   if (!info) {
-    return [fail('kube-public/cluster-info does not exist: kubeadm join\'s discovery has nothing to read; on a control-plane node `kubeadm init phase bootstrap-token` recreates it', [{source: src, text: '404 NotFound'}])];
+    return [
+      fail(
+        "kube-public/cluster-info does not exist: kubeadm join's discovery has nothing to read; on a control-plane node `kubeadm init phase bootstrap-token` recreates it",
+        [{source: src, text: '404 NotFound'}],
+      ),
+    ];
   }
   if (info.error) return [fail(`kube-public/cluster-info holds no readable kubeconfig: ${info.error}`, [{source: src, text: info.error}])];
   const out: Verdict[] = [];
@@ -102,11 +130,16 @@ function clusterInfoVerdicts(j: JoinInput, c: ClusterFacts, tokenMissing: boolea
   }
   const caEv = info.cas.map((ca): Evidence => ({source: src, text: `CA subject=${ca.subject} notAfter=${ca.notAfter} pin=${ca.pin}`}));
   if (j.unsafeSkipCaVerification) {
-    out.push(warn(`--discovery-token-unsafe-skip-ca-verification: join trusts whatever answers at ${j.endpoint ?? 'the endpoint'}; pin the CA with --discovery-token-ca-cert-hash ${info.cas[0]?.pin ?? 'sha256:…'}`, [joinEv(j), ...caEv]));
+    out.push(
+      warn(
+        `--discovery-token-unsafe-skip-ca-verification: join trusts whatever answers at ${j.endpoint ?? 'the endpoint'}; pin the CA with --discovery-token-ca-cert-hash ${info.cas[0]?.pin ?? 'sha256:…'}`,
+        [joinEv(j), ...caEv],
+      ),
+    );
   }
   if (j.caHashes.length > 0) {
     if (info.cas.length === 0) {
-      out.push(fail('cluster-info\'s kubeconfig has no certificate-authority-data: join cannot check the CA pin', [{source: src, text: 'no CA'}]));
+      out.push(fail("cluster-info's kubeconfig has no certificate-authority-data: join cannot check the CA pin", [{source: src, text: 'no CA'}]));
     } else {
       const pinned = info.cas.filter((ca) => j.caHashes.includes(ca.pin.toLowerCase()));
       if (pinned.length === 0) {
@@ -163,7 +196,12 @@ function existingNodeVerdict(facts: Facts, c: ClusterFacts, ok: string[]): Verdi
   const ev: Evidence = {source: src, text: `Node ${node.name} created ${node.creationTimestamp ?? '?'} Ready=${ready?.status ?? '(none)'}`};
   const mine = alreadyJoined(facts, c.nodeName);
   if (mine) {
-    return [warn(`this node has already joined: a Node named ${c.nodeName} exists and the kubelet's client certificate is system:node:${c.nodeName}; kubeadm join would stop at preflight ([ERROR FileAvailable--etc-kubernetes-kubelet.conf]) unless you \`kubeadm reset\` first`, [ev, mine])];
+    return [
+      warn(
+        `this node has already joined: a Node named ${c.nodeName} exists and the kubelet's client certificate is system:node:${c.nodeName}; kubeadm join would stop at preflight ([ERROR FileAvailable--etc-kubernetes-kubelet.conf]) unless you \`kubeadm reset\` first`,
+        [ev, mine],
+      ),
+    ];
   }
   return [
     fail(
@@ -197,7 +235,12 @@ function csrVerdicts(c: ClusterFacts): Verdict[] {
   // A denied or failed request matters only when nothing newer was approved.
   const latest = [...client].sort((a, b) => Date.parse(b.creationTimestamp ?? '') - Date.parse(a.creationTimestamp ?? '') || 0)[0];
   if (latest && (latest.status === 'denied' || latest.status === 'failed')) {
-    out.push(fail(`the node's latest client CSR ${latest.name} was ${latest.status}${latest.reason ? ` (${latest.reason})` : ''}: the kubelet gets no client certificate; find out who denied it, then join again`, [csrEv(latest)]));
+    out.push(
+      fail(
+        `the node's latest client CSR ${latest.name} was ${latest.status}${latest.reason ? ` (${latest.reason})` : ''}: the kubelet gets no client certificate; find out who denied it, then join again`,
+        [csrEv(latest)],
+      ),
+    );
   }
   return out;
 }
@@ -214,7 +257,12 @@ function endpointVerdict(je: Collected<JoinEndpointFacts>, ok: string[]): Verdic
   }
   if (r.outcome === 'http-error') {
     if (r.status === 401 || r.status === 403) {
-      return [fail(`the API server at ${endpoint} refuses the anonymous GET of cluster-info (HTTP ${r.status}): anonymous auth is off or the kubeadm:bootstrap-signer-clusterinfo RBAC for system:unauthenticated is missing, so discovery fails`, [ev])];
+      return [
+        fail(
+          `the API server at ${endpoint} refuses the anonymous GET of cluster-info (HTTP ${r.status}): anonymous auth is off or the kubeadm:bootstrap-signer-clusterinfo RBAC for system:unauthenticated is missing, so discovery fails`,
+          [ev],
+        ),
+      ];
     }
     if (r.status === 404) return [fail(`${endpoint} has no kube-public/cluster-info (HTTP 404): is it the API server of the right cluster?`, [ev])];
     return [fail(`${endpoint} answered HTTP ${r.status ?? '?'} to the GET of cluster-info: ${r.detail}`, [ev])];

@@ -38,7 +38,10 @@ function moduleVerdict(k: KernelFacts): Verdict | null {
     );
   }
   if (loaded && !boot) {
-    return warn('br_netfilter is loaded now, but no modules-load.d file loads it at boot: it will be missing after a reboot', [ev(loaded), absentEv(k, 'br_netfilter', 'modules')]);
+    return warn('br_netfilter is loaded now, but no modules-load.d file loads it at boot: it will be missing after a reboot', [
+      ev(loaded),
+      absentEv(k, 'br_netfilter', 'modules'),
+    ]);
   }
   return null;
 }
@@ -62,9 +65,13 @@ function sysctlVerdict(k: KernelFacts, key: string): Verdict | null {
     const note = per ? `; ${where(per.source)} persists ${per.value}${per.value === '1' ? ' but was not applied (sysctl --system)' : ''}` : '';
     return fail(`${key} is ${cur.value}, it must be 1 (${preflight})${note}`, [ev(cur), ...(per ? [ev(per)] : [])]);
   }
-  if (per !== undefined && per.value !== '1') return warn(`${key} is 1 now, but sysctl.d sets ${per.value} for boot: it reverts after a reboot`, [ev(cur), ev(per)]);
+  if (per !== undefined && per.value !== '1')
+    return warn(`${key} is 1 now, but sysctl.d sets ${per.value} for boot: it reverts after a reboot`, [ev(cur), ev(per)]);
   if (per === undefined && !kernelDefaultOk) {
-    return warn(`${key} is 1 now, but no sysctl.d file persists it: it reverts to 0 after a reboot unless the runtime or CNI sets it again`, [ev(cur), absentEv(k, key, 'sysctl')]);
+    return warn(`${key} is 1 now, but no sysctl.d file persists it: it reverts to 0 after a reboot unless the runtime or CNI sets it again`, [
+      ev(cur),
+      absentEv(k, key, 'sysctl'),
+    ]);
   }
   return null;
 }
@@ -126,7 +133,9 @@ export default defineCheck({
     }
     const persisted = [BRIDGE, FORWARD].flatMap((key) => (k.persisted[key] ? [k.persisted[key]] : []));
     evidence.push(...persisted.map(ev));
-    parts.push(persisted.length > 0 ? `persisted in ${[...new Set(persisted.map((p) => ('file' in p.source ? p.source.file : '')))].join(', ')}` : 'nothing to persist');
+    parts.push(
+      persisted.length > 0 ? `persisted in ${[...new Set(persisted.map((p) => ('file' in p.source ? p.source.file : '')))].join(', ')}` : 'nothing to persist',
+    );
     if (!k.live) parts.push(`${BRIDGE} is ${k.persisted[BRIDGE]?.value ?? '1 (kernel default once br_netfilter loads)'}`);
     return pass(parts.join('; '), evidence);
   },

@@ -46,7 +46,12 @@ const hasToken = (u: KubeconfigUser | null): boolean => Boolean(u && (u.token ||
 function bootstrapping(k: KubeconfigFacts): Verdict[] {
   const {kubeconfig: kc, bootstrap: b} = k;
   if (b.pathOrigin === 'default') {
-    return [fail(`${kc.path.value} does not exist and --bootstrap-kubeconfig is not set, so the kubelet has no credentials ("invalid kubeconfig", F15)`, [ev(kc.path), fileEv(b)])];
+    return [
+      fail(`${kc.path.value} does not exist and --bootstrap-kubeconfig is not set, so the kubelet has no credentials ("invalid kubeconfig", F15)`, [
+        ev(kc.path),
+        fileEv(b),
+      ]),
+    ];
   }
   const out: Verdict[] = b.problems.filter((p) => p.kind !== 'credentials').map((p) => fail(`${name(b)}: ${p.message}`, [p]));
   if (b.status === 'ok' && !hasToken(b.user) && !b.user?.clientCertificate && !b.user?.clientCertificateData) {
@@ -125,7 +130,7 @@ export default defineCheck({
   needs: ['argv', 'kubeconfig', 'certs'],
   explainedBy: ['systemd-dropin'],
   remediation:
-    'Restore /etc/kubernetes/kubelet.conf so that client-certificate and client-key point at /var/lib/kubelet/pki/kubelet-client-current.pem and server is the API server\'s https URL; if the node\'s credentials are lost, run `kubeadm reset` and `kubeadm join` again.',
+    "Restore /etc/kubernetes/kubelet.conf so that client-certificate and client-key point at /var/lib/kubelet/pki/kubelet-client-current.pem and server is the API server's https URL; if the node's credentials are lost, run `kubeadm reset` and `kubeadm join` again.",
   references: [
     'https://kubernetes.io/docs/reference/access-authn-authz/kubelet-tls-bootstrapping/',
     'https://kubernetes.io/docs/setup/production-environment/tools/kubeadm/troubleshooting-kubeadm/#kubelet-client-cert',

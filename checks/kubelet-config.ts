@@ -49,7 +49,10 @@ function fileVerdict(f: ConfigFileInfo, cfg: KubeletConfigFacts, flag: Evidence[
       return fail(`${what} is not a mapping of field: value (line ${f.line ?? 1}): the kubelet cannot decode it`, evidence);
     case 'wrong-kind':
       if (f.kind === 'Config') {
-        return fail(`${what} is a kubeconfig (kind: Config), not a KubeletConfiguration: --config must point at /var/lib/kubelet/config.yaml (kubernetes#121467)`, evidence);
+        return fail(
+          `${what} is a kubeconfig (kind: Config), not a KubeletConfiguration: --config must point at /var/lib/kubelet/config.yaml (kubernetes#121467)`,
+          evidence,
+        );
       }
       return fail(`${what}: ${f.error ?? 'wrong apiVersion/kind'}; the kubelet refuses it`, evidence);
   }
@@ -61,7 +64,9 @@ function unknownVerdicts(cfg: KubeletConfigFacts): Verdict[] {
     const name = u.field;
     const since = u.nearest === null ? CONFIG_FIELDS[name]?.since : undefined;
     if (since !== undefined && minor !== null) {
-      return warn(`${name} is not known to kubelet ${cfg.defaultsFor ?? ''} (added in 1.${since}); the kubelet ignores it (lenient decoding)`, [ev(u.source, u.text)]);
+      return warn(`${name} is not known to kubelet ${cfg.defaultsFor ?? ''} (added in 1.${since}); the kubelet ignores it (lenient decoding)`, [
+        ev(u.source, u.text),
+      ]);
     }
     const hint = u.nearest ? ` Did you mean ${u.nearest}?` : '';
     return warn(`${name} is not a KubeletConfiguration field; the kubelet ignores it (lenient decoding).${hint}`, [ev(u.source, u.text)]);
@@ -72,10 +77,15 @@ function versionVerdicts(cfg: KubeletConfigFacts): Verdict[] {
   const dir = cfg.configDir;
   const minor = minorOf(cfg.defaultsFor);
   if (!dir || dir.value === '' || minor === null) return [];
-  if (minor < 28) return [fail(`--config-dir needs kubelet 1.28 or later; ${cfg.defaultsFor ?? ''} exits with "unknown flag: --config-dir"`, [ev(dir.source, dir.text)])];
+  if (minor < 28)
+    return [fail(`--config-dir needs kubelet 1.28 or later; ${cfg.defaultsFor ?? ''} exits with "unknown flag: --config-dir"`, [ev(dir.source, dir.text)])];
   if (minor < 30) {
     // KEP-3983: alpha in 1.28-1.29, the kubelet errors unless KUBELET_CONFIG_DROPIN_DIR_ALPHA is set.
-    return [warn(`--config-dir is alpha in ${cfg.defaultsFor ?? ''}: the kubelet refuses to start unless KUBELET_CONFIG_DROPIN_DIR_ALPHA is set in its environment`, [ev(dir.source, dir.text)])];
+    return [
+      warn(`--config-dir is alpha in ${cfg.defaultsFor ?? ''}: the kubelet refuses to start unless KUBELET_CONFIG_DROPIN_DIR_ALPHA is set in its environment`, [
+        ev(dir.source, dir.text),
+      ]),
+    ];
   }
   return [];
 }
@@ -84,7 +94,11 @@ function valueVerdicts(cfg: KubeletConfigFacts, hasConfig: boolean): Verdict[] {
   const out: Verdict[] = [];
   const healthz = cfg.effective['healthzPort'];
   if (healthz?.value === 0) {
-    out.push(warn("healthzPort is 0, which disables the healthz endpoint: kubeadm's kubelet-check (curl http://127.0.0.1:10248/healthz) will time out", [ev(healthz.source, healthz.text)]));
+    out.push(
+      warn("healthzPort is 0, which disables the healthz endpoint: kubeadm's kubelet-check (curl http://127.0.0.1:10248/healthz) will time out", [
+        ev(healthz.source, healthz.text),
+      ]),
+    );
   }
   const ro = cfg.effective['readOnlyPort'];
   if (hasConfig && typeof ro?.value === 'number' && ro.value > 0) {
@@ -142,7 +156,7 @@ export default defineCheck({
     },
     {
       id: 'kubelet-config-validation-failed',
-      text: 'failed to validate kubelet configuration, error: invalid configuration: enforceNodeAllocatable (--enforce-node-allocatable) contains \'kube-reserved\' but kubeReservedCgroup (--kube-reserved-cgroup) is not specified, path: &TypeMeta{...}',
+      text: "failed to validate kubelet configuration, error: invalid configuration: enforceNodeAllocatable (--enforce-node-allocatable) contains 'kube-reserved' but kubeReservedCgroup (--kube-reserved-cgroup) is not specified, path: &TypeMeta{...}",
       pattern: /failed to validate kubelet configuration, error:(?!.*cgroup v1)/,
       reference: 'kubelet.md F7; cmd/kubelet/app/server.go',
     },

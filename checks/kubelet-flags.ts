@@ -48,14 +48,20 @@ function lifecycle(r: RemovedFlag, o: FlagOccurrence, c: Ctx): Verdict | null {
   const evidence = [occEv(c, o), ...versionEv(c)];
   const v = c.version?.value;
   if (r.removedIn && v && versionAtLeast(v, r.removedIn)) {
-    return fail(`--${r.flag} was removed in v${r.removedIn}; this kubelet (${v}) exits with "unknown flag: --${r.flag}". Instead: ${r.replacement}. See ${r.reference}`, evidence);
+    return fail(
+      `--${r.flag} was removed in v${r.removedIn}; this kubelet (${v}) exits with "unknown flag: --${r.flag}". Instead: ${r.replacement}. See ${r.reference}`,
+      evidence,
+    );
   }
   if (r.removedIn && !v) {
     return warn(`--${r.flag} was removed in v${r.removedIn}; kubelet version unknown (pass --kubelet-version). Instead: ${r.replacement}`, evidence);
   }
   if (r.deprecatedIn && (!v || versionAtLeast(v, r.deprecatedIn))) {
     const until = r.removedIn ? ` and is removed in v${r.removedIn}` : '';
-    return warn(`--${r.flag} is deprecated since v${r.deprecatedIn}${until}; the kubelet logs "Flag --${r.flag} has been deprecated". Instead: ${r.replacement}`, evidence);
+    return warn(
+      `--${r.flag} is deprecated since v${r.deprecatedIn}${until}; the kubelet logs "Flag --${r.flag} has been deprecated". Instead: ${r.replacement}`,
+      evidence,
+    );
   }
   return null;
 }
@@ -81,7 +87,10 @@ function occurrence(o: FlagOccurrence, c: Ctx): Verdict | null {
       return warn(`${word} is an old flag that current kubelets no longer accept; if this one rejects it, it exits with "unknown flag: ${word}"`, evidence);
     }
     const near = nearest(o.name, c);
-    return fail(`unknown flag ${word}: the kubelet exits with "failed to parse kubelet flag: unknown flag: ${word}"${near ? `; did you mean --${near}?` : ''}`, evidence);
+    return fail(
+      `unknown flag ${word}: the kubelet exits with "failed to parse kubelet flag: unknown flag: ${word}"${near ? `; did you mean --${near}?` : ''}`,
+      evidence,
+    );
   }
   const added = ADDED_IN[o.name];
   const v = c.version?.value;
@@ -121,8 +130,14 @@ function duplicates(name: string, occs: FlagOccurrence[], c: Ctx): Verdict | nul
   }
   const last = occs[occs.length - 1];
   if (!last || new Set(occs.map((o) => o.value)).size < 2) return null;
-  const earlier = occs.slice(0, -1).map((o) => `${o.value} (${loc(o.source)})`).join(', ');
-  return warn(`--${name} is set ${occs.length} times with different values; the kubelet keeps the last one, ${last.value} from ${loc(last.source)} (earlier: ${earlier})`, evidence);
+  const earlier = occs
+    .slice(0, -1)
+    .map((o) => `${o.value} (${loc(o.source)})`)
+    .join(', ');
+  return warn(
+    `--${name} is set ${occs.length} times with different values; the kubelet keeps the last one, ${last.value} from ${loc(last.source)} (earlier: ${earlier})`,
+    evidence,
+  );
 }
 
 /** Non-flag words: the kubelet refuses to start with `unknown command`. */
@@ -211,7 +226,9 @@ export default defineCheck({
     if (out.length > 0) return out;
     const lines = new Map(c.argv.args.map((a) => [loc(a.source), {source: a.source, text: a.text}]));
     const n = Object.keys(c.argv.flags).length;
-    const about = c.version ? `kubelet ${c.version.value} accepts all ${n} flag(s)` : `${n} flag(s) known; kubelet version unknown, so removals were not checked (pass --kubelet-version)`;
+    const about = c.version
+      ? `kubelet ${c.version.value} accepts all ${n} flag(s)`
+      : `${n} flag(s) known; kubelet version unknown, so removals were not checked (pass --kubelet-version)`;
     return pass(about, [...(lines.size > 0 ? lines.values() : [c.argv.executable]), ...versionEv(c)]);
   },
 });

@@ -19,10 +19,28 @@ import type {JournalLine} from '../src/facts/journal.js';
  * become the cause the engine hangs systemd-dropin's restart-loop symptom under.
  */
 export const EXPLAINING_CHECKS = [
-  'kubelet-flags', 'kubelet-config', 'kubeconfig', 'cert-expiry', 'cgroup-driver-match', 'cgroup-version',
-  'container-runtime', 'swap', 'kernel-prereqs', 'node-identity', 'static-pods', 'node-allocatable', 'cni-config',
-  'lock-file', 'healthz', 'ports', 'apiserver-reachable', 'eviction-pressure', 'clock-skew',
-  'version-skew', 'node-status', 'join-prereqs',
+  'kubelet-flags',
+  'kubelet-config',
+  'kubeconfig',
+  'cert-expiry',
+  'cgroup-driver-match',
+  'cgroup-version',
+  'container-runtime',
+  'swap',
+  'kernel-prereqs',
+  'node-identity',
+  'static-pods',
+  'node-allocatable',
+  'cni-config',
+  'lock-file',
+  'healthz',
+  'ports',
+  'apiserver-reachable',
+  'eviction-pressure',
+  'clock-skew',
+  'version-skew',
+  'node-status',
+  'join-prereqs',
 ] as const;
 
 // A line that ends the kubelet: klog Fatal, the "command failed" / "Failed to run kubelet" wrappers
@@ -32,7 +50,7 @@ const FATAL = /^F\d{4} |"command failed"|[Ff]ailed to run [Kk]ubelet|\bRefusing\
 const STARTED = /^Started kubelet\b/;
 
 /** klog's structured values escape quotes (`err="open \"/x\": …"`): match both forms. */
-const unescape = (s: string): string => s.replace(/\\(["\\])/g, '$1');
+const unescapeQuotes = (s: string): string => s.replace(/\\(["\\])/g, '$1');
 
 /** A signature's matches in the journal. */
 interface Group {
@@ -46,7 +64,7 @@ export function matchJournal(lines: readonly JournalLine[], signatures: readonly
   const compiled = signatures.map((sig) => ({sig, re: new RegExp(sig.pattern.source, sig.pattern.flags.replace(/[gy]/g, ''))}));
   const groups = new Map<string, Group>();
   for (const line of lines) {
-    const plain = unescape(line.message);
+    const plain = unescapeQuotes(line.message);
     for (const {sig, re} of compiled) {
       if (!re.test(line.message) && !re.test(plain)) continue;
       const key = `${sig.check}/${sig.id}`;
@@ -73,7 +91,7 @@ function excerpt(l: JournalLine): string {
   const msg = l.message.replace(KLOG, '');
   // <1:the err value of a structured fatal line>
   const err = /^"(?:command failed|Failed to run kubelet)" err="(.*)"$/.exec(msg);
-  const text = err?.[1] !== undefined ? unescape(err[1]) : msg;
+  const text = err?.[1] !== undefined ? unescapeQuotes(err[1]) : msg;
   return text.length > 220 ? `${text.slice(0, 219)}…` : text;
 }
 const lineEv = (l: JournalLine, command: string): Evidence => ({source: {command}, text: l.text});
@@ -136,7 +154,11 @@ export function createKubeletLogs(signatures: () => readonly LogSignature[]): Ch
       // journalctl writes oldest first: stopped at its time cap, the newest lines were not read.
       const cut = j.cutByTime ? journalCut(j.cutByTime, j.truncated) : null;
       if (j.lines.length === 0) {
-        return skip(cut ? `${cut}: no complete kubelet journal line was read` : 'the journal holds no kubelet.service lines (the kubelet may log elsewhere, or never ran)');
+        return skip(
+          cut
+            ? `${cut}: no complete kubelet journal line was read`
+            : 'the journal holds no kubelet.service lines (the kubelet may log elsewhere, or never ran)',
+        );
       }
       let lastStart = 0;
       for (const l of j.lines) if (l.ident === 'systemd' && STARTED.test(l.message)) lastStart = l.index;

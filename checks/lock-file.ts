@@ -17,7 +17,10 @@ const pids = (ps: {pid: number}[]): string => ps.map((p) => p.pid).join(', ');
 function lockVerdicts(flag: FlagOccurrence, lock: LockFileFacts, procs: KubeletProcess[]): {verdicts: Verdict[]; note: string | null} {
   const flagEv = ev(flag);
   if (lock.path !== flag.value) {
-    return {verdicts: [skip(`not collected: the probe checked the lock file ${lock.path ?? '(none found)'} but the effective --lock-file is ${flag.value}`)], note: null};
+    return {
+      verdicts: [skip(`not collected: the probe checked the lock file ${lock.path ?? '(none found)'} but the effective --lock-file is ${flag.value}`)],
+      note: null,
+    };
   }
   if (lock.error) return {verdicts: [warn(`${flag.value}: ${lock.error}`, [flagEv])], note: null};
   const kubeletPids = new Set(procs.map((p) => p.pid));
@@ -26,19 +29,46 @@ function lockVerdicts(flag: FlagOccurrence, lock: LockFileFacts, procs: KubeletP
   const waiters = lock.owners.filter((o) => o.waiting);
   const out: Verdict[] = [];
   for (const h of holders.filter((o) => !isKubelet(o))) {
-    out.push(fail(`${flag.value} is locked by ${h.comm} (pid ${h.pid}), not by a kubelet: a kubelet started with --lock-file blocks at start until it is released`, [ev(h), flagEv]));
+    out.push(
+      fail(`${flag.value} is locked by ${h.comm} (pid ${h.pid}), not by a kubelet: a kubelet started with --lock-file blocks at start until it is released`, [
+        ev(h),
+        flagEv,
+      ]),
+    );
   }
   const blocked = waiters.filter(isKubelet);
   if (blocked.length > 0) {
     const by = holders.length > 0 ? ` held by pid ${pids(holders)}` : '';
-    out.push(fail(`a second kubelet (pid ${pids(blocked)}) is blocked waiting for ${flag.value}${by}: two kubelets were started on this node`, [...blocked.map(ev), ...holders.map(ev), flagEv]));
+    out.push(
+      fail(`a second kubelet (pid ${pids(blocked)}) is blocked waiting for ${flag.value}${by}: two kubelets were started on this node`, [
+        ...blocked.map(ev),
+        ...holders.map(ev),
+        flagEv,
+      ]),
+    );
   }
   if (out.length > 0) return {verdicts: out, note: null};
   if (procs.length > 0 && lock.exists === false) {
-    return {verdicts: [warn(`the kubelet runs (pid ${pids(procs)}) but ${flag.value} does not exist: the running kubelet was not started with this --lock-file`, [flagEv, ...procs.map(ev)])], note: null};
+    return {
+      verdicts: [
+        warn(`the kubelet runs (pid ${pids(procs)}) but ${flag.value} does not exist: the running kubelet was not started with this --lock-file`, [
+          flagEv,
+          ...procs.map(ev),
+        ]),
+      ],
+      note: null,
+    };
   }
   if (procs.length > 0 && holders.length === 0) {
-    return {verdicts: [warn(`the kubelet runs (pid ${pids(procs)}) but nobody holds ${flag.value}: the running kubelet was not started with this --lock-file`, [flagEv, ...procs.map(ev)])], note: null};
+    return {
+      verdicts: [
+        warn(`the kubelet runs (pid ${pids(procs)}) but nobody holds ${flag.value}: the running kubelet was not started with this --lock-file`, [
+          flagEv,
+          ...procs.map(ev),
+        ]),
+      ],
+      note: null,
+    };
   }
   return {verdicts: [], note: holders.length > 0 ? `holds ${flag.value}` : `${flag.value} is free`};
 }
@@ -86,7 +116,12 @@ export default defineCheck({
     const out: Verdict[] = [];
     const lockFlag = lock && lock.value !== '' ? lock : undefined;
     if (exit && exit.value !== 'false' && !lockFlag) {
-      out.push(fail('--exit-on-lock-contention is set without --lock-file: the kubelet refuses to start ("cannot exit on lock file contention: no lock file specified")', [ev(exit)]));
+      out.push(
+        fail(
+          '--exit-on-lock-contention is set without --lock-file: the kubelet refuses to start ("cannot exit on lock file contention: no lock file specified")',
+          [ev(exit)],
+        ),
+      );
     }
     const {kubeletProcesses: procsC, lockFile} = facts;
     if (!procsC.collected) {
@@ -96,7 +131,12 @@ export default defineCheck({
     }
     const procs = procsC.value;
     if (procs.length > 1) {
-      out.push(fail(`${procs.length} kubelet processes run (pid ${pids(procs)}): only one may run on a node; they fight over ports, containers and the Node object`, procs.map(ev)));
+      out.push(
+        fail(
+          `${procs.length} kubelet processes run (pid ${pids(procs)}): only one may run on a node; they fight over ports, containers and the Node object`,
+          procs.map(ev),
+        ),
+      );
     }
     let note: string | null = null;
     if (lockFlag && lockFile.collected) {

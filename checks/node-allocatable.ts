@@ -22,13 +22,19 @@ const ev = (v: {source: Evidence['source']; text: string}): Evidence => ({source
 function fieldEv(cfg: KubeletConfigFacts, field: MapField): Evidence {
   const v = cfg.effective[field];
   if (v) return ev(v);
-  return cfg.configPath ? {source: cfg.configPath.source, text: `${cfg.configPath.text} (${field} not set)`} : {source: {command: 'kubelet default'}, text: `${field} not set`};
+  return cfg.configPath
+    ? {source: cfg.configPath.source, text: `${cfg.configPath.text} (${field} not set)`}
+    : {source: {command: 'kubelet default'}, text: `${field} not set`};
 }
 
 function capacityOf(c: CapacityFacts): {capacity: Capacity; evidence: Partial<Record<Resource, Evidence>>} {
   const capacity: Capacity = {};
   const evidence: Partial<Record<Resource, Evidence>> = {};
-  const pairs: [Resource, CapacityFacts['cpu']][] = [['cpu', c.cpu], ['memory', c.memory], ['ephemeral-storage', c.ephemeralStorage]];
+  const pairs: [Resource, CapacityFacts['cpu']][] = [
+    ['cpu', c.cpu],
+    ['memory', c.memory],
+    ['ephemeral-storage', c.ephemeralStorage],
+  ];
   for (const [r, s] of pairs) {
     if (!s) continue;
     capacity[r] = s.value;
@@ -38,7 +44,10 @@ function capacityOf(c: CapacityFacts): {capacity: Capacity; evidence: Partial<Re
 }
 
 const fmt = (r: AllocatableRow, n: number): string => formatQuantity(r.resource, n);
-const render = (m: Record<string, string>): string => Object.entries(m).map(([k, v]) => `${k}=${v}`).join(',') || 'none';
+const render = (m: Record<string, string>): string =>
+  Object.entries(m)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',') || 'none';
 
 export default defineCheck({
   id: 'node-allocatable',

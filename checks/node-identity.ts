@@ -19,7 +19,9 @@ function clusterVerdict(facts: Facts): Verdict | null {
   const src = apiSource(`/api/v1/nodes/${c.nodeName}`);
   const node = c.node.value;
   if (!node) {
-    return warn(`no Node named "${c.nodeName}" in the cluster: the kubelet has not registered under the name it uses (see node-status)`, [{source: src, text: `404 NotFound: nodes "${c.nodeName}" not found`}]);
+    return warn(`no Node named "${c.nodeName}" in the cluster: the kubelet has not registered under the name it uses (see node-status)`, [
+      {source: src, text: `404 NotFound: nodes "${c.nodeName}" not found`},
+    ]);
   }
   const addrs = node.addresses.map((a) => `${a.type}=${a.address}`).join(' ') || '(no addresses)';
   const ev: Evidence = {source: src, text: `status.addresses: ${addrs}`};
@@ -27,11 +29,17 @@ function clusterVerdict(facts: Facts): Verdict | null {
   // With a cloud provider the cloud controller sets the addresses, and the names may differ by design.
   const cloud = facts.argv.collected ? effectiveFlag(facts.argv.value, 'cloud-provider')?.value.trim() : undefined;
   if (hostAddr && hostAddr.toLowerCase() !== c.nodeName && !cloud) {
-    return warn(`the Node "${node.name}" reports the hostname "${hostAddr}", not "${c.nodeName}": the node's name or --hostname-override changed since the kubelet last posted its status`, [ev]);
+    return warn(
+      `the Node "${node.name}" reports the hostname "${hostAddr}", not "${c.nodeName}": the node's name or --hostname-override changed since the kubelet last posted its status`,
+      [ev],
+    );
   }
   const nodeIp = facts.argv.collected ? effectiveFlag(facts.argv.value, 'node-ip') : undefined;
   if (nodeIp && nodeIp.value.trim() !== '') {
-    const want = nodeIp.value.split(',').map((s) => s.trim()).filter((s) => s !== '' && s !== '0.0.0.0' && s !== '::');
+    const want = nodeIp.value
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '' && s !== '0.0.0.0' && s !== '::');
     const internal = node.addresses.filter((a) => a.type === 'InternalIP').map((a) => a.address);
     const absent = want.filter((ip) => !internal.includes(ip));
     if (want.length > 0 && absent.length > 0) {
@@ -55,10 +63,7 @@ export default defineCheck({
   explainedBy: ['kubeconfig'],
   remediation:
     'Give the node back the name it joined with (hostnamectl set-hostname, or --hostname-override in /var/lib/kubelet/kubeadm-flags.env), or delete the Node, `kubeadm reset` and join again under the new name.',
-  references: [
-    'https://kubernetes.io/docs/reference/access-authn-authz/node/',
-    'https://kubernetes.io/docs/reference/command-line-tools-reference/kubelet/',
-  ],
+  references: ['https://kubernetes.io/docs/reference/access-authn-authz/node/', 'https://kubernetes.io/docs/reference/command-line-tools-reference/kubelet/'],
   signatures: [
     {
       id: 'register-forbidden',
@@ -104,7 +109,9 @@ function identityVerdict({hostname, argv, certs}: Facts): Verdict {
     );
   }
   if (!leaf.organizations.includes('system:nodes')) {
-    return fail(`the client certificate ${want} is not in the group system:nodes (O=system:nodes), so the Node authorizer does not treat it as a node`, [certEv]);
+    return fail(`the client certificate ${want} is not in the group system:nodes (O=system:nodes), so the Node authorizer does not treat it as a node`, [
+      certEv,
+    ]);
   }
   return pass(`node name ${node} (${from}) matches the client certificate ${want}, O=system:nodes`, [nameEv, certEv]);
 }

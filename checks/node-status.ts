@@ -30,8 +30,7 @@ const TAINTS: Record<string, {condition: string | null; meaning: string}> = {
   'node.kubernetes.io/unschedulable': {condition: null, meaning: 'cordoned'},
 };
 
-const conditionText = (c: NodeCondition): string =>
-  `${c.type}=${c.status}${c.reason ? ` reason=${c.reason}` : ''}${c.message ? ` message=${c.message}` : ''}`;
+const conditionText = (c: NodeCondition): string => `${c.type}=${c.status}${c.reason ? ` reason=${c.reason}` : ''}${c.message ? ` message=${c.message}` : ''}`;
 const taintText = (t: NodeTaint): string => `taint ${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}${t.timeAdded ? ` (since ${t.timeAdded})` : ''}`;
 const because = (c: NodeCondition): string => [c.reason, c.message].filter(Boolean).join(': ');
 
@@ -77,7 +76,11 @@ function conditionVerdicts(node: NodeView, nodeEv: Evidence, at: string): {out: 
   const ev = (cond: NodeCondition): Evidence => ({...nodeEv, text: conditionText(cond)});
   const ready = node.conditions.find((x) => x.type === 'Ready');
   if (!ready) {
-    out.push(warn(`Node "${node.name}" has no Ready condition yet: the kubelet has not posted its status`, [{...nodeEv, text: 'status.conditions: no Ready condition'}]));
+    out.push(
+      warn(`Node "${node.name}" has no Ready condition yet: the kubelet has not posted its status`, [
+        {...nodeEv, text: 'status.conditions: no Ready condition'},
+      ]),
+    );
   } else if (ready.status === 'False') {
     const v = fail(`Node "${node.name}" is NotReady: ${because(ready) || 'no reason given'}`, [ev(ready)]);
     out.push(v);
@@ -85,13 +88,19 @@ function conditionVerdicts(node: NodeView, nodeEv: Evidence, at: string): {out: 
   } else if (ready.status !== 'True') {
     const since = secondsBetween(ready.lastHeartbeatTime, at);
     const heard = since === null ? '' : ` (last heartbeat ${since} s ago, ${ready.lastHeartbeatTime})`;
-    const v = fail(`Node "${node.name}" is Ready=${ready.status}: ${because(ready) || 'no reason given'}${heard}; the kubelet is not running or cannot reach the API server`, [ev(ready)]);
+    const v = fail(
+      `Node "${node.name}" is Ready=${ready.status}: ${because(ready) || 'no reason given'}${heard}; the kubelet is not running or cannot reach the API server`,
+      [ev(ready)],
+    );
     out.push(v);
     flagged.set('Ready', v);
   }
   const net = node.conditions.find((x) => x.type === 'NetworkUnavailable');
   if (net?.status === 'True') {
-    const v = fail(`Node "${node.name}" has NetworkUnavailable=True: ${because(net) || 'no reason given'} (the CNI or cloud route controller has not set up its network)`, [ev(net)]);
+    const v = fail(
+      `Node "${node.name}" has NetworkUnavailable=True: ${because(net) || 'no reason given'} (the CNI or cloud route controller has not set up its network)`,
+      [ev(net)],
+    );
     out.push(v);
     flagged.set(net.type, v);
   }
@@ -99,7 +108,10 @@ function conditionVerdicts(node: NodeView, nodeEv: Evidence, at: string): {out: 
     const kind = PRESSURE[cond.type];
     if (!kind || cond.status !== 'True') continue;
     // Pressure is the kubelet's own eviction signal: it is evicting pods, and the node is tainted NoSchedule.
-    const v = fail(`Node "${node.name}" is under ${kind} pressure (${cond.type}=True): ${because(cond) || 'no reason given'}; the kubelet evicts pods and new pods are not scheduled here`, [ev(cond)]);
+    const v = fail(
+      `Node "${node.name}" is under ${kind} pressure (${cond.type}=True): ${because(cond) || 'no reason given'}; the kubelet evicts pods and new pods are not scheduled here`,
+      [ev(cond)],
+    );
     out.push(v);
     flagged.set(cond.type, v);
   }
@@ -116,7 +128,12 @@ function taintVerdicts(node: NodeView, nodeEv: Evidence, flagged: Map<string, Ve
     const ev: Evidence = {...nodeEv, text: taintText(t)};
     if (t.key === 'node.kubernetes.io/unschedulable') {
       cordoned = true;
-      out.push(warn(`Node "${node.name}" is cordoned (spec.unschedulable): no new pods are scheduled here; \`kubectl uncordon ${node.name}\` when maintenance is over`, [ev]));
+      out.push(
+        warn(
+          `Node "${node.name}" is cordoned (spec.unschedulable): no new pods are scheduled here; \`kubectl uncordon ${node.name}\` when maintenance is over`,
+          [ev],
+        ),
+      );
       continue;
     }
     const cause = known.condition ? flagged.get(known.condition) : undefined;
@@ -125,13 +142,28 @@ function taintVerdicts(node: NodeView, nodeEv: Evidence, flagged: Map<string, Ve
       continue;
     }
     if (t.key === 'node.kubernetes.io/not-ready' || t.key === 'node.kubernetes.io/unreachable' || t.key === 'node.kubernetes.io/network-unavailable') {
-      out.push(fail(`Node "${node.name}" carries the ${t.key} taint (${known.meaning}) although its conditions do not say so: the node controller has not caught up, or the taint was set by hand`, [ev]));
+      out.push(
+        fail(
+          `Node "${node.name}" carries the ${t.key} taint (${known.meaning}) although its conditions do not say so: the node controller has not caught up, or the taint was set by hand`,
+          [ev],
+        ),
+      );
     } else {
-      out.push(warn(`Node "${node.name}" carries the ${t.key} taint (${known.meaning}) although the condition has cleared: the node controller has not removed it yet`, [ev]));
+      out.push(
+        warn(
+          `Node "${node.name}" carries the ${t.key} taint (${known.meaning}) although the condition has cleared: the node controller has not removed it yet`,
+          [ev],
+        ),
+      );
     }
   }
   if (node.unschedulable && !cordoned) {
-    out.push(warn(`Node "${node.name}" is cordoned (spec.unschedulable: true): no new pods are scheduled here; \`kubectl uncordon ${node.name}\` when maintenance is over`, [{...nodeEv, text: 'spec.unschedulable: true'}]));
+    out.push(
+      warn(
+        `Node "${node.name}" is cordoned (spec.unschedulable: true): no new pods are scheduled here; \`kubectl uncordon ${node.name}\` when maintenance is over`,
+        [{...nodeEv, text: 'spec.unschedulable: true'}],
+      ),
+    );
   }
   return out;
 }
@@ -145,12 +177,18 @@ function leaseVerdict(c: ClusterFacts): {verdict: Verdict | null; note: string} 
     return {verdict: warn(`no Lease kube-node-lease/${c.nodeName}: the kubelet has never sent a heartbeat`, [{source: src, text: '404 NotFound'}]), note: ''};
   }
   const duration = lease.leaseDurationSeconds ?? DEFAULT_LEASE_SECONDS;
-  const ev: Evidence = {source: src, text: `renewTime: ${lease.renewTime ?? '(none)'} leaseDurationSeconds: ${lease.leaseDurationSeconds ?? `(unset, ${DEFAULT_LEASE_SECONDS})`} (fetched ${c.fetchedAt})`};
+  const ev: Evidence = {
+    source: src,
+    text: `renewTime: ${lease.renewTime ?? '(none)'} leaseDurationSeconds: ${lease.leaseDurationSeconds ?? `(unset, ${DEFAULT_LEASE_SECONDS})`} (fetched ${c.fetchedAt})`,
+  };
   const age = secondsBetween(lease.renewTime, c.fetchedAt);
   if (age === null) return {verdict: warn(`the Lease kube-node-lease/${c.nodeName} has no renewTime: the kubelet has not renewed it`, [ev]), note: ''};
   if (age > duration) {
     return {
-      verdict: fail(`the kubelet stopped renewing its lease ${age} s ago (renewTime ${lease.renewTime}, leaseDurationSeconds ${duration}): it is not running, or cannot reach the API server`, [ev]),
+      verdict: fail(
+        `the kubelet stopped renewing its lease ${age} s ago (renewTime ${lease.renewTime}, leaseDurationSeconds ${duration}): it is not running, or cannot reach the API server`,
+        [ev],
+      ),
       note: '',
     };
   }
@@ -169,8 +207,21 @@ export default defineCheck({
   // from running or reporting at all. systemd-dropin is reached through kubelet-flags and the
   // others: listed here directly, node-status would become the cause of its restart-loop symptom.
   explainedBy: [
-    'cni-config', 'container-runtime', 'kubelet-flags', 'kubelet-config', 'kubeconfig', 'cert-expiry', 'node-identity',
-    'apiserver-reachable', 'clock-skew', 'cgroup-driver-match', 'cgroup-version', 'swap', 'lock-file', 'eviction-pressure', 'healthz',
+    'cni-config',
+    'container-runtime',
+    'kubelet-flags',
+    'kubelet-config',
+    'kubeconfig',
+    'cert-expiry',
+    'node-identity',
+    'apiserver-reachable',
+    'clock-skew',
+    'cgroup-driver-match',
+    'cgroup-version',
+    'swap',
+    'lock-file',
+    'eviction-pressure',
+    'healthz',
   ],
   remediation:
     'Read the Ready condition\'s reason: "container runtime network not ready ... cni plugin not initialized" is the CNI (cni-config), "container runtime is down"/"PLEG is not healthy" the runtime, Ready=Unknown with a stale lease a kubelet that is not running or cannot reach the API server (systemctl status kubelet, journalctl -u kubelet). Pressure conditions clear when the kubelet has reclaimed memory or disk. Uncordon a cordoned node with `kubectl uncordon NODE`. A node that never registered: fix the first error in the kubelet log before "node not found".',
@@ -204,7 +255,10 @@ export default defineCheck({
     const parts = [`Node "${node.name}" is Ready${since}`, 'no pressure', ...(lease.note ? [lease.note] : []), 'schedulable'];
     const evidence: Evidence[] = [{...nodeEv, text: ready ? conditionText(ready) : 'Ready'}];
     if (lease.note && c.lease.collected && c.lease.value) {
-      evidence.push({source: apiSource(`/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${c.nodeName}`), text: `renewTime: ${c.lease.value.renewTime ?? ''}`});
+      evidence.push({
+        source: apiSource(`/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${c.nodeName}`),
+        text: `renewTime: ${c.lease.value.renewTime ?? ''}`,
+      });
     }
     return pass(parts.join(', '), evidence);
   },

@@ -35,12 +35,12 @@ export default defineCheck({
   category: 'network',
   severity: 'high',
   description:
-    "The kubelet listens on its API port (10250: logs, exec, metrics for the API server) and its healthz port (10248). A leftover process on either port (a second kubelet, a stray debug server) stops the kubelet from starting, and kubeadm join refuses with [ERROR Port-10250].",
+    'The kubelet listens on its API port (10250: logs, exec, metrics for the API server) and its healthz port (10248). A leftover process on either port (a second kubelet, a stray debug server) stops the kubelet from starting, and kubeadm join refuses with [ERROR Port-10250].',
   needs: ['listeners', 'kubeletConfig', 'kubeletProcesses'],
   explainedBy: ['lock-file'],
   live: true,
   remediation:
-    'Find the process with `ss -ltnp \'sport = :10250\'` and stop it (`systemctl stop <unit>`, or `kill <pid>` for a stray kubelet started by hand); or move the kubelet with `port:` / `healthzPort:` in /var/lib/kubelet/config.yaml. Then `systemctl restart kubelet`.',
+    "Find the process with `ss -ltnp 'sport = :10250'` and stop it (`systemctl stop <unit>`, or `kill <pid>` for a stray kubelet started by hand); or move the kubelet with `port:` / `healthzPort:` in /var/lib/kubelet/config.yaml. Then `systemctl restart kubelet`.",
   references: [
     'https://kubernetes.io/docs/reference/networking/ports-and-protocols/',
     'https://kubernetes.io/docs/reference/setup-tools/kubeadm/kubeadm-join/',
@@ -87,7 +87,9 @@ export default defineCheck({
           ),
         );
       } else if (others.length > 0) {
-        out.push(warn(`port ${w.port} (${w.role}) is held by a process the probe could not identify (ss shows owners only to root)`, [...others.map(ev), ...setting]));
+        out.push(
+          warn(`port ${w.port} (${w.role}) is held by a process the probe could not identify (ss shows owners only to root)`, [...others.map(ev), ...setting]),
+        );
       } else if (on.length > 0) {
         held.push(`${w.port} (${w.role})`);
         evidence.push(...on.map(ev), ...setting);
@@ -98,9 +100,15 @@ export default defineCheck({
     }
     if (out.length > 0) return out;
     if (free.length > 0 && procs.length > 0) {
-      return warn(`the kubelet runs (pid ${procs.map((p) => p.pid).join(', ')}) but nothing listens on ${free.join(', ')}: it is still starting, or failed to serve`, [...evidence, ...procs.map(ev)]);
+      return warn(
+        `the kubelet runs (pid ${procs.map((p) => p.pid).join(', ')}) but nothing listens on ${free.join(', ')}: it is still starting, or failed to serve`,
+        [...evidence, ...procs.map(ev)],
+      );
     }
-    const parts = [held.length > 0 ? `${held.join(' and ')} held by the kubelet` : '', free.length > 0 ? `${free.join(' and ')} free (the kubelet is not running)` : ''];
+    const parts = [
+      held.length > 0 ? `${held.join(' and ')} held by the kubelet` : '',
+      free.length > 0 ? `${free.join(' and ')} free (the kubelet is not running)` : '',
+    ];
     return pass(parts.filter(Boolean).join('; '), evidence);
   },
 });

@@ -15,7 +15,10 @@ function manifestVerdict(m: StaticPodManifest): Verdict | null {
     case 'ok':
       return null;
     case 'parse-error':
-      return fail(`${m.path} is not valid YAML at line ${m.line ?? '?'} (${m.error ?? 'parse error'}): the kubelet skips it and the pod does not run`, evidence);
+      return fail(
+        `${m.path} is not valid YAML at line ${m.line ?? '?'} (${m.error ?? 'parse error'}): the kubelet skips it and the pod does not run`,
+        evidence,
+      );
     case 'not-a-pod':
       return fail(`${m.path} is not a valid Pod manifest (${m.error ?? 'not a Pod'}): the kubelet skips it`, evidence);
     case 'binary':
@@ -42,7 +45,10 @@ function duplicates(ms: StaticPodManifest[]): Verdict[] {
   return [...byName.entries()]
     .filter(([, list]) => list.length > 1)
     .map(([key, list]) =>
-      warn(`${list.length} manifests declare the static pod ${key} (${list.map((m) => m.path).join(', ')}): keep one`, list.map((m) => ({source: at(m), text: m.text ?? ''}))),
+      warn(
+        `${list.length} manifests declare the static pod ${key} (${list.map((m) => m.path).join(', ')}): keep one`,
+        list.map((m) => ({source: at(m), text: m.text ?? ''})),
+      ),
     );
 }
 
@@ -56,7 +62,7 @@ export default defineCheck({
   needs: ['kubeletConfig', 'staticPods'],
   explainedBy: ['kubelet-config'],
   remediation:
-    'Create the directory (`mkdir -p /etc/kubernetes/manifests`; harmless on workers). Fix the manifest at the file and line shown, or restore it (`kubeadm init phase control-plane all` / `kubeadm init phase etcd local` regenerate kubeadm\'s). Keep backups outside the directory: the kubelet loads every non-hidden file in it.',
+    "Create the directory (`mkdir -p /etc/kubernetes/manifests`; harmless on workers). Fix the manifest at the file and line shown, or restore it (`kubeadm init phase control-plane all` / `kubeadm init phase etcd local` regenerate kubeadm's). Keep backups outside the directory: the kubelet loads every non-hidden file in it.",
   references: [
     'https://kubernetes.io/docs/tasks/configure-pod-container/static-pod/',
     'https://kubernetes.io/docs/reference/config-api/kubelet-config.v1beta1/',
@@ -99,9 +105,9 @@ export default defineCheck({
     if (out.length > 0) return out;
     const ok = sp.manifests.filter((m) => m.status === 'ok');
     if (ok.length === 0) return pass(`staticPodPath ${sp.path.value} exists and holds no manifests`, [pathEv]);
-    return pass(
-      `${ok.length} static pod manifest(s) in ${sp.path.value}: ${ok.map((m) => m.name ?? m.path).join(', ')}`,
-      [pathEv, ...ok.map((m) => ({source: at(m), text: m.text ?? ''}))],
-    );
+    return pass(`${ok.length} static pod manifest(s) in ${sp.path.value}: ${ok.map((m) => m.name ?? m.path).join(', ')}`, [
+      pathEv,
+      ...ok.map((m) => ({source: at(m), text: m.text ?? ''})),
+    ]);
   },
 });

@@ -83,9 +83,13 @@ export default defineCheck({
       const sb = facts.kubeletConfig.collected ? facts.kubeletConfig.value.effective['memorySwap.swapBehavior'] : undefined;
       const behavior = typeof sb?.value === 'string' && sb.value !== '' ? sb.value : 'NoSwap';
       const evidence = [...active.map(ev), ...fso.evidence, ...(sb ? [ev(sb)] : [])];
-      if (behavior === 'NoSwap') return pass(`${where} (${list}); failSwapOn is false, so the kubelet runs, and pods do not use swap (swapBehavior NoSwap)`, evidence);
+      if (behavior === 'NoSwap')
+        return pass(`${where} (${list}); failSwapOn is false, so the kubelet runs, and pods do not use swap (swapBehavior NoSwap)`, evidence);
       if (behavior === 'LimitedSwap') {
-        return pass(`${where} (${list}); failSwapOn is false and swapBehavior is LimitedSwap: Burstable pods may swap in proportion to their memory request (needs cgroup v2)`, evidence);
+        return pass(
+          `${where} (${list}); failSwapOn is false and swapBehavior is LimitedSwap: Burstable pods may swap in proportion to their memory request (needs cgroup v2)`,
+          evidence,
+        );
       }
       return warn(
         `${where} (${list}) with failSwapOn false, but memorySwap.swapBehavior "${behavior}" is not NoSwap or LimitedSwap (UnlimitedSwap was removed in 1.30): the kubelet rejects it`,

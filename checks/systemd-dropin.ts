@@ -35,7 +35,10 @@ function ignoredLines(problems: UnitProblem[]): Verdict[] {
   return [...byFile].map(([file, ps]) => {
     const [first] = ps;
     const more = ps.length > 1 ? ` (and ${ps.length - 1} more)` : '';
-    return warn(`${file}: systemd ignores ${ps.length === 1 ? 'a line' : `${ps.length} lines`}: ${first ? `${loc(first.source)}: ${first.message}` : ''}${more}`, ps.map(ev));
+    return warn(
+      `${file}: systemd ignores ${ps.length === 1 ? 'a line' : `${ps.length} lines`}: ${first ? `${loc(first.source)}: ${first.message}` : ''}${more}`,
+      ps.map(ev),
+    );
   });
 }
 
@@ -48,7 +51,10 @@ function shadowed(dropIns: DropInInfo[]): Verdict[] {
       const how = winner?.masked ? 'is empty (or /dev/null) and masks' : 'hides';
       return warn(
         `${d.shadowedBy} ${how} ${d.path} (same file name, so systemd reads only the higher-priority one): whatever the package ships in ${d.path} is ignored; compare the two and delete the stale copy`,
-        [{source: {file: d.shadowedBy ?? ''}, text: `${d.name}: applied`}, {source: {file: d.path}, text: `${d.name}: ignored (shadowed)`}],
+        [
+          {source: {file: d.shadowedBy ?? ''}, text: `${d.name}: applied`},
+          {source: {file: d.path}, text: `${d.name}: ignored (shadowed)`},
+        ],
       );
     });
 }
@@ -81,20 +87,31 @@ function live(s: UnitState): Verdict[] {
     out.push(fail(`systemd reports LoadState=${load.value} for kubelet.service${hint}`, [load]));
   }
   if (s.unitFileState && !OK_FILE_STATES.has(s.unitFileState.value) && s.unitFileState.value !== 'masked') {
-    out.push(warn(`kubelet.service is not enabled (UnitFileState=${s.unitFileState.value}): it will not start at boot; run \`systemctl enable kubelet\``, [s.unitFileState]));
+    out.push(
+      warn(`kubelet.service is not enabled (UnitFileState=${s.unitFileState.value}): it will not start at boot; run \`systemctl enable kubelet\``, [
+        s.unitFileState,
+      ]),
+    );
   }
   const exit = status ? `, last exit status ${status.value}` : '';
   if (sub?.value === 'auto-restart' || (active?.value === 'activating' && (restarts?.value ?? 0) > 0)) {
     const n = restarts ? `${restarts.value} restarts` : 'restarting';
     // A restart loop is a symptom: whatever makes the kubelet exit is the cause.
-    out.push({...fail(`kubelet is in a restart loop (${n}${exit}): it exits at start; read \`journalctl -u kubelet\` for the first error`, stateEv), symptom: true});
+    out.push({
+      ...fail(`kubelet is in a restart loop (${n}${exit}): it exits at start; read \`journalctl -u kubelet\` for the first error`, stateEv),
+      symptom: true,
+    });
   } else if (active?.value === 'failed' || active?.value === 'inactive') {
-    out.push({...fail(`kubelet is not running (ActiveState=${active.value}${exit}); run \`systemctl start kubelet\` and read \`journalctl -u kubelet\``, stateEv), symptom: true});
+    out.push({
+      ...fail(`kubelet is not running (ActiveState=${active.value}${exit}); run \`systemctl start kubelet\` and read \`journalctl -u kubelet\``, stateEv),
+      symptom: true,
+    });
   } else if (active && active.value !== 'active') {
     out.push(warn(`kubelet.service is ${active.value}${sub ? ` (${sub.value})` : ''}`, stateEv));
   }
   if (s.needDaemonReload?.value === true) {
-    const text = 'unit files changed on disk since systemd loaded them (NeedDaemonReload=yes): the running kubelet uses the old definition; run `systemctl daemon-reload` and restart kubelet';
+    const text =
+      'unit files changed on disk since systemd loaded them (NeedDaemonReload=yes): the running kubelet uses the old definition; run `systemctl daemon-reload` and restart kubelet';
     out.push(warn(text, [s.needDaemonReload]));
   }
   return out;
@@ -137,7 +154,12 @@ export default defineCheck({
       pattern: /Service has more than one ExecStart= setting/,
       reference: 'kubelet.md §3.2; systemd.service(5)',
     },
-    {id: 'no-execstart', text: 'kubelet.service: Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing.', pattern: /Service has no ExecStart=/, reference: 'systemd src/core/service.c'},
+    {
+      id: 'no-execstart',
+      text: 'kubelet.service: Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing.',
+      pattern: /Service has no ExecStart=/,
+      reference: 'systemd src/core/service.c',
+    },
     {
       id: 'environment-file-missing',
       text: 'kubelet.service: Failed to load environment files: No such file or directory',
@@ -154,10 +176,16 @@ export default defineCheck({
       id: 'unit-line-ignored',
       text: "/etc/systemd/system/kubelet.service.d/20-extra.conf:3: Missing '=', ignoring line.",
       // <1:file> <2:line>
-      pattern: /(\/\S*kubelet\.service(?:\.d\/[^:\s]+)?):(\d+): (?:Missing '='|Assignment outside of section|Unknown section|Unknown key name|Invalid section header)/,
+      pattern:
+        /(\/\S*kubelet\.service(?:\.d\/[^:\s]+)?):(\d+): (?:Missing '='|Assignment outside of section|Unknown section|Unknown key name|Invalid section header)/,
       reference: 'systemd src/shared/conf-parser.c',
     },
-    {id: 'unit-masked', text: 'Failed to start kubelet.service: Unit kubelet.service is masked.', pattern: /Unit kubelet\.service is masked/, reference: 'systemctl(1)'},
+    {
+      id: 'unit-masked',
+      text: 'Failed to start kubelet.service: Unit kubelet.service is masked.',
+      pattern: /Unit kubelet\.service is masked/,
+      reference: 'systemctl(1)',
+    },
     {
       id: 'restart-loop',
       text: 'kubelet.service: Scheduled restart job, restart counter is at 42.',

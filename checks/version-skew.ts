@@ -34,7 +34,10 @@ function kubeletVersionOf(facts: Facts): KubeletVersion | string {
   const c = facts.cluster.collected ? facts.cluster.value : null;
   const node = c?.node.collected ? c.node.value : null;
   const postedRaw = node?.nodeInfo.kubeletVersion ?? null;
-  const posted = postedRaw && c ? {raw: postedRaw, evidence: {source: apiSource(`/api/v1/nodes/${c.nodeName}`), text: `status.nodeInfo.kubeletVersion: ${postedRaw}`}} : null;
+  const posted =
+    postedRaw && c
+      ? {raw: postedRaw, evidence: {source: apiSource(`/api/v1/nodes/${c.nodeName}`), text: `status.nodeInfo.kubeletVersion: ${postedRaw}`}}
+      : null;
   if (facts.kubeletVersion.collected) {
     const k = facts.kubeletVersion.value;
     return {raw: k.value, evidence: {source: k.source, text: k.text}, posted};
@@ -52,11 +55,8 @@ export default defineCheck({
     'A kubelet newer than the API server, or too many minor versions older, is outside the tested combinations: kubeadm refuses to join it, and APIs the kubelet relies on may be missing or already removed.',
   needs: ['kubeletVersion', 'cluster'],
   remediation:
-    'Upgrade the control plane first, then the kubelets, one minor version at a time (`kubeadm upgrade`, then the kubelet and kubectl packages on each node, `systemctl restart kubelet`). A kubelet newer than the control plane: install the control plane\'s minor version of the kubelet package (`apt-get install kubelet=1.30.*`, and `apt-mark hold kubelet` so it stays pinned).',
-  references: [
-    'https://kubernetes.io/releases/version-skew-policy/#kubelet',
-    'https://kubernetes.io/docs/tasks/administer-cluster/kubeadm/kubeadm-upgrade/',
-  ],
+    "Upgrade the control plane first, then the kubelets, one minor version at a time (`kubeadm upgrade`, then the kubelet and kubectl packages on each node, `systemctl restart kubelet`). A kubelet newer than the control plane: install the control plane's minor version of the kubelet package (`apt-get install kubelet=1.30.*`, and `apt-mark hold kubelet` so it stays pinned).",
+  references: ['https://kubernetes.io/releases/version-skew-policy/#kubelet', 'https://kubernetes.io/docs/tasks/administer-cluster/kubeadm/kubeadm-upgrade/'],
   signatures: [
     {
       id: 'kubeadm-kubelet-version-higher',

@@ -6,7 +6,11 @@
 /** Bad command line: exit 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
-  constructor(message: string, readonly hint?: string, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
   }
 }
@@ -14,19 +18,27 @@ export class UsageError extends Error {
 /** Bad input file (snapshot, inventory, runbook): exit 2. */
 export class InputError extends Error {
   override name = 'InputError';
-  constructor(message: string, readonly hint?: string, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
   }
 }
 
 /** Why a target could not be checked. */
-export type TargetErrorKind =
-  | 'unreachable' | 'timeout' | 'auth' | 'host-key' | 'sudo' | 'probe' | 'not-found' | 'interrupted';
+export type TargetErrorKind = 'unreachable' | 'timeout' | 'auth' | 'host-key' | 'sudo' | 'probe' | 'not-found' | 'interrupted';
 
 /** A target could not be checked (exit 3 when no target could be). */
 export class TargetError extends Error {
   override name = 'TargetError';
-  constructor(readonly kind: TargetErrorKind, message: string, readonly hint?: string, options?: ErrorOptions) {
+  constructor(
+    readonly kind: TargetErrorKind,
+    message: string,
+    readonly hint?: string,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
   }
 }

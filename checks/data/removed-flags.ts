@@ -44,8 +44,20 @@ export const REMOVED_FLAGS = [
     replacement: 'cri-dockerd `--cri-dockerd-root-directory`',
     reference: DOCKERSHIM,
   },
-  {flag: 'image-pull-progress-deadline', deprecatedIn: '1.20', removedIn: '1.24', replacement: 'cri-dockerd `--image-pull-progress-deadline`', reference: DOCKERSHIM},
-  {flag: 'non-masquerade-cidr', deprecatedIn: null, removedIn: '1.24', replacement: 'ip-masq-agent or the CNI plugin', reference: 'kubernetes/kubernetes#107096'},
+  {
+    flag: 'image-pull-progress-deadline',
+    deprecatedIn: '1.20',
+    removedIn: '1.24',
+    replacement: 'cri-dockerd `--image-pull-progress-deadline`',
+    reference: DOCKERSHIM,
+  },
+  {
+    flag: 'non-masquerade-cidr',
+    deprecatedIn: null,
+    removedIn: '1.24',
+    replacement: 'ip-masq-agent or the CNI plugin',
+    reference: 'kubernetes/kubernetes#107096',
+  },
   {
     flag: 'dynamic-config-dir',
     deprecatedIn: '1.22',
@@ -68,7 +80,13 @@ export const REMOVED_FLAGS = [
     replacement: '`--image-credential-provider-config` + `--image-credential-provider-bin-dir` (acr-credential-provider)',
     reference: 'kubernetes/kubernetes#118596 (deprecation), #122857 (removal)',
   },
-  {flag: 'keep-terminated-pod-volumes', deprecatedIn: '1.8', removedIn: '1.31', replacement: 'none', reference: 'kubernetes/kubernetes#122082 (1.31 Urgent Upgrade Notes)'},
+  {
+    flag: 'keep-terminated-pod-volumes',
+    deprecatedIn: '1.8',
+    removedIn: '1.31',
+    replacement: 'none',
+    reference: 'kubernetes/kubernetes#122082 (1.31 Urgent Upgrade Notes)',
+  },
   {
     // kubelet.md marks 1.33 as inferred from the merge date of #122384; the v1.34 flag reference no longer lists it.
     flag: 'register-schedulable',
@@ -77,7 +95,13 @@ export const REMOVED_FLAGS = [
     replacement: '`--register-with-taints` / `registerWithTaints` in the config file',
     reference: 'kubernetes/kubernetes#31647 (deprecation), #122384 (removal)',
   },
-  {flag: 'cloud-config', deprecatedIn: '1.19', removedIn: '1.34', replacement: 'an external cloud-controller-manager', reference: 'kubernetes/kubernetes#90408, #130161; rancher/rke2#8926'},
+  {
+    flag: 'cloud-config',
+    deprecatedIn: '1.19',
+    removedIn: '1.34',
+    replacement: 'an external cloud-controller-manager',
+    reference: 'kubernetes/kubernetes#90408, #130161; rancher/rke2#8926',
+  },
   {
     flag: 'pod-infra-container-image',
     deprecatedIn: '1.24',

@@ -28,7 +28,9 @@ export async function main(argv: string[]): Promise<number> {
     switch (a.command) {
       case 'check': {
         if (noTarget && argv.length === 0) {
-          process.stderr.write('No target given: running the demo lab (kubelet-doctor lab --run). Check a real node with: kubelet-doctor [user@]HOST, --inventory FILE, --local or --root DIR.\n');
+          process.stderr.write(
+            'No target given: running the demo lab (kubelet-doctor lab --run). Check a real node with: kubelet-doctor [user@]HOST, --inventory FILE, --local or --root DIR.\n',
+          );
           const {labCommand} = await import('./commands/lab.js');
           // The demo shows findings; it is not a gate, so its failures do not fail `npm start`.
           await labCommand({...a, values: {...a.values, run: true}}, controller.signal);
@@ -121,7 +123,7 @@ async function tuiCommand(a: ParsedArgs, signal: AbortSignal): Promise<number> {
   const common = await import('./commands/common.js');
   const targets = await common.targetsFrom(a);
   const opts = await (await import('./commands/cluster-view.js')).withCluster(a, common.runOptions(a, signal), targets, signal);
-  const color = common.useColor(a, process.stdout);
+  const color = common.colorWanted(a, process.stdout);
   const infos = targets.map((t) => ({name: t.name, transport: t.kind}));
   const {paintFirstFrame} = await import('../ui/first-paint.js');
   const screen = paintFirstFrame(process.stdout, infos, {color, running: opts.concurrency, input: process.stdin});
@@ -144,13 +146,22 @@ async function tuiCommand(a: ParsedArgs, signal: AbortSignal): Promise<number> {
     const check = catalogue.find((c) => c.id === checkId);
     if (!check) throw new Error(`no check ${checkId}`);
     return openFixSession(targets[index]!, check, {
-      ...opts, signal: AbortSignal.any([signal, fixSignal]), audit: true, ...(joinCommand ? {joinCommand} : {}),
+      ...opts,
+      signal: AbortSignal.any([signal, fixSignal]),
+      audit: true,
+      ...(joinCommand ? {joinCommand} : {}),
     });
   };
   try {
     const [{startTui}, {runTarget}] = await Promise.all([import('../ui/start.js'), engine]);
     return await startTui({
-      targets: infos, checks: opts.checks, concurrency: opts.concurrency, signal, color, screen, openFix,
+      targets: infos,
+      checks: opts.checks,
+      concurrency: opts.concurrency,
+      signal,
+      color,
+      screen,
+      openFix,
       probe: (index, probeSignal) => {
         const started = early.get(index);
         if (!started) return runTarget(targets[index]!, {...opts, signal: AbortSignal.any([signal, probeSignal])});

@@ -57,17 +57,25 @@ export function verifyDetachedJws(jws: string, content: string, tokenSecret: str
   const parts = jws.split('.');
   if (parts.length !== 3 || parts[1] !== '') return false;
   const [header = '', , sig = ''] = parts;
-  const want = createHmac('sha256', tokenSecret).update(`${header}.${b64url(content)}`).digest();
+  const want = createHmac('sha256', tokenSecret)
+    .update(`${header}.${b64url(content)}`)
+    .digest();
   const got = Buffer.from(sig, 'base64url');
   return got.length === want.length && timingSafeEqual(got, want);
 }
 
 /** Read cluster-info's data (the ConfigMap's `data`) into the view; what is unreadable is in `error`. */
-export function parseClusterInfo(data: Record<string, string> | undefined, join: {tokenId: string | null; tokenSecret: string | null} | null = null): ClusterInfoView {
+export function parseClusterInfo(
+  data: Record<string, string> | undefined,
+  join: {tokenId: string | null; tokenSecret: string | null} | null = null,
+): ClusterInfoView {
   const d = data ?? {};
-  const jwsTokenIds = Object.keys(d).flatMap((k) => JWS_KEY.exec(k)?.[1] ?? []).sort();
+  const jwsTokenIds = Object.keys(d)
+    .flatMap((k) => JWS_KEY.exec(k)?.[1] ?? [])
+    .sort();
   const sig = join?.tokenId ? d[`jws-kubeconfig-${join.tokenId}`] : undefined;
-  const jwsValidForJoin = sig !== undefined && join?.tokenSecret && d['kubeconfig'] !== undefined ? verifyDetachedJws(sig, d['kubeconfig'], join.tokenSecret) : null;
+  const jwsValidForJoin =
+    sig !== undefined && join?.tokenSecret && d['kubeconfig'] !== undefined ? verifyDetachedJws(sig, d['kubeconfig'], join.tokenSecret) : null;
   const view: ClusterInfoView = {server: null, cas: [], jwsTokenIds, jwsValidForJoin, error: null};
   const text = d['kubeconfig'];
   if (text === undefined) return {...view, error: 'cluster-info has no kubeconfig key'};
@@ -76,7 +84,12 @@ export function parseClusterInfo(data: Record<string, string> | undefined, join:
   view.server = typeof cluster.server === 'string' ? cluster.server : null;
   const caData = cluster['certificate-authority-data'];
   if (typeof caData !== 'string') {
-    return {...view, error: cluster['certificate-authority'] ? 'its kubeconfig names a CA file, not certificate-authority-data' : 'its kubeconfig has no certificate-authority-data'};
+    return {
+      ...view,
+      error: cluster['certificate-authority']
+        ? 'its kubeconfig names a CA file, not certificate-authority-data'
+        : 'its kubeconfig has no certificate-authority-data',
+    };
   }
   view.cas = caViews(Buffer.from(caData, 'base64').toString('utf8'));
   if (view.cas.length === 0) view.error = 'its certificate-authority-data holds no readable certificate';

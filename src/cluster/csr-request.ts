@@ -31,7 +31,7 @@ function tlv(buf: Buffer, pos: number, limit: number): Tlv | null {
 /** The children of a constructed TLV; null when one does not parse. */
 function children(buf: Buffer, parent: Tlv): Tlv[] | null {
   const out: Tlv[] = [];
-  for (let pos = parent.start; pos < parent.end;) {
+  for (let pos = parent.start; pos < parent.end; ) {
     const t = tlv(buf, pos, parent.end);
     if (!t) return null;
     out.push(t);
@@ -54,7 +54,7 @@ function commonNameOf(buf: Buffer, name: Tlv): string | null {
   for (const rdn of children(buf, name) ?? []) {
     if (rdn.tag !== SET) continue;
     for (const atv of children(buf, rdn) ?? []) {
-      const [type, value] = atv.tag === SEQUENCE ? children(buf, atv) ?? [] : [];
+      const [type, value] = atv.tag === SEQUENCE ? (children(buf, atv) ?? []) : [];
       if (!type || !value || type.tag !== OID || !buf.subarray(type.start, type.end).equals(CN_OID)) continue;
       const bytes = buf.subarray(value.start, value.end);
       if (value.tag === BMP_STRING) cn = Buffer.from(bytes).swap16().toString('utf16le');
@@ -83,6 +83,6 @@ export function requestedCommonName(request: string | Buffer | null | undefined)
   const info = children(der, outer)?.[0];
   if (!info || info.tag !== SEQUENCE) return null;
   const [version, subject] = children(der, info) ?? [];
-  if (!version || version.tag !== 0x02 || !subject || subject.tag !== SEQUENCE) return null;
+  if (version?.tag !== 0x02 || !subject || subject.tag !== SEQUENCE) return null;
   return commonNameOf(der, subject);
 }

@@ -30,12 +30,15 @@ function once(user: K8s.User, ask: GetCredential): Promise<ExecCredential | null
   if (hit && hit.until > Date.now()) return hit.credential;
   const entry = {credential: ask(user), until: Number.POSITIVE_INFINITY};
   shared.set(key, entry);
-  entry.credential.then((c) => {
-    const t = c?.status?.expirationTimestamp ? Date.parse(c.status.expirationTimestamp) : Number.NaN;
-    if (!Number.isNaN(t)) entry.until = t;
-  }, () => {
-    if (shared.get(key) === entry) shared.delete(key);
-  });
+  entry.credential.then(
+    (c) => {
+      const t = c?.status?.expirationTimestamp ? Date.parse(c.status.expirationTimestamp) : Number.NaN;
+      if (!Number.isNaN(t)) entry.until = t;
+    },
+    () => {
+      if (shared.get(key) === entry) shared.delete(key);
+    },
+  );
   return entry.credential;
 }
 

@@ -11,7 +11,16 @@ import type {ClusterView, JoinInput} from '../facts/cluster.js';
 import {collected, notCollected, type Collected} from '../facts/types.js';
 import {minorOf} from '../facts/version.js';
 import {parseClusterInfo} from './cluster-info.js';
-import {causeCode, deadlineSignal, describeApiException, describeNetError, loadKubeconfig, withSignal, type KubeconfigQuery, type LoadedKubeconfig} from './kubeconfig.js';
+import {
+  causeCode,
+  deadlineSignal,
+  describeApiException,
+  describeNetError,
+  loadKubeconfig,
+  withSignal,
+  type KubeconfigQuery,
+  type LoadedKubeconfig,
+} from './kubeconfig.js';
 import {bootstrapTokenView, csrViews, leaseViews, nodeView} from './views.js';
 
 /** What to fetch from where. */
@@ -73,7 +82,10 @@ export async function fetchClusterView(q: ClusterViewQuery): Promise<ClusterView
   const core = kc.makeApiClient(k8s.CoreV1Api);
 
   const piece = <T>(a: Action, run: () => Promise<T>): Promise<Collected<T>> =>
-    untilAborted(run(), signal).then((v) => collected(v), (e: unknown) => notCollected(explain(e, a)));
+    untilAborted(run(), signal).then(
+      (v) => collected(v),
+      (e: unknown) => notCollected(explain(e, a)),
+    );
   /** A get whose 404 is an answer (absent), not a failure. */
   const orNull = async <T>(run: () => Promise<T>): Promise<T | null> => {
     try {
@@ -84,18 +96,20 @@ export async function fetchClusterView(q: ClusterViewQuery): Promise<ClusterView
     }
   };
 
-  const version = piece({verb: 'get', what: '/version', canI: 'get /version'},
-    async () => (await kc.makeApiClient(k8s.VersionApi).getCode({}, opts)).gitVersion);
-  const nodes = piece({verb: 'list', what: 'nodes', canI: 'list nodes'},
-    async () => (await core.listNode({}, opts)).items.map(nodeView));
+  const version = piece(
+    {verb: 'get', what: '/version', canI: 'get /version'},
+    async () => (await kc.makeApiClient(k8s.VersionApi).getCode({}, opts)).gitVersion,
+  );
+  const nodes = piece({verb: 'list', what: 'nodes', canI: 'list nodes'}, async () => (await core.listNode({}, opts)).items.map(nodeView));
   let leasesAt: string | null = null;
   const leases = piece({verb: 'list', what: 'leases in kube-node-lease', canI: 'list leases -n kube-node-lease'}, async () => {
     const list = await kc.makeApiClient(k8s.CoordinationV1Api).listNamespacedLease({namespace: 'kube-node-lease'}, opts);
     leasesAt = new Date().toISOString();
     return leaseViews(list.items);
   });
-  const csrs = piece({verb: 'list', what: 'certificatesigningrequests', canI: 'list csr'},
-    async () => csrViews((await kc.makeApiClient(k8s.CertificatesV1Api).listCertificateSigningRequest({}, opts)).items));
+  const csrs = piece({verb: 'list', what: 'certificatesigningrequests', canI: 'list csr'}, async () =>
+    csrViews((await kc.makeApiClient(k8s.CertificatesV1Api).listCertificateSigningRequest({}, opts)).items),
+  );
   const joinToken = q.join ? {tokenId: q.join.input.tokenId, tokenSecret: q.join.tokenSecret} : null;
   const tokens = piece({verb: 'list', what: 'secrets in kube-system', canI: 'list secrets -n kube-system'}, async () => {
     const list = await core.listNamespacedSecret({namespace: 'kube-system', fieldSelector: 'type=bootstrap.kubernetes.io/token'}, opts);
@@ -120,7 +134,13 @@ export async function fetchClusterView(q: ClusterViewQuery): Promise<ClusterView
     server: lk.server,
     context: lk.context,
     fetchedAt: leasesAt ?? new Date().toISOString(),
-    apiserverVersion: all[0], nodes: all[1], leases: all[2], csrs: all[3], bootstrapTokens: all[4], clusterInfo: all[5], kubeletConfigMap: all[6],
+    apiserverVersion: all[0],
+    nodes: all[1],
+    leases: all[2],
+    csrs: all[3],
+    bootstrapTokens: all[4],
+    clusterInfo: all[5],
+    kubeletConfigMap: all[6],
     join: q.join?.input ?? null,
   };
 }

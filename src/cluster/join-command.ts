@@ -32,7 +32,8 @@ export function maskToken(token: string): string {
 
 /** Split a pasted command into words: whitespace, `\` line continuations, surrounding quotes. */
 function words(cmd: string): string[] {
-  return cmd.split(/\s+/)
+  return cmd
+    .split(/\s+/)
     .filter((w) => w !== '' && w !== '\\')
     .map((w) => w.replace(/^(['"])(.*)\1$/, '$2'));
 }
@@ -82,12 +83,23 @@ function scan(ws: string[], at: number): Scan {
 
 function record(s: Scan, flag: string, value: string | undefined): void {
   switch (flag) {
-    case '--token': s.token = value ?? ''; break;
-    case '--discovery-token': s.discoveryToken = value ?? ''; break;
-    case '--discovery-token-ca-cert-hash': s.hashes.push(...(value ?? '').split(',').filter((h) => h !== '')); break;
-    case '--discovery-token-unsafe-skip-ca-verification': s.unsafeSkip = value === undefined || value === 'true'; break;
-    case '--discovery-file': s.discoveryFile = true; break;
-    default: break;
+    case '--token':
+      s.token = value ?? '';
+      break;
+    case '--discovery-token':
+      s.discoveryToken = value ?? '';
+      break;
+    case '--discovery-token-ca-cert-hash':
+      s.hashes.push(...(value ?? '').split(',').filter((h) => h !== ''));
+      break;
+    case '--discovery-token-unsafe-skip-ca-verification':
+      s.unsafeSkip = value === undefined || value === 'true';
+      break;
+    case '--discovery-file':
+      s.discoveryFile = true;
+      break;
+    default:
+      break;
   }
 }
 
@@ -97,7 +109,8 @@ function checkHashes(hashes: string[], problems: string[]): string[] {
   for (const h of hashes) {
     const lower = h.toLowerCase();
     if (SHA256_PIN.test(lower)) good.push(lower);
-    else if (!lower.startsWith('sha256:') && lower.includes(':')) problems.push(`--discovery-token-ca-cert-hash ${h}: unknown hash type (kubeadm takes sha256:<64 hex digits>)`);
+    else if (!lower.startsWith('sha256:') && lower.includes(':'))
+      problems.push(`--discovery-token-ca-cert-hash ${h}: unknown hash type (kubeadm takes sha256:<64 hex digits>)`);
     else problems.push(`--discovery-token-ca-cert-hash ${h}: not sha256:<64 hex digits>`);
   }
   return [...new Set(good)];
@@ -116,7 +129,9 @@ export function parseJoinInput(cmd: string): ParsedJoin {
   else if (token !== null && !TOKEN.test(token)) problems.push(`the token ${maskToken(token)} is not of the form [a-z0-9]{6}.[a-z0-9]{16}`);
   const caHashes = checkHashes(s.hashes, problems);
   if (token !== null && s.hashes.length === 0 && !s.unsafeSkip) {
-    problems.push('no --discovery-token-ca-cert-hash: kubeadm join refuses token discovery without a CA pin (or --discovery-token-unsafe-skip-ca-verification)');
+    problems.push(
+      'no --discovery-token-ca-cert-hash: kubeadm join refuses token discovery without a CA pin (or --discovery-token-unsafe-skip-ca-verification)',
+    );
   }
   const dot = token?.indexOf('.') ?? -1;
   let text = s.shown.join(' ');

@@ -155,13 +155,15 @@ export async function loadKubeconfig(q: KubeconfigQuery): Promise<LoadedKubeconf
  */
 export function withSignal(k8s: K8sModule, signal: AbortSignal): K8s.ConfigurationOptions {
   return {
-    middleware: [{
-      pre: (ctx) => {
-        ctx.setSignal(signal);
-        return new k8s.Observable(Promise.resolve(ctx));
+    middleware: [
+      {
+        pre: (ctx) => {
+          ctx.setSignal(signal);
+          return new k8s.Observable(Promise.resolve(ctx));
+        },
+        post: (res) => new k8s.Observable(Promise.resolve(res)),
       },
-      post: (res) => new k8s.Observable(Promise.resolve(res)),
-    }],
+    ],
     middlewareMergeStrategy: 'append',
   };
 }
@@ -196,13 +198,25 @@ export function causeCode(e: unknown): string | undefined {
 /** One operator-readable phrase for a network or TLS failure (`connection refused`). */
 export function describeNetError(code: string | undefined, e: unknown): string {
   switch (code) {
-    case 'ECONNREFUSED': return 'connection refused';
-    case 'ECONNRESET': return 'connection reset by the server';
-    case 'ENOTFOUND': case 'EAI_AGAIN': return 'cannot resolve the server name';
-    case 'UND_ERR_CONNECT_TIMEOUT': case 'ETIMEDOUT': return 'connection timed out';
-    case 'EHOSTUNREACH': case 'ENETUNREACH': return 'no route to the server';
-    case 'DEPTH_ZERO_SELF_SIGNED_CERT': case 'SELF_SIGNED_CERT_IN_CHAIN': case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
-    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY': case 'ERR_TLS_CERT_ALTNAME_INVALID': case 'CERT_HAS_EXPIRED':
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ECONNRESET':
+      return 'connection reset by the server';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'cannot resolve the server name';
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'ETIMEDOUT':
+      return 'connection timed out';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return 'no route to the server';
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+    case 'CERT_HAS_EXPIRED':
       return `the server's TLS certificate is not trusted (${code})`;
     default: {
       const m = ((e as Error)?.message || String(e)).split('\n')[0]!;

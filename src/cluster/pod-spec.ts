@@ -58,7 +58,11 @@ export function randomSuffix(): string {
  */
 export function probePodName(node: string, suffix: string = randomSuffix()): string {
   const room = MAX_NAME - PREFIX.length - suffix.length - 1;
-  const part = node.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, room).replace(/^-+|-+$/g, '');
+  const part = node
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .slice(0, room)
+    .replace(/^-+|-+$/g, '');
   return `${PREFIX}${part ? `${part}-` : ''}${suffix}`;
 }
 
@@ -92,18 +96,20 @@ export function probePodSpec(i: ProbePodInput): V1Pod {
       enableServiceLinks: false,
       dnsPolicy: 'ClusterFirstWithHostNet',
       tolerations: [{operator: 'Exists'}],
-      containers: [{
-        name: PROBE_CONTAINER,
-        image: i.image,
-        imagePullPolicy: 'IfNotPresent',
-        command: ['sleep', String(lifetime)],
-        securityContext: {privileged: true, runAsUser: 0},
-        resources: {
-          requests: {cpu: '10m', memory: '16Mi'},
-          limits: {cpu: '500m', memory: '128Mi'},
+      containers: [
+        {
+          name: PROBE_CONTAINER,
+          image: i.image,
+          imagePullPolicy: 'IfNotPresent',
+          command: ['sleep', String(lifetime)],
+          securityContext: {privileged: true, runAsUser: 0},
+          resources: {
+            requests: {cpu: '10m', memory: '16Mi'},
+            limits: {cpu: '500m', memory: '128Mi'},
+          },
+          volumeMounts: [{name: 'host', mountPath: i.hostRoot, readOnly: true}],
         },
-        volumeMounts: [{name: 'host', mountPath: i.hostRoot, readOnly: true}],
-      }],
+      ],
       volumes: [{name: 'host', hostPath: {path: '/', type: 'Directory'}}],
     },
   };

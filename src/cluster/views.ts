@@ -27,14 +27,20 @@ export function nodeView(n: V1Node): NodeView {
     creationTimestamp: timestamp(n.metadata?.creationTimestamp),
     unschedulable: n.spec?.unschedulable === true,
     conditions: (n.status?.conditions ?? []).map((c) => ({
-      type: c.type, status: c.status, reason: str(c.reason), message: str(c.message),
-      lastHeartbeatTime: timestamp(c.lastHeartbeatTime), lastTransitionTime: timestamp(c.lastTransitionTime),
+      type: c.type,
+      status: c.status,
+      reason: str(c.reason),
+      message: str(c.message),
+      lastHeartbeatTime: timestamp(c.lastHeartbeatTime),
+      lastTransitionTime: timestamp(c.lastTransitionTime),
     })),
     taints: (n.spec?.taints ?? []).map((t) => ({key: t.key, value: str(t.value), effect: t.effect, timeAdded: timestamp(t.timeAdded)})),
     addresses: (n.status?.addresses ?? []).map((a) => ({type: a.type, address: a.address})),
     nodeInfo: {
-      kubeletVersion: str(info?.kubeletVersion), containerRuntimeVersion: str(info?.containerRuntimeVersion),
-      osImage: str(info?.osImage), kernelVersion: str(info?.kernelVersion),
+      kubeletVersion: str(info?.kubeletVersion),
+      containerRuntimeVersion: str(info?.containerRuntimeVersion),
+      osImage: str(info?.osImage),
+      kernelVersion: str(info?.kernelVersion),
     },
   };
 }
@@ -68,14 +74,16 @@ function csrStatus(c: V1CertificateSigningRequest): {status: CsrView['status']; 
 
 /** The kubelet CSRs (client and serving signers), mapped. */
 export function csrViews(items: V1CertificateSigningRequest[]): CsrView[] {
-  return items.filter((c) => KUBELET_SIGNERS.includes(c.spec?.signerName ?? '')).map((c) => ({
-    name: c.metadata?.name ?? '',
-    signerName: c.spec.signerName,
-    username: c.spec.username ?? '',
-    requestedCommonName: requestedCommonName(c.spec.request),
-    ...csrStatus(c),
-    creationTimestamp: timestamp(c.metadata?.creationTimestamp),
-  }));
+  return items
+    .filter((c) => KUBELET_SIGNERS.includes(c.spec?.signerName ?? ''))
+    .map((c) => ({
+      name: c.metadata?.name ?? '',
+      signerName: c.spec.signerName,
+      username: c.spec.username ?? '',
+      requestedCommonName: requestedCommonName(c.spec.request),
+      ...csrStatus(c),
+      creationTimestamp: timestamp(c.metadata?.creationTimestamp),
+    }));
 }
 
 /** Equal secrets, compared in constant time (over their hashes, so lengths may differ). */
@@ -97,8 +105,14 @@ export function bootstrapTokenView(s: V1Secret, join: {tokenId: string | null; t
   return {
     tokenId,
     expiration: field('expiration'),
-    usages: Object.keys(data).filter((k) => k.startsWith('usage-bootstrap-') && field(k) === 'true').map((k) => k.slice('usage-bootstrap-'.length)).sort(),
-    groups: (field('auth-extra-groups') ?? '').split(',').map((g) => g.trim()).filter((g) => g !== ''),
+    usages: Object.keys(data)
+      .filter((k) => k.startsWith('usage-bootstrap-') && field(k) === 'true')
+      .map((k) => k.slice('usage-bootstrap-'.length))
+      .sort(),
+    groups: (field('auth-extra-groups') ?? '')
+      .split(',')
+      .map((g) => g.trim())
+      .filter((g) => g !== ''),
     description: field('description'),
     secretMatchesJoin,
   };

@@ -32,9 +32,16 @@ export function renderCliMarkdown(note: string): string {
     }
     out.push('');
   }
-  out.push('## Exit codes', '', '| code | meaning |', '| --- | --- |',
-    '| 0 | no check failed (warnings allowed) |', '| 1 | a check failed |',
+  out.push(
+    '## Exit codes',
+    '',
+    '| code | meaning |',
+    '| --- | --- |',
+    '| 0 | no check failed (warnings allowed) |',
+    '| 1 | a check failed |',
     '| 2 | bad usage or input (unknown option, missing directory, malformed snapshot) |',
-    '| 3 | a target could not be checked |', '');
+    '| 3 | a target could not be checked |',
+    '',
+  );
   return out.join('\n');
 }

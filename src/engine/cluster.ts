@@ -41,7 +41,7 @@ export async function clusterSummaryByName(name: string, source: ClusterSource):
   const view = await viewOf(source);
   if (typeof view === 'string') return null;
   const summary = summarizeCluster(collected(clusterFactsFor(view, name)));
-  return summary?.node && summary.node.registered ? summary : null;
+  return summary?.node?.registered ? summary : null;
 }
 
 const ageSeconds = (from: string | null, to: string): number | null => {
@@ -62,15 +62,22 @@ export function summarizeCluster(c: Collected<ClusterFacts>): ClusterSummary | n
     context: v.context,
     nodeName: v.nodeName,
     apiserverVersion: v.apiserverVersion.collected ? v.apiserverVersion.value : null,
-    node: node === undefined ? null : node === null ? {registered: false} : {
-      registered: true,
-      ready: ready ? {status: ready.status, reason: ready.reason, message: ready.message} : null,
-      conditions: node.conditions.filter((x) => x.type !== 'Ready' && x.status !== 'False').map((x) => ({type: x.type, status: x.status, reason: x.reason})),
-      taints: node.taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`),
-      unschedulable: node.unschedulable,
-      kubeletVersion: node.nodeInfo.kubeletVersion,
-      containerRuntimeVersion: node.nodeInfo.containerRuntimeVersion,
-    },
+    node:
+      node === undefined
+        ? null
+        : node === null
+          ? {registered: false}
+          : {
+              registered: true,
+              ready: ready ? {status: ready.status, reason: ready.reason, message: ready.message} : null,
+              conditions: node.conditions
+                .filter((x) => x.type !== 'Ready' && x.status !== 'False')
+                .map((x) => ({type: x.type, status: x.status, reason: x.reason})),
+              taints: node.taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`),
+              unschedulable: node.unschedulable,
+              kubeletVersion: node.nodeInfo.kubeletVersion,
+              containerRuntimeVersion: node.nodeInfo.containerRuntimeVersion,
+            },
     leaseRenewedSecondsAgo: v.lease.collected && v.lease.value ? ageSeconds(v.lease.value.renewTime, v.fetchedAt) : null,
     csrs: v.csrs.collected ? v.csrs.value.map((r) => ({name: r.name, status: r.status, signerName: r.signerName, username: r.username})) : [],
     unavailable: [

@@ -103,5 +103,8 @@ export function linkCauses(findings: Finding[], checks: readonly CheckDef[]): Fi
 
 /** Evaluate the whole catalogue (or the `only` subset) on one node. */
 export function evaluateAll(checks: readonly CheckDef[], facts: Facts, ctx: CheckContext): Finding[] {
-  return linkCauses(checks.map((c) => evaluateCheck(c, facts, ctx)), checks);
+  return linkCauses(
+    checks.map((c) => evaluateCheck(c, facts, ctx)),
+    checks,
+  );
 }

@@ -84,7 +84,9 @@ export async function transportFor(t: Target, hooks: TransportHooks = {}): Promi
 
 /** Acquire the raw snapshot for a target: run the probe, or read the snapshot file. */
 export async function acquire(
-  t: Target, o: Pick<RunOptions, 'timeoutMs' | 'signal' | 'passphrase' | 'joinEndpoint'>, onProgress?: (p: SshProgress) => void,
+  t: Target,
+  o: Pick<RunOptions, 'timeoutMs' | 'signal' | 'passphrase' | 'joinEndpoint'>,
+  onProgress?: (p: SshProgress) => void,
 ): Promise<{raw: RawSnapshot; transport: TransportKind; name: string}> {
   if (t.kind === 'snapshot') {
     const snap = await readSnapshot(t.file);
@@ -140,15 +142,20 @@ async function acquireWithin(t: Target, o: RunOptions, onProgress?: (p: SshProgr
 /** The result of a target that could not be checked. */
 function failed(t: Target, e: TargetError, durationMs: number): TargetResult {
   return {
-    target: t.name, node: t.name, transport: t.kind,
+    target: t.name,
+    node: t.name,
+    transport: t.kind,
     status: UNREACHABLE_KINDS.has(e.kind) ? 'unreachable' : 'error',
     error: {kind: e.kind, message: e.message, hint: e.hint ?? null},
-    kubeletVersion: null, durationMs, notes: [], results: [],
+    kubeletVersion: null,
+    durationMs,
+    notes: [],
+    results: [],
   };
 }
 
 /** What a pass becomes on a node whose output did not all arrive: the verdict rests on part of it. */
-const PARTIAL_PASS = 'not trusted: the probe\'s output did not all arrive, so this pass may rest on missing input';
+const PARTIAL_PASS = "not trusted: the probe's output did not all arrive, so this pass may rest on missing input";
 
 /**
  * Facts, checks and the target's result from the raw output of one node. Output that was cut,
@@ -156,7 +163,10 @@ const PARTIAL_PASS = 'not trusted: the probe\'s output did not all arrive, so th
  * is still listed, marked `partial`, and no check passes on it.
  */
 export function checkRaw(
-  t: Target, acquired: {raw: RawSnapshot; transport: TransportKind; name: string}, o: RunOptions, started: number,
+  t: Target,
+  acquired: {raw: RawSnapshot; transport: TransportKind; name: string},
+  o: RunOptions,
+  started: number,
   joined?: {facts: Facts; cluster?: ClusterSummary | null},
 ): {result: TargetResult; facts: Facts} {
   const {raw, transport, name} = acquired;
@@ -172,10 +182,20 @@ export function checkRaw(
   return {
     facts,
     result: {
-      target: t.name, node, transport, status: !incomplete ? 'ok' : UNREACHABLE_KINDS.has(kind) ? 'unreachable' : 'error',
-      error: incomplete ? {kind, message: incomplete, hint: 'the results below rest on the part of the node\'s output that arrived; probe the node again (or collect a new snapshot), and look at its shell and disks if it repeats'} : null,
+      target: t.name,
+      node,
+      transport,
+      status: !incomplete ? 'ok' : UNREACHABLE_KINDS.has(kind) ? 'unreachable' : 'error',
+      error: incomplete
+        ? {
+            kind,
+            message: incomplete,
+            hint: "the results below rest on the part of the node's output that arrived; probe the node again (or collect a new snapshot), and look at its shell and disks if it repeats",
+          }
+        : null,
       kubeletVersion: facts.kubeletVersion.collected ? facts.kubeletVersion.value.value : null,
-      durationMs: Date.now() - started, notes: raw.notes,
+      durationMs: Date.now() - started,
+      notes: raw.notes,
       ...(incomplete ? {partial: true} : {}),
       ...(joined?.cluster !== undefined ? {cluster: joined.cluster} : {}),
       results,

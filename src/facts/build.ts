@@ -25,7 +25,8 @@ import {collected, notCollected, type Collected, type Facts, type RawSnapshot, t
 
 /** What buildFacts needs besides the raw output. */
 /** Why cluster checks skip when no kubeconfig was given. */
-export const NO_CLUSTER = 'no cluster view: pass --kubeconfig FILE (or set $KUBECONFIG, or --cluster for ~/.kube/config) to read the Node, its lease, CSRs and tokens from the API server';
+export const NO_CLUSTER =
+  'no cluster view: pass --kubeconfig FILE (or set $KUBECONFIG, or --cluster for ~/.kube/config) to read the Node, its lease, CSRs and tokens from the API server';
 
 export interface BuildOptions {
   name: string;
@@ -82,9 +83,10 @@ export function unitIncomplete(raw: RawSnapshot): string | null {
     }
   }
   if (cut.length === 0 && unread.length === 0) return null;
-  const why = cut.length > 0
-    ? `${cut.join(' and ')} hold${cut.length === 1 ? 's' : ''} more entries than the probe lists (${DIR_LIST_MAX} a directory)`
-    : `${unread.length} of them were not read (${unread.slice(0, 2).join(', ')}${unread.length > 2 ? ', …' : ''})`;
+  const why =
+    cut.length > 0
+      ? `${cut.join(' and ')} hold${cut.length === 1 ? 's' : ''} more entries than the probe lists (${DIR_LIST_MAX} a directory)`
+      : `${unread.length} of them were not read (${unread.slice(0, 2).join(', ')}${unread.length > 2 ? ', …' : ''})`;
   return `the kubelet unit has ${total} drop-ins and ${why}: systemd reads every one, so the effective unit (ExecStart, Environment, the kubelet's flags) is not computed from part of them`;
 }
 
@@ -138,7 +140,9 @@ export function buildFacts(raw: RawSnapshot, opts: BuildOptions): Facts {
     kubeletConfig,
     kubeconfig,
     certs: buildCerts(raw, kubeconfig, kubeletConfig, argv),
-    controlPlanePki: orPartial(partialDirs(raw, ['/etc/kubernetes', '/etc/kubernetes/pki', '/etc/kubernetes/pki/etcd'], 'the control-plane PKI'), () => buildControlPlanePki(raw)),
+    controlPlanePki: orPartial(partialDirs(raw, ['/etc/kubernetes', '/etc/kubernetes/pki', '/etc/kubernetes/pki/etcd'], 'the control-plane PKI'), () =>
+      buildControlPlanePki(raw),
+    ),
     runtime,
     cni: orPartial(partialDirs(raw, ['/etc/cni/net.d'], 'the CNI configuration'), () => buildCni(raw, runtime)),
     staticPods: orPartial(partialDirs(raw, staticPodDirs(kubeletConfig), 'the static pods'), () => buildStaticPods(raw, kubeletConfig)),

@@ -76,7 +76,9 @@ export function certInfo(x: X509Certificate, source: Source, text: string): Cert
     notAfter: new Date(x.validTo).toISOString(),
     serial: x.serialNumber.toUpperCase(),
     sha256: x.fingerprint256.replace(/:/g, '').toLowerCase(),
-    spkiSha256: createHash('sha256').update(x.publicKey.export({type: 'spki', format: 'der'})).digest('hex'),
+    spkiSha256: createHash('sha256')
+      .update(x.publicKey.export({type: 'spki', format: 'der'}))
+      .digest('hex'),
     isCA: x.ca,
     selfSigned,
     source,
@@ -113,7 +115,12 @@ export function parsePem(text: string, place: PemPlace): PemParse {
     place.kind === 'file' ? {source: {file: place.path, line}, text: lineText} : {source: place.source, text: place.text};
   // A bundle made with `cat` from files without a final newline glues END and BEGIN on one line:
   // split those apart but keep the file's line number for each piece.
-  const lines = text.split(/\r?\n/).flatMap((t, i) => t.replace(/-----(?=-----BEGIN )/g, '-----\n').split('\n').map((s) => ({s: s.trim(), n: i + 1})));
+  const lines = text.split(/\r?\n/).flatMap((t, i) =>
+    t
+      .replace(/-----(?=-----BEGIN )/g, '-----\n')
+      .split('\n')
+      .map((s) => ({s: s.trim(), n: i + 1})),
+  );
   for (let i = 0; i < lines.length; i++) {
     const first = lines[i];
     const m = first && BEGIN.exec(first.s);
@@ -125,7 +132,10 @@ export function parsePem(text: string, place: PemPlace): PemParse {
       out.errors.push({message: `the certificate ${loc} has no END line (truncated?)`, ...at});
       break;
     }
-    const block = lines.slice(i, end + 1).map((l) => l.s).join('\n');
+    const block = lines
+      .slice(i, end + 1)
+      .map((l) => l.s)
+      .join('\n');
     try {
       const {x, info} = parseBlock(block);
       out.certs.push({info: {...info, source: at.source, text: at.text}, x509: x});

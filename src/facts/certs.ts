@@ -158,7 +158,12 @@ function clientEntry(raw: RawSnapshot, file: KubeconfigFile, ca: Loaded | null):
 }
 
 /** A setting: the effective config value (dotted path, or walked from its top-level field), else the flag. */
-function setting(cfg: Collected<KubeletConfigFacts>, argv: Collected<KubeletArgv>, dotted: string, flag: string): {value: unknown; source: Source; text: string} | null {
+function setting(
+  cfg: Collected<KubeletConfigFacts>,
+  argv: Collected<KubeletArgv>,
+  dotted: string,
+  flag: string,
+): {value: unknown; source: Source; text: string} | null {
   if (cfg.collected) {
     const direct = cfg.value.effective[dotted];
     if (direct) return direct;
@@ -184,7 +189,13 @@ function flagBool(cfg: Collected<KubeletConfigFacts>, argv: Collected<KubeletArg
 }
 
 /** The serving certificate, in the kubelet's order: tlsCertFile, else TLS bootstrap, else self-signed. */
-function servingEntry(raw: RawSnapshot, cfg: Collected<KubeletConfigFacts>, argv: Collected<KubeletArgv>, certDir: string, bootstrap: Sourced<boolean>): CertEntry {
+function servingEntry(
+  raw: RawSnapshot,
+  cfg: Collected<KubeletConfigFacts>,
+  argv: Collected<KubeletArgv>,
+  certDir: string,
+  bootstrap: Sourced<boolean>,
+): CertEntry {
   const certSet = setting(cfg, argv, 'tlsCertFile', 'tls-cert-file');
   const certPath = nonEmpty(certSet);
   let loaded: Loaded;

@@ -190,7 +190,10 @@ export function clusterFactsFor(view: ClusterView, nodeName: string): ClusterFac
  * The name the kubelet registers its Node under (server.go / nodeutil.GetHostname):
  * `--hostname-override`, else the hostname, trimmed and lower-cased; null when neither is known.
  */
-export function registrationName(f: {hostname: Facts['hostname']; argv: Facts['argv']}): {name: string; from: '--hostname-override' | 'hostname'; source: Source; text: string} | null {
+export function registrationName(f: {
+  hostname: Facts['hostname'];
+  argv: Facts['argv'];
+}): {name: string; from: '--hostname-override' | 'hostname'; source: Source; text: string} | null {
   const override = f.argv.collected ? effectiveFlag(f.argv.value, 'hostname-override') : undefined;
   if (override && override.value.trim() !== '') {
     return {name: override.value.trim().toLowerCase(), from: '--hostname-override', source: override.source, text: override.text};

@@ -76,8 +76,7 @@ export function buildCni(raw: RawSnapshot, runtime: Collected<RuntimeFacts>): Co
     return {path, status: 'ok', entries: l.entries.filter((e) => e.type !== 'dir').map((e) => e.name)};
   });
   const judged = binListings.every((b) => b.status === 'ok' || b.status === 'missing');
-  const missing =
-    inUse?.status === 'ok' && judged ? inUse.plugins.filter((p) => !binListings.some((b) => b.entries.includes(p.value))) : [];
+  const missing = inUse?.status === 'ok' && judged ? inUse.plugins.filter((p) => !binListings.some((b) => b.entries.includes(p.value))) : [];
   return collected({
     runtime: rt.name,
     confDir: rt.cni.confDir,

@@ -80,8 +80,17 @@ const CAS: readonly {name: PkiCaName; path: string}[] = [
 
 type Loaded = {entry: PkiCert; parsed: PemParse | null};
 
-const base = (name: string, kind: PkiCert['kind'], path: string, ca: PkiCaName | null): PkiCert =>
-  ({name, kind, path, status: 'ok', cert: null, errors: [], ca, issued: null, externallyManaged: null});
+const base = (name: string, kind: PkiCert['kind'], path: string, ca: PkiCaName | null): PkiCert => ({
+  name,
+  kind,
+  path,
+  status: 'ok',
+  cert: null,
+  errors: [],
+  ca,
+  issued: null,
+  externallyManaged: null,
+});
 
 function withParsed(entry: PkiCert, parsed: PemParse): Loaded {
   entry.errors = parsed.errors;
@@ -92,8 +101,7 @@ function withParsed(entry: PkiCert, parsed: PemParse): Loaded {
 }
 
 /** The probe reads only the files its directory listing shows: a file not in the listing does not exist. */
-const unlisted = (raw: RawSnapshot, path: string): boolean =>
-  !raw.files[path] && listing(raw, posix.dirname(path))?.has(posix.basename(path)) === false;
+const unlisted = (raw: RawSnapshot, path: string): boolean => !raw.files[path] && listing(raw, posix.dirname(path))?.has(posix.basename(path)) === false;
 
 function missing(entry: PkiCert): Loaded {
   entry.status = 'missing';
@@ -120,7 +128,11 @@ function fromKubeconfig(raw: RawSnapshot, entry: PkiCert): Loaded {
   const file = parseFile(raw, 'kubeconfig', path, 'assumed');
   if (file.status !== 'ok') {
     entry.status = file.status;
-    entry.errors.push({message: file.error ?? `${entry.path}: ${file.status}`, source: file.line ? {file: entry.path, line: file.line} : {file: entry.path}, text: ''});
+    entry.errors.push({
+      message: file.error ?? `${entry.path}: ${file.status}`,
+      source: file.line ? {file: entry.path, line: file.line} : {file: entry.path},
+      text: '',
+    });
     return {entry, parsed: null};
   }
   const u = file.user;
@@ -131,16 +143,19 @@ function fromKubeconfig(raw: RawSnapshot, entry: PkiCert): Loaded {
   if (u?.clientCertificate) return fromFile(raw, {...entry, path: u.clientCertificate.value});
   const problem = file.problems[0];
   entry.status = 'parse-error';
-  entry.errors.push(problem
-    ? {message: problem.message, source: problem.source, text: problem.text}
-    : {message: `${entry.path} holds no client certificate`, source: {file: entry.path}, text: ''});
+  entry.errors.push(
+    problem
+      ? {message: problem.message, source: problem.source, text: problem.text}
+      : {message: `${entry.path} holds no client certificate`, source: {file: entry.path}, text: ''},
+  );
   return {entry, parsed: null};
 }
 
 /** Whether `leaf` was signed by the CA certificate (issuer name, then signature). */
 function issuedBy(leaf: X509Certificate, ca: Loaded | undefined): NonNullable<PkiCert['issued']> {
   const c = ca?.parsed?.certs[0];
-  if (!ca || !c) return {status: 'unknown', reason: `the ${ca?.entry.name ?? 'CA'} certificate could not be read: ${ca?.entry.errors[0]?.message ?? 'not collected'}`};
+  if (!ca || !c)
+    return {status: 'unknown', reason: `the ${ca?.entry.name ?? 'CA'} certificate could not be read: ${ca?.entry.errors[0]?.message ?? 'not collected'}`};
   if (!leaf.checkIssued(c.x509)) {
     return {status: 'not-issued', reason: `issuer ${leaf.issuer.split('\n').join(', ')} is not the ${ca.entry.name} ${c.info.subject}`};
   }

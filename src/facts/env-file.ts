@@ -62,7 +62,11 @@ export function parseEnvFile(content: string): ParsedEnvFile {
   const push = (hasValue: boolean): void => {
     const name = keyWs >= 0 ? key.slice(0, keyWs) : key;
     const v = state === 'value' && valueWs >= 0 ? value.slice(0, valueWs) : value;
-    const text = lines.slice(startLine - 1, line).map((l) => l.trim()).join(' ').trim();
+    const text = lines
+      .slice(startLine - 1, line)
+      .map((l) => l.trim())
+      .join(' ')
+      .trim();
     if (!hasValue) out.ignored.push({line: startLine, text, reason: "no '=': systemd ignores the line"});
     else if (!isValidEnvName(name)) {
       const hint = name.startsWith('export ') ? ' (systemd does not accept the shell `export` keyword)' : '';
@@ -174,9 +178,7 @@ function envFileProblem(f: EnvFileInfo): UnitProblem | null {
   if (f.optional || f.status === 'ok') return null;
   if (f.status === 'missing' || f.status === 'not-a-file') {
     const what = f.status === 'missing' ? 'does not exist' : 'is not a regular file';
-    const message =
-      `EnvironmentFile=${f.path} ${what} and has no "-" prefix: systemd fails to start kubelet.service ` +
-      '("Failed to load environment files")';
+    const message = `EnvironmentFile=${f.path} ${what} and has no "-" prefix: systemd fails to start kubelet.service ("Failed to load environment files")`;
     return {kind: 'missing-env-file', message, ...at};
   }
   const why = f.status === 'not-collected' ? 'was not collected by the probe' : 'could not be read by the probe';

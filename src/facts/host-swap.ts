@@ -10,7 +10,7 @@ const PROC_SWAPS = '/proc/swaps';
 const FSTAB = '/etc/fstab';
 
 // /proc/swaps and fstab escape spaces in paths as \040 (getmntent(3)).
-const unescape = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+const unescapeOctal = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 
 function kindOf(device: string, type: string | null): SwapEntry['kind'] {
   if (/^\/dev\/zram\d+$/.test(device)) return 'zram';
@@ -26,8 +26,15 @@ export function parseProcSwaps(content: string): SwapEntry[] {
     if (i === 0 || line.trim() === '') return; // "Filename Type Size Used Priority"
     // <0:filename> <1:type> <2:size KiB> <3:used> <4:priority>
     const [name = '', type = null, size] = line.trim().split(/\s+/);
-    const device = unescape(name);
-    out.push({device, kind: kindOf(device, type), sizeKiB: size === undefined ? null : Number(size), noauto: false, source: {file: PROC_SWAPS, line: i + 1}, text: line.trim()});
+    const device = unescapeOctal(name);
+    out.push({
+      device,
+      kind: kindOf(device, type),
+      sizeKiB: size === undefined ? null : Number(size),
+      noauto: false,
+      source: {file: PROC_SWAPS, line: i + 1},
+      text: line.trim(),
+    });
   });
   return out;
 }
@@ -41,7 +48,7 @@ export function parseFstabSwap(content: string): SwapEntry[] {
     // <0:spec> <1:mount point> <2:fstype> <3:options> <4:dump> <5:pass>
     const [spec = '', , fstype, options = 'defaults'] = t.split(/\s+/);
     if (fstype !== 'swap') return;
-    const device = unescape(spec);
+    const device = unescapeOctal(spec);
     const noauto = options.split(',').includes('noauto');
     out.push({device, kind: kindOf(device, null), sizeKiB: null, noauto, source: {file: FSTAB, line: i + 1}, text: t});
   });
@@ -63,7 +70,7 @@ export function buildSwap(raw: RawSnapshot): Collected<SwapFacts> {
   const notes: string[] = [];
   if (raw.live) {
     const rec = raw.files[PROC_SWAPS];
-    if (!rec || rec.status !== 'ok' || rec.content === undefined) {
+    if (rec?.status !== 'ok' || rec.content === undefined) {
       return notCollected(`${PROC_SWAPS} was not ${rec ? `readable (${rec.status})` : 'collected by the probe'}`);
     }
     if (fstab === null) notes.push(`${FSTAB} was not collected: swap configured for boot is unknown`);

@@ -144,9 +144,7 @@ export function buildCgroup(raw: RawSnapshot): Collected<CgroupFacts> {
     version: {value: version, source: out.source, text: fsType},
     fsType,
     controllers:
-      ctrl === null
-        ? null
-        : {value: ctrl.trim().split(/\s+/).filter(Boolean), source: {file: '/sys/fs/cgroup/cgroup.controllers', line: 1}, text: ctrl.trim()},
+      ctrl === null ? null : {value: ctrl.trim().split(/\s+/).filter(Boolean), source: {file: '/sys/fs/cgroup/cgroup.controllers', line: 1}, text: ctrl.trim()},
     cmdline: switchWord ? {value: switchWord, source: {file: '/proc/cmdline', line: 1}, text: switchWord} : null,
   });
 }
@@ -164,7 +162,10 @@ function dfColumn(raw: RawSnapshot, id: string, column: number, scale: number): 
   const out = commandOutput(raw, id);
   if (!out.ok) return null;
   // POSIX df -P: a header, then one line: filesystem, total, used, available/free, capacity, mount.
-  const line = out.stdout.split('\n').slice(1).find((l) => l.trim() !== '');
+  const line = out.stdout
+    .split('\n')
+    .slice(1)
+    .find((l) => l.trim() !== '');
   const value = Number(line?.trim().split(/\s+/)[column]);
   return line && Number.isFinite(value) ? {value: value * scale, source: out.source, text: line.trim()} : null;
 }

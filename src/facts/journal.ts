@@ -78,12 +78,16 @@ export function buildJournal(raw: RawSnapshot): Collected<JournalFacts> {
     // Stopped at its time cap after writing part of its output: keep what was read, say it was cut.
     const truncated = bytes >= LIVE.journalCap;
     return collected({
-      lines: parseJournal(rec.stdout, truncated, true), truncated,
-      cutByTime: {bytes, capS: LIVE.journalTimeoutS}, source: {command: JOURNAL_COMMAND},
+      lines: parseJournal(rec.stdout, truncated, true),
+      truncated,
+      cutByTime: {bytes, capS: LIVE.journalTimeoutS},
+      source: {command: JOURNAL_COMMAND},
     });
   }
   if (rec.status !== 'ok') {
-    return notCollected(`not collected: \`${JOURNAL_COMMAND}\` ${rec.status === 'timeout' ? `wrote nothing before its time cap (${LIVE.journalTimeoutS} s)` : `failed (exit ${rec.exitCode ?? '?'})`}${rec.reason ? `: ${oneLine(rec.reason, 160)}` : ''}`);
+    return notCollected(
+      `not collected: \`${JOURNAL_COMMAND}\` ${rec.status === 'timeout' ? `wrote nothing before its time cap (${LIVE.journalTimeoutS} s)` : `failed (exit ${rec.exitCode ?? '?'})`}${rec.reason ? `: ${oneLine(rec.reason, 160)}` : ''}`,
+    );
   }
   const truncated = bytes >= LIVE.journalCap;
   return collected({lines: parseJournal(rec.stdout, truncated), truncated, cutByTime: null, source: {command: JOURNAL_COMMAND}});

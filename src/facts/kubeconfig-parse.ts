@@ -100,7 +100,11 @@ export function parseFile(raw: RawSnapshot, role: KubeconfigRole, path: Sourced<
     return fail(`not valid YAML: ${err.message.split('\n')[0]}${cut}`, err.linePos?.[0].line ?? lc.linePos(err.pos[0]).line);
   }
   const root = doc.contents;
-  if (!isMap(root)) return fail(root === null ? 'the file is empty: "no configuration has been provided"' : 'not a kubeconfig: the top level is not a mapping', root ? 1 : undefined);
+  if (!isMap(root))
+    return fail(
+      root === null ? 'the file is empty: "no configuration has been provided"' : 'not a kubeconfig: the top level is not a mapping',
+      root ? 1 : undefined,
+    );
   const kind = y.str(y.get(root, 'kind'));
   if (kind && kind.value !== 'Config') problem('parse', `kind is ${kind.value}, not Config: this is not a kubeconfig`, kind.source, kind.text);
 
@@ -203,9 +207,9 @@ function readUser(raw: RawSnapshot, path: string, name: string, node: unknown, y
   const hasCert = Boolean(user.clientCertificate || certData);
   const hasKey = Boolean(user.clientKey || keyData);
   const ref = y.get(node, hasCert ? 'client-certificate' : 'client-key') ?? y.get(node, 'client-certificate-data') ?? y.get(node, 'client-key-data');
-  if (hasCert !== hasKey) problem('credentials', hasCert ? 'a client certificate without a client key' : 'a client key without a client certificate', ref?.source, ref?.text);
+  if (hasCert !== hasKey)
+    problem('credentials', hasCert ? 'a client certificate without a client key' : 'a client key without a client certificate', ref?.source, ref?.text);
   if (!hasCert && !hasKey && !user.token && !user.tokenFile && !user.exec && !user.authProvider)
     problem('credentials', `user "${name}" has no credentials (no client certificate, token, exec or auth-provider)`, {file: path}, '');
   return user;
 }
-

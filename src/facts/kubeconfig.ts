@@ -131,11 +131,15 @@ export function buildKubeconfig(raw: RawSnapshot, argv: Collected<KubeletArgv>):
     // server.go: standaloneMode unless --kubeconfig is set.
     [state, stateReason] = ['standalone', 'the kubelet has no --kubeconfig flag, so it runs without an API server'];
   } else if (present(kubeconfig)) {
-    [state, stateReason] = kubeconfig.problems.length === 0
-      ? ['bootstrapped', `${kubeconfig.path.value} holds usable client credentials`]
-      : ['broken', `${kubeconfig.path.value} exists but cannot be used: ${kubeconfig.problems[0]?.message ?? ''}`];
+    [state, stateReason] =
+      kubeconfig.problems.length === 0
+        ? ['bootstrapped', `${kubeconfig.path.value} holds usable client credentials`]
+        : ['broken', `${kubeconfig.path.value} exists but cannot be used: ${kubeconfig.problems[0]?.message ?? ''}`];
   } else if (present(bootstrap)) {
-    [state, stateReason] = ['bootstrapping', `${kubeconfig.path.value} does not exist yet; the kubelet will create it by TLS bootstrap with ${bootstrap.path.value}`];
+    [state, stateReason] = [
+      'bootstrapping',
+      `${kubeconfig.path.value} does not exist yet; the kubelet will create it by TLS bootstrap with ${bootstrap.path.value}`,
+    ];
   } else {
     [state, stateReason] = ['standalone', `neither ${kubeconfig.path.value} nor ${bootstrap.path.value} exists`];
   }

@@ -13,8 +13,7 @@ import {removedFlag} from '../../checks/data/removed-flags.js';
 const LEGACY: ReadonlySet<string> = new Set(LEGACY_FLAGS);
 
 /** A flag some kubelet release accepted with a value: it takes the next word even when that starts with `-`. */
-const takesValue = (name: string): boolean =>
-  !isBooleanFlag(name) && (isKnownFlag(name) || removedFlag(name) !== undefined || LEGACY.has(name));
+const takesValue = (name: string): boolean => !isBooleanFlag(name) && (isKnownFlag(name) || removedFlag(name) !== undefined || LEGACY.has(name));
 
 /** One flag word split into name and inline value (`--a=b`, `-v=2`, `-v2`). */
 function splitFlag(word: string): {name: string; value: string | undefined} {
@@ -85,7 +84,9 @@ export function buildArgv(unit: Collected<UnitFacts>): Collected<KubeletArgv> {
       const cause = problems.find((p) => LOAD_ERRORS.has(p.kind));
       // Keep the reason short: it is repeated by every check that needs the command line.
       const where = cause && 'file' in cause.source ? ` (${cause.source.file}${cause.source.line ? `:${cause.source.line}` : ''})` : '';
-      return notCollected(cause ? `systemd refuses kubelet.service${where}: see systemd-dropin` : 'kubelet.service has no effective ExecStart=: see systemd-dropin');
+      return notCollected(
+        cause ? `systemd refuses kubelet.service${where}: see systemd-dropin` : 'kubelet.service has no effective ExecStart=: see systemd-dropin',
+      );
     }
     return collected(parseKubeletArgs(command.executable, command.args));
   } catch (err) {

@@ -4,11 +4,7 @@
  * whatever is still unset (knowledge/kubelet.md §2.1, §2.3). Each value keeps the values it
  * replaced, lowest precedence first, so the operator sees the whole story of a setting.
  */
-import {
-  CONFIG_FIELDS,
-  DEFAULT_EVICTION_HARD,
-  LEGACY_FLAG_DEFAULTS,
-} from '../../checks/data/kubelet-config-fields.js';
+import {CONFIG_FIELDS, DEFAULT_EVICTION_HARD, LEGACY_FLAG_DEFAULTS} from '../../checks/data/kubelet-config-fields.js';
 import type {DefaultRow, FieldSpec} from '../../checks/data/kubelet-config-fields.js';
 import type {ConfigOrigin, ConfigValue, Source} from './types.js';
 import type {ConfigLeaf} from './kubelet-config-parse.js';
@@ -50,8 +46,7 @@ export function applyLeaf(eff: Effective, leaf: ConfigLeaf, origin: ConfigOrigin
     eff.removed.set(leaf.key, [...history, {value: null, origin, source: leaf.source, text: leaf.text}]);
     return;
   }
-  const value =
-    combine === 'merge-maps' && prev && isRecord(prev.value) && isRecord(leaf.value) ? {...prev.value, ...leaf.value} : leaf.value;
+  const value = combine === 'merge-maps' && prev && isRecord(prev.value) && isRecord(leaf.value) ? {...prev.value, ...leaf.value} : leaf.value;
   eff.values.set(leaf.key, {value, origin, source: leaf.source, text: leaf.text, overridden: history});
   eff.removed.delete(leaf.key);
 }
@@ -80,7 +75,10 @@ function pickDefault(rows: readonly DefaultRow[] | undefined, minor: number | nu
 export function renderValue(v: unknown): string {
   if (typeof v === 'string') return v === '' ? '""' : v;
   if (Array.isArray(v)) return `[${v.map(renderValue).join(', ')}]`;
-  if (isRecord(v)) return `{${Object.entries(v).map(([k, x]) => `${k}: ${renderValue(x)}`).join(', ')}}`;
+  if (isRecord(v))
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${k}: ${renderValue(x)}`)
+      .join(', ')}}`;
   return String(v);
 }
 

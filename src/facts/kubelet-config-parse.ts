@@ -7,11 +7,7 @@
 import {posix} from 'node:path';
 import {isMap, isScalar} from 'yaml';
 import type {Node, Pair, YAMLMap} from 'yaml';
-import {
-  CONFIG_FIELDS,
-  KUBELET_CONFIG_API_VERSION,
-  KUBELET_CONFIG_KIND,
-} from '../../checks/data/kubelet-config-fields.js';
+import {CONFIG_FIELDS, KUBELET_CONFIG_API_VERSION, KUBELET_CONFIG_KIND} from '../../checks/data/kubelet-config-fields.js';
 import type {FieldSpec} from '../../checks/data/kubelet-config-fields.js';
 import type {ConfigFileInfo, KubeletConfigFacts, RawSnapshot, Source} from './types.js';
 import {convertNode, expectedFor, nearestField} from './kubelet-config-values.js';
@@ -121,12 +117,7 @@ function kindError(role: ConfigFileInfo['role'], apiVersion: unknown, kind: unkn
  * unreadable, binary, truncated, unparsable or wrongly-typed file becomes a status with an error
  * and the line it is on; unknown fields and wrong value types are listed with file:line.
  */
-export function parseKubeletConfigFile(
-  raw: RawSnapshot,
-  path: string,
-  role: ConfigFileInfo['role'],
-  minor: number | null,
-): ParsedConfigFile {
+export function parseKubeletConfigFile(raw: RawSnapshot, path: string, role: ConfigFileInfo['role'], minor: number | null): ParsedConfigFile {
   const out: ParsedConfigFile = {info: {path, role, status: 'ok'}, leaves: [], unknownFields: [], typeErrors: []};
   const ft = fileText(raw, path);
   if (!ft.ok) {

@@ -125,7 +125,13 @@ export function convertFlag(kind: FlagKind, raw: string): Converted {
       return m ? {ok: true, value: m} : {ok: false, expected: 'signal<threshold pairs (memory.available<100Mi,nodefs.available<10%)'};
     }
     case 'list':
-      return {ok: true, value: raw.split(',').map((s) => s.trim()).filter((s) => s !== '')};
+      return {
+        ok: true,
+        value: raw
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== ''),
+      };
     case 'feature-gates': {
       const m = splitPairs(raw, '=');
       const out: Record<string, boolean> = {};

@@ -6,15 +6,7 @@
  */
 import {KUBELET_CONFIG_FLAGS} from '../../checks/data/kubelet-config-flags.js';
 import {collected, effectiveFlag, notCollected} from './types.js';
-import type {
-  Collected,
-  ConfigFileInfo,
-  FlagOccurrence,
-  KubeletArgv,
-  KubeletConfigFacts,
-  RawSnapshot,
-  Sourced,
-} from './types.js';
+import type {Collected, ConfigFileInfo, FlagOccurrence, KubeletArgv, KubeletConfigFacts, RawSnapshot, Sourced} from './types.js';
 import {applyDefaults, applyLeaf, kubeletMinor, newEffective} from './kubelet-config-layers.js';
 import type {Combine, Effective} from './kubelet-config-layers.js';
 import {parseKubeletConfigFile} from './kubelet-config-parse.js';
@@ -36,7 +28,7 @@ const byName = (a: {name: string}, b: {name: string}): number => (a.name < b.nam
  */
 function dropinPaths(raw: RawSnapshot, dir: string, files: ConfigFileInfo[], top = true): string[] {
   const rec = raw.dirs[dir];
-  if (!rec || rec.status !== 'ok') {
+  if (rec?.status !== 'ok') {
     if (!top) return [];
     const error = !rec
       ? `${dir} was not collected by the probe`
@@ -106,11 +98,7 @@ function applyFlags(eff: Effective, argv: KubeletArgv, typeErrors: ConfigTypeErr
  * defaults (`failCgroupV1`) are only applied when `version` ("v1.30.2") is known. A flag value
  * pflag would reject is listed in `typeErrors` under the flag's name (`--max-pods`).
  */
-export function buildKubeletConfig(
-  raw: RawSnapshot,
-  argv: Collected<KubeletArgv>,
-  version: string | null,
-): Collected<KubeletConfigFacts> {
+export function buildKubeletConfig(raw: RawSnapshot, argv: Collected<KubeletArgv>, version: string | null): Collected<KubeletConfigFacts> {
   if (!argv.collected) return notCollected(`no kubelet command line: ${argv.reason}`);
   const a = argv.value;
   const minor = kubeletMinor(version);

@@ -54,7 +54,14 @@ function dnsOf(raw: RawSnapshot, host: string): DnsResult {
   if (/^[\d.]+$/.test(host) || host.includes(':')) return {status: 'ip', addresses: [host], source, text: `${host} is an address`};
   const rec = raw.commands['api-dns'];
   if (!rec || rec.status === 'not-found') return {status: 'not-checked', addresses: [], source, text: 'getent is not installed on the node'};
-  const addresses = [...new Set(rec.stdout.split('\n').map((l) => l.trim().split(/\s+/)[0] ?? '').filter(Boolean))];
+  const addresses = [
+    ...new Set(
+      rec.stdout
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/)[0] ?? '')
+        .filter(Boolean),
+    ),
+  ];
   if (rec.status === 'ok' && addresses.length > 0) return {status: 'resolved', addresses, source, text: oneLine(rec.stdout.split('\n')[0] ?? '')};
   // getent exits 2 when the name is not found.
   const why = rec.status === 'timeout' ? 'timed out' : rec.exitCode === 2 ? 'not found' : oneLine(rec.reason ?? `exit ${rec.exitCode ?? '?'}`);

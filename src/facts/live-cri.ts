@@ -77,11 +77,12 @@ export function buildCriSocket(raw: RawSnapshot): Collected<CriSocketFacts> {
   const base = {endpoint, grpcStatus: null, runtimeName: null, runtimeVersion: null, apiVersion: null};
   if (rec.status !== 'ok') {
     const detail = rec.status === 'timeout' ? 'no answer in time: the runtime is hung' : oneLine(rec.reason ?? `curl exited ${rec.exitCode ?? '?'}`);
-    const refused = rec.exitCode === 7
-      ? `${detail} (a socket file is left but nothing listens: the runtime is not running)`
-      : rec.exitCode === 92
-        ? `${detail} (the runtime reset the CRI v1 call: runtime.v1.RuntimeService is most likely not served)`
-        : detail;
+    const refused =
+      rec.exitCode === 7
+        ? `${detail} (a socket file is left but nothing listens: the runtime is not running)`
+        : rec.exitCode === 92
+          ? `${detail} (the runtime reset the CRI v1 call: runtime.v1.RuntimeService is most likely not served)`
+          : detail;
     return collected({...base, answered: {value: false, source, text: refused}});
   }
   // <1:gRPC status> and <1:message> from the headers/trailers curl dumped.
@@ -89,7 +90,10 @@ export function buildCriSocket(raw: RawSnapshot): Collected<CriSocketFacts> {
   const message = /^grpc-message:\s*(.*?)\s*$/im.exec(rec.stdout)?.[1] ?? '';
   const grpcStatus = status?.[1] ? Number(status[1]) : null;
   if (grpcStatus !== 0) {
-    const why = grpcStatus === null ? `no gRPC answer (${oneLine(rec.stdout.split('\n')[0] ?? '')})` : `grpc-status ${grpcStatus}${message ? `: ${oneLine(percentDecode(message))}` : ''}`;
+    const why =
+      grpcStatus === null
+        ? `no gRPC answer (${oneLine(rec.stdout.split('\n')[0] ?? '')})`
+        : `grpc-status ${grpcStatus}${message ? `: ${oneLine(percentDecode(message))}` : ''}`;
     return collected({...base, grpcStatus, answered: {value: false, source, text: why}});
   }
   const v = versionResponse(raw.commands['cri-version-body']?.stdout ?? '');

@@ -41,7 +41,7 @@ function dfLine(stdout: string): string[] | null {
 
 function usage(raw: RawSnapshot, path: string, kId: string, iId: string, notes: string[]): FsUsage | null {
   const k = raw.commands[kId];
-  if (!k || k.status !== 'ok') {
+  if (k?.status !== 'ok') {
     notes.push(`\`df -kP ${path}\` ${k ? `${k.status}${k.reason ? `: ${oneLine(k.reason)}` : ''}` : 'was not run'}`);
     return null;
   }

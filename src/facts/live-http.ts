@@ -56,7 +56,10 @@ const TLS_CLASSES: [RegExp, HttpOutcome][] = [
   ],
   [/certificate has expired|has expired|verify error:num=10\b/i, 'tls-expired'],
   [/certificate is not yet valid|not yet activated|not yet valid|verify error:num=9\b/i, 'tls-not-yet-valid'],
-  [/no alternative certificate subject name|does not match (?:target )?host|owner does not match hostname|doesn't match|hostname mismatch|IP address mismatch|verify error:num=6[24]\b/i, 'tls-hostname'],
+  [
+    /no alternative certificate subject name|does not match (?:target )?host|owner does not match hostname|doesn't match|hostname mismatch|IP address mismatch|verify error:num=6[24]\b/i,
+    'tls-hostname',
+  ],
 ];
 
 const NETWORK_CLASSES: [RegExp, HttpOutcome][] = [
@@ -67,11 +70,24 @@ const NETWORK_CLASSES: [RegExp, HttpOutcome][] = [
 ];
 
 // curl exit codes (curl(1) EXIT CODES) that name the failed step by themselves.
-const CURL_EXIT: Record<number, HttpOutcome> = {6: 'dns', 7: 'refused', 28: 'timeout', 35: 'tls', 51: 'tls-hostname', 60: 'tls-unknown-ca', 77: 'error', 52: 'error', 56: 'error'};
+const CURL_EXIT: Record<number, HttpOutcome> = {
+  6: 'dns',
+  7: 'refused',
+  28: 'timeout',
+  35: 'tls',
+  51: 'tls-hostname',
+  60: 'tls-unknown-ca',
+  77: 'error',
+  52: 'error',
+  56: 'error',
+};
 
 /** The error line of a client's stderr: the one that says what failed. */
 function errorLine(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const hit = lines.find((l) => /^curl: \(|error|failed|refused|unable|timed out|can't|cannot|bad address|unreachable/i.test(l) && !/^Loaded CA/.test(l));
   return oneLine(hit ?? lines[lines.length - 1] ?? '');
 }
@@ -150,9 +166,15 @@ export function readHttp(raw: RawSnapshot, id: string, values: LiveValues): Http
   const tlsVerified = !https ? null : answered ? !(insecure || unverified) : null;
   const text = answered ? `${detail}${body ? `: ${body}` : ''}` : detail;
   return {
-    tool, url, outcome, status, body,
+    tool,
+    url,
+    outcome,
+    status,
+    body,
     date: headerValue(resp.headers, 'Date'),
-    detail, tlsVerified, unverifiedClient: unverified,
+    detail,
+    tlsVerified,
+    unverifiedClient: unverified,
     source: {command: `${tool} ${url}`},
     text: oneLine(text),
   };

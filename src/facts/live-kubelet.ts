@@ -78,7 +78,10 @@ export function buildLockFile(raw: RawSnapshot): Collected<LockFileFacts> {
       if (!m?.[1]) continue;
       const comm = m[3] || '?';
       owners.push({
-        pid: Number(m[1]), comm, waiting: kind === 'waiter', source: LOCKS,
+        pid: Number(m[1]),
+        comm,
+        waiting: kind === 'waiter',
+        source: LOCKS,
         text: oneLine(`${kind === 'waiter' ? 'waiting' : 'holding'}: pid ${m[1]} (${comm}), ${m[2]} lock`),
       });
     }

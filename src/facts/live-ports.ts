@@ -40,7 +40,10 @@ export function parseSs(stdout: string): Listener[] {
     const colon = local.lastIndexOf(':');
     const port = Number(local.slice(colon + 1));
     if (colon < 0 || !Number.isInteger(port)) continue;
-    const address = local.slice(0, colon).replace(/^\[|\]$/g, '').replace(/%\S+$/, '');
+    const address = local
+      .slice(0, colon)
+      .replace(/^\[|\]$/g, '')
+      .replace(/%\S+$/, '');
     const users = f.slice(5).join(' ');
     // <1:process name> <2:pid>: the first process of users:(("kubelet",pid=123,fd=20),...)
     const m = /\("([^"]*)",pid=(\d+)/.exec(users);
@@ -56,8 +59,19 @@ export function procAddress(hex: string): string {
     return [6, 4, 2, 0].map((i) => parseInt(hex.slice(i, i + 2), 16)).join('.');
   }
   if (hex.length === 32) {
-    const words = [0, 8, 16, 24].map((i) => hex.slice(i, i + 8).match(/../g)?.reverse().join('') ?? '');
-    const groups = words.join('').match(/..../g)?.map((g) => g.replace(/^0+(?=.)/, '').toLowerCase()) ?? [];
+    const words = [0, 8, 16, 24].map(
+      (i) =>
+        hex
+          .slice(i, i + 8)
+          .match(/../g)
+          ?.reverse()
+          .join('') ?? '',
+    );
+    const groups =
+      words
+        .join('')
+        .match(/..../g)
+        ?.map((g) => g.replace(/^0+(?=.)/, '').toLowerCase()) ?? [];
     const all = groups.join(':');
     if (/^(0:){7}0$/.test(all)) return '::';
     return all.replace(/(^|:)0(:0)+(:|$)/, '::');
@@ -73,9 +87,12 @@ export function parseProcListen(stdout: string): Listener[] {
     if (!port || !addr || !/^\d+$/.test(port)) continue;
     const known = pid !== undefined && /^\d+$/.test(pid);
     out.push({
-      port: Number(port), address: procAddress(addr),
-      pid: known ? Number(pid) : null, process: known && comm && comm !== '-' ? comm : null,
-      source: PROC, text: oneLine(`port ${port} on ${procAddress(addr)} ${known ? `held by pid ${pid} (${comm ?? '?'})` : 'owner not found'}`),
+      port: Number(port),
+      address: procAddress(addr),
+      pid: known ? Number(pid) : null,
+      process: known && comm && comm !== '-' ? comm : null,
+      source: PROC,
+      text: oneLine(`port ${port} on ${procAddress(addr)} ${known ? `held by pid ${pid} (${comm ?? '?'})` : 'owner not found'}`),
     });
   }
   return out;

@@ -43,7 +43,7 @@ function inCidr(host: string, cidr: string): boolean {
   if (!net || !Number.isInteger(bits)) return false;
   if (isIP(host) === 4 && isIP(net) === 4 && bits >= 0 && bits <= 32) {
     const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-    return ((ipv4ToInt(host) & mask) >>> 0) === ((ipv4ToInt(net) & mask) >>> 0);
+    return (ipv4ToInt(host) & mask) >>> 0 === (ipv4ToInt(net) & mask) >>> 0;
   }
   return host.toLowerCase() === net.toLowerCase();
 }
@@ -67,8 +67,7 @@ function exempts(entry: string, host: string, port: number): boolean {
   return h === e || h.endsWith(`.${e}`);
 }
 
-const isLoopback = (host: string): boolean =>
-  host.toLowerCase() === 'localhost' || (isIP(host) === 4 && host.startsWith('127.')) || host === '::1';
+const isLoopback = (host: string): boolean => host.toLowerCase() === 'localhost' || (isIP(host) === 4 && host.startsWith('127.')) || host === '::1';
 
 /**
  * The proxy Go would use for `scheme://host:port` with this environment, or null when the
@@ -79,6 +78,6 @@ export function proxyFor(env: ReadonlyMap<string, ProxyVar>, scheme: 'http' | 'h
   const proxy = scheme === 'https' ? firstOf(env, ['HTTPS_PROXY', 'https_proxy']) : firstOf(env, ['HTTP_PROXY', 'http_proxy']);
   if (!proxy) return null;
   const noProxy = firstOf(env, ['NO_PROXY', 'no_proxy']);
-  if (noProxy && noProxy.value.split(',').some((e) => exempts(e, host, port))) return null;
+  if (noProxy?.value.split(',').some((e) => exempts(e, host, port))) return null;
   return {proxy, noProxy};
 }

@@ -38,6 +38,9 @@ export function lastValue(values: LiveValues, key: string): string | undefined {
 /** One line of text from node output: control characters removed, length capped. */
 export function oneLine(s: string, max = 300): string {
   // eslint-disable-next-line no-control-regex
-  const clean = s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '').replace(/\s+/g, ' ').trim();
+  const clean = s
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
 }

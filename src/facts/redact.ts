@@ -373,19 +373,17 @@ class Scrubber {
 /** Remove secrets from one text (one file); the line count is preserved so evidence lines stay true. */
 export function redactText(text: string): string {
   const s = new Scrubber();
-  return text.split('\n').map((l) => s.line(l)).join('\n');
+  return text
+    .split('\n')
+    .map((l) => s.line(l))
+    .join('\n');
 }
 
 /** Redact every file content, command output and note of a raw snapshot (returns a new object). */
 export function redactRaw(raw: RawSnapshot): RawSnapshot {
-  const files = Object.fromEntries(
-    Object.entries(raw.files).map(([k, f]) => [k, f.content === undefined ? f : {...f, content: redactText(f.content)}]),
-  );
+  const files = Object.fromEntries(Object.entries(raw.files).map(([k, f]) => [k, f.content === undefined ? f : {...f, content: redactText(f.content)}]));
   const commands = Object.fromEntries(
-    Object.entries(raw.commands).map(([k, c]) => [
-      k,
-      {...c, stdout: redactText(c.stdout), ...(c.reason === undefined ? {} : {reason: redactText(c.reason)})},
-    ]),
+    Object.entries(raw.commands).map(([k, c]) => [k, {...c, stdout: redactText(c.stdout), ...(c.reason === undefined ? {} : {reason: redactText(c.reason)})}]),
   );
   return {...raw, files, commands, notes: raw.notes.map((n) => redactText(n))};
 }
@@ -393,7 +391,10 @@ export function redactRaw(raw: RawSnapshot): RawSnapshot {
 /** Detectors: name → test. Each looks at text as written (plain, JSON-escaped, or in a report). */
 const DETECTORS: readonly (readonly [string, (text: string) => boolean])[] = [
   // A private key armour followed by key material (JSON-escaped newlines and PEM headers allowed).
-  ['a PEM/PGP/SSH private key block', (t) => /-----?[ ]?BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?[ ]?-----?(?:\\[nr]|[\s"'])*(?:[A-Za-z-]+: [^\n\\]*(?:\\[nr]|\s)+)*[A-Za-z0-9+/]{20}/.test(t)],
+  [
+    'a PEM/PGP/SSH private key block',
+    (t) => /-----?[ ]?BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?[ ]?-----?(?:\\[nr]|[\s"'])*(?:[A-Za-z-]+: [^\n\\]*(?:\\[nr]|\s)+)*[A-Za-z0-9+/]{20}/.test(t),
+  ],
   ['PuTTY private key lines', (t) => /Private-Lines:[ \t]*\d+(?:\\[nr]|[\s"'])+[A-Za-z0-9+/]{16}/.test(t)],
   // Base64 of a private key (or of a PuTTY key, or a docker config) under any name: the marker may straddle a line break.
   ['a base64-encoded private key or registry credential', (t) => B64_MARK.test(t) || B64_MARK.test(t.replace(/\\[nrt]|[\s"'\\|>-]/g, ''))],

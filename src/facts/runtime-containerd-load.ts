@@ -78,7 +78,12 @@ function resolveImport(raw: RawSnapshot, parent: string, imp: string, files: Run
     return [];
   }
   // Go filepath.Glob: `*` and `?` never match `/`; matches come back sorted.
-  const re = new RegExp(`^${base.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
+  const re = new RegExp(
+    `^${base
+      .replace(/[.+^${}()|\\]/g, '\\$&')
+      .replace(/\*/g, '[^/]*')
+      .replace(/\?/g, '[^/]')}$`,
+  );
   return listing.entries
     .filter((e) => e.type !== 'dir' && re.test(e.name))
     .map((e) => e.name)

@@ -185,7 +185,7 @@ function criDisabled(files: Loaded[], problems: RuntimeNote[], mainAbsent: boole
       if (f.version >= 2 && name.split('.').length < 4) {
         problems.push({
           severity: 'fail',
-          message: `containerd refuses to load this config: disabled_plugins entry "${name}" is not a plugin id in a version ${f.version} config ("invalid disabled plugin URI \"${name}\" expect io.containerd.x.vx"), so containerd does not start`,
+          message: `containerd refuses to load this config: disabled_plugins entry "${name}" is not a plugin id in a version ${f.version} config ("invalid disabled plugin URI "${name}" expect io.containerd.x.vx"), so containerd does not start`,
           source: src,
           text,
         });

@@ -10,14 +10,7 @@ import type {RawSnapshot} from './types.js';
 export type TomlTable = TomlTableWithoutBigInt;
 
 /** How one config file read went; shared by containerd, CRI-O, docker and CNI files. */
-export type ConfigFileStatus =
-  | 'ok'
-  | 'missing'
-  | 'not-collected'
-  | 'unreadable'
-  | 'binary'
-  | 'truncated'
-  | 'parse-error';
+export type ConfigFileStatus = 'ok' | 'missing' | 'not-collected' | 'unreadable' | 'binary' | 'truncated' | 'parse-error';
 
 /** A file's text as the probe sent it, or why there is none. */
 export type FileText =
@@ -42,9 +35,7 @@ export function fileText(raw: RawSnapshot, path: string): FileText {
 }
 
 /** A TOML file parsed, with an index from key path to line. */
-export type ParsedToml =
-  | {ok: true; data: TomlTable; index: TomlIndex; lines: string[]}
-  | {ok: false; error: string; line?: number};
+export type ParsedToml = {ok: true; data: TomlTable; index: TomlIndex; lines: string[]} | {ok: false; error: string; line?: number};
 
 /** Parse TOML text; a syntax error becomes data with its line, never an exception. */
 export function parseTomlText(text: string): ParsedToml {

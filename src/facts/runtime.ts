@@ -106,11 +106,7 @@ export const DEFAULT_ENDPOINT = 'unix:///run/containerd/containerd.sock';
  * Build the runtime facts from the snapshot and the kubelet's effective configuration.
  * The runtime is the one the kubelet's endpoint names; its config is read the way it reads it.
  */
-export function buildRuntime(
-  raw: RawSnapshot,
-  cfg: Collected<KubeletConfigFacts>,
-  argv: Collected<KubeletArgv>,
-): Collected<RuntimeFacts> {
+export function buildRuntime(raw: RawSnapshot, cfg: Collected<KubeletConfigFacts>, argv: Collected<KubeletArgv>): Collected<RuntimeFacts> {
   const watched = ['/etc/containerd/config.toml', '/etc/crio/crio.conf', '/etc/docker/daemon.json'];
   if (watched.every((p) => raw.files[p] === undefined)) {
     return notCollected('runtime config files were not collected by the probe');

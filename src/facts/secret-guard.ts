@@ -11,6 +11,8 @@ import {findSecret} from './redact.js';
 export function refuseSecrets(text: string, what: string): void {
   const kind = findSecret(text);
   if (kind === null) return;
-  throw new InputError(`refusing to write ${what}: it still holds ${kind} after redaction; nothing was written`,
-    'please report this as a bug (without the output); the other formats and `collect` refuse the same way');
+  throw new InputError(
+    `refusing to write ${what}: it still holds ${kind} after redaction; nothing was written`,
+    'please report this as a bug (without the output); the other formats and `collect` refuse the same way',
+  );
 }

@@ -37,22 +37,37 @@
 /** Normalised names (lower case, no `-`, `_`, `.`) whose value is a secret. */
 export const SECRET_NAMES = [
   // kubeconfig users and auth providers
-  'clientkeydata', 'token', 'password', 'idtoken', 'refreshtoken', 'accesstoken', 'clientsecret',
+  'clientkeydata',
+  'token',
+  'password',
+  'idtoken',
+  'refreshtoken',
+  'accesstoken',
+  'clientsecret',
   // registry credentials (containerd, CRI-O, docker, Kubernetes pull secrets)
-  'auth', 'identitytoken', 'registrytoken', 'dockerconfigjson', 'dockercfg',
+  'auth',
+  'identitytoken',
+  'registrytoken',
+  'dockerconfigjson',
+  'dockercfg',
   // cloud provider configs
-  'aadclientsecret', 'aadclientcertpassword', 'secretaccesskey', 'awssecretaccesskey', 'awssessiontoken',
-  'apikey', 'privatekey', 'secretkey',
+  'aadclientsecret',
+  'aadclientcertpassword',
+  'secretaccesskey',
+  'awssecretaccesskey',
+  'awssessiontoken',
+  'apikey',
+  'privatekey',
+  'secretkey',
   // kubeadm
   'certificatekey',
   // TLS material in Secrets and manifests (tls.key, ssh-privatekey)
-  'tlskey', 'sshprivatekey',
+  'tlskey',
+  'sshprivatekey',
 ] as const;
 
 /** Normalised name endings that make any key secret (`DB_PASSWORD`, `x-auth-token`, `aadClientSecret`). */
-export const SECRET_SUFFIXES = [
-  'password', 'passwd', 'secret', 'token', 'apikey', 'privatekey', 'secretkey', 'secretaccesskey', 'credentials',
-] as const;
+export const SECRET_SUFFIXES = ['password', 'passwd', 'secret', 'token', 'apikey', 'privatekey', 'secretkey', 'secretaccesskey', 'credentials'] as const;
 
 /**
  * Every secret name holds one of these (case-insensitive): the probe tests a line for them with
@@ -82,8 +97,14 @@ export const SECRET_KEY_ERE = `^(${SECRET_NAMES.join('|')}|.*(${SECRET_SUFFIXES.
 
 /** Text armours that start a private key block (one line). Compared on the text as-is. */
 export const KEY_ARMOURS = [
-  'PRIVATE KEY', 'ENCRYPTED PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY', 'DSA PRIVATE KEY',
-  'OPENSSH PRIVATE KEY', 'PGP PRIVATE KEY BLOCK', 'SSH2 ENCRYPTED PRIVATE KEY',
+  'PRIVATE KEY',
+  'ENCRYPTED PRIVATE KEY',
+  'RSA PRIVATE KEY',
+  'EC PRIVATE KEY',
+  'DSA PRIVATE KEY',
+  'OPENSSH PRIVATE KEY',
+  'PGP PRIVATE KEY BLOCK',
+  'SSH2 ENCRYPTED PRIVATE KEY',
 ] as const;
 
 /**
@@ -111,7 +132,4 @@ export function base64Spellings(s: string): string[] {
 export const B64_PREFIXES = [Buffer.from('{"auths":').toString('base64').slice(0, 12)] as const;
 
 /** One ERE alternation of every base64 marker spelling (for awk and for JS). */
-export const B64_MARKER_ERE = [
-  ...B64_MARKERS.flatMap((m) => base64Spellings(m)),
-  ...B64_PREFIXES,
-].map((s) => s.replace(/[+/]/g, (c) => `[${c}]`)).join('|');
+export const B64_MARKER_ERE = [...B64_MARKERS.flatMap((m) => base64Spellings(m)), ...B64_PREFIXES].map((s) => s.replace(/[+/]/g, (c) => `[${c}]`)).join('|');

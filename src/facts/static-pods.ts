@@ -54,7 +54,13 @@ export function parseManifest(raw: RawSnapshot, path: string): StaticPodManifest
   const spec = child(root, 'spec');
   const containers = isMap(spec?.value) ? child(spec.value, 'containers') : undefined;
   if (!isSeq(containers?.value) || containers.value.items.length === 0) {
-    return {path, status: 'not-a-pod', name, error: 'spec.containers must list at least one container', line: lineOf(src, containers?.key ?? spec?.key ?? root)};
+    return {
+      path,
+      status: 'not-a-pod',
+      name,
+      error: 'spec.containers must list at least one container',
+      line: lineOf(src, containers?.key ?? spec?.key ?? root),
+    };
   }
   const ns = metaMap ? scalar(child(metaMap, 'namespace')) : undefined;
   const line = lineOf(src, namePair?.key);

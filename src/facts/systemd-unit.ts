@@ -14,7 +14,13 @@ export type {EnvFileInfo, EnvOrigin, EnvVar} from './env-file.js';
 export type {UnitState} from './systemd-parse.js';
 
 /** systemd.unit(5) system search path, highest priority first (the directories the probe reads). */
-export const UNIT_SEARCH_PATH = ['/etc/systemd/system', '/run/systemd/system', '/usr/local/lib/systemd/system', '/usr/lib/systemd/system', '/lib/systemd/system'] as const;
+export const UNIT_SEARCH_PATH = [
+  '/etc/systemd/system',
+  '/run/systemd/system',
+  '/usr/local/lib/systemd/system',
+  '/usr/lib/systemd/system',
+  '/lib/systemd/system',
+] as const;
 
 /** What is wrong with the unit, as systemd would react to it. */
 export type UnitProblemKind =
@@ -122,7 +128,9 @@ const present = (rec: FileRecord | undefined): rec is FileRecord => rec !== unde
 function dropInNames(raw: RawSnapshot, dir: string): string[] {
   const d = `${dir}/kubelet.service.d`;
   const listed = (raw.dirs[d]?.entries ?? []).filter((e) => e.type !== 'dir').map((e) => e.name);
-  const read = Object.keys(raw.files).filter((p) => p.startsWith(`${d}/`) && present(raw.files[p])).map((p) => p.slice(d.length + 1));
+  const read = Object.keys(raw.files)
+    .filter((p) => p.startsWith(`${d}/`) && present(raw.files[p]))
+    .map((p) => p.slice(d.length + 1));
   return [...new Set([...listed, ...read])].filter((n) => n.endsWith('.conf') && !n.includes('/'));
 }
 

@@ -49,9 +49,7 @@ export interface YamlSource {
 }
 
 /** The outcome of {@link parseYaml}: the first document, or the first error with its line. */
-export type YamlParse =
-  | {ok: true; src: YamlSource; documents: number}
-  | {ok: false; error: string; line: number; empty?: boolean};
+export type YamlParse = {ok: true; src: YamlSource; documents: number} | {ok: false; error: string; line: number; empty?: boolean};
 
 /**
  * Parse the first YAML document of `text` the way the kubelet's YAML library reads it

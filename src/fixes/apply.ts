@@ -109,7 +109,11 @@ export interface ApplyOptions {
 const RANK: Record<Status, number> = {error: 4, fail: 3, warn: 2, pass: 1, skip: 0};
 
 /** The backup id for a moment: 20261123T114233Z. */
-export const backupStamp = (d: Date): string => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+export const backupStamp = (d: Date): string =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 
 /** Whether the re-run check counts as fixed: it passes, or a failure became a warning. */
 export function isFixed(before: Finding, after: Finding): boolean {
@@ -123,20 +127,38 @@ const forcedFailure = (): boolean => process.env['KUBELET_DOCTOR_TEST_FAIL_VERIF
 const commandOf = (s: Exclude<ReturnType<typeof liveSteps>[number], {kind: 'wait-healthz'}>): string =>
   s.kind === 'run' ? commandLine(s.argv) : s.kind === 'restart-unit' ? `systemctl restart ${s.unit}` : 'systemctl daemon-reload';
 
-const markers = (stdout: Buffer): string[] => stdout.toString('utf8').split('\n').filter((l) => l !== '');
+const markers = (stdout: Buffer): string[] =>
+  stdout
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l !== '');
 const isMarker = (l: string): boolean => l.startsWith('KD-');
 
 /** Apply a plan to a node. Never rejects for node-side problems: the result says what happened. */
 export async function applyPlan(plan: FixPlan, o: ApplyOptions): Promise<ApplyResult> {
   const pending = !o.transport.live ? liveSteps(plan).map((s) => stepLine(s, false)) : [];
-  const res = (status: ApplyStatus, message: string, extra: Partial<ApplyResult> = {}): ApplyResult =>
-    ({status, backup: null, message, finding: null, changed: [], pending, output: [], ...extra});
+  const res = (status: ApplyStatus, message: string, extra: Partial<ApplyResult> = {}): ApplyResult => ({
+    status,
+    backup: null,
+    message,
+    finding: null,
+    changed: [],
+    pending,
+    output: [],
+    ...extra,
+  });
   const early = precheck(plan, o.transport.live);
   if (early) return res('refused', early);
   // One fix at a time per node: the lock is held from the backup to the end of any restore.
   let lock;
   try {
-    lock = await acquireLock(o.transport, {action: `fix ${plan.checkId}`, force: o.force === true, timeoutMs: o.timeoutMs, node: o.target, ...(o.signal ? {signal: o.signal} : {})});
+    lock = await acquireLock(o.transport, {
+      action: `fix ${plan.checkId}`,
+      force: o.force === true,
+      timeoutMs: o.timeoutMs,
+      node: o.target,
+      ...(o.signal ? {signal: o.signal} : {}),
+    });
   } catch (e) {
     if (e instanceof TargetError) return res('lost', `lost ${o.target} while taking its lock (${e.message}): nothing was changed`);
     throw e;
@@ -160,7 +182,9 @@ function precheck(plan: FixPlan, live: boolean): string | null {
   const steps = liveSteps(plan);
   if (files.length === 0 && (!live || steps.length === 0)) {
     const manual = plan.steps.filter((s) => s.kind === 'manual').length;
-    return manual > 0 ? `nothing here can be done automatically: ${manual} manual step(s) above` : 'nothing to change offline: every step waits for the node to run';
+    return manual > 0
+      ? `nothing here can be done automatically: ${manual} manual step(s) above`
+      : 'nothing to change offline: every step waits for the node to run';
   }
   return null;
 }
@@ -171,14 +195,24 @@ async function applyLocked(plan: FixPlan, o: ApplyOptions): Promise<ApplyResult>
   const offline = !o.transport.live;
   const pending = offline ? live.map((s) => stepLine(s, false)) : [];
   let manifest: string | undefined;
-  const res = (status: ApplyStatus, message: string, extra: Partial<ApplyResult> = {}): ApplyResult =>
-    ({status, backup: null, message, finding: null, changed: [], pending, output: [], ...(manifest ? {manifest} : {}), ...extra});
+  const res = (status: ApplyStatus, message: string, extra: Partial<ApplyResult> = {}): ApplyResult => ({
+    status,
+    backup: null,
+    message,
+    finding: null,
+    changed: [],
+    pending,
+    output: [],
+    ...(manifest ? {manifest} : {}),
+    ...extra,
+  });
   const run = async (script: string, extraMs = 0) => {
     const r = await o.transport.run({script, timeoutMs: o.timeoutMs + extraMs, ...(o.signal ? {signal: o.signal} : {})});
     const lines = markers(r.stdout);
     for (const l of lines) {
       if (!isMarker(l)) o.onEvent?.({type: 'output', line: l});
-      else if (l.startsWith('KD-WROTE ') || l.startsWith('KD-REMOVED ')) o.onEvent?.({type: 'file', action: l.startsWith('KD-WROTE ') ? 'wrote' : 'removed', path: l.replace(/^KD-\w+ /, '')});
+      else if (l.startsWith('KD-WROTE ') || l.startsWith('KD-REMOVED '))
+        o.onEvent?.({type: 'file', action: l.startsWith('KD-WROTE ') ? 'wrote' : 'removed', path: l.replace(/^KD-\w+ /, '')});
       else if (/^KD-STEP \d+$/.test(l)) {
         const step = live[Number(l.slice(8)) - 1];
         if (step) o.onEvent?.({type: 'step', line: stepLine(step, false)});
@@ -187,7 +221,13 @@ async function applyLocked(plan: FixPlan, o: ApplyOptions): Promise<ApplyResult>
     return {...r, lines};
   };
   const units = live.flatMap((s) => (s.kind === 'restart-unit' ? [s.unit] : []));
-  const info = JSON.stringify({fixId: plan.fixId, checkId: plan.checkId, choice: plan.choice ?? null, target: o.target, steps: plan.steps.map((s) => stepLine(s, false))});
+  const info = JSON.stringify({
+    fixId: plan.fixId,
+    checkId: plan.checkId,
+    choice: plan.choice ?? null,
+    target: o.target,
+    steps: plan.steps.map((s) => stepLine(s, false)),
+  });
 
   // 1. Backup. A clash with an existing backup id (two fixes in one second) takes the next suffix.
   o.onEvent?.({type: 'phase', phase: 'backup'});
@@ -211,15 +251,24 @@ async function applyLocked(plan: FixPlan, o: ApplyOptions): Promise<ApplyResult>
       const link = r.lines.find((l) => l.startsWith('KD-UNSAFE '))?.slice(10);
       const which = r.lines.find((l) => l.startsWith('KD-OUTSIDE '))?.slice(11) ?? 'a file';
       return link !== undefined
-        ? res('refused', `${link} is a symlink: kubelet-doctor keeps its backups there and never follows a link out of the node's files: nothing was changed`, {refusal: 'unsafe', hint: 'look at that link on the node; remove it if it is not meant to be there'})
-        : res('refused', `${which}: a directory on its path is a symlink, which under the host root would lead outside the node's files: nothing was written`, {refusal: 'unsafe', hint: 'the node\'s files must be reachable under --root/--host-root without leaving it; fix the link or apply the fix on the running node'});
+        ? res('refused', `${link} is a symlink: kubelet-doctor keeps its backups there and never follows a link out of the node's files: nothing was changed`, {
+            refusal: 'unsafe',
+            hint: 'look at that link on the node; remove it if it is not meant to be there',
+          })
+        : res('refused', `${which}: a directory on its path is a symlink, which under the host root would lead outside the node's files: nothing was written`, {
+            refusal: 'unsafe',
+            hint: "the node's files must be reachable under --root/--host-root without leaving it; fix the link or apply the fix on the running node",
+          });
     }
     if (r.exitCode === EXIT.noHashTool) return res('refused', 'the node has neither sha256sum nor openssl, so files cannot be verified: nothing was changed');
     if (r.exitCode === EXIT.backupExists && n < 10) {
       ts = `${ts.replace(/-\d+$/, '')}-${n}`;
       continue;
     }
-    return res('refused', `could not back up the files (exit ${r.exitCode ?? r.signal}): ${r.stderr.trim().split('\n').pop() ?? ''}${r.lines.filter(isMarker).join(' ')}; nothing was changed`);
+    return res(
+      'refused',
+      `could not back up the files (exit ${r.exitCode ?? r.signal}): ${r.stderr.trim().split('\n').pop() ?? ''}${r.lines.filter(isMarker).join(' ')}; nothing was changed`,
+    );
   }
   const hand = `kubelet-doctor fix ${o.rollbackTarget ?? o.target} --rollback ${ts}`;
   const restoreWith = async (why: string, extra: Partial<ApplyResult>): Promise<ApplyResult> => {
@@ -232,10 +281,22 @@ async function applyLocked(plan: FixPlan, o: ApplyOptions): Promise<ApplyResult>
       rr = await runRestore(o.transport, ts, {timeoutMs: o.timeoutMs, manifests: manifest ? [manifest] : [], force: true});
     } catch (e) {
       if (!(e instanceof TargetError)) throw e;
-      return res('lost', `${why}; then lost ${o.target} (${e.message}) before the backup could be restored: restore it with \`${hand}\``, {...extra, backup: ts});
+      return res('lost', `${why}; then lost ${o.target} (${e.message}) before the backup could be restored: restore it with \`${hand}\``, {
+        ...extra,
+        backup: ts,
+      });
     }
-    if (rr.status === 'intact') return res('refused', `${why}; nothing was changed: every file is as it was before the fix (compared by sha256 with backup ${ts})`, {...extra, changed: [], backup: ts});
-    if (!rr.ok) return res('rollback-failed', `${why}; restoring backup ${ts} failed (${rr.failed.join(', ') || rr.message}): restore it by hand with \`${hand}\``, {...extra, backup: ts});
+    if (rr.status === 'intact')
+      return res('refused', `${why}; nothing was changed: every file is as it was before the fix (compared by sha256 with backup ${ts})`, {
+        ...extra,
+        changed: [],
+        backup: ts,
+      });
+    if (!rr.ok)
+      return res('rollback-failed', `${why}; restoring backup ${ts} failed (${rr.failed.join(', ') || rr.message}): restore it by hand with \`${hand}\``, {
+        ...extra,
+        backup: ts,
+      });
     const n = rr.restored.length + rr.removed.length;
     const again = rr.problems.length > 0 ? ` (but ${rr.problems.join('; ')})` : '';
     return res('rolled-back', `${why}; restored ${n} file(s) from backup ${ts}, byte for byte${again}`, {...extra, backup: ts});
@@ -253,13 +314,26 @@ async function applyLocked(plan: FixPlan, o: ApplyOptions): Promise<ApplyResult>
   const changed = w.lines.filter((l) => l.startsWith('KD-WROTE ') || l.startsWith('KD-REMOVED ')).map((l) => l.replace(/^KD-\w+ /, ''));
   if (w.exitCode === EXIT.changed) {
     const which = w.lines.find((l) => l.startsWith('KD-CHANGED '))?.slice(11) ?? 'a file';
-    return res('refused', `${which} changed since it was read (or is not plain UTF-8 text): nothing was written; run the fix again to plan on what is there now`, {backup: ts});
+    return res(
+      'refused',
+      `${which} changed since it was read (or is not plain UTF-8 text): nothing was written; run the fix again to plan on what is there now`,
+      {backup: ts},
+    );
   }
   if (w.exitCode === EXIT.outsideRoot) {
     const which = w.lines.find((l) => l.startsWith('KD-OUTSIDE '))?.slice(11) ?? 'a file';
-    return res('refused', `${which}: a directory on its path is a symlink, which under the host root would lead outside the node's files: nothing was written`, {backup: ts, refusal: 'unsafe', hint: 'the node\'s files must be reachable under --root/--host-root without leaving it'});
+    return res(
+      'refused',
+      `${which}: a directory on its path is a symlink, which under the host root would lead outside the node's files: nothing was written`,
+      {
+        backup: ts,
+        refusal: 'unsafe',
+        hint: "the node's files must be reachable under --root/--host-root without leaving it",
+      },
+    );
   }
-  if (w.exitCode === EXIT.noHashTool) return res('refused', 'the node has neither sha256sum nor openssl, so unchanged files cannot be verified: nothing was written', {backup: ts});
+  if (w.exitCode === EXIT.noHashTool)
+    return res('refused', 'the node has neither sha256sum nor openssl, so unchanged files cannot be verified: nothing was written', {backup: ts});
   if (w.exitCode !== 0 || !w.lines.includes('KD-WRITE-OK')) {
     const which = w.lines.find((l) => l.startsWith('KD-WRITE-FAILED '))?.slice(16);
     return restoreWith(`writing ${which ?? 'the files'} failed (exit ${w.exitCode ?? w.signal}: ${w.stderr.trim().split('\n').pop() ?? ''})`, {changed});
@@ -281,7 +355,12 @@ async function applyLocked(plan: FixPlan, o: ApplyOptions): Promise<ApplyResult>
     if (r.exitCode !== 0 || !r.lines.includes('KD-STEPS-OK')) {
       const failed = r.lines.find((l) => l.startsWith('KD-STEP-FAILED '))?.split(' ')[1];
       const step = failed ? live[Number(failed) - 1] : undefined;
-      const what = step?.kind === 'wait-healthz' ? `${step.url} did not answer ok within ${Math.round(step.timeoutMs / 1000)} s` : step ? `\`${commandOf(step)}\` failed` : `the steps failed (exit ${r.exitCode ?? r.signal})`;
+      const what =
+        step?.kind === 'wait-healthz'
+          ? `${step.url} did not answer ok within ${Math.round(step.timeoutMs / 1000)} s`
+          : step
+            ? `\`${commandOf(step)}\` failed`
+            : `the steps failed (exit ${r.exitCode ?? r.signal})`;
       return restoreWith(what, {changed, output});
     }
   }
@@ -310,5 +389,11 @@ async function applyLocked(plan: FixPlan, o: ApplyOptions): Promise<ApplyResult>
   }
   const note = after.status === 'warn' ? ` (still a warning: ${after.summary})` : '';
   const later = pending.length > 0 ? `; ${pending.length} step(s) wait for the node's next boot` : '';
-  return res('verified', `${after.id} ${after.status === 'pass' ? 'passes' : 'improved'} after the fix${note}; backup ${ts}${later}`, {backup: ts, finding: after, changed, output, after: state});
+  return res('verified', `${after.id} ${after.status === 'pass' ? 'passes' : 'improved'} after the fix${note}; backup ${ts}${later}`, {
+    backup: ts,
+    finding: after,
+    changed,
+    output,
+    after: state,
+  });
 }

@@ -25,12 +25,17 @@ export interface LockHolder {
 
 /** The lock taken, or why not. */
 export type LockResult =
-  | {ok: true; token: string; /** Set when a stale lock was broken first. */ note?: string}
+  | {ok: true; token: string /** Set when a stale lock was broken first. */; note?: string}
   | {ok: false; refusal: 'locked' | 'unsafe' | 'failed'; message: string; hint: string};
 
 const word = (s: string): string => s.replace(/[^A-Za-z0-9._@-]/g, '_').slice(0, 64) || '_';
 const FIELDS: Record<keyof LockHolder, RegExp> = {
-  token: /^[0-9a-f]{32}$/, pid: /^\d{1,10}$/, host: /^[A-Za-z0-9._@-]{1,64}$/, user: /^[A-Za-z0-9._@-]{1,64}$/, started: /^\d{1,12}$/, action: /^[A-Za-z0-9 ._:-]{1,80}$/,
+  token: /^[0-9a-f]{32}$/,
+  pid: /^\d{1,10}$/,
+  host: /^[A-Za-z0-9._@-]{1,64}$/,
+  user: /^[A-Za-z0-9._@-]{1,64}$/,
+  started: /^\d{1,12}$/,
+  action: /^[A-Za-z0-9 ._:-]{1,80}$/,
 };
 
 /** Parse the holder's lines (`KD-H key=value`). */
@@ -67,7 +72,8 @@ const alive = (pid: number): boolean => {
 
 /** Whether a holder is stale, and why (null: it may still be working). */
 export function staleness(h: LockHolder, nowS: number): {why: string; certain: boolean} | null {
-  if (h.host !== null && h.host === me().host && h.pid !== null && !alive(h.pid)) return {why: `pid ${h.pid} is no longer running on this machine`, certain: true};
+  if (h.host !== null && h.host === me().host && h.pid !== null && !alive(h.pid))
+    return {why: `pid ${h.pid} is no longer running on this machine`, certain: true};
   if (h.started !== null && nowS - h.started > STALE_AFTER_S) return {why: `it was taken ${Math.floor((nowS - h.started) / 3600)} hours ago`, certain: false};
   return null;
 }
@@ -83,10 +89,20 @@ const describe = (h: LockHolder): string => {
  * lock (never one whose holder may still be working). Rejects with TargetError when the node
  * cannot be reached.
  */
-export async function acquireLock(t: Transport, o: {action: string; force: boolean; timeoutMs: number; signal?: AbortSignal; node: string}): Promise<LockResult> {
+export async function acquireLock(
+  t: Transport,
+  o: {action: string; force: boolean; timeoutMs: number; signal?: AbortSignal; node: string},
+): Promise<LockResult> {
   const token = randomHex();
   const who = me();
-  const owner = [`token=${token}`, `pid=${process.pid}`, `host=${who.host}`, `user=${who.user}`, `started=${Math.floor(Date.now() / 1000)}`, `action=${o.action.replace(/[^A-Za-z0-9 ._:-]/g, '_').slice(0, 80)}`].join('\n');
+  const owner = [
+    `token=${token}`,
+    `pid=${process.pid}`,
+    `host=${who.host}`,
+    `user=${who.user}`,
+    `started=${Math.floor(Date.now() / 1000)}`,
+    `action=${o.action.replace(/[^A-Za-z0-9 ._:-]/g, '_').slice(0, 80)}`,
+  ].join('\n');
   const attempt = async (breakToken: string | null) => {
     const r = await t.run({script: lockScript(t.hostRoot, token, owner, breakToken), timeoutMs: o.timeoutMs, ...(o.signal ? {signal: o.signal} : {})});
     return {...r, lines: r.stdout.toString('utf8').split('\n')};
@@ -101,10 +117,17 @@ export async function acquireLock(t: Transport, o: {action: string; force: boole
       r = await attempt(h.token ?? '');
       note = `broke a stale lock on ${o.node}: ${describe(h)}: ${stale.why}`;
     } else if (stale) {
-      return {ok: false, refusal: 'locked', message: `${o.node} holds a stale lock: ${describe(h)}: ${stale.why}`, hint: `if no kubelet-doctor is working on this node any more, pass --force to break the lock (${LOCK_DIR} on the node)`};
+      return {
+        ok: false,
+        refusal: 'locked',
+        message: `${o.node} holds a stale lock: ${describe(h)}: ${stale.why}`,
+        hint: `if no kubelet-doctor is working on this node any more, pass --force to break the lock (${LOCK_DIR} on the node)`,
+      };
     } else {
       return {
-        ok: false, refusal: 'locked', message: `${o.node} is being changed by another kubelet-doctor: ${describe(h)} holds its lock`,
+        ok: false,
+        refusal: 'locked',
+        message: `${o.node} is being changed by another kubelet-doctor: ${describe(h)} holds its lock`,
         hint: `wait for it to finish and run this again (one fix at a time per node; the lock is ${LOCK_DIR} on the node)${h.token === null ? '; --force breaks a lock with no owner file' : ''}`,
       };
     }
@@ -112,10 +135,26 @@ export async function acquireLock(t: Transport, o: {action: string; force: boole
   if (r.exitCode === 0 && r.lines.includes(`KD-LOCKED ${token}`)) return {ok: true, token, ...(note ? {note} : {})};
   if (r.exitCode === EXIT.outsideRoot) {
     const link = r.lines.find((l) => l.startsWith('KD-UNSAFE '))?.slice(10) ?? LOCK_DIR;
-    return {ok: false, refusal: 'unsafe', message: `${link} on ${o.node} is a symlink: kubelet-doctor keeps its lock and backups there and never follows a link out of the node's files`, hint: 'look at that link on the node; remove it if it is not meant to be there'};
+    return {
+      ok: false,
+      refusal: 'unsafe',
+      message: `${link} on ${o.node} is a symlink: kubelet-doctor keeps its lock and backups there and never follows a link out of the node's files`,
+      hint: 'look at that link on the node; remove it if it is not meant to be there',
+    };
   }
-  if (r.exitCode === EXIT.locked) return {ok: false, refusal: 'locked', message: `${o.node} is being changed by another kubelet-doctor: ${describe(parseHolder(r.lines))} took its lock just now`, hint: 'wait for it to finish and run this again'};
-  return {ok: false, refusal: 'failed', message: `could not take the lock on ${o.node} (exit ${r.exitCode ?? r.signal}): ${r.stderr.trim().split('\n').pop() ?? ''}`, hint: `is ${LOCK_DIR.replace(/\/lock$/, '')} writable on the node?`};
+  if (r.exitCode === EXIT.locked)
+    return {
+      ok: false,
+      refusal: 'locked',
+      message: `${o.node} is being changed by another kubelet-doctor: ${describe(parseHolder(r.lines))} took its lock just now`,
+      hint: 'wait for it to finish and run this again',
+    };
+  return {
+    ok: false,
+    refusal: 'failed',
+    message: `could not take the lock on ${o.node} (exit ${r.exitCode ?? r.signal}): ${r.stderr.trim().split('\n').pop() ?? ''}`,
+    hint: `is ${LOCK_DIR.replace(/\/lock$/, '')} writable on the node?`,
+  };
 }
 
 /** Release the lock if it is still ours; never aborted (Ctrl-C must still leave the node unlocked), never throws. */

@@ -70,7 +70,13 @@ export function renderPlan(plan: FixPlan, opts: {offline: boolean; target: strin
   plan.steps.forEach((s, i) => {
     out.push(`  ${i + 1}. ${sanitizeLine(stepLine(s, opts.offline))}`);
     const diff = stepDiff(s);
-    if (diff) out.push(...diff.trimEnd().split('\n').map((l) => `     ${sanitizeLine(l)}`));
+    if (diff)
+      out.push(
+        ...diff
+          .trimEnd()
+          .split('\n')
+          .map((l) => `     ${sanitizeLine(l)}`),
+      );
   });
   if (plan.notes && plan.notes.length > 0) {
     out.push('', 'Notes:');

@@ -111,7 +111,7 @@ export function parseManifest(bytes: Buffer): {entries: ManifestEntry[]} | {erro
         e.uid = Number(m[2]);
         e.gid = Number(m[3]);
       } else if (meta !== '-') return bad('a mode on a line that has none');
-      if (kind === 'A' ? orig !== '-' : !SHA.test(orig)) return bad('the copy\'s sha256 is missing or malformed');
+      if (kind === 'A' ? orig !== '-' : !SHA.test(orig)) return bad("the copy's sha256 is missing or malformed");
       if (kind !== 'A') e.orig = orig;
     } else if (kind === 'D' || kind === 'R' || kind === 'U') {
       if (n !== '-' || meta !== '-' || orig !== '-' || written !== '-') return bad('fields that must be "-"');
@@ -128,13 +128,29 @@ export function parseManifest(bytes: Buffer): {entries: ManifestEntry[]} | {erro
 /** The backup ids on the node that look like ids, oldest first (names from the disk: callers show only recorded ones). */
 export async function listBackups(t: Transport, o: {timeoutMs: number; signal?: AbortSignal}): Promise<string[]> {
   const r = await t.run({script: listScript(t.hostRoot), timeoutMs: o.timeoutMs, ...(o.signal ? {signal: o.signal} : {})});
-  return r.stdout.toString('utf8').split('\n').filter((l) => l.startsWith('KD-BACKUP ')).map((l) => l.slice(10)).filter(isBackupId).sort();
+  return r.stdout
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('KD-BACKUP '))
+    .map((l) => l.slice(10))
+    .filter(isBackupId)
+    .sort();
 }
 
 const fromHex = (h: string | undefined): Buffer | null => (h !== undefined && /^([0-9a-f]{2})*$/.test(h) ? Buffer.from(h, 'hex') : null);
 
 const base = (status: RestoreStatus, message: string, extra: Partial<RestoreResult> = {}): RestoreResult => ({
-  ok: status === 'restored' || status === 'intact', status, missing: status === 'missing', restored: [], removed: [], intact: [], failed: [], edited: [], problems: [], message, ...extra,
+  ok: status === 'restored' || status === 'intact',
+  status,
+  missing: status === 'missing',
+  restored: [],
+  removed: [],
+  intact: [],
+  failed: [],
+  edited: [],
+  problems: [],
+  message,
+  ...extra,
 });
 
 const UNSAFE_HINT = "kubelet-doctor never follows a link or a path out of the node's files; look at the backup on the node by hand";
@@ -159,14 +175,19 @@ export async function runRestore(t: Transport, ts: string, o: RestoreOptions): P
   const m = await run(readManifestScript(t.hostRoot, ts));
   if (m.exitCode === EXIT.noBackup) return base('missing', `no backup ${ts} on the node`);
   if (m.exitCode === EXIT.outsideRoot) return base('unsafe', unsafeMessage(m.lines, ts), {hint: UNSAFE_HINT});
-  if (m.exitCode === EXIT.manifestTooBig) return base('unsafe', `the manifest of backup ${ts} is larger than any kubelet-doctor writes: refusing to follow it`, {hint: UNSAFE_HINT});
+  if (m.exitCode === EXIT.manifestTooBig)
+    return base('unsafe', `the manifest of backup ${ts} is larger than any kubelet-doctor writes: refusing to follow it`, {hint: UNSAFE_HINT});
   const bytes = fromHex(m.lines.find((l) => l.startsWith('KD-MANIFEST '))?.slice(12));
   if (m.exitCode !== 0 || bytes === null) return base('failed', `could not read the manifest of backup ${ts} (exit ${m.exitCode ?? m.signal}): ${tail(m)}`);
   // 2. Is it the manifest this tool wrote?
   if (o.manifests !== null && !o.manifests.includes(sha256Bytes(bytes))) {
-    return base('tampered', `the manifest of backup ${ts} changed since kubelet-doctor wrote it (its sha256 is not the one in the audit log): refusing to follow it`, {
-      hint: 'nothing was changed; if you changed it on purpose, --force restores it after checking every path in it',
-    });
+    return base(
+      'tampered',
+      `the manifest of backup ${ts} changed since kubelet-doctor wrote it (its sha256 is not the one in the audit log): refusing to follow it`,
+      {
+        hint: 'nothing was changed; if you changed it on purpose, --force restores it after checking every path in it',
+      },
+    );
   }
   const parsed = parseManifest(bytes);
   if ('error' in parsed) return base('unsafe', `backup ${ts}: ${parsed.error}: refusing to follow it`, {hint: UNSAFE_HINT});
@@ -177,30 +198,46 @@ export async function runRestore(t: Transport, ts: string, o: RestoreOptions): P
   if (r.exitCode === EXIT.noBackup) return base('missing', `no backup ${ts} on the node`);
   if (r.exitCode === EXIT.outsideRoot) return base('unsafe', unsafeMessage(r.lines, ts), {hint: UNSAFE_HINT});
   if (r.exitCode === EXIT.badCopy) {
-    return base('tampered', `the backup copy of ${pick('KD-BAD-COPY ')[0] ?? 'a file'} does not match the hash its manifest recorded: refusing to restore backup ${ts}`, {hint: UNSAFE_HINT});
+    return base(
+      'tampered',
+      `the backup copy of ${pick('KD-BAD-COPY ')[0] ?? 'a file'} does not match the hash its manifest recorded: refusing to restore backup ${ts}`,
+      {hint: UNSAFE_HINT},
+    );
   }
   if (r.exitCode === EXIT.noHashTool) return base('failed', 'the node has neither sha256sum nor openssl, so the backup cannot be checked: nothing was changed');
-  const edited = pick('KD-EDITED ').slice(0, MAX_DIFFS).flatMap((l) => {
-    const k = Number(l.split(' ')[0]);
-    const e = files[k];
-    if (!e) return [];
-    const now = r.lines.includes(`KD-NOW-NOT-FILE ${k}`) ? '(not a regular file now)\n' : fromHex(pick(`KD-NOW ${k} `)[0])?.toString('utf8') ?? null;
-    const wrote = e.written === 'absent' ? null : fromHex(pick(`KD-WRITTEN ${k} `)[0])?.toString('utf8') ?? '(the fix\'s copy is not in the backup)\n';
-    return [{path: e.path, diff: redactText(unifiedDiff(e.path, wrote, now))}];
-  });
+  const edited = pick('KD-EDITED ')
+    .slice(0, MAX_DIFFS)
+    .flatMap((l) => {
+      const k = Number(l.split(' ')[0]);
+      const e = files[k];
+      if (!e) return [];
+      const now = r.lines.includes(`KD-NOW-NOT-FILE ${k}`) ? '(not a regular file now)\n' : (fromHex(pick(`KD-NOW ${k} `)[0])?.toString('utf8') ?? null);
+      const wrote = e.written === 'absent' ? null : (fromHex(pick(`KD-WRITTEN ${k} `)[0])?.toString('utf8') ?? "(the fix's copy is not in the backup)\n");
+      return [{path: e.path, diff: redactText(unifiedDiff(e.path, wrote, now))}];
+    });
   if (r.exitCode === EXIT.edited) {
     const all = pick('KD-EDITED ').map((l) => files[Number(l.split(' ')[0])]?.path ?? '?');
-    return base('edited', `${all.join(', ')} changed since the fix wrote ${all.length === 1 ? 'it' : 'them'}: restoring backup ${ts} would lose that change, so nothing was changed`, {
-      edited, hint: '--force restores the backup anyway (the later change is lost)',
-    });
+    return base(
+      'edited',
+      `${all.join(', ')} changed since the fix wrote ${all.length === 1 ? 'it' : 'them'}: restoring backup ${ts} would lose that change, so nothing was changed`,
+      {
+        edited,
+        hint: '--force restores the backup anyway (the later change is lost)',
+      },
+    );
   }
   const restored = pick('KD-RESTORED ');
   const removed = pick('KD-REMOVED ');
   const intact = pick('KD-INTACT ');
   const failed = pick('KD-RESTORE-FAILED ');
-  const problems = [...pick('KD-UNIT-FAILED ').map((u) => `systemctl restart ${u} failed`), ...(r.lines.includes('KD-RELOAD-FAILED') ? ['systemctl daemon-reload failed'] : [])];
+  const problems = [
+    ...pick('KD-UNIT-FAILED ').map((u) => `systemctl restart ${u} failed`),
+    ...(r.lines.includes('KD-RELOAD-FAILED') ? ['systemctl daemon-reload failed'] : []),
+  ];
   const lists = {restored, removed, intact, failed, problems, edited};
-  if (r.exitCode !== 0 || !r.lines.includes('KD-RESTORE-OK')) return base('failed', `the restore script failed (exit ${r.exitCode ?? r.signal})${failed.length ? ` on ${failed.join(', ')}` : ''}: ${tail(r)}`, lists);
-  if (restored.length + removed.length === 0) return base('intact', `nothing to restore: every file is as it was before the fix (compared by sha256 with backup ${ts})`, lists);
+  if (r.exitCode !== 0 || !r.lines.includes('KD-RESTORE-OK'))
+    return base('failed', `the restore script failed (exit ${r.exitCode ?? r.signal})${failed.length ? ` on ${failed.join(', ')}` : ''}: ${tail(r)}`, lists);
+  if (restored.length + removed.length === 0)
+    return base('intact', `nothing to restore: every file is as it was before the fix (compared by sha256 with backup ${ts})`, lists);
   return base('restored', 'restored', lists);
 }

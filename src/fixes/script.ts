@@ -57,7 +57,8 @@ export const sha256 = (s: string): string => createHash('sha256').update(s, 'utf
 /** A node path we are willing to touch: absolute, normalised, no control characters. */
 export function checkPath(p: string): string | null {
   if (/[\u0000-\u001f\u007f-\u009f]/.test(p)) return `${JSON.stringify(p)} holds control characters`;
-  if (!p.startsWith('/') || posix.normalize(p) !== p || p === '/' || p.endsWith('/') || p.split('/').includes('..')) return `${JSON.stringify(p)} is not a plain absolute path`;
+  if (!p.startsWith('/') || posix.normalize(p) !== p || p === '/' || p.endsWith('/') || p.split('/').includes('..'))
+    return `${JSON.stringify(p)} is not a plain absolute path`;
   if (p.length > 4096) return 'a path longer than 4096 characters';
   return null;
 }
@@ -116,11 +117,16 @@ function ancestors(p: string): string[] {
 
 /** Take the node's lock (`/var/lib/kubelet-doctor/lock`, a directory made atomically), or say who holds it. */
 export function lockScript(root: string, token: string, owner: string, breakToken: string | null): string {
-  const brk = breakToken === null ? '' : `if [ -d "$L" ] && [ ! -L "$L" ] && [ ! -L "$L/owner" ]; then
+  const brk =
+    breakToken === null
+      ? ''
+      : `if [ -d "$L" ] && [ ! -L "$L" ] && [ ! -L "$L/owner" ]; then
   t=''; [ -f "$L/owner" ] && t=$(sed -n 's/^token=//p' "$L/owner" | head -n 1)
   [ "$t" = ${q(breakToken)} ] && rm -f "$L/owner" && rmdir "$L" && echo KD-LOCK-BROKEN
 fi`;
-  return prelude(root, 'x') + wrap(`kd_mkstate; rc=$?
+  return (
+    prelude(root, 'x') +
+    wrap(`kd_mkstate; rc=$?
 [ $rc -eq 1 ] && exit ${EXIT.outsideRoot}
 [ $rc -eq 0 ] || exit ${EXIT.backupFailed}
 ${brk}
@@ -132,14 +138,18 @@ kd_nolink "$L" || exit ${EXIT.outsideRoot}
 echo KD-LOCK-HELD
 echo "KD-CLOCK $(date +%s)"
 [ -f "$L/owner" ] && [ ! -L "$L/owner" ] && head -c 2048 "$L/owner" | sed -n '1,12s/^/KD-H /p'
-exit ${EXIT.locked}`);
+exit ${EXIT.locked}`)
+  );
 }
 
 /** Release the lock, only when it is still ours (its token). */
 export function unlockScript(root: string, token: string): string {
-  return prelude(root, 'x') + wrap(`[ -d "$L" ] && [ ! -L "$L" ] && [ -f "$L/owner" ] && [ ! -L "$L/owner" ] || exit 0
+  return (
+    prelude(root, 'x') +
+    wrap(`[ -d "$L" ] && [ ! -L "$L" ] && [ -f "$L/owner" ] && [ ! -L "$L/owner" ] || exit 0
 [ "$(sed -n 's/^token=//p' "$L/owner" | head -n 1)" = ${q(token)} ] || exit 0
-rm -f "$L/owner" && rmdir "$L" && echo KD-UNLOCKED`);
+rm -f "$L/owner" && rmdir "$L" && echo KD-UNLOCKED`)
+  );
 }
 
 /** What the backup records besides the files: units to restart again and whether to reload. */
@@ -279,10 +289,13 @@ export function stepsScript(steps: LiveStep[]): string {
 
 /** Read a backup's manifest (bytes as hex), refusing a state directory, backup or manifest that is a symlink. */
 export function readManifestScript(root: string, ts: string): string {
-  return prelude(root, ts) + wrap(`kd_state && kd_nolink "$B" "$B/manifest" || exit ${EXIT.outsideRoot}
+  return (
+    prelude(root, ts) +
+    wrap(`kd_state && kd_nolink "$B" "$B/manifest" || exit ${EXIT.outsideRoot}
 [ -d "$B" ] && [ -f "$B/manifest" ] || { echo KD-NO-BACKUP; exit ${EXIT.noBackup}; }
 [ "$(wc -c < "$B/manifest" | tr -d ' ')" -le ${MAX_MANIFEST} ] || exit ${EXIT.manifestTooBig}
-printf 'KD-MANIFEST '; kd_hex < "$B/manifest"; echo`);
+printf 'KD-MANIFEST '; kd_hex < "$B/manifest"; echo`)
+  );
 }
 
 /** One validated line of a manifest (restore.ts parses; nothing here trusts the disk). */
@@ -329,7 +342,11 @@ export function restoreScript(root: string, ts: string, entries: ManifestEntry[]
     if (e.kind === 'F') lines.push(`[ -f ${c} ] && [ ! -L ${c} ] && [ "$(kd_hash ${c})" = ${e.orig} ] || { echo "KD-BAD-COPY "${p}; exit ${EXIT.badCopy}; }`);
     if (e.kind === 'L') lines.push(`[ -L ${c} ] && [ "$(kd_lhash ${c})" = ${e.orig} ] || { echo "KD-BAD-COPY "${p}; exit ${EXIT.badCopy}; }`);
     const original =
-      e.kind === 'F' ? `[ -f "$f" ] && [ ! -L "$f" ] && [ "$(kd_hash "$f")" = ${e.orig} ]` : e.kind === 'L' ? `[ -L "$f" ] && [ "$(kd_lhash "$f")" = ${e.orig} ]` : '[ ! -e "$f" ] && [ ! -L "$f" ]';
+      e.kind === 'F'
+        ? `[ -f "$f" ] && [ ! -L "$f" ] && [ "$(kd_hash "$f")" = ${e.orig} ]`
+        : e.kind === 'L'
+          ? `[ -L "$f" ] && [ "$(kd_lhash "$f")" = ${e.orig} ]`
+          : '[ ! -e "$f" ] && [ ! -L "$f" ]';
     lines.push(
       `if ${original}; then s${k}=orig; elif ${isWritten(e)}; then s${k}=written; else s${k}=other; edited=1; echo "KD-EDITED ${k} "${p}; shown=$((shown + 1))`,
       `  if [ $shown -le ${MAX_DIFFS} ] && [ ${o.force ? 1 : 0} -eq 0 ]; then`,
@@ -345,7 +362,10 @@ export function restoreScript(root: string, ts: string, entries: ManifestEntry[]
     const failed = `{ echo "KD-RESTORE-FAILED "${p}; bad=1; }`;
     lines.push(`f="$R"${p}`, `if [ "$s${k}" = orig ]; then echo "KD-INTACT "${p}`);
     if (e.kind === 'A') {
-      lines.push(`elif [ -L "$f" ] || [ -f "$f" ]; then if rm -f "$f"; then echo "KD-REMOVED "${p}; changed=1; else ${failed}; fi`, `elif [ -e "$f" ]; then ${failed}; fi`);
+      lines.push(
+        `elif [ -L "$f" ] || [ -f "$f" ]; then if rm -f "$f"; then echo "KD-REMOVED "${p}; changed=1; else ${failed}; fi`,
+        `elif [ -e "$f" ]; then ${failed}; fi`,
+      );
       return;
     }
     const td = `"$d/.kubelet-doctor.${rand}.r${k + 1}"`;
@@ -370,7 +390,10 @@ export function restoreScript(root: string, ts: string, entries: ManifestEntry[]
   lines.push(`[ $bad -eq 0 ] || exit ${EXIT.restoreFailed}`, `rm -f "$B/restored-at"; (set -C; date -u +%Y%m%dT%H%M%SZ > "$B/restored-at") 2>/dev/null`);
   if (o.live) {
     const reload = entries.some((e) => e.kind === 'R') ? 'systemctl daemon-reload 2>&1 || echo KD-RELOAD-FAILED; ' : '';
-    const units = entries.filter((e) => e.kind === 'U').map((e) => `systemctl restart ${q(e.path)} 2>&1 || echo "KD-UNIT-FAILED "${q(e.path)}; `).join('');
+    const units = entries
+      .filter((e) => e.kind === 'U')
+      .map((e) => `systemctl restart ${q(e.path)} 2>&1 || echo "KD-UNIT-FAILED "${q(e.path)}; `)
+      .join('');
     if (reload || units) lines.push(`if [ $changed -eq 1 ]; then ${reload}${units}:; fi`);
   }
   lines.push('echo KD-RESTORE-OK');
@@ -379,6 +402,9 @@ export function restoreScript(root: string, ts: string, entries: ManifestEntry[]
 
 /** List the backups on the node (names only; restore.ts keeps those that are backup ids). */
 export function listScript(root: string): string {
-  return prelude(root, 'x') + wrap(`kd_state || exit ${EXIT.outsideRoot}
-ls -1 "$K/backups" 2>/dev/null | while IFS= read -r b; do case "$b" in *[!0-9TZ-]*) continue;; esac; [ -f "$K/backups/$b/manifest" ] && echo "KD-BACKUP $b"; done; :`);
+  return (
+    prelude(root, 'x') +
+    wrap(`kd_state || exit ${EXIT.outsideRoot}
+ls -1 "$K/backups" 2>/dev/null | while IFS= read -r b; do case "$b" in *[!0-9TZ-]*) continue;; esac; [ -f "$K/backups/$b/manifest" ] && echo "KD-BACKUP $b"; done; :`)
+  );
 }

@@ -20,7 +20,6 @@ import {planFix} from './registry.js';
 import {targetWords} from './render.js';
 import {isNotApplicable, type FixPlan, type NotApplicable} from './types.js';
 
-
 /** What a session needs to know. */
 export interface FixSessionOptions {
   kubeletVersion: string | null;
@@ -84,15 +83,35 @@ export async function openFixSession(target: Target, check: CheckDef, o: FixSess
     const applyAudited = async (p: FixPlan, onEvent?: (e: ApplyEvent) => void): Promise<ApplyResult> => {
       const audit = {target: target.name, transport: transport.kind, action: 'apply' as const, fixId: p.fixId, checkId: p.checkId, choice: p.choice ?? null};
       if (o.audit) await appendAudit({...audit, backup: null, result: 'started', message: p.title, files: []});
-      const record = o.recordBackup ?? (o.audit ? (id: string, manifest: string) => appendAudit({...audit, backup: id, manifest, result: 'backed-up', message: p.title, files: []}) : undefined);
+      const record =
+        o.recordBackup ??
+        (o.audit
+          ? (id: string, manifest: string) => appendAudit({...audit, backup: id, manifest, result: 'backed-up', message: p.title, files: []})
+          : undefined);
       const result = await applyPlan(p, {
-        transport, target: target.name, check, before: finding, ctx, kubeletVersion: o.kubeletVersion, timeoutMs: o.timeoutMs,
-        ...(o.signal ? {signal: o.signal} : {}), ...(onEvent ? {onEvent} : {}), ...(o.force ? {force: true} : {}),
-        rollbackTarget: o.rollbackTarget ?? targetWords(target), ...(record ? {recordBackup: record} : {}),
+        transport,
+        target: target.name,
+        check,
+        before: finding,
+        ctx,
+        kubeletVersion: o.kubeletVersion,
+        timeoutMs: o.timeoutMs,
+        ...(o.signal ? {signal: o.signal} : {}),
+        ...(onEvent ? {onEvent} : {}),
+        ...(o.force ? {force: true} : {}),
+        rollbackTarget: o.rollbackTarget ?? targetWords(target),
+        ...(record ? {recordBackup: record} : {}),
       });
       if (!o.audit) return result;
       try {
-        await appendAudit({...audit, backup: result.backup, manifest: result.manifest ?? null, result: result.status, message: result.message, files: result.changed});
+        await appendAudit({
+          ...audit,
+          backup: result.backup,
+          manifest: result.manifest ?? null,
+          result: result.status,
+          message: result.message,
+          files: result.changed,
+        });
         return result;
       } catch (e) {
         // The node is already changed (or restored): the result must still reach the operator.
@@ -100,7 +119,12 @@ export async function openFixSession(target: Target, check: CheckDef, o: FixSess
       }
     };
     return {
-      target, transport, check, raw, facts, finding,
+      target,
+      transport,
+      check,
+      raw,
+      facts,
+      finding,
       get plan() {
         return plan;
       },

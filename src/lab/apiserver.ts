@@ -11,7 +11,7 @@
  * upgrades). Non-GET requests no route answers get 405.
  */
 import 'reflect-metadata';
-import {createHmac, webcrypto} from 'node:crypto';
+import {createHmac, type webcrypto} from 'node:crypto';
 import {writeFile} from 'node:fs/promises';
 import type {IncomingMessage, ServerResponse} from 'node:http';
 import {createServer, type Server} from 'node:https';
@@ -140,32 +140,60 @@ function status(code: number, reason: string, message: string): string {
 
 function nodeObject(n: FakeNode, i: number): object {
   return {
-    apiVersion: 'v1', kind: 'Node',
+    apiVersion: 'v1',
+    kind: 'Node',
     metadata: {
-      name: n.name, uid: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, resourceVersion: String(1000 + i),
+      name: n.name,
+      uid: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      resourceVersion: String(1000 + i),
       creationTimestamp: STARTED,
       labels: {'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux', ...(n.labels ?? {})},
     },
-    spec: {podCIDR: `10.244.${i}.0/24`, podCIDRs: [`10.244.${i}.0/24`], ...(n.unschedulable ? {unschedulable: true} : {}), ...(n.taints ? {taints: n.taints} : {})},
+    spec: {
+      podCIDR: `10.244.${i}.0/24`,
+      podCIDRs: [`10.244.${i}.0/24`],
+      ...(n.unschedulable ? {unschedulable: true} : {}),
+      ...(n.taints ? {taints: n.taints} : {}),
+    },
     status: {
-      addresses: n.addresses ?? [{type: 'InternalIP', address: '127.0.0.1'}, {type: 'Hostname', address: n.name}],
-      conditions: (n.conditions ?? [{type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status'}])
-        .map((c) => ({lastHeartbeatTime: STARTED, lastTransitionTime: STARTED, ...c})),
+      addresses: n.addresses ?? [
+        {type: 'InternalIP', address: '127.0.0.1'},
+        {type: 'Hostname', address: n.name},
+      ],
+      conditions: (n.conditions ?? [{type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status'}]).map((c) => ({
+        lastHeartbeatTime: STARTED,
+        lastTransitionTime: STARTED,
+        ...c,
+      })),
       nodeInfo: {
-        kubeletVersion: n.kubeletVersion ?? 'v1.30.2', kubeProxyVersion: '', containerRuntimeVersion: 'containerd://1.7.13',
-        osImage: 'Ubuntu 22.04.4 LTS', kernelVersion: '5.15.0-105-generic', operatingSystem: 'linux', architecture: 'amd64',
-        machineID: '', systemUUID: '', bootID: '', ...(n.nodeInfo ?? {}),
+        kubeletVersion: n.kubeletVersion ?? 'v1.30.2',
+        kubeProxyVersion: '',
+        containerRuntimeVersion: 'containerd://1.7.13',
+        osImage: 'Ubuntu 22.04.4 LTS',
+        kernelVersion: '5.15.0-105-generic',
+        operatingSystem: 'linux',
+        architecture: 'amd64',
+        machineID: '',
+        systemUUID: '',
+        bootID: '',
+        ...(n.nodeInfo ?? {}),
       },
     },
   };
 }
 
 function leaseObject(name: string, l: FakeLease, now: string): object {
-  const spec: Record<string, unknown> = {holderIdentity: l.holderIdentity ?? name, leaseDurationSeconds: l.leaseDurationSeconds ?? 40, renewTime: microTime(l.renewTime ?? now)};
+  const spec: Record<string, unknown> = {
+    holderIdentity: l.holderIdentity ?? name,
+    leaseDurationSeconds: l.leaseDurationSeconds ?? 40,
+    renewTime: microTime(l.renewTime ?? now),
+  };
   // Serialised at every request: the last 10-second renewal before now.
-  if (l.renewing) Object.defineProperty(spec, 'renewTime', {enumerable: true, get: () => microTime(new Date(Math.floor(Date.now() / 10_000) * 10_000).toISOString())});
+  if (l.renewing)
+    Object.defineProperty(spec, 'renewTime', {enumerable: true, get: () => microTime(new Date(Math.floor(Date.now() / 10_000) * 10_000).toISOString())});
   return {
-    apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
     metadata: {name, namespace: 'kube-node-lease', creationTimestamp: STARTED, resourceVersion: '2000'},
     spec,
   };
@@ -174,7 +202,9 @@ function leaseObject(name: string, l: FakeLease, now: string): object {
 /** A PEM PKCS#10 request as the kubelet sends it (O=system:nodes, CN=…), ECDSA P-256. */
 async function csrRequestPem(keys: webcrypto.CryptoKeyPair, commonName: string): Promise<string> {
   const req = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: [{O: ['system:nodes']}, {CN: [commonName]}], keys, signingAlgorithm: {name: 'ECDSA', hash: 'SHA-256'},
+    name: [{O: ['system:nodes']}, {CN: [commonName]}],
+    keys,
+    signingAlgorithm: {name: 'ECDSA', hash: 'SHA-256'},
   });
   return `${req.toString('pem').replace(/\r\n/g, '\n')}\n`;
 }
@@ -182,20 +212,32 @@ async function csrRequestPem(keys: webcrypto.CryptoKeyPair, commonName: string):
 async function csrObject(c: FakeCsr, keys: webcrypto.CryptoKeyPair, ca: ClusterCa, validity: {notBefore: Date; notAfter: Date}): Promise<object> {
   const st = c.status ?? 'pending';
   const signerName = c.signerName ?? 'kubernetes.io/kube-apiserver-client-kubelet';
-  const cond = (type: string, reason: string, message: string) => ({type, status: 'True', reason, message, lastUpdateTime: STARTED, lastTransitionTime: STARTED});
+  const cond = (type: string, reason: string, message: string) => ({
+    type,
+    status: 'True',
+    reason,
+    message,
+    lastUpdateTime: STARTED,
+    lastTransitionTime: STARTED,
+  });
   const conditions = [
-    ...(st === 'approved' || st === 'issued' || st === 'failed' ? [cond('Approved', 'AutoApproved', 'Auto approving kubelet client certificate after SubjectAccessReview.')] : []),
+    ...(st === 'approved' || st === 'issued' || st === 'failed'
+      ? [cond('Approved', 'AutoApproved', 'Auto approving kubelet client certificate after SubjectAccessReview.')]
+      : []),
     ...(st === 'denied' ? [cond('Denied', 'Denied', c.reason ?? 'denied by the operator')] : []),
     ...(st === 'failed' ? [cond('Failed', 'SignerValidationFailure', c.reason ?? 'the signer could not sign it')] : []),
   ];
   const certificate = st === 'issued' ? b64((await issueKubeletClientCert(ca, c.commonName.replace(/^system:node:/, ''), validity)).certPem) : undefined;
   return {
-    apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest',
+    apiVersion: 'certificates.k8s.io/v1',
+    kind: 'CertificateSigningRequest',
     metadata: {name: c.name, creationTimestamp: c.creationTimestamp ?? STARTED, resourceVersion: '3000'},
     spec: {
-      request: b64(await csrRequestPem(keys, c.commonName)), signerName,
+      request: b64(await csrRequestPem(keys, c.commonName)),
+      signerName,
       usages: signerName.endsWith('kubelet-serving') ? ['digital signature', 'server auth'] : ['digital signature', 'client auth'],
-      username: c.username ?? 'system:bootstrap:abcdef', groups: ['system:bootstrappers', 'system:bootstrappers:kubeadm:default-node-token', 'system:authenticated'],
+      username: c.username ?? 'system:bootstrap:abcdef',
+      groups: ['system:bootstrappers', 'system:bootstrappers:kubeadm:default-node-token', 'system:authenticated'],
     },
     status: {...(conditions.length ? {conditions} : {}), ...(certificate ? {certificate} : {})},
   };
@@ -208,36 +250,65 @@ function secretObjects(tokens: FakeBootstrapToken[]): object[] {
     for (const u of t.usages ?? ['authentication', 'signing']) data[`usage-bootstrap-${u}`] = b64('true');
     data['auth-extra-groups'] = b64((t.groups ?? ['system:bootstrappers:kubeadm:default-node-token']).join(','));
     if (t.description) data['description'] = b64(t.description);
-    return {apiVersion: 'v1', kind: 'Secret', type: 'bootstrap.kubernetes.io/token', data,
-      metadata: {name: `bootstrap-token-${t.id}`, namespace: 'kube-system', creationTimestamp: STARTED}};
+    return {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'bootstrap.kubernetes.io/token',
+      data,
+      metadata: {name: `bootstrap-token-${t.id}`, namespace: 'kube-system', creationTimestamp: STARTED},
+    };
   });
   // Something the field selector must leave out.
-  const other = {apiVersion: 'v1', kind: 'Secret', type: 'Opaque', data: {note: b64('not a bootstrap token')},
-    metadata: {name: 'unrelated', namespace: 'kube-system', creationTimestamp: STARTED}};
+  const other = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'Opaque',
+    data: {note: b64('not a bootstrap token')},
+    metadata: {name: 'unrelated', namespace: 'kube-system', creationTimestamp: STARTED},
+  };
   return [...tokenSecrets, other];
 }
 
 /** The kubeconfig in cluster-info, as kubeadm writes it (CA data, server, no user). */
 function clusterInfoKubeconfig(server: string, caPem: string): string {
-  return ['apiVersion: v1', 'clusters:', '- cluster:', `    certificate-authority-data: ${b64(caPem)}`, `    server: ${server}`, '  name: ""',
-    'contexts: null', 'current-context: ""', 'kind: Config', 'preferences: {}', 'users: null', ''].join('\n');
+  return [
+    'apiVersion: v1',
+    'clusters:',
+    '- cluster:',
+    `    certificate-authority-data: ${b64(caPem)}`,
+    `    server: ${server}`,
+    '  name: ""',
+    'contexts: null',
+    'current-context: ""',
+    'kind: Config',
+    'preferences: {}',
+    'users: null',
+    '',
+  ].join('\n');
 }
 
 /** A detached JWS (`header..signature`, HS256 with the token secret), as the BootstrapSigner writes. */
 export function detachedJws(content: string, tokenId: string, tokenSecret: string): string {
   const header = b64url(JSON.stringify({alg: 'HS256', kid: tokenId}));
-  const sig = createHmac('sha256', tokenSecret).update(`${header}.${b64url(content)}`).digest();
+  const sig = createHmac('sha256', tokenSecret)
+    .update(`${header}.${b64url(content)}`)
+    .digest();
   return `${header}..${b64url(sig)}`;
 }
 
 function configMapObjects(o: ApiServerOptions, url: string, ca: ClusterCa): object[] {
   const cms: object[] = [];
-  const cm = (namespace: string, name: string, data: Record<string, string>) =>
-    ({apiVersion: 'v1', kind: 'ConfigMap', metadata: {name, namespace, creationTimestamp: STARTED}, data});
+  const cm = (namespace: string, name: string, data: Record<string, string>) => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {name, namespace, creationTimestamp: STARTED},
+    data,
+  });
   if (o.clusterInfo !== false) {
     const kubeconfig = clusterInfoKubeconfig(url, ca.certPem);
-    const signers = (typeof o.clusterInfo === 'object' ? o.clusterInfo.signWith : undefined)
-      ?? (o.bootstrapTokens ?? []).filter((t) => (t.usages ?? ['signing']).includes('signing'));
+    const signers =
+      (typeof o.clusterInfo === 'object' ? o.clusterInfo.signWith : undefined) ??
+      (o.bootstrapTokens ?? []).filter((t) => (t.usages ?? ['signing']).includes('signing'));
     const data: Record<string, string> = {kubeconfig};
     for (const s of signers) data[`jws-kubeconfig-${s.id}`] = detachedJws(kubeconfig, s.id, s.secret);
     cms.push(cm('kube-public', 'cluster-info', data));
@@ -286,7 +357,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const sock = req.socket as TLSSocket;
     if (sock.authorized) return String(sock.getPeerCertificate().subject?.CN ?? 'unknown');
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    return bearer !== undefined ? opts.bearerTokens?.[bearer] ?? null : null;
+    return bearer !== undefined ? (opts.bearerTokens?.[bearer] ?? null) : null;
   };
 
   const serveBuiltIn = (req: IncomingMessage, url: URL, user: string, send: (code: number, body: string) => void): void => {
@@ -294,7 +365,20 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (url.pathname === '/version') {
       if (forbidden.has('version')) return send(403, status(403, 'Forbidden', `forbidden: User "${user}" cannot get path "/version"`));
       const [, major, minor] = /^v(\d+)\.(\d+)/.exec(gitVersion) ?? [];
-      return send(200, JSON.stringify({major: major ?? '', minor: minor ?? '', gitVersion, gitCommit: '', gitTreeState: 'clean', buildDate: STARTED, goVersion: 'go1.22.4', compiler: 'gc', platform: 'linux/amd64'}));
+      return send(
+        200,
+        JSON.stringify({
+          major: major ?? '',
+          minor: minor ?? '',
+          gitVersion,
+          gitCommit: '',
+          gitTreeState: 'clean',
+          buildDate: STARTED,
+          goVersion: 'go1.22.4',
+          compiler: 'gc',
+          platform: 'linux/amd64',
+        }),
+      );
     }
     const m = PATH.exec(url.pathname);
     const col = m ? collections.find((c) => c.resource === m[3] && c.group === (m[1] ?? '')) : undefined;
@@ -303,12 +387,23 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const verb = name ? 'get' : 'list';
     if (forbidden.has(col.resource)) {
       const scope = ns ? `in the namespace "${ns}"` : 'at the cluster scope';
-      return send(403, status(403, 'Forbidden', `${col.resource}${name ? ` "${name}"` : ''} is forbidden: User "${user}" cannot ${verb} resource "${col.resource}" in API group "${group}" ${scope}`));
+      return send(
+        403,
+        status(
+          403,
+          'Forbidden',
+          `${col.resource}${name ? ` "${name}"` : ''} is forbidden: User "${user}" cannot ${verb} resource "${col.resource}" in API group "${group}" ${scope}`,
+        ),
+      );
     }
     let items = col.items.filter((o) => !ns || (o as {metadata: {namespace?: string}}).metadata.namespace === ns);
     if (name) {
       const one = items.find((o) => (o as {metadata: {name: string}}).metadata.name === name);
-      if (!one) return send(404, JSON.stringify({...JSON.parse(status(404, 'NotFound', `${col.resource} "${name}" not found`)), details: {name, group, kind: col.resource}}));
+      if (!one)
+        return send(
+          404,
+          JSON.stringify({...JSON.parse(status(404, 'NotFound', `${col.resource} "${name}" not found`)), details: {name, group, kind: col.resource}}),
+        );
       return send(200, JSON.stringify(one));
     }
     const labels = url.searchParams.get('labelSelector');
@@ -322,36 +417,42 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     }
     const fields = fieldFilter(url.searchParams.get('fieldSelector'));
     if (!fields) return send(400, status(400, 'BadRequest', `field label not supported: ${url.searchParams.get('fieldSelector')}`));
-    return send(200, JSON.stringify({kind: col.listKind, apiVersion: group ? `${group}/v1` : 'v1', metadata: {resourceVersion: '4242'}, items: items.filter(fields)}));
+    return send(
+      200,
+      JSON.stringify({kind: col.listKind, apiVersion: group ? `${group}/v1` : 'v1', metadata: {resourceVersion: '4242'}, items: items.filter(fields)}),
+    );
   };
 
-  const server: Server = createServer({key: serving.keyPem, cert: serving.certPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: false}, (req, res) => {
-    requests.push(`${req.method} ${req.url}`);
-    if (opts.hang) return; // accepted, never answered
-    const url = new URL(req.url ?? '/', 'https://localhost');
-    const send = (code: number, body: string) => {
-      res.writeHead(code, {'content-type': 'application/json'});
-      res.end(body);
-    };
-    const user = userOf(req);
-    if (user === null) return send(401, status(401, 'Unauthorized', 'Unauthorized'));
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      void (async () => {
-        for (const r of opts.routes ?? []) if (await r.handle(req, res, url, Buffer.concat(chunks), user)) return;
-        if (url.pathname === '/livez' || url.pathname === '/healthz') {
-          res.writeHead(200, {'content-type': 'text/plain'});
-          res.end('ok');
-        } else {
-          serveBuiltIn(req, url, user, send);
-        }
-      })().catch((e: unknown) => {
-        if (!res.headersSent) send(500, status(500, 'InternalError', String((e as Error).message)));
-        else res.destroy();
+  const server: Server = createServer(
+    {key: serving.keyPem, cert: serving.certPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: false},
+    (req, res) => {
+      requests.push(`${req.method} ${req.url}`);
+      if (opts.hang) return; // accepted, never answered
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      const send = (code: number, body: string) => {
+        res.writeHead(code, {'content-type': 'application/json'});
+        res.end(body);
+      };
+      const user = userOf(req);
+      if (user === null) return send(401, status(401, 'Unauthorized', 'Unauthorized'));
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        void (async () => {
+          for (const r of opts.routes ?? []) if (await r.handle(req, res, url, Buffer.concat(chunks), user)) return;
+          if (url.pathname === '/livez' || url.pathname === '/healthz') {
+            res.writeHead(200, {'content-type': 'text/plain'});
+            res.end('ok');
+          } else {
+            serveBuiltIn(req, url, user, send);
+          }
+        })().catch((e: unknown) => {
+          if (!res.headersSent) send(500, status(500, 'InternalError', String((e as Error).message)));
+          else res.destroy();
+        });
       });
-    });
-  });
+    },
+  );
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     requests.push(`${req.method} ${req.url}`);
     if (opts.hang) return;
@@ -376,22 +477,43 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     {resource: 'configmaps', group: '', namespaced: true, listKind: 'ConfigMapList', items: configMapObjects(opts, url, ca)},
   ];
   return {
-    url, ca, requests,
+    url,
+    ca,
+    requests,
     async kubeconfig(path, o = {}) {
       const ctx = o.context ?? 'lab';
-      await writeFile(path, [
-        'apiVersion: v1', 'kind: Config',
-        'clusters:', `- name: lab`, '  cluster:', `    server: ${url}`, `    certificate-authority-data: ${b64(o.caPem ?? ca.certPem)}`,
-        'users:', '- name: operator', '  user:', `    client-certificate-data: ${b64(client.certPem)}`, `    client-key-data: ${b64(client.keyPem)}`,
-        'contexts:', `- name: ${ctx}`, '  context:', '    cluster: lab', '    user: operator',
-        `current-context: ${ctx}`, '',
-      ].join('\n'), {mode: 0o600});
+      await writeFile(
+        path,
+        [
+          'apiVersion: v1',
+          'kind: Config',
+          'clusters:',
+          `- name: lab`,
+          '  cluster:',
+          `    server: ${url}`,
+          `    certificate-authority-data: ${b64(o.caPem ?? ca.certPem)}`,
+          'users:',
+          '- name: operator',
+          '  user:',
+          `    client-certificate-data: ${b64(client.certPem)}`,
+          `    client-key-data: ${b64(client.keyPem)}`,
+          'contexts:',
+          `- name: ${ctx}`,
+          '  context:',
+          '    cluster: lab',
+          '    user: operator',
+          `current-context: ${ctx}`,
+          '',
+        ].join('\n'),
+        {mode: 0o600},
+      );
       return path;
     },
-    close: () => new Promise<void>((res) => {
-      server.closeAllConnections();
-      for (const s of sockets) s.destroy();
-      server.close(() => res());
-    }),
+    close: () =>
+      new Promise<void>((res) => {
+        server.closeAllConnections();
+        for (const s of sockets) s.destroy();
+        server.close(() => res());
+      }),
   };
 }

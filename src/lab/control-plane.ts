@@ -6,16 +6,31 @@
  * made at generation time, any of them expired or expiring on request.
  */
 import {
-  createControlPlaneCa, createServiceAccountKeys, issueControlPlaneCert,
-  type ClusterCa, type ControlPlaneCertSpec, type IssuedCert, type Validity,
+  createControlPlaneCa,
+  createServiceAccountKeys,
+  issueControlPlaneCert,
+  type ClusterCa,
+  type ControlPlaneCertSpec,
+  type IssuedCert,
+  type Validity,
 } from './pki.js';
 import type {NodeTree} from './node-files.js';
 
 /** The names `kubeadm certs check-expiration` prints for the leaves, and the two CAs made here. */
 export type ControlPlaneCertName =
-  | 'admin.conf' | 'apiserver' | 'apiserver-etcd-client' | 'apiserver-kubelet-client' | 'controller-manager.conf'
-  | 'etcd-healthcheck-client' | 'etcd-peer' | 'etcd-server' | 'front-proxy-client' | 'scheduler.conf' | 'super-admin.conf'
-  | 'etcd-ca' | 'front-proxy-ca';
+  | 'admin.conf'
+  | 'apiserver'
+  | 'apiserver-etcd-client'
+  | 'apiserver-kubelet-client'
+  | 'controller-manager.conf'
+  | 'etcd-healthcheck-client'
+  | 'etcd-peer'
+  | 'etcd-server'
+  | 'front-proxy-client'
+  | 'scheduler.conf'
+  | 'super-admin.conf'
+  | 'etcd-ca'
+  | 'front-proxy-ca';
 
 /** How to build the control plane. */
 export interface ControlPlaneOptions {
@@ -170,63 +185,99 @@ export async function addControlPlane(tree: NodeTree, ctx: ControlPlaneContext, 
 
   const image = (name: string): string => `registry.k8s.io/${name}:${ctx.kubeletVersion}`;
   const m = '/etc/kubernetes/manifests';
-  file(`${m}/kube-apiserver.yaml`, manifest('kube-apiserver', image('kube-apiserver'), [
-    'kube-apiserver',
-    `--advertise-address=${ip}`,
-    '--allow-privileged=true',
-    '--authorization-mode=Node,RBAC',
-    `--client-ca-file=${PKI}/ca.crt`,
-    '--enable-admission-plugins=NodeRestriction',
-    '--enable-bootstrap-token-auth=true',
-    `--etcd-cafile=${PKI}/etcd/ca.crt`,
-    `--etcd-certfile=${PKI}/apiserver-etcd-client.crt`,
-    `--etcd-keyfile=${PKI}/apiserver-etcd-client.key`,
-    '--etcd-servers=https://127.0.0.1:2379',
-    `--kubelet-client-certificate=${PKI}/apiserver-kubelet-client.crt`,
-    `--kubelet-client-key=${PKI}/apiserver-kubelet-client.key`,
-    `--proxy-client-cert-file=${PKI}/front-proxy-client.crt`,
-    `--proxy-client-key-file=${PKI}/front-proxy-client.key`,
-    '--requestheader-allowed-names=front-proxy-client',
-    `--requestheader-client-ca-file=${PKI}/front-proxy-ca.crt`,
-    '--secure-port=6443',
-    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-    `--service-account-key-file=${PKI}/sa.pub`,
-    `--service-account-signing-key-file=${PKI}/sa.key`,
-    '--service-cluster-ip-range=10.96.0.0/12',
-    `--tls-cert-file=${PKI}/apiserver.crt`,
-    `--tls-private-key-file=${PKI}/apiserver.key`,
-  ], ['/etc/ssl/certs', PKI]), 0o600);
-  file(`${m}/kube-controller-manager.yaml`, manifest('kube-controller-manager', image('kube-controller-manager'), [
-    'kube-controller-manager',
-    '--authentication-kubeconfig=/etc/kubernetes/controller-manager.conf',
-    '--authorization-kubeconfig=/etc/kubernetes/controller-manager.conf',
-    `--client-ca-file=${PKI}/ca.crt`,
-    `--cluster-signing-cert-file=${PKI}/ca.crt`,
-    `--cluster-signing-key-file=${PKI}/ca.key`,
-    '--kubeconfig=/etc/kubernetes/controller-manager.conf',
-    `--requestheader-client-ca-file=${PKI}/front-proxy-ca.crt`,
-    `--root-ca-file=${PKI}/ca.crt`,
-    `--service-account-private-key-file=${PKI}/sa.key`,
-    '--use-service-account-credentials=true',
-  ], ['/etc/ssl/certs', PKI, '/etc/kubernetes/controller-manager.conf']), 0o600);
-  file(`${m}/kube-scheduler.yaml`, manifest('kube-scheduler', image('kube-scheduler'), [
-    'kube-scheduler',
-    '--authentication-kubeconfig=/etc/kubernetes/scheduler.conf',
-    '--authorization-kubeconfig=/etc/kubernetes/scheduler.conf',
-    '--kubeconfig=/etc/kubernetes/scheduler.conf',
-  ], ['/etc/kubernetes/scheduler.conf']), 0o600);
-  file(`${m}/etcd.yaml`, manifest('etcd', 'registry.k8s.io/etcd:3.5.12-0', [
-    'etcd',
-    `--advertise-client-urls=https://${ip}:2379`,
-    `--cert-file=${PKI}/etcd/server.crt`,
-    '--client-cert-auth=true',
-    '--data-dir=/var/lib/etcd',
-    `--key-file=${PKI}/etcd/server.key`,
-    `--name=${hostname}`,
-    `--peer-cert-file=${PKI}/etcd/peer.crt`,
-    '--peer-client-cert-auth=true',
-    `--peer-key-file=${PKI}/etcd/peer.key`,
-    `--peer-trusted-ca-file=${PKI}/etcd/ca.crt`,
-    `--trusted-ca-file=${PKI}/etcd/ca.crt`,
-  ], ['/var/lib/etcd', `${PKI}/etcd`]), 0o600);
+  file(
+    `${m}/kube-apiserver.yaml`,
+    manifest(
+      'kube-apiserver',
+      image('kube-apiserver'),
+      [
+        'kube-apiserver',
+        `--advertise-address=${ip}`,
+        '--allow-privileged=true',
+        '--authorization-mode=Node,RBAC',
+        `--client-ca-file=${PKI}/ca.crt`,
+        '--enable-admission-plugins=NodeRestriction',
+        '--enable-bootstrap-token-auth=true',
+        `--etcd-cafile=${PKI}/etcd/ca.crt`,
+        `--etcd-certfile=${PKI}/apiserver-etcd-client.crt`,
+        `--etcd-keyfile=${PKI}/apiserver-etcd-client.key`,
+        '--etcd-servers=https://127.0.0.1:2379',
+        `--kubelet-client-certificate=${PKI}/apiserver-kubelet-client.crt`,
+        `--kubelet-client-key=${PKI}/apiserver-kubelet-client.key`,
+        `--proxy-client-cert-file=${PKI}/front-proxy-client.crt`,
+        `--proxy-client-key-file=${PKI}/front-proxy-client.key`,
+        '--requestheader-allowed-names=front-proxy-client',
+        `--requestheader-client-ca-file=${PKI}/front-proxy-ca.crt`,
+        '--secure-port=6443',
+        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+        `--service-account-key-file=${PKI}/sa.pub`,
+        `--service-account-signing-key-file=${PKI}/sa.key`,
+        '--service-cluster-ip-range=10.96.0.0/12',
+        `--tls-cert-file=${PKI}/apiserver.crt`,
+        `--tls-private-key-file=${PKI}/apiserver.key`,
+      ],
+      ['/etc/ssl/certs', PKI],
+    ),
+    0o600,
+  );
+  file(
+    `${m}/kube-controller-manager.yaml`,
+    manifest(
+      'kube-controller-manager',
+      image('kube-controller-manager'),
+      [
+        'kube-controller-manager',
+        '--authentication-kubeconfig=/etc/kubernetes/controller-manager.conf',
+        '--authorization-kubeconfig=/etc/kubernetes/controller-manager.conf',
+        `--client-ca-file=${PKI}/ca.crt`,
+        `--cluster-signing-cert-file=${PKI}/ca.crt`,
+        `--cluster-signing-key-file=${PKI}/ca.key`,
+        '--kubeconfig=/etc/kubernetes/controller-manager.conf',
+        `--requestheader-client-ca-file=${PKI}/front-proxy-ca.crt`,
+        `--root-ca-file=${PKI}/ca.crt`,
+        `--service-account-private-key-file=${PKI}/sa.key`,
+        '--use-service-account-credentials=true',
+      ],
+      ['/etc/ssl/certs', PKI, '/etc/kubernetes/controller-manager.conf'],
+    ),
+    0o600,
+  );
+  file(
+    `${m}/kube-scheduler.yaml`,
+    manifest(
+      'kube-scheduler',
+      image('kube-scheduler'),
+      [
+        'kube-scheduler',
+        '--authentication-kubeconfig=/etc/kubernetes/scheduler.conf',
+        '--authorization-kubeconfig=/etc/kubernetes/scheduler.conf',
+        '--kubeconfig=/etc/kubernetes/scheduler.conf',
+      ],
+      ['/etc/kubernetes/scheduler.conf'],
+    ),
+    0o600,
+  );
+  file(
+    `${m}/etcd.yaml`,
+    manifest(
+      'etcd',
+      'registry.k8s.io/etcd:3.5.12-0',
+      [
+        'etcd',
+        `--advertise-client-urls=https://${ip}:2379`,
+        `--cert-file=${PKI}/etcd/server.crt`,
+        '--client-cert-auth=true',
+        '--data-dir=/var/lib/etcd',
+        `--key-file=${PKI}/etcd/server.key`,
+        `--name=${hostname}`,
+        `--peer-cert-file=${PKI}/etcd/peer.crt`,
+        '--peer-client-cert-auth=true',
+        `--peer-key-file=${PKI}/etcd/peer.key`,
+        `--peer-trusted-ca-file=${PKI}/etcd/ca.crt`,
+        `--trusted-ca-file=${PKI}/etcd/ca.crt`,
+      ],
+      ['/var/lib/etcd', `${PKI}/etcd`],
+    ),
+    0o600,
+  );
 }

@@ -76,25 +76,44 @@ function fatal(s: ScenarioId, c: JournalContext): {stage: 'flags' | 'config' | '
       // kubelet.md §4.1 F1: pflag stops at the first unknown flag, before any other output.
       return {stage: 'flags', lines: [failed('failed to parse kubelet flag: unknown flag: --container-runtime')]};
     case 'missing-config':
-      return {stage: 'config', lines: [failed(
-        'failed to load kubelet config file, path: /var/lib/kubelet/config.yaml, error: failed to load Kubelet config file /var/lib/kubelet/config.yaml, error failed to read kubelet config file "/var/lib/kubelet/config.yaml", error: open /var/lib/kubelet/config.yaml: no such file or directory',
-      )]};
+      return {
+        stage: 'config',
+        lines: [
+          failed(
+            'failed to load kubelet config file, path: /var/lib/kubelet/config.yaml, error: failed to load Kubelet config file /var/lib/kubelet/config.yaml, error failed to read kubelet config file "/var/lib/kubelet/config.yaml", error: open /var/lib/kubelet/config.yaml: no such file or directory',
+          ),
+        ],
+      };
     case 'expired-client-cert':
-      return {stage: 'run', lines: [
-        ['E:bootstrap.go:266', `part of the existing bootstrap client certificate in /etc/kubernetes/kubelet.conf is expired: ${goTime(c.clientNotAfter ?? c.now)}`],
-        failed('failed to run Kubelet: unable to load bootstrap kubeconfig: stat /etc/kubernetes/bootstrap-kubelet.conf: no such file or directory'),
-      ]};
+      return {
+        stage: 'run',
+        lines: [
+          [
+            'E:bootstrap.go:266',
+            `part of the existing bootstrap client certificate in /etc/kubernetes/kubelet.conf is expired: ${goTime(c.clientNotAfter ?? c.now)}`,
+          ],
+          failed('failed to run Kubelet: unable to load bootstrap kubeconfig: stat /etc/kubernetes/bootstrap-kubelet.conf: no such file or directory'),
+        ],
+      };
     case 'swap-on':
-      return {stage: 'run', lines: [failed(
-        'failed to run Kubelet: running with swap on is not supported, please disable swap! or set --fail-swap-on flag to false. /proc/swaps contained: [Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority /swap.img                               file\t\t4194300\t\t0\t\t-2]',
-      )]};
+      return {
+        stage: 'run',
+        lines: [
+          failed(
+            'failed to run Kubelet: running with swap on is not supported, please disable swap! or set --fail-swap-on flag to false. /proc/swaps contained: [Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority /swap.img                               file\t\t4194300\t\t0\t\t-2]',
+          ),
+        ],
+      };
     case 'cri-disabled':
       return {stage: 'run', lines: [failed(`failed to run Kubelet: ${criError(c.runtime) ?? 'the container runtime did not answer'}`)]};
     case 'key-mismatch':
-      return {stage: 'run', lines: [
-        ['I:certificate_store.go:130', `Loading cert/key pair from "${CLIENT_PEM}".`],
-        failed(`failed to run Kubelet: could not convert data from "${CLIENT_PEM}" into cert/key pair: tls: private key does not match public key`),
-      ]};
+      return {
+        stage: 'run',
+        lines: [
+          ['I:certificate_store.go:130', `Loading cert/key pair from "${CLIENT_PEM}".`],
+          failed(`failed to run Kubelet: could not convert data from "${CLIENT_PEM}" into cert/key pair: tls: private key does not match public key`),
+        ],
+      };
     default:
       return {stage: 'run', lines: [failed('failed to run Kubelet: see the node')]};
   }
@@ -113,7 +132,12 @@ function runningNoise(s: ScenarioId): [string, string][] {
       ];
     }
     case 'no-cni':
-      return [['E:kubelet.go:2900', '"Container runtime network not ready" networkReady="NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized"']];
+      return [
+        [
+          'E:kubelet.go:2900',
+          '"Container runtime network not ready" networkReady="NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized"',
+        ],
+      ];
     default:
       return [];
   }
@@ -155,7 +179,14 @@ export function kubeletJournal(c: JournalContext): JournalEntry[] {
     push(started, 1, '-', `Started ${UNIT_TITLE}.`);
     const lines: [string, string][] = [
       ...startLines(c),
-      ...(c.scenario === 'config-typo' ? [['I:codec.go:98', `"Using lenient decoding as strict decoding failed" err=${q('strict decoding error: unknown field "maxPod"')}`] as [string, string]] : []),
+      ...(c.scenario === 'config-typo'
+        ? [
+            ['I:codec.go:98', `"Using lenient decoding as strict decoding failed" err=${q('strict decoding error: unknown field "maxPod"')}`] as [
+              string,
+              string,
+            ],
+          ]
+        : []),
       ['I:certificate_store.go:130', `Loading cert/key pair from "${CLIENT_PEM}".`],
       ['I:kuberuntime_manager.go:261', '"Container runtime initialized" containerRuntime="containerd" version="1.6.20" apiVersion="v1"'],
       ['I:server.go:1264', '"Started kubelet"'],
@@ -198,7 +229,12 @@ export function containerdJournal(runtime: RuntimeState, now: Date): JournalEntr
     const at = new Date(t - 7 * 3_600_000);
     return [
       {at, ident: 'systemd', pid: 1, message: 'Starting containerd.service - containerd container runtime...'},
-      {at: new Date(at.getTime() + 46), ident: 'containerd', pid: CONTAINERD_PID, message: `time="${at.toISOString().slice(0, 19)}Z" level=info msg="containerd successfully booted in 0.046731s"`},
+      {
+        at: new Date(at.getTime() + 46),
+        ident: 'containerd',
+        pid: CONTAINERD_PID,
+        message: `time="${at.toISOString().slice(0, 19)}Z" level=info msg="containerd successfully booted in 0.046731s"`,
+      },
       {at: new Date(at.getTime() + 47), ident: 'systemd', pid: 1, message: 'Started containerd.service - containerd container runtime.'},
     ];
   }

@@ -29,16 +29,35 @@ export function labNodeObject(info: NodeTreeInfo, now: Date): FakeNode {
     const since = new Date(now.getTime() - 7 * MINUTE).toISOString();
     return {
       ...base,
-      conditions: [{type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastHeartbeatTime: since, lastTransitionTime: since}],
-      taints: [{key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule', timeAdded: since}, {key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: since}],
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'Unknown',
+          reason: 'NodeStatusUnknown',
+          message: 'Kubelet stopped posting node status.',
+          lastHeartbeatTime: since,
+          lastTransitionTime: since,
+        },
+      ],
+      taints: [
+        {key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule', timeAdded: since},
+        {key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: since},
+      ],
       lease: {renewTime: since},
     };
   }
   if (!p.networkReady) {
     return {
       ...base,
-      conditions: [{type: 'Ready', status: 'False', reason: 'KubeletNotReady',
-        message: 'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized'}],
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'False',
+          reason: 'KubeletNotReady',
+          message:
+            'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized',
+        },
+      ],
       taints: [{key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule'}],
       lease: {renewing: true},
     };

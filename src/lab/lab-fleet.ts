@@ -153,10 +153,7 @@ export function renderInventory(fleet: {identityFile: string; nodes: readonly La
 
 /** known_hosts lines (`[127.0.0.1]:PORT ssh-ed25519 AAAA…`) for the fleet. */
 export function renderKnownHosts(nodes: readonly LabNode[]): string {
-  return (
-    '# kubelet-doctor lab: the host keys of the demo nodes (new keys at every start)\n' +
-    nodes.map((n) => `[127.0.0.1]:${n.port} ${n.hostKey}\n`).join('')
-  );
+  return `# kubelet-doctor lab: the host keys of the demo nodes (new keys at every start)\n${nodes.map((n) => `[127.0.0.1]:${n.port} ${n.hostKey}\n`).join('')}`;
 }
 
 /**

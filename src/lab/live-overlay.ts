@@ -21,14 +21,39 @@ const SWAP_IMG = `/swap.img${' '.repeat(31)}file\t\t4194300\t\t0\t\t-2\n`;
 
 function meminfo(swapKiB: number): string {
   const rows: [string, number][] = [
-    ['MemTotal', 8130100], ['MemFree', 4216832], ['MemAvailable', 6521344], ['Buffers', 98304], ['Cached', 2195456],
-    ['SwapCached', 0], ['Active', 1638400], ['Inactive', 1892352], ['Unevictable', 0], ['Mlocked', 0],
-    ['SwapTotal', swapKiB], ['SwapFree', swapKiB], ['Dirty', 128], ['Writeback', 0], ['AnonPages', 1236992],
-    ['Mapped', 412672], ['Shmem', 4096], ['KReclaimable', 126976], ['Slab', 245760], ['SReclaimable', 126976],
-    ['SUnreclaim', 118784], ['KernelStack', 9856], ['PageTables', 15360], ['CommitLimit', 4065048 + swapKiB],
-    ['Committed_AS', 3276800], ['HugePages_Total', 0], ['HugePages_Free', 0], ['Hugepagesize', 2048],
+    ['MemTotal', 8130100],
+    ['MemFree', 4216832],
+    ['MemAvailable', 6521344],
+    ['Buffers', 98304],
+    ['Cached', 2195456],
+    ['SwapCached', 0],
+    ['Active', 1638400],
+    ['Inactive', 1892352],
+    ['Unevictable', 0],
+    ['Mlocked', 0],
+    ['SwapTotal', swapKiB],
+    ['SwapFree', swapKiB],
+    ['Dirty', 128],
+    ['Writeback', 0],
+    ['AnonPages', 1236992],
+    ['Mapped', 412672],
+    ['Shmem', 4096],
+    ['KReclaimable', 126976],
+    ['Slab', 245760],
+    ['SReclaimable', 126976],
+    ['SUnreclaim', 118784],
+    ['KernelStack', 9856],
+    ['PageTables', 15360],
+    ['CommitLimit', 4065048 + swapKiB],
+    ['Committed_AS', 3276800],
+    ['HugePages_Total', 0],
+    ['HugePages_Free', 0],
+    ['Hugepagesize', 2048],
   ];
-  return rows.map(([k, v]) => `${`${k}:`.padEnd(16)}${String(v).padStart(8)} kB`).join('\n').replace(/(HugePages_(?:Total|Free):\s+\d+) kB/g, '$1') + '\n';
+  return `${rows
+    .map(([k, v]) => `${`${k}:`.padEnd(16)}${String(v).padStart(8)} kB`)
+    .join('\n')
+    .replace(/(HugePages_(?:Total|Free):\s+\d+) kB/g, '$1')}\n`;
 }
 
 const MODULES = [

@@ -23,10 +23,7 @@ export type KubeletRun =
  * (services/server/config ValidateV2). In a version 1 file the CRI plugin is simply off and every
  * CRI call answers Unimplemented (kubelet.md §4.1 F16).
  */
-export type RuntimeState =
-  | {kind: 'running'}
-  | {kind: 'no-cri'}
-  | {kind: 'not-running'; reason: string};
+export type RuntimeState = {kind: 'running'} | {kind: 'no-cri'} | {kind: 'not-running'; reason: string};
 
 /** How containerd runs with this config.toml (see {@link RuntimeState}). */
 export function runtimeState(configToml: string): RuntimeState {
@@ -37,7 +34,10 @@ export function runtimeState(configToml: string): RuntimeState {
   const names = [...list.matchAll(/["']([^"']+)["']/g)].map((m) => m[1]!);
   const bad = version >= 2 ? names.find((n) => (version === 2 ? n.split('.').length < 4 : !n.includes('.'))) : undefined;
   if (bad !== undefined) {
-    return {kind: 'not-running', reason: `failed to load TOML from /etc/containerd/config.toml: invalid disabled plugin URI "${bad}" expect io.containerd.x.vx`};
+    return {
+      kind: 'not-running',
+      reason: `failed to load TOML from /etc/containerd/config.toml: invalid disabled plugin URI "${bad}" expect io.containerd.x.vx`,
+    };
   }
   if (names.includes('cri') || names.includes('io.containerd.grpc.v1.cri')) return {kind: 'no-cri'};
   return {kind: 'running'};
@@ -100,22 +100,46 @@ export function unitProperties(p: LiveProfile, o: {fragmentPath: string; dropInP
   switch (p.kubelet) {
     case 'running':
       return [
-        ['LoadState', 'loaded'], ['ActiveState', 'active'], ['SubState', 'running'], ['Result', 'success'],
-        ['NRestarts', '0'], ['MainPID', String(KUBELET_PID)], ['ExecMainPID', String(KUBELET_PID)],
-        ['ExecMainCode', '0'], ['ExecMainStatus', '0'], ['ExecMainStartTimestamp', o.startedAt], ...base,
+        ['LoadState', 'loaded'],
+        ['ActiveState', 'active'],
+        ['SubState', 'running'],
+        ['Result', 'success'],
+        ['NRestarts', '0'],
+        ['MainPID', String(KUBELET_PID)],
+        ['ExecMainPID', String(KUBELET_PID)],
+        ['ExecMainCode', '0'],
+        ['ExecMainStatus', '0'],
+        ['ExecMainStartTimestamp', o.startedAt],
+        ...base,
       ];
     case 'crash-loop':
       // ExecMainCode 1 is CLD_EXITED: the process exited with ExecMainStatus.
       return [
-        ['LoadState', 'loaded'], ['ActiveState', 'activating'], ['SubState', 'auto-restart'], ['Result', 'exit-code'],
-        ['NRestarts', String(LAB_RESTARTS)], ['MainPID', '0'], ['ExecMainPID', String(KUBELET_PID + LAB_RESTARTS)],
-        ['ExecMainCode', '1'], ['ExecMainStatus', '1'], ['ExecMainStartTimestamp', o.startedAt], ...base,
+        ['LoadState', 'loaded'],
+        ['ActiveState', 'activating'],
+        ['SubState', 'auto-restart'],
+        ['Result', 'exit-code'],
+        ['NRestarts', String(LAB_RESTARTS)],
+        ['MainPID', '0'],
+        ['ExecMainPID', String(KUBELET_PID + LAB_RESTARTS)],
+        ['ExecMainCode', '1'],
+        ['ExecMainStatus', '1'],
+        ['ExecMainStartTimestamp', o.startedAt],
+        ...base,
       ];
     case 'not-loaded':
       return [
-        ['LoadState', 'bad-setting'], ['ActiveState', 'inactive'], ['SubState', 'dead'], ['Result', 'success'],
-        ['NRestarts', '0'], ['MainPID', '0'], ['ExecMainPID', '0'],
-        ['ExecMainCode', '0'], ['ExecMainStatus', '0'], ['ExecMainStartTimestamp', ''], ...base,
+        ['LoadState', 'bad-setting'],
+        ['ActiveState', 'inactive'],
+        ['SubState', 'dead'],
+        ['Result', 'success'],
+        ['NRestarts', '0'],
+        ['MainPID', '0'],
+        ['ExecMainPID', '0'],
+        ['ExecMainCode', '0'],
+        ['ExecMainStatus', '0'],
+        ['ExecMainStartTimestamp', ''],
+        ...base,
       ];
   }
 }

@@ -10,10 +10,7 @@ import {dpkgStatus, EXTRA_ARGS_ENV} from './dpkg-status.js';
 export type Layout = 'deb' | 'rpm';
 
 /** One entry of a node tree, keyed by its absolute path on the node. */
-export type TreeEntry =
-  | {kind: 'file'; content: string; mode: number}
-  | {kind: 'symlink'; target: string}
-  | {kind: 'dir'};
+export type TreeEntry = {kind: 'file'; content: string; mode: number} | {kind: 'symlink'; target: string} | {kind: 'dir'};
 
 /** A node's file system in memory: node path → entry. */
 export type NodeTree = Map<string, TreeEntry>;
@@ -233,10 +230,7 @@ export function healthyTree(m: NodeMaterial): NodeTree {
   file(paths.unit, KUBELET_SERVICE, 0o600);
   file(paths.kubeadmDropIn, kubeadmDropIn(m.layout));
   file(extraArgsPath(m.layout), EXTRA_ARGS_ENV);
-  file(
-    paths.flagsEnv,
-    'KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock"\n',
-  );
+  file(paths.flagsEnv, 'KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock"\n');
   file(paths.config, kubeletConfigYaml(minor));
   file(paths.kubeconfig, kubeletConf(m.caPem), 0o600);
   file(paths.caCrt, m.caPem);
@@ -261,9 +255,7 @@ export function healthyTree(m: NodeMaterial): NodeTree {
   file(paths.fstab, FSTAB_HEALTHY);
   file(
     '/etc/sysctl.d/k8s.conf',
-    'net.bridge.bridge-nf-call-iptables  = 1\n' +
-      'net.bridge.bridge-nf-call-ip6tables = 1\n' +
-      'net.ipv4.ip_forward                 = 1\n',
+    'net.bridge.bridge-nf-call-iptables  = 1\n' + 'net.bridge.bridge-nf-call-ip6tables = 1\n' + 'net.ipv4.ip_forward                 = 1\n',
   );
   file('/etc/modules-load.d/k8s.conf', 'overlay\nbr_netfilter\n');
   file('/etc/hostname', `${m.hostname}\n`);

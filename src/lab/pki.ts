@@ -105,15 +105,9 @@ interface LeafSpec {
   keyFormat: KeyFormat;
 }
 
-async function issueLeaf(
-  issuer: {name: string; keys: KeyPair; cert?: x509.X509Certificate},
-  spec: LeafSpec,
-): Promise<IssuedCert> {
+async function issueLeaf(issuer: {name: string; keys: KeyPair; cert?: x509.X509Certificate}, spec: LeafSpec): Promise<IssuedCert> {
   const keys = await generateKeyPair();
-  const sans = [
-    ...(spec.dnsNames ?? []).map((value) => ({type: 'dns' as const, value})),
-    ...(spec.ips ?? []).map((value) => ({type: 'ip' as const, value})),
-  ];
+  const sans = [...(spec.dnsNames ?? []).map((value) => ({type: 'dns' as const, value})), ...(spec.ips ?? []).map((value) => ({type: 'ip' as const, value}))];
   const extensions: x509.Extension[] = [
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
     new x509.ExtendedKeyUsageExtension(
@@ -204,10 +198,7 @@ export async function createKubeletServingPair(hostname: string, startedAt: Date
     signingAlgorithm: ECDSA_SHA256,
     keys: caKeys,
     extensions: [
-      new x509.KeyUsagesExtension(
-        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment | x509.KeyUsageFlags.keyCertSign,
-        true,
-      ),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment | x509.KeyUsageFlags.keyCertSign, true),
       new x509.BasicConstraintsExtension(true, undefined, true),
     ],
   });
@@ -237,10 +228,7 @@ async function selfSignedCa(commonName: string, validity: Validity, format: 'pkc
     signingAlgorithm: ECDSA_SHA256,
     keys,
     extensions: [
-      new x509.KeyUsagesExtension(
-        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment | x509.KeyUsageFlags.keyCertSign,
-        true,
-      ),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment | x509.KeyUsageFlags.keyCertSign, true),
       new x509.BasicConstraintsExtension(true, undefined, true),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
       new x509.SubjectAlternativeNameExtension([{type: 'dns', value: commonName}]),
@@ -285,6 +273,9 @@ export async function issueControlPlaneCert(ca: ClusterCa, spec: ControlPlaneCer
 export async function createServiceAccountKeys(): Promise<{keyPem: string; pubPem: string}> {
   const keys = await generateKeyPair();
   const der = Buffer.from(await webcrypto.subtle.exportKey('spki', keys.publicKey));
-  const b64 = der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  const b64 = der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '');
   return {keyPem: await privateKeyPem(keys.privateKey, 'sec1'), pubPem: `-----BEGIN PUBLIC KEY-----\n${b64}\n-----END PUBLIC KEY-----\n`};
 }

@@ -160,9 +160,7 @@ const appliers: Record<ScenarioId, Applier> = {
     tree.set(`${paths.adminDropInDir}/20-extra.conf`, {
       kind: 'file',
       mode: 0o644,
-      content:
-        '[Service]\n' +
-        'ExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS --v=2\n',
+      content: '[Service]\n' + 'ExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS --v=2\n',
     });
   },
   'swap-on': (tree) => edit(tree, paths.fstab, '#/swap.img', '/swap.img'),

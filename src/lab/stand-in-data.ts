@@ -19,10 +19,16 @@ export function crictlFatal(runtime: RuntimeState): string | null {
 export function containerdProperties(runtime: RuntimeState): [string, string][] {
   const up = runtime.kind !== 'not-running';
   return [
-    ['LoadState', 'loaded'], ['ActiveState', up ? 'active' : 'activating'], ['SubState', up ? 'running' : 'auto-restart'],
-    ['Result', up ? 'success' : 'exit-code'], ['NRestarts', up ? '0' : '27'], ['MainPID', up ? String(CONTAINERD_PID) : '0'],
-    ['ExecMainCode', up ? '0' : '1'], ['ExecMainStatus', up ? '0' : '1'],
-    ['FragmentPath', '/lib/systemd/system/containerd.service'], ['UnitFileState', 'enabled'],
+    ['LoadState', 'loaded'],
+    ['ActiveState', up ? 'active' : 'activating'],
+    ['SubState', up ? 'running' : 'auto-restart'],
+    ['Result', up ? 'success' : 'exit-code'],
+    ['NRestarts', up ? '0' : '27'],
+    ['MainPID', up ? String(CONTAINERD_PID) : '0'],
+    ['ExecMainCode', up ? '0' : '1'],
+    ['ExecMainStatus', up ? '0' : '1'],
+    ['FragmentPath', '/lib/systemd/system/containerd.service'],
+    ['UnitFileState', 'enabled'],
   ];
 }
 
@@ -51,7 +57,19 @@ export function crictlInfo(o: {systemdCgroup: boolean; networkReady: boolean}): 
             PodAnnotations: null,
             ContainerAnnotations: null,
             runtimeRoot: '',
-            options: {BinaryName: '', CriuImagePath: '', CriuPath: '', CriuWorkPath: '', IoGid: 0, IoUid: 0, NoNewKeyring: false, NoPivotRoot: false, Root: '', ShimCgroup: '', SystemdCgroup: o.systemdCgroup},
+            options: {
+              BinaryName: '',
+              CriuImagePath: '',
+              CriuPath: '',
+              CriuWorkPath: '',
+              IoGid: 0,
+              IoUid: 0,
+              NoNewKeyring: false,
+              NoPivotRoot: false,
+              Root: '',
+              ShimCgroup: '',
+              SystemdCgroup: o.systemdCgroup,
+            },
             privileged_without_host_devices: false,
             baseRuntimeSpec: '',
             cniConfDir: '',
@@ -104,9 +122,11 @@ export function systemctlStatus(i: StatusInput): string {
   const p = (k: string): string => i.props.get(k) ?? '';
   const load = p('LoadState');
   const lines = ['● kubelet.service - kubelet: The Kubernetes Node Agent'];
-  lines.push(load === 'loaded'
-    ? `     Loaded: loaded (${i.fragment}; ${p('UnitFileState')}; preset: enabled)`
-    : `     Loaded: ${load} (Reason: Unit kubelet.service has a bad unit file setting.)`);
+  lines.push(
+    load === 'loaded'
+      ? `     Loaded: loaded (${i.fragment}; ${p('UnitFileState')}; preset: enabled)`
+      : `     Loaded: ${load} (Reason: Unit kubelet.service has a bad unit file setting.)`,
+  );
   const byDir = new Map<string, string[]>();
   for (const d of i.dropIns) {
     const dir = d.slice(0, d.lastIndexOf('/'));
@@ -126,7 +146,9 @@ export function systemctlStatus(i: StatusInput): string {
   lines.push('       Docs: https://kubernetes.io/docs/');
   if (active === 'active') lines.push(`   Main PID: ${p('MainPID')} (kubelet)`);
   if (active === 'activating') {
-    lines.push(`    Process: ${p('ExecMainPID')} ExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS (code=exited, status=1/FAILURE)`);
+    lines.push(
+      `    Process: ${p('ExecMainPID')} ExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS (code=exited, status=1/FAILURE)`,
+    );
     lines.push(`   Main PID: ${p('ExecMainPID')} (code=exited, status=1/FAILURE)`);
   }
   return `${lines.join('\n')}\n\n${i.journalTail}`;

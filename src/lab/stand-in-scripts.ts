@@ -153,7 +153,7 @@ esac
 
 /** `stat -fc %T …/sys/fs/cgroup` says cgroup2fs (the node boots cgroup v2); everything else is the real stat. */
 export function statScript(c: ScriptContext): string {
-  return `${head('stat', c, 'Only the cgroup file system type is the node\'s; the rest is the real stat.')}
+  return `${head('stat', c, "Only the cgroup file system type is the node's; the rest is the real stat.")}
 fs=0; fmt=; last=
 for a in "$@"; do
   case $a in
@@ -191,7 +191,7 @@ exec "$@"
 /** `pgrep` and `pidof` over the node's process table (`$D/ps`: `pid comm args…` per line). */
 export function pgrepScript(c: ScriptContext, as: 'pgrep' | 'pidof'): string {
   if (as === 'pidof') {
-    return `${head('pidof', c, 'Reads the node\'s process table.')}
+    return `${head('pidof', c, "Reads the node's process table.")}
 out=
 for name in "$@"; do
   case $name in -*) continue;; esac
@@ -202,7 +202,7 @@ out=$(echo $out)
 echo "$out"
 `;
   }
-  return `${head('pgrep', c, 'Reads the node\'s process table.')}
+  return `${head('pgrep', c, "Reads the node's process table.")}
 full=0; exact=0; list=0; count=0; pat=
 while [ $# -gt 0 ]; do
   case $1 in
@@ -230,7 +230,7 @@ awk -v pat="$pat" -v full="$full" -v exact="$exact" -v list="$list" -v count="$c
 
 /** `ss` listing the node's listening sockets (`$D/ss`), optionally filtered by `:PORT` tokens. */
 export function ssScript(c: ScriptContext): string {
-  return `${head('ss', c, 'Lists the node\'s listening sockets.')}
+  return `${head('ss', c, "Lists the node's listening sockets.")}
 header=1; ports=
 for a in "$@"; do
   case $a in
@@ -251,7 +251,7 @@ fi
 
 /** `timedatectl [status]`: the node's clock is this machine's, synchronised by systemd-timesyncd. */
 export function timedatectlScript(c: ScriptContext): string {
-  return `${head('timedatectl', c, 'Reports the clock as synchronised (the lab node shares this machine\'s clock).')}
+  return `${head('timedatectl', c, "Reports the clock as synchronised (the lab node shares this machine's clock).")}
 case \${1:-status} in
   status) ;;
   *) echo "timedatectl $1: not simulated on this lab node" >&2; exit 1;;

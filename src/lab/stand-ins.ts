@@ -14,8 +14,17 @@ import {CONTAINERD_PID, KUBELET_ARGV, KUBELET_PID, LIVE_PROFILES, runtimeState, 
 import type {NodeTreeInfo} from './node-tree.js';
 import {curlScript, wgetScript} from './stand-in-http.js';
 import {
-  crictlScript, hostnameScript, journalctlScript, kubeletScript, pgrepScript, ssScript, statScript, sudoScript,
-  systemctlScript, timedatectlScript, type ScriptContext,
+  crictlScript,
+  hostnameScript,
+  journalctlScript,
+  kubeletScript,
+  pgrepScript,
+  ssScript,
+  statScript,
+  sudoScript,
+  systemctlScript,
+  timedatectlScript,
+  type ScriptContext,
 } from './stand-in-scripts.js';
 import {containerdProperties, crictlFatal, crictlInfo, crictlVersion, systemctlStatus} from './stand-in-data.js';
 
@@ -47,7 +56,13 @@ async function realProgram(name: string, fallback: string): Promise<string> {
   for (const dir of (process.env['PATH'] ?? '').split(':')) {
     if (!dir || dir.includes('/.lab/')) continue;
     const p = join(dir, name);
-    if (await access(p, constants.X_OK).then(() => true, () => false)) return p;
+    if (
+      await access(p, constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return p;
   }
   return fallback;
 }
@@ -58,7 +73,10 @@ async function unitFiles(root: string): Promise<{fragment: string; dropIns: stri
   const byName = new Map<string, string>();
   for (const d of UNIT_DIRS) {
     if (!fragment) {
-      const ok = await readFile(join(root, d, 'kubelet.service')).then(() => true, () => false);
+      const ok = await readFile(join(root, d, 'kubelet.service')).then(
+        () => true,
+        () => false,
+      );
       if (ok) fragment = `${d}/kubelet.service`;
     }
     const names = await readdir(join(root, d, 'kubelet.service.d')).catch(() => [] as string[]);
@@ -99,11 +117,26 @@ export async function writeStandIns(labDir: string, node: NodeTreeInfo, now: Dat
   for (const d of [dirs.bin, dirs.home, join(dirs.data, 'systemctl'), join(dirs.data, 'journal'), join(dirs.data, 'crictl')]) {
     await mkdir(d, {recursive: true, mode: 0o700});
   }
-  const c: ScriptContext = {data: dirs.data, hostname: node.hostname, kubeletVersion: node.kubeletVersion, real: {stat: await realProgram('stat', '/usr/bin/stat')}};
+  const c: ScriptContext = {
+    data: dirs.data,
+    hostname: node.hostname,
+    kubeletVersion: node.kubeletVersion,
+    real: {stat: await realProgram('stat', '/usr/bin/stat')},
+  };
   const scripts: Record<string, string> = {
-    kubelet: kubeletScript(c), systemctl: systemctlScript(c), journalctl: journalctlScript(c), hostname: hostnameScript(c),
-    crictl: crictlScript(c), stat: statScript(c), sudo: sudoScript(c), pgrep: pgrepScript(c, 'pgrep'), pidof: pgrepScript(c, 'pidof'),
-    ss: ssScript(c), curl: curlScript(c), wget: wgetScript(c), timedatectl: timedatectlScript(c),
+    kubelet: kubeletScript(c),
+    systemctl: systemctlScript(c),
+    journalctl: journalctlScript(c),
+    hostname: hostnameScript(c),
+    crictl: crictlScript(c),
+    stat: statScript(c),
+    sudo: sudoScript(c),
+    pgrep: pgrepScript(c, 'pgrep'),
+    pidof: pgrepScript(c, 'pidof'),
+    ss: ssScript(c),
+    curl: curlScript(c),
+    wget: wgetScript(c),
+    timedatectl: timedatectlScript(c),
   };
   for (const [name, text] of Object.entries(scripts)) await put(join(dirs.bin, name), text, 0o755);
 
@@ -114,11 +147,22 @@ export async function writeStandIns(labDir: string, node: NodeTreeInfo, now: Dat
   const show = (p: [string, string][]) => `${p.map(([k, v]) => `${k}=${v}`).join('\n')}\n`;
   await put(join(dirs.data, 'systemctl', 'kubelet.show'), show(props));
   await put(join(dirs.data, 'systemctl', 'containerd.show'), show(containerdProperties(runtime)));
-  await put(join(dirs.data, 'systemctl', 'not-found.show'), show([['LoadState', 'not-found'], ['ActiveState', 'inactive'], ['SubState', 'dead']]));
+  await put(
+    join(dirs.data, 'systemctl', 'not-found.show'),
+    show([
+      ['LoadState', 'not-found'],
+      ['ActiveState', 'inactive'],
+      ['SubState', 'dead'],
+    ]),
+  );
 
   const journal = kubeletJournal({
-    scenario: node.scenario, hostname: node.hostname, kubeletVersion: node.kubeletVersion, now,
-    clientNotAfter: await clientNotAfter(node.root), runtime,
+    scenario: node.scenario,
+    hostname: node.hostname,
+    kubeletVersion: node.kubeletVersion,
+    now,
+    clientNotAfter: await clientNotAfter(node.root),
+    runtime,
   });
   const ctdJournal = containerdJournal(runtime, now);
   for (const f of JOURNAL_FORMATS) {
@@ -128,25 +172,49 @@ export async function writeStandIns(labDir: string, node: NodeTreeInfo, now: Dat
   const unitTexts: string[] = [];
   for (const p of [fragment, ...dropIns].filter(Boolean)) unitTexts.push(`# ${p}\n${await readFile(join(node.root, p), 'utf8').catch(() => '')}`);
   await put(join(dirs.data, 'systemctl', 'kubelet.cat'), unitTexts.join('\n'));
-  await put(join(dirs.data, 'systemctl', 'kubelet.status'), systemctlStatus({
-    props: new Map(props), fragment, dropIns, now, started,
-    journalTail: renderJournal(journal.slice(-10), node.hostname, 'short'),
-  }));
+  await put(
+    join(dirs.data, 'systemctl', 'kubelet.status'),
+    systemctlStatus({
+      props: new Map(props),
+      fragment,
+      dropIns,
+      now,
+      started,
+      journalTail: renderJournal(journal.slice(-10), node.hostname, 'short'),
+    }),
+  );
 
   const toml = await readFile(join(node.root, 'etc/containerd/config.toml'), 'utf8').catch(() => '');
   const fatal = crictlFatal(runtime);
   if (fatal === null) {
-    await put(join(dirs.data, 'crictl', 'info.json'), crictlInfo({systemdCgroup: /^\s*SystemdCgroup\s*=\s*true/m.test(toml), networkReady: profile.networkReady}));
+    await put(
+      join(dirs.data, 'crictl', 'info.json'),
+      crictlInfo({systemdCgroup: /^\s*SystemdCgroup\s*=\s*true/m.test(toml), networkReady: profile.networkReady}),
+    );
     await put(join(dirs.data, 'crictl', 'version'), crictlVersion());
   } else {
     await put(join(dirs.data, 'crictl', 'fatal'), fatal);
   }
   if (running) await put(join(dirs.data, 'kubelet-running'), `${KUBELET_PID}\n`);
   const minor = node.kubeletVersion.replace(/^v/, '').split('.')[1] ?? '30';
-  await put(join(dirs.data, 'apiserver-version.json'), `${JSON.stringify({
-    major: '1', minor, gitVersion: node.kubeletVersion, gitCommit: '0000000000000000000000000000000000000000', gitTreeState: 'clean',
-    buildDate: '2024-06-11T20:20:00Z', goVersion: 'go1.22.4', compiler: 'gc', platform: 'linux/amd64',
-  }, null, 2)}\n`);
+  await put(
+    join(dirs.data, 'apiserver-version.json'),
+    `${JSON.stringify(
+      {
+        major: '1',
+        minor,
+        gitVersion: node.kubeletVersion,
+        gitCommit: '0000000000000000000000000000000000000000',
+        gitTreeState: 'clean',
+        buildDate: '2024-06-11T20:20:00Z',
+        goVersion: 'go1.22.4',
+        compiler: 'gc',
+        platform: 'linux/amd64',
+      },
+      null,
+      2,
+    )}\n`,
+  );
 
   const ps = ['1 systemd /sbin/init', '540 sshd sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups'];
   if (ctdUp) ps.push(`${CONTAINERD_PID} containerd /usr/bin/containerd`);

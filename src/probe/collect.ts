@@ -22,15 +22,19 @@ export async function collectRaw(t: Transport, opts: {timeoutMs: number; signal?
   } catch (e) {
     if (!(e instanceof FrameError)) throw e;
     if (res.timedOut) {
-      throw new TargetError('timeout', `the probe did not answer within ${Math.round(opts.timeoutMs / 1000)} s`,
-        'raise --timeout, or check the node for hung filesystems');
+      throw new TargetError(
+        'timeout',
+        `the probe did not answer within ${Math.round(opts.timeoutMs / 1000)} s`,
+        'raise --timeout, or check the node for hung filesystems',
+      );
     }
     const why = res.stderr.trim().split('\n').slice(-3).join(' ').slice(0, 300);
     // Nothing framed came back: either the shell never ran the probe (a forced command, a
     // restricted shell, a missing sh) or what answered is not a shell at all.
-    const hint = res.stdout.length > 0
-      ? 'what came back is not probe output: is sh a POSIX shell, does a ForceCommand or restricted shell run instead of it, or does the login print to stdout? try `ssh NODE sh -c true`'
-      : 'the node needs a POSIX sh with head, wc, sed, awk and grep';
+    const hint =
+      res.stdout.length > 0
+        ? 'what came back is not probe output: is sh a POSIX shell, does a ForceCommand or restricted shell run instead of it, or does the login print to stdout? try `ssh NODE sh -c true`'
+        : 'the node needs a POSIX sh with head, wc, sed, awk and grep';
     throw new TargetError('probe', `the probe failed (exit ${res.exitCode ?? res.signal})${why ? `: ${why}` : ''}`, hint);
   }
   const {complete, ...raw} = parsed;
@@ -50,11 +54,18 @@ export async function collectRaw(t: Transport, opts: {timeoutMs: number; signal?
  */
 function notStarted(t: Transport, timeoutMs: number, stderr: string): TargetError {
   const s = `${Math.round(timeoutMs / 1000)} s`;
-  const last = stderr.split('\n').map((l) => l.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim()).filter(Boolean).at(-1);
+  const last = stderr
+    .split('\n')
+    .map((l) => l.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim())
+    .filter(Boolean)
+    .at(-1);
   const said = last ? `; its last error line: "${last.length > 200 ? `${last.slice(0, 199)}…` : last}"` : '';
   if (t.kind === 'ssh') {
-    return new TargetError('timeout', `the session opened, but the probe had not started within ${s} (nothing arrived from it${said})`,
-      'before the probe, the login shell runs the user\'s startup files (~/.bashrc, /etc/bash.bashrc, ~/.profile), and sudo may look up the host name: is one of them slow or waiting on a lock? time `ssh NODE true` to see, or raise --timeout');
+    return new TargetError(
+      'timeout',
+      `the session opened, but the probe had not started within ${s} (nothing arrived from it${said})`,
+      "before the probe, the login shell runs the user's startup files (~/.bashrc, /etc/bash.bashrc, ~/.profile), and sudo may look up the host name: is one of them slow or waiting on a lock? time `ssh NODE true` to see, or raise --timeout",
+    );
   }
   return new TargetError('timeout', `the probe had not started within ${s} (nothing arrived from it${said})`, 'is the machine overloaded? raise --timeout');
 }

@@ -26,7 +26,9 @@ export class FrameError extends Error {
 
 // <kind> <status> <length> <attrs> <name>: every field in the escaped alphabet.
 const ESC = '[A-Za-z0-9._/+,:@~%-]+';
-const HEADER = new RegExp(`^([A-Z]) ([a-z0-9-]+) (0|[1-9][0-9]{0,10}) (-|[a-z]+=[A-Za-z0-9._/+,:@~%-]*(?:;[a-z]+=[A-Za-z0-9._/+,:@~%-]*)*;?) (${ESC}(?:#[a-z-]+)?)$`);
+const HEADER = new RegExp(
+  `^([A-Z]) ([a-z0-9-]+) (0|[1-9][0-9]{0,10}) (-|[a-z]+=[A-Za-z0-9._/+,:@~%-]*(?:;[a-z]+=[A-Za-z0-9._/+,:@~%-]*)*;?) (${ESC}(?:#[a-z-]+)?)$`,
+);
 const LISTING_LINE = new RegExp(`^([fdlso]) (${ESC})$`);
 
 /** Undo the probe's escaping; null when `s` is not a well-formed escaped string. */
@@ -112,7 +114,11 @@ function* records(buf: Buffer): Generator<Rec, Walk> {
 }
 
 const FILE_STATUS: Record<string, FileStatus> = {
-  ok: 'ok', missing: 'missing', notfile: 'not-a-file', unreadable: 'unreadable', loop: 'symlink-loop',
+  ok: 'ok',
+  missing: 'missing',
+  notfile: 'not-a-file',
+  unreadable: 'unreadable',
+  loop: 'symlink-loop',
 };
 
 /** Why a file that exists was not read (the probe's `why=` attribute). */
@@ -198,8 +204,7 @@ export function parseFrames(output: Buffer, meta: {hostRoot: string; live: boole
       }
       case 'C': {
         const code = /^\d+$/.test(r.status) ? Number(r.status) : null;
-        const status: CommandRecord['status'] =
-          r.status === 'notfound' ? 'not-found' : r.status === 'timeout' ? 'timeout' : code === 0 ? 'ok' : 'failed';
+        const status: CommandRecord['status'] = r.status === 'notfound' ? 'not-found' : r.status === 'timeout' ? 'timeout' : code === 0 ? 'ok' : 'failed';
         raw.commands[r.name] = {command: r.name, status, exitCode: code, stdout: text};
         break;
       }
@@ -219,9 +224,10 @@ export function parseFrames(output: Buffer, meta: {hostRoot: string; live: boole
   }
   for (const k of pendingKeys) {
     const file = raw.files[unescapeName(k.rawName.replace(/#[a-z-]+$/, '')) ?? ''];
-    const rec = k.ok && /^[0-9a-f]{64}$/.test(k.text)
-      ? {origin: k.origin, spkiSha256: k.text}
-      : {origin: k.origin, spkiSha256: null, reason: k.text || 'fingerprint not computed'};
+    const rec =
+      k.ok && /^[0-9a-f]{64}$/.test(k.text)
+        ? {origin: k.origin, spkiSha256: k.text}
+        : {origin: k.origin, spkiSha256: null, reason: k.text || 'fingerprint not computed'};
     if (file) (file.keys ??= []).push(rec);
   }
   const walk = step.done ? step.value : {complete: false, error: problem};

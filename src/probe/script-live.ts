@@ -40,9 +40,9 @@ kprocs() {
       { read -r _kc < "$_pd/comm"; } 2>/dev/null || continue
       [ "$_kc" = kubelet ] || continue
       _kn=$((_kn + 1)); [ "$_kn" -gt @MAXPROC@ ] && break
-      printf '%s %s\n' --pid "${"$"}{_pd##*/}" >> "$T/kp"
+      printf '%s %s\n' --pid "${'$'}{_pd##*/}" >> "$T/kp"
       tr '\000' '\n' < "$_pd/cmdline" >> "$T/kp" 2>/dev/null
-      [ -n "$KPID" ] || KPID=${"$"}{_pd##*/}
+      [ -n "$KPID" ] || KPID=${'$'}{_pd##*/}
     done
   fi
   queue "$T/kp" C 0 kubelet-procs 262144
@@ -77,10 +77,10 @@ kflags() {
   FHZP=; FHZA=; KCFG=; KCFGD=; KCONF=; KBOOT=; KLOCK=; CEP=
   while IFS= read -r _l; do
     case $_l in
-      healthz-port=*) FHZP=${"$"}{_l#*=};; healthz-bind-address=*) FHZA=${"$"}{_l#*=};;
-      config=*) KCFG=${"$"}{_l#*=};; config-dir=*) KCFGD=${"$"}{_l#*=};;
-      kubeconfig=*) KCONF=${"$"}{_l#*=};; bootstrap-kubeconfig=*) KBOOT=${"$"}{_l#*=};; lock-file=*) KLOCK=${"$"}{_l#*=};;
-      container-runtime-endpoint=*) CEP=${"$"}{_l#*=};;
+      healthz-port=*) FHZP=${'$'}{_l#*=};; healthz-bind-address=*) FHZA=${'$'}{_l#*=};;
+      config=*) KCFG=${'$'}{_l#*=};; config-dir=*) KCFGD=${'$'}{_l#*=};;
+      kubeconfig=*) KCONF=${'$'}{_l#*=};; bootstrap-kubeconfig=*) KBOOT=${'$'}{_l#*=};; lock-file=*) KLOCK=${'$'}{_l#*=};;
+      container-runtime-endpoint=*) CEP=${'$'}{_l#*=};;
     esac
   done < "$T/kf"
   kv config "$KCFG"; kv config_dir "$KCFGD"
@@ -100,8 +100,8 @@ kconfig() {
       END { print p; print pf; print a; print af; print e }' "$@" > "$T/kc" 2>/dev/null
     { read -r _p; read -r _pf; read -r _a; read -r _af; read -r _e; } < "$T/kc"
     [ -z "$CEP" ] && [ -n "$_e" ] && CEP=$_e
-    [ -n "$_p" ] && { HZP=$_p; HZP_FROM=${"$"}{_pf#"$R"}; }
-    [ -n "$_a" ] && { HZA=$_a; HZA_FROM=${"$"}{_af#"$R"}; }
+    [ -n "$_p" ] && { HZP=$_p; HZP_FROM=${'$'}{_pf#"$R"}; }
+    [ -n "$_a" ] && { HZA=$_a; HZA_FROM=${'$'}{_af#"$R"}; }
   fi
   [ -n "$FHZP" ] && { HZP=$FHZP; HZP_FROM=flag; }
   [ -n "$FHZA" ] && { HZA=$FHZA; HZA_FROM=flag; }
@@ -113,7 +113,7 @@ http_get() {
   _hi=$1; _hu=$2; _hc=$3; _hk=$4; _ht=$HTTP
   # busybox wget verifies no certificate: for https, openssl s_client (which does) is better.
   case $_hu in https:*) [ "$BBW" = 1 ] && [ -n "$SSL" ] && _ht=openssl;; esac
-  kv "$_hi.url" "$_hu"; kv "$_hi.tool" "${"$"}{_ht:-none}"
+  kv "$_hi.url" "$_hu"; kv "$_hi.tool" "${'$'}{_ht:-none}"
   case $_ht in
     curl)
       set -- curl -sS -i --noproxy '*' --connect-timeout @CONNECT@ -m @MAXTIME@ -w '\n@@http_code=%{http_code}\n'
@@ -134,7 +134,7 @@ http_get() {
     openssl)
       # No HTTP client: TLS and the status line through openssl s_client (https only).
       case $_hu in https:*) ;; *) kv "$_hi.error" "no curl or wget on the node"; return;; esac
-      printf 'GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n' "/${"$"}{_hu#https://*/}" "$AH" > "$T/req"
+      printf 'GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n' "/${'$'}{_hu#https://*/}" "$AH" > "$T/req"
       set -- "$SSL" s_client -quiet -connect "$AH:$AP" -verify_return_error
       case $AH in *[!0-9.]*) case $AH in *:*) set -- "$@" -verify_ip "$AH";; *) set -- "$@" -servername "$AH" -verify_hostname "$AH";; esac;; *) set -- "$@" -verify_ip "$AH";; esac
       [ -n "$_hc" ] && set -- "$@" -CAfile "$_hc"
@@ -190,8 +190,8 @@ kports() {
 # The API server as the kubelet sees it: the server and CA of kubelet.conf (bootstrap-kubelet.conf
 # while bootstrapping), DNS, then TLS verified against that CA and GET /livez (/healthz before 1.16).
 kapi() {
-  _kc0=${"$"}{KCONF:-/etc/kubernetes/kubelet.conf}; _kc=$_kc0
-  [ -f "$R$_kc" ] || _kc=${"$"}{KBOOT:-/etc/kubernetes/bootstrap-kubelet.conf}
+  _kc0=${'$'}{KCONF:-/etc/kubernetes/kubelet.conf}; _kc=$_kc0
+  [ -f "$R$_kc" ] || _kc=${'$'}{KBOOT:-/etc/kubernetes/bootstrap-kubelet.conf}
   kv api.kubeconfig "$_kc"
   [ -f "$R$_kc" ] || { kv api.error "neither $_kc0 nor $_kc exists"; return; }
   awk 'function val(  v) { v = $0; sub(/^[^:]*:[ \t]*/, "", v); gsub(/["\047 \t]/, "", v); return v }
@@ -203,11 +203,11 @@ kapi() {
   { read -r AS; read -r _caf; read -r _ins; read -r _cad; } < "$T/ak"
   kv api.server "$AS"
   case $AS in https://*|http://*) ;; *) kv api.error "no server URL in $_kc"; return;; esac
-  _hp=${"$"}{AS#*://}; _hp=${"$"}{_hp%%/*}
+  _hp=${'$'}{AS#*://}; _hp=${'$'}{_hp%%/*}
   case $_hp in
-    \[*\]:*) AH=${"$"}{_hp%%]*}; AH=${"$"}{AH#?}; AP=${"$"}{_hp##*]:};;
-    \[*\]) AH=${"$"}{_hp#?}; AH=${"$"}{AH%?}; AP=;;
-    *:*) AH=${"$"}{_hp%:*}; AP=${"$"}{_hp##*:};;
+    \[*\]:*) AH=${'$'}{_hp%%]*}; AH=${'$'}{AH#?}; AP=${'$'}{_hp##*]:};;
+    \[*\]) AH=${'$'}{_hp#?}; AH=${'$'}{AH%?}; AP=;;
+    *:*) AH=${'$'}{_hp%:*}; AP=${'$'}{_hp##*:};;
     *) AH=$_hp; AP=;;
   esac
   [ -n "$AP" ] || { AP=443; case $AS in http:*) AP=80;; esac; }
@@ -217,14 +217,14 @@ kapi() {
     if have base64; then printf '%s' "$_cad" | base64 -d > "$T/ca.pem" 2>/dev/null; elif [ -n "$SSL" ]; then printf '%s' "$_cad" | $SSL base64 -d -A > "$T/ca.pem" 2>/dev/null; fi
     if [ -s "$T/ca.pem" ]; then _ca="$T/ca.pem"; kv api.ca data; else kv api.ca bad-data; fi
   elif [ -n "$_caf" ]; then
-    case $_caf in /*) ;; *) _caf="${"$"}{_kc%/*}/$_caf";; esac
+    case $_caf in /*) ;; *) _caf="${'$'}{_kc%/*}/$_caf";; esac
     if resolve "$_caf" && _cr=$RES && [ -f "$R$_cr" ]; then _ca="$R$_cr"; kv api.ca "file:$_caf"; else kv api.ca "missing:$_caf"; fi
   else kv api.ca none; fi
   case $AH in *:*) ;; *[!0-9.]*) cmd api-dns 4 4096 getent hosts "$AH";; esac
   RO=; RE=
-  http_get api-livez "${"$"}{AS%/}/livez" "$_ca" "$_ins"
+  http_get api-livez "${'$'}{AS%/}/livez" "$_ca" "$_ins"
   if [ -n "$RO" ] && grep -q -e '^@@http_code=404' -e 'HTTP/[0-9.]* 404' "$RO" "$RE" 2>/dev/null; then
-    http_get api-healthz "${"$"}{AS%/}/healthz" "$_ca" "$_ins"
+    http_get api-healthz "${'$'}{AS%/}/healthz" "$_ca" "$_ins"
   fi
   cmd api-node-time 2 64 date -u +%s
 }
@@ -240,9 +240,9 @@ kimagefs() {
 # Without crictl: ask the CRI socket itself for runtime.v1 Version (gRPC over HTTP/2, empty request).
 kcri() {
   have crictl && return
-  _ep=${"$"}{CEP:-unix:///run/containerd/containerd.sock}
+  _ep=${'$'}{CEP:-unix:///run/containerd/containerd.sock}
   kv cri.endpoint "$_ep"
-  case $_ep in unix://*) _s=${"$"}{_ep#unix://};; /*) _s=$_ep;; *) kv cri.error "$_ep is not a unix socket"; return;; esac
+  case $_ep in unix://*) _s=${'$'}{_ep#unix://};; /*) _s=$_ep;; *) kv cri.error "$_ep is not a unix socket"; return;; esac
   { resolve "$_s" && _sr=$RES && [ -S "$R$_sr" ]; } || { kv cri.error "no socket at $_s"; return; }
   [ "$HTTP" = curl ] || { kv cri.error "neither crictl nor curl on the node"; return; }
   printf '\000\000\000\000\000' > "$T/grpc"; : > "$T/gb"
@@ -266,7 +266,7 @@ kcri() {
 kjoin() {
   [ -n "$JEP" ] || return
   kv join.endpoint "$JEP"
-  case $JEP in \[*\]:*) AH=${"$"}{JEP%%]*}; AH=${"$"}{AH#?}; AP=${"$"}{JEP##*]:};; *) AH=${"$"}{JEP%:*}; AP=${"$"}{JEP##*:};; esac
+  case $JEP in \[*\]:*) AH=${'$'}{JEP%%]*}; AH=${'$'}{AH#?}; AP=${'$'}{JEP##*]:};; *) AH=${'$'}{JEP%:*}; AP=${'$'}{JEP##*:};; esac
   case $AH in *:*) ;; *[!0-9.]*) cmd join-dns 4 4096 getent hosts "$AH";; esac
   http_get join-info "https://$JEP/api/v1/namespaces/kube-public/configmaps/cluster-info" "" 1
 }

@@ -229,11 +229,11 @@ rd() {
   f="$R$real"; a=
   if [ "$real" != "$p" ]; then
     esc "$real"; a="real=$E;"
-    if hasctl "$E"; then emit0 F unreadable "${"$"}{a}why=name" "$p"; return; fi
+    if hasctl "$E"; then emit0 F unreadable "${'$'}{a}why=name" "$p"; return; fi
   fi
-  if [ ! -e "$f" ]; then emit0 F missing "${"$"}{a:--}" "$p"; return; fi
-  if [ ! -f "$f" ]; then emit0 F notfile "${"$"}{a:--}" "$p"; return; fi
-  if [ ! -r "$f" ]; then emit0 F unreadable "${"$"}{a:--}" "$p"; return; fi
+  if [ ! -e "$f" ]; then emit0 F missing "${'$'}{a:--}" "$p"; return; fi
+  if [ ! -f "$f" ]; then emit0 F notfile "${'$'}{a:--}" "$p"; return; fi
+  if [ ! -r "$f" ]; then emit0 F unreadable "${'$'}{a:--}" "$p"; return; fi
   printf '%s\t%s\t%s\n' "$f" "$pe" "$a" >> "$T/q"
 }
 flush() {
@@ -245,7 +245,7 @@ flush() {
   exec 3< "$T/sz"
   while IFS="$TAB" read -r qf qp qa; do
     read -r qs qrest <&3 || qs=0
-    qa="${"$"}{qa}size=$qs"
+    qa="${'$'}{qa}size=$qs"
     if [ "$qs" -eq 0 ]; then printf '\n@@KD2 F ok 0 %s %s\n' "$qa" "$qp"; continue; fi
     if [ "$qs" -gt @FILE_CAP@ ]; then QB=$((QB + 1)); head -c @FILE_CAP@ "$qf" > "$T/big.$QB"; qf="$T/big.$QB"; qa="$qa;trunc=1"; fi
     printf '%s\t%s\t%s\n' "$qf" "$qp" "$qa" >> "$T/al"
@@ -273,7 +273,7 @@ flush() {
 # The public-key fingerprints of the private keys the awk set aside: one openssl per key for
 # the public key, then ONE hashing run for all of them.
 # reck STATUS ORIGIN TEXT: a K record; ORIGIN is escaped already (the awk had the escaped name).
-reck() { printf '\n@@KD2 K %s %s - %s\n%s' "$1" "${"$"}{#3}" "$2" "$3"; }
+reck() { printf '\n@@KD2 K %s %s - %s\n%s' "$1" "${'$'}{#3}" "$2" "$3"; }
 keys_fp() {
   [ -s "$T/keys" ] || return 0
   set --; _kd=' '
@@ -286,7 +286,7 @@ keys_fp() {
   done < "$T/keys"
   if [ $# -gt 0 ]; then
     if have sha256sum; then sha256sum "$@"; else $SSL dgst -sha256 -r "$@"; fi > "$T/kh" 2>/dev/null
-    while read -r kh kn; do printf '%s\n' "$kh" > "${"$"}{kn#[*]}.h"; done < "$T/kh"
+    while read -r kh kn; do printf '%s\n' "$kh" > "${'$'}{kn#[*]}.h"; done < "$T/kh"
   fi
   while IFS="$TAB" read -r kf ko kk; do
     [ "$kk" = b64 ] && kf="$kf.pem"
@@ -309,23 +309,23 @@ cand() {
     case " @DENY@ " in *" $n "*|*" $RES "*) ;; *) ls_dir "$n" 1;; esac
   elif isext "$n"; then rd "$n"
   else
-    case $n in *.sock) [ "$LIVE" = 1 ] && ls_dir "${"$"}{n%/*}" 0;; esac
+    case $n in *.sock) [ "$LIVE" = 1 ] && ls_dir "${'$'}{n%/*}" 0;; esac
   fi
 }
 # glob PATTERN: a wildcard only in the last component, matched in the directory it names once that
 # is resolved inside the host root: no walk through a linked directory, at most @MAXG@ matches a
 # pattern and @MAXGX@ in all.
 glob() {
-  gd=${"$"}{1%/*}; gp=${"$"}{1##*/}
+  gd=${'$'}{1%/*}; gp=${'$'}{1##*/}
   case $gd in *'*'*) note "not expanded: $1 (a wildcard before the last path component)"; return;; esac
-  resolve "${"$"}{gd:-/}" || return
-  gd=${"$"}{RES%/}; gi=0
+  resolve "${'$'}{gd:-/}" || return
+  gd=${'$'}{RES%/}; gi=0
   [ -d "$R$gd" ] || return
   for g in "$R$gd"/$gp; do
     [ -e "$g" ] || [ -L "$g" ] || continue
     gi=$((gi + 1)); GX=$((GX + 1))
     if [ "$gi" -gt @MAXG@ ] || [ "$GX" -gt @MAXGX@ ]; then note "glob cap reached: $1 matched more than the probe expands"; break; fi
-    cand "$gd/${"$"}{g##*/}"
+    cand "$gd/${'$'}{g##*/}"
   done
 }
 discover() {
@@ -351,4 +351,10 @@ discover() {
   done
   flush
 }
-`.replace('@AWK@', AWK.split('\n').map((l) => l.trim()).filter((l) => l !== '').join('\n'));
+`.replace(
+  '@AWK@',
+  AWK.split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .join('\n'),
+);

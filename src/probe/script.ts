@@ -16,9 +16,24 @@
  * one second more.
  */
 import {
-  COMMANDS, DIRS, FILES, DEFAULT_FILE_CAP, DEFAULT_COMMAND_CAP, DISCOVERY_MAX_FILES, DISCOVERY_ROUNDS,
-  DIR_LIST_MAX, DIR_VISIT_MAX, DIR_READ_MAX, DROPIN_READ_MAX, GLOB_MAX, GLOB_TOTAL_MAX, CAPPED_RECORDS_MAX,
-  READ_EXTENSIONS, DISCOVERY_DENY_DIRS, NEVER_READ, type CommandSection,
+  COMMANDS,
+  DIRS,
+  FILES,
+  DEFAULT_FILE_CAP,
+  DEFAULT_COMMAND_CAP,
+  DISCOVERY_MAX_FILES,
+  DISCOVERY_ROUNDS,
+  DIR_LIST_MAX,
+  DIR_VISIT_MAX,
+  DIR_READ_MAX,
+  DROPIN_READ_MAX,
+  GLOB_MAX,
+  GLOB_TOTAL_MAX,
+  CAPPED_RECORDS_MAX,
+  READ_EXTENSIONS,
+  DISCOVERY_DENY_DIRS,
+  NEVER_READ,
+  type CommandSection,
 } from './sections.js';
 import {READ_LIB} from './script-read.js';
 import {LIVE_CALLS, liveLibrary} from './script-live.js';
@@ -55,7 +70,7 @@ T=$(mktemp -d 2>/dev/null) || { T=/tmp/kd.$$; mkdir -m 700 "$T" || exit 70; }
 # Run on exit, and by the watchdog if the probe dies. The watchdog sees the directory gone and
 # ends at its next tick (killing it would make busybox sh print "Terminated").
 cleanup() {
-  for _f in "$T"/w.*; do [ -s "$_f" ] && kill -s TERM "${"$"}{_f##*.}" 2>/dev/null; done
+  for _f in "$T"/w.*; do [ -s "$_f" ] && kill -s TERM "${'$'}{_f##*.}" 2>/dev/null; done
   rm -rf "$T"
 }
 trap cleanup EXIT
@@ -75,11 +90,11 @@ wdog() {
       [ -s "$_wf" ] || continue
       _wd=; { read -r _wd < "$_wf"; } 2>/dev/null
       [ -n "$_wd" ] && [ "$_wn" -gt "$_wd" ] || continue
-      _wp=${"$"}{_wf##*.}
+      _wp=${'$'}{_wf##*.}
       # Finished, whether reaped by the shell already or a zombie waiting for collect: not a timeout.
       kill -0 "$_wp" 2>/dev/null || continue
       _ws=; { read -r _ws < "/proc/$_wp/stat"; } 2>/dev/null
-      case ${"$"}{_ws##*) } in Z*) continue;; esac
+      case ${'$'}{_ws##*) } in Z*) continue;; esac
       : > "$T/x.$_wp"
       if [ "$_wn" -gt $((_wd + 2)) ]; then kill -s KILL "$_wp"; else kill -s TERM "$_wp"; fi 2>/dev/null
     done
@@ -111,7 +126,7 @@ else isbin() { [ "$(tr -d '\000' < "$1" | wc -c)" -ne "$(wc -c < "$1")" ]; }; fi
 # seen ESCAPED-NAME: true when already handled (escaped names hold no "|").
 seen() { case $SEEN in *"|$1|"*) return 0;; esac; SEEN="$SEEN$1|"; return 1; }
 # rec KIND STATUS NAME TEXT: a record whose TEXT is ASCII (byte length = character count): no process.
-rec() { esc "$3"; printf '\n@@KD2 %s %s %s - %s\n%s' "$1" "$2" "${"$"}{#4}" "$E" "$4"; }
+rec() { esc "$3"; printf '\n@@KD2 %s %s %s - %s\n%s' "$1" "$2" "${'$'}{#4}" "$E" "$4"; }
 note() { rec N ok note "$1"; }
 # The version record comes first: the client reads nothing before it.
 rec V ok probe @VERSION@
@@ -124,18 +139,18 @@ resolve() {
   [ -n "$RSI" ] && [ "$1" = "$RSI" ] && { RES=$RSO; return 0; }
   _rr=$1; _ro=; _rh=0
   while [ -n "$_rr" ]; do
-    case $_rr in /*) _rr=${"$"}{_rr#/}; continue;; esac
-    case $_rr in */*) _rc=${"$"}{_rr%%/*}; _rr=${"$"}{_rr#*/};; *) _rc=$_rr; _rr=;; esac
-    case $_rc in ''|.) continue;; ..) _ro=${"$"}{_ro%/*}; continue;; esac
+    case $_rr in /*) _rr=${'$'}{_rr#/}; continue;; esac
+    case $_rr in */*) _rc=${'$'}{_rr%%/*}; _rr=${'$'}{_rr#*/};; *) _rc=$_rr; _rr=;; esac
+    case $_rc in ''|.) continue;; ..) _ro=${'$'}{_ro%/*}; continue;; esac
     if [ -L "$R$_ro/$_rc" ]; then
       _rh=$((_rh + 1)); [ "$_rh" -gt 40 ] && return 1
       # "&& echo .": a target that ends in newlines keeps them (command substitution strips them).
-      _rt=$(readlink "$R$_ro/$_rc" && echo .) || return 1; _rt=${"$"}{_rt%?}; _rt=${"$"}{_rt%?}
+      _rt=$(readlink "$R$_ro/$_rc" && echo .) || return 1; _rt=${'$'}{_rt%?}; _rt=${'$'}{_rt%?}
       case $_rt in /*) _ro=;; esac
-      _rr="$_rt${"$"}{_rr:+/$_rr}"
+      _rr="$_rt${'$'}{_rr:+/$_rr}"
     else _ro="$_ro/$_rc"; fi
   done
-  RES=${"$"}{_ro:-/}; RSI=$1; RSO=$RES
+  RES=${'$'}{_ro:-/}; RSI=$1; RSO=$RES
 }
 isext() { case $1 in @EXT_CASE@) return 0;; esac; return 1; }
 # ls_dir DIR READ [PATTERN]: list DIR; with READ=1 read its files that match PATTERN (default all).
@@ -143,7 +158,7 @@ isext() { case $1 in @EXT_CASE@) return 0;; esac; return 1; }
 # (up to @MAXDR@; systemd reads every one, so the facts say when there are more).
 # Every entry is counted (the total is in the record); @MAXD@ are listed, names escaped.
 ls_dir() {
-  dp=$1; drdf=$2; dpat=${"$"}{3:-*}
+  dp=$1; drdf=$2; dpat=${'$'}{3:-*}
   esc "$dp"; seen "d:$E" && return
   resolve "$dp" || { emit0 D loop - "$dp"; return; }
   dreal=$RES; dd="$R$dreal"
@@ -157,7 +172,7 @@ ls_dir() {
     [ -e "$de" ] || [ -L "$de" ] || continue
     di=$((di + 1)); DV=$((DV + 1))
     [ "$di" -gt @MAXD@ ] && { dtr=1; continue; }
-    dn=${"$"}{de##*/}
+    dn=${'$'}{de##*/}
     if [ -L "$de" ]; then dty=l; elif [ -d "$de" ]; then dty=d; elif [ -f "$de" ]; then dty=f; elif [ -S "$de" ]; then dty=s; else dty=o; fi
     esc "$dn"; printf '%s %s\n' "$dty" "$E" >> "$dl"
     [ "$drdf" = 0 ] && continue
@@ -177,7 +192,7 @@ ls_dir() {
 }
 # emitcap KIND STATUS NAME FILE CAP: the first CAP bytes of FILE, or the last -CAP bytes (newest log lines).
 emitcap() {
-  _n=$(($(wc -c < "$4"))); _c=${"$"}{5#-}
+  _n=$(($(wc -c < "$4"))); _c=${'$'}{5#-}
   [ "$_n" -gt "$_c" ] && _n=$_c
   esc "$3"; printf '\n@@KD2 %s %s %s - %s\n' "$1" "$2" "$_n" "$E"
   case $5 in -*) tail -c "$_c" "$4";; *) head -c "$_c" "$4";; esac
@@ -189,7 +204,7 @@ bg() {
   to=$1; shift; CN=$((CN + 1)); RO="$T/c.$CN"; RE="$T/e.$CN"
   "$@" < "$CIN" > "$RO" 2> "$RE" & _rp=$!
   _wt=0; [ -n "$TO" ] && { read -r _wt < "$T/tick"; } 2>/dev/null
-  echo $((${"$"}{_wt:-0} + to)) > "$T/w.$_rp"
+  echo $((${'$'}{_wt:-0} + to)) > "$T/w.$_rp"
 }
 # reap PID: wait for a command bg started; status in $rc and $st ("timeout" if the watchdog stopped it).
 reap() {
@@ -201,7 +216,7 @@ reap() {
 run() { bg "$@"; reap "$_rp"; }
 # queue FILE KIND STATUS NAME CAP [ATTRS]: frame a text file later, in cflush; an empty one right now.
 queue() {
-  if [ -s "$1" ]; then esc "$4"; printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$E" "$5" "${"$"}{6:--}" >> "$CQ"; else emit0 "$2" "$3" "${"$"}{6:--}" "$4"; fi
+  if [ -s "$1" ]; then esc "$4"; printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$E" "$5" "${'$'}{6:--}" >> "$CQ"; else emit0 "$2" "$3" "${'$'}{6:--}" "$4"; fi
 }
 # notfound ID NAME: the records of a command the node does not have.
 notfound() {
@@ -298,7 +313,8 @@ function scriptBody(live: boolean): string {
 
 function buildBody(live: boolean): string {
   const opts = {live};
-  const lib = (LIB + READ_LIB).replace(/@EXT_CASE@/g, READ_EXTENSIONS.map((e) => `*.${e}`).join('|'))
+  const lib = (LIB + READ_LIB)
+    .replace(/@EXT_CASE@/g, READ_EXTENSIONS.map((e) => `*.${e}`).join('|'))
     .replace(/@MAXF@/g, String(DISCOVERY_MAX_FILES))
     .replace(/@VERSION@/g, String(PROBE_VERSION))
     .replace(/@MAXDV@/g, String(DIR_VISIT_MAX))
@@ -312,10 +328,7 @@ function buildBody(live: boolean): string {
     .replace(/@ROUNDS@/g, String(DISCOVERY_ROUNDS))
     .replace(/@DENY@/g, DISCOVERY_DENY_DIRS.join(' '))
     .replace(/@NEVER@/g, NEVER_READ.join('|'));
-  const lines = [
-    compactShell(lib),
-    ...(opts.live ? [compactShell(liveLibrary())] : []),
-  ];
+  const lines = [compactShell(lib), ...(opts.live ? [compactShell(liveLibrary())] : [])];
   if (opts.live) {
     // The live part needs nothing the file reads find, so it runs beside them in a subshell
     // whose records go to a file, printed where they always were: after the files. It has its

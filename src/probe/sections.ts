@@ -66,14 +66,33 @@ export const CAPPED_RECORDS_MAX = 100;
 export const DISCOVERY_ROUNDS = 3;
 
 /** Extensions of files worth reading when a path is named in another file or found in a listed dir. */
-export const READ_EXTENSIONS = [
-  'yaml', 'yml', 'conf', 'conflist', 'json', 'toml', 'crt', 'pem', 'key', 'env', 'kubeconfig', 'service', 'cfg',
-] as const;
+export const READ_EXTENSIONS = ['yaml', 'yml', 'conf', 'conflist', 'json', 'toml', 'crt', 'pem', 'key', 'env', 'kubeconfig', 'service', 'cfg'] as const;
 
 /** Directories never listed by discovery (too broad to be what a setting names). */
 export const DISCOVERY_DENY_DIRS = [
-  '/', '/etc', '/var', '/usr', '/opt', '/run', '/var/lib', '/var/run', '/usr/lib', '/lib', '/home', '/root',
-  '/tmp', '/proc', '/sys', '/dev', '/bin', '/sbin', '/usr/bin', '/usr/sbin', '/usr/local', '/usr/local/bin', '/boot',
+  '/',
+  '/etc',
+  '/var',
+  '/usr',
+  '/opt',
+  '/run',
+  '/var/lib',
+  '/var/run',
+  '/usr/lib',
+  '/lib',
+  '/home',
+  '/root',
+  '/tmp',
+  '/proc',
+  '/sys',
+  '/dev',
+  '/bin',
+  '/sbin',
+  '/usr/bin',
+  '/usr/sbin',
+  '/usr/local',
+  '/usr/local/bin',
+  '/boot',
 ] as const;
 
 /**
@@ -82,8 +101,11 @@ export const DISCOVERY_DENY_DIRS = [
  * needs them, and a key that is not read cannot leave the node. sh `case` patterns.
  */
 export const NEVER_READ = [
-  '/etc/kubernetes/pki/ca.key', '/etc/kubernetes/pki/sa.key', '/etc/kubernetes/pki/apiserver*.key',
-  '/etc/kubernetes/pki/front-proxy-*.key', '/etc/kubernetes/pki/etcd/*.key',
+  '/etc/kubernetes/pki/ca.key',
+  '/etc/kubernetes/pki/sa.key',
+  '/etc/kubernetes/pki/apiserver*.key',
+  '/etc/kubernetes/pki/front-proxy-*.key',
+  '/etc/kubernetes/pki/etcd/*.key',
 ] as const;
 
 /** systemd system unit directories, highest priority first (systemd.unit(5)). */
@@ -157,7 +179,11 @@ export const COMMANDS: readonly CommandSection[] = [
   {
     id: 'systemctl-show',
     argv: [
-      'systemctl', 'show', 'kubelet', '--no-pager', '-p',
+      'systemctl',
+      'show',
+      'kubelet',
+      '--no-pager',
+      '-p',
       'LoadState,ActiveState,SubState,NRestarts,ExecMainStatus,ExecMainCode,UnitFileState,NeedDaemonReload,FragmentPath,DropInPaths,ExecMainStartTimestamp',
     ],
     timeoutS: 5,

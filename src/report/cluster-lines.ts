@@ -29,7 +29,7 @@ export function clusterLines(c: ClusterSummary): [label: string, text: string][]
     if (n.taints.length > 0) out.push(['taints', n.taints.join(', ')]);
   }
   const versions = [`apiserver ${c.apiserverVersion ?? 'unknown'}`];
-  if (n !== null && n.registered) {
+  if (n?.registered) {
     if (n.kubeletVersion) versions.push(`kubelet ${n.kubeletVersion} (Node status)`);
     if (n.containerRuntimeVersion) versions.push(n.containerRuntimeVersion);
   }

@@ -58,7 +58,12 @@ function section(f: Finding, t: TargetResult): string[] {
   if (f.causedBy !== null) out.push('', `Explained by ${codeSpan(f.causedBy)}: fix that first.`);
   if (f.waived) {
     const w = f.waived;
-    out.push('', w.expired ? `**Waiver expired** on ${escapeInline(w.expires)}: ${escapeInline(w.reason)}` : `**Waived** until ${escapeInline(w.expires)}: ${escapeInline(w.reason)}`);
+    out.push(
+      '',
+      w.expired
+        ? `**Waiver expired** on ${escapeInline(w.expires)}: ${escapeInline(w.reason)}`
+        : `**Waived** until ${escapeInline(w.expires)}: ${escapeInline(w.reason)}`,
+    );
   }
   if (f.evidence.length > 0) {
     const lines = f.evidence.map((e) => `${formatSource(e.source)}  ${e.text}`);
@@ -87,7 +92,8 @@ function target(t: TargetResult): string[] {
     const e = t.error;
     const why = e === null ? 'the target could not be checked' : e.kind === t.status ? e.message : `${e.kind}: ${e.message}`;
     out.push(`**${t.status.toUpperCase()}**: ${escapeInline(why)}`, '');
-    if (t.partial) out.push('**Partial results:** the node\'s output did not all arrive; the results below rest on the part that did, and none of them is a pass.', '');
+    if (t.partial)
+      out.push("**Partial results:** the node's output did not all arrive; the results below rest on the part that did, and none of them is a pass.", '');
     if (e !== null && e.hint !== null) out.push(`Hint: ${escapeInline(e.hint)}`, '');
   }
   if (t.notes.length > 0) out.push(...t.notes.map((n) => `- note: ${escapeInline(n)}`), '');

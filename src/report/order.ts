@@ -99,8 +99,7 @@ export function formatSource(source: Source): string {
   return source.line === undefined ? source.file : `${source.file}:${source.line}`;
 }
 
-const cleanSource = (s: Source): Source =>
-  'command' in s ? {command: sanitize(s.command)} : {...s, file: sanitize(s.file)};
+const cleanSource = (s: Source): Source => ('command' in s ? {command: sanitize(s.command)} : {...s, file: sanitize(s.file)});
 
 const cleanFinding = (f: Finding): Finding => ({
   ...f,

@@ -115,15 +115,26 @@ export function toSarif(report: Report): SarifLog {
         locations: locationsOf(f, t.node),
         // Stable across runs, so dashboards track one problem on one node over time.
         partialFingerprints: {'kubeletDoctor/v1': `${t.node}/${f.id}`},
-        properties: {node: t.node, target: t.target, status: f.status, severity: f.severity, causedBy: f.causedBy, ...(f.waived?.expired ? {waiverExpired: f.waived.expires} : {})},
-        ...(f.waived && !f.waived.expired ? {suppressions: [{kind: 'external' as const, status: 'accepted' as const, justification: `${f.waived.reason} (until ${f.waived.expires})`}]} : {}),
+        properties: {
+          node: t.node,
+          target: t.target,
+          status: f.status,
+          severity: f.severity,
+          causedBy: f.causedBy,
+          ...(f.waived?.expired ? {waiverExpired: f.waived.expires} : {}),
+        },
+        ...(f.waived && !f.waived.expired
+          ? {suppressions: [{kind: 'external' as const, status: 'accepted' as const, justification: `${f.waived.reason} (until ${f.waived.expires})`}]}
+          : {}),
       });
     }
   }
   const down = clean.targets.filter((t) => t.status !== 'ok');
   const notifications = down.map((t) => ({
     level: 'error' as const,
-    message: {text: `${t.node}: ${t.error === null ? t.status : `${t.error.kind}: ${t.error.message}`}${t.partial ? ' (partial results: the findings for this node rest on the part of its output that arrived)' : ''}`},
+    message: {
+      text: `${t.node}: ${t.error === null ? t.status : `${t.error.kind}: ${t.error.message}`}${t.partial ? ' (partial results: the findings for this node rest on the part of its output that arrived)' : ''}`,
+    },
   }));
   const start = Number.isNaN(Date.parse(clean.startedAt)) ? {} : {startTimeUtc: clean.startedAt};
   return {

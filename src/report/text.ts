@@ -164,7 +164,13 @@ function findingLines(f: Finding, depth: number, t: TargetResult, p: Painter): s
   if (f.waived) {
     const w = f.waived;
     const what = w.expired ? `the waiver ended with ${w.expires}, so this counts again: ` : `accepted until ${w.expires}: `;
-    out.push(...p.wrap([[`${ind}    `], [w.expired ? 'waiver expired: ' : 'waived: ', w.expired ? 'fail' : 'dim']], `${what}${sanitizeLine(w.reason)}`, ind.length + 4));
+    out.push(
+      ...p.wrap(
+        [[`${ind}    `], [w.expired ? 'waiver expired: ' : 'waived: ', w.expired ? 'fail' : 'dim']],
+        `${what}${sanitizeLine(w.reason)}`,
+        ind.length + 4,
+      ),
+    );
   }
   // A failure explained by another is fixed by fixing its cause: only first causes and warnings say what to do.
   // A waived finding is accepted as it is: no advice.

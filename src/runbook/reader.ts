@@ -18,7 +18,10 @@ export function nearest(word: string, known: readonly string[]): string | null {
 /** Collects mistakes while reading one YAML file. */
 export class YamlReader {
   readonly mistakes: string[] = [];
-  constructor(readonly file: string, private readonly lc: LineCounter) {}
+  constructor(
+    readonly file: string,
+    private readonly lc: LineCounter,
+  ) {}
 
   /** `file:line` of a node or pair. */
   at(node: Node | Pair | null | undefined): string {
@@ -53,7 +56,8 @@ export class YamlReader {
   /** A non-empty string (numbers are taken as text). */
   str(node: Node | undefined, what: string): string | undefined {
     if (node === undefined) return undefined;
-    if (isScalar(node) && (typeof node.value === 'string' || typeof node.value === 'number') && String(node.value).trim() !== '') return String(node.value).trim();
+    if (isScalar(node) && (typeof node.value === 'string' || typeof node.value === 'number') && String(node.value).trim() !== '')
+      return String(node.value).trim();
     this.wrong(node, `${what} must be a non-empty string`);
     return undefined;
   }
@@ -116,7 +120,10 @@ export class YamlReader {
     if (this.mistakes.length === 0) return;
     // In file order, so the operator walks down the file once.
     const line = (m: string): number => Number(/^.*?:(\d+): /.exec(m)?.[1] ?? 0);
-    const sorted = this.mistakes.map((m, i) => ({m, i})).sort((a, b) => line(a.m) - line(b.m) || a.i - b.i).map((x) => x.m);
+    const sorted = this.mistakes
+      .map((m, i) => ({m, i}))
+      .sort((a, b) => line(a.m) - line(b.m) || a.i - b.i)
+      .map((x) => x.m);
     throw new InputError(sorted.join('; '), hint);
   }
 }
@@ -124,7 +131,12 @@ export class YamlReader {
 /** The size cap of each kind of operator YAML, checked before parsing (`what` as readYaml is given it). */
 function inputKind(what: string): InputKind {
   if (what === '--waivers') return {label: what, noun: 'a waivers file', cap: MAX_WAIVERS_BYTES, hint: 'is this the right file? waivers are a short YAML list'};
-  return {label: what, noun: what === 'runbook' ? 'a runbook' : `a ${what.replace(/^-+/, '')} file`, cap: MAX_RUNBOOK_BYTES, hint: 'is this the right file? a runbook is a short YAML file'};
+  return {
+    label: what,
+    noun: what === 'runbook' ? 'a runbook' : `a ${what.replace(/^-+/, '')} file`,
+    cap: MAX_RUNBOOK_BYTES,
+    hint: 'is this the right file? a runbook is a short YAML file',
+  };
 }
 
 /** Read and parse a YAML file, with its line counter; InputError when unreadable, too large (before parsing) or not YAML. */
@@ -141,7 +153,9 @@ export function readYaml(file: string, what: string, hint: string): {doc: Return
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const line = e.linePos?.[0].line;
-    throw new InputError(`${file}${line ? `:${line}` : ''}: not valid YAML (${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')})`, hint, {cause: e});
+    throw new InputError(`${file}${line ? `:${line}` : ''}: not valid YAML (${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')})`, hint, {
+      cause: e,
+    });
   }
   return {doc, r: new YamlReader(file, lc)};
 }

@@ -72,13 +72,37 @@ export interface RunbookResult {
 const FAILED = new Set<FixOutcome['outcome']>(['rolled-back', 'refused', 'rollback-failed', 'lost']);
 
 function unchecked(t: Target, kind: string, message: string, hint: string | null, unreachable: boolean): TargetResult {
-  return {target: t.name, node: t.name, transport: t.kind, status: unreachable ? 'unreachable' : 'error', error: {kind, message, hint}, kubeletVersion: null, durationMs: 0, notes: [], results: []};
+  return {
+    target: t.name,
+    node: t.name,
+    transport: t.kind,
+    status: unreachable ? 'unreachable' : 'error',
+    error: {kind, message, hint},
+    kubeletVersion: null,
+    durationMs: 0,
+    notes: [],
+    results: [],
+  };
 }
 
 /** One node: probe, fix by the rules, report the final state. */
-async function runNode(t: Target, o: RunbookRunOptions, state: {stopped: boolean}, ask: RunbookRunOptions['ask']): Promise<{result: TargetResult; outcomes: FixOutcome[]}> {
+async function runNode(
+  t: Target,
+  o: RunbookRunOptions,
+  state: {stopped: boolean},
+  ask: RunbookRunOptions['ask'],
+): Promise<{result: TargetResult; outcomes: FixOutcome[]}> {
   const ctx: CheckContext = {now: o.now(), expiryWarnDays: o.expiryWarnDays};
-  const runOpts = {checks: o.checks, kubeletVersion: o.kubeletVersion, timeoutMs: o.timeoutMs, concurrency: 1, now: o.now, expiryWarnDays: o.expiryWarnDays, ...(o.signal ? {signal: o.signal} : {}), ...(o.cluster ? {cluster: o.cluster} : {})};
+  const runOpts = {
+    checks: o.checks,
+    kubeletVersion: o.kubeletVersion,
+    timeoutMs: o.timeoutMs,
+    concurrency: 1,
+    now: o.now,
+    expiryWarnDays: o.expiryWarnDays,
+    ...(o.signal ? {signal: o.signal} : {}),
+    ...(o.cluster ? {cluster: o.cluster} : {}),
+  };
   const probe = {timeoutMs: o.timeoutMs, ...(o.signal ? {signal: o.signal} : {}), joinEndpoint: o.joinEndpoint ?? null};
   // The cluster's view as read at the start of the run (a fix does not re-read it).
   const factsOf = async (raw: RawSnapshot, kind: Facts['target']['transport']): Promise<Facts> => {
@@ -134,12 +158,20 @@ async function runNode(t: Target, o: RunbookRunOptions, state: {stopped: boolean
       const audit = {target: t.name, transport: tr.kind, action: 'apply' as const, fixId: plan.fixId, checkId: plan.checkId, choice: plan.choice ?? null};
       await o.audit({...audit, backup: null, result: 'started', message: `${plan.title} (runbook)`, files: []});
       const r = await applyPlan(plan, {
-        transport: tr, target: t.name, check: o.checks.find((c) => c.id === rule.check)!, before: f, ctx, kubeletVersion: o.kubeletVersion, timeoutMs: o.timeoutMs,
-        ...(o.signal ? {signal: o.signal} : {}), ...(o.verify ? {verify: o.verify} : {}),
+        transport: tr,
+        target: t.name,
+        check: o.checks.find((c) => c.id === rule.check)!,
+        before: f,
+        ctx,
+        kubeletVersion: o.kubeletVersion,
+        timeoutMs: o.timeoutMs,
+        ...(o.signal ? {signal: o.signal} : {}),
+        ...(o.verify ? {verify: o.verify} : {}),
       });
       await o.audit({...audit, backup: r.backup, manifest: r.manifest ?? null, result: r.status, message: r.message, files: r.changed});
       say({...base, fixId: plan.fixId, outcome: r.status, message: r.message, backup: r.backup});
-      if (r.status === 'lost') return {result: unchecked(t, 'lost', r.message, `kubelet-doctor fix ${targetWords(t)} --rollback ${r.backup ?? 'TIMESTAMP'}`, false), outcomes};
+      if (r.status === 'lost')
+        return {result: unchecked(t, 'lost', r.message, `kubelet-doctor fix ${targetWords(t)} --rollback ${r.backup ?? 'TIMESTAMP'}`, false), outcomes};
       if (r.after) {
         raw = r.after.raw;
         facts = o.cluster ? {...r.after.facts, cluster: facts.cluster} : r.after.facts;
@@ -157,7 +189,21 @@ async function runNode(t: Target, o: RunbookRunOptions, state: {stopped: boolean
     const notes = [...raw.notes, ...outcomes.map((x) => `fix ${x.check}: ${x.outcome}: ${x.message}`)];
     const kubeletVersion = facts.kubeletVersion.collected ? facts.kubeletVersion.value.value : null;
     const cluster = o.cluster ? {cluster: summarizeCluster(facts.cluster)} : {};
-    return {result: {target: t.name, node, transport: tr.kind, status: 'ok', error: null, kubeletVersion, durationMs: Date.now() - started, notes, ...cluster, results: findings}, outcomes};
+    return {
+      result: {
+        target: t.name,
+        node,
+        transport: tr.kind,
+        status: 'ok',
+        error: null,
+        kubeletVersion,
+        durationMs: Date.now() - started,
+        notes,
+        ...cluster,
+        results: findings,
+      },
+      outcomes,
+    };
   } catch (e) {
     if (!(e instanceof TargetError)) throw e;
     if (o.stopOnFailure) state.stopped = true;
@@ -170,7 +216,11 @@ async function runNode(t: Target, o: RunbookRunOptions, state: {stopped: boolean
 
 const labelsOf = (t: Target): Record<string, string> => (t.kind === 'ssh' ? t.labels : {});
 const wrap = (t: Target, results: Finding[]): Report => ({
-  schema: 1, tool: 'kubelet-doctor', version: TOOL_VERSION, startedAt: '', summary: summarize([]),
+  schema: 1,
+  tool: 'kubelet-doctor',
+  version: TOOL_VERSION,
+  startedAt: '',
+  summary: summarize([]),
   targets: [{target: t.name, node: t.name, transport: t.kind, status: 'ok', error: null, kubeletVersion: null, durationMs: 0, notes: [], results}],
 });
 
@@ -194,7 +244,13 @@ export async function runRunbook(o: RunbookRunOptions): Promise<RunbookResult> {
       if (i >= o.targets.length) return;
       const t = o.targets[i]!;
       if (state.stopped || o.signal?.aborted) {
-        results[i] = unchecked(t, 'interrupted', state.stopped ? 'not run: the runbook stopped after a failure (stopOnFailure)' : 'not run: interrupted', null, false);
+        results[i] = unchecked(
+          t,
+          'interrupted',
+          state.stopped ? 'not run: the runbook stopped after a failure (stopOnFailure)' : 'not run: interrupted',
+          null,
+          false,
+        );
         continue;
       }
       const r = await runNode(t, o, state, ask);
@@ -205,7 +261,9 @@ export async function runRunbook(o: RunbookRunOptions): Promise<RunbookResult> {
   await Promise.all(Array.from({length: Math.max(1, Math.min(o.concurrency, o.targets.length))}, worker));
   const report = applyWaivers(
     {schema: 1, tool: 'kubelet-doctor', version: TOOL_VERSION, startedAt, targets: results, summary: summarize(results)},
-    o.waivers, o.now(), targetLabels(o.targets),
+    o.waivers,
+    o.now(),
+    targetLabels(o.targets),
   );
   return {report, outcomes: outcomes.flat(), stopped: state.stopped};
 }

@@ -47,7 +47,20 @@ export interface Runbook {
   waivers: Waiver[];
 }
 
-const TOP = ['name', 'description', 'targets', 'inventory', 'selector', 'checks', 'fixes', 'stopOnFailure', 'concurrency', 'timeout', 'output', 'waivers'] as const;
+const TOP = [
+  'name',
+  'description',
+  'targets',
+  'inventory',
+  'selector',
+  'checks',
+  'fixes',
+  'stopOnFailure',
+  'concurrency',
+  'timeout',
+  'output',
+  'waivers',
+] as const;
 const POLICIES = ['ask', 'auto', 'never'] as const;
 const HINT = 'see docs/runbooks.md for the runbook format';
 const CHECK_IDS = catalogue.map((c) => c.id);

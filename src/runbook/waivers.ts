@@ -30,7 +30,10 @@ const HINT = 'see docs/runbooks.md for the waiver format';
 
 /** Whether `name` matches a shell-style glob. */
 export function globMatch(glob: string, name: string): boolean {
-  const re = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const re = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${re}$`).test(name);
 }
 
@@ -112,7 +115,12 @@ function covers(w: Waiver, f: Finding, t: TargetResult, labels: Readonly<Record<
  * Mark the findings the waivers cover (fail and warn only): `waived` with the reason, the expiry
  * and whether it has expired. Findings nothing covers are returned unchanged.
  */
-export function applyWaivers(report: Report, waivers: readonly Waiver[], now: Date, labelsOf: (t: TargetResult) => Readonly<Record<string, string>> = () => ({})): Report {
+export function applyWaivers(
+  report: Report,
+  waivers: readonly Waiver[],
+  now: Date,
+  labelsOf: (t: TargetResult) => Readonly<Record<string, string>> = () => ({}),
+): Report {
   if (waivers.length === 0) return report;
   const targets = report.targets.map((t) => {
     const labels = labelsOf(t);

@@ -121,12 +121,21 @@ function findingDocs(findings: readonly FindingDoc[]): Doc[] {
     const more = list.length > 1 ? ` (+${list.length - 1} more)` : '';
     return {
       hit: {
-        kind: 'finding', id: f.finding.id, check: f.finding.id, title: f.finding.title,
-        node: f.node, nodeName: f.nodeName + more, status: f.finding.status, summary: f.finding.summary,
+        kind: 'finding',
+        id: f.finding.id,
+        check: f.finding.id,
+        title: f.finding.title,
+        node: f.node,
+        nodeName: f.nodeName + more,
+        status: f.finding.status,
+        summary: f.finding.summary,
       },
       name: f.finding.id.replace(/-/g, ' '),
       head: f.finding.summary,
-      body: f.finding.evidence.map((e) => e.text).join(' ').slice(0, EVIDENCE_CHARS),
+      body: f.finding.evidence
+        .map((e) => e.text)
+        .join(' ')
+        .slice(0, EVIDENCE_CHARS),
     };
   });
 }

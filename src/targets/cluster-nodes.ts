@@ -42,27 +42,34 @@ export async function listClusterNodes(q: ClusterQuery): Promise<ClusterNode[]> 
   const {deadline, signal} = deadlineSignal(q.timeoutMs, q.signal);
   let list;
   try {
-    list = await api.listNode(
-      q.selector !== null ? {labelSelector: q.selector} : {},
-      withSignal(k8s, signal),
-    );
+    list = await api.listNode(q.selector !== null ? {labelSelector: q.selector} : {}, withSignal(k8s, signal));
   } catch (e) {
     if (q.signal?.aborted) throw new TargetError('interrupted', 'interrupted while listing nodes');
     if (deadline.aborted) {
-      throw new TargetError('timeout', `the API server at ${where} did not list nodes within ${Math.round(q.timeoutMs / 1000)} s`,
-        'is the cluster up? raise --timeout for a slow API server');
+      throw new TargetError(
+        'timeout',
+        `the API server at ${where} did not list nodes within ${Math.round(q.timeoutMs / 1000)} s`,
+        'is the cluster up? raise --timeout for a slow API server',
+      );
     }
     if (e instanceof k8s.ApiException) {
       const why = describeApiException(e);
       if (e.code === 401 || e.code === 403) {
-        throw new TargetError('auth', `the API server at ${where} refused to list nodes (${why})`,
-          'the kubeconfig user needs permission to list nodes (kubectl auth can-i list nodes)');
+        throw new TargetError(
+          'auth',
+          `the API server at ${where} refused to list nodes (${why})`,
+          'the kubeconfig user needs permission to list nodes (kubectl auth can-i list nodes)',
+        );
       }
       if (e.code === 400 && q.selector !== null) throw new InputError(`-l ${q.selector}: the API server rejected the selector (${why})`);
       throw new TargetError('unreachable', `cannot list nodes from ${where}: ${why}`);
     }
-    throw new TargetError('unreachable', `cannot list nodes from ${where}: ${describeNetError(causeCode(e), e)}`,
-      'is the API server reachable from here? check --kubeconfig and --context', {cause: e});
+    throw new TargetError(
+      'unreachable',
+      `cannot list nodes from ${where}: ${describeNetError(causeCode(e), e)}`,
+      'is the API server reachable from here? check --kubeconfig and --context',
+      {cause: e},
+    );
   }
   const nodes = list.items.map((n): ClusterNode => {
     const addrs = n.status?.addresses ?? [];

@@ -58,7 +58,12 @@ class Reader extends YamlReader {
       return out.length === node.items.length ? out : undefined;
     }
     const s = this.str(node, `${what} (a string or a list)`);
-    return s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter(Boolean);
+    return s === undefined
+      ? undefined
+      : s
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean);
   }
 
   /** Read the settings keys of a map on top of inherited ones. */
@@ -177,8 +182,12 @@ export function readInventory(file: string): InventoryHost[] {
   let text: string;
   try {
     // Capped before parsing: YAML costs ~100x the file's size in memory.
-    text = readInputSync(file, {label: '--inventory', noun: 'an inventory', cap: MAX_INVENTORY_BYTES,
-      hint: 'split the fleet into several inventory files, or select nodes from the cluster (--kubeconfig --all-nodes or -l)'});
+    text = readInputSync(file, {
+      label: '--inventory',
+      noun: 'an inventory',
+      cap: MAX_INVENTORY_BYTES,
+      hint: 'split the fleet into several inventory files, or select nodes from the cluster (--kubeconfig --all-nodes or -l)',
+    });
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw new InputError(`--inventory ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? 'error'})`, undefined, {cause: e});
@@ -188,8 +197,11 @@ export function readInventory(file: string): InventoryHost[] {
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const line = e.linePos?.[0].line;
-    throw new InputError(`${file}${line ? `:${line}` : ''}: not valid YAML (${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')})`,
-      'see docs/ssh.md for the inventory format', {cause: e});
+    throw new InputError(
+      `${file}${line ? `:${line}` : ''}: not valid YAML (${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')})`,
+      'see docs/ssh.md for the inventory format',
+      {cause: e},
+    );
   }
   const r = new Reader(file, lc);
   const top = doc.contents;

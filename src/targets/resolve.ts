@@ -86,7 +86,13 @@ function sshSettings(o: SshOptions = {}): SshSettings {
     if (!existsSync(abs)) throw new UsageError(`-i ${f}: no such key file`);
     return abs;
   });
-  const jump = o.jump !== undefined ? o.jump.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  const jump =
+    o.jump !== undefined
+      ? o.jump
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : undefined;
   for (const j of jump ?? []) parseHostSpec(j, '-J');
   if (o.user !== undefined && (o.user === '' || /[\s@:]/.test(o.user))) throw new UsageError(`-u ${o.user}: not a user name`);
   return {
@@ -134,8 +140,11 @@ function staticSshTargets(o: TargetOptions, s: SshSettings, inventory: Inventory
     }
     for (const h of hosts) {
       out.push({
-        kind: 'ssh', name: h.name, ssh: sshEndpoint({host: h.host}, s, h.at, h.layer),
-        hostRoot: o.hostRoot !== null ? root : h.hostRoot ?? '/', labels: h.labels,
+        kind: 'ssh',
+        name: h.name,
+        ssh: sshEndpoint({host: h.host}, s, h.at, h.layer),
+        hostRoot: o.hostRoot !== null ? root : (h.hostRoot ?? '/'),
+        labels: h.labels,
       });
     }
   }
@@ -178,14 +187,19 @@ const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** `--via pod`: positional arguments are node names; the pod's settings are sane. */
 function checkPod(o: TargetOptions): void {
   const c = o.cluster ?? {};
-  if (o.inventory) throw new UsageError('--via pod reaches cluster nodes by name: --inventory lists SSH hosts', 'drop --via pod, or name the nodes (or use --all-nodes / -l)');
+  if (o.inventory)
+    throw new UsageError('--via pod reaches cluster nodes by name: --inventory lists SSH hosts', 'drop --via pod, or name the nodes (or use --all-nodes / -l)');
   for (const p of o.positional) {
     if (!NODE_NAME.test(p)) throw new UsageError(`${p}: not a node name`, 'with --via pod, name nodes as `kubectl get nodes` shows them');
   }
   if (c.podNamespace !== undefined && !NAMESPACE.test(c.podNamespace)) throw new UsageError(`--pod-namespace ${c.podNamespace}: not a namespace name`);
-  if (c.podImage !== undefined && (c.podImage.trim() === '' || /\s/.test(c.podImage))) throw new UsageError(`--pod-image ${c.podImage}: not an image reference`);
+  if (c.podImage !== undefined && (c.podImage.trim() === '' || /\s/.test(c.podImage)))
+    throw new UsageError(`--pod-image ${c.podImage}: not an image reference`);
   if (o.hostRoot !== null && (!o.hostRoot.startsWith('/') || o.hostRoot.replace(/\/+$/, '') === '')) {
-    throw new UsageError(`--host-root ${o.hostRoot}: with --via pod, the absolute path in the pod where the host's / is mounted (not /)`, `default ${DEFAULT_POD_HOST_ROOT}`);
+    throw new UsageError(
+      `--host-root ${o.hostRoot}: with --via pod, the absolute path in the pod where the host's / is mounted (not /)`,
+      `default ${DEFAULT_POD_HOST_ROOT}`,
+    );
   }
 }
 
@@ -193,7 +207,9 @@ function checkPod(o: TargetOptions): void {
 function podTarget(o: TargetOptions, node: string, labels: Record<string, string>): Target {
   const c = o.cluster ?? {};
   return {
-    kind: 'pod', name: node, node,
+    kind: 'pod',
+    name: node,
+    node,
     hostRoot: o.hostRoot !== null ? o.hostRoot.replace(/\/+$/, '') : DEFAULT_POD_HOST_ROOT,
     cluster: {kubeconfig: c.kubeconfig !== undefined ? resolvePath(c.kubeconfig) : null, context: c.context ?? null},
     image: c.podImage ?? DEFAULT_POD_IMAGE,
@@ -212,7 +228,8 @@ const NO_TARGET_HINT = 'name one: a node ([user@]host[:port]), --inventory FILE,
  */
 export async function resolveTargets(o: TargetOptions): Promise<Target[]> {
   checkCluster(o);
-  if (wantsCluster(o)) throw new UsageError('--all-nodes and -l need the cluster: this command takes one named target', 'name the node: kubelet-doctor collect NODE -o FILE');
+  if (wantsCluster(o))
+    throw new UsageError('--all-nodes and -l need the cluster: this command takes one named target', 'name the node: kubelet-doctor collect NODE -o FILE');
   const out = nonSshTargets(o);
   if (viaPod(o)) out.push(...o.positional.map((p) => podTarget(o, p, {})));
   else if (hasSshTargets(o)) out.push(...staticSshTargets(o, sshSettings(o.ssh), await inventoryHosts(o)));
@@ -231,9 +248,12 @@ export async function resolveTargetsAsync(o: TargetOptions, signal?: AbortSignal
   else out.push(...staticSshTargets(o, s!, await inventoryHosts(o)));
   const c = o.cluster ?? {};
   const nodes = await listClusterNodes({
-    kubeconfig: c.kubeconfig ?? null, context: c.context ?? null,
+    kubeconfig: c.kubeconfig ?? null,
+    context: c.context ?? null,
     selector: c.selector ?? null,
-    addressType, timeoutMs: Math.min(o.timeoutMs ?? 30_000, 30_000), ...(signal ? {signal} : {}),
+    addressType,
+    timeoutMs: Math.min(o.timeoutMs ?? 30_000, 30_000),
+    ...(signal ? {signal} : {}),
   });
   if (pod) {
     out.push(...nodes.map((n) => podTarget(o, n.name, n.labels)));

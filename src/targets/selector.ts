@@ -31,18 +31,28 @@ function split(s: string): string[] {
   return parts.map((p) => p.trim());
 }
 
-const KEY = String.raw`[A-Za-z0-9][-A-Za-z0-9_./]*`;
+const KEY = '[A-Za-z0-9][-A-Za-z0-9_./]*';
 
 /** Parse a selector; anything malformed is a UsageError quoting the bad part. */
 export function parseSelector(s: string): Requirement[] {
   const bad = (part: string) =>
-    new UsageError(`-l ${s}: cannot read ${JSON.stringify(part)} as a label requirement`, 'use key=value, key!=value, key, !key or key in (a,b), comma-separated');
+    new UsageError(
+      `-l ${s}: cannot read ${JSON.stringify(part)} as a label requirement`,
+      'use key=value, key!=value, key, !key or key in (a,b), comma-separated',
+    );
   if (s.trim() === '') throw bad(s);
   return split(s).map((part): Requirement => {
     let m: RegExpExecArray | null;
     // <1:key> <2:in|notin> <3:values>
     if ((m = new RegExp(`^(${KEY})\\s+(in|notin)\\s*\\(([^()]*)\\)$`).exec(part))) {
-      return {key: m[1]!, op: m[2] as 'in' | 'notin', values: m[3]!.split(',').map((v) => v.trim()).filter(Boolean)};
+      return {
+        key: m[1]!,
+        op: m[2] as 'in' | 'notin',
+        values: m[3]!
+          .split(',')
+          .map((v) => v.trim())
+          .filter(Boolean),
+      };
     }
     // <1:key> <2:op> <3:value>
     if ((m = new RegExp(`^(${KEY})\\s*(==|=|!=)\\s*([-A-Za-z0-9_.]*)$`).exec(part))) {
@@ -59,12 +69,18 @@ export function matchesSelector(req: readonly Requirement[], labels: Readonly<Re
   return req.every((r) => {
     const v = Object.hasOwn(labels, r.key) ? labels[r.key] : undefined;
     switch (r.op) {
-      case 'eq': return v === r.value;
-      case 'ne': return v !== r.value;
-      case 'in': return v !== undefined && r.values.includes(v);
-      case 'notin': return v === undefined || !r.values.includes(v);
-      case 'exists': return v !== undefined;
-      case 'absent': return v === undefined;
+      case 'eq':
+        return v === r.value;
+      case 'ne':
+        return v !== r.value;
+      case 'in':
+        return v !== undefined && r.values.includes(v);
+      case 'notin':
+        return v === undefined || !r.values.includes(v);
+      case 'exists':
+        return v !== undefined;
+      case 'absent':
+        return v === undefined;
     }
   });
 }

@@ -58,7 +58,8 @@ export function parsePort(v: string | number, what: string): number {
 export function parseHostSpec(s: string, what: string): HostSpec {
   let rest = s.trim();
   if (rest.startsWith('ssh://')) rest = rest.slice(6).replace(/\/$/, '');
-  const bad = (why: string) => new UsageError(`${what}: ${JSON.stringify(s)} ${why}`, 'targets look like [user@]host[:port], e.g. root@10.0.0.5:2222 or node-1');
+  const bad = (why: string) =>
+    new UsageError(`${what}: ${JSON.stringify(s)} ${why}`, 'targets look like [user@]host[:port], e.g. root@10.0.0.5:2222 or node-1');
   if (rest === '') throw bad('is empty');
   if (/[\s/'"`$;&|<>\\]/.test(rest)) throw bad('is not a host name');
   const out: HostSpec = {host: ''};

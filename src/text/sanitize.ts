@@ -34,8 +34,7 @@ const isBidi = (c: number): boolean =>
   (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c === 0x061c || c === 0x200e || c === 0x200f || c === 0x2028 || c === 0x2029;
 
 /** Any character that is dropped on its own: C0 but \t and \n, DEL, C1, bidi controls and marks, line/paragraph separators. */
-const isDropped = (c: number): boolean =>
-  (c < 0x20 && c !== 0x09 && c !== 0x0a) || (c >= 0x7f && c <= 0x9f) || isBidi(c);
+const isDropped = (c: number): boolean => (c < 0x20 && c !== 0x09 && c !== 0x0a) || (c >= 0x7f && c <= 0x9f) || isBidi(c);
 
 /**
  * End index (exclusive) of a CSI body starting at `i`: parameters, intermediates, one final byte.

@@ -82,7 +82,10 @@ export function parseKnownHosts(text: string, file: string): KnownHosts {
 
 /** Glob match with `*` and `?`, as OpenSSH's match_pattern (case-insensitive for host names). */
 export function globMatch(pattern: string, text: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${re}$`, 'i').test(text);
 }
 

@@ -35,8 +35,11 @@ export function formatBytes(n: number): string {
 
 /** The failure of a node that sent more than the cap (status `error`, exit 3). */
 export function outputCapError(cap = MAX_PROBE_OUTPUT): TargetError {
-  return new TargetError('probe', `the node sent more than ${formatBytes(cap)} of probe output; stopped reading`,
-    'the probe caps everything it reads, so this output is not the probe\'s: check the login shell\'s startup files, a ForceCommand or wrapper on the node (or whether the node is compromised)');
+  return new TargetError(
+    'probe',
+    `the node sent more than ${formatBytes(cap)} of probe output; stopped reading`,
+    "the probe caps everything it reads, so this output is not the probe's: check the login shell's startup files, a ForceCommand or wrapper on the node (or whether the node is compromised)",
+  );
 }
 
 /** Output is copied into slabs of this size (see CappedOutput). */

@@ -45,8 +45,13 @@ export class LocalTransport implements Transport {
         opts.signal?.removeEventListener('abort', onAbort);
         f();
       };
-      const result = (code: number | null, sig: NodeJS.Signals | null): RunResult =>
-        ({exitCode: code, signal: sig, stdout: out.take(), stderr: err.text(), timedOut});
+      const result = (code: number | null, sig: NodeJS.Signals | null): RunResult => ({
+        exitCode: code,
+        signal: sig,
+        stdout: out.take(),
+        stderr: err.text(),
+        timedOut,
+      });
       const kill = () => {
         try {
           if (child.pid) process.kill(-child.pid, 'SIGKILL');
@@ -74,9 +79,11 @@ export class LocalTransport implements Transport {
         finish(() => reject(outputCapError(out.cap)));
       });
       child.stderr.on('data', (b: Buffer) => err.push(b));
-      child.on('error', (e) => finish(() => {
-        reject(new TargetError('probe', `could not start ${this.shell.join(' ')}: ${e.message}`, undefined, {cause: e}));
-      }));
+      child.on('error', (e) =>
+        finish(() => {
+          reject(new TargetError('probe', `could not start ${this.shell.join(' ')}: ${e.message}`, undefined, {cause: e}));
+        }),
+      );
       child.on('close', (code, sig) => finish(() => resolve(result(code, sig))));
       child.stdin.on('error', () => undefined);
       child.stdin.end(opts.script);

@@ -48,9 +48,23 @@ export interface PodTransportOptions {
 }
 
 /** The waiting reasons that mean the node cannot get the image. */
-const IMAGE_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull', 'RegistryUnavailable', 'SignatureValidationFailed']);
+const IMAGE_REASONS = new Set([
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'ErrImageNeverPull',
+  'RegistryUnavailable',
+  'SignatureValidationFailed',
+]);
 /** The waiting reasons that mean the container cannot start. */
-const START_REASONS = new Set(['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError', 'CrashLoopBackOff', 'PreStartHookError', 'PostStartHookError']);
+const START_REASONS = new Set([
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'RunContainerError',
+  'CrashLoopBackOff',
+  'PreStartHookError',
+  'PostStartHookError',
+]);
 
 interface Client {
   k8s: K8sModule;
@@ -86,7 +100,10 @@ export class PodTransport implements Transport {
   private running = false;
   private readonly sockets = new Set<{terminate(): void}>();
 
-  constructor(readonly target: PodTarget, private readonly opts: PodTransportOptions = {}) {
+  constructor(
+    readonly target: PodTarget,
+    private readonly opts: PodTransportOptions = {},
+  ) {
     this.hostRoot = target.hostRoot;
     this.podName = probePodName(target.node);
   }
@@ -135,26 +152,40 @@ export class PodTransport implements Transport {
   private apiError(c: Client, e: unknown, o: RunOptions, deadline: number, what: string, verb: string): TargetError {
     if (o.signal?.aborted) return new TargetError('interrupted', 'interrupted');
     if (Date.now() >= deadline) {
-      return new TargetError('timeout', `the API server at ${c.where} did not answer (${what}) within the time limit`, 'is the cluster up? raise --timeout for a slow API server');
+      return new TargetError(
+        'timeout',
+        `the API server at ${c.where} did not answer (${what}) within the time limit`,
+        'is the cluster up? raise --timeout for a slow API server',
+      );
     }
     if (e instanceof c.k8s.ApiException) {
       const msg = statusMessage(e.body);
       const why = describeApiException(e);
       if (e.code === 401 || e.code === 403) {
         if (/PodSecurity|violates|securitycontextconstraints|admission webhook/i.test(msg)) {
-          return new TargetError('auth', `the API server refused the probe pod in namespace ${this.target.namespace} (${why})`,
-            `a policy forbids privileged pods there: use --pod-namespace with a namespace that allows them (kube-system usually does), or reach the node over SSH`);
+          return new TargetError(
+            'auth',
+            `the API server refused the probe pod in namespace ${this.target.namespace} (${why})`,
+            `a policy forbids privileged pods there: use --pod-namespace with a namespace that allows them (kube-system usually does), or reach the node over SSH`,
+          );
         }
-        return new TargetError('auth', `the API server at ${c.where} refused to ${what} (${why})`,
-          `the kubeconfig user needs RBAC for it: kubectl auth can-i ${verb} -n ${this.target.namespace}`);
+        return new TargetError(
+          'auth',
+          `the API server at ${c.where} refused to ${what} (${why})`,
+          `the kubeconfig user needs RBAC for it: kubectl auth can-i ${verb} -n ${this.target.namespace}`,
+        );
       }
       if (e.code === 404 && verb === 'create pods') {
         return new TargetError('not-found', `namespace ${this.target.namespace} not found at ${c.where}`, 'name an existing namespace with --pod-namespace');
       }
       return new TargetError('unreachable', `cannot ${what} at ${c.where}: ${why}`);
     }
-    return new TargetError('unreachable', `cannot ${what} at ${c.where}: ${netReason(e)}`,
-      'is the API server reachable from here? check --kubeconfig and --context', {cause: e});
+    return new TargetError(
+      'unreachable',
+      `cannot ${what} at ${c.where}: ${netReason(e)}`,
+      'is the API server reachable from here? check --kubeconfig and --context',
+      {cause: e},
+    );
   }
 
   /**
@@ -176,8 +207,11 @@ export class PodTransport implements Transport {
     const ready = n.status?.conditions?.find((x) => x.type === 'Ready');
     if (ready && ready.status !== 'True') {
       const why = [ready.reason, ready.message].filter(Boolean).join(': ');
-      throw new TargetError('unreachable', `node ${node} is NotReady${why ? ` (${why})` : ''}: its kubelet cannot run the probe pod`,
-        `check it over SSH instead: kubelet-doctor check ${node} (without --via pod)`);
+      throw new TargetError(
+        'unreachable',
+        `node ${node} is NotReady${why ? ` (${why})` : ''}: its kubelet cannot run the probe pod`,
+        `check it over SSH instead: kubelet-doctor check ${node} (without --via pod)`,
+      );
     }
   }
 
@@ -186,8 +220,10 @@ export class PodTransport implements Transport {
     const lifetime = this.opts.lifetimeSeconds ?? Math.max(600, Math.ceil(o.timeoutMs / 1000) + 120);
     const body = probePodSpec({node: t.node, image: t.image, namespace: t.namespace, hostRoot: t.hostRoot, name: this.podName, lifetimeSeconds: lifetime});
     // Not tied to Ctrl-C: whether the pod exists must be known, so close() can delete it.
-    const req = c.api.createNamespacedPod({namespace: t.namespace, body},
-      withSignal(c.k8s, AbortSignal.timeout(Math.max(1, Math.min(CREATE_TIMEOUT_MS, deadline - Date.now())))));
+    const req = c.api.createNamespacedPod(
+      {namespace: t.namespace, body},
+      withSignal(c.k8s, AbortSignal.timeout(Math.max(1, Math.min(CREATE_TIMEOUT_MS, deadline - Date.now())))),
+    );
     this.creating = req.catch(() => undefined);
     const interrupted = new Promise<never>((_, reject) => {
       if (!o.signal) return;
@@ -216,8 +252,11 @@ export class PodTransport implements Transport {
         pod = await c.api.readNamespacedPod({name: this.podName, namespace: t.namespace}, withSignal(c.k8s, this.callSignal(o, deadline)));
       } catch (e) {
         if (e instanceof c.k8s.ApiException && e.code === 404) {
-          throw new TargetError('unreachable', `the probe pod ${this.ref} disappeared before it ran (is ${t.node} a node of this cluster?)`,
-            `check the node over SSH instead: kubelet-doctor check ${t.node}`);
+          throw new TargetError(
+            'unreachable',
+            `the probe pod ${this.ref} disappeared before it ran (is ${t.node} a node of this cluster?)`,
+            `check the node over SSH instead: kubelet-doctor check ${t.node}`,
+          );
         }
         if (Date.now() >= deadline && !o.signal?.aborted) throw this.notRunning(last, seenByKubelet, o.timeoutMs);
         throw this.apiError(c, e, o, deadline, `read the probe pod ${this.ref}`, 'get pods');
@@ -239,10 +278,16 @@ export class PodTransport implements Transport {
     const t = this.target;
     const s = Math.round(timeoutMs / 1000);
     return seen
-      ? new TargetError('timeout', `the probe pod on ${t.node} was not running within ${s} s (${state})`,
-        `the node may be slow to pull ${t.image}: raise --timeout, use --pod-image with an image already on the node, or check it over SSH instead`)
-      : new TargetError('timeout', `the kubelet on ${t.node} did not start the probe pod within ${s} s (${state})`,
-        `the node cannot run the probe pod (NotReady, or its kubelet is down): check it over SSH instead: kubelet-doctor check ${t.node}`);
+      ? new TargetError(
+          'timeout',
+          `the probe pod on ${t.node} was not running within ${s} s (${state})`,
+          `the node may be slow to pull ${t.image}: raise --timeout, use --pod-image with an image already on the node, or check it over SSH instead`,
+        )
+      : new TargetError(
+          'timeout',
+          `the kubelet on ${t.node} did not start the probe pod within ${s} s (${state})`,
+          `the node cannot run the probe pod (NotReady, or its kubelet is down): check it over SSH instead: kubelet-doctor check ${t.node}`,
+        );
   }
 
   /** What the pod's status says: running, a failure, or still starting (and how). */
@@ -253,16 +298,26 @@ export class PodTransport implements Transport {
     const ssh = `check it over SSH instead: kubelet-doctor check ${t.node}`;
     const waiting = cs?.state?.waiting;
     if (waiting?.reason && IMAGE_REASONS.has(waiting.reason)) {
-      return new TargetError('unreachable', `node ${t.node} cannot pull the probe image ${t.image} (${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''})`,
-        `use --pod-image with an image the node can pull (a registry mirror, or an image already on the node), or reach the node over SSH instead`);
+      return new TargetError(
+        'unreachable',
+        `node ${t.node} cannot pull the probe image ${t.image} (${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''})`,
+        `use --pod-image with an image the node can pull (a registry mirror, or an image already on the node), or reach the node over SSH instead`,
+      );
     }
     if (waiting?.reason && START_REASONS.has(waiting.reason)) {
-      return new TargetError('unreachable', `node ${t.node} could not start the probe container (${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''})`, ssh);
+      return new TargetError(
+        'unreachable',
+        `node ${t.node} could not start the probe container (${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''})`,
+        ssh,
+      );
     }
     if (st.phase === 'Failed' || st.phase === 'Succeeded' || cs?.state?.terminated) {
       const why = [st.reason ?? cs?.state?.terminated?.reason, st.message ?? cs?.state?.terminated?.message].filter(Boolean).join(': ');
-      return new TargetError('unreachable', `the probe pod on ${t.node} ended before the probe ran (${st.phase ?? 'terminated'}${why ? `, ${why}` : ''})`,
-        `the node's kubelet refused or stopped the pod: ${ssh}`);
+      return new TargetError(
+        'unreachable',
+        `the probe pod on ${t.node} ended before the probe ran (${st.phase ?? 'terminated'}${why ? `, ${why}` : ''})`,
+        `the node's kubelet refused or stopped the pod: ${ssh}`,
+      );
     }
     const scheduled = st.conditions?.find((x) => x.type === 'PodScheduled');
     if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
@@ -300,7 +355,7 @@ export class PodTransport implements Transport {
       } else if (stream === 3) {
         try {
           // The status is one small JSON object; anything larger is not a status.
-          status = b.length > 64 * 1024 ? {status: 'Failure', message: 'an oversized exec status'} : JSON.parse(b.toString('utf8')) as V1Status;
+          status = b.length > 64 * 1024 ? {status: 'Failure', message: 'an oversized exec status'} : (JSON.parse(b.toString('utf8')) as V1Status);
         } catch {
           status = {status: 'Failure', message: b.toString('utf8').slice(0, 200)};
         }
@@ -323,47 +378,68 @@ export class PodTransport implements Transport {
         }
         f();
       };
-      const timer = setTimeout(() => {
-        timedOut = true;
-        // Like the SSH transport: what arrived is kept and the frame parser notes the cut.
-        finish(() => (ws ? resolve(result(null)) : reject(new TargetError('timeout', `the exec into ${this.ref} did not open within the time limit`, 'raise --timeout, or check the node over SSH'))));
-      }, Math.max(1, deadline - Date.now()));
+      const timer = setTimeout(
+        () => {
+          timedOut = true;
+          // Like the SSH transport: what arrived is kept and the frame parser notes the cut.
+          finish(() =>
+            ws
+              ? resolve(result(null))
+              : reject(
+                  new TargetError('timeout', `the exec into ${this.ref} did not open within the time limit`, 'raise --timeout, or check the node over SSH'),
+                ),
+          );
+        },
+        Math.max(1, deadline - Date.now()),
+      );
       const onAbort = () => finish(() => reject(new TargetError('interrupted', 'interrupted')));
       // Past the cap nothing more is read: the stream is terminated and the node is an error.
       onTooBig = () => finish(() => reject(outputCapError(out.cap)));
       if (o.signal?.aborted) return onAbort();
       o.signal?.addEventListener('abort', onAbort, {once: true});
 
-      handler.connect(path, null, onData).then((sock: {terminate(): void}) => {
-        if (done) return void sock.terminate();
-        ws = sock as unknown as import('ws').WebSocket;
-        this.sockets.add(ws);
-        const v5 = ws.protocol === 'v5.channel.k8s.io';
-        ws.on('error', (e: Error & {code?: string}) => {
-          // A message larger than MAX_WS_MESSAGE: the output cap's failure (the close event follows).
-          if (e.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') onTooBig?.();
-        });
-        ws.on('close', () => finish(() => this.judge(status, result, resolve, reject)));
-        // v5 half-closes stdin (channel 255); older protocols cannot, so the script ends with `exit`.
-        const script = Buffer.from(v5 ? o.script : `${o.script}\nexit\n`, 'utf8');
-        ws.send(Buffer.concat([Buffer.from([0]), script]));
-        if (v5) ws.send(Buffer.from([255, 0]));
-      }, (e: unknown) => finish(() => reject(this.execRefused(c, e))));
+      handler.connect(path, null, onData).then(
+        (sock: {terminate(): void}) => {
+          if (done) return void sock.terminate();
+          ws = sock as unknown as import('ws').WebSocket;
+          this.sockets.add(ws);
+          const v5 = ws.protocol === 'v5.channel.k8s.io';
+          ws.on('error', (e: Error & {code?: string}) => {
+            // A message larger than MAX_WS_MESSAGE: the output cap's failure (the close event follows).
+            if (e.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') onTooBig?.();
+          });
+          ws.on('close', () => finish(() => this.judge(status, result, resolve, reject)));
+          // v5 half-closes stdin (channel 255); older protocols cannot, so the script ends with `exit`.
+          const script = Buffer.from(v5 ? o.script : `${o.script}\nexit\n`, 'utf8');
+          ws.send(Buffer.concat([Buffer.from([0]), script]));
+          if (v5) ws.send(Buffer.from([255, 0]));
+        },
+        (e: unknown) => finish(() => reject(this.execRefused(c, e))),
+      );
     });
   }
 
   /** What a closed exec stream means: data (any exit code), or a stream that ended early. */
-  private judge(status: V1Status | null, result: (code: number | null) => RunResult,
-    resolve: (r: RunResult) => void, reject: (e: TargetError) => void): void {
+  private judge(status: V1Status | null, result: (code: number | null) => RunResult, resolve: (r: RunResult) => void, reject: (e: TargetError) => void): void {
     if (status === null) {
-      return reject(new TargetError('probe', `the exec stream to ${this.ref} was lost before the probe finished (no exit status)`,
-        'the API server, the kubelet or the network ended the stream: run again, or check the node over SSH'));
+      return reject(
+        new TargetError(
+          'probe',
+          `the exec stream to ${this.ref} was lost before the probe finished (no exit status)`,
+          'the API server, the kubelet or the network ended the stream: run again, or check the node over SSH',
+        ),
+      );
     }
     if (status.status === 'Success') return resolve(result(0));
     const code = status.details?.causes?.find((x) => x.reason === 'ExitCode')?.message;
     if (status.reason === 'NonZeroExitCode' && code !== undefined && /^\d+$/.test(code)) return resolve(result(Number(code)));
-    reject(new TargetError('probe', `the exec into ${this.ref} failed: ${status.message ?? status.reason ?? 'unknown error'}`,
-      'the container runtime could not run sh in the probe pod: check --pod-image (it needs a POSIX sh), or reach the node over SSH'));
+    reject(
+      new TargetError(
+        'probe',
+        `the exec into ${this.ref} failed: ${status.message ?? status.reason ?? 'unknown error'}`,
+        'the container runtime could not run sh in the probe pod: check --pod-image (it needs a POSIX sh), or reach the node over SSH',
+      ),
+    );
   }
 
   /** The exec upgrade failed: RBAC, or the server is gone. */
@@ -371,8 +447,11 @@ export class PodTransport implements Transport {
     const m = /Unexpected server response: (\d+)/.exec((e as Error)?.message ?? '');
     const code = m ? Number(m[1]) : null;
     if (code === 401 || code === 403) {
-      return new TargetError('auth', `the API server at ${c.where} refused exec into ${this.ref} (HTTP ${code})`,
-        `the kubeconfig user needs RBAC for it: kubectl auth can-i create pods/exec -n ${this.target.namespace}`);
+      return new TargetError(
+        'auth',
+        `the API server at ${c.where} refused exec into ${this.ref} (HTTP ${code})`,
+        `the kubeconfig user needs RBAC for it: kubectl auth can-i create pods/exec -n ${this.target.namespace}`,
+      );
     }
     if (code !== null) return new TargetError('unreachable', `cannot exec into ${this.ref} at ${c.where}: HTTP ${code}`);
     return new TargetError('unreachable', `cannot exec into ${this.ref} at ${c.where}: ${netReason(e)}`, 'is the API server reachable from here?');
@@ -393,12 +472,16 @@ export class PodTransport implements Transport {
     }
     const t = this.target;
     try {
-      await c.api.deleteNamespacedPod({name: this.podName, namespace: t.namespace, gracePeriodSeconds: 0},
-        withSignal(c.k8s, AbortSignal.timeout(DELETE_TIMEOUT_MS)));
+      await c.api.deleteNamespacedPod(
+        {name: this.podName, namespace: t.namespace, gracePeriodSeconds: 0},
+        withSignal(c.k8s, AbortSignal.timeout(DELETE_TIMEOUT_MS)),
+      );
     } catch (e) {
       if (e instanceof c.k8s.ApiException && e.code === 404) return; // never created, or already gone
       const why = e instanceof c.k8s.ApiException ? describeApiException(e) : netReason(e);
-      note(`kubelet-doctor: could not delete the probe pod ${this.ref} (${why}); it stops by itself within its deadline, or: kubectl delete pod -n ${t.namespace} ${this.podName}`);
+      note(
+        `kubelet-doctor: could not delete the probe pod ${this.ref} (${why}); it stops by itself within its deadline, or: kubectl delete pod -n ${t.namespace} ${this.podName}`,
+      );
     } finally {
       this.creating = null;
       this.running = false;

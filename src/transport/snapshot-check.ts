@@ -20,7 +20,8 @@ export function jsonDeeperThan(text: string, max: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) {
       inString = true;
@@ -40,7 +41,12 @@ const key = (k: string) => `[${JSON.stringify(k)}]`;
 /** The first shape problem in a snapshot's `raw`, as `raw.files["/etc/x"].content must be a string`; null when sound. */
 export function rawProblem(raw: unknown): string | null {
   if (!isObj(raw)) return 'raw is not an object';
-  for (const [f, t] of [['probeVersion', 'number'], ['hostRoot', 'string'], ['live', 'boolean'], ['incomplete', 'string']] as const) {
+  for (const [f, t] of [
+    ['probeVersion', 'number'],
+    ['hostRoot', 'string'],
+    ['live', 'boolean'],
+    ['incomplete', 'string'],
+  ] as const) {
     if (raw[f] !== undefined && typeof raw[f] !== t) return `raw.${f} must be a ${t}`;
   }
   for (const s of ['files', 'dirs', 'commands'] as const) {
@@ -54,9 +60,20 @@ export function rawProblem(raw: unknown): string | null {
   for (const [k, r] of Object.entries(raw['files'] as Obj)) {
     const at = `raw.files${key(k)}`;
     if (!isObj(r)) return `${at} is not a file record`;
-    const p = fields(r, at, {path: 'string', status: 'string'}, {
-      realPath: 'string', size: 'number', truncated: 'boolean', binary: 'boolean', content: 'string', firstLine: 'number', reason: 'string',
-    });
+    const p = fields(
+      r,
+      at,
+      {path: 'string', status: 'string'},
+      {
+        realPath: 'string',
+        size: 'number',
+        truncated: 'boolean',
+        binary: 'boolean',
+        content: 'string',
+        firstLine: 'number',
+        reason: 'string',
+      },
+    );
     if (p) return p;
     if (r['keys'] !== undefined) {
       if (!Array.isArray(r['keys'])) return `${at}.keys must be a list`;

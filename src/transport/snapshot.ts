@@ -20,7 +20,6 @@ export interface SnapshotFile {
   raw: RawSnapshot;
 }
 
-
 /** Write a snapshot atomically (temp file + rename), refusing if a secret survived redaction. */
 export async function writeSnapshot(path: string, snap: SnapshotFile): Promise<void> {
   const clean: SnapshotFile = {...snap, raw: redactRaw(snap.raw)};
@@ -35,8 +34,10 @@ export async function writeSnapshot(path: string, snap: SnapshotFile): Promise<v
       ['its notes', clean.raw.notes.join('\n')],
     ];
     const where = records.find(([, t]) => findSecret(t) !== null || findSecret(JSON.stringify(t)) !== null)?.[0] ?? 'its header';
-    throw new InputError(`refusing to write the snapshot ${path}: ${where} still holds ${kind} after redaction; nothing was written`,
-      'please report this as a bug (without the file): kubelet-doctor check works on the node without a snapshot');
+    throw new InputError(
+      `refusing to write the snapshot ${path}: ${where} still holds ${kind} after redaction; nothing was written`,
+      'please report this as a bug (without the file): kubelet-doctor check works on the node without a snapshot',
+    );
   }
   // An exclusively created temp file (random name, same directory, 0600), then a rename.
   await writeAtomic(path, text, {mode: 0o600});
@@ -53,27 +54,38 @@ const plain = (v: unknown, dflt: string): string => (typeof v === 'string' || ty
 export async function readSnapshot(path: string): Promise<SnapshotFile> {
   let text: string;
   try {
-    text = await readInput(path, {label: '--snapshot', noun: 'a snapshot', cap: MAX_SNAPSHOT_BYTES,
-      hint: 'is it a kubelet-doctor snapshot? collect writes a few hundred KiB per node'});
+    text = await readInput(path, {
+      label: '--snapshot',
+      noun: 'a snapshot',
+      cap: MAX_SNAPSHOT_BYTES,
+      hint: 'is it a kubelet-doctor snapshot? collect writes a few hundred KiB per node',
+    });
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw new InputError(`${path}: cannot read the snapshot (${(e as NodeJS.ErrnoException).code ?? 'error'})`, undefined, {cause: e});
   }
   if (jsonDeeperThan(text, MAX_SNAPSHOT_DEPTH)) {
-    throw new InputError(`${path}: not a kubelet-doctor snapshot (nested more than ${MAX_SNAPSHOT_DEPTH} levels deep)`,
-      'make one with: kubelet-doctor collect TARGET -o FILE');
+    throw new InputError(
+      `${path}: not a kubelet-doctor snapshot (nested more than ${MAX_SNAPSHOT_DEPTH} levels deep)`,
+      'make one with: kubelet-doctor collect TARGET -o FILE',
+    );
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new InputError(`${path}: not a kubelet-doctor snapshot (not valid JSON: ${(e as Error).message})`,
-      'make one with: kubelet-doctor collect TARGET -o FILE', {cause: e});
+    throw new InputError(
+      `${path}: not a kubelet-doctor snapshot (not valid JSON: ${(e as Error).message})`,
+      'make one with: kubelet-doctor collect TARGET -o FILE',
+      {cause: e},
+    );
   }
   const s = data as Partial<SnapshotFile> | null;
   if (!s || typeof s !== 'object' || s.kind !== 'kubelet-doctor-snapshot') {
-    throw new InputError(`${path}: not a kubelet-doctor snapshot (no "kind": "kubelet-doctor-snapshot")`,
-      'make one with: kubelet-doctor collect TARGET -o FILE');
+    throw new InputError(
+      `${path}: not a kubelet-doctor snapshot (no "kind": "kubelet-doctor-snapshot")`,
+      'make one with: kubelet-doctor collect TARGET -o FILE',
+    );
   }
   if (s.schema !== 1) throw new InputError(`${path}: snapshot schema ${String(s.schema)} is not supported (this version reads 1)`);
   const problem = rawProblem(s.raw);

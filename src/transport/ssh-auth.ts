@@ -71,10 +71,13 @@ export async function loadKey(path: string, passphrase?: PassphraseFn): Promise<
   if (!unlocked) unlockedBy.set(passphrase, (unlocked = new Map()));
   let p = unlocked.get(key);
   if (!p) {
-    p = passphrase(path).then((pass) => (pass === null ? 'encrypted' as const : parse(data, pass)));
+    p = passphrase(path).then((pass) => (pass === null ? ('encrypted' as const) : parse(data, pass)));
     unlocked.set(key, p);
     // A wrong passphrase is not remembered: the next node asks again.
-    void p.then((r) => r === 'bad-passphrase' && unlocked?.delete(key), () => unlocked?.delete(key));
+    void p.then(
+      (r) => r === 'bad-passphrase' && unlocked?.delete(key),
+      () => unlocked?.delete(key),
+    );
   }
   return p;
 }
@@ -121,27 +124,35 @@ export function authError(hop: SshHop, log: AuthLog): TargetError {
   const who = `${hop.user}@${hop.alias}`;
   const methods = log.serverMethods && log.serverMethods.length > 0 ? log.serverMethods.join(',') : 'publickey';
   if (log.serverMethods && !log.serverMethods.includes('publickey')) {
-    return new TargetError('auth', `${who} does not accept public keys (it allows: ${methods})`,
-      'kubelet-doctor authenticates with keys only: authorise your key on the node');
+    return new TargetError(
+      'auth',
+      `${who} does not accept public keys (it allows: ${methods})`,
+      'kubelet-doctor authenticates with keys only: authorise your key on the node',
+    );
   }
   if (log.tried.length === 0 && log.encrypted.length > 0) {
     const k = log.encrypted[0]!;
-    return new TargetError('auth', `key ${k} is encrypted: load it into ssh-agent (ssh-add ${k})`,
-      'or run interactively, where kubelet-doctor asks for the passphrase');
+    return new TargetError(
+      'auth',
+      `key ${k} is encrypted: load it into ssh-agent (ssh-add ${k})`,
+      'or run interactively, where kubelet-doctor asks for the passphrase',
+    );
   }
   if (log.tried.length === 0 && log.badPassphrase.length > 0) {
     return new TargetError('auth', `wrong passphrase for key ${log.badPassphrase[0]!}`, `load it into ssh-agent instead: ssh-add ${log.badPassphrase[0]!}`);
   }
   if (log.tried.length === 0) {
     const extra = log.unusable.length > 0 ? `; unusable: ${log.unusable.join(', ')}` : '';
-    return new TargetError('auth', `no SSH key to offer ${who}: no ssh-agent (SSH_AUTH_SOCK) and no key file${extra}`,
-      'give a key with -i KEY, IdentityFile in ~/.ssh/config, or load one into ssh-agent');
+    return new TargetError(
+      'auth',
+      `no SSH key to offer ${who}: no ssh-agent (SSH_AUTH_SOCK) and no key file${extra}`,
+      'give a key with -i KEY, IdentityFile in ~/.ssh/config, or load one into ssh-agent',
+    );
   }
-  const notes = [
-    ...log.encrypted.map((k) => `${k} is encrypted (ssh-add ${k})`),
-    ...log.badPassphrase.map((k) => `${k}: wrong passphrase`),
-    ...log.unusable,
-  ];
-  return new TargetError('auth', `permission denied (${methods}) for ${who}: tried ${log.tried.join(', ')}${notes.length ? `; skipped ${notes.join(', ')}` : ''}`,
-    `is your public key in ~${hop.user}/.ssh/authorized_keys on ${hop.alias}? pick the key with -i KEY or the user with -u USER`);
+  const notes = [...log.encrypted.map((k) => `${k} is encrypted (ssh-add ${k})`), ...log.badPassphrase.map((k) => `${k}: wrong passphrase`), ...log.unusable];
+  return new TargetError(
+    'auth',
+    `permission denied (${methods}) for ${who}: tried ${log.tried.join(', ')}${notes.length ? `; skipped ${notes.join(', ')}` : ''}`,
+    `is your public key in ~${hop.user}/.ssh/authorized_keys on ${hop.alias}? pick the key with -i KEY or the user with -u USER`,
+  );
 }

@@ -54,13 +54,20 @@ export function expandPath(p: string, base = join(home(), '.ssh')): string {
 export function expandTokens(v: string, t: {host: string; alias: string; port?: number; user?: string}): string {
   return v.replace(/%([%hprudn])/g, (_m, c: string) => {
     switch (c) {
-      case 'h': return t.host;
-      case 'n': return t.alias;
-      case 'p': return String(t.port ?? 22);
-      case 'r': return t.user ?? '';
-      case 'u': return localUser();
-      case 'd': return home();
-      default: return '%';
+      case 'h':
+        return t.host;
+      case 'n':
+        return t.alias;
+      case 'p':
+        return String(t.port ?? 22);
+      case 'r':
+        return t.user ?? '';
+      case 'u':
+        return localUser();
+      case 'd':
+        return home();
+      default:
+        return '%';
     }
   });
 }
@@ -77,36 +84,41 @@ export function localUser(): string {
 /** Inline `Include` directives (ssh_config(5): globs, relative to ~/.ssh), to a depth of 16 like ssh. */
 function withIncludes(text: string, file: string, depth: number): string {
   if (depth > 16) throw new InputError(`${file}: Include nested too deeply (more than 16 levels)`);
-  return text.split('\n').map((line) => {
-    const m = /^\s*include\s*[=\s]\s*(.+?)\s*$/i.exec(line);
-    if (!m) return line;
-    const parts: string[] = [];
-    for (const pat of m[1]!.split(/\s+/)) {
-      const full = expandPath(pat);
-      const dir = dirname(full);
-      const name = basename(full);
-      let names: string[];
-      if (/[*?]/.test(name)) {
-        try {
-          names = readdirSync(dir).filter((n) => globMatch(name, n)).sort();
-        } catch {
-          names = [];
+  return text
+    .split('\n')
+    .map((line) => {
+      const m = /^\s*include\s*[=\s]\s*(.+?)\s*$/i.exec(line);
+      if (!m) return line;
+      const parts: string[] = [];
+      for (const pat of m[1]!.split(/\s+/)) {
+        const full = expandPath(pat);
+        const dir = dirname(full);
+        const name = basename(full);
+        let names: string[];
+        if (/[*?]/.test(name)) {
+          try {
+            names = readdirSync(dir)
+              .filter((n) => globMatch(name, n))
+              .sort();
+          } catch {
+            names = [];
+          }
+        } else {
+          names = [name];
         }
-      } else {
-        names = [name];
-      }
-      for (const n of names) {
-        const p = join(dir, n);
-        try {
-          if (!statSync(p).isFile()) continue;
-          parts.push(withIncludes(readFileSync(p, 'utf8'), p, depth + 1));
-        } catch {
-          // ssh ignores an Include that matches nothing.
+        for (const n of names) {
+          const p = join(dir, n);
+          try {
+            if (!statSync(p).isFile()) continue;
+            parts.push(withIncludes(readFileSync(p, 'utf8'), p, depth + 1));
+          } catch {
+            // ssh ignores an Include that matches nothing.
+          }
         }
       }
-    }
-    return parts.join('\n');
-  }).join('\n');
+      return parts.join('\n');
+    })
+    .join('\n');
 }
 
 /**
@@ -121,8 +133,11 @@ export function loadSshConfig(option: string | null): SshConfig {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     if (option === null) return {file: null, parsed: null};
-    throw new InputError(`--ssh-config ${option}: cannot read it (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
-      'give an OpenSSH client config file, or --ssh-config none', {cause: e});
+    throw new InputError(
+      `--ssh-config ${option}: cannot read it (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+      'give an OpenSSH client config file, or --ssh-config none',
+      {cause: e},
+    );
   }
   try {
     return {file, parsed: SSHConfig.parse(withIncludes(text, file, 0))};
@@ -164,7 +179,14 @@ export function hostConfig(cfg: SshConfig, alias: string): HostConfig {
   const ids = c['identityfile'];
   out.identityFiles = (Array.isArray(ids) ? ids : ids ? [ids] : []).filter((f) => f.toLowerCase() !== 'none');
   const pj = get('proxyjump');
-  if (pj !== undefined) out.proxyJump = pj.toLowerCase() === 'none' ? [] : pj.split(',').map((s) => s.trim()).filter(Boolean);
+  if (pj !== undefined)
+    out.proxyJump =
+      pj.toLowerCase() === 'none'
+        ? []
+        : pj
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
   const ct = num(cfg, alias, 'ConnectTimeout', get('connecttimeout'), 1);
   if (ct !== undefined) out.connectTimeoutS = ct;
   const sai = num(cfg, alias, 'ServerAliveInterval', get('serveraliveinterval'), 0);

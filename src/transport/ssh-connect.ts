@@ -10,9 +10,7 @@ import type {Client as SshClient, ServerHostKeyAlgorithm} from 'ssh2';
 import {TargetError} from '../errors.js';
 import {tildePath} from './ssh-config.js';
 import type {HostKeyPolicy, SshEndpoint, SshHop} from '../targets/types.js';
-import {
-  appendKnownHost, blobKeyType, checkHostKey, fingerprint, hostToken, knownKeyTypes, loadKnownHosts,
-} from './known-hosts.js';
+import {appendKnownHost, blobKeyType, checkHostKey, fingerprint, hostToken, knownKeyTypes, loadKnownHosts} from './known-hosts.js';
 import {authHandler, newAuthLog, type PassphraseFn} from './ssh-auth.js';
 import {closedBeforeBanner, connectError, viaJump, type ConnectPhase} from './ssh-errors.js';
 
@@ -35,12 +33,19 @@ export interface ConnectContext {
 
 /** ssh2's host key algorithms, best first (ssh2 1.x on Node 20 supports ed25519). */
 const HOST_KEY_ALGS: readonly ServerHostKeyAlgorithm[] = [
-  'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa',
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
 ];
 
 /** Ask for the key types known_hosts already has for this host first, as OpenSSH does, so a known host is not "changed". */
 function hostKeyOrder(known: string[]): ServerHostKeyAlgorithm[] {
-  const first = known.flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t]))
+  const first = known
+    .flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t]))
     .filter((a): a is ServerHostKeyAlgorithm => (HOST_KEY_ALGS as readonly string[]).includes(a));
   return [...new Set([...first, ...HOST_KEY_ALGS])];
 }
@@ -56,13 +61,18 @@ function verifyHostKey(hop: SshHop, policy: HostKeyPolicy, blob: Buffer): Target
     case 'known':
       return null;
     case 'revoked':
-      return new TargetError('host-key', `${hop.alias} presented a REVOKED host key (${fp}, @revoked at ${shown}:${v.line})`,
-        'never connect to it with that key: the node or the network may be compromised');
+      return new TargetError(
+        'host-key',
+        `${hop.alias} presented a REVOKED host key (${fp}, @revoked at ${shown}:${v.line})`,
+        'never connect to it with that key: the node or the network may be compromised',
+      );
     case 'changed': {
       const old = v.lines[0]!;
-      return new TargetError('host-key',
+      return new TargetError(
+        'host-key',
         `HOST KEY CHANGED for ${token}: it presents ${fp}, but ${shown}:${old.line} has ${old.fingerprint}`,
-        `if ${hop.alias} was reinstalled, remove the old key (ssh-keygen -R '${token}' -f ${shown}) and connect again; otherwise someone may be intercepting the connection`);
+        `if ${hop.alias} was reinstalled, remove the old key (ssh-keygen -R '${token}' -f ${shown}) and connect again; otherwise someone may be intercepting the connection`,
+      );
     }
     case 'unknown': {
       if (policy.acceptNew) {
@@ -70,13 +80,19 @@ function verifyHostKey(hop: SshHop, policy: HostKeyPolicy, blob: Buffer): Target
           appendKnownHost(file, token, blob);
           return null;
         } catch (e) {
-          return new TargetError('host-key', `cannot record the host key of ${token} in ${shown}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+          return new TargetError(
+            'host-key',
+            `cannot record the host key of ${token} in ${shown}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+          );
         }
       }
       const ca = v.caLines.length > 0 ? ` (${shown}:${v.caLines[0]} trusts a host CA, but host certificates are not supported)` : '';
       const other = v.otherTypes.length > 0 ? ` (${shown}:${v.otherTypes[0]!.line} has only its ${v.otherTypes[0]!.keyType} key)` : '';
-      return new TargetError('host-key', `${token} is not a known host: its key ${fp} is not in ${shown}${ca}${other}`,
-        `check the fingerprint, then run again with --accept-new-host-keys to record it (or ssh to it once)`);
+      return new TargetError(
+        'host-key',
+        `${token} is not a known host: its key ${fp} is not in ${shown}${ca}${other}`,
+        `check the fingerprint, then run again with --accept-new-host-keys to record it (or ssh to it once)`,
+      );
     }
   }
 }
@@ -112,8 +128,13 @@ export function connectHop(hop: SshHop, ctx: ConnectContext, sock?: Duplex): Pro
   try {
     known = knownKeyTypes(loadKnownHosts(ctx.hostKeys.knownHostsFile), hostToken(hop.host, hop.port));
   } catch (e) {
-    return Promise.reject(new TargetError('host-key', `cannot read ${tildePath(ctx.hostKeys.knownHostsFile)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      'give a readable known_hosts file with --known-hosts FILE'));
+    return Promise.reject(
+      new TargetError(
+        'host-key',
+        `cannot read ${tildePath(ctx.hostKeys.knownHostsFile)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        'give a readable known_hosts file with --known-hosts FILE',
+      ),
+    );
   }
   return new Promise((resolve, reject) => {
     const client = new Client();
@@ -154,8 +175,15 @@ export function connectHop(hop: SshHop, ctx: ConnectContext, sock?: Duplex): Pro
       }
       fail(e);
     });
-    client.on('close', () => fail(new TargetError('unreachable', `${hop.host}:${hop.port} closed the connection during the ${phase === 'auth' ? 'login' : 'SSH handshake'}`,
-      `is port ${hop.port} an SSH server? sshd may also be refusing you (MaxStartups, AllowUsers, DenyUsers)`)));
+    client.on('close', () =>
+      fail(
+        new TargetError(
+          'unreachable',
+          `${hop.host}:${hop.port} closed the connection during the ${phase === 'auth' ? 'login' : 'SSH handshake'}`,
+          `is port ${hop.port} an SSH server? sshd may also be refusing you (MaxStartups, AllowUsers, DenyUsers)`,
+        ),
+      ),
+    );
     let socket: Duplex;
     if (sock) {
       socket = sock;
@@ -206,8 +234,16 @@ function tunnel(via: SshClient, viaHop: SshHop, next: SshHop): Promise<Duplex> {
     try {
       via.forwardOut('127.0.0.1', 0, next.host, next.port, (err, stream) => {
         if (err) {
-          reject(new TargetError('unreachable', `jump host ${viaHop.alias} could not reach ${next.host}:${next.port} (${err.message})`,
-            `can ${viaHop.alias} reach ${next.alias}? its sshd must allow TCP forwarding (AllowTcpForwarding)`, {cause: err}));
+          reject(
+            new TargetError(
+              'unreachable',
+              `jump host ${viaHop.alias} could not reach ${next.host}:${next.port} (${err.message})`,
+              `can ${viaHop.alias} reach ${next.alias}? its sshd must allow TCP forwarding (AllowTcpForwarding)`,
+              {
+                cause: err,
+              },
+            ),
+          );
         } else {
           resolve(stream);
         }

@@ -16,14 +16,23 @@ export function timeoutError(hop: SshHop, phase: ConnectPhase, ms: number): Targ
   const at = `${hop.host}:${hop.port}`;
   switch (phase) {
     case 'tcp':
-      return new TargetError('timeout', `no answer from ${at} within ${s} (connect timed out)`,
-        `is ${hop.alias} up, and is port ${hop.port} open (firewall, security group)?`);
+      return new TargetError(
+        'timeout',
+        `no answer from ${at} within ${s} (connect timed out)`,
+        `is ${hop.alias} up, and is port ${hop.port} open (firewall, security group)?`,
+      );
     case 'handshake':
-      return new TargetError('timeout', `${at} accepted the connection but did not speak SSH within ${s}`,
-        `is port ${hop.port} the SSH port of ${hop.alias}? a loaded sshd can also stall (MaxStartups)`);
+      return new TargetError(
+        'timeout',
+        `${at} accepted the connection but did not speak SSH within ${s}`,
+        `is port ${hop.port} the SSH port of ${hop.alias}? a loaded sshd can also stall (MaxStartups)`,
+      );
     default:
-      return new TargetError('timeout', `logging in as ${hop.user}@${hop.alias} did not finish within ${s}`,
-        'is ssh-agent waiting for a confirmation, or the node overloaded? raise --timeout or ConnectTimeout');
+      return new TargetError(
+        'timeout',
+        `logging in as ${hop.user}@${hop.alias} did not finish within ${s}`,
+        'is ssh-agent waiting for a confirmation, or the node overloaded? raise --timeout or ConnectTimeout',
+      );
   }
 }
 
@@ -37,13 +46,19 @@ export function timeoutError(hop: SshHop, phase: ConnectPhase, ms: number): Targ
  */
 export function closedBeforeBanner(hop: SshHop, said: string): TargetError {
   const at = `${hop.host}:${hop.port}`;
-  const text = said.replace(/[^\x20-\x7e]+/g, ' ').trim().slice(0, 80);
+  const text = said
+    .replace(/[^\x20-\x7e]+/g, ' ')
+    .trim()
+    .slice(0, 80);
   const message = `${at} closed the connection before its SSH banner${text ? `, saying "${text}"` : ''} (no login was attempted)`;
   if (text && !/MaxStartups/i.test(text)) {
     return new TargetError('unreachable', message, `is port ${hop.port} the SSH port of ${hop.alias}?`);
   }
-  return new TargetError('unreachable', message,
-    `sshd drops new connections beyond its MaxStartups (default 10:30:100) while others are still logging in: lower --concurrency, or raise MaxStartups on ${hop.alias}${text ? '' : '; a firewall, tcp_wrappers or fail2ban can also drop them'}`);
+  return new TargetError(
+    'unreachable',
+    message,
+    `sshd drops new connections beyond its MaxStartups (default 10:30:100) while others are still logging in: lower --concurrency, or raise MaxStartups on ${hop.alias}${text ? '' : '; a firewall, tcp_wrappers or fail2ban can also drop them'}`,
+  );
 }
 
 /** Error code and ssh2 level, when present. */
@@ -68,26 +83,46 @@ export function connectError(e: unknown, hop: SshHop, phase: ConnectPhase, log: 
       return new TargetError('unreachable', `connection refused by ${at}`, `is sshd running on ${hop.alias}, on port ${hop.port}?`, {cause: e});
     case 'ENOTFOUND':
     case 'EAI_NONAME':
-      return new TargetError('unreachable', `cannot resolve host name ${hop.host}: no such host`,
-        `check the name (and HostName in ~/.ssh/config), or give the address`, {cause: e});
+      return new TargetError(
+        'unreachable',
+        `cannot resolve host name ${hop.host}: no such host`,
+        `check the name (and HostName in ~/.ssh/config), or give the address`,
+        {cause: e},
+      );
     case 'EAI_AGAIN':
-      return new TargetError('unreachable', `cannot resolve host name ${hop.host}: DNS lookup failed (temporary failure)`,
-        'is DNS reachable from here? give the address instead', {cause: e});
+      return new TargetError(
+        'unreachable',
+        `cannot resolve host name ${hop.host}: DNS lookup failed (temporary failure)`,
+        'is DNS reachable from here? give the address instead',
+        {cause: e},
+      );
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
-      return new TargetError('unreachable', `no route to ${at}`, `is ${hop.alias} on a network this machine can reach? a jump host (-J) may be needed`, {cause: e});
+      return new TargetError('unreachable', `no route to ${at}`, `is ${hop.alias} on a network this machine can reach? a jump host (-J) may be needed`, {
+        cause: e,
+      });
     case 'ETIMEDOUT':
       return timeoutError(hop, 'tcp', readyMs);
     case 'ECONNRESET':
     case 'EPIPE':
-      return new TargetError('unreachable', `${at} closed the connection during the ${phase === 'auth' ? 'login' : 'SSH handshake'}`,
-        `is port ${hop.port} an SSH server? sshd may also be refusing you (MaxStartups, AllowUsers, DenyUsers)`, {cause: e});
+      return new TargetError(
+        'unreachable',
+        `${at} closed the connection during the ${phase === 'auth' ? 'login' : 'SSH handshake'}`,
+        `is port ${hop.port} an SSH server? sshd may also be refusing you (MaxStartups, AllowUsers, DenyUsers)`,
+        {
+          cause: e,
+        },
+      );
     default:
       break;
   }
   if (err.level === 'handshake' || err.level === 'protocol') {
-    return new TargetError('unreachable', `SSH handshake with ${at} failed: ${err.message}`,
-      `is port ${hop.port} an SSH server? kubelet-doctor needs a modern sshd (curve25519/ecdh key exchange)`, {cause: e});
+    return new TargetError(
+      'unreachable',
+      `SSH handshake with ${at} failed: ${err.message}`,
+      `is port ${hop.port} an SSH server? kubelet-doctor needs a modern sshd (curve25519/ecdh key exchange)`,
+      {cause: e},
+    );
   }
   return new TargetError('unreachable', `cannot connect to ${hop.alias} (${at}): ${err.message}`, undefined, {cause: e});
 }

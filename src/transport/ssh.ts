@@ -45,7 +45,11 @@ export class SshTransport implements Transport {
   /** Who hears about phases now: the run in progress, if any. */
   private onPhase: ((hop: SshHop, phase: ConnectPhase) => void) | null = null;
 
-  constructor(readonly endpoint: SshEndpoint, readonly hostRoot: string, private opts: SshTransportOptions = {}) {}
+  constructor(
+    readonly endpoint: SshEndpoint,
+    readonly hostRoot: string,
+    private opts: SshTransportOptions = {},
+  ) {}
 
   /** Hooks given after construction (a connection opened early by preconnect gets its run's progress hook here). */
   setHooks(opts: SshTransportOptions): void {
@@ -92,8 +96,7 @@ export class SshTransport implements Transport {
         for (const c of cleanup) c();
         f();
       };
-      const result = (exitCode: number | null, signal: string | null): RunResult =>
-        ({exitCode, signal, stdout: out.take(), stderr: stderr.text(), timedOut});
+      const result = (exitCode: number | null, signal: string | null): RunResult => ({exitCode, signal, stdout: out.take(), stderr: stderr.text(), timedOut});
       const timer = setTimeout(() => {
         if (where.phase === 'probe') {
           timedOut = true;
@@ -110,86 +113,115 @@ export class SshTransport implements Transport {
       if (o.signal?.aborted) return onAbort();
       o.signal?.addEventListener('abort', onAbort, {once: true});
 
-      const lost = (why: string) => finish(() => {
-        this.destroyAll();
-        reject(new TargetError('probe', `the connection to ${ep.alias} was lost during the probe (${why})`,
-          'sshd, the network or something on the node ended the session: run again, and check the node\'s sshd log'));
-      });
+      const lost = (why: string) =>
+        finish(() => {
+          this.destroyAll();
+          reject(
+            new TargetError(
+              'probe',
+              `the connection to ${ep.alias} was lost during the probe (${why})`,
+              "sshd, the network or something on the node ended the session: run again, and check the node's sshd log",
+            ),
+          );
+        });
 
       this.connect(o, (hop, phase) => {
         where = {hop, phase};
         this.opts.onProgress?.({phase, hop: hop.alias, jump: hop !== ep});
-      }).then((client) => {
-        this.onPhase = null;
-        if (done) return;
-        where = {hop: ep, phase: 'probe'};
-        this.opts.onProgress?.({phase: 'probe', hop: ep.alias, jump: false});
-        if (done) return; // the progress hook may have aborted the run
-        const onErr = (e: Error) => lost(e.message);
-        const onClose = () => lost('connection closed');
-        client.on('error', onErr);
-        client.on('close', onClose);
-        cleanup.push(() => {
-          client.off('error', onErr);
-          client.off('close', onClose);
-        });
-        const onChannel = (err: Error | undefined, ch: ClientChannel) => {
-          if (err) return lost(`could not open the exec channel: ${err.message}`);
-          if (done) return void ch.close();
-          ch.on('data', (b: Buffer) => {
-            // Past the cap nothing more is read: the node is an error, and the connection is
-            // dropped at once (a hostile server need not honour a polite channel close).
-            if (!out.push(b)) {
-              finish(() => reject(outputCapError(out.cap)));
-              this.destroyAll();
-            }
+      }).then(
+        (client) => {
+          this.onPhase = null;
+          if (done) return;
+          where = {hop: ep, phase: 'probe'};
+          this.opts.onProgress?.({phase: 'probe', hop: ep.alias, jump: false});
+          if (done) return; // the progress hook may have aborted the run
+          const onErr = (e: Error) => lost(e.message);
+          const onClose = () => lost('connection closed');
+          client.on('error', onErr);
+          client.on('close', onClose);
+          cleanup.push(() => {
+            client.off('error', onErr);
+            client.off('close', onClose);
           });
-          ch.stderr.on('data', (b: Buffer) => stderr.push(b));
-          ch.on('error', (e: Error) => lost(e.message));
-          ch.on('close', (code?: number | null, signal?: string) => finish(() => this.judge(code, signal, result, resolve, reject)));
-          ch.end(o.script);
-        };
-        try {
-          client.exec(this.command, onChannel);
-        } catch (e) {
-          lost((e as Error).message); // the connection went away between ready and exec
-        }
-      }, (e: unknown) => finish(() => {
-        this.onPhase = null;
-        this.destroyAll();
-        reject(e);
-      }));
+          const onChannel = (err: Error | undefined, ch: ClientChannel) => {
+            if (err) return lost(`could not open the exec channel: ${err.message}`);
+            if (done) return void ch.close();
+            ch.on('data', (b: Buffer) => {
+              // Past the cap nothing more is read: the node is an error, and the connection is
+              // dropped at once (a hostile server need not honour a polite channel close).
+              if (!out.push(b)) {
+                finish(() => reject(outputCapError(out.cap)));
+                this.destroyAll();
+              }
+            });
+            ch.stderr.on('data', (b: Buffer) => stderr.push(b));
+            ch.on('error', (e: Error) => lost(e.message));
+            ch.on('close', (code?: number | null, signal?: string) => finish(() => this.judge(code, signal, result, resolve, reject)));
+            ch.end(o.script);
+          };
+          try {
+            client.exec(this.command, onChannel);
+          } catch (e) {
+            lost((e as Error).message); // the connection went away between ready and exec
+          }
+        },
+        (e: unknown) =>
+          finish(() => {
+            this.onPhase = null;
+            this.destroyAll();
+            reject(e);
+          }),
+      );
     });
   }
 
   /** Decide what a closed exec channel means: data (any exit code), or a sudo/kill failure. */
   private judge(
-    code: number | null | undefined, signal: string | undefined,
+    code: number | null | undefined,
+    signal: string | undefined,
     result: (c: number | null, s: string | null) => RunResult,
-    resolve: (r: RunResult) => void, reject: (e: TargetError) => void,
+    resolve: (r: RunResult) => void,
+    reject: (e: TargetError) => void,
   ): void {
     const ep = this.endpoint;
     const r = result(code ?? null, signal ?? null);
     if (this.command.startsWith('sudo') && r.stdout.length === 0 && code !== 0) {
       const who = ep.user;
       if (SUDO_PASSWORD.test(r.stderr)) {
-        return reject(new TargetError('sudo', `sudo on ${ep.alias} wants a password: give ${who} passwordless sudo for sh, or connect as root`,
-          `e.g. /etc/sudoers.d/kubelet-doctor: ${who} ALL=(root) NOPASSWD: /bin/sh, /usr/bin/sh (or use -u root)`));
+        return reject(
+          new TargetError(
+            'sudo',
+            `sudo on ${ep.alias} wants a password: give ${who} passwordless sudo for sh, or connect as root`,
+            `e.g. /etc/sudoers.d/kubelet-doctor: ${who} ALL=(root) NOPASSWD: /bin/sh, /usr/bin/sh (or use -u root)`,
+          ),
+        );
       }
       if (SUDO_DENIED.test(r.stderr)) {
-        return reject(new TargetError('sudo', `${who} may not use sudo on ${ep.alias}`, 'connect as root (-u root), or give the user passwordless sudo for sh'));
+        return reject(
+          new TargetError('sudo', `${who} may not use sudo on ${ep.alias}`, 'connect as root (-u root), or give the user passwordless sudo for sh'),
+        );
       }
       if (code === 127 || SUDO_MISSING.test(r.stderr)) {
         return reject(new TargetError('sudo', `${who} is not root and ${ep.alias} has no sudo`, 'connect as root (-u root)'));
       }
     }
     if (signal) {
-      return reject(new TargetError('probe', `the probe on ${ep.alias} was killed (${signal}) before it finished`,
-        'something on the node ended it (the OOM killer, a ForceCommand, an admin): run again, and check the node\'s journal'));
+      return reject(
+        new TargetError(
+          'probe',
+          `the probe on ${ep.alias} was killed (${signal}) before it finished`,
+          "something on the node ended it (the OOM killer, a ForceCommand, an admin): run again, and check the node's journal",
+        ),
+      );
     }
     if (code === undefined || code === null) {
-      return reject(new TargetError('probe', `the session on ${ep.alias} ended before the probe finished (no exit status)`,
-        'sshd or something on the node ended the session: run again, and check the node\'s sshd log'));
+      return reject(
+        new TargetError(
+          'probe',
+          `the session on ${ep.alias} ended before the probe finished (no exit status)`,
+          "sshd or something on the node ended the session: run again, and check the node's sshd log",
+        ),
+      );
     }
     resolve(r);
   }
@@ -245,15 +277,20 @@ export class SshTransport implements Transport {
   /** End every connection (node and jump hosts), politely first. */
   async close(): Promise<void> {
     const all = [...this.clients].reverse();
-    await Promise.all(all.map((c) => new Promise<void>((res) => {
-      const t = setTimeout(res, CLOSE_GRACE_MS);
-      t.unref();
-      c.once('close', () => {
-        clearTimeout(t);
-        res();
-      });
-      c.end();
-    })));
+    await Promise.all(
+      all.map(
+        (c) =>
+          new Promise<void>((res) => {
+            const t = setTimeout(res, CLOSE_GRACE_MS);
+            t.unref();
+            c.once('close', () => {
+              clearTimeout(t);
+              res();
+            });
+            c.end();
+          }),
+      ),
+    );
     this.destroyAll();
   }
 }

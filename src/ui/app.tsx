@@ -55,7 +55,13 @@ export interface AppProps {
 }
 
 const SCREENS: Record<ScreenKind, (p: CheckScreenProps) => React.JSX.Element> = {
-  fleet: FleetScreen, node: NodeScreen, check: CheckScreen, config: ConfigScreen, search: SearchScreen, fix: FixScreen, help: HelpScreen,
+  fleet: FleetScreen,
+  node: NodeScreen,
+  check: CheckScreen,
+  config: ConfigScreen,
+  search: SearchScreen,
+  fix: FixScreen,
+  help: HelpScreen,
 };
 
 /** Rows that are not body: the header, the footer, and one spare so Ink never scrolls the screen. */

@@ -88,7 +88,11 @@ export function enterAltScreen(out: NodeJS.WriteStream, input?: NodeJS.ReadStrea
 }
 
 /** Switch to the alternate screen and paint the opening screen on it, before Ink is loaded. */
-export function paintFirstFrame(out: NodeJS.WriteStream, targets: readonly TargetInfo[], opts: {color: boolean; running: number; input?: NodeJS.ReadStream}): AltScreen {
+export function paintFirstFrame(
+  out: NodeJS.WriteStream,
+  targets: readonly TargetInfo[],
+  opts: {color: boolean; running: number; input?: NodeJS.ReadStream},
+): AltScreen {
   const screen = enterAltScreen(out, opts.input);
   out.write(HIDE_CURSOR + firstFrame(targets, out.columns || 80, out.rows || 24, opts.color, Date.now(), opts.running));
   return screen;

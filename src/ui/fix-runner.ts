@@ -9,7 +9,6 @@
 import type {ApplyEvent} from '../fixes/apply.js';
 import {targetWords} from '../fixes/render.js';
 import type {FixSession} from '../fixes/session.js';
-import type {Target} from '../targets/types.js';
 import type {FixOutcome, PlannedFix} from './state/fix-state.js';
 
 /**
@@ -94,7 +93,15 @@ export class FixRunner {
       .apply((e) => this.events?.event(seq, e))
       .then(
         ({after: _after, ...result}) => result,
-        (e: unknown): FixOutcome => ({status: 'lost', backup: null, message: `the fix stopped: ${messageOf(e)}`, finding: null, changed: [], pending: [], output: []}),
+        (e: unknown): FixOutcome => ({
+          status: 'lost',
+          backup: null,
+          message: `the fix stopped: ${messageOf(e)}`,
+          finding: null,
+          changed: [],
+          pending: [],
+          output: [],
+        }),
       )
       .then((result) => {
         this.applies--;

@@ -62,9 +62,15 @@ export class RunQueue {
       outcome = {
         facts: null,
         result: {
-          target: t?.name ?? String(i), node: t?.name ?? String(i), transport: (t?.transport ?? 'local') as TargetResult['transport'],
-          status: 'error', error: {kind: 'internal', message: `the check crashed: ${(e as Error).message ?? String(e)} (please report this)`, hint: null},
-          kubeletVersion: null, durationMs: this.now() - started, notes: [], results: [],
+          target: t?.name ?? String(i),
+          node: t?.name ?? String(i),
+          transport: (t?.transport ?? 'local') as TargetResult['transport'],
+          status: 'error',
+          error: {kind: 'internal', message: `the check crashed: ${(e as Error).message ?? String(e)} (please report this)`, hint: null},
+          kubeletVersion: null,
+          durationMs: this.now() - started,
+          notes: [],
+          results: [],
         },
       };
     }

@@ -65,8 +65,21 @@ export async function startTui(o: StartOptions): Promise<number> {
   try {
     stdout.write(REPLACE_FIRST_PAINT);
     const app = render(
-      <App targets={o.targets} checks={o.checks} probe={o.probe} concurrency={o.concurrency} theme={makeTheme({color: o.color})} onState={(s) => (last = s)} {...(runner ? {fixRunner: runner} : {})} />,
-      {stdout, ...(o.stdin ? {stdin: o.stdin} : {}), exitOnCtrlC: false, patchConsole: true},
+      <App
+        targets={o.targets}
+        checks={o.checks}
+        probe={o.probe}
+        concurrency={o.concurrency}
+        theme={makeTheme({color: o.color})}
+        onState={(s) => (last = s)}
+        {...(runner ? {fixRunner: runner} : {})}
+      />,
+      {
+        stdout,
+        ...(o.stdin ? {stdin: o.stdin} : {}),
+        exitOnCtrlC: false,
+        patchConsole: true,
+      },
     );
     const onAbort = (): void => app.unmount();
     o.signal.addEventListener('abort', onAbort, {once: true});

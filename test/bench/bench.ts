@@ -74,7 +74,11 @@ try {
   const node = await writeNodeTree(join(dir, 'node'), {layout: 'deb', hostname: 'bench-node', kubeletVersion: 'v1.30.2', scenario: 'cgroup-driver-mismatch'});
   const bin = join(import.meta.dirname, '../../src/cli/bin.js');
   const runs = Number(process.env['BENCH_RUNS'] ?? 15);
-  console.log(`kubelet-doctor bench: medians of ${runs} runs, node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${new Date().toISOString()}\n`);
+  console.log(
+    `kubelet-doctor bench: medians of ${runs} runs, node ${process.version}, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}, ${new Date().toISOString()}\n`,
+  );
   console.log(`${'measured'.padEnd(46)} ${'median'.padStart(10)}   ${'baseline'.padEnd(34)} ${'median'.padStart(10)}   ratio`);
 
   const nodeFloor = time(runs, () => void spawnSync(process.execPath, ['-e', '']));
@@ -100,7 +104,9 @@ try {
   try {
     const tui = await benchTui(runs);
     const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)] ?? 0;
-    console.log(`  first frame: median ${fmt(median(tui.firstFrameMs))}, p90 ${fmt(p90(tui.firstFrameMs))} (goal < 300 ms); Ink interactive: median ${fmt(median(tui.inkFrameMs))}`);
+    console.log(
+      `  first frame: median ${fmt(median(tui.firstFrameMs))}, p90 ${fmt(p90(tui.firstFrameMs))} (goal < 300 ms); Ink interactive: median ${fmt(median(tui.inkFrameMs))}`,
+    );
     console.log(`  search per keystroke: median ${fmt(median(tui.searchMsPerKeystroke))}, p90 ${fmt(p90(tui.searchMsPerKeystroke))} (goal < 5 ms)`);
   } catch (e) {
     console.log(`  skipped: ${(e as Error).message}`);
@@ -114,7 +120,9 @@ try {
       row(r.what, r.ms, r.base, r.baseMs);
       if (r.note) console.log(`${''.padEnd(4)}(${r.note})`);
     }
-    console.log(`peak memory, 200 targets: ${ssh.peakMb.toFixed(0)} MiB${ssh.comparePeakMb !== undefined ? ` (compare: ${ssh.comparePeakMb.toFixed(0)} MiB)` : ''}`);
+    console.log(
+      `peak memory, 200 targets: ${ssh.peakMb.toFixed(0)} MiB${ssh.comparePeakMb !== undefined ? ` (compare: ${ssh.comparePeakMb.toFixed(0)} MiB)` : ''}`,
+    );
   }
 
   await hostileRow(dir, runs);

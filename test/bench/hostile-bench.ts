@@ -76,14 +76,41 @@ export async function benchHostile(dir: string, runs: number, nodes = 16): Promi
     await writeFile(kh, `[127.0.0.1]:${sshd.port} ${sshd.hostKeyPub}\n[127.0.0.1]:${hostile.port} ${hostile.hostKeyPub}\n`, {mode: 0o600});
     const inventory = async (name: string, port: number) => {
       const f = join(dir, name);
-      await writeFile(f, `defaults:\n  user: root\n  port: ${port}\n  hostRoot: ${node.root}\nhosts:\n${Array.from({length: nodes}, (_, i) => `  - name: node-${i}\n    host: 127.0.0.1\n`).join('')}`);
+      await writeFile(
+        f,
+        `defaults:\n  user: root\n  port: ${port}\n  hostRoot: ${node.root}\nhosts:\n${Array.from({length: nodes}, (_, i) => `  - name: node-${i}\n    host: 127.0.0.1\n`).join('')}`,
+      );
       return f;
     };
-    const args = (inv: string) => ['check', '--inventory', inv, '--concurrency', String(nodes), '--ssh-config', 'none', '--known-hosts', kh,
-      '-i', sshd.keys.ed25519, '--timeout', '120', '--output', 'json'];
+    const args = (inv: string) => [
+      'check',
+      '--inventory',
+      inv,
+      '--concurrency',
+      String(nodes),
+      '--ssh-config',
+      'none',
+      '--known-hosts',
+      kh,
+      '-i',
+      sshd.keys.ed25519,
+      '--timeout',
+      '120',
+      '--output',
+      'json',
+    ];
     const hostileInv = await inventory('inventory-hostile.yaml', hostile.port);
     const healthyInv = await inventory('inventory-healthy.yaml', sshd.port);
-    const out: HostileBench = {nodes, hostilePeakMb: [], healthyPeakMb: [], hostileMs: [], healthyMs: [], hostileStatuses: {}, healthyStatuses: {}, hostileSentMb: 0};
+    const out: HostileBench = {
+      nodes,
+      hostilePeakMb: [],
+      healthyPeakMb: [],
+      hostileMs: [],
+      healthyMs: [],
+      hostileStatuses: {},
+      healthyStatuses: {},
+      hostileSentMb: 0,
+    };
     for (let i = 0; i < runs; i++) {
       const h = await client(args(hostileInv), home);
       out.hostilePeakMb.push(h.peakKb / 1024);
@@ -105,12 +132,19 @@ export async function benchHostile(dir: string, runs: number, nodes = 16): Promi
 export function printHostile(r: HostileBench): void {
   const max = (xs: number[]) => Math.max(...xs);
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const st = (s: Record<string, number>) => Object.entries(s).map(([k, v]) => `${v} ${k}`).join(', ');
-  console.log(`${`peak RSS, ${r.nodes} hostile nodes (endless output), --concurrency ${r.nodes}`.padEnd(64)} ${`${max(r.hostilePeakMb).toFixed(0)} MiB`.padStart(8)}   ` +
-    `${`${r.nodes} healthy nodes, same client`.padEnd(30)} ${`${max(r.healthyPeakMb).toFixed(0)} MiB`.padStart(8)}   ${(max(r.hostilePeakMb) / max(r.healthyPeakMb)).toFixed(2)}x   (goal < 200 MiB)`);
-  console.log(`    (max of ${r.hostilePeakMb.length} runs each; hostile ${r.hostilePeakMb.map((x) => x.toFixed(0)).join('/')} MiB, median ${med(r.hostileMs).toFixed(0)} ms, ` +
-    `targets: ${st(r.hostileStatuses)}; healthy ${r.healthyPeakMb.map((x) => x.toFixed(0)).join('/')} MiB, median ${med(r.healthyMs).toFixed(0)} ms, targets: ${st(r.healthyStatuses)}; ` +
-    `the hostile server sent ${r.hostileSentMb.toFixed(0)} MiB in all; load ${loadavg()[0]!.toFixed(2)})`);
+  const st = (s: Record<string, number>) =>
+    Object.entries(s)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ');
+  console.log(
+    `${`peak RSS, ${r.nodes} hostile nodes (endless output), --concurrency ${r.nodes}`.padEnd(64)} ${`${max(r.hostilePeakMb).toFixed(0)} MiB`.padStart(8)}   ` +
+      `${`${r.nodes} healthy nodes, same client`.padEnd(30)} ${`${max(r.healthyPeakMb).toFixed(0)} MiB`.padStart(8)}   ${(max(r.hostilePeakMb) / max(r.healthyPeakMb)).toFixed(2)}x   (goal < 200 MiB)`,
+  );
+  console.log(
+    `    (max of ${r.hostilePeakMb.length} runs each; hostile ${r.hostilePeakMb.map((x) => x.toFixed(0)).join('/')} MiB, median ${med(r.hostileMs).toFixed(0)} ms, ` +
+      `targets: ${st(r.hostileStatuses)}; healthy ${r.healthyPeakMb.map((x) => x.toFixed(0)).join('/')} MiB, median ${med(r.healthyMs).toFixed(0)} ms, targets: ${st(r.healthyStatuses)}; ` +
+      `the hostile server sent ${r.hostileSentMb.toFixed(0)} MiB in all; load ${loadavg()[0]!.toFixed(2)})`,
+  );
 }
 
 // Alone: `node dist/test/bench/hostile-bench.js` (BENCH_RUNS: pairs of runs, default 3).

@@ -67,14 +67,16 @@ function timed(cmd: string, args: string[], input?: string): Promise<{ms: number
       ? spawn(GNU_TIME!, ['-f', '%U %S %M', '-o', usage, cmd, ...args], {stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'ignore']})
       : spawn(cmd, args, {stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'ignore']});
     let peak = 0;
-    const poll = usage ? null : setInterval(() => {
-      try {
-        const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (m) peak = Math.max(peak, Number(m[1]));
-      } catch {
-        /* exited */
-      }
-    }, 20);
+    const poll = usage
+      ? null
+      : setInterval(() => {
+          try {
+            const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+            if (m) peak = Math.max(peak, Number(m[1]));
+          } catch {
+            /* exited */
+          }
+        }, 20);
     if (input !== undefined) child.stdin!.end(input);
     child.on('close', (code) => {
       const ms = performance.now() - t;
@@ -114,7 +116,11 @@ async function interleaved(n: number, jobs: Job[]): Promise<Map<string, {ms: num
 }
 
 /** Run the SSH benchmark; returns rows and the peak memory at 200 targets, or a reason to skip. */
-export async function benchSsh(dir: string, runs: number, onRow?: (r: Row) => void): Promise<{rows: Row[]; peakMb: number; comparePeakMb?: number} | {skipped: string}> {
+export async function benchSsh(
+  dir: string,
+  runs: number,
+  onRow?: (r: Row) => void,
+): Promise<{rows: Row[]; peakMb: number; comparePeakMb?: number} | {skipped: string}> {
   if (!existsSync('/usr/sbin/sshd') || process.getuid?.() !== 0) return {skipped: 'needs root and /usr/sbin/sshd'};
   const pssh = ['parallel-ssh', 'pssh'].find((p) => spawnSync('sh', ['-c', `command -v ${p}`]).status === 0);
   if (!pssh) return {skipped: 'parallel-ssh (Debian pssh) is not installed'};
@@ -122,10 +128,28 @@ export async function benchSsh(dir: string, runs: number, onRow?: (r: Row) => vo
   const bins: [string, string][] = [['kubelet-doctor', BIN], ...(other ? [['compare', other] as [string, string]] : [])];
   const sshd = await startSshd();
   try {
-    const node = await writeNodeTree(join(dir, 'ssh-node'), {layout: 'deb', hostname: 'bench-node', kubeletVersion: 'v1.30.2', scenario: 'cgroup-driver-mismatch'});
+    const node = await writeNodeTree(join(dir, 'ssh-node'), {
+      layout: 'deb',
+      hostname: 'bench-node',
+      kubeletVersion: 'v1.30.2',
+      scenario: 'cgroup-driver-mismatch',
+    });
     const kh = await sshd.knownHosts();
     const key = sshd.keys.ed25519;
-    const sshOpts = ['-F', 'none', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${kh}`, '-o', 'StrictHostKeyChecking=yes', '-i', key, '-p', String(sshd.port)];
+    const sshOpts = [
+      '-F',
+      'none',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      `UserKnownHostsFile=${kh}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-i',
+      key,
+      '-p',
+      String(sshd.port),
+    ];
     const ourArgs = (bin: string, extra: string[]) => [bin, 'check', '--ssh-config', 'none', '--known-hosts', kh, '-i', key, '--output', 'json', ...extra];
     const script = buildProbeScript({hostRoot: node.root, live: true});
     const rows: Row[] = [];
@@ -136,10 +160,13 @@ export async function benchSsh(dir: string, runs: number, onRow?: (r: Row) => vo
 
     // (a) one node.
     const one = await interleaved(runs, [
-      ...bins.map(([name, bin]): Job => ({
-        name, ok: (c) => c === 1, // 1: the node's cgroup driver mismatch fails its check
-        run: () => timed(process.execPath, ourArgs(bin, ['-p', String(sshd.port), '--host-root', node.root, 'root@127.0.0.1'])),
-      })),
+      ...bins.map(
+        ([name, bin]): Job => ({
+          name,
+          ok: (c) => c === 1, // 1: the node's cgroup driver mismatch fails its check
+          run: () => timed(process.execPath, ourArgs(bin, ['-p', String(sshd.port), '--host-root', node.root, 'root@127.0.0.1'])),
+        }),
+      ),
       {name: 'ssh true', ok: (c) => c === 0, run: () => timed('ssh', [...sshOpts, 'root@127.0.0.1', 'true'])},
       {name: 'ssh probe', ok: (c) => c === 0, run: () => timed('ssh', [...sshOpts, 'root@127.0.0.1', 'sh -s'], script)},
     ]);
@@ -149,8 +176,10 @@ export async function benchSsh(dir: string, runs: number, onRow?: (r: Row) => vo
       for (const base of ['ssh true', 'ssh probe']) {
         const b = one.get(base)!.ms;
         add({
-          what: `${name === 'compare' ? '[compare] ' : ''}one node, all checks, whole process`, ms: median(ours),
-          base: base === 'ssh true' ? 'ssh -o BatchMode=yes HOST true' : 'ssh HOST sh -s (same probe)', baseMs: median(b),
+          what: `${name === 'compare' ? '[compare] ' : ''}one node, all checks, whole process`,
+          ms: median(ours),
+          base: base === 'ssh true' ? 'ssh -o BatchMode=yes HOST true' : 'ssh HOST sh -s (same probe)',
+          baseMs: median(b),
           note: `${spread(ours)} vs ${spread(b)} ms, load ${la}`,
         });
       }
@@ -162,10 +191,23 @@ export async function benchSsh(dir: string, runs: number, onRow?: (r: Row) => vo
     for (const n of [1, 50, 200]) {
       const inv = join(dir, `inventory-${n}.yaml`);
       const hostsFile = join(dir, `hosts-${n}`);
-      await writeFile(inv, `defaults:\n  user: root\n  port: ${sshd.port}\n  hostRoot: ${node.root}\nhosts:\n${Array.from({length: n}, (_, i) => `  - name: node-${i}\n    host: 127.0.0.1\n`).join('')}`);
-      await writeFile(hostsFile, Array.from({length: n}, () => `root@127.0.0.1:${sshd.port}`).join('\n') + '\n');
+      await writeFile(
+        inv,
+        `defaults:\n  user: root\n  port: ${sshd.port}\n  hostRoot: ${node.root}\nhosts:\n${Array.from({length: n}, (_, i) => `  - name: node-${i}\n    host: 127.0.0.1\n`).join('')}`,
+      );
+      await writeFile(hostsFile, `${Array.from({length: n}, () => `root@127.0.0.1:${sshd.port}`).join('\n')}\n`);
       const r = n === 200 ? Math.max(1, Math.min(runs, 3)) : runs;
-      const psshArgs = (cmd: string) => ['-p', '16', '-t', '120', '-h', hostsFile, '-x', `-F none -o BatchMode=yes -o UserKnownHostsFile=${kh} -o StrictHostKeyChecking=yes -i ${key}`, cmd];
+      const psshArgs = (cmd: string) => [
+        '-p',
+        '16',
+        '-t',
+        '120',
+        '-h',
+        hostsFile,
+        '-x',
+        `-F none -o BatchMode=yes -o UserKnownHostsFile=${kh} -o StrictHostKeyChecking=yes -i ${key}`,
+        cmd,
+      ];
       // The default concurrency (16), as an operator runs it: no --concurrency.
       const res = await interleaved(r, [
         ...bins.map(([name, bin]): Job => ({name, ok: (c) => c === 0 || c === 1, run: () => timed(process.execPath, ourArgs(bin, ['--inventory', inv]))})),
@@ -180,8 +222,10 @@ export async function benchSsh(dir: string, runs: number, onRow?: (r: Row) => vo
         for (const base of ['pssh probe', 'pssh true']) {
           const b = res.get(base)!.ms;
           add({
-            what: `${name === 'compare' ? '[compare] ' : ''}${n} targets, all checks, default concurrency`, ms: median(ours.ms),
-            base: base === 'pssh probe' ? 'parallel-ssh -p 16, same probe' : 'parallel-ssh -p 16, true', baseMs: median(b),
+            what: `${name === 'compare' ? '[compare] ' : ''}${n} targets, all checks, default concurrency`,
+            ms: median(ours.ms),
+            base: base === 'pssh probe' ? 'parallel-ssh -p 16, same probe' : 'parallel-ssh -p 16, true',
+            baseMs: median(b),
             note: `${spread(ours.ms)} vs ${spread(b)} ms, load ${lb}`,
           });
         }
@@ -190,8 +234,10 @@ export async function benchSsh(dir: string, runs: number, onRow?: (r: Row) => vo
         const bc = res.get('pssh true')!.cpuMs;
         if (n > 1 && ours.cpuMs.length > 0 && bc.length > 0) {
           add({
-            what: `${name === 'compare' ? '[compare] ' : ''}${n} targets, client CPU per node (user+sys)`, ms: median(ours.cpuMs) / n,
-            base: 'parallel-ssh -p 16, true (with its ssh)', baseMs: median(bc) / n,
+            what: `${name === 'compare' ? '[compare] ' : ''}${n} targets, client CPU per node (user+sys)`,
+            ms: median(ours.cpuMs) / n,
+            base: 'parallel-ssh -p 16, true (with its ssh)',
+            baseMs: median(bc) / n,
             note: `whole run ${(median(ours.cpuMs) / 1000).toFixed(2)} s vs ${(median(bc) / 1000).toFixed(2)} s of CPU`,
           });
         }
@@ -208,13 +254,21 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const dir = await mkdtemp(join(tmpdir(), 'kd-ssh-bench-'));
   try {
     const runs = Number(process.env['BENCH_RUNS'] ?? 7);
-    console.log(`kubelet-doctor SSH bench: medians of ${runs} interleaved runs (200 targets: ${Math.min(runs, 3)}), node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${new Date().toISOString()}\n`);
+    console.log(
+      `kubelet-doctor SSH bench: medians of ${runs} interleaved runs (200 targets: ${Math.min(runs, 3)}), node ${process.version}, load ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}, ${new Date().toISOString()}\n`,
+    );
     const r = await benchSsh(dir, runs, (x) => {
-      console.log(`${x.what.padEnd(56)} ${`${x.ms.toFixed(0)} ms`.padStart(9)}   ${x.base.padEnd(32)} ${`${x.baseMs.toFixed(0)} ms`.padStart(9)}   ${(x.ms / x.baseMs).toFixed(2)}x   (${x.note ?? ''})`);
+      console.log(
+        `${x.what.padEnd(56)} ${`${x.ms.toFixed(0)} ms`.padStart(9)}   ${x.base.padEnd(32)} ${`${x.baseMs.toFixed(0)} ms`.padStart(9)}   ${(x.ms / x.baseMs).toFixed(2)}x   (${x.note ?? ''})`,
+      );
     });
     if ('skipped' in r) console.log(`skipped: ${r.skipped}`);
     else {
-      console.log(`peak memory, 200 targets: ${r.peakMb.toFixed(0)} MiB${r.comparePeakMb !== undefined ? ` (compare: ${r.comparePeakMb.toFixed(0)} MiB)` : ''}`);
+      console.log(
+        `peak memory, 200 targets: ${r.peakMb.toFixed(0)} MiB${r.comparePeakMb !== undefined ? ` (compare: ${r.comparePeakMb.toFixed(0)} MiB)` : ''}`,
+      );
     }
   } finally {
     await rm(dir, {recursive: true, force: true});

@@ -76,9 +76,17 @@ async function fleetFindings(dir: string): Promise<FindingDoc[]> {
   const fleet = await writeFleet(join(dir, 'fleet'));
   const docs: FindingDoc[] = [];
   for (const [node, n] of fleet.entries()) {
-    const {result} = await runTarget({kind: 'root', name: n.hostname, dir: n.root}, {
-      checks: catalogue, kubeletVersion: null, timeoutMs: 60_000, concurrency: 1, now: () => new Date(), expiryWarnDays: 30,
-    });
+    const {result} = await runTarget(
+      {kind: 'root', name: n.hostname, dir: n.root},
+      {
+        checks: catalogue,
+        kubeletVersion: null,
+        timeoutMs: 60_000,
+        concurrency: 1,
+        now: () => new Date(),
+        expiryWarnDays: 30,
+      },
+    );
     for (const finding of result.results) docs.push({node, nodeName: result.node, finding});
   }
   return docs;
@@ -106,7 +114,9 @@ function searchKeystrokes(findings: readonly FindingDoc[], rounds: number): numb
  * Ink's first frame), and search latency per keystroke over the catalogue and a checked lab
  * fleet's findings. Raw samples in milliseconds.
  */
-export async function benchTui(runs = Number(process.env['BENCH_RUNS'] ?? 10)): Promise<{firstFrameMs: number[]; searchMsPerKeystroke: number[]; inkFrameMs: number[]}> {
+export async function benchTui(
+  runs = Number(process.env['BENCH_RUNS'] ?? 10),
+): Promise<{firstFrameMs: number[]; searchMsPerKeystroke: number[]; inkFrameMs: number[]}> {
   if (spawnSync('script', ['--version']).status !== 0) throw new Error('benchTui needs `script` (util-linux) for a pseudo-terminal');
   const dir = await mkdtemp(join(tmpdir(), 'kd-tui-bench-'));
   try {

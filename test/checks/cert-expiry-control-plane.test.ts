@@ -23,19 +23,38 @@ let client: TestCert;
 let serving: string;
 beforeAll(async () => {
   cp = await makeControlPlane();
-  client = await issue(cp.cas.ca, {cn: 'system:node:cp-1', o: ['system:nodes'], notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-01-01T00:00:00Z')});
+  client = await issue(cp.cas.ca, {
+    cn: 'system:node:cp-1',
+    o: ['system:nodes'],
+    notBefore: new Date('2026-01-01T00:00:00Z'),
+    notAfter: new Date('2027-01-01T00:00:00Z'),
+  });
   const hostCA = await makeCA({cn: 'cp-1-ca@1767225600', notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-03-01T00:00:00Z')});
-  serving = (await issue(hostCA, {cn: 'cp-1@1767225600', notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-03-01T00:00:00Z')})).pem + hostCA.pem;
+  serving =
+    (await issue(hostCA, {cn: 'cp-1@1767225600', notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-03-01T00:00:00Z')})).pem + hostCA.pem;
 });
 
 /** The kubelet's files on a kubeadm node whose cluster CA is `ca`. */
-const kubeletFiles = (ca: TestCA, cl: TestCert = client): Record<string, string> =>
-  ({[KC]: kubeletConf({caData: ca.pem}), [CURRENT]: certAndKey(cl), [DATED]: certAndKey(cl), [CA_PATHS.ca]: ca.pem, [SERVING]: serving});
+const kubeletFiles = (ca: TestCA, cl: TestCert = client): Record<string, string> => ({
+  [KC]: kubeletConf({caData: ca.pem}),
+  [CURRENT]: certAndKey(cl),
+  [DATED]: certAndKey(cl),
+  [CA_PATHS.ca]: ca.pem,
+  [SERVING]: serving,
+});
 const kubeletRecords = (cl: TestCert = client) => ({[CURRENT]: {realPath: DATED, keys: [{origin: CURRENT, spkiSha256: cl.key.spkiSha256}]}});
 
 /** A control-plane node: the kubelet's files (its client certificate signed by this control plane's CA) plus the control plane's. */
 async function node(c: ControlPlane = cp, o: {caKeys?: boolean} = {}): Promise<RawSnapshot> {
-  const cl = c === cp ? client : await issue(c.cas.ca, {cn: 'system:node:cp-1', o: ['system:nodes'], notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-01-01T00:00:00Z')});
+  const cl =
+    c === cp
+      ? client
+      : await issue(c.cas.ca, {
+          cn: 'system:node:cp-1',
+          o: ['system:nodes'],
+          notBefore: new Date('2026-01-01T00:00:00Z'),
+          notAfter: new Date('2027-01-01T00:00:00Z'),
+        });
   return controlPlaneRaw(c, {extra: kubeletFiles(c.cas.ca, cl), caKeys: o.caKeys ?? true, opts: {records: kubeletRecords(cl)}});
 }
 
@@ -66,11 +85,24 @@ describe('cert-expiry on a control-plane node', () => {
     const [v, ...rest] = run(await node());
     expect(rest).toEqual([]);
     expect(v?.status).toBe('pass');
-    expect(v?.summary).toBe('17 certificates valid (4 of the kubelet, 13 more of the control plane); the first to expire is the kubelet client certificate on 2027-01-01 (in 214 days)');
+    expect(v?.summary).toBe(
+      '17 certificates valid (4 of the kubelet, 13 more of the control plane); the first to expire is the kubelet client certificate on 2027-01-01 (in 214 days)',
+    );
     const names = v?.evidence.slice(4).map((e) => e.text.split(':')[0]);
     expect(names).toEqual([
-      'admin.conf', 'apiserver', 'apiserver-etcd-client', 'apiserver-kubelet-client', 'controller-manager.conf', 'etcd-healthcheck-client',
-      'etcd-peer', 'etcd-server', 'front-proxy-client', 'scheduler.conf', 'super-admin.conf', 'etcd-ca', 'front-proxy-ca',
+      'admin.conf',
+      'apiserver',
+      'apiserver-etcd-client',
+      'apiserver-kubelet-client',
+      'controller-manager.conf',
+      'etcd-healthcheck-client',
+      'etcd-peer',
+      'etcd-server',
+      'front-proxy-client',
+      'scheduler.conf',
+      'super-admin.conf',
+      'etcd-ca',
+      'front-proxy-ca',
     ]);
     expect(v?.evidence[4]).toEqual({
       source: {file: LEAVES['admin.conf'].path, line: 19},
@@ -109,7 +141,9 @@ describe('cert-expiry on a control-plane node', () => {
     const c = await withLeaf('etcd-server', days(NOW, 2), days(NOW, 367));
     const [v] = run(await node(c));
     expect(v?.status).toBe('fail');
-    expect(v?.summary).toBe(`control-plane certificate "etcd-server" is not valid until ${days(NOW, 2).toISOString()} (in 2 days): the node clock may be wrong (check date and NTP)`);
+    expect(v?.summary).toBe(
+      `control-plane certificate "etcd-server" is not valid until ${days(NOW, 2).toISOString()} (in 2 days): the node clock may be wrong (check date and NTP)`,
+    );
     expect(sources(v)).toEqual([{file: `${PKI}/etcd/server.crt`, line: 1}]);
   });
 
@@ -129,7 +163,9 @@ describe('cert-expiry on a control-plane node', () => {
   it('judges the cluster CA once: the kubelet verdict when it has one, the control-plane CA window otherwise', async () => {
     const soon = await makeControlPlane({cas: {ca: {notBefore: days(NOW, -3640), notAfter: days(NOW, 10)}}});
     const close = run(await node(soon)).filter((v) => v.status !== 'pass');
-    expect(close.map((v) => v.summary)).toEqual([`kubeconfig CA / client CA certificate "kubernetes" expires in 10 days (notAfter ${days(NOW, 10).toISOString()})`]);
+    expect(close.map((v) => v.summary)).toEqual([
+      `kubeconfig CA / client CA certificate "kubernetes" expires in 10 days (notAfter ${days(NOW, 10).toISOString()})`,
+    ]);
     const later = await makeControlPlane({cas: {ca: {notBefore: days(NOW, -3450), notAfter: days(NOW, 200)}}});
     const far = run(await node(later)).filter((v) => v.status !== 'pass');
     expect(far.map((v) => v.summary)).toEqual([expect.stringMatching(/^control-plane CA "ca" expires in 200 days/)]);
@@ -152,7 +188,10 @@ describe('cert-expiry on a control-plane node', () => {
     const verdicts = run(raw).filter((v) => v.status !== 'pass');
     expect(verdicts.map((v) => [v.status, v.summary])).toEqual([
       ['warn', `cannot read the control-plane certificate "apiserver-kubelet-client" (${PKI}/apiserver-kubelet-client.crt): no PEM certificate found`],
-      ['warn', 'control-plane certificate "front-proxy-client" is not signed by front-proxy-ca: issued in the name of CN=front-proxy-ca, but the front-proxy-ca key did not sign it (the CA was re-created?)'],
+      [
+        'warn',
+        'control-plane certificate "front-proxy-client" is not signed by front-proxy-ca: issued in the name of CN=front-proxy-ca, but the front-proxy-ca key did not sign it (the CA was re-created?)',
+      ],
     ]);
   });
 

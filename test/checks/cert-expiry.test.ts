@@ -20,10 +20,16 @@ let client: TestCert;
 let serving: string;
 beforeAll(async () => {
   ca = await makeCA();
-  client = await issue(ca, {cn: 'system:node:node-1', o: ['system:nodes'], notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-01-01T00:00:00Z')});
+  client = await issue(ca, {
+    cn: 'system:node:node-1',
+    o: ['system:nodes'],
+    notBefore: new Date('2026-01-01T00:00:00Z'),
+    notAfter: new Date('2027-01-01T00:00:00Z'),
+  });
   // client-go GenerateSelfSignedCertKey: kubelet.crt holds the serving cert, then its own "<host>-ca@<ts>" CA.
   const hostCA = await makeCA({cn: 'node-1-ca@1767225600', notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-03-01T00:00:00Z')});
-  serving = (await issue(hostCA, {cn: 'node-1@1767225600', notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-03-01T00:00:00Z')})).pem + hostCA.pem;
+  serving =
+    (await issue(hostCA, {cn: 'node-1@1767225600', notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-03-01T00:00:00Z')})).pem + hostCA.pem;
 });
 
 /** A kubeadm worker: kubelet.conf → symlinked client cert, /etc/kubernetes/pki/ca.crt, self-signed kubelet.crt. */
@@ -50,28 +56,43 @@ describe('cert-expiry check', () => {
     expect(rest).toEqual([]);
     expect(v?.status).toBe('pass');
     expect(v?.summary).toBe('4 certificates valid; the first to expire is the kubelet client certificate on 2027-01-01 (in 214 days)');
-    expect(sources(v)).toEqual([{file: CURRENT, line: 1}, {file: SERVING, line: 1}, {file: SERVING, line: 10}, {file: KC, line: 4}]);
+    expect(sources(v)).toEqual([
+      {file: CURRENT, line: 1},
+      {file: SERVING, line: 1},
+      {file: SERVING, line: 10},
+      {file: KC, line: 4},
+    ]);
     expect(v?.evidence[0]?.text).toBe(
       'subject=O=system:nodes, CN=system:node:node-1 notBefore=2026-01-01T00:00:00.000Z notAfter=2027-01-01T00:00:00.000Z (→ kubelet-client-2026-01-01-00-00-00.pem)',
     );
   });
 
   it('fails an expired client certificate and says how many days ago it expired', async () => {
-    const old = await issue(ca, {cn: 'system:node:node-1', o: ['system:nodes'], notBefore: new Date('2025-05-20T00:00:00Z'), notAfter: new Date('2026-05-20T00:00:00Z')});
+    const old = await issue(ca, {
+      cn: 'system:node:node-1',
+      o: ['system:nodes'],
+      notBefore: new Date('2025-05-20T00:00:00Z'),
+      notAfter: new Date('2026-05-20T00:00:00Z'),
+    });
     const [v, ...rest] = run(worker({client: old}));
     expect(rest).toEqual([]);
     expect(v?.status).toBe('fail');
     expect(v?.summary).toBe(
       'kubelet client certificate expired 12 days ago (notAfter 2026-05-20T00:00:00.000Z); rotation is on but has not renewed it: look for certificate_manager errors in the kubelet log and Pending CSRs',
     );
-    expect(sources(v)).toEqual([{file: CURRENT, line: 1}, {file: CONFIG, line: 30}]);
+    expect(sources(v)).toEqual([
+      {file: CURRENT, line: 1},
+      {file: CONFIG, line: 30},
+    ]);
   });
 
   it('fails a certificate that is not valid yet and points at the node clock', async () => {
     const future = await issue(ca, {cn: 'system:node:node-1', o: ['system:nodes'], notBefore: days(NOW, 3), notAfter: days(NOW, 368)});
     const [v] = run(worker({client: future}));
     expect(v?.status).toBe('fail');
-    expect(v?.summary).toBe('kubelet client certificate is not valid until 2026-06-04T00:00:00.000Z (in 3 days): the node clock may be wrong (check date and NTP)');
+    expect(v?.summary).toBe(
+      'kubelet client certificate is not valid until 2026-06-04T00:00:00.000Z (in 3 days): the node clock may be wrong (check date and NTP)',
+    );
     expect(sources(v)).toEqual([{file: CURRENT, line: 1}]);
   });
 
@@ -82,7 +103,10 @@ describe('cert-expiry check', () => {
     expect(v?.summary).toBe(
       'kubelet client certificate expires in 20 days (notAfter 2026-06-21T00:00:00.000Z); certificate rotation is off (rotateCertificates: false), so the kubelet will not renew it',
     );
-    expect(sources(v)).toEqual([{file: CURRENT, line: 1}, {file: CONFIG, line: 30}]);
+    expect(sources(v)).toEqual([
+      {file: CURRENT, line: 1},
+      {file: CONFIG, line: 30},
+    ]);
   });
 
   it('names a CA used in two roles once, with both roles', async () => {
@@ -103,7 +127,10 @@ describe('cert-expiry check', () => {
     expect(v?.summary).toBe(
       "kubelet client certificate is not signed by the kubeconfig CA: issuer CN=other-cluster is not the kubeconfig CA CN=kubernetes; the node's credentials belong to another cluster (kubelet.md R8)",
     );
-    expect(sources(v)).toEqual([{file: CURRENT, line: 1}, {file: KC, line: 4}]);
+    expect(sources(v)).toEqual([
+      {file: CURRENT, line: 1},
+      {file: KC, line: 4},
+    ]);
   });
 
   it('fails an expired self-signed serving certificate (leaf and its CA, named by CN) and says how to regenerate it', async () => {
@@ -122,7 +149,10 @@ describe('cert-expiry check', () => {
     const [v] = run(worker({files: {[CA_CRT]: 'not a certificate\n'}}));
     expect(v?.status).toBe('warn');
     expect(v?.summary).toBe(`cannot read the client CA certificate ${CA_CRT}: no PEM certificate found`);
-    expect(sources(v)).toEqual([{file: CONFIG, line: 11}, {file: CA_CRT, line: 1}]);
+    expect(sources(v)).toEqual([
+      {file: CONFIG, line: 11},
+      {file: CA_CRT, line: 1},
+    ]);
   });
 
   it('fails when the configured clientCAFile does not exist', () => {
@@ -137,7 +167,9 @@ describe('cert-expiry check', () => {
     const raw = worker({records: {[`${PKI}/kubelet-server-current.pem`]: {status: 'missing'}}});
     const [v] = run(raw, kubeadmCfg({serverTLSBootstrap: {value: true, line: 35}}));
     expect(v?.status).toBe('warn');
-    expect(v?.summary).toBe(`no serving certificate yet: ${PKI}/kubelet-server-current.pem does not exist; approve the node's kubernetes.io/kubelet-serving CSR (kubectl get csr)`);
+    expect(v?.summary).toBe(
+      `no serving certificate yet: ${PKI}/kubelet-server-current.pem does not exist; approve the node's kubernetes.io/kubelet-serving CSR (kubectl get csr)`,
+    );
     expect(sources(v)).toEqual([{file: CONFIG, line: 35}, {file: `${PKI}/kubelet-server-current.pem`}]);
   });
 

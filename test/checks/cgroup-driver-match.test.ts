@@ -11,7 +11,10 @@ const CTD = '/etc/containerd/config.toml';
 const KCFG = '/var/lib/kubelet/config.yaml';
 const V2_DEFAULT = fx('containerd-1.6-default.toml');
 const V2_SYSTEMD = V2_DEFAULT.replace('SystemdCgroup = false', 'SystemdCgroup = true');
-const V3_SYSTEMD = fx('containerd-2.x-default.toml').replace("            ShimCgroup = ''\n", "            ShimCgroup = ''\n            SystemdCgroup = true\n");
+const V3_SYSTEMD = fx('containerd-2.x-default.toml').replace(
+  "            ShimCgroup = ''\n",
+  "            ShimCgroup = ''\n            SystemdCgroup = true\n",
+);
 const nc = {collected: false as const, reason: 'not provided by this test'};
 
 function kubeletConfig(values: Record<string, [unknown, number, string]>): Collected<KubeletConfigFacts> {
@@ -23,7 +26,10 @@ function kubeletConfig(values: Record<string, [unknown, number, string]>): Colle
 }
 
 const driver = (d: string): Collected<KubeletConfigFacts> => kubeletConfig({cgroupDriver: [d, 14, `cgroupDriver: ${d}`]});
-const version = (v: string): Collected<Sourced<string>> => ({collected: true, value: {value: v, source: {command: 'kubelet-version'}, text: `Kubernetes ${v}`}});
+const version = (v: string): Collected<Sourced<string>> => ({
+  collected: true,
+  value: {value: v, source: {command: 'kubelet-version'}, text: `Kubernetes ${v}`},
+});
 
 function facts(files: Record<string, string>, kubelet: Collected<KubeletConfigFacts>, opts: RawOptions = {}, over: Partial<Facts> = {}): Facts {
   const raw = rawFrom(files, opts);
@@ -41,15 +47,16 @@ describe('cgroup-driver-match', () => {
     expect(rest).toEqual([]);
     expect(v?.status).toBe('pass');
     expect(v?.summary).toBe(`kubelet and containerd both use systemd (${KCFG}:14, ${CTD}:125)`);
-    expect(v?.evidence.map((e) => e.source)).toEqual([{file: KCFG, line: 14}, {file: CTD, line: 125}]);
+    expect(v?.evidence.map((e) => e.source)).toEqual([
+      {file: KCFG, line: 14},
+      {file: CTD, line: 125},
+    ]);
   });
 
   it('fails when the kubelet uses cgroupfs and containerd uses systemd, naming both sources', () => {
     const [v] = run(facts({[CTD]: V2_SYSTEMD}, driver('cgroupfs')));
     expect(v?.status).toBe('fail');
-    expect(v?.summary).toBe(
-      `kubelet uses cgroupfs (${KCFG}:14 cgroupDriver: cgroupfs), containerd uses systemd (${CTD}:125 SystemdCgroup = true)`,
-    );
+    expect(v?.summary).toBe(`kubelet uses cgroupfs (${KCFG}:14 cgroupDriver: cgroupfs), containerd uses systemd (${CTD}:125 SystemdCgroup = true)`);
     expect(v?.evidence).toEqual([
       {source: {file: KCFG, line: 14}, text: 'cgroupDriver: cgroupfs'},
       {source: {file: CTD, line: 125}, text: 'SystemdCgroup = true'},
@@ -132,7 +139,11 @@ describe('cgroup-driver-match', () => {
   });
 
   it('skips when the kubelet config or the runtime was not collected', () => {
-    expect(run(makeFacts({runtime: buildRuntime(rawFrom({[CTD]: V2_DEFAULT}), nc, nc)}))[0]).toEqual({status: 'skip', summary: 'not provided by this test', evidence: []});
+    expect(run(makeFacts({runtime: buildRuntime(rawFrom({[CTD]: V2_DEFAULT}), nc, nc)}))[0]).toEqual({
+      status: 'skip',
+      summary: 'not provided by this test',
+      evidence: [],
+    });
     expect(run(makeFacts({kubeletConfig: driver('systemd')}))[0]?.status).toBe('skip');
   });
 });

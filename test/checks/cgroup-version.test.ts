@@ -18,7 +18,11 @@ const versionFact = (v: string): Facts['kubeletVersion'] => collected({value: v,
 function run(fs: 'cgroup2fs' | 'tmpfs', version: string | null, config = HEAD, files: Record<string, string> = {}): Verdict {
   const raw = rawFrom({[CFG]: config, ...files}, {live: true, commands: {'cgroup-fs': {stdout: `${fs}\n`, command: STAT}}});
   const kubeletConfig = buildKubeletConfig(raw, argvOf([`--config=${CFG}`]), version);
-  const facts = makeFacts({cgroup: buildCgroup(raw), kubeletConfig, kubeletVersion: version ? versionFact(version) : notCollected('`kubelet --version` not-found')});
+  const facts = makeFacts({
+    cgroup: buildCgroup(raw),
+    kubeletConfig,
+    kubeletVersion: version ? versionFact(version) : notCollected('`kubelet --version` not-found'),
+  });
   const v = check.evaluate(facts, ctx);
   if (Array.isArray(v)) throw new Error('cgroup-version returns one verdict');
   return v;

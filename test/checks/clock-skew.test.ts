@@ -34,20 +34,26 @@ describe('clock-skew check', () => {
 
   it('warns beyond 30 s', () => {
     const [v] = run(95);
-    expect(v).toMatchObject({status: 'warn', summary: "the node's clock is 1m35s ahead of the operator's: more than 30 s, so nothing keeps this clock in sync"});
+    expect(v).toMatchObject({
+      status: 'warn',
+      summary: "the node's clock is 1m35s ahead of the operator's: more than 30 s, so nothing keeps this clock in sync",
+    });
   });
 
   it('fails beyond 5 minutes, naming the x509 error it causes', () => {
     const [v] = run(-2 * 3600 - 60);
     expect(v?.status).toBe('fail');
     expect(v?.summary).toBe(
-      "the node's clock is 2h01m behind the operator's: beyond the 5-minute backdate of issued certificates, so TLS fails with \"x509: certificate has expired or is not yet valid\"",
+      'the node\'s clock is 2h01m behind the operator\'s: beyond the 5-minute backdate of issued certificates, so TLS fails with "x509: certificate has expired or is not yet valid"',
     );
   });
 
   it('compares with the API server Date header measured on the node', () => {
     const commands: Record<string, Cmd> = {
-      live: {stdout: 'api.kubeconfig=/etc/kubernetes/kubelet.conf\napi.server=https://10.0.0.10:6443\napi.ca=data\napi-livez.url=https://10.0.0.10:6443/livez\napi-livez.tool=curl\n'},
+      live: {
+        stdout:
+          'api.kubeconfig=/etc/kubernetes/kubelet.conf\napi.server=https://10.0.0.10:6443\napi.ca=data\napi-livez.url=https://10.0.0.10:6443/livez\napi-livez.tool=curl\n',
+      },
       'api-livez': {stdout: 'HTTP/1.1 200 OK\r\nDate: Sun, 31 May 2026 23:50:00 GMT\r\n\r\nok\n@@http_code=200\n'},
       'api-node-time': {stdout: `${NOW.getTime() / 1000}\n`},
     };
@@ -60,12 +66,17 @@ describe('clock-skew check', () => {
   it('warns when timedatectl says the clock is not synchronised', () => {
     const out = run(1, {commands: {timedatectl: {stdout: 'System clock synchronized: no\n              NTP service: inactive\n'}}});
     expect(out.map((v) => v.status)).toEqual(['pass', 'warn']);
-    expect(out[1]?.summary).toBe("the node's clock is not synchronised (System clock synchronized: no) and no NTP service is on: it drifts until time sync is fixed");
+    expect(out[1]?.summary).toBe(
+      "the node's clock is not synchronised (System clock synchronized: no) and no NTP service is on: it drifts until time sync is fixed",
+    );
   });
 
   it('does not compare a snapshot with the operator clock', () => {
     const [v] = run(-86400, {transport: 'snapshot'});
-    expect(v).toMatchObject({status: 'skip', summary: "the snapshot was taken at 2026-05-31T00:00:00Z (node clock); the operator's clock now says nothing about it"});
+    expect(v).toMatchObject({
+      status: 'skip',
+      summary: "the snapshot was taken at 2026-05-31T00:00:00Z (node clock); the operator's clock now says nothing about it",
+    });
   });
 
   it('skips under the root transport', () => {

@@ -32,7 +32,10 @@ describe('cni-config', () => {
     expect(out[0]?.summary).toBe(
       '10-flannel.conflist (cbr0: flannel, bridge, host-local, portmap) is the CNI config in use in /etc/cni/net.d; plugin binaries present in /opt/cni/bin',
     );
-    expect(out[0]?.evidence.map((e) => e.source)).toEqual([{file: FLANNEL, line: 6}, {file: CTD, line: 73}]);
+    expect(out[0]?.evidence.map((e) => e.source)).toEqual([
+      {file: FLANNEL, line: 6},
+      {file: CTD, line: 73},
+    ]);
   });
 
   it('fails when the conf dir has no CNI config (cni plugin not initialized)', () => {
@@ -61,10 +64,11 @@ describe('cni-config', () => {
     const calico = '/etc/cni/net.d/10-calico.conflist';
     const out = run({[CTD]: V2, [calico]: fx('cni-10-calico.conflist')}, {dirs: bin(STANDARD)});
     expect(out.map((v) => v.status)).toEqual(['fail', 'fail']);
-    expect(out[0]?.summary).toBe(
-      `CNI plugin "calico" (${calico}:6) is not in /opt/cni/bin: pod sandboxes fail with "failed to find plugin "calico" in path"`,
-    );
-    expect(out[1]?.evidence.map((e) => e.source)).toEqual([{file: calico, line: 13}, {file: CTD, line: 72}]);
+    expect(out[0]?.summary).toBe(`CNI plugin "calico" (${calico}:6) is not in /opt/cni/bin: pod sandboxes fail with "failed to find plugin "calico" in path"`);
+    expect(out[1]?.evidence.map((e) => e.source)).toEqual([
+      {file: calico, line: 13},
+      {file: CTD, line: 72},
+    ]);
   });
 
   it('warns about a broken config CRI-O skips, and passes on the one it uses', () => {
@@ -75,13 +79,23 @@ describe('cni-config', () => {
         args: [],
         flags: {
           'container-runtime-endpoint': [
-            {name: 'container-runtime-endpoint', value: 'unix:///var/run/crio/crio.sock', source: {file: '/var/lib/kubelet/kubeadm-flags.env', line: 1}, text: '--container-runtime-endpoint=unix:///var/run/crio/crio.sock', index: 0},
+            {
+              name: 'container-runtime-endpoint',
+              value: 'unix:///var/run/crio/crio.sock',
+              source: {file: '/var/lib/kubelet/kubeadm-flags.env', line: 1},
+              text: '--container-runtime-endpoint=unix:///var/run/crio/crio.sock',
+              index: 0,
+            },
           ],
         },
         positional: [],
       },
     };
-    const files = {'/etc/crio/crio.conf': fx('crio.conf'), '/etc/cni/net.d/05-old.conf': '{"cniVersion": "0.3.1", "name": "old"}', [FLANNEL]: fx('cni-10-flannel.conflist')};
+    const files = {
+      '/etc/crio/crio.conf': fx('crio.conf'),
+      '/etc/cni/net.d/05-old.conf': '{"cniVersion": "0.3.1", "name": "old"}',
+      [FLANNEL]: fx('cni-10-flannel.conflist'),
+    };
     const out = run(files, {dirs: bin(['flannel', ...STANDARD])}, argv);
     expect(out.map((v) => v.status)).toEqual(['pass', 'warn']);
     expect(out[1]?.summary).toMatch(/^\/etc\/cni\/net\.d\/05-old\.conf:1: no "type" in the network config/);
@@ -89,7 +103,10 @@ describe('cni-config', () => {
 
   it('fails when the runtime still reports NetworkReady=false with a good config', () => {
     const crictl = fx('crictl-info-containerd-1.6.json');
-    const [v] = run({[CTD]: V2, [FLANNEL]: fx('cni-10-flannel.conflist')}, {live: true, dirs: bin(['flannel', ...STANDARD]), commands: {'crictl-info': {stdout: crictl}}});
+    const [v] = run(
+      {[CTD]: V2, [FLANNEL]: fx('cni-10-flannel.conflist')},
+      {live: true, dirs: bin(['flannel', ...STANDARD]), commands: {'crictl-info': {stdout: crictl}}},
+    );
     expect(v?.status).toBe('fail');
     expect(v?.summary).toBe(
       'the config looks right but the runtime still reports NetworkReady=false NetworkPluginNotReady: Network plugin returns error: cni plugin not initialized; restart the runtime',

@@ -13,7 +13,13 @@ const V2 = fx('containerd-1.6-default.toml').replace('SystemdCgroup = false', 'S
 const nc = {collected: false as const, reason: 'not provided by this test'};
 
 function endpointConfig(endpoint: string): Collected<KubeletConfigFacts> {
-  const v: ConfigValue = {value: endpoint, origin: 'config-file', source: {file: KCFG, line: 12}, text: `containerRuntimeEndpoint: ${endpoint}`, overridden: []};
+  const v: ConfigValue = {
+    value: endpoint,
+    origin: 'config-file',
+    source: {file: KCFG, line: 12},
+    text: `containerRuntimeEndpoint: ${endpoint}`,
+    overridden: [],
+  };
   return {
     collected: true,
     value: {configPath: null, configDir: null, files: [], effective: {containerRuntimeEndpoint: v}, unknownFields: [], typeErrors: [], defaultsFor: null},
@@ -39,7 +45,10 @@ describe('container-runtime', () => {
     expect(v?.summary).toBe(
       `the kubelet talks to containerd at unix:///run/containerd/containerd.sock (${KCFG}:12); CRI plugin enabled; socket and CRI not checked offline`,
     );
-    expect(v?.evidence.map((e) => e.source)).toEqual([{file: KCFG, line: 12}, {file: CTD, line: 1}]);
+    expect(v?.evidence.map((e) => e.source)).toEqual([
+      {file: KCFG, line: 12},
+      {file: CTD, line: 1},
+    ]);
   });
 
   it('passes live when the socket exists and crictl info answers', () => {
@@ -72,11 +81,20 @@ describe('container-runtime', () => {
   });
 
   it('fails when crictl info gets no answer on the kubelet endpoint, warns when crictl looked elsewhere', () => {
-    const failed = {'crictl-info': {stdout: '', status: 'failed' as const, exitCode: 1, reason: 'rpc error: code = Unimplemented desc = unknown service runtime.v1.RuntimeService'}};
+    const failed = {
+      'crictl-info': {
+        stdout: '',
+        status: 'failed' as const,
+        exitCode: 1,
+        reason: 'rpc error: code = Unimplemented desc = unknown service runtime.v1.RuntimeService',
+      },
+    };
     const opts = {live: true, dirs: runDir([['containerd.sock', 'socket']]), commands: failed};
     const [v] = run({[CTD]: V2}, opts);
     expect(v?.status).toBe('fail');
-    expect(v?.summary).toBe('the CRI does not answer: crictl info failed (exit 1): rpc error: code = Unimplemented desc = unknown service runtime.v1.RuntimeService');
+    expect(v?.summary).toBe(
+      'the CRI does not answer: crictl info failed (exit 1): rpc error: code = Unimplemented desc = unknown service runtime.v1.RuntimeService',
+    );
     const [w] = run({[CTD]: V2, '/etc/crictl.yaml': 'runtime-endpoint: unix:///var/run/crio/crio.sock\n'}, opts);
     expect(w?.status).toBe('warn');
     expect(w?.evidence[2]?.source).toEqual({file: '/etc/crictl.yaml', line: 1});
@@ -120,7 +138,10 @@ describe('container-runtime without crictl on the node', () => {
     value: {
       endpoint: 'unix:///run/containerd/containerd.sock',
       answered: {value: answered, source: {command: 'CRI Version call on the socket'}, text},
-      grpcStatus: answered ? 0 : 12, runtimeName: answered ? 'containerd' : null, runtimeVersion: null, apiVersion: null,
+      grpcStatus: answered ? 0 : 12,
+      runtimeName: answered ? 'containerd' : null,
+      runtimeVersion: null,
+      apiVersion: null,
     },
   });
   const facts = (s: ReturnType<typeof sock>) => {

@@ -49,7 +49,9 @@ describe('eviction-pressure check', () => {
   it('fails when nodefs is below 10% free (DiskPressure)', () => {
     const [v] = run({nodefs: [100 * GiB, 8 * GiB]});
     expect(v?.status).toBe('fail');
-    expect(v?.summary).toBe('nodefs.available: 8Gi free (8.0% of 100Gi) is below the hard-eviction threshold nodefs.available<10% = 10Gi: the kubelet reports DiskPressure and evicts pods');
+    expect(v?.summary).toBe(
+      'nodefs.available: 8Gi free (8.0% of 100Gi) is below the hard-eviction threshold nodefs.available<10% = 10Gi: the kubelet reports DiskPressure and evicts pods',
+    );
     expect(v?.evidence[0]?.source).toEqual({command: 'df -kP /var/lib/kubelet'});
     expect(v?.evidence[1]?.text).toMatch(/^evictionHard: .* \(default\)$/);
   });
@@ -63,13 +65,17 @@ describe('eviction-pressure check', () => {
   it('warns within 10% of a memory threshold set in the config', () => {
     const [v] = run({mem: [8 * GiB, Math.round(1.05 * GiB)], config: 'evictionHard:\n  memory.available: 1Gi\n'});
     expect(v?.status).toBe('warn');
-    expect(v?.summary).toBe('memory.available: 1.05Gi free (13.1% of 8Gi) is within 10% of the hard-eviction threshold memory.available<1Gi: the kubelet starts evicting pods soon');
+    expect(v?.summary).toBe(
+      'memory.available: 1.05Gi free (13.1% of 8Gi) is within 10% of the hard-eviction threshold memory.available<1Gi: the kubelet starts evicting pods soon',
+    );
     expect(v?.evidence.at(-1)?.source).toEqual({file: CFG, line: 3});
   });
 
   it('fails when inodes run out', () => {
     const [v] = run({inodes: [1_000_000, 20_000]});
-    expect(v?.summary).toMatch(/^nodefs\.inodesFree: 20000 inodes free \(2\.0% of 1000000 inodes\) is below the hard-eviction threshold nodefs\.inodesFree<5% = 50000 inodes/);
+    expect(v?.summary).toMatch(
+      /^nodefs\.inodesFree: 20000 inodes free \(2\.0% of 1000000 inodes\) is below the hard-eviction threshold nodefs\.inodesFree<5% = 50000 inodes/,
+    );
   });
 
   it('ignores signals the operator left out of evictionHard (they become 0)', () => {

@@ -14,7 +14,9 @@ const URL_ = 'http://127.0.0.1:10248/healthz';
 const PROBED = `healthz_port=10248\nhealthz_port_from=${CFG}\nhealthz_address=127.0.0.1\nhealthz_address_from=default\nhealthz.url=${URL_}\nhealthz.tool=curl\n`;
 const OK: Partial<CommandRecord> & {stdout: string} = {stdout: 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nok\n@@http_code=200\n'};
 const REFUSED: Partial<CommandRecord> & {stdout: string} = {
-  status: 'failed', exitCode: 7, stdout: '\n@@http_code=000\n',
+  status: 'failed',
+  exitCode: 7,
+  stdout: '\n@@http_code=000\n',
   reason: "curl: (7) Failed to connect to 127.0.0.1 port 10248 after 0 ms: Couldn't connect to server",
 };
 const LOOP = 'LoadState=loaded\nActiveState=activating\nSubState=auto-restart\nNRestarts=42\nExecMainStatus=1\n';
@@ -48,13 +50,20 @@ describe('healthz check', () => {
   });
 
   it('fails when healthz answers an error, quoting the failing internal check', () => {
-    const [v] = run('', {status: 'ok', stdout: 'HTTP/1.1 500 Internal Server Error\r\n\r\n[-]syncloop failed: reason withheld\nhealthz check failed\n@@http_code=500\n'});
+    const [v] = run('', {
+      status: 'ok',
+      stdout: 'HTTP/1.1 500 Internal Server Error\r\n\r\n[-]syncloop failed: reason withheld\nhealthz check failed\n@@http_code=500\n',
+    });
     expect(v?.status).toBe('fail');
-    expect(v?.summary).toBe(`${URL_} answered HTTP/1.1 500 Internal Server Error ([-]syncloop failed: reason withheld healthz check failed): the kubelet runs but reports itself unhealthy`);
+    expect(v?.summary).toBe(
+      `${URL_} answered HTTP/1.1 500 Internal Server Error ([-]syncloop failed: reason withheld healthz check failed): the kubelet runs but reports itself unhealthy`,
+    );
   });
 
   it('warns when healthzPort is 0, citing the config line', () => {
-    const [v] = run('healthzPort: 0\n', OK, {live: 'healthz_port=0\nhealthz_port_from=/var/lib/kubelet/config.yaml\nhealthz_address=127.0.0.1\nhealthz_address_from=default\n'});
+    const [v] = run('healthzPort: 0\n', OK, {
+      live: 'healthz_port=0\nhealthz_port_from=/var/lib/kubelet/config.yaml\nhealthz_address=127.0.0.1\nhealthz_address_from=default\n',
+    });
     expect(v?.status).toBe('warn');
     expect(v?.summary).toMatch(/^healthzPort is 0, which disables the kubelet's healthz endpoint: kubeadm's kubelet-check/);
     expect(v?.evidence[0]).toEqual({source: {file: CFG, line: 3}, text: 'healthzPort: 0'});
@@ -72,7 +81,9 @@ describe('healthz check', () => {
   });
 
   it('skips when the node has no curl or wget', () => {
-    const [v] = run('', OK, {live: 'healthz_port=10248\nhealthz_port_from=default\nhealthz_address=127.0.0.1\nhealthz_address_from=default\nhealthz.error=no curl or wget on the node\n'});
+    const [v] = run('', OK, {
+      live: 'healthz_port=10248\nhealthz_port_from=default\nhealthz_address=127.0.0.1\nhealthz_address_from=default\nhealthz.error=no curl or wget on the node\n',
+    });
     expect(v).toMatchObject({status: 'skip', summary: 'not collected: no curl or wget on the node'});
   });
 });

@@ -13,8 +13,7 @@ import {clusterFacts, nodeView, withCluster} from './cluster-fixtures.js';
 const SECRET = '0123456789abcdef';
 const RIGHT_PIN = `sha256:${'3a'.repeat(32)}`;
 const WRONG_PIN = `sha256:${'b7'.repeat(32)}`;
-const joinCommand = (pin = RIGHT_PIN, token = `abcdef.${SECRET}`) =>
-  `kubeadm join 10.0.0.10:6443 --token ${token} --discovery-token-ca-cert-hash ${pin}`;
+const joinCommand = (pin = RIGHT_PIN, token = `abcdef.${SECRET}`) => `kubeadm join 10.0.0.10:6443 --token ${token} --discovery-token-ca-cert-hash ${pin}`;
 const join = (cmd = joinCommand()) => parseJoinInput(cmd).input;
 
 const token = (over: Partial<BootstrapTokenView> = {}): BootstrapTokenView => ({
@@ -69,7 +68,9 @@ describe('join-prereqs check', () => {
     expect(out[0]?.summary).toBe(
       'kubeadm join 10.0.0.10:6443 has what it needs: token abcdef valid until 2026-06-01T20:00:00Z, cluster-info signed for abcdef, CA pin matches "CN=kubernetes", ConfigMap kubelet-config present, no Node named node-1 yet',
     );
-    expect(out[0]?.evidence).toEqual([{source: {command: '--join-command'}, text: 'kubeadm join 10.0.0.10:6443 --token abcdef.**************** --discovery-token-ca-cert-hash ' + RIGHT_PIN}]);
+    expect(out[0]?.evidence).toEqual([
+      {source: {command: '--join-command'}, text: `kubeadm join 10.0.0.10:6443 --token abcdef.**************** --discovery-token-ca-cert-hash ${RIGHT_PIN}`},
+    ]);
   });
 
   it('fails an expired token, with the TokenCleaner and a fresh join command', () => {
@@ -87,19 +88,25 @@ describe('join-prereqs check', () => {
   it('warns a token that expires within the hour', () => {
     const out = run({bootstrapTokens: collected([token({expiration: '2026-06-01T00:20:00Z'})])});
     expect(out.filter((v) => v.status !== 'skip').map((v) => [v.status, v.summary])).toEqual([
-      ['warn', 'the bootstrap token "abcdef" expires in 20 min (2026-06-01T00:20:00Z): join soon, or make a new one (on a control-plane node, `kubeadm token create --print-join-command` prints a fresh join command)'],
+      [
+        'warn',
+        'the bootstrap token "abcdef" expires in 20 min (2026-06-01T00:20:00Z): join soon, or make a new one (on a control-plane node, `kubeadm token create --print-join-command` prints a fresh join command)',
+      ],
     ]);
   });
 
-  it('fails an unknown token id with kubeadm\'s JWS line (K6), and does not repeat it for cluster-info', () => {
-    const out = run({bootstrapTokens: collected([token({tokenId: 'zzzzzz', secretMatchesJoin: null})]), clusterInfo: collected(clusterInfo({jwsTokenIds: ['zzzzzz']}))});
+  it("fails an unknown token id with kubeadm's JWS line (K6), and does not repeat it for cluster-info", () => {
+    const out = run({
+      bootstrapTokens: collected([token({tokenId: 'zzzzzz', secretMatchesJoin: null})]),
+      clusterInfo: collected(clusterInfo({jwsTokenIds: ['zzzzzz']})),
+    });
     expect(fails(out)).toEqual([
       'no bootstrap token "abcdef" in the cluster (no Secret kube-system/bootstrap-token-abcdef): kubeadm join fails with "could not find a JWS signature in the cluster-info ConfigMap for token ID "abcdef"". Expired tokens are deleted by the TokenCleaner (default TTL 24 h); on a control-plane node, `kubeadm token create --print-join-command` prints a fresh join command',
     ]);
     expect(check.signatures.find((s) => s.id === 'kubeadm-jws-signature-missing')!.pattern.test(fails(out)[0]!)).toBe(true);
   });
 
-  it('fails a token whose secret differs from the join command\'s, without showing either secret', () => {
+  it("fails a token whose secret differs from the join command's, without showing either secret", () => {
     const out = run({bootstrapTokens: collected([token({secretMatchesJoin: false})])});
     expect(fails(out)).toEqual([
       'the bootstrap token id "abcdef" exists but its secret differs from the join command\'s: the API server refuses the token (Unauthorized); on a control-plane node, `kubeadm token create --print-join-command` prints a fresh join command',
@@ -108,7 +115,9 @@ describe('join-prereqs check', () => {
 
   it('fails a token without the authentication usage', () => {
     const out = run({bootstrapTokens: collected([token({usages: ['signing']})])});
-    expect(fails(out)).toEqual(['the bootstrap token "abcdef" lacks the usage authentication (TLS bootstrap: the kubelet authenticates with it): create one with the default usages (kubeadm token create)']);
+    expect(fails(out)).toEqual([
+      'the bootstrap token "abcdef" lacks the usage authentication (TLS bootstrap: the kubelet authenticates with it): create one with the default usages (kubeadm token create)',
+    ]);
   });
 
   it('fails a wrong CA hash, naming the CA and printing the right pin (K7)', () => {
@@ -143,8 +152,13 @@ describe('join-prereqs check', () => {
   });
 
   it('fails a cluster-info signature that does not verify with the join token (wrong secret, Secrets unreadable)', () => {
-    const out = run({bootstrapTokens: notCollected('forbidden: the kubeconfig user cannot list secrets'), clusterInfo: collected(clusterInfo({jwsValidForJoin: false}))});
-    expect(fails(out)).toEqual([expect.stringMatching(/^cluster-info's signature for token id "abcdef" does not verify with the join command's token: its secret half is wrong/)]);
+    const out = run({
+      bootstrapTokens: notCollected('forbidden: the kubeconfig user cannot list secrets'),
+      clusterInfo: collected(clusterInfo({jwsValidForJoin: false})),
+    });
+    expect(fails(out)).toEqual([
+      expect.stringMatching(/^cluster-info's signature for token id "abcdef" does not verify with the join command's token: its secret half is wrong/),
+    ]);
     expect(JSON.stringify(out)).not.toContain(SECRET);
     expect(fails(run({clusterInfo: collected(clusterInfo({jwsValidForJoin: true}))}))).toEqual([]);
   });
@@ -170,7 +184,9 @@ describe('join-prereqs check', () => {
     const denied = run({csrs: collected([csr({status: 'denied', reason: 'AdminDenied: not ours'})])});
     expect(fails(denied)[0]).toMatch(/^the node's latest client CSR csr-8x2kq was denied \(AdminDenied: not ours\)/);
     const rotation = run({csrs: collected([csr({username: 'system:node:node-1'})])});
-    expect(fails(rotation)[0]).toMatch(/^client certificate rotation waits for approval: CSR csr-8x2kq from system:node:node-1 is Pending;.*kubeadm:node-autoapprove-certificate-rotation/);
+    expect(fails(rotation)[0]).toMatch(
+      /^client certificate rotation waits for approval: CSR csr-8x2kq from system:node:node-1 is Pending;.*kubeadm:node-autoapprove-certificate-rotation/,
+    );
     const reissued = run({csrs: collected([csr({status: 'denied'}), csr({name: 'csr-later', status: 'issued', creationTimestamp: '2026-05-31T23:58:00Z'})])});
     expect(fails(reissued)).toEqual([]);
   });
@@ -186,13 +202,20 @@ describe('join-prereqs check', () => {
       const ca = await makeCA();
       const c = await issue(ca, {cn: 'system:node:node-1', o: ['system:nodes']});
       const CURRENT = '/var/lib/kubelet/pki/kubelet-client-current.pem';
-      joined = tlsFacts(rawFrom({'/etc/kubernetes/kubelet.conf': kubeletConf({caData: ca.pem}), [CURRENT]: certAndKey(c)}, {records: {[CURRENT]: {keys: [{origin: CURRENT, spkiSha256: c.key.spkiSha256}]}}}));
+      joined = tlsFacts(
+        rawFrom(
+          {'/etc/kubernetes/kubelet.conf': kubeletConf({caData: ca.pem}), [CURRENT]: certAndKey(c)},
+          {records: {[CURRENT]: {keys: [{origin: CURRENT, spkiSha256: c.key.spkiSha256}]}}},
+        ),
+      );
     });
 
     it('warns instead of failing on its own Node', () => {
       const out = run({node: collected(nodeView())}, joined);
       expect(fails(out)).toEqual([]);
-      expect(out.find((v) => v.status === 'warn')?.summary).toMatch(/^this node has already joined: a Node named node-1 exists and the kubelet's client certificate is system:node:node-1/);
+      expect(out.find((v) => v.status === 'warn')?.summary).toMatch(
+        /^this node has already joined: a Node named node-1 exists and the kubelet's client certificate is system:node:node-1/,
+      );
     });
   });
 
@@ -220,15 +243,32 @@ describe('join-prereqs check', () => {
     });
 
     it('still judges the endpoint when the cluster could not be read', () => {
-      const facts = makeFacts({cluster: notCollected('no --kubeconfig given'), ...endpoint(result({outcome: 'timeout', status: null, detail: 'curl: (28) Connection timed out', text: 'curl: (28) Connection timed out'}))});
+      const facts = makeFacts({
+        cluster: notCollected('no --kubeconfig given'),
+        ...endpoint(result({outcome: 'timeout', status: null, detail: 'curl: (28) Connection timed out', text: 'curl: (28) Connection timed out'})),
+      });
       const out = [check.evaluate(facts, ctx)].flat();
       expect(out.map((v) => v.status)).toEqual(['fail', 'skip']);
-      expect(out[0]?.summary).toBe('the node cannot reach the join endpoint 10.0.0.10:6443 (timeout): curl: (28) Connection timed out; kubeadm join stops at discovery');
+      expect(out[0]?.summary).toBe(
+        'the node cannot reach the join endpoint 10.0.0.10:6443 (timeout): curl: (28) Connection timed out; kubeadm join stops at discovery',
+      );
     });
 
     it('fails when the node cannot connect, or the anonymous request is refused', () => {
-      const refused = run({}, endpoint(result({outcome: 'refused', status: null, detail: 'curl: (7) Failed to connect to 10.0.0.10 port 6443: Connection refused', text: 'curl: (7) Failed to connect to 10.0.0.10 port 6443: Connection refused'})));
-      expect(fails(refused)).toEqual(['the node cannot reach the join endpoint 10.0.0.10:6443 (refused): curl: (7) Failed to connect to 10.0.0.10 port 6443: Connection refused; kubeadm join stops at discovery']);
+      const refused = run(
+        {},
+        endpoint(
+          result({
+            outcome: 'refused',
+            status: null,
+            detail: 'curl: (7) Failed to connect to 10.0.0.10 port 6443: Connection refused',
+            text: 'curl: (7) Failed to connect to 10.0.0.10 port 6443: Connection refused',
+          }),
+        ),
+      );
+      expect(fails(refused)).toEqual([
+        'the node cannot reach the join endpoint 10.0.0.10:6443 (refused): curl: (7) Failed to connect to 10.0.0.10 port 6443: Connection refused; kubeadm join stops at discovery',
+      ]);
       const forbidden = run({}, endpoint(result({outcome: 'http-error', status: 403, detail: 'HTTP/1.1 403 Forbidden'})));
       expect(fails(forbidden)[0]).toMatch(/^the API server at 10\.0\.0\.10:6443 refuses the anonymous GET of cluster-info \(HTTP 403\)/);
     });
@@ -249,7 +289,11 @@ describe('join-prereqs check', () => {
 
   it('skips without --join-command, and without a cluster view', () => {
     expect(check.evaluate(withCluster({join: null}), ctx)).toEqual({status: 'skip', summary: 'no --join-command given', evidence: []});
-    expect(check.evaluate(makeFacts({cluster: notCollected('no --kubeconfig given')}), ctx)).toEqual({status: 'skip', summary: 'no --kubeconfig given', evidence: []});
+    expect(check.evaluate(makeFacts({cluster: notCollected('no --kubeconfig given')}), ctx)).toEqual({
+      status: 'skip',
+      summary: 'no --kubeconfig given',
+      evidence: [],
+    });
     expect(check.evaluate(makeFacts({cluster: collected(clusterFacts())}), ctx)).toMatchObject({status: 'skip'});
   });
 });

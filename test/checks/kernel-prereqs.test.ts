@@ -8,7 +8,8 @@ import type {RawOptions} from '../helpers/facts.js';
 
 const K8S_SYSCTL = 'net.bridge.bridge-nf-call-iptables  = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward                 = 1\n';
 const K8S_MODULES = 'overlay\nbr_netfilter\n';
-const MODULES = 'br_netfilter 32768 0 - Live 0x0000000000000000\nbridge 311296 1 br_netfilter, Live 0x0000000000000000\noverlay 151552 12 - Live 0x0000000000000000\n';
+const MODULES =
+  'br_netfilter 32768 0 - Live 0x0000000000000000\nbridge 311296 1 br_netfilter, Live 0x0000000000000000\noverlay 151552 12 - Live 0x0000000000000000\n';
 const PERSISTED = {'/etc/sysctl.d/k8s.conf': K8S_SYSCTL, '/etc/modules-load.d/k8s.conf': K8S_MODULES};
 const LIVE_OK = {
   ...PERSISTED,
@@ -39,10 +40,13 @@ describe('kernel-prereqs check (live)', () => {
 
   it('fails when br_netfilter is not loaded (the bridge sysctl does not exist)', () => {
     const {'/proc/modules': _m, '/proc/sys/net/bridge/bridge-nf-call-iptables': _b, ...rest} = LIVE_OK;
-    const vs = run({...rest, '/proc/modules': 'overlay 151552 12 - Live 0x0000000000000000\n'}, {
-      live: true,
-      records: {'/proc/sys/net/bridge/bridge-nf-call-iptables': {status: 'missing'}},
-    });
+    const vs = run(
+      {...rest, '/proc/modules': 'overlay 151552 12 - Live 0x0000000000000000\n'},
+      {
+        live: true,
+        records: {'/proc/sys/net/bridge/bridge-nf-call-iptables': {status: 'missing'}},
+      },
+    );
     expect(vs).toHaveLength(1);
     expect(vs[0]?.status).toBe('fail');
     expect(vs[0]?.summary).toContain('br_netfilter is not loaded: /proc/sys/net/bridge/bridge-nf-call-iptables does not exist');
@@ -110,12 +114,17 @@ describe('kernel-prereqs check (offline)', () => {
   it('warns when ip_forward is persisted as 0', () => {
     const vs = run({...PERSISTED, '/etc/sysctl.conf': 'net.ipv4.ip_forward=0\n'});
     expect(vs[0]?.status).toBe('warn');
-    expect(vs[0]?.summary).toBe('net.ipv4.ip_forward is set to 0 for boot: it must be 1 (kubeadm preflight: [ERROR FileContent--proc-sys-net-ipv4-ip_forward])');
+    expect(vs[0]?.summary).toBe(
+      'net.ipv4.ip_forward is set to 0 for boot: it must be 1 (kubeadm preflight: [ERROR FileContent--proc-sys-net-ipv4-ip_forward])',
+    );
     expect(vs[0]?.evidence[0]?.source).toEqual({file: '/etc/sysctl.conf', line: 1});
   });
 
   it('skips when no kernel facts were collected', () => {
-    const v = check.evaluate(makeFacts({kernel: notCollected('root transport: no sysctl.d, modules-load.d, /etc/sysctl.conf or /etc/modules was collected')}), ctx);
+    const v = check.evaluate(
+      makeFacts({kernel: notCollected('root transport: no sysctl.d, modules-load.d, /etc/sysctl.conf or /etc/modules was collected')}),
+      ctx,
+    );
     expect(v).toEqual({status: 'skip', summary: 'root transport: no sysctl.d, modules-load.d, /etc/sysctl.conf or /etc/modules was collected', evidence: []});
   });
 });

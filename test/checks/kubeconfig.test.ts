@@ -21,10 +21,18 @@ beforeAll(async () => {
 });
 
 /** A kubeadm worker after TLS bootstrap, with overrides. */
-function worker(o: {conf?: string; keySpki?: string | null; reason?: string; files?: Record<string, string>; records?: RawOptions['records']} = {}): RawSnapshot {
+function worker(
+  o: {conf?: string; keySpki?: string | null; reason?: string; files?: Record<string, string>; records?: RawOptions['records']} = {},
+): RawSnapshot {
   const key = {origin: CURRENT, spkiSha256: o.keySpki === undefined ? client.key.spkiSha256 : o.keySpki, ...(o.reason ? {reason: o.reason} : {})};
   return rawFrom(
-    {[KC]: o.conf ?? kubeletConf({caData: ca.pem}), [CURRENT]: certAndKey(client), [DATED]: certAndKey(client), '/etc/kubernetes/pki/ca.crt': ca.pem, ...o.files},
+    {
+      [KC]: o.conf ?? kubeletConf({caData: ca.pem}),
+      [CURRENT]: certAndKey(client),
+      [DATED]: certAndKey(client),
+      '/etc/kubernetes/pki/ca.crt': ca.pem,
+      ...o.files,
+    },
     {records: {[CURRENT]: {realPath: DATED, keys: [key]}, [BS]: {status: 'missing'}, ...o.records}},
   );
 }
@@ -41,13 +49,18 @@ describe('kubeconfig check', () => {
     expect(rest).toEqual([]);
     expect(v?.status).toBe('pass');
     expect(v?.summary).toBe(`bootstrapped: kubelet.conf uses ${CURRENT} (→ kubelet-client-2026-01-01-00-00-00.pem), server https://127.0.0.1:6443`);
-    expect(sources(v)).toEqual([{file: KC, line: 19}, {file: KC, line: 5}]);
+    expect(sources(v)).toEqual([
+      {file: KC, line: 19},
+      {file: KC, line: 5},
+    ]);
   });
 
   it('warns that a kubelet without --kubeconfig runs standalone, naming the unused kubelet.conf', () => {
     const [v] = run(worker(), collected(argvOf({config: '/var/lib/kubelet/config.yaml'})));
     expect(v?.status).toBe('warn');
-    expect(v?.summary).toBe(`standalone: the kubelet has no --kubeconfig flag, so it will not register with the API server; ${KC} exists but is not passed to it`);
+    expect(v?.summary).toBe(
+      `standalone: the kubelet has no --kubeconfig flag, so it will not register with the API server; ${KC} exists but is not passed to it`,
+    );
     expect(sources(v)).toEqual([{file: DROPIN, line: 11}, {file: KC}]);
   });
 
@@ -55,15 +68,24 @@ describe('kubeconfig check', () => {
     const [v] = run(rawFrom({}, {records: {[KC]: {status: 'missing'}, [BS]: {status: 'missing'}}}));
     expect(v?.status).toBe('fail');
     expect(v?.summary).toContain('the kubelet exits with "unable to load bootstrap kubeconfig" (F12)');
-    expect(sources(v)).toEqual([{file: DROPIN, line: 3}, {file: DROPIN, line: 3}]);
+    expect(sources(v)).toEqual([
+      {file: DROPIN, line: 3},
+      {file: DROPIN, line: 3},
+    ]);
   });
 
   it('warns while the node is bootstrapping, pointing at the token and server lines', () => {
     const [v, ...rest] = run(rawFrom({[BS]: bootstrapConf({caData: ca.pem})}, {records: {[KC]: {status: 'missing'}}}));
     expect(rest).toEqual([]);
     expect(v?.status).toBe('warn');
-    expect(v?.summary).toMatch(/^bootstrapping: \/etc\/kubernetes\/kubelet.conf does not exist yet; .* \(server https:\/\/127.0.0.1:6443\)\. If it never appears, look for a Pending CSR/);
-    expect(sources(v)).toEqual([{file: DROPIN, line: 3}, {file: BS, line: 18}, {file: BS, line: 5}]);
+    expect(v?.summary).toMatch(
+      /^bootstrapping: \/etc\/kubernetes\/kubelet.conf does not exist yet; .* \(server https:\/\/127.0.0.1:6443\)\. If it never appears, look for a Pending CSR/,
+    );
+    expect(sources(v)).toEqual([
+      {file: DROPIN, line: 3},
+      {file: BS, line: 18},
+      {file: BS, line: 5},
+    ]);
   });
 
   it('fails a bootstrap kubeconfig without a token', () => {
@@ -85,15 +107,25 @@ describe('kubeconfig check', () => {
     const other = await makeKey();
     const [v] = run(worker({keySpki: other.spkiSha256}));
     expect(v?.status).toBe('fail');
-    expect(v?.summary).toMatch(/^kubelet.conf: the client key does not match the client certificate: the key in \/var\/lib\/kubelet\/pki\/kubelet-client-current.pem/);
-    expect(sources(v)).toEqual([{file: KC, line: 20}, {file: CURRENT, line: 1}]);
+    expect(v?.summary).toMatch(
+      /^kubelet.conf: the client key does not match the client certificate: the key in \/var\/lib\/kubelet\/pki\/kubelet-client-current.pem/,
+    );
+    expect(sources(v)).toEqual([
+      {file: KC, line: 20},
+      {file: CURRENT, line: 1},
+    ]);
   });
 
   it('warns with the probe reason when the key match cannot be computed', () => {
     const [v] = run(worker({keySpki: null, reason: 'openssl not found on the node'}));
     expect(v?.status).toBe('warn');
-    expect(v?.summary).toBe(`kubelet.conf: cannot tell whether the client key matches its certificate: cannot compare the key in ${CURRENT}: openssl not found on the node`);
-    expect(sources(v)).toEqual([{file: KC, line: 20}, {file: CURRENT, line: 1}]);
+    expect(v?.summary).toBe(
+      `kubelet.conf: cannot tell whether the client key matches its certificate: cannot compare the key in ${CURRENT}: openssl not found on the node`,
+    );
+    expect(sources(v)).toEqual([
+      {file: KC, line: 20},
+      {file: CURRENT, line: 1},
+    ]);
   });
 
   it('fails a server URL that is not https', () => {

@@ -13,7 +13,12 @@ const HEAD = 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfigurat
 const GOOD = `${HEAD}authentication:\n  x509:\n    clientCAFile: /etc/kubernetes/pki/ca.crt\ncgroupDriver: systemd\nstaticPodPath: /etc/kubernetes/manifests\nrotateCertificates: true\n`;
 const CONFIG_FLAG = `--config=${CFG}`;
 
-function run(files: Record<string, string>, words: (string | [string, typeof DROPIN])[] = [CONFIG_FLAG], version = 'v1.30.2', opts: RawOptions = {}): Verdict[] {
+function run(
+  files: Record<string, string>,
+  words: (string | [string, typeof DROPIN])[] = [CONFIG_FLAG],
+  version = 'v1.30.2',
+  opts: RawOptions = {},
+): Verdict[] {
   const argv = argvOf(words);
   const kubeletConfig = buildKubeletConfig(rawFrom(files, opts), argv, version);
   const v = check.evaluate(makeFacts({argv, kubeletConfig}), ctx);
@@ -91,7 +96,9 @@ describe('kubelet-config check', () => {
   it('warns when there is no --config: legacy defaults, read-only port 10255', () => {
     const v = one(run({}, ['--kubeconfig=/etc/kubernetes/kubelet.conf']));
     expect(v.status).toBe('warn');
-    expect(v.summary).toContain('no --config file and runs on flag-only legacy defaults: anonymous authentication on, authorization AlwaysAllow, read-only port 10255');
+    expect(v.summary).toContain(
+      'no --config file and runs on flag-only legacy defaults: anonymous authentication on, authorization AlwaysAllow, read-only port 10255',
+    );
     expect(v.evidence[0]?.source).toEqual(DROPIN);
   });
 

@@ -60,7 +60,9 @@ describe('kubelet-flags', () => {
   it('fails a flag removed at or before the installed version, with the line that set it', () => {
     const [v] = run(argvOf('--network-plugin=cni --node-ip=10.0.0.5'), version('v1.27.3'));
     expect(v?.status).toBe('fail');
-    expect(v?.summary).toMatch(/^--network-plugin was removed in v1\.24; this kubelet \(v1\.27\.3\) exits with "unknown flag: --network-plugin"\. Instead: none on the kubelet: CNI is configured in the runtime/);
+    expect(v?.summary).toMatch(
+      /^--network-plugin was removed in v1\.24; this kubelet \(v1\.27\.3\) exits with "unknown flag: --network-plugin"\. Instead: none on the kubelet: CNI is configured in the runtime/,
+    );
     expect(v?.evidence).toEqual([
       {source: {file: FLAGS_ENV, line: 1}, text: 'KUBELET_KUBEADM_ARGS="--network-plugin=cni --node-ip=10.0.0.5"'},
       {source: {command: 'kubelet-version'}, text: 'Kubernetes v1.27.3'},
@@ -113,7 +115,9 @@ describe('kubelet-flags', () => {
   });
 
   it('fails a boolean flag with a value strconv.ParseBool rejects, and a value flag with no value', () => {
-    expect(run(argvOf('--fail-swap-on=no'))[0]?.summary).toBe('invalid argument "no" for "--fail-swap-on" flag: the kubelet exits (strconv.ParseBool accepts true/false/1/0)');
+    expect(run(argvOf('--fail-swap-on=no'))[0]?.summary).toBe(
+      'invalid argument "no" for "--fail-swap-on" flag: the kubelet exits (strconv.ParseBool accepts true/false/1/0)',
+    );
     expect(run(argvOf('', '--node-ip=10.0.0.5 --hostname-override'))[0]?.summary).toBe(
       '--hostname-override has no value (it is the last word): the kubelet exits with "flag needs an argument: --hostname-override"',
     );
@@ -126,21 +130,30 @@ describe('kubelet-flags', () => {
   it('warns about a flag set twice with different values, saying the last one wins and where each came from', () => {
     const [v] = run(argvOf('--node-ip=10.0.0.5', '--node-ip=192.168.1.7'));
     expect(v?.status).toBe('warn');
-    expect(v?.summary).toBe(`--node-ip is set 2 times with different values; the kubelet keeps the last one, 192.168.1.7 from ${EXTRA}:2 (earlier: 10.0.0.5 (${FLAGS_ENV}:1))`);
-    expect(sources(v)).toEqual([{file: FLAGS_ENV, line: 1}, {file: EXTRA, line: 2}]);
+    expect(v?.summary).toBe(
+      `--node-ip is set 2 times with different values; the kubelet keeps the last one, 192.168.1.7 from ${EXTRA}:2 (earlier: 10.0.0.5 (${FLAGS_ENV}:1))`,
+    );
+    expect(sources(v)).toEqual([
+      {file: FLAGS_ENV, line: 1},
+      {file: EXTRA, line: 2},
+    ]);
     expect(run(argvOf('--node-ip=10.0.0.5', '--node-ip=10.0.0.5')).map((x) => x.status)).toEqual(['pass']);
   });
 
   it('merges map flags and warns only when one key gets two values', () => {
     expect(run(argvOf('--feature-gates=A=true', '--feature-gates=B=true')).map((v) => v.status)).toEqual(['pass']);
     const [v] = run(argvOf('--feature-gates=A=true', '--feature-gates=A=false'));
-    expect(v?.summary).toBe(`--feature-gates is given 2 times; the values merge, and A is set to true (${FLAGS_ENV}:1) and then false (${EXTRA}:2): the later one wins`);
+    expect(v?.summary).toBe(
+      `--feature-gates is given 2 times; the values merge, and A is set to true (${FLAGS_ENV}:1) and then false (${EXTRA}:2): the later one wins`,
+    );
   });
 
   it('fails a stray word: a boolean given its value with a space', () => {
     const [v] = run(argvOf('--fail-swap-on false'));
     expect(v?.status).toBe('fail');
-    expect(v?.summary).toBe('the kubelet exits with "unknown command false": stray word(s) on its command line: "false"; a boolean flag takes its value with "=", e.g. --fail-swap-on=false');
+    expect(v?.summary).toBe(
+      'the kubelet exits with "unknown command false": stray word(s) on its command line: "false"; a boolean flag takes its value with "=", e.g. --fail-swap-on=false',
+    );
     expect(sources(v)).toEqual([{file: FLAGS_ENV, line: 1}]);
   });
 

@@ -28,14 +28,18 @@ describe('kubelet-logs check', () => {
     const fatal = commandFailed('failed to parse kubelet flag: unknown flag: --network-plugin');
     const out = run([started, fatal, exited, restart, started, fatal, exited]);
     expect(out.map((v) => v.status)).toEqual(['fail', 'warn']);
-    expect(out[0]?.summary).toBe('the kubelet exits with "failed to parse kubelet flag: unknown flag: --network-plugin" (unknown-flag, 2 times, last at 2026-04-16T12:04:10+0000): explained by kubelet-flags');
+    expect(out[0]?.summary).toBe(
+      'the kubelet exits with "failed to parse kubelet flag: unknown flag: --network-plugin" (unknown-flag, 2 times, last at 2026-04-16T12:04:10+0000): explained by kubelet-flags',
+    );
     expect(out[0]?.evidence[0]).toEqual({source: {command: 'journalctl -u kubelet'}, text: fatal.replace(/ {4}/, ' ')});
     expect(out[1]?.summary).toMatch(/\(restart-loop, at .*\): explained by systemd-dropin$/);
   });
 
   it('orders several fatal lines of one run by time: the expired cert before the missing bootstrap file', () => {
     const f13 = klogE('"part of the existing bootstrap client certificate in /etc/kubernetes/kubelet.conf is expired: 2026-04-01 00:00:00 +0000 UTC"');
-    const f12 = commandFailed('failed to run Kubelet: unable to load bootstrap kubeconfig: stat /etc/kubernetes/bootstrap-kubelet.conf: no such file or directory');
+    const f12 = commandFailed(
+      'failed to run Kubelet: unable to load bootstrap kubeconfig: stat /etc/kubernetes/bootstrap-kubelet.conf: no such file or directory',
+    );
     const out = run([started, f13, f12, exited]);
     expect(out[0]?.summary).toContain('explained by kubeconfig');
     expect(out[0]?.summary).toContain('bootstrap-kubeconfig-missing');
@@ -44,40 +48,68 @@ describe('kubelet-logs check', () => {
   });
 
   it('turns a fatal line from before the last start into history while the kubelet runs', () => {
-    const out = run([started, commandFailed('running with swap on is not supported, please disable swap! or set --fail-swap-on flag to false'), exited, started], RUNNING);
+    const out = run(
+      [started, commandFailed('running with swap on is not supported, please disable swap! or set --fail-swap-on flag to false'), exited, started],
+      RUNNING,
+    );
     expect(out[0]?.status).toBe('warn');
     expect(out[0]?.summary).toMatch(/^the kubelet exited earlier with .*: explained by swap \(before its last start; it runs now\)$/);
   });
 
   it('matches structured values with escaped quotes', () => {
-    const line = klogE('"RunPodSandbox from runtime service failed" err="rpc error: code = Unknown desc = failed to setup network for sandbox: plugin type=\\"bridge\\" failed (add): failed to find plugin \\"bridge\\" in path [/opt/cni/bin]"');
+    const line = klogE(
+      '"RunPodSandbox from runtime service failed" err="rpc error: code = Unknown desc = failed to setup network for sandbox: plugin type=\\"bridge\\" failed (add): failed to find plugin \\"bridge\\" in path [/opt/cni/bin]"',
+    );
     const out = run([started, line], RUNNING);
     expect(out[0]?.summary).toContain('explained by cni-config');
   });
 
   it('passes when no line matches a signature', () => {
     const out = run([started, `${T} kubelet[7769]: I0416 12:04:11.000000    7769 server.go:487] "Kubelet version" kubeletVersion="v1.30.2"`], RUNNING);
-    expect(out).toEqual([{status: 'pass', summary: 'no known failure signature in the last 2 kubelet journal lines (since 2026-04-16T12:04:10+0000)', evidence: [expect.objectContaining({source: {command: 'journalctl -u kubelet'}})]}]);
+    expect(out).toEqual([
+      {
+        status: 'pass',
+        summary: 'no known failure signature in the last 2 kubelet journal lines (since 2026-04-16T12:04:10+0000)',
+        evidence: [expect.objectContaining({source: {command: 'journalctl -u kubelet'}})],
+      },
+    ]);
   });
 
   it('says when the journal read was cut by its time cap: a matched line still counts, no pass on part of it', () => {
     const fatal = commandFailed('failed to parse kubelet flag: unknown flag: --network-plugin');
     const cut = (lines: string[], tail: string) => {
-      const raw = rawFrom({}, {live: true, commands: {journal: {status: 'timeout', exitCode: 124, stdout: `${lines.join('\n')}\n${tail}`}, 'systemctl-show': {stdout: LOOP}}});
-      return {n: Buffer.byteLength(raw.commands['journal']!.stdout), out: [check.evaluate(makeFacts({journal: buildJournal(raw), unitState: buildUnitState(raw)}), ctx)].flat()};
+      const raw = rawFrom(
+        {},
+        {live: true, commands: {journal: {status: 'timeout', exitCode: 124, stdout: `${lines.join('\n')}\n${tail}`}, 'systemctl-show': {stdout: LOOP}}},
+      );
+      return {
+        n: Buffer.byteLength(raw.commands['journal']!.stdout),
+        out: [check.evaluate(makeFacts({journal: buildJournal(raw), unitState: buildUnitState(raw)}), ctx)].flat(),
+      };
     };
     const a = cut([started, fatal], `${T} kube`);
     expect(a.out[0]?.status).toBe('fail');
-    expect(a.out[0]?.summary).toMatch(new RegExp(`explained by kubelet-flags \\(journal read cut by the time cap \\(5 s\\) after ${a.n} bytes: the newest lines were not read\\)$`));
+    expect(a.out[0]?.summary).toMatch(
+      new RegExp(`explained by kubelet-flags \\(journal read cut by the time cap \\(5 s\\) after ${a.n} bytes: the newest lines were not read\\)$`),
+    );
     const b = cut([started], '');
-    expect(b.out).toEqual([{status: 'skip', summary: `journal read cut by the time cap (5 s) after ${b.n} bytes: no known failure signature in the 1 kubelet journal lines read (since 2026-04-16T12:04:10+0000), but the newest lines were not read`, evidence: []}]);
+    expect(b.out).toEqual([
+      {
+        status: 'skip',
+        summary: `journal read cut by the time cap (5 s) after ${b.n} bytes: no known failure signature in the 1 kubelet journal lines read (since 2026-04-16T12:04:10+0000), but the newest lines were not read`,
+        evidence: [],
+      },
+    ]);
     const raw = rawFrom({}, {live: true, commands: {journal: {status: 'timeout', exitCode: 124, stdout: ''}}});
     expect(buildJournal(raw)).toEqual({collected: false, reason: 'not collected: `journalctl -u kubelet` wrote nothing before its time cap (5 s)'});
   });
 
   it('skips when the journal holds no kubelet lines, and under the root transport', () => {
     expect(run(['-- No entries --'])[0]?.summary).toBe('the journal holds no kubelet.service lines (the kubelet may log elsewhere, or never ran)');
-    expect([check.evaluate(makeFacts({journal: buildJournal(rawFrom({}))}), ctx)].flat()[0]).toMatchObject({status: 'skip', summary: 'not collected: the root transport reads files only (this needs a live node)'});
+    expect([check.evaluate(makeFacts({journal: buildJournal(rawFrom({}))}), ctx)].flat()[0]).toMatchObject({
+      status: 'skip',
+      summary: 'not collected: the root transport reads files only (this needs a live node)',
+    });
   });
 });
 
@@ -109,7 +141,10 @@ describe('the signature catalogue', () => {
     expect(s.pattern.test(s.text), `${s.id} does not match its own example`).toBe(true);
     for (const line of variants(s.text)) {
       const groups = matchJournal(parseJournal(line, false), signatures);
-      expect(groups.map((g) => `${g.sig.check}/${g.sig.id}`), line).toContain(`${s.check}/${s.id}`);
+      expect(
+        groups.map((g) => `${g.sig.check}/${g.sig.id}`),
+        line,
+      ).toContain(`${s.check}/${s.id}`);
     }
   });
 });

@@ -15,7 +15,11 @@ function run(words: string[], live?: {procs: string; lock?: string}): Verdict[] 
     ? {live: {stdout: live.lock ?? ''}, 'kubelet-procs': {stdout: live.procs}}
     : {};
   const raw = rawFrom({}, {live: live !== undefined, commands});
-  const facts = makeFacts({argv: argvOf(['--config=/var/lib/kubelet/config.yaml', ...words]), kubeletProcesses: buildKubeletProcesses(raw), lockFile: buildLockFile(raw)});
+  const facts = makeFacts({
+    argv: argvOf(['--config=/var/lib/kubelet/config.yaml', ...words]),
+    kubeletProcesses: buildKubeletProcesses(raw),
+    lockFile: buildLockFile(raw),
+  });
   return [check.evaluate(facts, ctx)].flat();
 }
 
@@ -23,14 +27,18 @@ describe('lock-file check', () => {
   it('fails offline on --exit-on-lock-contention without --lock-file', () => {
     const [v] = run(['--exit-on-lock-contention']);
     expect(v?.status).toBe('fail');
-    expect(v?.summary).toBe('--exit-on-lock-contention is set without --lock-file: the kubelet refuses to start ("cannot exit on lock file contention: no lock file specified")');
+    expect(v?.summary).toBe(
+      '--exit-on-lock-contention is set without --lock-file: the kubelet refuses to start ("cannot exit on lock file contention: no lock file specified")',
+    );
     expect(v?.evidence).toEqual([{source: DROPIN, text: '--exit-on-lock-contention'}]);
   });
 
   it('skips offline when the flags are consistent, saying what needs a live node', () => {
     const [v] = run([`--lock-file=${LOCK}`]);
     expect(v?.status).toBe('skip');
-    expect(v?.summary).toBe(`the lock flags are consistent (--lock-file=${LOCK}); who holds the lock and how many kubelets run needs a live node: not collected: the root transport reads files only (this needs a live node)`);
+    expect(v?.summary).toBe(
+      `the lock flags are consistent (--lock-file=${LOCK}); who holds the lock and how many kubelets run needs a live node: not collected: the root transport reads files only (this needs a live node)`,
+    );
   });
 
   it('passes with one kubelet holding its lock', () => {
@@ -45,10 +53,16 @@ describe('lock-file check', () => {
   });
 
   it('fails when two kubelets run, one blocked on the lock', () => {
-    const out = run([`--lock-file=${LOCK}`], {procs: TWO, lock: `lock.path=${LOCK}\nlock.exists=1\nlock.holder=2392 FLOCK kubelet\nlock.waiter=4410 FLOCK kubelet\n`});
+    const out = run([`--lock-file=${LOCK}`], {
+      procs: TWO,
+      lock: `lock.path=${LOCK}\nlock.exists=1\nlock.holder=2392 FLOCK kubelet\nlock.waiter=4410 FLOCK kubelet\n`,
+    });
     expect(out.map((v) => v.status)).toEqual(['fail', 'fail']);
     expect(out[0]?.summary).toBe('2 kubelet processes run (pid 2392, 4410): only one may run on a node; they fight over ports, containers and the Node object');
-    expect(out[0]?.evidence[1]).toEqual({source: {command: 'kubelet processes (/proc/*/comm, /proc/<pid>/cmdline)'}, text: `pid 4410: /usr/local/bin/kubelet --lock-file=${LOCK}`});
+    expect(out[0]?.evidence[1]).toEqual({
+      source: {command: 'kubelet processes (/proc/*/comm, /proc/<pid>/cmdline)'},
+      text: `pid 4410: /usr/local/bin/kubelet --lock-file=${LOCK}`,
+    });
     expect(out[1]?.summary).toBe(`a second kubelet (pid 4410) is blocked waiting for ${LOCK} held by pid 2392: two kubelets were started on this node`);
   });
 

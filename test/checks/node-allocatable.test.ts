@@ -69,7 +69,9 @@ describe('node-allocatable check', () => {
   it('fails on a resource the kubelet cannot reserve', () => {
     const [v] = run(`${HEAD}kubeReserved:\n  cpu: 500m\n  storage: 1Gi\n`, capacity(4, 8 * GI, 50 * GI));
     expect(v?.status).toBe('fail');
-    expect(v?.summary).toBe('kubeReserved storage=1Gi: cannot reserve "storage" resource (only cpu, memory, ephemeral-storage, pid); the kubelet refuses to start');
+    expect(v?.summary).toBe(
+      'kubeReserved storage=1Gi: cannot reserve "storage" resource (only cpu, memory, ephemeral-storage, pid); the kubelet refuses to start',
+    );
     expect(v?.evidence[0]?.source).toEqual({file: CFG, line: 4});
   });
 
@@ -77,7 +79,10 @@ describe('node-allocatable check', () => {
     const [v] = run(HEAD, capacity(4, 8 * GI, 50 * GI));
     expect(v?.status).toBe('warn');
     expect(v?.summary).toMatch(/^nothing is reserved for the system .* \(allocatable: cpu 4 of 4, memory 7.9Gi of 8Gi, ephemeral-storage 45Gi of 50Gi\)$/);
-    expect(v?.evidence[0]).toEqual({source: {file: '/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf', line: 11}, text: `--config=${CFG} (kubeReserved not set)`});
+    expect(v?.evidence[0]).toEqual({
+      source: {file: '/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf', line: 11},
+      text: `--config=${CFG} (kubeReserved not set)`,
+    });
   });
 
   it('still checks the reservations when capacity was not collected', () => {

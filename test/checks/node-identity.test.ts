@@ -20,7 +20,10 @@ beforeAll(async () => {
 /** A bootstrapped worker whose client certificate has the given subject. */
 async function worker(subject: Omit<CertOptions, 'key'>): Promise<RawSnapshot> {
   const c = await issue(ca, subject);
-  return rawFrom({[KC]: kubeletConf({caData: ca.pem}), [CURRENT]: certAndKey(c)}, {records: {[CURRENT]: {keys: [{origin: CURRENT, spkiSha256: c.key.spkiSha256}]}}});
+  return rawFrom(
+    {[KC]: kubeletConf({caData: ca.pem}), [CURRENT]: certAndKey(c)},
+    {records: {[CURRENT]: {keys: [{origin: CURRENT, spkiSha256: c.key.spkiSha256}]}}},
+  );
 }
 
 const hostnameFile = (name: string): Facts['hostname'] => collected({value: name, source: {file: '/etc/hostname', line: 1}, text: name});
@@ -37,7 +40,10 @@ describe('node-identity check', () => {
     const v = run(await worker({cn: 'system:node:node-1', o: ['system:nodes']}), hostnameFile('Node-1'));
     expect(v.status).toBe('pass');
     expect(v.summary).toBe('node name node-1 (hostname) matches the client certificate system:node:node-1, O=system:nodes');
-    expect(v.evidence.map((e) => e.source)).toEqual([{file: '/etc/hostname', line: 1}, {file: CURRENT, line: 1}]);
+    expect(v.evidence.map((e) => e.source)).toEqual([
+      {file: '/etc/hostname', line: 1},
+      {file: CURRENT, line: 1},
+    ]);
   });
 
   it('fails when --hostname-override names another node than the certificate', async () => {
@@ -47,7 +53,10 @@ describe('node-identity check', () => {
     expect(v.summary).toBe(
       'the kubelet registers as node "node-2" (--hostname-override) but its client certificate is for "system:node:node-1": the API server will refuse its Node updates (kubelet.md R5)',
     );
-    expect(v.evidence.map((e) => e.source)).toEqual([{file: FLAGS_ENV, line: 1}, {file: CURRENT, line: 1}]);
+    expect(v.evidence.map((e) => e.source)).toEqual([
+      {file: FLAGS_ENV, line: 1},
+      {file: CURRENT, line: 1},
+    ]);
     expect(v.evidence[1]?.text).toBe('subject=O=system:nodes, CN=system:node:node-1');
   });
 
@@ -61,13 +70,19 @@ describe('node-identity check', () => {
   it('fails a certificate outside the system:nodes group', async () => {
     const v = run(await worker({cn: 'system:node:node-1', o: ['system:masters']}), hostnameFile('node-1'));
     expect(v.status).toBe('fail');
-    expect(v.summary).toBe('the client certificate system:node:node-1 is not in the group system:nodes (O=system:nodes), so the Node authorizer does not treat it as a node');
+    expect(v.summary).toBe(
+      'the client certificate system:node:node-1 is not in the group system:nodes (O=system:nodes), so the Node authorizer does not treat it as a node',
+    );
     expect(v.evidence.map((e) => e.source)).toEqual([{file: CURRENT, line: 1}]);
   });
 
   it('skips a node that has not completed TLS bootstrap', () => {
     const raw = rawFrom({}, {records: {[KC]: {status: 'missing'}}});
-    expect(run(raw, hostnameFile('node-1'))).toEqual({status: 'skip', summary: 'no kubelet client certificate: the node has not completed TLS bootstrap', evidence: []});
+    expect(run(raw, hostnameFile('node-1'))).toEqual({
+      status: 'skip',
+      summary: 'no kubelet client certificate: the node has not completed TLS bootstrap',
+      evidence: [],
+    });
   });
 
   it('skips when the hostname was not collected and there is no --hostname-override', async () => {
@@ -109,13 +124,18 @@ describe('node-identity with the cluster view', () => {
   });
 
   it('warns when the Node reports another hostname', async () => {
-    const node = nodeView({addresses: [{type: 'InternalIP', address: '10.0.0.11'}, {type: 'Hostname', address: 'old-name'}]});
+    const node = nodeView({
+      addresses: [
+        {type: 'InternalIP', address: '10.0.0.11'},
+        {type: 'Hostname', address: 'old-name'},
+      ],
+    });
     const out = await runWith(collected(clusterFacts({node: collected(node)})));
     expect(out[1]?.status).toBe('warn');
     expect(out[1]?.summary).toMatch(/^the Node "node-1" reports the hostname "old-name", not "node-1"/);
   });
 
-  it('warns when --node-ip is not among the Node\'s InternalIPs', async () => {
+  it("warns when --node-ip is not among the Node's InternalIPs", async () => {
     const argv = argvOf({...KUBEADM_FLAGS, 'node-ip': {value: '10.0.0.99', file: FLAGS_ENV, line: 1}});
     const out = await runWith(collected(clusterFacts()), argv);
     expect(out[1]?.status).toBe('warn');

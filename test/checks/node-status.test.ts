@@ -14,7 +14,8 @@ import {HEALTHY, clusterFacts, condition, nodeView, withCluster} from './cluster
 
 const NODE = {command: 'GET /api/v1/nodes/node-1'};
 const LEASE = {command: 'GET /apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-1'};
-const CNI_MESSAGE = 'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized';
+const CNI_MESSAGE =
+  'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized';
 const NOT_READY_CNI = condition('Ready', 'False', 'KubeletNotReady', CNI_MESSAGE);
 const withReady = (ready: ReturnType<typeof condition>) => HEALTHY.map((c) => (c.type === 'Ready' ? ready : c));
 const taint = (key: string, effect = 'NoSchedule') => ({key, value: null, effect, timeAdded: '2026-05-31T23:58:00Z'});
@@ -35,7 +36,7 @@ describe('node-status check', () => {
     ]);
   });
 
-  it('fails NotReady with the kubelet\'s reason and message (CNI not initialized), the not-ready taint folded in', () => {
+  it("fails NotReady with the kubelet's reason and message (CNI not initialized), the not-ready taint folded in", () => {
     const out = run({node: collected(nodeView({conditions: withReady(NOT_READY_CNI), taints: [taint('node.kubernetes.io/not-ready')]}))});
     expect(out).toHaveLength(1);
     expect(out[0]?.status).toBe('fail');
@@ -71,7 +72,9 @@ describe('node-status check', () => {
 
   it('warns when the node has no lease', () => {
     const out = run({lease: collected(null)});
-    expect(out).toEqual([{status: 'warn', summary: 'no Lease kube-node-lease/node-1: the kubelet has never sent a heartbeat', evidence: [{source: LEASE, text: '404 NotFound'}]}]);
+    expect(out).toEqual([
+      {status: 'warn', summary: 'no Lease kube-node-lease/node-1: the kubelet has never sent a heartbeat', evidence: [{source: LEASE, text: '404 NotFound'}]},
+    ]);
   });
 
   it('fails memory and disk pressure, and NetworkUnavailable, with their reasons', () => {
@@ -95,7 +98,9 @@ describe('node-status check', () => {
     const out = run({node: collected(nodeView({unschedulable: true, taints: [taint('node.kubernetes.io/unschedulable')]}))});
     expect(out).toHaveLength(1);
     expect(out[0]?.status).toBe('warn');
-    expect(out[0]?.summary).toBe('Node "node-1" is cordoned (spec.unschedulable): no new pods are scheduled here; `kubectl uncordon node-1` when maintenance is over');
+    expect(out[0]?.summary).toBe(
+      'Node "node-1" is cordoned (spec.unschedulable): no new pods are scheduled here; `kubectl uncordon node-1` when maintenance is over',
+    );
   });
 
   it('fails an unreachable taint the conditions do not explain, and warns a lingering pressure taint', () => {
@@ -110,7 +115,10 @@ describe('node-status check', () => {
       const ca = await makeCA();
       const c = await issue(ca, {cn: 'system:node:node-1', o: ['system:nodes']});
       const CURRENT = '/var/lib/kubelet/pki/kubelet-client-current.pem';
-      const raw = rawFrom({'/etc/kubernetes/kubelet.conf': kubeletConf({caData: ca.pem}), [CURRENT]: certAndKey(c)}, {records: {[CURRENT]: {keys: [{origin: CURRENT, spkiSha256: c.key.spkiSha256}]}}});
+      const raw = rawFrom(
+        {'/etc/kubernetes/kubelet.conf': kubeletConf({caData: ca.pem}), [CURRENT]: certAndKey(c)},
+        {records: {[CURRENT]: {keys: [{origin: CURRENT, spkiSha256: c.key.spkiSha256}]}}},
+      );
       bootstrapped = tlsFacts(raw);
     });
 
@@ -132,7 +140,11 @@ describe('node-status check', () => {
   });
 
   it('skips without a cluster view, or when the Node could not be fetched', () => {
-    expect(check.evaluate(makeFacts({cluster: notCollected('no --kubeconfig given')}), ctx)).toEqual({status: 'skip', summary: 'no --kubeconfig given', evidence: []});
+    expect(check.evaluate(makeFacts({cluster: notCollected('no --kubeconfig given')}), ctx)).toEqual({
+      status: 'skip',
+      summary: 'no --kubeconfig given',
+      evidence: [],
+    });
     expect(check.evaluate(makeFacts({cluster: collected(clusterFacts({node: notCollected('nodes is forbidden')}))}), ctx)).toMatchObject({
       status: 'skip',
       summary: 'the Node object was not fetched: nodes is forbidden',
@@ -151,15 +163,22 @@ describe('first cause first: a NotReady node whose CNI config is missing', () =>
   const STANDARD = ['bandwidth', 'bridge', 'host-local', 'loopback', 'portmap', 'ptp', 'tuning', 'vlan'];
 
   it('folds node-status under cni-config', () => {
-    const raw = rawFrom({[CTD]: V2}, {
-      dirs: {
-        '/etc/cni/net.d': {path: '/etc/cni/net.d', status: 'ok', entries: []},
-        '/opt/cni/bin': {path: '/opt/cni/bin', status: 'ok', entries: STANDARD.map((name) => ({name, type: 'file' as const}))},
+    const raw = rawFrom(
+      {[CTD]: V2},
+      {
+        dirs: {
+          '/etc/cni/net.d': {path: '/etc/cni/net.d', status: 'ok', entries: []},
+          '/opt/cni/bin': {path: '/opt/cni/bin', status: 'ok', entries: STANDARD.map((name) => ({name, type: 'file' as const}))},
+        },
       },
-    });
+    );
     const nc = notCollected('not provided by this test');
     const runtime = buildRuntime(raw, nc, nc);
-    const facts = makeFacts({runtime, cni: buildCni(raw, runtime), cluster: collected(clusterFacts({node: collected(nodeView({conditions: withReady(NOT_READY_CNI)}))}))});
+    const facts = makeFacts({
+      runtime,
+      cni: buildCni(raw, runtime),
+      cluster: collected(clusterFacts({node: collected(nodeView({conditions: withReady(NOT_READY_CNI)}))})),
+    });
     const findings = evaluateAll(catalogue, facts, ctx);
     const by = Object.fromEntries(findings.map((f) => [f.id, f]));
     expect(by['cni-config']?.status).toBe('fail');

@@ -36,7 +36,9 @@ describe('ports check', () => {
     const ss = `${SS_HEAD}LISTEN 0 128 0.0.0.0:10250 0.0.0.0:* users:(("python3",pid=777,fd=3))\n`;
     const [v] = run({'ss-listen': {stdout: ss}, 'kubelet-procs': {stdout: ''}});
     expect(v?.status).toBe('fail');
-    expect(v?.summary).toBe("port 10250 (the kubelet's API port) is held by python3 (pid 777): the kubelet cannot bind it (\"bind: address already in use\") and kubeadm preflight fails with [ERROR Port-10250]");
+    expect(v?.summary).toBe(
+      'port 10250 (the kubelet\'s API port) is held by python3 (pid 777): the kubelet cannot bind it ("bind: address already in use") and kubeadm preflight fails with [ERROR Port-10250]',
+    );
   });
 
   it('follows a port moved in the config, citing the line', () => {

@@ -63,13 +63,22 @@ describe('static-pods check', () => {
   it('fails a manifest that is not a Pod', () => {
     const [v] = run({[`${M}/web.yaml`]: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n'});
     expect(v?.status).toBe('fail');
-    expect(v?.summary).toBe(`${M}/web.yaml is not a valid Pod manifest (apiVersion apps/v1, kind Deployment: a static pod manifest must be apiVersion v1, kind Pod): the kubelet skips it`);
+    expect(v?.summary).toBe(
+      `${M}/web.yaml is not a valid Pod manifest (apiVersion apps/v1, kind Deployment: a static pod manifest must be apiVersion v1, kind Pod): the kubelet skips it`,
+    );
     expect(v?.evidence[0]?.source).toEqual({file: `${M}/web.yaml`, line: 2});
   });
 
   it('warns about a backup file the kubelet will load too, and about the duplicate pod', () => {
     const dirs: Record<string, DirRecord> = {
-      [M]: {path: M, status: 'ok', entries: [{name: 'kube-apiserver.yaml', type: 'file'}, {name: 'kube-apiserver.yaml.bak', type: 'file'}]},
+      [M]: {
+        path: M,
+        status: 'ok',
+        entries: [
+          {name: 'kube-apiserver.yaml', type: 'file'},
+          {name: 'kube-apiserver.yaml.bak', type: 'file'},
+        ],
+      },
     };
     const [v] = run({[`${M}/kube-apiserver.yaml`]: APISERVER}, {dirs});
     expect(v?.status).toBe('warn');
@@ -80,8 +89,13 @@ describe('static-pods check', () => {
   it('warns when two manifests declare the same pod', () => {
     const vs = run({[`${M}/kube-apiserver.yaml`]: APISERVER, [`${M}/kube-apiserver-old.yml`]: APISERVER});
     expect(vs[0]?.status).toBe('warn');
-    expect(vs[0]?.summary).toBe(`2 manifests declare the static pod kube-system/kube-apiserver (${M}/kube-apiserver-old.yml, ${M}/kube-apiserver.yaml): keep one`);
-    expect(vs[0]?.evidence.map((e) => e.source)).toEqual([{file: `${M}/kube-apiserver-old.yml`, line: 7}, {file: `${M}/kube-apiserver.yaml`, line: 7}]);
+    expect(vs[0]?.summary).toBe(
+      `2 manifests declare the static pod kube-system/kube-apiserver (${M}/kube-apiserver-old.yml, ${M}/kube-apiserver.yaml): keep one`,
+    );
+    expect(vs[0]?.evidence.map((e) => e.source)).toEqual([
+      {file: `${M}/kube-apiserver-old.yml`, line: 7},
+      {file: `${M}/kube-apiserver.yaml`, line: 7},
+    ]);
   });
 
   it('passes when static pods are disabled', () => {

@@ -34,7 +34,9 @@ describe('swap check', () => {
   it('fails when swap is on and failSwapOn is the default true', () => {
     const v = run({'/proc/swaps': SWAP_ON, '/etc/fstab': FSTAB_SWAP});
     expect(v.status).toBe('fail');
-    expect(v.summary).toBe('swap is on (/swap.img (file 4.0GiB)) and failSwapOn is true: the kubelet refuses to start ("running with swap on is not supported")');
+    expect(v.summary).toBe(
+      'swap is on (/swap.img (file 4.0GiB)) and failSwapOn is true: the kubelet refuses to start ("running with swap on is not supported")',
+    );
     expect(v.evidence.map((e) => e.source)).toEqual([{file: '/proc/swaps', line: 2}, {command: 'kubelet default (v1.30.2)'}, DROPIN]);
   });
 

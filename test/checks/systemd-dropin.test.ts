@@ -78,7 +78,10 @@ describe('systemd-dropin', () => {
     expect(v?.status).toBe('fail');
     expect(v?.summary).toMatch(/^\/etc\/systemd\/system\/kubelet\.service\.d\/20-custom\.conf:2: Service has more than one ExecStart= setting/);
     expect(v?.summary).toContain('add an empty "ExecStart=" line before it');
-    expect(sources(v)).toEqual([{file: `${ETC}/kubelet.service.d/20-custom.conf`, line: 2}, {file: DROPIN, line: 11}]);
+    expect(sources(v)).toEqual([
+      {file: `${ETC}/kubelet.service.d/20-custom.conf`, line: 2},
+      {file: DROPIN, line: 11},
+    ]);
   });
 
   it('fails a drop-in that resets ExecStart= and gives no command', () => {
@@ -101,7 +104,10 @@ describe('systemd-dropin', () => {
     const [v] = run(node({[DROPIN]: dropin}));
     expect(v?.status).toBe('fail');
     expect(v?.summary).toContain('"${KUBELET_EXTRA_ARGS}" expands to an empty string');
-    expect(sources(v)).toEqual([{file: DROPIN, line: 11}, {file: '/etc/sysconfig/kubelet', line: 1}]);
+    expect(sources(v)).toEqual([
+      {file: DROPIN, line: 11},
+      {file: '/etc/sysconfig/kubelet', line: 1},
+    ]);
   });
 
   it('fails a braced variable that holds several flags', () => {
@@ -109,7 +115,10 @@ describe('systemd-dropin', () => {
     const [v] = run(node({[DROPIN]: dropin, '/var/lib/kubelet/kubeadm-flags.env': 'KUBELET_KUBEADM_ARGS="--node-ip=10.0.0.5 --max-pods=50"\n'}));
     expect(v?.status).toBe('fail');
     expect(v?.summary).toContain('passes the whole value "--node-ip=10.0.0.5 --max-pods=50" as ONE argument');
-    expect(sources(v)).toEqual([{file: DROPIN, line: 11}, {file: '/var/lib/kubelet/kubeadm-flags.env', line: 1}]);
+    expect(sources(v)).toEqual([
+      {file: DROPIN, line: 11},
+      {file: '/var/lib/kubelet/kubeadm-flags.env', line: 1},
+    ]);
   });
 
   it('fails a masked unit', () => {
@@ -161,14 +170,34 @@ describe('systemd-dropin', () => {
 describe('systemd-dropin live state', () => {
   /** Run with `systemctl show` output: a healthy unit with some properties replaced. */
   const state = (over: Record<string, string>): Verdict[] => {
-    const props = {LoadState: 'loaded', ActiveState: 'active', SubState: 'running', NRestarts: '0', ExecMainStatus: '0', UnitFileState: 'enabled', NeedDaemonReload: 'no', ...over};
-    return run(node({}, live(Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n'))));
+    const props = {
+      LoadState: 'loaded',
+      ActiveState: 'active',
+      SubState: 'running',
+      NRestarts: '0',
+      ExecMainStatus: '0',
+      UnitFileState: 'enabled',
+      NeedDaemonReload: 'no',
+      ...over,
+    };
+    return run(
+      node(
+        {},
+        live(
+          Object.entries(props)
+            .map(([k, v]) => `${k}=${v}`)
+            .join('\n'),
+        ),
+      ),
+    );
   };
 
   it('fails a restart loop and quotes the restart counter', () => {
     const [v] = state({ActiveState: 'activating', SubState: 'auto-restart', NRestarts: '42', ExecMainStatus: '1'});
     expect(v?.status).toBe('fail');
-    expect(v?.summary).toBe('kubelet is in a restart loop (42 restarts, last exit status 1): it exits at start; read `journalctl -u kubelet` for the first error');
+    expect(v?.summary).toBe(
+      'kubelet is in a restart loop (42 restarts, last exit status 1): it exits at start; read `journalctl -u kubelet` for the first error',
+    );
     expect(v?.evidence.map((e) => [e.source, e.text])).toEqual([
       [{command: 'systemctl-show'}, 'ActiveState=activating'],
       [{command: 'systemctl-show'}, 'SubState=auto-restart'],

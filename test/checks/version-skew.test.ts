@@ -12,7 +12,10 @@ const installed = (v: string): Facts['kubeletVersion'] => collected({value: v, s
 
 /** The verdicts for an installed kubelet `kubelet` against an API server `api`. */
 function run(kubelet: string, api: string): Verdict[] {
-  const facts = withCluster({apiserverVersion: collected(api), node: collected(nodeView({nodeInfo: {...nodeView().nodeInfo, kubeletVersion: kubelet}}))}, {kubeletVersion: installed(kubelet)});
+  const facts = withCluster(
+    {apiserverVersion: collected(api), node: collected(nodeView({nodeInfo: {...nodeView().nodeInfo, kubeletVersion: kubelet}}))},
+    {kubeletVersion: installed(kubelet)},
+  );
   return [check.evaluate(facts, ctx)].flat();
 }
 const one = (kubelet: string, api: string): Verdict => {
@@ -57,7 +60,9 @@ describe('version-skew check', () => {
   it('fails a 1.24 kubelet under a 1.28 API server: kubelets before 1.25 keep the 2-minor window', () => {
     const v = one('v1.24.17', 'v1.28.3');
     expect(v.status).toBe('fail');
-    expect(v.summary).toBe('kubelet v1.24.17 is 4 minor versions older than the API server v1.28.3: the skew policy allows at most 2 (kubelets older than 1.25); upgrade the kubelet');
+    expect(v.summary).toBe(
+      'kubelet v1.24.17 is 4 minor versions older than the API server v1.28.3: the skew policy allows at most 2 (kubelets older than 1.25); upgrade the kubelet',
+    );
   });
 
   it('warns at the edge of the 2-minor window before 1.28 (API server 1.27, kubelet 1.25)', () => {
@@ -72,7 +77,7 @@ describe('version-skew check', () => {
     expect(v.summary).toContain('is 3 minor versions older than the API server v1.27.9: the skew policy allows at most 2');
   });
 
-  it('fails a kubelet newer than the API server, with kubeadm\'s KubeletVersion wording', () => {
+  it("fails a kubelet newer than the API server, with kubeadm's KubeletVersion wording", () => {
     const v = one('v1.31.0', 'v1.30.2');
     expect(v.status).toBe('fail');
     expect(v.summary).toBe(
@@ -91,14 +96,20 @@ describe('version-skew check', () => {
   });
 
   it('uses the version the kubelet posted to its Node when the node-side version is unknown', () => {
-    const facts = withCluster({apiserverVersion: collected('v1.30.2'), node: collected(nodeView({nodeInfo: {...nodeView().nodeInfo, kubeletVersion: 'v1.27.1'}}))});
+    const facts = withCluster({
+      apiserverVersion: collected('v1.30.2'),
+      node: collected(nodeView({nodeInfo: {...nodeView().nodeInfo, kubeletVersion: 'v1.27.1'}})),
+    });
     const [v] = [check.evaluate(facts, ctx)].flat();
     expect(v?.status).toBe('warn');
     expect(v?.evidence[0]).toEqual({source: {command: 'GET /api/v1/nodes/node-1'}, text: 'status.nodeInfo.kubeletVersion: v1.27.1'});
   });
 
   it('warns when the Node reports another kubelet version than the installed one (not restarted since the upgrade)', () => {
-    const facts = withCluster({node: collected(nodeView({nodeInfo: {...nodeView().nodeInfo, kubeletVersion: 'v1.29.6'}}))}, {kubeletVersion: installed('v1.30.2')});
+    const facts = withCluster(
+      {node: collected(nodeView({nodeInfo: {...nodeView().nodeInfo, kubeletVersion: 'v1.29.6'}}))},
+      {kubeletVersion: installed('v1.30.2')},
+    );
     const out = [check.evaluate(facts, ctx)].flat();
     expect(out.map((v) => v.status)).toEqual(['pass', 'warn']);
     expect(out[1]?.summary).toMatch(/^the Node reports kubelet v1\.29\.6 \(what the running kubelet last posted\) but the installed kubelet is v1\.30\.2/);
@@ -110,7 +121,11 @@ describe('version-skew check', () => {
   });
 
   it('skips without a cluster view, without the API server version, or without any kubelet version', () => {
-    expect(check.evaluate(makeFacts({cluster: notCollected('no --kubeconfig given')}), ctx)).toEqual({status: 'skip', summary: 'no --kubeconfig given', evidence: []});
+    expect(check.evaluate(makeFacts({cluster: notCollected('no --kubeconfig given')}), ctx)).toEqual({
+      status: 'skip',
+      summary: 'no --kubeconfig given',
+      evidence: [],
+    });
     const noVersion = makeFacts({cluster: collected(clusterFacts({apiserverVersion: notCollected('GET /version: 403 Forbidden')}))});
     expect(check.evaluate(noVersion, ctx)).toMatchObject({status: 'skip', summary: 'the API server version was not fetched: GET /version: 403 Forbidden'});
     const noKubelet = makeFacts({kubeletVersion: notCollected('kubelet version unknown'), cluster: collected(clusterFacts({node: collected(null)}))});

@@ -12,14 +12,21 @@ let api: ApiServer;
 let tls: {ca: string; cert: string; key: string};
 
 /** A request to the stand-in with the operator's client certificate (or none). */
-function call(method: string, path: string, o: {body?: string; cert?: boolean; headers?: Record<string, string>} = {}):
-  Promise<{status: number; body: string; socket?: import('node:net').Socket}> {
+function call(
+  method: string,
+  path: string,
+  o: {body?: string; cert?: boolean; headers?: Record<string, string>} = {},
+): Promise<{status: number; body: string; socket?: import('node:net').Socket}> {
   return new Promise((resolve, reject) => {
-    const req = request(`${api.url}${path}`, {method, ca: tls.ca, ...(o.cert === false ? {} : {cert: tls.cert, key: tls.key}), headers: o.headers ?? {}}, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({status: res.statusCode ?? 0, body}));
-    });
+    const req = request(
+      `${api.url}${path}`,
+      {method, ca: tls.ca, ...(o.cert === false ? {} : {cert: tls.cert, key: tls.key}), headers: o.headers ?? {}},
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({status: res.statusCode ?? 0, body}));
+      },
+    );
     req.on('upgrade', (res, socket, head: Buffer) => {
       if (head.length > 0) return resolve({status: res.statusCode ?? 0, body: head.toString(), socket});
       socket.once('data', (d: Buffer) => resolve({status: res.statusCode ?? 0, body: d.toString(), socket}));
@@ -36,7 +43,7 @@ const echo: ApiRoute = {
     res.end(JSON.stringify({method: req.method, body: body.toString(), user}));
     return true;
   },
-  upgrade(req, socket, _head, url) {
+  upgrade(_req, socket, _head, url) {
     if (!url.pathname.endsWith('/exec')) return false;
     socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nhello');
     return true;
@@ -72,7 +79,9 @@ describe('the stand-in API server', () => {
 
   it('wants a client certificate', async () => {
     expect((await call('GET', '/api/v1/nodes', {cert: false})).status).toBe(401);
-    expect((await call('GET', '/api/v1/namespaces/kube-system/pods/p/exec', {cert: false, headers: {Connection: 'Upgrade', Upgrade: 'websocket'}})).status).toBe(401);
+    expect(
+      (await call('GET', '/api/v1/namespaces/kube-system/pods/p/exec', {cert: false, headers: {Connection: 'Upgrade', Upgrade: 'websocket'}})).status,
+    ).toBe(401);
   }, 10_000);
 
   it('gets one node, and answers a NotFound Status for a missing one', async () => {
@@ -92,7 +101,10 @@ describe('the stand-in API server', () => {
   });
 
   it('filters secrets by field selector', async () => {
-    const names = async (q: string) => (JSON.parse((await call('GET', `/api/v1/namespaces/kube-system/secrets${q}`)).body) as {items: {metadata: {name: string}}[]}).items.map((s) => s.metadata.name);
+    const names = async (q: string) =>
+      (JSON.parse((await call('GET', `/api/v1/namespaces/kube-system/secrets${q}`)).body) as {items: {metadata: {name: string}}[]}).items.map(
+        (s) => s.metadata.name,
+      );
     expect(await names('')).toEqual(['bootstrap-token-abcdef', 'unrelated']);
     expect(await names('?fieldSelector=type%3Dbootstrap.kubernetes.io%2Ftoken')).toEqual(['bootstrap-token-abcdef']);
     expect((await call('GET', '/api/v1/namespaces/kube-system/secrets?fieldSelector=data.x%3D1')).status).toBe(400);

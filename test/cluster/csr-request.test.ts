@@ -9,8 +9,7 @@ let dir: string;
 let key: string;
 
 /** A PEM request made by openssl, as the kubelet's would look. */
-const opensslRequest = (subj: string, ...extra: string[]) =>
-  execFileSync('openssl', ['req', '-new', '-subj', subj, '-key', key, ...extra], {encoding: 'utf8'});
+const opensslRequest = (subj: string, ...extra: string[]) => execFileSync('openssl', ['req', '-new', '-subj', subj, '-key', key, ...extra], {encoding: 'utf8'});
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kd-csr-'));

@@ -34,18 +34,27 @@ beforeAll(async () => {
   api = await startApiServer({gitVersion: 'v1.30.4', nodes: [{name: 'node-1'}, {name: 'node-2'}], bearerTokens: {[TOKEN]: 'operator'}});
   counter = join(dir, 'plugin-runs');
   const plugin = join(dir, 'credential-plugin');
-  await writeFile(plugin, [
-    '#!/bin/sh',
-    `echo "run $$" >> '${counter}'`,
-    `printf '%s\\n' '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"${TOKEN}"}}'`,
-    '',
-  ].join('\n'), {mode: 0o755});
+  await writeFile(
+    plugin,
+    [
+      '#!/bin/sh',
+      `echo "run $$" >> '${counter}'`,
+      `printf '%s\\n' '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"${TOKEN}"}}'`,
+      '',
+    ].join('\n'),
+    {mode: 0o755},
+  );
   // The stand-in's kubeconfig with the client certificate replaced by the plugin.
   const withCert = await readFile(await api.kubeconfig(join(dir, 'cert-kubeconfig')), 'utf8');
   kubeconfig = join(dir, 'kubeconfig');
-  await writeFile(kubeconfig, withCert.replace(/ {4}client-certificate-data: .*\n {4}client-key-data: .*\n/, [
-    '    exec:', '      apiVersion: client.authentication.k8s.io/v1beta1', `      command: ${plugin}`, '      interactiveMode: Never', '',
-  ].join('\n')), {mode: 0o600});
+  await writeFile(
+    kubeconfig,
+    withCert.replace(
+      / {4}client-certificate-data: .*\n {4}client-key-data: .*\n/,
+      ['    exec:', '      apiVersion: client.authentication.k8s.io/v1beta1', `      command: ${plugin}`, '      interactiveMode: Never', ''].join('\n'),
+    ),
+    {mode: 0o600},
+  );
   expect(await readFile(kubeconfig, 'utf8')).not.toContain('client-key-data');
 });
 afterAll(async () => {
@@ -56,7 +65,7 @@ afterAll(async () => {
 const cli = (args: string[]) => runCli(args, {env: {HOME: home, KUBECONFIG: '', KUBELET_DOCTOR_JOIN_COMMAND: ''}});
 
 describe('an exec credential plugin in the kubeconfig', () => {
-  it('runs once for the cluster view\'s parallel requests, and the token it gives is used', async () => {
+  it("runs once for the cluster view's parallel requests, and the token it gives is used", async () => {
     await rm(counter, {force: true});
     const r = await cli(['check', '--root', tree.root, '--kubeconfig', kubeconfig, '--output', 'json', '--only', 'node-status,version-skew']);
     const t = (JSON.parse(r.stdout) as {targets: {cluster?: {apiserverVersion: string | null; node: {registered: boolean} | null} | null}[]}).targets[0]!;
@@ -65,11 +74,27 @@ describe('an exec credential plugin in the kubeconfig', () => {
     expect(await runs()).toBe(1);
   });
 
-  it('runs once when the run also lists the cluster\'s nodes (a second load of the kubeconfig)', async () => {
+  it("runs once when the run also lists the cluster's nodes (a second load of the kubeconfig)", async () => {
     await rm(counter, {force: true});
     const refused = await freePort();
-    const r = await cli(['check', '--kubeconfig', kubeconfig, '--all-nodes', '-u', 'root', '-p', String(refused), '--ssh-config', 'none',
-      '--host-root', tree.root, '--output', 'json', '--only', 'kubeconfig']);
+    const r = await cli([
+      'check',
+      '--kubeconfig',
+      kubeconfig,
+      '--all-nodes',
+      '-u',
+      'root',
+      '-p',
+      String(refused),
+      '--ssh-config',
+      'none',
+      '--host-root',
+      tree.root,
+      '--output',
+      'json',
+      '--only',
+      'kubeconfig',
+    ]);
     // The nodes were listed from the API server (then refused their SSH connection: no sshd here).
     expect((JSON.parse(r.stdout) as {targets: {target: string}[]}).targets.map((x) => x.target)).toEqual(['node-1', 'node-2']);
     expect(r.code).toBe(3);

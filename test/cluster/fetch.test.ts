@@ -18,7 +18,9 @@ const cluster: ApiServerOptions = {
   nodes: [
     {name: 'node-1', nodeInfo: {osImage: 'Debian GNU/Linux 12 (bookworm)'}},
     {
-      name: 'node-2', kubeletVersion: 'v1.28.9', unschedulable: true,
+      name: 'node-2',
+      kubeletVersion: 'v1.28.9',
+      unschedulable: true,
       conditions: [
         {type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastHeartbeatTime: OLD},
         {type: 'MemoryPressure', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastHeartbeatTime: OLD},
@@ -49,10 +51,15 @@ let api: ApiServer;
 let kubeconfig: string;
 let view: ClusterView;
 
-const joinWith = (token: string) =>
-  parseJoinInput(`sudo kubeadm join 127.0.0.1:6443 --token ${token} --discovery-token-ca-cert-hash sha256:${'a'.repeat(64)}`);
-const query = (over: Partial<ClusterViewQuery> = {}): ClusterViewQuery =>
-  ({kubeconfig, context: null, inCluster: null, timeoutMs: 20_000, join: joinWith(`abcdef.${SECRET}`), ...over});
+const joinWith = (token: string) => parseJoinInput(`sudo kubeadm join 127.0.0.1:6443 --token ${token} --discovery-token-ca-cert-hash sha256:${'a'.repeat(64)}`);
+const query = (over: Partial<ClusterViewQuery> = {}): ClusterViewQuery => ({
+  kubeconfig,
+  context: null,
+  inCluster: null,
+  timeoutMs: 20_000,
+  join: joinWith(`abcdef.${SECRET}`),
+  ...over,
+});
 
 /** A kubeconfig for `api` pointing at another URL. */
 async function pointedAt(url: string, name: string): Promise<string> {
@@ -85,24 +92,51 @@ describe('fetching the cluster view', () => {
     expect(view.nodes.collected && view.nodes.value.map((n) => n.name)).toEqual(['node-1', 'node-2', 'node-3']);
     const node2 = view.nodes.collected ? view.nodes.value[1] : null;
     expect(node2).toEqual({
-      name: 'node-2', creationTimestamp: '2024-05-01T10:00:00Z', unschedulable: true,
+      name: 'node-2',
+      creationTimestamp: '2024-05-01T10:00:00Z',
+      unschedulable: true,
       conditions: [
-        {type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastHeartbeatTime: OLD, lastTransitionTime: '2024-05-01T10:00:00Z'},
-        {type: 'MemoryPressure', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastHeartbeatTime: OLD, lastTransitionTime: '2024-05-01T10:00:00Z'},
+        {
+          type: 'Ready',
+          status: 'Unknown',
+          reason: 'NodeStatusUnknown',
+          message: 'Kubelet stopped posting node status.',
+          lastHeartbeatTime: OLD,
+          lastTransitionTime: '2024-05-01T10:00:00Z',
+        },
+        {
+          type: 'MemoryPressure',
+          status: 'Unknown',
+          reason: 'NodeStatusUnknown',
+          message: 'Kubelet stopped posting node status.',
+          lastHeartbeatTime: OLD,
+          lastTransitionTime: '2024-05-01T10:00:00Z',
+        },
       ],
       taints: [
         {key: 'node.kubernetes.io/unreachable', value: null, effect: 'NoSchedule', timeAdded: '2024-05-01T09:05:00Z'},
         {key: 'node.kubernetes.io/unschedulable', value: null, effect: 'NoSchedule', timeAdded: null},
       ],
-      addresses: [{type: 'InternalIP', address: '127.0.0.1'}, {type: 'Hostname', address: 'node-2'}],
+      addresses: [
+        {type: 'InternalIP', address: '127.0.0.1'},
+        {type: 'Hostname', address: 'node-2'},
+      ],
       nodeInfo: {kubeletVersion: 'v1.28.9', containerRuntimeVersion: 'containerd://1.7.13', osImage: 'Ubuntu 22.04.4 LTS', kernelVersion: '5.15.0-105-generic'},
     });
-    expect(view.nodes.collected && view.nodes.value[0]!).toMatchObject({unschedulable: false, taints: [], nodeInfo: {osImage: 'Debian GNU/Linux 12 (bookworm)'}});
+    expect(view.nodes.collected && view.nodes.value[0]!).toMatchObject({
+      unschedulable: false,
+      taints: [],
+      nodeInfo: {osImage: 'Debian GNU/Linux 12 (bookworm)'},
+    });
   });
 
   it('maps the node leases by name', () => {
     expect(view.leases.collected && Object.keys(view.leases.value).sort()).toEqual(['node-1', 'node-2']);
-    expect(view.leases.collected && view.leases.value['node-2']).toEqual({holderIdentity: 'node-2', renewTime: '2024-05-01T09:00:00.000000Z', leaseDurationSeconds: 40});
+    expect(view.leases.collected && view.leases.value['node-2']).toEqual({
+      holderIdentity: 'node-2',
+      renewTime: '2024-05-01T09:00:00.000000Z',
+      leaseDurationSeconds: 40,
+    });
   });
 
   it('keeps the kubelet CSRs, with the CN read from the PKCS#10 request and the status from the conditions', () => {
@@ -117,8 +151,22 @@ describe('fetching the cluster view', () => {
   it('reads bootstrap tokens through the field selector, and compares the join token secret without keeping it', () => {
     expect(api.requests).toContain('GET /api/v1/namespaces/kube-system/secrets?fieldSelector=type%3Dbootstrap.kubernetes.io%2Ftoken');
     expect(view.bootstrapTokens.collected && view.bootstrapTokens.value).toEqual([
-      {tokenId: 'abcdef', expiration: '2024-05-02T10:00:00Z', usages: ['authentication', 'signing'], groups: ['system:bootstrappers:kubeadm:default-node-token'], description: 'join node-3', secretMatchesJoin: true},
-      {tokenId: 'ghijkl', expiration: null, usages: ['authentication'], groups: ['system:bootstrappers:kubeadm:default-node-token', 'system:bootstrappers:extra'], description: null, secretMatchesJoin: null},
+      {
+        tokenId: 'abcdef',
+        expiration: '2024-05-02T10:00:00Z',
+        usages: ['authentication', 'signing'],
+        groups: ['system:bootstrappers:kubeadm:default-node-token'],
+        description: 'join node-3',
+        secretMatchesJoin: true,
+      },
+      {
+        tokenId: 'ghijkl',
+        expiration: null,
+        usages: ['authentication'],
+        groups: ['system:bootstrappers:kubeadm:default-node-token', 'system:bootstrappers:extra'],
+        description: null,
+        secretMatchesJoin: null,
+      },
     ]);
   });
 
@@ -131,19 +179,27 @@ describe('fetching the cluster view', () => {
   });
 
   it('reads cluster-info: the server, the CA with its kubeadm pin, and the tokens that signed it', () => {
-    expect(view.clusterInfo).toEqual({collected: true, value: {
-      server: api.url,
-      cas: [{subject: 'CN=kubernetes', notAfter: api.ca.cert.notAfter.toISOString(), pin: `sha256:${api.ca.spkiSha256}`}],
-      jwsTokenIds: ['abcdef'],
-      // The run's join command carries the token the stand-in's BootstrapSigner signed with.
-      jwsValidForJoin: true,
-      error: null,
-    }});
+    expect(view.clusterInfo).toEqual({
+      collected: true,
+      value: {
+        server: api.url,
+        cas: [{subject: 'CN=kubernetes', notAfter: api.ca.cert.notAfter.toISOString(), pin: `sha256:${api.ca.spkiSha256}`}],
+        jwsTokenIds: ['abcdef'],
+        // The run's join command carries the token the stand-in's BootstrapSigner signed with.
+        jwsValidForJoin: true,
+        error: null,
+      },
+    });
   });
 
   it('finds the kubelet-config ConfigMap, and keeps the parsed join command', () => {
     expect(view.kubeletConfigMap).toEqual({collected: true, value: {name: 'kubelet-config'}});
-    expect(view.join).toMatchObject({endpoint: '127.0.0.1:6443', tokenId: 'abcdef', tokenFormatValid: true, text: expect.stringContaining('--token abcdef.****************')});
+    expect(view.join).toMatchObject({
+      endpoint: '127.0.0.1:6443',
+      tokenId: 'abcdef',
+      tokenFormatValid: true,
+      text: expect.stringContaining('--token abcdef.****************'),
+    });
   });
 
   it('never holds a token secret or a key', () => {
@@ -183,7 +239,9 @@ describe('when the cluster says no or does not answer', () => {
     try {
       const v = await fetchClusterView(query({kubeconfig: await rbac.kubeconfig(join(dir, 'rbac'))}));
       expect(reasons(v)).toEqual([
-        'collected', 'collected', 'collected',
+        'collected',
+        'collected',
+        'collected',
         'forbidden: the kubeconfig user cannot list certificatesigningrequests (kubectl auth can-i list csr)',
         'collected',
         'forbidden: the kubeconfig user cannot get configmap kube-public/cluster-info (kubectl auth can-i get configmap/cluster-info -n kube-public)',
@@ -206,11 +264,15 @@ describe('when the cluster says no or does not answer', () => {
       const wrongCa = await fetchClusterView(query({kubeconfig: await api.kubeconfig(join(dir, 'wrong-ca'), {caPem: other.ca.certPem})}));
       const untrusted = reasons(wrongCa);
       expect(new Set(untrusted).size).toBe(1);
-      expect(untrusted[0]).toBe(`cannot reach the API server at ${api.url} (context lab): the server's TLS certificate is not trusted (${untrusted[0]!.match(/\(([A-Z_]+)\)$/)?.[1]})`);
+      expect(untrusted[0]).toBe(
+        `cannot reach the API server at ${api.url} (context lab): the server's TLS certificate is not trusted (${untrusted[0]!.match(/\(([A-Z_]+)\)$/)?.[1]})`,
+      );
       const f = join(dir, 'stranger');
       await writeFile(f, (await readFile(await other.kubeconfig(f, {caPem: api.ca.certPem}), 'utf8')).replace(other.url, api.url));
       const stranger = await fetchClusterView(query({kubeconfig: f}));
-      expect(new Set(reasons(stranger))).toEqual(new Set([`unauthorized: the API server at ${api.url} (context lab) does not accept the kubeconfig's credentials`]));
+      expect(new Set(reasons(stranger))).toEqual(
+        new Set([`unauthorized: the API server at ${api.url} (context lab) does not accept the kubeconfig's credentials`]),
+      );
     } finally {
       await other.close();
     }

@@ -10,8 +10,12 @@ describe('parsing a kubeadm join command', () => {
     const {input, tokenSecret} = parseJoinInput(`kubeadm join 10.0.0.1:6443 --token abcdef.${SECRET} --discovery-token-ca-cert-hash ${HASH}`);
     expect(input).toEqual({
       text: `kubeadm join 10.0.0.1:6443 --token abcdef.**************** --discovery-token-ca-cert-hash ${HASH}`,
-      endpoint: '10.0.0.1:6443', tokenId: 'abcdef', tokenFormatValid: true, caHashes: [HASH],
-      unsafeSkipCaVerification: false, problems: [],
+      endpoint: '10.0.0.1:6443',
+      tokenId: 'abcdef',
+      tokenFormatValid: true,
+      caHashes: [HASH],
+      unsafeSkipCaVerification: false,
+      problems: [],
     });
     expect(tokenSecret).toBe(SECRET);
   });
@@ -25,8 +29,12 @@ describe('parsing a kubeadm join command', () => {
     expect(input.tokenId).toBe('abcdef');
     expect(input.caHashes).toEqual([HASH, other]);
     expect(input.problems).toEqual([]);
-    expect(input.text).toBe(`sudo -E /usr/bin/kubeadm join k8s.example.com:6443 --discovery-token=abcdef.**************** --discovery-token-ca-cert-hash=${HASH} --discovery-token-ca-cert-hash ${other} --control-plane --certificate-key ****`
-      .replace(`=${HASH}`, `=${HASH.toUpperCase().replace('SHA256', 'sha256')}`));
+    expect(input.text).toBe(
+      `sudo -E /usr/bin/kubeadm join k8s.example.com:6443 --discovery-token=abcdef.**************** --discovery-token-ca-cert-hash=${HASH} --discovery-token-ca-cert-hash ${other} --control-plane --certificate-key ****`.replace(
+        `=${HASH}`,
+        `=${HASH.toUpperCase().replace('SHA256', 'sha256')}`,
+      ),
+    );
     expect(tokenSecret).toBe(SECRET);
   });
 
@@ -43,12 +51,15 @@ describe('parsing a kubeadm join command', () => {
     const {input, tokenSecret} = parseJoinInput(`kubeadm join 10.0.0.1:6443 --discovery-token-ca-cert-hash ${HASH}`);
     expect(input).toMatchObject({tokenId: null, tokenFormatValid: false, problems: ['no --token (or --discovery-token)']});
     expect(tokenSecret).toBeNull();
-    expect(parseJoinInput(`kubeadm join https://10.0.0.1:6443 --token abcdef.${SECRET} --discovery-token-ca-cert-hash ${HASH}`).input.problems)
-      .toEqual(['https://10.0.0.1:6443: the API server endpoint is not HOST:PORT']);
+    expect(parseJoinInput(`kubeadm join https://10.0.0.1:6443 --token abcdef.${SECRET} --discovery-token-ca-cert-hash ${HASH}`).input.problems).toEqual([
+      'https://10.0.0.1:6443: the API server endpoint is not HOST:PORT',
+    ]);
   });
 
   it('names a hash that is not sha256:<64 hex> and keeps only the good ones', () => {
-    const {input} = parseJoinInput(`kubeadm join 10.0.0.1:6443 --token abcdef.${SECRET} --discovery-token-ca-cert-hash sha256:abc --discovery-token-ca-cert-hash md5:00 --discovery-token-ca-cert-hash ${HASH}`);
+    const {input} = parseJoinInput(
+      `kubeadm join 10.0.0.1:6443 --token abcdef.${SECRET} --discovery-token-ca-cert-hash sha256:abc --discovery-token-ca-cert-hash md5:00 --discovery-token-ca-cert-hash ${HASH}`,
+    );
     expect(input.caHashes).toEqual([HASH]);
     expect(input.problems).toEqual([
       '--discovery-token-ca-cert-hash sha256:abc: not sha256:<64 hex digits>',
@@ -58,7 +69,11 @@ describe('parsing a kubeadm join command', () => {
 
   it('flags a malformed token without ever showing its secret', () => {
     const {input, tokenSecret} = parseJoinInput(`kubeadm join 10.0.0.1:6443 --token ABCDEF.SuperSecretValue1 --discovery-token-ca-cert-hash ${HASH}`);
-    expect(input).toMatchObject({tokenId: 'ABCDEF', tokenFormatValid: false, problems: ['the token ABCDEF.**************** is not of the form [a-z0-9]{6}.[a-z0-9]{16}']});
+    expect(input).toMatchObject({
+      tokenId: 'ABCDEF',
+      tokenFormatValid: false,
+      problems: ['the token ABCDEF.**************** is not of the form [a-z0-9]{6}.[a-z0-9]{16}'],
+    });
     expect(tokenSecret).toBe('SuperSecretValue1');
     expect(JSON.stringify(input)).not.toContain('SuperSecret');
     const noDot = parseJoinInput(`kubeadm join 10.0.0.1:6443 --token ${SECRET}${SECRET} --discovery-token-ca-cert-hash ${HASH}`);
@@ -67,7 +82,9 @@ describe('parsing a kubeadm join command', () => {
   });
 
   it('masks the secret wherever it appears, and the TLS bootstrap token too', () => {
-    const {input} = parseJoinInput(`kubeadm join 10.0.0.1:6443 --token abcdef.${SECRET} --tls-bootstrap-token ghijkl.zyxwvutsrqponmlk --node-name ${SECRET} --discovery-token-ca-cert-hash ${HASH}`);
+    const {input} = parseJoinInput(
+      `kubeadm join 10.0.0.1:6443 --token abcdef.${SECRET} --tls-bootstrap-token ghijkl.zyxwvutsrqponmlk --node-name ${SECRET} --discovery-token-ca-cert-hash ${HASH}`,
+    );
     expect(input.text).not.toContain(SECRET);
     expect(input.text).not.toContain('zyxwvutsrqponmlk');
     expect(input.text).toContain('--tls-bootstrap-token ghijkl.****************');
@@ -80,8 +97,11 @@ describe('parsing a kubeadm join command', () => {
 
 describe('the cert-expiry fix wrapper', () => {
   it('returns the endpoint, the whole token and the pins', () => {
-    expect(parseJoinCommand(`sudo kubeadm join 10.0.0.1:6443 --token=abcdef.${SECRET} --discovery-token-ca-cert-hash ${HASH}`))
-      .toEqual({endpoint: '10.0.0.1:6443', token: `abcdef.${SECRET}`, caHashes: [HASH]});
+    expect(parseJoinCommand(`sudo kubeadm join 10.0.0.1:6443 --token=abcdef.${SECRET} --discovery-token-ca-cert-hash ${HASH}`)).toEqual({
+      endpoint: '10.0.0.1:6443',
+      token: `abcdef.${SECRET}`,
+      caHashes: [HASH],
+    });
   });
 
   it('keeps its reasons', () => {

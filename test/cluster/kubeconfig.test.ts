@@ -8,13 +8,23 @@ import {InputError} from '../../src/errors.js';
 let dir: string;
 let sa: string;
 
-const kubeconfigText = (ctx: string, server: string, withCluster = true) => [
-  'apiVersion: v1', 'kind: Config',
-  'clusters:', ...(withCluster ? [`- name: c-${ctx}`, '  cluster:', `    server: ${server}`] : []),
-  'users:', `- name: u-${ctx}`, '  user: {}',
-  'contexts:', `- name: ${ctx}`, '  context:', `    cluster: c-${ctx}`, `    user: u-${ctx}`,
-  `current-context: ${ctx}`, '',
-].join('\n');
+const kubeconfigText = (ctx: string, server: string, withCluster = true) =>
+  [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    ...(withCluster ? [`- name: c-${ctx}`, '  cluster:', `    server: ${server}`] : []),
+    'users:',
+    `- name: u-${ctx}`,
+    '  user: {}',
+    'contexts:',
+    `- name: ${ctx}`,
+    '  context:',
+    `    cluster: c-${ctx}`,
+    `    user: u-${ctx}`,
+    `current-context: ${ctx}`,
+    '',
+  ].join('\n');
 
 async function failure(p: Promise<unknown>): Promise<InputError> {
   try {
@@ -81,7 +91,9 @@ describe('finding the kubeconfig', () => {
 describe('what is wrong with it', () => {
   it('names a missing file, a file that is not a kubeconfig, and a $KUBECONFIG of missing files', async () => {
     expect((await failure(loadKubeconfig({kubeconfig: join(dir, 'nope'), context: null}))).message).toBe(`--kubeconfig ${join(dir, 'nope')}: no such file`);
-    expect((await failure(loadKubeconfig({kubeconfig: join(dir, 'bad'), context: null}))).message).toMatch(new RegExp(`^${join(dir, 'bad')}: not a usable kubeconfig \\(`));
+    expect((await failure(loadKubeconfig({kubeconfig: join(dir, 'bad'), context: null}))).message).toMatch(
+      new RegExp(`^${join(dir, 'bad')}: not a usable kubeconfig \\(`),
+    );
     vi.stubEnv('KUBECONFIG', join(dir, 'nope'));
     expect((await failure(loadKubeconfig({kubeconfig: null, context: null}))).message).toBe(`$KUBECONFIG ${join(dir, 'nope')}: no such file`);
   });

@@ -4,19 +4,37 @@
  */
 import {describe, it, expect} from 'vitest';
 import {
-  DEFAULT_POD_HOST_ROOT, DEFAULT_POD_IMAGE, DEFAULT_POD_NAMESPACE, PROBE_CONTAINER, isDns1123Label, probePodName, probePodSpec,
+  DEFAULT_POD_HOST_ROOT,
+  DEFAULT_POD_IMAGE,
+  DEFAULT_POD_NAMESPACE,
+  PROBE_CONTAINER,
+  isDns1123Label,
+  probePodName,
+  probePodSpec,
 } from '../../src/cluster/pod-spec.js';
 
-const spec = (o: Partial<Parameters<typeof probePodSpec>[0]> = {}) => probePodSpec({
-  node: 'worker-7', image: DEFAULT_POD_IMAGE, namespace: DEFAULT_POD_NAMESPACE, hostRoot: DEFAULT_POD_HOST_ROOT,
-  name: probePodName('worker-7', 'abcde'), ...o,
-});
+const spec = (o: Partial<Parameters<typeof probePodSpec>[0]> = {}) =>
+  probePodSpec({
+    node: 'worker-7',
+    image: DEFAULT_POD_IMAGE,
+    namespace: DEFAULT_POD_NAMESPACE,
+    hostRoot: DEFAULT_POD_HOST_ROOT,
+    name: probePodName('worker-7', 'abcde'),
+    ...o,
+  });
 
 describe('probePodSpec', () => {
   it('pins a privileged pod with the host namespaces to the node', () => {
     const p = spec();
     expect(p).toMatchObject({apiVersion: 'v1', kind: 'Pod', metadata: {name: 'kubelet-doctor-probe-worker-7-abcde', namespace: 'kube-system'}});
-    expect(p.spec).toMatchObject({nodeName: 'worker-7', hostPID: true, hostNetwork: true, hostIPC: false, restartPolicy: 'Never', automountServiceAccountToken: false});
+    expect(p.spec).toMatchObject({
+      nodeName: 'worker-7',
+      hostPID: true,
+      hostNetwork: true,
+      hostIPC: false,
+      restartPolicy: 'Never',
+      automountServiceAccountToken: false,
+    });
     const c = p.spec!.containers[0]!;
     expect(c.name).toBe(PROBE_CONTAINER);
     expect(c.image).toBe('busybox:1.36');

@@ -20,7 +20,12 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 interface JsonReport {
-  targets: {node: string; status: string; kubeletVersion: string | null; results: {id: string; status: string; summary: string; evidence: {source: string; text: string}[]; causedBy: string | null}[]}[];
+  targets: {
+    node: string;
+    status: string;
+    kubeletVersion: string | null;
+    results: {id: string; status: string; summary: string; evidence: {source: string; text: string}[]; causedBy: string | null}[];
+  }[];
   summary: Record<string, number>;
 }
 const json = (s: string) => JSON.parse(s) as JsonReport;
@@ -146,14 +151,22 @@ describe('bad input gets a clear message and exit 2, never a stack trace', () =>
     ['an unknown option', async () => ['check', '--frobnicate'], /Unknown option '--frobnicate'/],
     ['an unknown check id', async () => ['check', '--root', dir, '--only', 'nope'], /unknown check id nope/],
     ['a bad output format', async () => ['check', '--root', dir, '--output', 'yaml'], /unknown format/],
-    ['a snapshot that is not JSON', async () => {
-      await writeFile(join(dir, 'bad.json'), '{"kind": "kubelet-doctor-snapshot", ');
-      return ['check', '--snapshot', join(dir, 'bad.json')];
-    }, /not valid JSON/],
-    ['a JSON file that is not a snapshot', async () => {
-      await writeFile(join(dir, 'other.json'), '{"hello": 1}');
-      return ['check', '--snapshot', join(dir, 'other.json')];
-    }, /not a kubelet-doctor snapshot/],
+    [
+      'a snapshot that is not JSON',
+      async () => {
+        await writeFile(join(dir, 'bad.json'), '{"kind": "kubelet-doctor-snapshot", ');
+        return ['check', '--snapshot', join(dir, 'bad.json')];
+      },
+      /not valid JSON/,
+    ],
+    [
+      'a JSON file that is not a snapshot',
+      async () => {
+        await writeFile(join(dir, 'other.json'), '{"hello": 1}');
+        return ['check', '--snapshot', join(dir, 'other.json')];
+      },
+      /not a kubelet-doctor snapshot/,
+    ],
     ['a missing snapshot', async () => ['check', '--snapshot', join(dir, 'missing.json')], /cannot read the snapshot/],
     ['a bad --kubelet-version', async () => ['check', '--root', dir, '--kubelet-version', 'latest'], /expected a version/],
   ];
@@ -172,7 +185,10 @@ describe('hostile node content', () => {
     const node = await writeNodeTree(join(dir, 'hostile'), {layout: 'deb', hostname: 'hostile', kubeletVersion: 'v1.30.2'});
     const d = join(node.root, 'etc/systemd/system/kubelet.service.d');
     await mkdir(d, {recursive: true});
-    await writeFile(join(d, '99-evil.conf'), '[Service]\n\u001b]0;pwned\u0007\u001b[2J garbage line\nEnvironment="KUBELET_EXTRA_ARGS=--node-labels=\u001b[31mred"\n');
+    await writeFile(
+      join(d, '99-evil.conf'),
+      '[Service]\n\u001b]0;pwned\u0007\u001b[2J garbage line\nEnvironment="KUBELET_EXTRA_ARGS=--node-labels=\u001b[31mred"\n',
+    );
     for (const format of ['text', 'markdown', 'json', 'junit', 'sarif']) {
       const r = run(['check', '--root', node.root, '--output', format, '--verbose']);
       expect(r.stdout, format).not.toContain('\u001b');
@@ -182,7 +198,10 @@ describe('hostile node content', () => {
 
   it('reports malformed YAML, TOML and a binary kubeconfig as findings, not crashes', async () => {
     const node = await writeNodeTree(join(dir, 'malformed'), {layout: 'deb', hostname: 'malformed', kubeletVersion: 'v1.30.2'});
-    await writeFile(join(node.root, 'var/lib/kubelet/config.yaml'), 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: [systemd\n');
+    await writeFile(
+      join(node.root, 'var/lib/kubelet/config.yaml'),
+      'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: [systemd\n',
+    );
     await writeFile(join(node.root, 'etc/containerd/config.toml'), 'version = 2\n[plugins\n');
     await writeFile(join(node.root, 'etc/kubernetes/kubelet.conf'), Buffer.from([0, 1, 2, 3, 0, 255]));
     const r = run(['check', '--root', node.root, '--output', 'json']);
@@ -205,7 +224,8 @@ describe('--local', () => {
 });
 
 describe('check --waivers', () => {
-  const waiver = (expires: string) => `- check: cgroup-driver-match\n  nodes: "node-2-*"\n  reason: migrating the runtime to systemd next week (OPS-123)\n  expires: "${expires}"\n`;
+  const waiver = (expires: string) =>
+    `- check: cgroup-driver-match\n  nodes: "node-2-*"\n  reason: migrating the runtime to systemd next week (OPS-123)\n  expires: "${expires}"\n`;
 
   it('accepts a waived failure until it expires, and fails again afterwards', async () => {
     const node = fleet.find((n) => n.scenario === 'cgroup-driver-mismatch')!;

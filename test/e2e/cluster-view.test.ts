@@ -29,8 +29,24 @@ let kubeconfig: string;
 let pin: string;
 const outputs: string[] = [];
 
-interface Result {id: string; status: string; summary: string; causedBy: string | null}
-interface Target {node: string; status: string; cluster?: {nodeName: string; apiserverVersion: string | null; node: {registered: boolean; ready?: {status: string; reason: string | null; message: string | null}; taints?: string[]} | null; leaseRenewedSecondsAgo: number | null; csrs: {name: string; status: string}[]} | null; results: Result[]}
+interface Result {
+  id: string;
+  status: string;
+  summary: string;
+  causedBy: string | null;
+}
+interface Target {
+  node: string;
+  status: string;
+  cluster?: {
+    nodeName: string;
+    apiserverVersion: string | null;
+    node: {registered: boolean; ready?: {status: string; reason: string | null; message: string | null}; taints?: string[]} | null;
+    leaseRenewedSecondsAgo: number | null;
+    csrs: {name: string; status: string}[];
+  } | null;
+  results: Result[];
+}
 const report = (r: CliRun) => JSON.parse(r.stdout) as {targets: Target[]};
 const result = (t: Target, id: string) => t.results.find((x) => x.id === id)!;
 
@@ -50,13 +66,22 @@ beforeAll(async () => {
   const now = Date.now();
   api = await startApiServer({
     gitVersion: 'v1.33.1',
-    nodes: [{
-      name: 'node-7',
-      conditions: [{type: 'Ready', status: 'False', reason: 'KubeletNotReady',
-        message: 'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized'}],
-      taints: [{key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule'}],
-      lease: {renewTime: new Date(now - 5000).toISOString()},
-    }],
+    nodes: [
+      {
+        name: 'node-7',
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'False',
+            reason: 'KubeletNotReady',
+            message:
+              'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized',
+          },
+        ],
+        taints: [{key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule'}],
+        lease: {renewTime: new Date(now - 5000).toISOString()},
+      },
+    ],
     csrs: [{name: 'csr-new-node', commonName: 'system:node:new-node', username: `system:bootstrap:${TOKEN_ID}`, status: 'pending'}],
     bootstrapTokens: [{id: TOKEN_ID, secret: TOKEN_SECRET, expiration: new Date(now + 20 * HOUR).toISOString()}],
     clusterInfo: {signWith: [{id: TOKEN_ID, secret: TOKEN_SECRET}]},
@@ -77,8 +102,11 @@ describe('the cluster view beside the node (stand-in API server)', () => {
     const r = await cli(['check', '--root', sick.root, '--kubeconfig', kubeconfig, '--output', 'json']);
     expect(r.code, r.stderr).toBe(1);
     const t = report(r).targets[0]!;
-    expect(t.cluster).toMatchObject({nodeName: 'node-7', apiserverVersion: 'v1.33.1',
-      node: {registered: true, ready: {status: 'False', reason: 'KubeletNotReady'}, taints: ['node.kubernetes.io/not-ready:NoSchedule']}});
+    expect(t.cluster).toMatchObject({
+      nodeName: 'node-7',
+      apiserverVersion: 'v1.33.1',
+      node: {registered: true, ready: {status: 'False', reason: 'KubeletNotReady'}, taints: ['node.kubernetes.io/not-ready:NoSchedule']},
+    });
     expect(t.cluster!.leaseRenewedSecondsAgo).toBeGreaterThanOrEqual(4);
     expect(result(t, 'cni-config').status).toBe('fail');
     const ns = result(t, 'node-status');
@@ -96,7 +124,19 @@ describe('the cluster view beside the node (stand-in API server)', () => {
   });
 
   it('diagnoses a kubeadm join: a valid token and the right CA pin pass; the pending CSR is named', async () => {
-    const r = await cli(['check', '--root', fresh.root, '--kubeconfig', kubeconfig, '--join-command', join7(pin), '--output', 'json', '--only', 'join-prereqs']);
+    const r = await cli([
+      'check',
+      '--root',
+      fresh.root,
+      '--kubeconfig',
+      kubeconfig,
+      '--join-command',
+      join7(pin),
+      '--output',
+      'json',
+      '--only',
+      'join-prereqs',
+    ]);
     const jp = result(report(r).targets[0]!, 'join-prereqs');
     expect(jp.summary).toMatch(/csr-new-node/);
     expect(jp.summary).not.toMatch(/pin|hash/i);
@@ -104,12 +144,36 @@ describe('the cluster view beside the node (stand-in API server)', () => {
 
   it('a wrong CA hash fails and shows the right pin; an unknown token id fails', async () => {
     const wrong = `sha256:${'0'.repeat(64)}`;
-    const r = await cli(['check', '--root', fresh.root, '--kubeconfig', kubeconfig, '--join-command', join7(wrong), '--output', 'json', '--only', 'join-prereqs']);
+    const r = await cli([
+      'check',
+      '--root',
+      fresh.root,
+      '--kubeconfig',
+      kubeconfig,
+      '--join-command',
+      join7(wrong),
+      '--output',
+      'json',
+      '--only',
+      'join-prereqs',
+    ]);
     const t = report(r).targets[0]!;
     const jp = result(t, 'join-prereqs');
     expect(jp.status).toBe('fail');
     expect(JSON.stringify(t)).toContain(pin);
-    const u = await cli(['check', '--root', fresh.root, '--kubeconfig', kubeconfig, '--join-command', join7(pin, 'zzzzzz.0123456789abcdef'), '--output', 'json', '--only', 'join-prereqs']);
+    const u = await cli([
+      'check',
+      '--root',
+      fresh.root,
+      '--kubeconfig',
+      kubeconfig,
+      '--join-command',
+      join7(pin, 'zzzzzz.0123456789abcdef'),
+      '--output',
+      'json',
+      '--only',
+      'join-prereqs',
+    ]);
     expect(JSON.stringify(report(u).targets[0])).toMatch(/zzzzzz/);
     expect(result(report(u).targets[0]!, 'join-prereqs').status).toBe('fail');
   });

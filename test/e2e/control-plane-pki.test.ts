@@ -26,7 +26,14 @@ function run(args: string[]) {
   return {code: r.status, stdout: r.stdout, stderr: r.stderr};
 }
 
-interface Result {id: string; status: string; summary: string; evidence: {source: string; text: string}[]; details: string[]; fix: string | null}
+interface Result {
+  id: string;
+  status: string;
+  summary: string;
+  evidence: {source: string; text: string}[];
+  details: string[];
+  fix: string | null;
+}
 const certExpiry = (stdout: string): Result =>
   (JSON.parse(stdout) as {targets: {results: Result[]}[]}).targets[0]!.results.find((r) => r.id === 'cert-expiry')!;
 
@@ -50,7 +57,13 @@ afterAll(async () => {
 
 describe('cert-expiry on a kubeadm control-plane node (--root)', () => {
   it('writes the kubeadm control-plane layout with its keys on disk', () => {
-    for (const p of ['/etc/kubernetes/pki/apiserver.key', '/etc/kubernetes/pki/ca.key', '/etc/kubernetes/pki/etcd/peer.key', '/etc/kubernetes/pki/sa.key', ...KUBECONFIGS]) {
+    for (const p of [
+      '/etc/kubernetes/pki/apiserver.key',
+      '/etc/kubernetes/pki/ca.key',
+      '/etc/kubernetes/pki/etcd/peer.key',
+      '/etc/kubernetes/pki/sa.key',
+      ...KUBECONFIGS,
+    ]) {
       expect(cp.files).toContain(p);
     }
     // 12 key files (CAs, leaves, sa.key) and 4 embedded keys: real key material to look for.
@@ -62,8 +75,14 @@ describe('cert-expiry on a kubeadm control-plane node (--root)', () => {
     const res = certExpiry(r.stdout);
     expect(res.status).toBe('fail');
     expect(res.summary).toMatch(/^control-plane certificate "apiserver" expired 3 days ago \(notAfter .*\); run `kubeadm certs renew apiserver`/);
-    expect(res.evidence).toEqual([{source: '/etc/kubernetes/pki/apiserver.crt:1', text: expect.stringMatching(/^apiserver: subject=CN=kube-apiserver .* CA=ca$/)}]);
-    expect(res.details).toEqual([expect.stringMatching(/^pass: the other 13 control-plane certificates are valid \(admin\.conf, apiserver-etcd-client, .*super-admin\.conf, ca, etcd-ca, front-proxy-ca\)/)]);
+    expect(res.evidence).toEqual([
+      {source: '/etc/kubernetes/pki/apiserver.crt:1', text: expect.stringMatching(/^apiserver: subject=CN=kube-apiserver .* CA=ca$/)},
+    ]);
+    expect(res.details).toEqual([
+      expect.stringMatching(
+        /^pass: the other 13 control-plane certificates are valid \(admin\.conf, apiserver-etcd-client, .*super-admin\.conf, ca, etcd-ca, front-proxy-ca\)/,
+      ),
+    ]);
     // No kubelet fix applies to a control-plane certificate.
     expect(res.fix).toBeNull();
     expect(r.code).toBe(1);

@@ -22,7 +22,10 @@ let known: string;
 
 function run(args: string[]): Promise<{code: number | null; stdout: string; stderr: string}> {
   return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [BIN, ...args], {env: {...process.env, NO_COLOR: '1', SSH_AUTH_SOCK: '', KUBELET_DOCTOR_AUDIT_LOG: join(dir, 'audit.log')}, stdio: ['ignore', 'pipe', 'pipe']});
+    const c = spawn(process.execPath, [BIN, ...args], {
+      env: {...process.env, NO_COLOR: '1', SSH_AUTH_SOCK: '', KUBELET_DOCTOR_AUDIT_LOG: join(dir, 'audit.log')},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     c.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -43,7 +46,9 @@ beforeAll(async () => {
   const bin = join(dir, 'bin');
   await mkdir(bin);
   // systemctl: restart and daemon-reload are recorded (restart fails while $dir/restart-fails exists); the rest goes to the real one.
-  await writeFile(join(bin, 'systemctl'), `#!/bin/sh
+  await writeFile(
+    join(bin, 'systemctl'),
+    `#!/bin/sh
 case "$1" in
   daemon-reload) echo "systemctl $*" >> ${dir}/systemctl.log; exit 0;;
   restart) echo "systemctl $*" >> ${dir}/systemctl.log
@@ -51,12 +56,16 @@ case "$1" in
     exit 0;;
 esac
 exec /usr/bin/systemctl "$@"
-`);
+`,
+  );
   // curl: the kubelet's healthz answers ok.
-  await writeFile(join(bin, 'curl'), `#!/bin/sh
+  await writeFile(
+    join(bin, 'curl'),
+    `#!/bin/sh
 for a in "$@"; do case "$a" in */healthz) printf ok; exit 0;; esac; done
 exec /usr/bin/curl "$@"
-`);
+`,
+  );
   await chmod(join(bin, 'systemctl'), 0o755);
   await chmod(join(bin, 'curl'), 0o755);
   sshd = await startSshd({extra: `SetEnv PATH=${bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`});

@@ -19,7 +19,12 @@ let ca: ClusterCa;
 let audit: string;
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {encoding: 'utf8', env: {...process.env, NO_COLOR: '1', KUBELET_DOCTOR_AUDIT_LOG: audit, ...env}, timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe']});
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: {...process.env, NO_COLOR: '1', KUBELET_DOCTOR_AUDIT_LOG: audit, ...env},
+    timeout: 120_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return {code: r.status, stdout: r.stdout, stderr: r.stderr};
 }
 const checkStatus = (root: string, id: string, version?: string): string => {
@@ -49,11 +54,15 @@ const CASES: {scenario: ScenarioId; check: string; version?: string; env?: (n: N
   {scenario: 'dropin-no-reset', check: 'systemd-dropin'},
   {scenario: 'swap-on', check: 'swap'},
   {
-    scenario: 'expired-client-cert', check: 'cert-expiry',
-    env: (i) => ({KUBELET_DOCTOR_JOIN_COMMAND: `kubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:${i.caSpkiSha256}`}),
+    scenario: 'expired-client-cert',
+    check: 'cert-expiry',
+    env: (i) => ({
+      KUBELET_DOCTOR_JOIN_COMMAND: `kubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:${i.caSpkiSha256}`,
+    }),
   },
   {
-    scenario: 'healthy', check: 'kernel-prereqs',
+    scenario: 'healthy',
+    check: 'kernel-prereqs',
     edit: async (root) => {
       await rm(join(root, 'etc/sysctl.d'), {recursive: true});
       await rm(join(root, 'etc/modules-load.d'), {recursive: true});
@@ -85,7 +94,9 @@ describe('fix --root on kubeadm node trees', () => {
     const info = await node('cgroup-driver-mismatch');
     const before = await hashTree(info.root);
     const r = run(['fix', '--root', info.root, '--check', 'cgroup-driver-match', '--yes'], {KUBELET_DOCTOR_TEST_FAIL_VERIFY: '1'});
-    expect(r.stdout).toMatch(/rolled back: verification failed \(forced by KUBELET_DOCTOR_TEST_FAIL_VERIFY, a test hook\); restored 1 file\(s\) from backup \S+, byte for byte/);
+    expect(r.stdout).toMatch(
+      /rolled back: verification failed \(forced by KUBELET_DOCTOR_TEST_FAIL_VERIFY, a test hook\); restored 1 file\(s\) from backup \S+, byte for byte/,
+    );
     expect(r.code).toBe(1);
     expect(await hashTree(info.root)).toEqual(before);
   });
@@ -132,14 +143,26 @@ describe('fix --root on kubeadm node trees', () => {
 
   it('rejects --snapshot, an unknown --choice and an unknown backup id as usage errors', async () => {
     const info = await node('swap-on');
-    expect(run(['fix', '--snapshot', join(dir, 'x.json'), '--check', 'swap', '--yes'])).toMatchObject({code: 2, stderr: expect.stringContaining('a snapshot is a read-only copy')});
-    expect(run(['fix', '--root', info.root, '--check', 'swap', '--choice', 'maybe', '--yes'])).toMatchObject({code: 2, stderr: expect.stringContaining('--choice maybe is not offered here\nhint: choose one of: off, keep')});
-    expect(run(['fix', '--root', info.root, '--rollback', '20200101T000000Z'])).toMatchObject({code: 2, stderr: expect.stringContaining('no backup 20200101T000000Z in this machine\'s audit log')});
-    expect(run(['fix', '--root', info.root, '--rollback', '20200101T000000Z', '--force'])).toMatchObject({code: 2, stderr: expect.stringContaining('no backup 20200101T000000Z on')});
+    expect(run(['fix', '--snapshot', join(dir, 'x.json'), '--check', 'swap', '--yes'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('a snapshot is a read-only copy'),
+    });
+    expect(run(['fix', '--root', info.root, '--check', 'swap', '--choice', 'maybe', '--yes'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--choice maybe is not offered here\nhint: choose one of: off, keep'),
+    });
+    expect(run(['fix', '--root', info.root, '--rollback', '20200101T000000Z'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("no backup 20200101T000000Z in this machine's audit log"),
+    });
+    expect(run(['fix', '--root', info.root, '--rollback', '20200101T000000Z', '--force'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('no backup 20200101T000000Z on'),
+    });
     expect(run(['fix', '--root', info.root, '--rollback', '../etc'])).toMatchObject({code: 2, stderr: expect.stringContaining('not a backup id')});
   });
 
-  it('records each fix and rollback in the audit log on the operator\'s machine, without file contents', async () => {
+  it("records each fix and rollback in the audit log on the operator's machine, without file contents", async () => {
     const info = await node('expired-client-cert');
     const log = join(dir, 'own-audit.log');
     const env = {KUBELET_DOCTOR_AUDIT_LOG: log, KUBELET_DOCTOR_JOIN_COMMAND: 'kubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef'};
@@ -147,12 +170,27 @@ describe('fix --root on kubeadm node trees', () => {
     const backup = /--rollback (\S+)/.exec(r.stdout)![1]!;
     run(['fix', '--root', info.root, '--rollback', backup], env);
     const text = await readFile(log, 'utf8');
-    const lines = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.map((l) => [l['action'], l['result'], l['backup']])).toEqual([['apply', 'started', null], ['apply', 'backed-up', backup], ['apply', 'verified', backup], ['rollback', 'restored', backup]]);
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => [l['action'], l['result'], l['backup']])).toEqual([
+      ['apply', 'started', null],
+      ['apply', 'backed-up', backup],
+      ['apply', 'verified', backup],
+      ['rollback', 'restored', backup],
+    ]);
     // The manifest's sha256 is recorded before anything is written, and again with the result.
     expect(lines[1]!['manifest']).toMatch(/^[0-9a-f]{64}$/);
     expect(lines[2]!['manifest']).toBe(lines[1]!['manifest']);
-    expect(lines[2]).toMatchObject({target: expect.any(String), transport: 'root', fixId: 'cert-expiry-fix', checkId: 'cert-expiry', user: expect.any(String), time: expect.any(String)});
+    expect(lines[2]).toMatchObject({
+      target: expect.any(String),
+      transport: 'root',
+      fixId: 'cert-expiry-fix',
+      checkId: 'cert-expiry',
+      user: expect.any(String),
+      time: expect.any(String),
+    });
     expect(text).not.toContain('0123456789abcdef');
   });
 });

@@ -67,8 +67,15 @@ function refused(port: number): Promise<boolean> {
 }
 
 interface JsonReport {
-  targets: {target: string; node: string; transport: string; status: string; error: unknown; cluster?: unknown;
-    results: {id: string; status: string; summary: string; causedBy?: string | null; evidence: {source: string; text: string}[]}[]}[];
+  targets: {
+    target: string;
+    node: string;
+    transport: string;
+    status: string;
+    error: unknown;
+    cluster?: unknown;
+    results: {id: string; status: string; summary: string; causedBy?: string | null; evidence: {source: string; text: string}[]}[];
+  }[];
 }
 
 beforeAll(async () => {
@@ -143,7 +150,7 @@ describe('lab (serving)', () => {
     lab.stderr.on('data', (b: Buffer) => (err += b.toString()));
     try {
       await waitFor('the lab to serve', () => err, /Serving until Ctrl-C; the files stay\./);
-      const one = (await waitFor('the one-node command', () => err, /^ {2}kubelet-doctor (check -p (\d+) .* root@127\.0\.0\.1)$/m));
+      const one = await waitFor('the one-node command', () => err, /^ {2}kubelet-doctor (check -p (\d+) .* root@127\.0\.0\.1)$/m);
       const port = Number(one[2]);
       if (existsSync(SSH_TRANSPORT)) {
         const c = await run([...one[1]!.split(' '), '--output', 'json']);
@@ -152,7 +159,7 @@ describe('lab (serving)', () => {
         expect(c.code).toBe(1);
       }
       if (haveSsh) {
-        const ssh = (await waitFor('the ssh command', () => err, /^ {2}ssh (.*) '(journalctl -u kubelet -n 20)'$/m));
+        const ssh = await waitFor('the ssh command', () => err, /^ {2}ssh (.*) '(journalctl -u kubelet -n 20)'$/m);
         const s = await new Promise<Done>((resolve) => {
           const p = spawn('ssh', [...ssh[1]!.split(' '), '-o', 'BatchMode=yes', ssh[2]!], {stdio: ['ignore', 'pipe', 'pipe']});
           let stdout = '';

@@ -30,8 +30,14 @@ let kubeconfig: string;
 const outputs: string[] = [];
 
 interface JsonReport {
-  targets: {target: string; node: string; transport: string; status: string; error: {kind: string; message: string; hint: string | null} | null;
-    results: {id: string; status: string; summary: string}[]}[];
+  targets: {
+    target: string;
+    node: string;
+    transport: string;
+    status: string;
+    error: {kind: string; message: string; hint: string | null} | null;
+    results: {id: string; status: string; summary: string}[];
+  }[];
 }
 const json = (s: string) => JSON.parse(s) as JsonReport;
 
@@ -103,22 +109,35 @@ describe('check --via pod (stand-in API server, exec over WebSocket)', () => {
     expect(name).toMatch(/^kubelet-doctor-probe-node-2-[a-z0-9]{5}$/);
     const spec = pods.created[0]!.body.spec!;
     expect(spec).toMatchObject({
-      nodeName: 'node-2', hostPID: true, hostNetwork: true, hostIPC: false, restartPolicy: 'Never', automountServiceAccountToken: false,
-      tolerations: [{operator: 'Exists'}], volumes: [{name: 'host', hostPath: {path: '/', type: 'Directory'}}],
+      nodeName: 'node-2',
+      hostPID: true,
+      hostNetwork: true,
+      hostIPC: false,
+      restartPolicy: 'Never',
+      automountServiceAccountToken: false,
+      tolerations: [{operator: 'Exists'}],
+      volumes: [{name: 'host', hostPath: {path: '/', type: 'Directory'}}],
     });
     expect(spec.containers![0]).toMatchObject({
-      name: 'probe', image: 'busybox:1.36', securityContext: {privileged: true},
+      name: 'probe',
+      image: 'busybox:1.36',
+      securityContext: {privileged: true},
       volumeMounts: [{name: 'host', mountPath: node.root, readOnly: true}],
     });
     expect(pods.created[0]!.body.metadata!.labels).toMatchObject({'app.kubernetes.io/name': 'kubelet-doctor'});
     expect(pods.execs).toMatchObject([{namespace: 'kube-system', pod: name, command: ['sh', '-s'], protocol: 'v5.channel.k8s.io', exitCode: 0}]);
     // The transport's requests in order: the Node, create, poll until running, (exec), delete.
     // (With a kubeconfig the run also reads the cluster's view: /version, the node list, leases ...)
-    const seq = api.requests.map((r) => r.replace(name, 'POD').replace(/\?.*$/, ''))
+    const seq = api.requests
+      .map((r) => r.replace(name, 'POD').replace(/\?.*$/, ''))
       .filter((r) => r === 'GET /api/v1/nodes/node-2' || r.includes('/namespaces/kube-system/pods'))
       .filter((r, i, a) => r !== a[i - 1] && !r.endsWith('/exec'));
-    expect(seq).toEqual(['GET /api/v1/nodes/node-2', 'POST /api/v1/namespaces/kube-system/pods', 'GET /api/v1/namespaces/kube-system/pods/POD',
-      'DELETE /api/v1/namespaces/kube-system/pods/POD']);
+    expect(seq).toEqual([
+      'GET /api/v1/nodes/node-2',
+      'POST /api/v1/namespaces/kube-system/pods',
+      'GET /api/v1/namespaces/kube-system/pods/POD',
+      'DELETE /api/v1/namespaces/kube-system/pods/POD',
+    ]);
   });
 
   it('finds what SSH finds on the same node (the lab SSH server on loopback, the same stand-ins)', async () => {
@@ -131,7 +150,22 @@ describe('check --via pod (stand-in API server, exec over WebSocket)', () => {
       await writeFile(kh, `[127.0.0.1]:${lab.port} ${lab.hostKey}\n`);
       const [viaPodRun, ssh] = await Promise.all([
         cli([...viaPod(), '--output', 'json']),
-        cli(['check', 'root@127.0.0.1', '-p', String(lab.port), '-i', key, '--known-hosts', kh, '--ssh-config', 'none', '--host-root', node.root, '--output', 'json']),
+        cli([
+          'check',
+          'root@127.0.0.1',
+          '-p',
+          String(lab.port),
+          '-i',
+          key,
+          '--known-hosts',
+          kh,
+          '--ssh-config',
+          'none',
+          '--host-root',
+          node.root,
+          '--output',
+          'json',
+        ]),
       ]);
       const p = json(viaPodRun.stdout).targets[0]!;
       const o = json(ssh.stdout).targets[0]!;
@@ -147,7 +181,9 @@ describe('check --via pod (stand-in API server, exec over WebSocket)', () => {
 
   it('works over the v4 channel protocol (no stdin half-close), with --pod-image and --pod-namespace', async () => {
     pods.configure({protocols: ['v4.channel.k8s.io']});
-    const r = await cli([...viaPod('--output', 'json', '--only', 'kubeconfig,cgroup-driver-match', '--pod-image', 'registry.local/tools/busybox:1.36', '--pod-namespace', 'diag')]);
+    const r = await cli([
+      ...viaPod('--output', 'json', '--only', 'kubeconfig,cgroup-driver-match', '--pod-image', 'registry.local/tools/busybox:1.36', '--pod-namespace', 'diag'),
+    ]);
     expect(json(r.stdout).targets[0]).toMatchObject({transport: 'pod', status: 'ok'});
     expect(pods.execs[0]).toMatchObject({protocol: 'v4.channel.k8s.io', exitCode: 0});
     expect(pods.created[0]).toMatchObject({namespace: 'diag', body: {spec: {containers: [{image: 'registry.local/tools/busybox:1.36'}]}}});
@@ -178,21 +214,42 @@ describe('check --via pod (stand-in API server, exec over WebSocket)', () => {
 
   it('refuses a NotReady node before creating anything, and suggests SSH', async () => {
     const r = await cli(['check', 'node-3', '--via', 'pod', '--kubeconfig', kubeconfig, '--output', 'json']);
-    expect(json(r.stdout).targets[0]).toMatchObject({status: 'unreachable', error: {kind: 'unreachable',
-      message: 'node node-3 is NotReady (NodeStatusUnknown: Kubelet stopped posting node status.): its kubelet cannot run the probe pod',
-      hint: 'check it over SSH instead: kubelet-doctor check node-3 (without --via pod)'}});
+    expect(json(r.stdout).targets[0]).toMatchObject({
+      status: 'unreachable',
+      error: {
+        kind: 'unreachable',
+        message: 'node node-3 is NotReady (NodeStatusUnknown: Kubelet stopped posting node status.): its kubelet cannot run the probe pod',
+        hint: 'check it over SSH instead: kubelet-doctor check node-3 (without --via pod)',
+      },
+    });
     expect(pods.created).toEqual([]);
     expect(r.code).toBe(3);
   });
 
   it('names a node that does not exist', async () => {
     const r = await cli(['check', 'node-9', '--via', 'pod', '--kubeconfig', kubeconfig, '--output', 'json']);
-    expect(json(r.stdout).targets[0]).toMatchObject({status: 'error', error: {kind: 'not-found', message: `no node node-9 in the cluster at ${api.url} (context lab)`}});
+    expect(json(r.stdout).targets[0]).toMatchObject({
+      status: 'error',
+      error: {kind: 'not-found', message: `no node node-9 in the cluster at ${api.url} (context lab)`},
+    });
     expect(pods.created).toEqual([]);
   });
 
   it('sweeps the cluster with --all-nodes: one pod per node, the NotReady one refused, every pod deleted', async () => {
-    const r = await cli(['check', '--all-nodes', '--via', 'pod', '--kubeconfig', kubeconfig, '--host-root', node.root, '--output', 'json', '--only', 'kubeconfig']);
+    const r = await cli([
+      'check',
+      '--all-nodes',
+      '--via',
+      'pod',
+      '--kubeconfig',
+      kubeconfig,
+      '--host-root',
+      node.root,
+      '--output',
+      'json',
+      '--only',
+      'kubeconfig',
+    ]);
     expect(json(r.stdout).targets.map((t) => `${t.target}:${t.transport}:${t.status}`)).toEqual(['node-2:pod:ok', 'node-3:pod:unreachable']);
     expect(r.code).toBe(3);
     expectCleanedUp();
@@ -202,7 +259,10 @@ describe('check --via pod (stand-in API server, exec over WebSocket)', () => {
   it('says which RBAC permission is missing when exec is refused, and deletes the pod', async () => {
     pods.configure({execForbidden: true});
     const r = await cli(viaPod('--output', 'json'));
-    expect(json(r.stdout).targets[0]).toMatchObject({status: 'unreachable', error: {kind: 'auth', hint: 'the kubeconfig user needs RBAC for it: kubectl auth can-i create pods/exec -n kube-system'}});
+    expect(json(r.stdout).targets[0]).toMatchObject({
+      status: 'unreachable',
+      error: {kind: 'auth', hint: 'the kubeconfig user needs RBAC for it: kubectl auth can-i create pods/exec -n kube-system'},
+    });
     expect(json(r.stdout).targets[0]!.error!.message).toMatch(/refused exec into kube-system\/kubelet-doctor-probe-node-2-\w+ \(HTTP 403\)/);
     expect(r.code).toBe(3);
     expectCleanedUp();
@@ -211,7 +271,10 @@ describe('check --via pod (stand-in API server, exec over WebSocket)', () => {
   it('says which RBAC permission is missing when the pod cannot be created', async () => {
     pods.configure({createForbidden: true});
     const r = await cli(viaPod('--output', 'json'));
-    expect(json(r.stdout).targets[0]).toMatchObject({status: 'unreachable', error: {kind: 'auth', hint: 'the kubeconfig user needs RBAC for it: kubectl auth can-i create pods -n kube-system'}});
+    expect(json(r.stdout).targets[0]).toMatchObject({
+      status: 'unreachable',
+      error: {kind: 'auth', hint: 'the kubeconfig user needs RBAC for it: kubectl auth can-i create pods -n kube-system'},
+    });
     expect(pods.live()).toEqual([]);
     expect(r.code).toBe(3);
   });

@@ -18,8 +18,14 @@ let known: string;
 let home: string;
 
 interface JsonReport {
-  targets: {target: string; node: string; transport: string; status: string; error: {kind: string; message: string} | null;
-    results: {id: string; status: string; summary: string; evidence: {source: string; text: string}[]}[]}[];
+  targets: {
+    target: string;
+    node: string;
+    transport: string;
+    status: string;
+    error: {kind: string; message: string} | null;
+    results: {id: string; status: string; summary: string; evidence: {source: string; text: string}[]}[];
+  }[];
 }
 const json = (s: string) => JSON.parse(s) as JsonReport;
 
@@ -48,9 +54,10 @@ describe.skipIf(skip)('check over SSH (real sshd)', () => {
     const s = json(viaSsh.stdout).targets[0]!;
     const r = json(viaRoot.stdout).targets[0]!;
     expect(s).toMatchObject({target: `root@127.0.0.1:${sshd.port}`, transport: 'ssh', status: 'ok', error: null});
-    const verdicts = (t: typeof s) => FILE_CHECKS.map((id) => t.results.find((x) => x.id === id))
-      .filter((x) => x !== undefined)
-      .map((x) => ({id: x.id, status: x.status, sources: x.evidence.map((e) => e.source)}));
+    const verdicts = (t: typeof s) =>
+      FILE_CHECKS.map((id) => t.results.find((x) => x.id === id))
+        .filter((x) => x !== undefined)
+        .map((x) => ({id: x.id, status: x.status, sources: x.evidence.map((e) => e.source)}));
     expect(verdicts(s)).toEqual(verdicts(r));
     expect(verdicts(s).find((v) => v.id === 'cgroup-driver-match')).toMatchObject({status: 'fail'});
     // Live: the node name comes from `hostname` on the node, and checks that need a live node ran.
@@ -72,7 +79,9 @@ describe.skipIf(skip)('check over SSH (real sshd)', () => {
     const cfg = join(home, '.ssh', 'config');
     await writeFile(cfg, `Host node-2\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User root\n  IdentityFile ${sshd.keys.rsa}\n`);
     try {
-      const r = await runCli(['check', 'node-2', '--known-hosts', known, '--host-root', node.root, '--output', 'json', '--only', 'kubeconfig'], {env: {HOME: home}});
+      const r = await runCli(['check', 'node-2', '--known-hosts', known, '--host-root', node.root, '--output', 'json', '--only', 'kubeconfig'], {
+        env: {HOME: home},
+      });
       expect(json(r.stdout).targets[0]).toMatchObject({target: 'node-2', status: 'ok'});
       expect(sshd.log()).toMatch(/Accepted publickey for root .* RSA/);
     } finally {
@@ -87,7 +96,19 @@ describe.skipIf(skip)('check over SSH (real sshd)', () => {
 
   it('records an unknown host with --accept-new-host-keys, then trusts it', async () => {
     const fresh = join(dir, 'fresh_known_hosts');
-    const base = [`root@127.0.0.1:${sshd.port}`, '-i', sshd.keys.ed25519, '--known-hosts', fresh, '--host-root', node.root, '--only', 'kubeconfig', '--output', 'json'];
+    const base = [
+      `root@127.0.0.1:${sshd.port}`,
+      '-i',
+      sshd.keys.ed25519,
+      '--known-hosts',
+      fresh,
+      '--host-root',
+      node.root,
+      '--only',
+      'kubeconfig',
+      '--output',
+      'json',
+    ];
     const refused = await runCli(['check', ...base], {env: {HOME: home}});
     expect(json(refused.stdout).targets[0]).toMatchObject({status: 'unreachable', error: {kind: 'host-key'}});
     expect(refused.code).toBe(3);
@@ -100,7 +121,9 @@ describe.skipIf(skip)('check over SSH (real sshd)', () => {
 
   it('refuses --host-root without --local or an SSH target', async () => {
     const r = await runCli(['check', '--root', node.root, '--host-root', node.root], {env: {HOME: home}});
-    expect(r.stderr).toBe('kubelet-doctor: --host-root needs --local or an SSH target\nhint: use --root DIR to check a mounted node disk without running commands\n');
+    expect(r.stderr).toBe(
+      'kubelet-doctor: --host-root needs --local or an SSH target\nhint: use --root DIR to check a mounted node disk without running commands\n',
+    );
     expect(r.code).toBe(2);
   });
 });

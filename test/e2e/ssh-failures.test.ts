@@ -16,7 +16,12 @@ let node: NodeTreeInfo;
 let sshd: Sshd;
 let known: string;
 
-interface JsonTarget {target: string; status: string; error: {kind: string; message: string; hint: string | null} | null; results: unknown[]}
+interface JsonTarget {
+  target: string;
+  status: string;
+  error: {kind: string; message: string; hint: string | null} | null;
+  results: unknown[];
+}
 const target = (s: string) => (JSON.parse(s) as {targets: JsonTarget[]}).targets[0]!;
 
 let fixture: SshdNode | undefined;
@@ -72,13 +77,17 @@ describe.skipIf(skip)('SSH failure modes (real sshd)', () => {
   it('an option error is exit 2 before any connection opens', async () => {
     const silent = await silentListener();
     try {
-      const bad = await runCli(['check', `root@127.0.0.1:${silent.port}`, '--ssh-config', 'none', '--known-hosts', known, '--output', 'yaml'], {env: {HOME: home}});
+      const bad = await runCli(['check', `root@127.0.0.1:${silent.port}`, '--ssh-config', 'none', '--known-hosts', known, '--output', 'yaml'], {
+        env: {HOME: home},
+      });
       expect(bad.code).toBe(2);
       expect(bad.stderr).toContain('--output yaml: unknown format');
       // --only is checked after the first connections opened (it needs the catalogue): exit 2 at
       // once, the early connection closed (left open, it would keep the process alive until the
       // 60 s timeout), nothing run on the node.
-      const only = await runCli(['check', `root@127.0.0.1:${silent.port}`, '--ssh-config', 'none', '--known-hosts', known, '--only', 'no-such-check'], {env: {HOME: home}});
+      const only = await runCli(['check', `root@127.0.0.1:${silent.port}`, '--ssh-config', 'none', '--known-hosts', known, '--only', 'no-such-check'], {
+        env: {HOME: home},
+      });
       expect(only.code).toBe(2);
       expect(only.stderr).toContain('--only: unknown check id no-such-check');
       expect(silent.accepted()).toBe(1);
@@ -104,8 +113,12 @@ describe.skipIf(skip)('SSH failure modes (real sshd)', () => {
     const empty = join(dir, 'empty_known_hosts');
     await writeFile(empty, '');
     const r = await check(`root@127.0.0.1:${sshd.port}`, ['-i', sshd.keys.ed25519, '--known-hosts', empty]);
-    expectFailure(r, 'unreachable', 'host-key',
-      new RegExp(`^\\[127\\.0\\.0\\.1\\]:${sshd.port} is not a known host: its key ssh-ed25519 SHA256:[\\w+/]{43} is not in ${empty}$`));
+    expectFailure(
+      r,
+      'unreachable',
+      'host-key',
+      new RegExp(`^\\[127\\.0\\.0\\.1\\]:${sshd.port} is not a known host: its key ssh-ed25519 SHA256:[\\w+/]{43} is not in ${empty}$`),
+    );
     expect(await readFile(empty, 'utf8')).toBe('');
   });
 
@@ -114,8 +127,12 @@ describe.skipIf(skip)('SSH failure modes (real sshd)', () => {
     const kh = join(dir, 'changed_known_hosts');
     await writeFile(kh, `# fleet keys\n[127.0.0.1]:${sshd.port} ${other}\n`);
     const r = await check(`root@127.0.0.1:${sshd.port}`, ['-i', sshd.keys.ed25519, '--known-hosts', kh, '--accept-new-host-keys']);
-    expectFailure(r, 'unreachable', 'host-key',
-      new RegExp(`^HOST KEY CHANGED for \\[127\\.0\\.0\\.1\\]:${sshd.port}: it presents ssh-ed25519 SHA256:\\S+, but ${kh}:2 has SHA256:\\S+$`));
+    expectFailure(
+      r,
+      'unreachable',
+      'host-key',
+      new RegExp(`^HOST KEY CHANGED for \\[127\\.0\\.0\\.1\\]:${sshd.port}: it presents ssh-ed25519 SHA256:\\S+, but ${kh}:2 has SHA256:\\S+$`),
+    );
     expect(r.t.error!.hint).toContain(`ssh-keygen -R '[127.0.0.1]:${sshd.port}' -f ${kh}`);
   });
 });
@@ -161,17 +178,28 @@ describe.skipIf(skip)('SSH failure modes on misbehaving nodes (real sshd with a 
   });
 
   it('a node printing terminal escape sequences: none reach the screen', async () => {
-    const hostile = await writeNodeTree(join(dir, 'hostile'), {layout: 'deb', hostname: 'node-9', kubeletVersion: 'v1.30.2', scenario: 'cgroup-driver-mismatch'});
+    const hostile = await writeNodeTree(join(dir, 'hostile'), {
+      layout: 'deb',
+      hostname: 'node-9',
+      kubeletVersion: 'v1.30.2',
+      scenario: 'cgroup-driver-mismatch',
+    });
     const flags = join(hostile.root, 'var/lib/kubelet/kubeadm-flags.env');
     await writeFile(flags, (await readFile(flags, 'utf8')).replace('"\n', ' --node-labels=evil\u001b]0;pwned\u0007\u001b[2J\u009b31m"\n'));
-    const noisy = await startSshd({extra: `ForceCommand printf '\\033]0;owned\\007\\033[2J'; printf '\\033[31mnoise\\033]8;;http://x\\007' >&2; exec sh -c "$SSH_ORIGINAL_COMMAND"`});
+    const noisy = await startSshd({
+      extra: `ForceCommand printf '\\033]0;owned\\007\\033[2J'; printf '\\033[31mnoise\\033]8;;http://x\\007' >&2; exec sh -c "$SSH_ORIGINAL_COMMAND"`,
+    });
     const broken = await startSshd({extra: `ForceCommand printf 'boom \\033]0;owned\\007\\033[2J\\n' >&2; exit 1`});
     try {
       const args = ['check', '--host-root', hostile.root, '--ssh-config', 'none'];
       const runs = await Promise.all([
-        runCli([...args, `root@127.0.0.1:${noisy.port}`, '-i', noisy.keys.ed25519, '--known-hosts', await noisy.knownHosts(), '--verbose'], {env: {HOME: home}}),
+        runCli([...args, `root@127.0.0.1:${noisy.port}`, '-i', noisy.keys.ed25519, '--known-hosts', await noisy.knownHosts(), '--verbose'], {
+          env: {HOME: home},
+        }),
         runCli([...args, `root@127.0.0.1:${broken.port}`, '-i', broken.keys.ed25519, '--known-hosts', await broken.knownHosts()], {env: {HOME: home}}),
-        runCli([...args, `root@127.0.0.1:${broken.port}`, '-i', broken.keys.ed25519, '--known-hosts', await broken.knownHosts(), '--output', 'markdown'], {env: {HOME: home}}),
+        runCli([...args, `root@127.0.0.1:${broken.port}`, '-i', broken.keys.ed25519, '--known-hosts', await broken.knownHosts(), '--output', 'markdown'], {
+          env: {HOME: home},
+        }),
       ]);
       for (const r of runs) {
         expect(r.stdout + r.stderr).not.toMatch(/[\u001b\u0007\u009b]/);

@@ -35,15 +35,24 @@ const report = (s: string) => JSON.parse(s) as JsonReport;
  * The failures a node may report on a machine too starved to finish it within the per-node time
  * limit: each says where it was when the limit ran out. Nothing else is an acceptable reason.
  */
-const TIME_LIMIT = /^(no answer from \S+ within \d+ s \(connect timed out\)|\S+ accepted the connection but did not speak SSH within \d+ s|logging in as \S+ did not finish within \d+ s|the probe did not answer within \d+ s|the session opened, but the probe had not started within \d+ s \(nothing arrived from it(; its last error line: ".*")?\))$/;
+const TIME_LIMIT =
+  /^(no answer from \S+ within \d+ s \(connect timed out\)|\S+ accepted the connection but did not speak SSH within \d+ s|logging in as \S+ did not finish within \d+ s|the probe did not answer within \d+ s|the session opened, but the probe had not started within \d+ s \(nothing arrived from it(; its last error line: ".*")?\))$/;
 
 /** An inventory: `hosts` as [name, port] pairs, all on loopback, root with `server`'s test key. */
 async function inventory(name: string, hosts: [string, number][], server: Sshd = sshd): Promise<string> {
   const f = join(dir, name);
-  await writeFile(f, [
-    'defaults:', '  user: root', `  identity: ${server.keys.ed25519}`, `  hostRoot: ${node.root}`,
-    'hosts:', ...hosts.map(([n, p]) => `  - {name: ${n}, host: 127.0.0.1, port: ${p}}`), '',
-  ].join('\n'));
+  await writeFile(
+    f,
+    [
+      'defaults:',
+      '  user: root',
+      `  identity: ${server.keys.ed25519}`,
+      `  hostRoot: ${node.root}`,
+      'hosts:',
+      ...hosts.map(([n, p]) => `  - {name: ${n}, host: 127.0.0.1, port: ${p}}`),
+      '',
+    ].join('\n'),
+  );
   return f;
 }
 
@@ -63,20 +72,30 @@ describe.skipIf(skip)('fleets over SSH (real sshd)', () => {
     const r = await runCli(['check', '--inventory', inv, '--known-hosts', known, '--ssh-config', 'none', '--output', 'json'], {env: {HOME: home}});
     const rep = report(r.stdout);
     expect(rep.targets.map((t) => t.target)).toEqual(hosts.map(([n]) => n));
-    expect(rep.targets[25]).toMatchObject({target: 'node-26', status: 'unreachable', error: {kind: 'unreachable', message: `connection refused by 127.0.0.1:${bad}`}});
+    expect(rep.targets[25]).toMatchObject({
+      target: 'node-26',
+      status: 'unreachable',
+      error: {kind: 'unreachable', message: `connection refused by 127.0.0.1:${bad}`},
+    });
     // Every other node is checked. The one thing a machine too busy for the 60 s per-node limit
     // may change is a node reported as stopped by that limit, saying where it was; no connection
     // is dropped (the helper's sshd allows 300 logins at once) and nothing fails otherwise.
     const others = rep.targets.filter((t) => t.target !== 'node-26');
     const notOk = others.filter((t) => t.status !== 'ok');
     for (const t of notOk) expect(t).toMatchObject({status: 'unreachable', error: {kind: 'timeout', message: expect.stringMatching(TIME_LIMIT)}});
-    if (notOk.length > 0) console.warn(`ssh-fleet: ${notOk.length} of 49 nodes hit the time limit on this machine: ${notOk.map((t) => `${t.target}: ${t.error!.message}`).join('; ')}`);
+    if (notOk.length > 0)
+      console.warn(
+        `ssh-fleet: ${notOk.length} of 49 nodes hit the time limit on this machine: ${notOk.map((t) => `${t.target}: ${t.error!.message}`).join('; ')}`,
+      );
     expect(others.filter((t) => t.status === 'ok')).toHaveLength(49 - notOk.length);
     expect(r.code).toBe(3);
     const text = await runCli(['check', '--inventory', inv, '--known-hosts', known, '--ssh-config', 'none', '--only', 'kubeconfig'], {env: {HOME: home}});
     const unreachable = Number(/\n50 targets: .*; (\d+) unreachable\n$/.exec(text.stdout)?.[1]);
     expect(text.stdout).toContain(`unreachable: connection refused by 127.0.0.1:${bad}`);
-    const limited = text.stdout.split('\n').filter((l) => l.startsWith('E error probe  timeout: ')).map((l) => l.slice('E error probe  timeout: '.length));
+    const limited = text.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('E error probe  timeout: '))
+      .map((l) => l.slice('E error probe  timeout: '.length));
     for (const m of limited) expect(m).toMatch(TIME_LIMIT);
     expect(unreachable).toBe(1 + limited.length);
   }, 240_000);
@@ -89,13 +108,25 @@ describe.skipIf(skip)('fleets over SSH (real sshd)', () => {
       const kh = await busy.knownHosts();
       const hosts: [string, number][] = Array.from({length: 8}, (_, i) => [`m${i}`, busy.port]);
       const inv = await inventory('maxstartups.yaml', hosts, busy);
-      const r = await runCli(['check', '--inventory', inv, '--known-hosts', kh, '--ssh-config', 'none', '--output', 'json', '--only', 'kubeconfig', '--concurrency', '8'], {env: {HOME: home}});
+      const r = await runCli(
+        ['check', '--inventory', inv, '--known-hosts', kh, '--ssh-config', 'none', '--output', 'json', '--only', 'kubeconfig', '--concurrency', '8'],
+        {env: {HOME: home}},
+      );
       const rep = report(r.stdout);
       const dropped = rep.targets.filter((t) => t.status !== 'ok');
       expect(dropped.length).toBeGreaterThan(0);
       for (const t of dropped) {
-        expect(t).toMatchObject({status: 'unreachable', error: {kind: 'unreachable', message: expect.stringMatching(
-          new RegExp(`^127\\.0\\.0\\.1:${busy.port} closed the connection before its SSH banner(, saying "Exceeded MaxStartups")? \\(no login was attempted\\)$`))}});
+        expect(t).toMatchObject({
+          status: 'unreachable',
+          error: {
+            kind: 'unreachable',
+            message: expect.stringMatching(
+              new RegExp(
+                `^127\\.0\\.0\\.1:${busy.port} closed the connection before its SSH banner(, saying "Exceeded MaxStartups")? \\(no login was attempted\\)$`,
+              ),
+            ),
+          },
+        });
       }
       expect(r.stdout).toContain('lower --concurrency, or raise MaxStartups');
       // sshd logged one drop per dropped node, and a login for each node that was checked only.
@@ -116,9 +147,18 @@ describe.skipIf(skip)('fleets over SSH (real sshd)', () => {
     try {
       const kh = await stuck.knownHosts();
       const inv = await inventory('stuck-login.yaml', [['slow-login', stuck.port]], stuck);
-      const r = await runCli(['check', '--inventory', inv, '--known-hosts', kh, '--ssh-config', 'none', '--output', 'json', '--only', 'kubeconfig', '--timeout', '15'], {env: {HOME: home}});
+      const r = await runCli(
+        ['check', '--inventory', inv, '--known-hosts', kh, '--ssh-config', 'none', '--output', 'json', '--only', 'kubeconfig', '--timeout', '15'],
+        {env: {HOME: home}},
+      );
       const rep = report(r.stdout);
-      expect(rep.targets[0]).toMatchObject({status: 'unreachable', error: {kind: 'timeout', message: 'the session opened, but the probe had not started within 15 s (nothing arrived from it; its last error line: "rc: waiting for a lock")'}});
+      expect(rep.targets[0]).toMatchObject({
+        status: 'unreachable',
+        error: {
+          kind: 'timeout',
+          message: 'the session opened, but the probe had not started within 15 s (nothing arrived from it; its last error line: "rc: waiting for a lock")',
+        },
+      });
       expect((rep.targets[0]!.error as {hint?: string}).hint).toMatch(/login shell runs .*~\/\.bashrc/);
       expect(r.code).toBe(3);
     } finally {
@@ -137,27 +177,47 @@ describe.skipIf(skip)('fleets over SSH (real sshd)', () => {
   it('does not let a node that never answers stall the others', async () => {
     const silent = await silentListener();
     try {
-      const hosts: [string, number][] = [['good-1', sshd.port], ['stuck', silent.port], ['good-2', sshd.port], ['good-3', sshd.port]];
+      const hosts: [string, number][] = [
+        ['good-1', sshd.port],
+        ['stuck', silent.port],
+        ['good-2', sshd.port],
+        ['good-3', sshd.port],
+      ];
       const inv = await inventory('stuck.yaml', hosts);
-      const r = await runCli(['check', '--inventory', inv, '--known-hosts', known, '--ssh-config', 'none', '--output', 'json', '--timeout', '3', '--concurrency', '2'], {env: {HOME: home}});
+      const r = await runCli(
+        ['check', '--inventory', inv, '--known-hosts', known, '--ssh-config', 'none', '--output', 'json', '--timeout', '3', '--concurrency', '2'],
+        {env: {HOME: home}},
+      );
       const rep = report(r.stdout);
       expect(rep.targets.map((t) => `${t.target}:${t.status}`)).toEqual(['good-1:ok', 'stuck:unreachable', 'good-2:ok', 'good-3:ok']);
       // Stopped by its own 3 s limit (the product's timer, not a wall-clock guess here).
-      expect(rep.targets[1]!.error).toMatchObject({kind: 'timeout', message: `127.0.0.1:${silent.port} accepted the connection but did not speak SSH within 3 s`});
+      expect(rep.targets[1]!.error).toMatchObject({
+        kind: 'timeout',
+        message: `127.0.0.1:${silent.port} accepted the connection but did not speak SSH within 3 s`,
+      });
       expect(r.code).toBe(3);
     } finally {
       await silent.close();
     }
   });
 
-  it('shows a progress line on a terminal\'s stderr, and clears it at the end', async (ctx) => {
+  it("shows a progress line on a terminal's stderr, and clears it at the end", async (ctx) => {
     if (!existsSync('/usr/bin/script')) return ctx.skip(); // util-linux `script` gives the run a terminal
     const bad = await freePort();
-    const inv = await inventory('progress.yaml', [['a', sshd.port], ['b', bad], ['c', sshd.port]]);
+    const inv = await inventory('progress.yaml', [
+      ['a', sshd.port],
+      ['b', bad],
+      ['c', sshd.port],
+    ]);
     const out = join(dir, 'progress.json');
     const cmd = [process.execPath, BIN, 'check', '--inventory', inv, '--known-hosts', known, '--ssh-config', 'none', '--output', 'json', '-o', out]
-      .map((a) => `'${a}'`).join(' ');
-    const r = spawnSync('/usr/bin/script', ['-qfec', cmd, '/dev/null'], {encoding: 'utf8', env: {...process.env, HOME: home, SSH_AUTH_SOCK: ''}, timeout: 110_000});
+      .map((a) => `'${a}'`)
+      .join(' ');
+    const r = spawnSync('/usr/bin/script', ['-qfec', cmd, '/dev/null'], {
+      encoding: 'utf8',
+      env: {...process.env, HOME: home, SSH_AUTH_SOCK: ''},
+      timeout: 110_000,
+    });
     expect(r.stdout).toContain('\r\u001b[2K0/3 nodes');
     expect(r.stdout).toMatch(/\r\u001b\[2K3\/3 nodes · 1 unreachable\r\u001b\[2K/);
     expect(report(await readFile(out, 'utf8')).targets.map((t) => t.status)).toEqual(['ok', 'unreachable', 'ok']);
@@ -219,8 +279,27 @@ describe.skipIf(skip)('cluster nodes over SSH (stand-in API server + real sshd)'
     await api?.close();
   });
 
-  const base = () => ['check', '--kubeconfig', kubeconfig, '-u', 'root', '-p', String(sshd.port), '-i', sshd.keys.ed25519,
-    '--known-hosts', known, '--ssh-config', 'none', '--host-root', node.root, '--output', 'json', '--only', 'kubeconfig'];
+  const base = () => [
+    'check',
+    '--kubeconfig',
+    kubeconfig,
+    '-u',
+    'root',
+    '-p',
+    String(sshd.port),
+    '-i',
+    sshd.keys.ed25519,
+    '--known-hosts',
+    known,
+    '--ssh-config',
+    'none',
+    '--host-root',
+    node.root,
+    '--output',
+    'json',
+    '--only',
+    'kubeconfig',
+  ];
 
   it('checks every node of the cluster over SSH to its InternalIP, named after the node', async () => {
     const r = await runCli([...base(), '--all-nodes'], {env: {HOME: home}});
@@ -240,7 +319,9 @@ describe.skipIf(skip)('cluster nodes over SSH (stand-in API server + real sshd)'
     const f = join(dir, 'dead-kubeconfig');
     await writeFile(f, (await readFile(kubeconfig, 'utf8')).replace(api.url, `https://127.0.0.1:${port}`));
     const r = await runCli(['check', '--kubeconfig', f, '--all-nodes'], {env: {HOME: home}});
-    expect(r.stderr).toBe(`kubelet-doctor: cannot list nodes from https://127.0.0.1:${port} (context lab): connection refused\nhint: is the API server reachable from here? check --kubeconfig and --context\n`);
+    expect(r.stderr).toBe(
+      `kubelet-doctor: cannot list nodes from https://127.0.0.1:${port} (context lab): connection refused\nhint: is the API server reachable from here? check --kubeconfig and --context\n`,
+    );
     expect(r.code).toBe(3);
   });
 });

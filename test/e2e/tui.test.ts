@@ -28,10 +28,13 @@ const screen = (): string => tmux('capture-pane', '-p', '-t', 'tui');
 /** Wait until the pane shows what `ok` wants (polling, with a deadline). */
 async function screenWhere(ok: (s: string) => boolean, what: string, timeout = 30_000): Promise<string> {
   let last = '';
-  await vi.waitFor(() => {
-    last = screen();
-    if (!ok(last)) throw new Error(`waiting for ${what}; screen:\n${last}`);
-  }, {timeout, interval: 50});
+  await vi.waitFor(
+    () => {
+      last = screen();
+      if (!ok(last)) throw new Error(`waiting for ${what}; screen:\n${last}`);
+    },
+    {timeout, interval: 50},
+  );
   return last;
 }
 const screenWith = (...texts: string[]) => screenWhere((s) => texts.every((t) => s.includes(t)), texts.join(' + '));
@@ -82,13 +85,18 @@ describe.skipIf(!hasTmux)('the TUI in a real terminal', () => {
 
     keys('/');
     await screenWith('Paste a line from');
-    type('Apr 16 03:12:44 worker-9 kubelet[4821]: E0416 03:12:44.123456 4821 run.go:74] "command failed" err="failed to parse kubelet flag: unknown flag: --network-plugin"');
+    type(
+      'Apr 16 03:12:44 worker-9 kubelet[4821]: E0416 03:12:44.123456 4821 run.go:74] "command failed" err="failed to parse kubelet flag: unknown flag: --network-plugin"',
+    );
     await screenWith('known log line recognised', 'kubelet-flags');
     keys('Enter');
     await screenWith('› kubelet-flags', 'WHAT TO DO');
 
     keys('q');
-    const after = await screenWhere((s) => s.includes('kubelet-doctor: 3/3 nodes checked') && s.trimEnd().endsWith(PROMPT.trim()), 'the shell prompt after quitting');
+    const after = await screenWhere(
+      (s) => s.includes('kubelet-doctor: 3/3 nodes checked') && s.trimEnd().endsWith(PROMPT.trim()),
+      'the shell prompt after quitting',
+    );
     expect(after).not.toContain('WORST FINDING');
     expect(tmux('display-message', '-p', '-t', 'tui', '#{alternate_on} #{cursor_flag}').trim()).toBe('0 1');
 
@@ -109,10 +117,13 @@ describe.skipIf(!hasTmux)('the fix wizard in a real terminal', () => {
     const fix = (): string => tmux('capture-pane', '-p', '-t', 'fix');
     const fixWith = async (...texts: string[]) => {
       let last = '';
-      await vi.waitFor(() => {
-        last = fix();
-        if (!texts.every((t) => last.includes(t))) throw new Error(`waiting for ${texts.join(' + ')}; screen:\n${last}`);
-      }, {timeout: 30_000, interval: 50});
+      await vi.waitFor(
+        () => {
+          last = fix();
+          if (!texts.every((t) => last.includes(t))) throw new Error(`waiting for ${texts.join(' + ')}; screen:\n${last}`);
+        },
+        {timeout: 30_000, interval: 50},
+      );
       return last;
     };
     const press = (...k: string[]) => void tmux('send-keys', '-t', 'fix', ...k);

@@ -7,12 +7,22 @@ import type {Report} from '../../src/report/types.js';
 import {makeFacts} from '../helpers/facts.js';
 
 const node = (name: string, ready: 'True' | 'False', extra: Partial<NodeView> = {}): NodeView => ({
-  name, creationTimestamp: '2026-01-01T00:00:00Z', unschedulable: false,
+  name,
+  creationTimestamp: '2026-01-01T00:00:00Z',
+  unschedulable: false,
   conditions: [
     {type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', message: null, lastHeartbeatTime: null, lastTransitionTime: null},
-    {type: 'Ready', status: ready, reason: ready === 'True' ? 'KubeletReady' : 'KubeletNotReady',
-      message: ready === 'True' ? 'kubelet is posting ready status' : 'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized',
-      lastHeartbeatTime: null, lastTransitionTime: null},
+    {
+      type: 'Ready',
+      status: ready,
+      reason: ready === 'True' ? 'KubeletReady' : 'KubeletNotReady',
+      message:
+        ready === 'True'
+          ? 'kubelet is posting ready status'
+          : 'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized',
+      lastHeartbeatTime: null,
+      lastTransitionTime: null,
+    },
   ],
   taints: ready === 'True' ? [] : [{key: 'node.kubernetes.io/not-ready', value: null, effect: 'NoSchedule', timeAdded: null}],
   addresses: [{type: 'InternalIP', address: '127.0.0.1'}],
@@ -21,15 +31,36 @@ const node = (name: string, ready: 'True' | 'False', extra: Partial<NodeView> = 
 });
 
 const view = (over: Partial<ClusterView> = {}): ClusterView => ({
-  server: 'https://127.0.0.1:6443', context: 'lab', fetchedAt: '2026-06-01T00:00:30Z',
+  server: 'https://127.0.0.1:6443',
+  context: 'lab',
+  fetchedAt: '2026-06-01T00:00:30Z',
   apiserverVersion: collected('v1.30.4'),
   nodes: collected([node('worker-1', 'True'), node('worker-2', 'False')]),
   leases: collected({'worker-1': {holderIdentity: 'worker-1', renewTime: '2026-06-01T00:00:25Z', leaseDurationSeconds: 40}}),
   csrs: collected([
-    {name: 'csr-a', signerName: 'kubernetes.io/kube-apiserver-client-kubelet', username: 'system:bootstrap:abcdef', requestedCommonName: 'system:node:worker-2', status: 'pending', reason: null, creationTimestamp: null},
-    {name: 'csr-b', signerName: 'kubernetes.io/kube-apiserver-client-kubelet', username: 'system:node:worker-1', requestedCommonName: 'system:node:worker-1', status: 'issued', reason: null, creationTimestamp: null},
+    {
+      name: 'csr-a',
+      signerName: 'kubernetes.io/kube-apiserver-client-kubelet',
+      username: 'system:bootstrap:abcdef',
+      requestedCommonName: 'system:node:worker-2',
+      status: 'pending',
+      reason: null,
+      creationTimestamp: null,
+    },
+    {
+      name: 'csr-b',
+      signerName: 'kubernetes.io/kube-apiserver-client-kubelet',
+      username: 'system:node:worker-1',
+      requestedCommonName: 'system:node:worker-1',
+      status: 'issued',
+      reason: null,
+      creationTimestamp: null,
+    },
   ]),
-  bootstrapTokens: collected([]), clusterInfo: collected(null), kubeletConfigMap: collected({name: 'kubelet-config'}), join: null,
+  bootstrapTokens: collected([]),
+  clusterInfo: collected(null),
+  kubeletConfigMap: collected({name: 'kubelet-config'}),
+  join: null,
   ...over,
 });
 
@@ -58,10 +89,28 @@ describe('joining the cluster view with a node', () => {
     const c = await clusterFactsOf(host('worker-2'), {view: Promise.resolve(view())});
     const s = summarizeCluster(c)!;
     expect(s.node).toMatchObject({registered: true, ready: {status: 'False', reason: 'KubeletNotReady'}, taints: ['node.kubernetes.io/not-ready:NoSchedule']});
-    expect(s.csrs).toEqual([{name: 'csr-a', status: 'pending', signerName: 'kubernetes.io/kube-apiserver-client-kubelet', username: 'system:bootstrap:abcdef'}]);
+    expect(s.csrs).toEqual([
+      {name: 'csr-a', status: 'pending', signerName: 'kubernetes.io/kube-apiserver-client-kubelet', username: 'system:bootstrap:abcdef'},
+    ]);
     const report: Report = {
-      schema: 1, tool: 'kubelet-doctor', version: '0', startedAt: '2026-06-01T00:00:00Z',
-      targets: [{target: 'worker-2', node: 'worker-2', transport: 'ssh', status: 'ok', error: null, kubeletVersion: 'v1.30.2', durationMs: 5, notes: [], cluster: s, results: []}],
+      schema: 1,
+      tool: 'kubelet-doctor',
+      version: '0',
+      startedAt: '2026-06-01T00:00:00Z',
+      targets: [
+        {
+          target: 'worker-2',
+          node: 'worker-2',
+          transport: 'ssh',
+          status: 'ok',
+          error: null,
+          kubeletVersion: 'v1.30.2',
+          durationMs: 5,
+          notes: [],
+          cluster: s,
+          results: [],
+        },
+      ],
       summary: {pass: 0, warn: 0, fail: 0, skip: 0, error: 0},
     };
     const text = renderReport('text', report, {color: false, verbose: false});
@@ -87,11 +136,29 @@ describe('joining the cluster view with a node', () => {
   });
 
   it('keeps escape sequences from the API server off the screen', () => {
-    const evil = view({nodes: collected([node('worker-1', 'False', {taints: [{key: 'x\u001b]0;pwned\u0007', value: null, effect: 'NoSchedule', timeAdded: null}]})])});
+    const evil = view({
+      nodes: collected([node('worker-1', 'False', {taints: [{key: 'x\u001b]0;pwned\u0007', value: null, effect: 'NoSchedule', timeAdded: null}]})]),
+    });
     return clusterFactsOf(host('worker-1'), {view: Promise.resolve(evil)}).then((c) => {
       const report: Report = {
-        schema: 1, tool: 'kubelet-doctor', version: '0', startedAt: 'x',
-        targets: [{target: 'w', node: 'w', transport: 'ssh', status: 'ok', error: null, kubeletVersion: null, durationMs: 1, notes: [], cluster: summarizeCluster(c), results: []}],
+        schema: 1,
+        tool: 'kubelet-doctor',
+        version: '0',
+        startedAt: 'x',
+        targets: [
+          {
+            target: 'w',
+            node: 'w',
+            transport: 'ssh',
+            status: 'ok',
+            error: null,
+            kubeletVersion: null,
+            durationMs: 1,
+            notes: [],
+            cluster: summarizeCluster(c),
+            results: [],
+          },
+        ],
         summary: {pass: 0, warn: 0, fail: 0, skip: 0, error: 0},
       };
       for (const f of ['text', 'json', 'markdown'] as const) expect(renderReport(f, report, {color: false, verbose: false})).not.toMatch(/\u001b|\u0007/);

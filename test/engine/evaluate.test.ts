@@ -6,11 +6,22 @@ import {catalogue} from '../../checks/index.js';
 import {buildFacts} from '../../src/facts/build.js';
 
 const mk = (id: string, explainedBy: string[], evaluate: CheckDef['evaluate'], live = false) =>
-  defineCheck({id, title: `check ${id} title`, category: 'kubelet', severity: 'high', description: 'd', needs: [], remediation: 'fix it', explainedBy, live, evaluate});
+  defineCheck({
+    id,
+    title: `check ${id} title`,
+    category: 'kubelet',
+    severity: 'high',
+    description: 'd',
+    needs: [],
+    remediation: 'fix it',
+    explainedBy,
+    live,
+    evaluate,
+  });
 const at = (line: number) => ({source: {file: '/etc/x.conf', line}, text: `line ${line}`});
 
 describe('evaluating checks', () => {
-  it('folds several verdicts into one result, worst first, with every worst verdict\'s evidence', () => {
+  it("folds several verdicts into one result, worst first, with every worst verdict's evidence", () => {
     const c = mk('a', [], () => [pass('fine', [at(1)]), fail('bad one', [at(2)]), warn('meh', [at(3)]), fail('bad two', [at(4)])]);
     const f = evaluateCheck(c, makeFacts(), ctx);
     expect(f.status).toBe('fail');
@@ -29,21 +40,37 @@ describe('evaluating checks', () => {
   });
 
   it('skips a live-only check on a node read offline', () => {
-    const f = evaluateCheck(mk('live', [], () => pass('ok'), true), makeFacts(), ctx);
+    const f = evaluateCheck(
+      mk('live', [], () => pass('ok'), true),
+      makeFacts(),
+      ctx,
+    );
     expect(f.status).toBe('skip');
     expect(f.summary).toMatch(/live node/);
   });
 
   it('turns a pass that names no evidence into a skip ("no evidence collected"), and keeps a pass that does', () => {
-    const bare = evaluateCheck(mk('bare', [], () => pass('br_netfilter is loaded')), makeFacts(), ctx);
+    const bare = evaluateCheck(
+      mk('bare', [], () => pass('br_netfilter is loaded')),
+      makeFacts(),
+      ctx,
+    );
     expect(bare.status).toBe('skip');
     expect(bare.summary).toMatch(/^no evidence collected: /);
     expect(bare.summary).toContain('br_netfilter is loaded');
-    const held = evaluateCheck(mk('held', [], () => pass('fine', [at(1)])), makeFacts(), ctx);
+    const held = evaluateCheck(
+      mk('held', [], () => pass('fine', [at(1)])),
+      makeFacts(),
+      ctx,
+    );
     expect(held.status).toBe('pass');
     expect(held.evidence).toEqual([at(1)]);
     // Among several verdicts, an unevidenced pass does not outrank a real one or hide a failure.
-    const mixed = evaluateCheck(mk('mixed', [], () => [pass('claimed'), warn('meh', [at(3)])]), makeFacts(), ctx);
+    const mixed = evaluateCheck(
+      mk('mixed', [], () => [pass('claimed'), warn('meh', [at(3)])]),
+      makeFacts(),
+      ctx,
+    );
     expect(mixed.status).toBe('warn');
     expect(mixed.details).toEqual([expect.stringMatching(/^skip: no evidence collected/)]);
   });

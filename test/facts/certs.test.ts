@@ -21,7 +21,12 @@ let client: TestCert;
 beforeAll(async () => {
   ca = await makeCA();
   otherCA = await makeCA({cn: 'kubernetes'});
-  client = await issue(ca, {cn: 'system:node:node-1', o: ['system:nodes'], notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-01-01T00:00:00Z')});
+  client = await issue(ca, {
+    cn: 'system:node:node-1',
+    o: ['system:nodes'],
+    notBefore: new Date('2026-01-01T00:00:00Z'),
+    notAfter: new Date('2027-01-01T00:00:00Z'),
+  });
 });
 
 const kubeadmArgv = collected(argvOf(KUBEADM_FLAGS));
@@ -120,8 +125,14 @@ describe('buildCerts', () => {
 
   it('fails the chain when another CA signed the client certificate, and spots a re-created CA of the same name', async () => {
     const foreign = await issue(await makeCA({cn: 'other-cluster'}), {cn: 'system:node:node-1', o: ['system:nodes']});
-    const raw1 = worker({files: {[CURRENT]: certAndKey(foreign)}, records: {[CURRENT]: {realPath: DATED, keys: [{origin: CURRENT, spkiSha256: foreign.key.spkiSha256}]}}});
-    expect(role(build(raw1), 'kubelet-client')?.chain).toMatchObject({status: 'not-issued', reason: 'issuer CN=other-cluster is not the kubeconfig CA CN=kubernetes'});
+    const raw1 = worker({
+      files: {[CURRENT]: certAndKey(foreign)},
+      records: {[CURRENT]: {realPath: DATED, keys: [{origin: CURRENT, spkiSha256: foreign.key.spkiSha256}]}},
+    });
+    expect(role(build(raw1), 'kubelet-client')?.chain).toMatchObject({
+      status: 'not-issued',
+      reason: 'issuer CN=other-cluster is not the kubeconfig CA CN=kubernetes',
+    });
     const raw2 = worker({files: {[KC]: kubeletConf({caData: otherCA.pem})}});
     expect(role(build(raw2), 'kubelet-client')?.chain?.status).toBe('bad-signature');
   });
@@ -145,8 +156,14 @@ describe('buildCerts', () => {
 
   it('uses tlsCertFile and tlsPrivateKeyFile for the serving certificate and checks the pair', async () => {
     const serving = await issue(ca, {cn: 'node-1', notBefore: days(new Date('2026-06-01T00:00:00Z'), -10)});
-    const cfg = configOf({tlsCertFile: {value: '/etc/kubernetes/pki/node.crt', line: 40}, tlsPrivateKeyFile: {value: '/etc/kubernetes/pki/node.key', line: 41}});
-    const raw = worker({files: {'/etc/kubernetes/pki/node.crt': serving.pem, '/etc/kubernetes/pki/node.key': REDACTED_KEY}, records: {'/etc/kubernetes/pki/node.key': {keys: [{origin: '/etc/kubernetes/pki/node.key', spkiSha256: serving.key.spkiSha256}]}}});
+    const cfg = configOf({
+      tlsCertFile: {value: '/etc/kubernetes/pki/node.crt', line: 40},
+      tlsPrivateKeyFile: {value: '/etc/kubernetes/pki/node.key', line: 41},
+    });
+    const raw = worker({
+      files: {'/etc/kubernetes/pki/node.crt': serving.pem, '/etc/kubernetes/pki/node.key': REDACTED_KEY},
+      records: {'/etc/kubernetes/pki/node.key': {keys: [{origin: '/etc/kubernetes/pki/node.key', spkiSha256: serving.key.spkiSha256}]}},
+    });
     const s = role(build(raw, collected(cfg)), 'kubelet-serving');
     expect(s).toMatchObject({serving: 'tls-cert-file', path: '/etc/kubernetes/pki/node.crt', status: 'ok', ref: {source: {file: CONFIG, line: 40}}});
     expect(s?.key).toMatchObject({status: 'match', source: {file: CONFIG, line: 41}});
@@ -157,7 +174,12 @@ describe('buildCerts', () => {
     const cfg = configOf({serverTLSBootstrap: {value: true, line: 35}});
     const f = build(worker({records: {'/srv/kubelet/pki/kubelet-server-current.pem': {status: 'missing'}}}), collected(cfg), argv);
     expect(f.certDir.value).toBe('/srv/kubelet/pki');
-    expect(role(f, 'kubelet-serving')).toMatchObject({serving: 'server-tls-bootstrap', path: '/srv/kubelet/pki/kubelet-server-current.pem', status: 'missing', ref: {source: {file: CONFIG, line: 35}}});
+    expect(role(f, 'kubelet-serving')).toMatchObject({
+      serving: 'server-tls-bootstrap',
+      path: '/srv/kubelet/pki/kubelet-server-current.pem',
+      status: 'missing',
+      ref: {source: {file: CONFIG, line: 35}},
+    });
   });
 
   it('falls back to flags when the kubelet config was not collected', () => {

@@ -40,7 +40,9 @@ export interface ControlPlane {
 type Window = {notBefore?: Date; notAfter?: Date};
 
 /** Make the CAs and leaves; by default leaves are valid 2026-01-01 → 2027-01-01 and CAs 2025-01-01 → 2035. */
-export async function makeControlPlane(o: {cas?: Partial<Record<CaName, Window>>; leaves?: Partial<Record<LeafName, Window & {signer?: TestCA}>>} = {}): Promise<ControlPlane> {
+export async function makeControlPlane(
+  o: {cas?: Partial<Record<CaName, Window>>; leaves?: Partial<Record<LeafName, Window & {signer?: TestCA}>>} = {},
+): Promise<ControlPlane> {
   const cas: Record<CaName, TestCA> = {
     ca: await makeCA({cn: 'kubernetes', ...o.cas?.ca}),
     'etcd-ca': await makeCA({cn: 'etcd-ca', ...o.cas?.['etcd-ca']}),
@@ -79,10 +81,22 @@ export function controlPlaneFiles(cp: ControlPlane, o: {omit?: string[]} = {}): 
  */
 export function listKeys(raw: RawSnapshot, o: {caKeys?: boolean} = {}): RawSnapshot {
   const keys: [string, string][] = [
-    [PKI, 'apiserver.key'], [PKI, 'apiserver-etcd-client.key'], [PKI, 'apiserver-kubelet-client.key'], [PKI, 'front-proxy-client.key'],
-    [PKI, 'sa.key'], [PKI, 'sa.pub'],
-    [`${PKI}/etcd`, 'server.key'], [`${PKI}/etcd`, 'peer.key'], [`${PKI}/etcd`, 'healthcheck-client.key'],
-    ...(o.caKeys === false ? [] : ([[PKI, 'ca.key'], [PKI, 'front-proxy-ca.key'], [`${PKI}/etcd`, 'ca.key']] as [string, string][])),
+    [PKI, 'apiserver.key'],
+    [PKI, 'apiserver-etcd-client.key'],
+    [PKI, 'apiserver-kubelet-client.key'],
+    [PKI, 'front-proxy-client.key'],
+    [PKI, 'sa.key'],
+    [PKI, 'sa.pub'],
+    [`${PKI}/etcd`, 'server.key'],
+    [`${PKI}/etcd`, 'peer.key'],
+    [`${PKI}/etcd`, 'healthcheck-client.key'],
+    ...(o.caKeys === false
+      ? []
+      : ([
+          [PKI, 'ca.key'],
+          [PKI, 'front-proxy-ca.key'],
+          [`${PKI}/etcd`, 'ca.key'],
+        ] as [string, string][])),
   ];
   for (const [dir, name] of keys) raw.dirs[dir]?.entries.push({name, type: 'file'});
   return raw;

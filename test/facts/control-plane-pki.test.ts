@@ -58,7 +58,13 @@ describe('buildControlPlanePki', () => {
     const f = build(controlPlaneRaw(cp));
     expect(named(f, 'apiserver')).toMatchObject({
       path: `${PKI}/apiserver.crt`,
-      cert: {commonName: 'kube-apiserver', issuer: 'CN=kubernetes', notBefore: '2026-01-01T00:00:00.000Z', notAfter: '2027-01-01T00:00:00.000Z', source: {file: `${PKI}/apiserver.crt`, line: 1}},
+      cert: {
+        commonName: 'kube-apiserver',
+        issuer: 'CN=kubernetes',
+        notBefore: '2026-01-01T00:00:00.000Z',
+        notAfter: '2027-01-01T00:00:00.000Z',
+        source: {file: `${PKI}/apiserver.crt`, line: 1},
+      },
       issued: {status: 'verified', reason: 'signed by ca (CN=kubernetes)'},
     });
     expect(named(f, 'etcd-server')?.cert?.source).toEqual({file: `${PKI}/etcd/server.crt`, line: 1});
@@ -80,7 +86,13 @@ describe('buildControlPlanePki', () => {
 
   it('keeps absent certificates as missing: super-admin.conf on a joined control plane, etcd certificates with external etcd', () => {
     const raw = controlPlaneRaw(cp, {
-      omit: [LEAVES['super-admin.conf'].path, ...Object.values(LEAVES).filter((l) => l.path.startsWith(`${PKI}/etcd/`)).map((l) => l.path), CA_PATHS['etcd-ca']],
+      omit: [
+        LEAVES['super-admin.conf'].path,
+        ...Object.values(LEAVES)
+          .filter((l) => l.path.startsWith(`${PKI}/etcd/`))
+          .map((l) => l.path),
+        CA_PATHS['etcd-ca'],
+      ],
     });
     raw.dirs[`${PKI}/etcd`] = {path: `${PKI}/etcd`, status: 'missing', entries: []};
     const f = build(raw);
@@ -111,10 +123,18 @@ describe('buildControlPlanePki', () => {
   it('reports an unreadable certificate at its line, and a kubeconfig without a client certificate', () => {
     const raw = controlPlaneRaw(cp);
     raw.files[`${PKI}/front-proxy-client.crt`]!.content = 'garbage\n';
-    raw.files[LEAVES['scheduler.conf'].path]!.content = 'apiVersion: v1\nkind: Config\ncurrent-context: x\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\nclusters:\n- name: c\n  cluster: {server: "https://10.0.0.10:6443"}\nusers:\n- name: u\n  user: {token: "[redacted]"}\n';
+    raw.files[LEAVES['scheduler.conf'].path]!.content =
+      'apiVersion: v1\nkind: Config\ncurrent-context: x\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\nclusters:\n- name: c\n  cluster: {server: "https://10.0.0.10:6443"}\nusers:\n- name: u\n  user: {token: "[redacted]"}\n';
     const f = build(raw);
-    expect(named(f, 'front-proxy-client')).toMatchObject({status: 'parse-error', cert: null, errors: [{message: 'no PEM certificate found', source: {file: `${PKI}/front-proxy-client.crt`, line: 1}}]});
-    expect(named(f, 'scheduler.conf')).toMatchObject({status: 'parse-error', errors: [{message: '/etc/kubernetes/scheduler.conf holds no client certificate'}]});
+    expect(named(f, 'front-proxy-client')).toMatchObject({
+      status: 'parse-error',
+      cert: null,
+      errors: [{message: 'no PEM certificate found', source: {file: `${PKI}/front-proxy-client.crt`, line: 1}}],
+    });
+    expect(named(f, 'scheduler.conf')).toMatchObject({
+      status: 'parse-error',
+      errors: [{message: '/etc/kubernetes/scheduler.conf holds no client certificate'}],
+    });
   });
 
   it('is not collected on a control plane whose pki directory the probe did not list (an older snapshot)', () => {
@@ -129,7 +149,10 @@ describe('buildControlPlanePki', () => {
   it('is not collected when the pki directory could not be listed, rather than calling every certificate missing', () => {
     const raw = controlPlaneRaw(cp);
     raw.dirs[PKI] = {path: PKI, status: 'unreadable', entries: []};
-    expect(buildControlPlanePki(raw)).toEqual({collected: false, reason: `${PKI} could not be listed (unreadable): the control-plane certificates were not read`});
+    expect(buildControlPlanePki(raw)).toEqual({
+      collected: false,
+      reason: `${PKI} could not be listed (unreadable): the control-plane certificates were not read`,
+    });
   });
 
   it('never looks at key material: a kubeconfig with client-key-data carries only the redaction marker into the facts', () => {

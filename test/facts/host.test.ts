@@ -21,7 +21,14 @@ describe('buildSwap', () => {
     expect(r.collected && r.value.basis).toBe('proc-swaps');
     if (!r.collected) return;
     expect(r.value.entries).toEqual([
-      {device: '/swap.img', kind: 'file', sizeKiB: 4194300, noauto: false, source: {file: '/proc/swaps', line: 2}, text: '/swap.img                               file\t\t4194300\t\t0\t\t-2'},
+      {
+        device: '/swap.img',
+        kind: 'file',
+        sizeKiB: 4194300,
+        noauto: false,
+        source: {file: '/proc/swaps', line: 2},
+        text: '/swap.img                               file\t\t4194300\t\t0\t\t-2',
+      },
       expect.objectContaining({device: '/dev/zram0', kind: 'zram', sizeKiB: 8388604, source: {file: '/proc/swaps', line: 3}}),
     ]);
     expect(r.value.fstab.map((e) => e.device)).toEqual(['/swap.img', 'UUID=0b3c9f2a-1d4e-4f6a-8b7c-9d0e1f2a3b4c']);
@@ -38,7 +45,14 @@ describe('buildSwap', () => {
     expect(r.value.basis).toBe('fstab');
     expect(r.value.entries).toEqual([
       {device: '/swap.img', kind: 'file', sizeKiB: null, noauto: false, source: {file: '/etc/fstab', line: 5}, text: '/swap.img\tnone\tswap\tsw\t0\t0'},
-      {device: 'UUID=0b3c9f2a-1d4e-4f6a-8b7c-9d0e1f2a3b4c', kind: 'partition', sizeKiB: null, noauto: true, source: {file: '/etc/fstab', line: 7}, text: 'UUID=0b3c9f2a-1d4e-4f6a-8b7c-9d0e1f2a3b4c none swap sw,noauto 0 0'},
+      {
+        device: 'UUID=0b3c9f2a-1d4e-4f6a-8b7c-9d0e1f2a3b4c',
+        kind: 'partition',
+        sizeKiB: null,
+        noauto: true,
+        source: {file: '/etc/fstab', line: 7},
+        text: 'UUID=0b3c9f2a-1d4e-4f6a-8b7c-9d0e1f2a3b4c none swap sw,noauto 0 0',
+      },
     ]);
     expect(r.value.notes[0]).toMatch(/systemd \.swap units/);
   });
@@ -57,21 +71,29 @@ net.ipv4.ip_forward                 = 1
 
 describe('buildKernel', () => {
   it('orders sysctl.d files by name across directories; a later name wins', () => {
-    const r = buildKernel(rawFrom({
-      '/usr/lib/sysctl.d/50-default.conf': 'net.ipv4.ip_forward = 0\nkernel.panic = 10\n',
-      '/etc/sysctl.d/k8s.conf': K8S_SYSCTL,
-    }));
+    const r = buildKernel(
+      rawFrom({
+        '/usr/lib/sysctl.d/50-default.conf': 'net.ipv4.ip_forward = 0\nkernel.panic = 10\n',
+        '/etc/sysctl.d/k8s.conf': K8S_SYSCTL,
+      }),
+    );
     if (!r.collected) throw new Error(r.reason);
-    expect(r.value.persisted['net.ipv4.ip_forward']).toEqual({value: '1', source: {file: '/etc/sysctl.d/k8s.conf', line: 4}, text: 'net.ipv4.ip_forward                 = 1'});
+    expect(r.value.persisted['net.ipv4.ip_forward']).toEqual({
+      value: '1',
+      source: {file: '/etc/sysctl.d/k8s.conf', line: 4},
+      text: 'net.ipv4.ip_forward                 = 1',
+    });
     expect(r.value.persisted['kernel.panic']?.value).toBe('10');
     expect(r.value.files).toEqual(['/usr/lib/sysctl.d/50-default.conf', '/etc/sysctl.d/k8s.conf']);
   });
 
   it('lets a same-named file in /etc mask the one in /usr/lib', () => {
-    const r = buildKernel(rawFrom({
-      '/usr/lib/sysctl.d/99-k8s.conf': 'net.ipv4.ip_forward = 1\n',
-      '/etc/sysctl.d/99-k8s.conf': '# disabled by the security team\nnet.ipv4.ip_forward = 0\n',
-    }));
+    const r = buildKernel(
+      rawFrom({
+        '/usr/lib/sysctl.d/99-k8s.conf': 'net.ipv4.ip_forward = 1\n',
+        '/etc/sysctl.d/99-k8s.conf': '# disabled by the security team\nnet.ipv4.ip_forward = 0\n',
+      }),
+    );
     if (!r.collected) throw new Error(r.reason);
     expect(r.value.persisted['net.ipv4.ip_forward']).toMatchObject({value: '0', source: {file: '/etc/sysctl.d/99-k8s.conf', line: 2}});
     expect(r.value.files).toEqual(['/etc/sysctl.d/99-k8s.conf']);
@@ -84,10 +106,12 @@ describe('buildKernel', () => {
   });
 
   it('collects boot modules from modules-load.d and /etc/modules', () => {
-    const r = buildKernel(rawFrom({
-      '/etc/modules-load.d/k8s.conf': 'overlay\nbr_netfilter\n',
-      '/etc/modules': '# /etc/modules: kernel modules to load at boot time.\nloop\n',
-    }));
+    const r = buildKernel(
+      rawFrom({
+        '/etc/modules-load.d/k8s.conf': 'overlay\nbr_netfilter\n',
+        '/etc/modules': '# /etc/modules: kernel modules to load at boot time.\nloop\n',
+      }),
+    );
     if (!r.collected) throw new Error(r.reason);
     expect(r.value.bootModules['br_netfilter']).toEqual({value: 'br_netfilter', source: {file: '/etc/modules-load.d/k8s.conf', line: 2}, text: 'br_netfilter'});
     expect(Object.keys(r.value.bootModules)).toEqual(['overlay', 'br_netfilter', 'loop']);
@@ -96,13 +120,15 @@ describe('buildKernel', () => {
   });
 
   it('reads live /proc/sys values and /proc/modules, and marks absent bridge sysctls', () => {
-    const r = buildKernel(rawFrom(
-      {
-        '/proc/sys/net/ipv4/ip_forward': '1\n',
-        '/proc/modules': 'overlay 151552 0 - Live 0x0000000000000000\nnf_conntrack 172032 2 - Live 0x0000000000000000\n',
-      },
-      {live: true, records: {'/proc/sys/net/bridge/bridge-nf-call-iptables': {status: 'missing'}}},
-    ));
+    const r = buildKernel(
+      rawFrom(
+        {
+          '/proc/sys/net/ipv4/ip_forward': '1\n',
+          '/proc/modules': 'overlay 151552 0 - Live 0x0000000000000000\nnf_conntrack 172032 2 - Live 0x0000000000000000\n',
+        },
+        {live: true, records: {'/proc/sys/net/bridge/bridge-nf-call-iptables': {status: 'missing'}}},
+      ),
+    );
     if (!r.collected) throw new Error(r.reason);
     expect(r.value.sysctl['net.ipv4.ip_forward']).toEqual({value: '1', source: {file: '/proc/sys/net/ipv4/ip_forward', line: 1}, text: '1'});
     expect(r.value.sysctl['net.bridge.bridge-nf-call-iptables']?.value).toBeNull();
@@ -118,7 +144,12 @@ describe('buildCgroup', () => {
   const controllers = 'cpuset cpu io memory hugetlb pids rdma misc\n';
 
   it('reads cgroup v2 from cgroup2fs with the root controllers', () => {
-    const r = buildCgroup(rawFrom({'/sys/fs/cgroup/cgroup.controllers': controllers}, {live: true, commands: {'cgroup-fs': {stdout: 'cgroup2fs\n', command: 'stat -fc %T /sys/fs/cgroup'}}}));
+    const r = buildCgroup(
+      rawFrom(
+        {'/sys/fs/cgroup/cgroup.controllers': controllers},
+        {live: true, commands: {'cgroup-fs': {stdout: 'cgroup2fs\n', command: 'stat -fc %T /sys/fs/cgroup'}}},
+      ),
+    );
     if (!r.collected) throw new Error(r.reason);
     expect(r.value.version).toEqual({value: 2, source: {command: 'stat -fc %T /sys/fs/cgroup'}, text: 'cgroup2fs'});
     expect(r.value.controllers?.value).toContain('memory');
@@ -130,11 +161,18 @@ describe('buildCgroup', () => {
     const r = buildCgroup(rawFrom({'/proc/cmdline': cmdline}, {live: true, commands: {'cgroup-fs': {stdout: 'tmpfs\n'}}}));
     if (!r.collected) throw new Error(r.reason);
     expect(r.value.version.value).toBe(1);
-    expect(r.value.cmdline).toEqual({value: 'systemd.unified_cgroup_hierarchy=0', source: {file: '/proc/cmdline', line: 1}, text: 'systemd.unified_cgroup_hierarchy=0'});
+    expect(r.value.cmdline).toEqual({
+      value: 'systemd.unified_cgroup_hierarchy=0',
+      source: {file: '/proc/cmdline', line: 1},
+      text: 'systemd.unified_cgroup_hierarchy=0',
+    });
   });
 
   it('is not collected offline, or when the command failed', () => {
-    expect(buildCgroup(rawFrom({}))).toEqual({collected: false, reason: 'root transport: commands and /proc are not collected: the cgroup version is a property of the running kernel'});
+    expect(buildCgroup(rawFrom({}))).toEqual({
+      collected: false,
+      reason: 'root transport: commands and /proc are not collected: the cgroup version is a property of the running kernel',
+    });
     const failed = buildCgroup(rawFrom({}, {live: true, commands: {'cgroup-fs': {stdout: '', status: 'failed'}}}));
     expect(failed).toEqual({collected: false, reason: '`cgroup-fs` failed'});
   });
@@ -146,7 +184,9 @@ describe('buildCapacity', () => {
   const dfi = 'Filesystem      Inodes  IUsed   IFree IUse% Mounted on\n/dev/sda1      6553600 123456 6430144    2% /\n';
 
   it('reads cores, MemTotal and the kubelet filesystem size on a live node', () => {
-    const r = buildCapacity(rawFrom({'/proc/meminfo': meminfo}, {live: true, commands: {nproc: {stdout: '16\n'}, 'df-kubelet': {stdout: df}, 'dfi-kubelet': {stdout: dfi}}}));
+    const r = buildCapacity(
+      rawFrom({'/proc/meminfo': meminfo}, {live: true, commands: {nproc: {stdout: '16\n'}, 'df-kubelet': {stdout: df}, 'dfi-kubelet': {stdout: dfi}}}),
+    );
     if (!r.collected) throw new Error(r.reason);
     expect(r.value.cpu).toEqual({value: 16, source: {command: 'nproc'}, text: '16'});
     expect(r.value.memory).toEqual({value: 32816344 * 1024, source: {file: '/proc/meminfo', line: 1}, text: 'MemTotal:       32816344 kB'});

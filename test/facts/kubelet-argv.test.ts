@@ -46,13 +46,20 @@ describe('buildArgv on a kubeadm DEB node', () => {
   const argv = argvOf({
     [`${USR}/kubelet.service`]: SERVICE,
     [`${USR}/kubelet.service.d/10-kubeadm.conf`]: KUBEADM_DEB,
-    '/var/lib/kubelet/kubeadm-flags.env': 'KUBELET_KUBEADM_ARGS="--container-runtime=remote --container-runtime-endpoint=unix:///var/run/containerd/containerd.sock --pod-infra-container-image=registry.k8s.io/pause:3.8"\n',
+    '/var/lib/kubelet/kubeadm-flags.env':
+      'KUBELET_KUBEADM_ARGS="--container-runtime=remote --container-runtime-endpoint=unix:///var/run/containerd/containerd.sock --pod-infra-container-image=registry.k8s.io/pause:3.8"\n',
     '/etc/default/kubelet': 'KUBELET_EXTRA_ARGS=--node-ip=10.0.0.5 --config=/etc/kubelet/override.yaml\n',
   });
 
   it('records each flag with the file and line that set it', () => {
     expect(Object.keys(argv.flags)).toEqual([
-      'bootstrap-kubeconfig', 'kubeconfig', 'config', 'container-runtime', 'container-runtime-endpoint', 'pod-infra-container-image', 'node-ip',
+      'bootstrap-kubeconfig',
+      'kubeconfig',
+      'config',
+      'container-runtime',
+      'container-runtime-endpoint',
+      'pod-infra-container-image',
+      'node-ip',
     ]);
     expect(where(argv, 'container-runtime')).toBe('/var/lib/kubelet/kubeadm-flags.env:1');
     expect(where(argv, 'kubeconfig')).toBe(`${USR}/kubelet.service.d/10-kubeadm.conf:3`);
@@ -60,8 +67,15 @@ describe('buildArgv on a kubeadm DEB node', () => {
   });
 
   it('keeps every occurrence and lets the last one win', () => {
-    expect(argv.flags['config']?.map((o) => [o.value, o.index])).toEqual([['/var/lib/kubelet/config.yaml', 2], ['/etc/kubelet/override.yaml', 7]]);
-    expect(effectiveFlag(argv, 'config')).toMatchObject({value: '/etc/kubelet/override.yaml', source: {file: '/etc/default/kubelet', line: 1}, text: '--config=/etc/kubelet/override.yaml'});
+    expect(argv.flags['config']?.map((o) => [o.value, o.index])).toEqual([
+      ['/var/lib/kubelet/config.yaml', 2],
+      ['/etc/kubelet/override.yaml', 7],
+    ]);
+    expect(effectiveFlag(argv, 'config')).toMatchObject({
+      value: '/etc/kubelet/override.yaml',
+      source: {file: '/etc/default/kubelet', line: 1},
+      text: '--config=/etc/kubelet/override.yaml',
+    });
     expect(argv.positional).toEqual([]);
   });
 });
@@ -120,16 +134,22 @@ describe('expansion into argv', () => {
 
   it('turns an empty braced variable into an empty positional argument', () => {
     const files = node('[Service]\nExecStart=\nExecStart=/usr/bin/kubelet --v=2 ${KUBELET_EXTRA_ARGS}\n');
-    expect(argvOf(files).positional).toEqual([{value: '', source: {file: `${ETC}/kubelet.service.d/20-x.conf`, line: 3}, text: 'ExecStart=/usr/bin/kubelet --v=2 ${KUBELET_EXTRA_ARGS}'}]);
+    expect(argvOf(files).positional).toEqual([
+      {value: '', source: {file: `${ETC}/kubelet.service.d/20-x.conf`, line: 3}, text: 'ExecStart=/usr/bin/kubelet --v=2 ${KUBELET_EXTRA_ARGS}'},
+    ]);
     const u = buildUnit(rawFrom(files));
     expect(u.collected && u.value.problems.map((p) => p.kind)).toEqual(['empty-braced-var']);
   });
 
   it('expands ${A:-default}, keeps $$ literal and does not expand an embedded $VAR', () => {
-    const dropin = '[Service]\nEnvironment=ROOT=/data\nExecStart=\nExecStart=/usr/bin/kubelet --root-dir=${ROOT}/kubelet --cert-dir=${CERTS:-/var/lib/kubelet/pki} --node-labels=cost=$$5 --provider-id=x$ROOT\n';
+    const dropin =
+      '[Service]\nEnvironment=ROOT=/data\nExecStart=\nExecStart=/usr/bin/kubelet --root-dir=${ROOT}/kubelet --cert-dir=${CERTS:-/var/lib/kubelet/pki} --node-labels=cost=$$5 --provider-id=x$ROOT\n';
     const argv = argvOf(node(dropin));
     expect(['root-dir', 'cert-dir', 'node-labels', 'provider-id'].map((f) => effectiveFlag(argv, f)?.value)).toEqual([
-      '/data/kubelet', '/var/lib/kubelet/pki', 'cost=$5', 'x$ROOT',
+      '/data/kubelet',
+      '/var/lib/kubelet/pki',
+      'cost=$5',
+      'x$ROOT',
     ]);
     expect(where(argv, 'root-dir')).toBe(`${ETC}/kubelet.service.d/20-x.conf:2`);
     expect(where(argv, 'node-labels')).toBe(`${ETC}/kubelet.service.d/20-x.conf:4`);
@@ -141,7 +161,8 @@ describe('expansion into argv', () => {
   });
 
   it('honours prefixes (@ argv0, : no expansion), quotes and continuation lines', () => {
-    const dropin = '[Service]\nEnvironment=V=5\nExecStart=\nExecStart=-@/usr/bin/kubelet kubelet \\\n# a comment inside the continuation\n  --v=$V "--node-labels=a=b c" %%n\n';
+    const dropin =
+      '[Service]\nEnvironment=V=5\nExecStart=\nExecStart=-@/usr/bin/kubelet kubelet \\\n# a comment inside the continuation\n  --v=$V "--node-labels=a=b c" %%n\n';
     expect(argvOf(node(dropin)).args.map((a) => a.value)).toEqual(['--v=$V', '--node-labels=a=b c', '%n']);
     const noExpand = '[Service]\nEnvironment=V=5\nExecStart=\nExecStart=:/usr/bin/kubelet --v=${V}\n';
     expect(argvOf(node(noExpand)).args.map((a) => a.value)).toEqual(['--v=${V}']);
@@ -157,7 +178,9 @@ describe('buildArgv when there is no command', () => {
   });
 
   it('names the load error when systemd would refuse the unit', () => {
-    const a = buildArgv(buildUnit(rawFrom({[`${USR}/kubelet.service`]: SERVICE, [`${ETC}/kubelet.service.d/20-x.conf`]: '[Service]\nExecStart=/usr/bin/kubelet --v=2\n'})));
+    const a = buildArgv(
+      buildUnit(rawFrom({[`${USR}/kubelet.service`]: SERVICE, [`${ETC}/kubelet.service.d/20-x.conf`]: '[Service]\nExecStart=/usr/bin/kubelet --v=2\n'})),
+    );
     expect(a.collected).toBe(false);
     expect(!a.collected && a.reason).toBe(`systemd refuses kubelet.service (${ETC}/kubelet.service.d/20-x.conf:2): see systemd-dropin`);
   });

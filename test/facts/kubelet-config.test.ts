@@ -69,9 +69,7 @@ describe('buildKubeletConfig on a kubeadm node', () => {
 
   it('reads the --config file and records it as ok with its apiVersion and kind', () => {
     expect(f.configPath).toEqual({value: CFG, source: DROPIN, text: `--config=${CFG}`});
-    expect(f.files).toEqual([
-      {path: CFG, role: 'config', status: 'ok', apiVersion: 'kubelet.config.k8s.io/v1beta1', kind: 'KubeletConfiguration'},
-    ]);
+    expect(f.files).toEqual([{path: CFG, role: 'config', status: 'ok', apiVersion: 'kubelet.config.k8s.io/v1beta1', kind: 'KubeletConfiguration'}]);
     expect(f.unknownFields).toEqual([]);
     expect(f.typeErrors).toEqual([]);
     expect(f.defaultsFor).toBe('v1.30.2');
@@ -103,9 +101,7 @@ describe('buildKubeletConfig on a kubeadm node', () => {
   it('treats "" and 0s of non-pointer fields as unset, so the default applies', () => {
     const ep = f.effective['containerRuntimeEndpoint'];
     expect(ep).toMatchObject({value: 'unix:///run/containerd/containerd.sock', origin: 'default'});
-    expect(ep?.overridden).toEqual([
-      {value: '', origin: 'config-file', source: {file: CFG, line: 19}, text: 'containerRuntimeEndpoint: ""'},
-    ]);
+    expect(ep?.overridden).toEqual([{value: '', origin: 'config-file', source: {file: CFG, line: 19}, text: 'containerRuntimeEndpoint: ""'}]);
     expect(f.effective['authentication.webhook.cacheTTL']?.value).toBe('2m');
   });
 

@@ -17,7 +17,10 @@ describe('buildRuntime: CRI-O', () => {
 
   it('lets a later crio.conf.d drop-in override cgroup_manager', () => {
     const raw = rawFrom({...crio, '/etc/crio/crio.conf.d/02-cgroup-manager.conf': fx('crio-02-cgroup-manager.conf')});
-    const rt = runtime(raw, kubeletConfig({containerRuntimeEndpoint: ['unix:///var/run/crio/crio.sock', 12, 'containerRuntimeEndpoint: unix:///var/run/crio/crio.sock']}));
+    const rt = runtime(
+      raw,
+      kubeletConfig({containerRuntimeEndpoint: ['unix:///var/run/crio/crio.sock', 12, 'containerRuntimeEndpoint: unix:///var/run/crio/crio.sock']}),
+    );
     expect(rt.endpoint.source).toEqual({file: '/var/lib/kubelet/config.yaml', line: 12});
     expect(rt.configFiles.map((f) => f.path)).toEqual([
       '/etc/crio/crio.conf',
@@ -32,9 +35,16 @@ describe('buildRuntime: CRI-O', () => {
   });
 
   it('defaults to systemd when no file sets cgroup_manager', () => {
-    const raw = rawFrom({'/etc/crio/crio.conf.d/10-crio.conf': fx('crio-10-crio.conf')}, {records: {'/etc/crio/crio.conf': {status: 'missing', content: undefined}}});
+    const raw = rawFrom(
+      {'/etc/crio/crio.conf.d/10-crio.conf': fx('crio-10-crio.conf')},
+      {records: {'/etc/crio/crio.conf': {status: 'missing', content: undefined}}},
+    );
     const rt = runtime(raw, nc, argvWith('container-runtime-endpoint', 'unix:///var/run/crio/crio.sock'));
-    expect(rt.cgroupDriver).toEqual({value: 'systemd', source: {file: '/etc/crio/crio.conf.d/10-crio.conf'}, text: 'cgroup_manager not set (default "systemd")'});
+    expect(rt.cgroupDriver).toEqual({
+      value: 'systemd',
+      source: {file: '/etc/crio/crio.conf.d/10-crio.conf'},
+      text: 'cgroup_manager not set (default "systemd")',
+    });
   });
 });
 
@@ -67,8 +77,21 @@ describe('buildRuntime: docker via cri-dockerd', () => {
 
 describe('buildRuntime: live socket and crictl info', () => {
   it('finds the socket in the /run/containerd listing, also for a /var/run endpoint', () => {
-    const cfg = kubeletConfig({containerRuntimeEndpoint: ['unix:///var/run/containerd/containerd.sock', 5, 'containerRuntimeEndpoint: unix:///var/run/containerd/containerd.sock']});
-    const raw = rawFrom({[CTD]: V2_SYSTEMD}, {live: true, dirs: {'/run/containerd': dir('/run/containerd', [['containerd.sock', 'socket'], ['containerd.sock.ttrpc', 'socket']])}});
+    const cfg = kubeletConfig({
+      containerRuntimeEndpoint: ['unix:///var/run/containerd/containerd.sock', 5, 'containerRuntimeEndpoint: unix:///var/run/containerd/containerd.sock'],
+    });
+    const raw = rawFrom(
+      {[CTD]: V2_SYSTEMD},
+      {
+        live: true,
+        dirs: {
+          '/run/containerd': dir('/run/containerd', [
+            ['containerd.sock', 'socket'],
+            ['containerd.sock.ttrpc', 'socket'],
+          ]),
+        },
+      },
+    );
     expect(runtime(raw, cfg).socket).toMatchObject({path: '/var/run/containerd/containerd.sock', present: true});
   });
 
@@ -89,9 +112,18 @@ describe('buildRuntime: live socket and crictl info', () => {
   });
 
   it('records a failed crictl info as no answer, and skips it offline', () => {
-    const raw = rawFrom({[CTD]: V2_DEFAULT}, {live: true, commands: {'crictl-info': {stdout: '', status: 'failed', exitCode: 1, reason: 'validate service connection: CRI v1 runtime API is not implemented'}}});
+    const raw = rawFrom(
+      {[CTD]: V2_DEFAULT},
+      {
+        live: true,
+        commands: {'crictl-info': {stdout: '', status: 'failed', exitCode: 1, reason: 'validate service connection: CRI v1 runtime API is not implemented'}},
+      },
+    );
     const rt = runtime(raw);
-    expect(rt.cri.collected && rt.cri.value.answered).toMatchObject({value: false, text: 'crictl info failed (exit 1): validate service connection: CRI v1 runtime API is not implemented'});
+    expect(rt.cri.collected && rt.cri.value.answered).toMatchObject({
+      value: false,
+      text: 'crictl info failed (exit 1): validate service connection: CRI v1 runtime API is not implemented',
+    });
     expect(runtime(rawFrom({[CTD]: V2_DEFAULT})).cri).toEqual({collected: false, reason: 'root transport: `crictl info` is only run on a live node'});
   });
 });

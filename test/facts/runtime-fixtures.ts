@@ -40,7 +40,11 @@ export function argvWith(name: string, value: string): Collected<KubeletArgv> {
   return {
     collected: true,
     value: {
-      executable: {value: '/usr/bin/kubelet', source: {file: '/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf', line: 11}, text: 'ExecStart=/usr/bin/kubelet'},
+      executable: {
+        value: '/usr/bin/kubelet',
+        source: {file: '/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf', line: 11},
+        text: 'ExecStart=/usr/bin/kubelet',
+      },
       args: [{value: text, source: src, text}],
       flags: {[name]: [{name, value, source: src, text, index: 0}]},
       positional: [],

@@ -117,7 +117,11 @@ describe('buildRuntime: containerd imports', () => {
     const main = V3_SYSTEMD.replace('imports = []', "imports = ['conf.d/*.toml']");
     const cniOnly = `version = 3\n[plugins.'io.containerd.cri.v1.runtime'.cni]\n  conf_dir = '/etc/cni/custom'\n`;
     const rt = runtime(rawFrom({[CTD]: main, '/etc/containerd/conf.d/20-cni.toml': cniOnly}));
-    expect(rt.cni.confDir).toEqual({value: '/etc/cni/custom', source: {file: '/etc/containerd/conf.d/20-cni.toml', line: 3}, text: "conf_dir = '/etc/cni/custom'"});
+    expect(rt.cni.confDir).toEqual({
+      value: '/etc/cni/custom',
+      source: {file: '/etc/containerd/conf.d/20-cni.toml', line: 3},
+      text: "conf_dir = '/etc/cni/custom'",
+    });
     expect(rt.cgroupDriver?.source).toEqual({file: CTD, line: 106});
   });
 
@@ -194,7 +198,7 @@ describe('runtime-parse: line positions', () => {
       'c = """',
       '[fake]',
       '"""',
-      "[t.\"x.y\".'z w']",
+      '[t."x.y".\'z w\']',
       '  e.f = 1',
       '  g = { h = { i = true } }',
     ].join('\n');

@@ -52,7 +52,15 @@ describe('buildStaticPods', () => {
 
   it('ignores hidden files and subdirectories, as the kubelet does', () => {
     const dirs: Record<string, DirRecord> = {
-      [M]: {path: M, status: 'ok', entries: [{name: '.kubelet-keep', type: 'file'}, {name: 'old', type: 'dir'}, {name: 'etcd.yaml', type: 'file'}]},
+      [M]: {
+        path: M,
+        status: 'ok',
+        entries: [
+          {name: '.kubelet-keep', type: 'file'},
+          {name: 'old', type: 'dir'},
+          {name: 'etcd.yaml', type: 'file'},
+        ],
+      },
     };
     const f = build({[`${M}/etcd.yaml`]: ETCD}, {dirs});
     expect(f.ignored).toEqual([`${M}/.kubelet-keep`, `${M}/old`]);
@@ -61,7 +69,14 @@ describe('buildStaticPods', () => {
 
   it('marks a listed file the probe did not read (a .bak the kubelet will still load)', () => {
     const dirs: Record<string, DirRecord> = {
-      [M]: {path: M, status: 'ok', entries: [{name: 'etcd.yaml', type: 'file'}, {name: 'etcd.yaml.bak', type: 'file'}]},
+      [M]: {
+        path: M,
+        status: 'ok',
+        entries: [
+          {name: 'etcd.yaml', type: 'file'},
+          {name: 'etcd.yaml.bak', type: 'file'},
+        ],
+      },
     };
     const f = build({[`${M}/etcd.yaml`]: ETCD}, {dirs});
     expect(f.manifests[1]).toMatchObject({path: `${M}/etcd.yaml.bak`, status: 'not-collected'});
@@ -74,7 +89,11 @@ describe('buildStaticPods', () => {
 
   it('rejects a manifest that is not a v1 Pod, at its kind line', () => {
     const f = build({[`${M}/web.yaml`]: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n'});
-    expect(f.manifests[0]).toMatchObject({status: 'not-a-pod', line: 2, error: 'apiVersion apps/v1, kind Deployment: a static pod manifest must be apiVersion v1, kind Pod'});
+    expect(f.manifests[0]).toMatchObject({
+      status: 'not-a-pod',
+      line: 2,
+      error: 'apiVersion apps/v1, kind Deployment: a static pod manifest must be apiVersion v1, kind Pod',
+    });
   });
 
   it('requires metadata.name and at least one container', () => {

@@ -8,7 +8,8 @@ import {KUBELET_SERVICE, kubeadmDropIn} from '../../src/lab/node-files.js';
 // The packaged unit and 10-kubeadm.conf, the same text the lab's node trees carry.
 const KUBEADM_RPM = kubeadmDropIn('rpm');
 const KUBEADM_DEB = KUBEADM_RPM.replace('/etc/sysconfig/kubelet', '/etc/default/kubelet');
-const FLAGS_ENV = 'KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock --pod-infra-container-image=registry.k8s.io/pause:3.9"\n';
+const FLAGS_ENV =
+  'KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock --pod-infra-container-image=registry.k8s.io/pause:3.9"\n';
 const USR = '/usr/lib/systemd/system';
 const ETC = '/etc/systemd/system';
 
@@ -90,7 +91,10 @@ describe('buildUnit on a kubeadm DEB node', () => {
     const files = {'/lib/systemd/system/kubelet.service': KUBELET_SERVICE, '/lib/systemd/system/kubelet.service.d/10-kubeadm.conf': KUBEADM_DEB};
     const missing = {status: 'missing' as const};
     const u = unitOf(rawFrom(files, {records: {'/etc/default/kubelet': missing, '/var/lib/kubelet/kubeadm-flags.env': missing}}));
-    expect(u.environmentFiles.map((f) => [f.path, f.exists])).toEqual([['/var/lib/kubelet/kubeadm-flags.env', false], ['/etc/default/kubelet', false]]);
+    expect(u.environmentFiles.map((f) => [f.path, f.exists])).toEqual([
+      ['/var/lib/kubelet/kubeadm-flags.env', false],
+      ['/etc/default/kubelet', false],
+    ]);
     expect(u.command?.args.map((a) => a.value)).toHaveLength(3);
     expect(u.command?.unset).toEqual(['KUBELET_KUBEADM_ARGS', 'KUBELET_EXTRA_ARGS']);
     expect(u.problems).toEqual([]);
@@ -103,7 +107,13 @@ describe('drop-in discovery and order', () => {
     const u = unitOf(rpmNode({[`${ETC}/kubelet.service.d/10-kubeadm.conf`]: legacy}));
     expect(u.dropIns).toEqual([
       {path: `${ETC}/kubelet.service.d/10-kubeadm.conf`, name: '10-kubeadm.conf', shadowedBy: null, identical: null, masked: false},
-      {path: `${USR}/kubelet.service.d/10-kubeadm.conf`, name: '10-kubeadm.conf', shadowedBy: `${ETC}/kubelet.service.d/10-kubeadm.conf`, identical: false, masked: false},
+      {
+        path: `${USR}/kubelet.service.d/10-kubeadm.conf`,
+        name: '10-kubeadm.conf',
+        shadowedBy: `${ETC}/kubelet.service.d/10-kubeadm.conf`,
+        identical: false,
+        masked: false,
+      },
     ]);
     expect(u.environment['KUBELET_CONFIG_ARGS']?.source).toEqual({file: `${ETC}/kubelet.service.d/10-kubeadm.conf`, line: 4});
   });
@@ -156,7 +166,9 @@ describe('environment precedence and syntax', () => {
     const u = unitOf(rpmNode({[`${ETC}/kubelet.service.d/30-env.conf`]: '[Service]\nEnvironment="KUBELET_EXTRA_ARGS=--v=9"\n'}));
     const v = u.environment['KUBELET_EXTRA_ARGS'];
     expect(v).toMatchObject({value: '', origin: 'EnvironmentFile', source: {file: '/etc/sysconfig/kubelet', line: 1}});
-    expect(v?.overridden).toEqual([{value: '--v=9', origin: 'Environment', source: {file: `${ETC}/kubelet.service.d/30-env.conf`, line: 2}, text: 'Environment="KUBELET_EXTRA_ARGS=--v=9"'}]);
+    expect(v?.overridden).toEqual([
+      {value: '--v=9', origin: 'Environment', source: {file: `${ETC}/kubelet.service.d/30-env.conf`, line: 2}, text: 'Environment="KUBELET_EXTRA_ARGS=--v=9"'},
+    ]);
   });
 
   it('lets the later environment file win (/etc/sysconfig/kubelet over kubeadm-flags.env)', () => {
@@ -174,14 +186,34 @@ describe('environment precedence and syntax', () => {
   });
 
   it('parses env files like systemd: comments, quotes, escapes, no export keyword', () => {
-    const env = ['# comment', '; also', 'A=plain value   ', "B='single $X \\n'", 'C="dq \\"q\\" \\$HOME \\n"', 'export D=1', 'E=one \\', 'two', 'NOEQUALS', 'F=x # not a comment'].join('\n');
+    const env = [
+      '# comment',
+      '; also',
+      'A=plain value   ',
+      "B='single $X \\n'",
+      'C="dq \\"q\\" \\$HOME \\n"',
+      'export D=1',
+      'E=one \\',
+      'two',
+      'NOEQUALS',
+      'F=x # not a comment',
+    ].join('\n');
     const u = unitOf(rpmNode({'/etc/sysconfig/kubelet': env}));
     const e = u.environment;
-    expect([e['A'], e['B'], e['C'], e['E'], e['F']].map((v) => v?.value)).toEqual(['plain value', 'single $X \\n', 'dq "q" $HOME \\n', 'one two', 'x # not a comment']);
+    expect([e['A'], e['B'], e['C'], e['E'], e['F']].map((v) => v?.value)).toEqual([
+      'plain value',
+      'single $X \\n',
+      'dq "q" $HOME \\n',
+      'one two',
+      'x # not a comment',
+    ]);
     expect(e['E']?.source).toEqual({file: '/etc/sysconfig/kubelet', line: 7});
     expect(e['D']).toBeUndefined();
     const ignored = u.problems.map((p) => ['file' in p.source ? p.source.line : 0, p.message.includes('`export` keyword')]);
-    expect(ignored).toEqual([[6, true], [9, false]]);
+    expect(ignored).toEqual([
+      [6, true],
+      [9, false],
+    ]);
   });
 
   it('fails a missing required EnvironmentFile and names the line', () => {
@@ -195,7 +227,9 @@ describe('environment precedence and syntax', () => {
   });
 
   it('flags a required EnvironmentFile the probe did not collect as unknown', () => {
-    const u = unitOf(rawFrom({[`${USR}/kubelet.service`]: KUBELET_SERVICE, [`${ETC}/kubelet.service.d/20-env.conf`]: '[Service]\nEnvironmentFile=/etc/kubelet/extra\n'}));
+    const u = unitOf(
+      rawFrom({[`${USR}/kubelet.service`]: KUBELET_SERVICE, [`${ETC}/kubelet.service.d/20-env.conf`]: '[Service]\nEnvironmentFile=/etc/kubelet/extra\n'}),
+    );
     expect(u.problems.map((p) => p.kind)).toEqual(['env-file-unknown']);
     expect(u.environmentFiles[0]).toMatchObject({status: 'not-collected', exists: null});
   });
@@ -203,7 +237,8 @@ describe('environment precedence and syntax', () => {
 
 describe('garbage, masking and unreadable files', () => {
   it('reports lines systemd ignores, with their file and line', () => {
-    const dropin = 'ExecStart=/usr/bin/kubelet\n[Service]\n--node-ip 10.0.0.1\nKUBELET_EXTRA_ARGS=--v=2\n[Servcie]\nEnvironment=IGNORED=1\n[Unit]\nExecStart=/x\n[X-Custom]\nFoo=bar\n';
+    const dropin =
+      'ExecStart=/usr/bin/kubelet\n[Service]\n--node-ip 10.0.0.1\nKUBELET_EXTRA_ARGS=--v=2\n[Servcie]\nEnvironment=IGNORED=1\n[Unit]\nExecStart=/x\n[X-Custom]\nFoo=bar\n';
     const u = unitOf(rpmNode({[`${ETC}/kubelet.service.d/50-bad.conf`]: dropin}));
     expect(u.problems.map((p) => [p.kind, 'file' in p.source ? p.source.line : 0, p.message])).toEqual([
       ['garbage-line', 1, 'Assignment outside of section. Ignoring.'],
@@ -251,13 +286,16 @@ describe('garbage, masking and unreadable files', () => {
 });
 
 describe('buildUnitState', () => {
-  const show = 'LoadState=loaded\nActiveState=activating\nSubState=auto-restart\nNRestarts=42\nExecMainStatus=1\nExecMainCode=1\nUnitFileState=enabled\nNeedDaemonReload=no\nFragmentPath=/usr/lib/systemd/system/kubelet.service\nDropInPaths=/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf\n';
+  const show =
+    'LoadState=loaded\nActiveState=activating\nSubState=auto-restart\nNRestarts=42\nExecMainStatus=1\nExecMainCode=1\nUnitFileState=enabled\nNeedDaemonReload=no\nFragmentPath=/usr/lib/systemd/system/kubelet.service\nDropInPaths=/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf\n';
 
   it('parses systemctl show into typed, sourced properties', () => {
     const s = buildUnitState(rawFrom({}, {live: true, commands: {'systemctl-show': {stdout: show}}}));
     expect(s.collected && s.value.nRestarts).toEqual({value: 42, source: {command: 'systemctl-show'}, text: 'NRestarts=42'});
     expect(s.collected && [s.value.subState?.value, s.value.needDaemonReload?.value, s.value.dropInPaths?.value]).toEqual([
-      'auto-restart', false, ['/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf'],
+      'auto-restart',
+      false,
+      ['/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf'],
     ]);
   });
 

@@ -55,7 +55,8 @@ describe('buildKubeletVersion', () => {
   it('says how to supply the version when nothing answers', () => {
     expect(buildKubeletVersion(rawFrom({}))).toEqual({
       collected: false,
-      reason: 'kubelet version unknown: `kubelet --version` is not run under the root transport and no installed kubelet package in /var/lib/dpkg/status; pass --kubelet-version',
+      reason:
+        'kubelet version unknown: `kubelet --version` is not run under the root transport and no installed kubelet package in /var/lib/dpkg/status; pass --kubelet-version',
     });
   });
 });
@@ -63,8 +64,12 @@ describe('buildKubeletVersion', () => {
 describe('version helpers', () => {
   it('parses v-prefixed, dpkg, epoch and pre-release versions', () => {
     expect(['v1.30.2', '1.30', '1.30.2-1.1', '1:1.28.0-00', 'v1.31.0-rc.1', 'Kubernetes'].map(parseVersion)).toEqual([
-      {major: 1, minor: 30, patch: 2}, {major: 1, minor: 30, patch: 0}, {major: 1, minor: 30, patch: 2},
-      {major: 1, minor: 28, patch: 0}, {major: 1, minor: 31, patch: 0}, null,
+      {major: 1, minor: 30, patch: 2},
+      {major: 1, minor: 30, patch: 0},
+      {major: 1, minor: 30, patch: 2},
+      {major: 1, minor: 28, patch: 0},
+      {major: 1, minor: 31, patch: 0},
+      null,
     ]);
   });
 
@@ -73,9 +78,12 @@ describe('version helpers', () => {
   });
 
   it('compares by minor when the minimum has no patch, and by patch when it has one', () => {
-    expect([versionAtLeast('v1.27.0', '1.27'), versionAtLeast('v1.26.9', '1.27'), versionAtLeast('v1.27.3', '1.27.4'), versionAtLeast('v2.0.0', '1.35')]).toEqual([
-      true, false, false, true,
-    ]);
+    expect([
+      versionAtLeast('v1.27.0', '1.27'),
+      versionAtLeast('v1.26.9', '1.27'),
+      versionAtLeast('v1.27.3', '1.27.4'),
+      versionAtLeast('v2.0.0', '1.35'),
+    ]).toEqual([true, false, false, true]);
     expect(versionAtLeast('unknown', '1.20')).toBe(false);
     expect(['v1.30.0', 'v1.9.1', 'v1.30.0'].sort(compareVersions)).toEqual(['v1.9.1', 'v1.30.0', 'v1.30.0']);
   });

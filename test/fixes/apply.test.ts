@@ -26,7 +26,10 @@ class DyingTransport implements Transport {
   readonly live = false;
   calls = 0;
   private readonly inner: LocalTransport;
-  constructor(readonly hostRoot: string, private readonly dieOn: number[]) {
+  constructor(
+    readonly hostRoot: string,
+    private readonly dieOn: number[],
+  ) {
     this.inner = new LocalTransport('root', hostRoot, false);
   }
   run(o: RunOptions): Promise<RunResult> {
@@ -47,8 +50,14 @@ async function setup(scenario: ScenarioId, check: string, extra: {choice?: strin
   return {root, plan, before, hash: await hashTree(root)};
 }
 const opts = (root: string, before: Finding, over: Partial<ApplyOptions> = {}): ApplyOptions => ({
-  transport: new LocalTransport('root', root, false), target: 'lab', check: catalogue.find((c) => c.id === before.id)!, before,
-  ctx: {now: NOW, expiryWarnDays: 30}, kubeletVersion: null, timeoutMs: 60_000, ...over,
+  transport: new LocalTransport('root', root, false),
+  target: 'lab',
+  check: catalogue.find((c) => c.id === before.id)!,
+  before,
+  ctx: {now: NOW, expiryWarnDays: 30},
+  kubeletVersion: null,
+  timeoutMs: 60_000,
+  ...over,
 });
 const backups = (root: string) => readdir(join(root, 'var/lib/kubelet-doctor/backups')).catch(() => []);
 
@@ -60,7 +69,9 @@ describe('applyPlan on a node tree (--root)', () => {
     expect(r.pending).toEqual(['run `systemctl restart kubelet`', 'wait up to 90 s for http://127.0.0.1:10248/healthz to answer ok']);
     expect(await hashTree(root)).not.toEqual(hash);
     const manifest = await readFile(join(root, 'var/lib/kubelet-doctor/backups', r.backup!, 'manifest'), 'utf8');
-    expect(manifest).toMatch(/^KD-BACKUP-MANIFEST 2 [0-9a-f]{32}\nF\t1\t644 \d+ \d+\t[0-9a-f]{64}\t[0-9a-f]{64}\t\/var\/lib\/kubelet\/config\.yaml\nU\t-\t-\t-\t-\tkubelet\n$/);
+    expect(manifest).toMatch(
+      /^KD-BACKUP-MANIFEST 2 [0-9a-f]{32}\nF\t1\t644 \d+ \d+\t[0-9a-f]{64}\t[0-9a-f]{64}\t\/var\/lib\/kubelet\/config\.yaml\nU\t-\t-\t-\t-\tkubelet\n$/,
+    );
     expect(r.manifest).toBe(createHash('sha256').update(manifest).digest('hex'));
     const restored = await runRestore(new LocalTransport('root', root, false), r.backup!, {timeoutMs: 60_000, manifests: [r.manifest!], force: false});
     expect(restored).toMatchObject({ok: true, restored: ['/var/lib/kubelet/config.yaml']});
@@ -76,7 +87,9 @@ describe('applyPlan on a node tree (--root)', () => {
   });
 
   it('rolls back when the test hook KUBELET_DOCTOR_TEST_FAIL_VERIFY=1 forces a failed verification', async () => {
-    const {root, plan, before, hash} = await setup('expired-client-cert', 'cert-expiry', {joinCommand: 'kubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef'});
+    const {root, plan, before, hash} = await setup('expired-client-cert', 'cert-expiry', {
+      joinCommand: 'kubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef',
+    });
     process.env['KUBELET_DOCTOR_TEST_FAIL_VERIFY'] = '1';
     const r = await applyPlan(plan, opts(root, before));
     expect(r.status).toBe('rolled-back');
@@ -96,7 +109,7 @@ describe('applyPlan on a node tree (--root)', () => {
     expect(await hashTree(root)).toEqual(hash);
   });
 
-  it('refuses to write when a file changed since the probe, and keeps the operator\'s edit', async () => {
+  it("refuses to write when a file changed since the probe, and keeps the operator's edit", async () => {
     const {root, plan, before} = await setup('config-typo', 'kubelet-config');
     const file = join(root, 'var/lib/kubelet/config.yaml');
     const theirs = `${await readFile(file, 'utf8')}# edited by someone else meanwhile\n`;

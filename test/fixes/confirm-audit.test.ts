@@ -28,7 +28,13 @@ describe('confirmFix', () => {
   });
 
   it('asks on the terminal and takes only y or yes as a yes', async () => {
-    for (const [answer, want] of [['y\n', true], ['yes\n', true], ['\n', false], ['n\n', false], ['sure\n', false]] as const) {
+    for (const [answer, want] of [
+      ['y\n', true],
+      ['yes\n', true],
+      ['\n', false],
+      ['n\n', false],
+      ['sure\n', false],
+    ] as const) {
       const input = tty();
       const output = tty();
       let asked = '';
@@ -56,10 +62,23 @@ describe('audit log', () => {
   it('appends one JSON line per action with who, where, what, when, the backup and the result, private to the operator', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kd-audit-'));
     const file = join(dir, 'state/kubelet-doctor/audit.log');
-    const entry = {target: 'node-7', transport: 'ssh', action: 'apply' as const, fixId: 'swap-off', checkId: 'swap', choice: 'off', backup: '20261123T114233Z', result: 'verified', files: ['/etc/fstab']};
+    const entry = {
+      target: 'node-7',
+      transport: 'ssh',
+      action: 'apply' as const,
+      fixId: 'swap-off',
+      checkId: 'swap',
+      choice: 'off',
+      backup: '20261123T114233Z',
+      result: 'verified',
+      files: ['/etc/fstab'],
+    };
     await appendAudit({...entry, message: 'swap passes after the fix'}, file);
     await appendAudit({...entry, result: 'rolled-back', message: 'token: abcdef.0123456789abcdef leaked into a message'}, file);
-    const lines = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({...entry, user: expect.any(String), host: expect.any(String), time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/)});
     expect(JSON.stringify(lines[1])).not.toContain('0123456789abcdef');

@@ -7,10 +7,12 @@ describe('unifiedDiff', () => {
   });
 
   it('shows a changed line with three lines of context, like diff -u', () => {
-    const before = ['1', '2', '3', '4', '5', '6', '7', '8', '9'].join('\n') + '\n';
+    const before = `${['1', '2', '3', '4', '5', '6', '7', '8', '9'].join('\n')}\n`;
     const after = before.replace('5\n', 'five\n');
     expect(unifiedDiff('/var/lib/kubelet/config.yaml', before, after)).toBe(
-      ['--- a/var/lib/kubelet/config.yaml', '+++ b/var/lib/kubelet/config.yaml', '@@ -2,7 +2,7 @@', ' 2', ' 3', ' 4', '-5', '+five', ' 6', ' 7', ' 8', ''].join('\n'),
+      ['--- a/var/lib/kubelet/config.yaml', '+++ b/var/lib/kubelet/config.yaml', '@@ -2,7 +2,7 @@', ' 2', ' 3', ' 4', '-5', '+five', ' 6', ' 7', ' 8', ''].join(
+        '\n',
+      ),
     );
   });
 

@@ -59,11 +59,19 @@ describe.each(shells)('fix scripts under %s', (shell) => {
     const plan = planFix({facts: p.facts, raw: p.raw, finding, now: NOW});
     if (isNotApplicable(plan)) throw new Error(plan.reason);
     const t = transport(shell, root);
-    const r = await applyPlan(plan, {transport: t, target: 'lab', check: catalogue.find((c) => c.id === 'kubelet-config')!, before: finding, ctx: {now: NOW, expiryWarnDays: 30}, kubeletVersion: null, timeoutMs: 60_000});
+    const r = await applyPlan(plan, {
+      transport: t,
+      target: 'lab',
+      check: catalogue.find((c) => c.id === 'kubelet-config')!,
+      before: finding,
+      ctx: {now: NOW, expiryWarnDays: 30},
+      kubeletVersion: null,
+      timeoutMs: 60_000,
+    });
     return {root, file, before, t, r};
   }
 
-  it('fixes (keeping the file\'s permission bits) and restores the backup byte for byte', async () => {
+  it("fixes (keeping the file's permission bits) and restores the backup byte for byte", async () => {
     const {root, file, before, t, r} = await fixed();
     expect(r.status).toBe('verified');
     expect((await stat(file)).mode & 0o7777).toBe(0o640);
@@ -71,7 +79,10 @@ describe.each(shells)('fix scripts under %s', (shell) => {
     expect(restored).toMatchObject({status: 'restored', restored: ['/var/lib/kubelet/config.yaml']});
     expect(await hashTree(root)).toEqual(before);
     // A second rollback finds every file already as before.
-    expect(await runRestore(t, r.backup!, {timeoutMs: 60_000, manifests: [r.manifest!], force: false})).toMatchObject({status: 'intact', intact: ['/var/lib/kubelet/config.yaml']});
+    expect(await runRestore(t, r.backup!, {timeoutMs: 60_000, manifests: [r.manifest!], force: false})).toMatchObject({
+      status: 'intact',
+      intact: ['/var/lib/kubelet/config.yaml'],
+    });
   });
 
   it('refuses to roll back over a later edit, with the diff, and restores with force', async () => {
@@ -119,12 +130,14 @@ describe('parseManifest', () => {
 
   it('keeps permission bits only and numeric owners', () => {
     const r = parse(`F\t1\t4755 0 0\t${sha}\tabsent\t/usr/local/bin/x\nU\t-\t-\t-\t-\tkubelet\nR\t-\t-\t-\t-\tdaemon-reload\nD\t-\t-\t-\t-\t/etc/sysctl.d\n`);
-    expect(r).toEqual({entries: [
-      {kind: 'F', n: 1, mode: 0o755, uid: 0, gid: 0, orig: sha, written: 'absent', path: '/usr/local/bin/x'},
-      expect.objectContaining({kind: 'U', path: 'kubelet'}),
-      expect.objectContaining({kind: 'R'}),
-      expect.objectContaining({kind: 'D', path: '/etc/sysctl.d'}),
-    ]});
+    expect(r).toEqual({
+      entries: [
+        {kind: 'F', n: 1, mode: 0o755, uid: 0, gid: 0, orig: sha, written: 'absent', path: '/usr/local/bin/x'},
+        expect.objectContaining({kind: 'U', path: 'kubelet'}),
+        expect.objectContaining({kind: 'R'}),
+        expect.objectContaining({kind: 'D', path: '/etc/sysctl.d'}),
+      ],
+    });
   });
 
   it.each([
@@ -133,7 +146,7 @@ describe('parseManifest', () => {
     ['a path with a control character', `A\t1\t-\t-\t${sha}\t/etc/x\u001b[2J\n`],
     ['a path with a newline escape', `A\t1\t-\t-\t${sha}\t/etc/x\r\n`],
     ['a path that is not normalised', `A\t1\t-\t-\t${sha}\t/etc//x\n`],
-    ['kubelet-doctor\'s own directory', `A\t1\t-\t-\t${sha}\t/var/lib/kubelet-doctor/lock/owner\n`],
+    ["kubelet-doctor's own directory", `A\t1\t-\t-\t${sha}\t/var/lib/kubelet-doctor/lock/owner\n`],
     ['a path listed twice', `A\t1\t-\t-\t${sha}\t/etc/x\nA\t2\t-\t-\t${sha}\t/etc/x\n`],
     ['a copy number used twice', `A\t1\t-\t-\t${sha}\t/etc/x\nA\t1\t-\t-\t${sha}\t/etc/y\n`],
     ['a copy number that is a path', `F\t../../x\t644 0 0\t${sha}\tabsent\t/etc/x\n`],

@@ -16,8 +16,12 @@ describe('flag edits on the line that sets them', () => {
   });
 
   it('sets a value the way it was written', () => {
-    expect(setFlagValue('KUBELET_EXTRA_ARGS="--cgroup-driver=cgroupfs --v=2"', '--cgroup-driver=cgroupfs', 'systemd')).toBe('KUBELET_EXTRA_ARGS="--cgroup-driver=systemd --v=2"');
-    expect(setFlagValue('ExecStart=/usr/bin/kubelet --cgroup_driver cgroupfs', '--cgroup_driver cgroupfs', 'systemd')).toBe('ExecStart=/usr/bin/kubelet --cgroup_driver systemd');
+    expect(setFlagValue('KUBELET_EXTRA_ARGS="--cgroup-driver=cgroupfs --v=2"', '--cgroup-driver=cgroupfs', 'systemd')).toBe(
+      'KUBELET_EXTRA_ARGS="--cgroup-driver=systemd --v=2"',
+    );
+    expect(setFlagValue('ExecStart=/usr/bin/kubelet --cgroup_driver cgroupfs', '--cgroup_driver cgroupfs', 'systemd')).toBe(
+      'ExecStart=/usr/bin/kubelet --cgroup_driver systemd',
+    );
   });
 
   it('refuses when the flag is not on the line exactly once', () => {

@@ -50,7 +50,14 @@ export function labTrees(prefix: string): LabTrees {
       return ca!;
     },
     async write(name, scenario, o = {}) {
-      const info = await writeNodeTree(join(dir, name), {layout: 'deb', hostname: name, kubeletVersion: o.kubeletVersion ?? 'v1.30.2', scenario, now: NOW, ca: ca!});
+      const info = await writeNodeTree(join(dir, name), {
+        layout: 'deb',
+        hostname: name,
+        kubeletVersion: o.kubeletVersion ?? 'v1.30.2',
+        scenario,
+        now: NOW,
+        ca: ca!,
+      });
       await o.edit?.(info.root);
       return info;
     },
@@ -90,7 +97,10 @@ export async function hashTree(root: string, o: {withBackups?: boolean} = {}): P
       else if (st.isDirectory()) {
         out[r] = `dir ${(st.mode & 0o7777).toString(8)}`;
         await walk(p, r);
-      } else out[r] = `file ${(st.mode & 0o7777).toString(8)} ${createHash('sha256').update(await readFile(p)).digest('hex')}`;
+      } else
+        out[r] = `file ${(st.mode & 0o7777).toString(8)} ${createHash('sha256')
+          .update(await readFile(p))
+          .digest('hex')}`;
     }
   };
   await walk(root, '');

@@ -52,7 +52,9 @@ describe('set-kubelet-cgroup-driver', () => {
     const p = await plan(root, 'runtime');
     const w = writes(p)[0]!;
     expect(w.after.split('\n').length).toBe(w.before!.split('\n').length + 1);
-    expect(w.after).toMatch(/\[plugins\.'io\.containerd\.cri\.v1\.runtime'\.containerd\.runtimes\.runc\.options\]\n(?: {12}\w+ = .*\n)+ {12}SystemdCgroup = true\n/);
+    expect(w.after).toMatch(
+      /\[plugins\.'io\.containerd\.cri\.v1\.runtime'\.containerd\.runtimes\.runc\.options\]\n(?: {12}\w+ = .*\n)+ {12}SystemdCgroup = true\n/,
+    );
   });
 
   it('sets CRI-O cgroup_manager where crio.conf sets it', async () => {
@@ -63,7 +65,9 @@ describe('set-kubelet-cgroup-driver', () => {
       await replaceIn(join(r, 'var/lib/kubelet/kubeadm-flags.env'), /unix:\/\/\S+containerd\.sock/, 'unix:///var/run/crio/crio.sock');
     });
     const p = await plan(root, 'runtime');
-    expect(writes(p).map((w) => [w.path, w.after])).toEqual([['/etc/crio/crio.conf', '# CRI-O\n[crio.runtime]\n# the driver\ncgroup_manager = "systemd"\nconmon_cgroup = "pod"\n']]);
+    expect(writes(p).map((w) => [w.path, w.after])).toEqual([
+      ['/etc/crio/crio.conf', '# CRI-O\n[crio.runtime]\n# the driver\ncgroup_manager = "systemd"\nconmon_cgroup = "pod"\n'],
+    ]);
     expect(kinds(p)).toContain('restart crio');
   });
 

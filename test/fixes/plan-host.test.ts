@@ -8,7 +8,8 @@ import {isNotApplicable, type FixPlan, type NotApplicable, type Step} from '../.
 import {NOW, labTrees, probeTree} from './helpers.js';
 
 const trees = labTrees('kd-plan-h-');
-const node = (name: string, scenario: ScenarioId, edit?: (root: string) => Promise<void>): Promise<NodeTreeInfo> => trees.write(name, scenario, edit ? {edit} : {});
+const node = (name: string, scenario: ScenarioId, edit?: (root: string) => Promise<void>): Promise<NodeTreeInfo> =>
+  trees.write(name, scenario, edit ? {edit} : {});
 const planFor = async (root: string, check: string, extra: {choice?: string; joinCommand?: string} = {}): Promise<FixPlan | NotApplicable> => {
   const p = await probeTree(root);
   return planFix({facts: p.facts, raw: p.raw, finding: p.finding(check), now: NOW, ...extra});
@@ -24,7 +25,9 @@ describe('swap-off', () => {
   it('comments out the fstab swap line (choice off, the default)', async () => {
     const n = await node('s1', 'swap-on');
     const p = await plan(n.root, 'swap');
-    expect(writes(p).map((w) => [w.path, w.after.split('\n').find((l) => l.includes('swap.img'))])).toEqual([['/etc/fstab', '#/swap.img\tnone\tswap\tsw\t0\t0']]);
+    expect(writes(p).map((w) => [w.path, w.after.split('\n').find((l) => l.includes('swap.img'))])).toEqual([
+      ['/etc/fstab', '#/swap.img\tnone\tswap\tsw\t0\t0'],
+    ]);
   });
 
   it('keeps swap and sets failSwapOn: false with --choice keep', async () => {
@@ -67,14 +70,19 @@ describe('cert-expiry-fix', () => {
     expect(boot).toMatchObject({path: '/etc/kubernetes/bootstrap-kubelet.conf', before: null, mode: 0o600, sensitive: true});
     expect(boot.after).toContain('token: abcdef.0123456789abcdef');
     const moved = p.steps.filter((s) => s.kind === 'remove-file').map((s) => s.kind === 'remove-file' && s.path);
-    expect(moved).toEqual(['/var/lib/kubelet/pki/kubelet-client-current.pem', expect.stringMatching(/^\/var\/lib\/kubelet\/pki\/kubelet-client-\d{4}-.*\.pem$/)]);
+    expect(moved).toEqual([
+      '/var/lib/kubelet/pki/kubelet-client-current.pem',
+      expect.stringMatching(/^\/var\/lib\/kubelet\/pki\/kubelet-client-\d{4}-.*\.pem$/),
+    ]);
     const text = renderPlan(p, {offline: true, target: 'c1'});
     expect(text).not.toContain('0123456789abcdef');
     expect(text).toContain('token: [redacted]');
   });
 
   it('refuses a join command for another cluster (CA pin mismatch)', async () => {
-    const r = await planFor(expired.root, 'cert-expiry', {joinCommand: `kubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:${'0'.repeat(64)}`});
+    const r = await planFor(expired.root, 'cert-expiry', {
+      joinCommand: `kubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:${'0'.repeat(64)}`,
+    });
     expect(isNotApplicable(r) && r.reason).toMatch(/does not match this node's cluster CA/);
   });
 
@@ -94,6 +102,9 @@ describe('planFix', () => {
   it('does not restart a kubelet offline (healthz needs a live node)', async () => {
     const p = await probeTree(join(trees.dir, 'h1'));
     const fake = {...p.finding('healthz'), status: 'fail' as const, fix: 'restart-kubelet'};
-    expect(planFix({facts: p.facts, raw: p.raw, finding: fake, now: NOW})).toMatchObject({notApplicable: true, reason: expect.stringContaining('needs a live node')});
+    expect(planFix({facts: p.facts, raw: p.raw, finding: fake, now: NOW})).toMatchObject({
+      notApplicable: true,
+      reason: expect.stringContaining('needs a live node'),
+    });
   });
 });

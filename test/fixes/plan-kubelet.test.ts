@@ -18,7 +18,8 @@ const plan = async (root: string, check: string, choice?: string): Promise<FixPl
   if (isNotApplicable(r)) throw new Error(r.reason);
   return r;
 };
-const writes = (p: FixPlan) => Object.fromEntries(p.steps.filter((s): s is Extract<Step, {kind: 'write-file'}> => s.kind === 'write-file').map((w) => [w.path, w.after]));
+const writes = (p: FixPlan) =>
+  Object.fromEntries(p.steps.filter((s): s is Extract<Step, {kind: 'write-file'}> => s.kind === 'write-file').map((w) => [w.path, w.after]));
 
 describe('kubelet-flags-fix', () => {
   it('removes the removed flag and moves the deprecated endpoint flag into config.yaml (translate)', async () => {
@@ -30,7 +31,9 @@ describe('kubelet-flags-fix', () => {
 
   it('only removes what stops the kubelet with --choice remove-only', async () => {
     const p = await plan(join(trees.dir, 'f1'), 'kubelet-flags', 'remove-only');
-    expect(writes(p)).toEqual({'/var/lib/kubelet/kubeadm-flags.env': 'KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock"\n'});
+    expect(writes(p)).toEqual({
+      '/var/lib/kubelet/kubeadm-flags.env': 'KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock"\n',
+    });
   });
 
   it('corrects a misspelt flag in /etc/default/kubelet to the flag it was meant to be', async () => {
@@ -64,7 +67,9 @@ describe('kubelet-config-fix', () => {
 
   it('says what to do by hand when the file does not exist', async () => {
     const r = await planFor(await node('c3', 'missing-config'), 'kubelet-config');
-    expect(isNotApplicable(r) && r.reason).toMatch(/nothing this fix can change automatically: \/var\/lib\/kubelet\/config\.yaml does not exist: `kubeadm join` writes it/);
+    expect(isNotApplicable(r) && r.reason).toMatch(
+      /nothing this fix can change automatically: \/var\/lib\/kubelet\/config\.yaml does not exist: `kubeadm join` writes it/,
+    );
   });
 });
 

@@ -13,7 +13,10 @@ const V3_HEADER = "plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.ru
 function changedLines(a: string, b: string): string[] {
   const x = a.split('\n');
   const y = b.split('\n');
-  return y.filter((l, i) => x[i] !== l).slice(0, 1).concat(y.length !== x.length ? [`(${y.length - x.length} line(s) added)`] : []);
+  return y
+    .filter((l, i) => x[i] !== l)
+    .slice(0, 1)
+    .concat(y.length !== x.length ? [`(${y.length - x.length} line(s) added)`] : []);
 }
 
 describe('splitTomlKey', () => {

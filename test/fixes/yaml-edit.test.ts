@@ -63,7 +63,12 @@ describe('editYaml', () => {
   });
 
   it('quotes a value only when YAML needs it', () => {
-    const out = ok(editYaml('a: 1\n', [{op: 'set', path: ['b'], value: 'yes'}, {op: 'set', path: ['c'], value: 'unix:///run/x.sock'}]));
+    const out = ok(
+      editYaml('a: 1\n', [
+        {op: 'set', path: ['b'], value: 'yes'},
+        {op: 'set', path: ['c'], value: 'unix:///run/x.sock'},
+      ]),
+    );
     expect(out).toBe('a: 1\nb: "yes"\nc: unix:///run/x.sock\n');
   });
 
@@ -89,16 +94,25 @@ describe('editYaml edge cases', () => {
   });
 
   it('adds a key to an existing nested block mapping at its indentation, in sorted position', () => {
-    expect(ok(editYaml('memorySwap:\n    swapBehavior: NoSwap\nz: 1\n', [{op: 'set', path: ['memorySwap', 'other'], value: 'x'}]))).toBe('memorySwap:\n    other: x\n    swapBehavior: NoSwap\nz: 1\n');
-    expect(ok(editYaml('memorySwap:\n    swapBehavior: NoSwap\nz: 1\n', [{op: 'set', path: ['memorySwap', 'zz'], value: 'x'}]))).toBe('memorySwap:\n    swapBehavior: NoSwap\n    zz: x\nz: 1\n');
+    expect(ok(editYaml('memorySwap:\n    swapBehavior: NoSwap\nz: 1\n', [{op: 'set', path: ['memorySwap', 'other'], value: 'x'}]))).toBe(
+      'memorySwap:\n    other: x\n    swapBehavior: NoSwap\nz: 1\n',
+    );
+    expect(ok(editYaml('memorySwap:\n    swapBehavior: NoSwap\nz: 1\n', [{op: 'set', path: ['memorySwap', 'zz'], value: 'x'}]))).toBe(
+      'memorySwap:\n    swapBehavior: NoSwap\n    zz: x\nz: 1\n',
+    );
   });
 
   it('creates missing parent mappings', () => {
-    expect(ok(editYaml('a: 1\n', [{op: 'set', path: ['memorySwap', 'swapBehavior'], value: 'LimitedSwap'}]))).toBe('a: 1\nmemorySwap:\n  swapBehavior: LimitedSwap\n');
+    expect(ok(editYaml('a: 1\n', [{op: 'set', path: ['memorySwap', 'swapBehavior'], value: 'LimitedSwap'}]))).toBe(
+      'a: 1\nmemorySwap:\n  swapBehavior: LimitedSwap\n',
+    );
   });
 
   it('refuses to set below a key that holds a single value', () => {
-    expect(editYaml('memorySwap: none\n', [{op: 'set', path: ['memorySwap', 'swapBehavior'], value: 'x'}])).toEqual({ok: false, reason: 'memorySwap.swapBehavior: a parent is not a mapping'});
+    expect(editYaml('memorySwap: none\n', [{op: 'set', path: ['memorySwap', 'swapBehavior'], value: 'x'}])).toEqual({
+      ok: false,
+      reason: 'memorySwap.swapBehavior: a parent is not a mapping',
+    });
   });
 
   it('adds a key to a file without a trailing newline', () => {

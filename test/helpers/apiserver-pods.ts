@@ -134,31 +134,76 @@ export function podRoutes(initial: PodRouteOptions): PodRoutes {
   const podObject = (p: PodState): object => {
     const image = String(p.body.spec?.containers?.[0]?.['image'] ?? '');
     const cname = String(p.body.spec?.containers?.[0]?.['name'] ?? 'probe');
-    const cond = (type: string, status: string, reason?: string) => ({type, status, lastProbeTime: null, lastTransitionTime: p.created, ...(reason ? {reason} : {})});
+    const cond = (type: string, status: string, reason?: string) => ({
+      type,
+      status,
+      lastProbeTime: null,
+      lastTransitionTime: p.created,
+      ...(reason ? {reason} : {}),
+    });
     let status: object;
     const pending = (waiting: {reason: string; message?: string} | null) => ({
-      phase: 'Pending', hostIP: '127.0.0.1', podIP: '127.0.0.1', startTime: p.created,
-      conditions: [cond('PodScheduled', 'True'), cond('Initialized', 'True'), cond('ContainersReady', 'False', 'ContainersNotReady'), cond('Ready', 'False', 'ContainersNotReady')],
-      containerStatuses: [{name: cname, image, imageID: '', ready: false, restartCount: 0, started: false, state: {waiting: waiting ?? {reason: 'ContainerCreating'}}, lastState: {}}],
+      phase: 'Pending',
+      hostIP: '127.0.0.1',
+      podIP: '127.0.0.1',
+      startTime: p.created,
+      conditions: [
+        cond('PodScheduled', 'True'),
+        cond('Initialized', 'True'),
+        cond('ContainersReady', 'False', 'ContainersNotReady'),
+        cond('Ready', 'False', 'ContainersNotReady'),
+      ],
+      containerStatuses: [
+        {
+          name: cname,
+          image,
+          imageID: '',
+          ready: false,
+          restartCount: 0,
+          started: false,
+          state: {waiting: waiting ?? {reason: 'ContainerCreating'}},
+          lastState: {},
+        },
+      ],
     });
     if (o.podFailure === 'never-started') {
       status = {phase: 'Pending', conditions: [cond('PodScheduled', 'True')]};
     } else if (o.podFailure === 'image-pull') {
-      status = pending(p.polls <= 1
-        ? {reason: 'ErrImagePull', message: `failed to pull and unpack image "docker.io/library/${image}": failed to resolve reference: dial tcp: lookup registry-1.docker.io: no such host`}
-        : {reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"`});
+      status = pending(
+        p.polls <= 1
+          ? {
+              reason: 'ErrImagePull',
+              message: `failed to pull and unpack image "docker.io/library/${image}": failed to resolve reference: dial tcp: lookup registry-1.docker.io: no such host`,
+            }
+          : {reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"`},
+      );
     } else if (p.polls <= (o.pendingPolls ?? 1)) {
       status = pending(null);
     } else {
       status = {
-        phase: 'Running', hostIP: '127.0.0.1', podIP: '127.0.0.1', startTime: p.created,
+        phase: 'Running',
+        hostIP: '127.0.0.1',
+        podIP: '127.0.0.1',
+        startTime: p.created,
         conditions: [cond('PodScheduled', 'True'), cond('Initialized', 'True'), cond('ContainersReady', 'True'), cond('Ready', 'True')],
-        containerStatuses: [{name: cname, image, imageID: `docker.io/library/${image}@sha256:${'0'.repeat(64)}`, containerID: `containerd://${'a'.repeat(64)}`,
-          ready: true, restartCount: 0, started: true, state: {running: {startedAt: p.created}}, lastState: {}}],
+        containerStatuses: [
+          {
+            name: cname,
+            image,
+            imageID: `docker.io/library/${image}@sha256:${'0'.repeat(64)}`,
+            containerID: `containerd://${'a'.repeat(64)}`,
+            ready: true,
+            restartCount: 0,
+            started: true,
+            state: {running: {startedAt: p.created}},
+            lastState: {},
+          },
+        ],
       };
     }
     return {
-      kind: 'Pod', apiVersion: 'v1',
+      kind: 'Pod',
+      apiVersion: 'v1',
       metadata: {...p.body.metadata, name: p.name, namespace: p.namespace, uid: p.uid, resourceVersion: String(5000 + p.polls), creationTimestamp: p.created},
       spec: {schedulerName: 'default-scheduler', serviceAccountName: 'default', ...p.body.spec},
       status,
@@ -166,13 +211,35 @@ export function podRoutes(initial: PodRouteOptions): PodRoutes {
   };
 
   const nodeObject = (n: PodRouteNode): object => ({
-    kind: 'Node', apiVersion: 'v1',
-    metadata: {name: n.name, uid: `00000000-0000-4000-9000-${String(seq++).padStart(12, '0')}`, resourceVersion: '42', labels: {'kubernetes.io/hostname': n.name}},
+    kind: 'Node',
+    apiVersion: 'v1',
+    metadata: {
+      name: n.name,
+      uid: `00000000-0000-4000-9000-${String(seq++).padStart(12, '0')}`,
+      resourceVersion: '42',
+      labels: {'kubernetes.io/hostname': n.name},
+    },
     spec: {},
     status: {
-      conditions: [n.ready === false
-        ? {type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastHeartbeatTime: '2024-05-01T10:00:00Z', lastTransitionTime: '2024-05-01T10:05:00Z'}
-        : {type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: '2024-05-01T10:00:00Z', lastTransitionTime: '2024-05-01T10:00:00Z'}],
+      conditions: [
+        n.ready === false
+          ? {
+              type: 'Ready',
+              status: 'Unknown',
+              reason: 'NodeStatusUnknown',
+              message: 'Kubelet stopped posting node status.',
+              lastHeartbeatTime: '2024-05-01T10:00:00Z',
+              lastTransitionTime: '2024-05-01T10:05:00Z',
+            }
+          : {
+              type: 'Ready',
+              status: 'True',
+              reason: 'KubeletReady',
+              message: 'kubelet is posting ready status',
+              lastHeartbeatTime: '2024-05-01T10:00:00Z',
+              lastTransitionTime: '2024-05-01T10:00:00Z',
+            },
+      ],
       addresses: [{type: 'InternalIP', address: '127.0.0.1'}],
     },
   });
@@ -192,7 +259,13 @@ export function podRoutes(initial: PodRouteOptions): PodRoutes {
     const key = `${ns}/${name ?? ''}`;
     if (req.method === 'POST' && name === undefined) {
       if (o.createForbidden) {
-        return send(res, 403, statusBody(403, 'Forbidden', `pods is forbidden: User "${user}" cannot create resource "pods" in API group "" in the namespace "${ns}"`, {kind: 'pods'}));
+        return send(
+          res,
+          403,
+          statusBody(403, 'Forbidden', `pods is forbidden: User "${user}" cannot create resource "pods" in API group "" in the namespace "${ns}"`, {
+            kind: 'pods',
+          }),
+        );
       }
       let parsed: CreatedPod['body'];
       try {
@@ -203,7 +276,14 @@ export function podRoutes(initial: PodRouteOptions): PodRoutes {
       const pname = parsed.metadata?.name;
       if (!pname) return send(res, 422, statusBody(422, 'Invalid', 'Pod "" is invalid: metadata.name: Required value: name or generateName is required'));
       if (pods.has(`${ns}/${pname}`)) return send(res, 409, statusBody(409, 'AlreadyExists', `pods "${pname}" already exists`));
-      const state: PodState = {namespace: ns, name: pname, body: parsed, uid: `00000000-0000-4000-8000-${String(++seq).padStart(12, '0')}`, created: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), polls: 0};
+      const state: PodState = {
+        namespace: ns,
+        name: pname,
+        body: parsed,
+        uid: `00000000-0000-4000-8000-${String(++seq).padStart(12, '0')}`,
+        created: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+        polls: 0,
+      };
       pods.set(`${ns}/${pname}`, state);
       created.push({namespace: ns, name: pname, body: parsed});
       return send(res, 201, JSON.stringify(podObject(state)));
@@ -218,7 +298,7 @@ export function podRoutes(initial: PodRouteOptions): PodRoutes {
     if (req.method === 'DELETE') {
       let grace: number | null = url.searchParams.has('gracePeriodSeconds') ? Number(url.searchParams.get('gracePeriodSeconds')) : null;
       try {
-        const opts = body.length ? JSON.parse(body.toString('utf8')) as {gracePeriodSeconds?: number} : {};
+        const opts = body.length ? (JSON.parse(body.toString('utf8')) as {gracePeriodSeconds?: number}) : {};
         if (typeof opts.gracePeriodSeconds === 'number') grace = opts.gracePeriodSeconds;
       } catch {
         // DeleteOptions are optional
@@ -238,11 +318,20 @@ export function podRoutes(initial: PodRouteOptions): PodRoutes {
 
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): boolean => {
     const m = POD_PATH.exec(url.pathname);
-    if (!m || m[3] !== 'exec' || m[2] === undefined) return false;
+    if (m?.[3] !== 'exec' || m[2] === undefined) return false;
     const ns = decodeURIComponent(m[1]!);
     const name = decodeURIComponent(m[2]);
     if (o.execForbidden) {
-      return refuse(socket, 403, 'Forbidden', statusBody(403, 'Forbidden', `pods "${name}" is forbidden: User "operator" cannot create resource "pods/exec" in API group "" in the namespace "${ns}"`));
+      return refuse(
+        socket,
+        403,
+        'Forbidden',
+        statusBody(
+          403,
+          'Forbidden',
+          `pods "${name}" is forbidden: User "operator" cannot create resource "pods/exec" in API group "" in the namespace "${ns}"`,
+        ),
+      );
     }
     const p = pods.get(`${ns}/${name}`);
     if (!p) return refuse(socket, 404, 'Not Found', statusBody(404, 'NotFound', `pods "${name}" not found`));
@@ -316,7 +405,12 @@ export function podRoutes(initial: PodRouteOptions): PodRoutes {
       c.stderr.on('data', (b: Buffer) => ws.send(Buffer.concat([Buffer.from([2]), b])));
       c.on('error', (e) => {
         finished = true;
-        ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify({metadata: {}, status: 'Failure', message: `exec: "${call.command[0]}": ${e.message}`, reason: 'InternalError'}))]));
+        ws.send(
+          Buffer.concat([
+            Buffer.from([3]),
+            Buffer.from(JSON.stringify({metadata: {}, status: 'Failure', message: `exec: "${call.command[0]}": ${e.message}`, reason: 'InternalError'})),
+          ]),
+        );
         ws.close(1000);
       });
       c.on('close', (code) => {
@@ -324,10 +418,16 @@ export function podRoutes(initial: PodRouteOptions): PodRoutes {
         if (finished) return;
         finished = true;
         call.exitCode = code;
-        const st = code === 0
-          ? {metadata: {}, status: 'Success'}
-          : {metadata: {}, status: 'Failure', message: `command terminated with non-zero exit code: error executing command [${call.command.join(' ')}], exit code ${code ?? 137}`,
-            reason: 'NonZeroExitCode', details: {causes: [{reason: 'ExitCode', message: String(code ?? 137)}]}};
+        const st =
+          code === 0
+            ? {metadata: {}, status: 'Success'}
+            : {
+                metadata: {},
+                status: 'Failure',
+                message: `command terminated with non-zero exit code: error executing command [${call.command.join(' ')}], exit code ${code ?? 137}`,
+                reason: 'NonZeroExitCode',
+                details: {causes: [{reason: 'ExitCode', message: String(code ?? 137)}]},
+              };
         ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(st))]), () => ws.close(1000));
       });
     };
@@ -335,7 +435,11 @@ export function podRoutes(initial: PodRouteOptions): PodRoutes {
   };
 
   return {
-    handle, upgrade, created, deleted, execs,
+    handle,
+    upgrade,
+    created,
+    deleted,
+    execs,
     live: () => [...pods.keys()],
     configure(x) {
       o = {...o, ...x};

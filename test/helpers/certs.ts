@@ -102,7 +102,7 @@ export async function issue(ca: TestCA, o: CertOptions): Promise<TestCert> {
 }
 
 /** What the probe leaves of a private key block: every line replaced by a marker. */
-export const REDACTED_KEY = ['[private key redacted]', '[private key redacted]', '[private key redacted]'].join('\n') + '\n';
+export const REDACTED_KEY = `${['[private key redacted]', '[private key redacted]', '[private key redacted]'].join('\n')}\n`;
 
 /** A kubelet-client-<date>.pem as the kubelet writes it (cert then key), after the probe's redaction. */
 export const certAndKey = (c: TestCert): string => `${c.pem.trimEnd()}\n${REDACTED_KEY}`;
@@ -226,7 +226,13 @@ export function configOf(values: Record<string, {value: unknown; line: number; t
   const effective: KubeletConfigFacts['effective'] = {};
   for (const [field, v] of Object.entries(values)) {
     const leaf = field.slice(field.lastIndexOf('.') + 1);
-    effective[field] = {value: v.value, origin: 'config-file', source: {file: CONFIG, line: v.line}, text: v.text ?? `${leaf}: ${String(v.value)}`, overridden: []};
+    effective[field] = {
+      value: v.value,
+      origin: 'config-file',
+      source: {file: CONFIG, line: v.line},
+      text: v.text ?? `${leaf}: ${String(v.value)}`,
+      overridden: [],
+    };
   }
   return {
     configPath: {value: CONFIG, source: {file: DROPIN, line: 4}, text: `--config=${CONFIG}`},
@@ -240,8 +246,14 @@ export function configOf(values: Record<string, {value: unknown; line: number; t
 }
 
 /** The kubeconfig and certificate facts the real builders make from `raw` (check tests start here). */
-export function tlsFacts(raw: RawSnapshot, argv: Collected<KubeletArgv> = collected(argvOf(KUBEADM_FLAGS)), cfg?: Collected<KubeletConfigFacts>): Pick<Facts, 'argv' | 'kubeconfig' | 'certs'> {
-  const config = cfg ?? collected(configOf({'authentication.x509.clientCAFile': {value: '/etc/kubernetes/pki/ca.crt', line: 11}, rotateCertificates: {value: true, line: 30}}));
+export function tlsFacts(
+  raw: RawSnapshot,
+  argv: Collected<KubeletArgv> = collected(argvOf(KUBEADM_FLAGS)),
+  cfg?: Collected<KubeletConfigFacts>,
+): Pick<Facts, 'argv' | 'kubeconfig' | 'certs'> {
+  const config =
+    cfg ??
+    collected(configOf({'authentication.x509.clientCAFile': {value: '/etc/kubernetes/pki/ca.crt', line: 11}, rotateCertificates: {value: true, line: 30}}));
   const kubeconfig = buildKubeconfig(raw, argv);
   return {argv, kubeconfig, certs: buildCerts(raw, kubeconfig, config, argv)};
 }

@@ -118,18 +118,21 @@ export async function startHostileSsh(mode: HostileMode): Promise<HostileServer>
   await new Promise<void>((res) => server.listen(0, '127.0.0.1', () => res()));
   const port = (server.address() as {port: number}).port;
   return {
-    port, hostKeyPub, sent: () => sent,
+    port,
+    hostKeyPub,
+    sent: () => sent,
     async knownHosts(dir: string) {
       const f = join(dir, `known_hosts-hostile-${port}`);
       await writeFile(f, `[127.0.0.1]:${port} ${hostKeyPub}\n`, {mode: 0o600});
       return f;
     },
-    stop: () => new Promise<void>((res) => {
-      for (const c of children) c.kill('SIGKILL');
-      for (const c of conns) c.end();
-      server.close(() => res());
-      setTimeout(res, 2000).unref();
-    }),
+    stop: () =>
+      new Promise<void>((res) => {
+        for (const c of children) c.kill('SIGKILL');
+        for (const c of conns) c.end();
+        server.close(() => res());
+        setTimeout(res, 2000).unref();
+      }),
   };
 }
 
@@ -223,9 +226,10 @@ export async function startBannerless(greeting = false): Promise<{port: number; 
   await new Promise<void>((res) => server.listen(0, '127.0.0.1', () => res()));
   return {
     port: (server.address() as {port: number}).port,
-    stop: () => new Promise<void>((res) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => res());
-    }),
+    stop: () =>
+      new Promise<void>((res) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => res());
+      }),
   };
 }

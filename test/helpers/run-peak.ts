@@ -11,9 +11,11 @@ import {pathToFileURL} from 'node:url';
 import {BIN} from './sshd.js';
 
 /** The compiled preload: beside this file when it runs from dist/, else under dist/ (vitest runs the sources). */
-const PRELOAD = pathToFileURL(existsSync(join(import.meta.dirname, 'peak-rss.js'))
-  ? join(import.meta.dirname, 'peak-rss.js')
-  : join(import.meta.dirname, '../../dist/test/helpers/peak-rss.js')).href;
+const PRELOAD = pathToFileURL(
+  existsSync(join(import.meta.dirname, 'peak-rss.js'))
+    ? join(import.meta.dirname, 'peak-rss.js')
+    : join(import.meta.dirname, '../../dist/test/helpers/peak-rss.js'),
+).href;
 const MiB = 1024 * 1024;
 
 /** What the run printed, how it ended, and its peak RSS in KiB (0: not reported). */

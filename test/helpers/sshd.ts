@@ -59,7 +59,13 @@ export function freePort(): Promise<number> {
 }
 
 /** A TCP listener on loopback that accepts connections and never says a word (an SSH timeout). */
-export async function silentListener(): Promise<{port: number; connections: () => number; accepted: () => number; sockets: () => Socket[]; close: () => Promise<void>}> {
+export async function silentListener(): Promise<{
+  port: number;
+  connections: () => number;
+  accepted: () => number;
+  sockets: () => Socket[];
+  close: () => Promise<void>;
+}> {
   const sockets = new Set<Socket>();
   let accepted = 0;
   const server: Server = createServer((s) => {
@@ -78,10 +84,11 @@ export async function silentListener(): Promise<{port: number; connections: () =
     accepted: () => accepted,
     /** The open connections themselves (`destroyed` once the peer has gone). */
     sockets: () => [...sockets],
-    close: () => new Promise<void>((res) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => res());
-    }),
+    close: () =>
+      new Promise<void>((res) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => res());
+      }),
   };
 }
 
@@ -187,9 +194,17 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
       `HostKey ${hostKey}`,
       `PidFile ${join(dir, `sshd-${port}.pid`)}`,
       `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-      'StrictModes no', `UsePAM ${opts.usePam ? 'yes' : 'no'}`, 'PermitRootLogin prohibit-password',
-      'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'PubkeyAuthentication yes',
-      'PrintMotd no', 'PrintLastLog no', `MaxStartups ${opts.maxStartups ?? '300'}`, 'MaxSessions 64', 'LogLevel VERBOSE',
+      'StrictModes no',
+      `UsePAM ${opts.usePam ? 'yes' : 'no'}`,
+      'PermitRootLogin prohibit-password',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PubkeyAuthentication yes',
+      'PrintMotd no',
+      'PrintLastLog no',
+      `MaxStartups ${opts.maxStartups ?? '300'}`,
+      'MaxSessions 64',
+      'LogLevel VERBOSE',
       'AllowTcpForwarding yes',
       ...(opts.ownHome ? [`SetEnv HOME=${sessionHome}`] : []),
       opts.extra ?? '',
@@ -208,7 +223,12 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
     }
     const token = `[127.0.0.1]:${port}`;
     return {
-      port, dir, hostKeyPub, keys, wrongKey, token,
+      port,
+      dir,
+      hostKeyPub,
+      keys,
+      wrongKey,
+      token,
       async knownHosts(name = `known_hosts-${port}`, o = {}) {
         const f = join(client, name);
         await writeFile(f, `${o.before ?? ''}${o.hashed ? hashedHost(token) : token} ${hostKeyPub}\n`, {mode: 0o600});
@@ -254,7 +274,11 @@ export async function startSshdNode(prefix: string, opts: SshdOptions = {}): Pro
     writeNodeTree(join(dir, 'node'), {layout: 'deb', hostname: 'node-2', kubeletVersion: 'v1.30.2', scenario: 'cgroup-driver-mismatch'}),
   ]);
   return {
-    dir, home, sshd, node, known: await sshd.knownHosts(),
+    dir,
+    home,
+    sshd,
+    node,
+    known: await sshd.knownHosts(),
     stop: async () => {
       await sshd.stop();
       await rm(dir, {recursive: true, force: true});

@@ -23,10 +23,8 @@ afterAll(async () => {
 });
 
 const read = (info: NodeTreeInfo, path: string): Promise<string> => readFile(join(info.root, path), 'utf8');
-const exists = async (info: NodeTreeInfo, path: string): Promise<boolean> =>
-  Boolean(await lstat(join(info.root, path)).catch(() => null));
-const mode = async (info: NodeTreeInfo, path: string): Promise<number> =>
-  (await stat(join(info.root, path))).mode & 0o777;
+const exists = async (info: NodeTreeInfo, path: string): Promise<boolean> => Boolean(await lstat(join(info.root, path)).catch(() => null));
+const mode = async (info: NodeTreeInfo, path: string): Promise<number> => (await stat(join(info.root, path))).mode & 0o777;
 
 const CERT_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n/g;
 const KEY_BLOCK = /-----BEGIN EC PRIVATE KEY-----[\s\S]*?-----END EC PRIVATE KEY-----\n/;
@@ -36,7 +34,9 @@ function certsIn(pem: string): X509Certificate[] {
 }
 
 function spkiHex(key: ReturnType<typeof createPublicKey>): string {
-  return createHash('sha256').update(key.export({type: 'spki', format: 'der'})).digest('hex');
+  return createHash('sha256')
+    .update(key.export({type: 'spki', format: 'der'}))
+    .digest('hex');
 }
 
 /** The client pem's certificate and the SPKI hashes of its cert and of its private key. */
@@ -133,9 +133,7 @@ describe('writeNodeTree (healthy DEB node)', () => {
     };
     const cluster = conf.clusters[0]?.cluster;
     expect(cluster?.server).toBe('https://127.0.0.1:6443');
-    expect(Buffer.from(cluster?.['certificate-authority-data'] ?? '', 'base64').toString()).toBe(
-      await read(info, '/etc/kubernetes/pki/ca.crt'),
-    );
+    expect(Buffer.from(cluster?.['certificate-authority-data'] ?? '', 'base64').toString()).toBe(await read(info, '/etc/kubernetes/pki/ca.crt'));
     expect(conf.users[0]).toEqual({name: 'default-auth', user: {'client-certificate': CURRENT, 'client-key': CURRENT}});
   });
 
@@ -179,9 +177,7 @@ describe('writeNodeTree (RPM node)', () => {
   it('uses /etc/sysconfig/kubelet and writes no dpkg database', async () => {
     const info = await writeNodeTree(join(base, 'rpm'), {...DEB_130, layout: 'rpm', hostname: 'worker-2'});
     expect(await read(info, '/etc/sysconfig/kubelet')).toBe('KUBELET_EXTRA_ARGS=\n');
-    expect(await read(info, '/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf')).toContain(
-      'EnvironmentFile=-/etc/sysconfig/kubelet\n',
-    );
+    expect(await read(info, '/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf')).toContain('EnvironmentFile=-/etc/sysconfig/kubelet\n');
     expect(info.files).not.toContain('/var/lib/dpkg/status');
     expect(info.files).not.toContain('/etc/default/kubelet');
     expect(await readdir(join(info.root, '/etc/kubernetes/manifests'))).toEqual([]);
@@ -194,10 +190,7 @@ describe('scenarios', () => {
   beforeAll(async () => {
     ca = await createClusterCa(NOW);
     for (const s of scenarios) {
-      nodes.set(
-        s.id,
-        await writeNodeTree(join(base, 'sc', s.id), {...DEB_130, hostname: 'worker-3', scenario: s.id, ca}),
-      );
+      nodes.set(s.id, await writeNodeTree(join(base, 'sc', s.id), {...DEB_130, hostname: 'worker-3', scenario: s.id, ca}));
     }
   });
   const node = (id: ScenarioId): NodeTreeInfo => {
@@ -271,9 +264,7 @@ describe('scenarios', () => {
   it('missing-config removes config.yaml while the drop-in still passes --config', async () => {
     const info = node('missing-config');
     expect(await exists(info, '/var/lib/kubelet/config.yaml')).toBe(false);
-    expect(await read(info, '/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf')).toContain(
-      '--config=/var/lib/kubelet/config.yaml',
-    );
+    expect(await read(info, '/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf')).toContain('--config=/var/lib/kubelet/config.yaml');
   });
 
   it('dropin-no-reset adds a 20-extra.conf whose ExecStart= is not preceded by a reset', async () => {

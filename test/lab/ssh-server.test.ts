@@ -58,7 +58,8 @@ function exec(c: InstanceType<typeof Client>, command: string, stdin = ''): Prom
       ch.on('data', (b: Buffer) => out.push(b));
       ch.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
       ch.on('close', (code: number | null, signal?: string) =>
-        resolve({code: code ?? null, signal: signal ?? null, stdout: Buffer.concat(out).toString(), stderr}));
+        resolve({code: code ?? null, signal: signal ?? null, stdout: Buffer.concat(out).toString(), stderr}),
+      );
       ch.end(stdin);
     });
   });
@@ -96,8 +97,21 @@ async function sshArgs(): Promise<string[]> {
   await writeFile(id, labKey.private, {mode: 0o600});
   await writeFile(join(dir, 'known_hosts'), `[127.0.0.1]:${node.port} ${node.hostKey}\n`);
   return [
-    '-p', String(node.port), '-i', id, '-F', 'none', '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes',
-    '-o', `UserKnownHostsFile=${join(dir, 'known_hosts')}`, '-o', 'StrictHostKeyChecking=yes', 'root@127.0.0.1',
+    '-p',
+    String(node.port),
+    '-i',
+    id,
+    '-F',
+    'none',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    `UserKnownHostsFile=${join(dir, 'known_hosts')}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    'root@127.0.0.1',
   ];
 }
 
@@ -119,7 +133,11 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kd-lab-ssh-'));
   const now = new Date();
   const info = await writeNodeTree(join(dir, 'node-3-removed-flag'), {
-    layout: 'deb', hostname: 'node-3-removed-flag', kubeletVersion: 'v1.27.16', scenario: 'removed-flag', now,
+    layout: 'deb',
+    hostname: 'node-3-removed-flag',
+    kubeletVersion: 'v1.27.16',
+    scenario: 'removed-flag',
+    now,
   });
   node = await startLabNode({labDir: dir, info, authorizedKey: labKey.public, now});
 });
@@ -142,7 +160,9 @@ describe('lab SSH server', () => {
 
   it('serves the journal lines the kubelet prints for the scenario', async () => {
     const r = await run('journalctl -u kubelet -n 300 --no-pager -o short-iso');
-    expect(r.stdout).toMatch(/^\S+ node-3-removed-flag kubelet\[\d+\]: E\d{4} [\d:.]+ +\d+ run\.go:74\] "command failed" err="failed to parse kubelet flag: unknown flag: --container-runtime"$/m);
+    expect(r.stdout).toMatch(
+      /^\S+ node-3-removed-flag kubelet\[\d+\]: E\d{4} [\d:.]+ +\d+ run\.go:74\] "command failed" err="failed to parse kubelet flag: unknown flag: --container-runtime"$/m,
+    );
     expect(r.stdout).toMatch(/systemd\[1\]: kubelet\.service: Scheduled restart job, restart counter is at 42\.$/m);
   });
 
@@ -257,11 +277,13 @@ describe('lab SSH server', () => {
     const closed = new Promise<void>((r) => c.once('close', () => r()));
     await node.stop();
     await closed;
-    await expect(new Promise((resolve, reject) => {
-      const s = connect(node.port, '127.0.0.1');
-      s.once('connect', () => resolve(s.destroy()));
-      s.once('error', reject);
-    })).rejects.toMatchObject({code: 'ECONNREFUSED'});
+    await expect(
+      new Promise((resolve, reject) => {
+        const s = connect(node.port, '127.0.0.1');
+        s.once('connect', () => resolve(s.destroy()));
+        s.once('error', reject);
+      }),
+    ).rejects.toMatchObject({code: 'ECONNREFUSED'});
     // Later tests in this file would need a new node: start one for afterAll symmetry.
     node = await startLabNode({labDir: dir, info, authorizedKey: labKey.public, now: new Date()});
   });

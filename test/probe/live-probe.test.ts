@@ -64,7 +64,9 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'kd-live-'));
   [clusterCa, otherCa] = await Promise.all([createClusterCa(now), createClusterCa(now)]);
   const cert = await issueServingCert(clusterCa, {
-    commonName: 'kube-apiserver', dnsNames: ['kubernetes', 'localhost'], ips: ['127.0.0.1'],
+    commonName: 'kube-apiserver',
+    dnsNames: ['kubernetes', 'localhost'],
+    ips: ['127.0.0.1'],
     validity: {notBefore: new Date(now.getTime() - DAY), notAfter: new Date(now.getTime() + 365 * DAY)},
   });
   server = createServer({key: cert.keyPem, cert: cert.certPem}, (req, res) => {
@@ -96,7 +98,9 @@ describe('the live probe against a real HTTPS API server on loopback', () => {
   it('fails with "signed by unknown authority" when kubelet.conf holds another cluster\'s CA', async () => {
     const f = await check(join(work, 'stale-ca'), 'apiserver-reachable');
     expect(f.status).toBe('fail');
-    expect(f.summary).toMatch(/^the API server's certificate is not signed by the certificate-authority-data in the kubeconfig \("certificate signed by unknown authority"\): the node's CA is stale/);
+    expect(f.summary).toMatch(
+      /^the API server's certificate is not signed by the certificate-authority-data in the kubeconfig \("certificate signed by unknown authority"\): the node's CA is stale/,
+    );
     expect(f.evidence[0]?.text).toMatch(/^curl: \(60\) SSL certificate problem/);
   }, 120_000);
 
@@ -139,39 +143,46 @@ describe('the live probe against a real HTTPS API server on loopback', () => {
     expect(f.details.join('\n')).toMatch(/the node's clock is \d+s (ahead of|behind) the API server's \(127\.0\.0\.1\)/);
   }, 120_000);
 
-  it.skipIf(!has('busybox'))('runs under busybox sh with only busybox applets (and openssl) on the PATH', async () => {
-    const busybox = execFileSync('sh', ['-c', 'command -v busybox']).toString().trim();
-    const bb = join(work, 'busybox-path');
-    await mkdir(bb, {recursive: true});
-    execFileSync(busybox, ['--install', '-s', bb]);
-    const root = await node('busybox', clusterCa, port);
-    const run = async () => {
-      const t = new LocalTransport('local', root, true, [busybox, 'sh'], {PATH: bb});
-      const facts = buildFacts(await collectRaw(t, {timeoutMs: 60_000}), {name: 'node-1', transport: 'local'});
-      return {facts, f: evaluateCheck(catalogue.find((c) => c.id === 'apiserver-reachable')!, facts, {now: new Date(), expiryWarnDays: 30})};
-    };
-    // busybox wget verifies no certificate: its TLS failures are its own, not the API server's.
-    const bare = await run();
-    expect(bare.f.status).toBe('skip');
-    expect(bare.f.summary).toMatch(/^not collected: the node's busybox wget could not talk TLS to https:\/\/127\.0\.0\.1:\d+ \(wget: TLS error from peer/);
-    expect(bare.facts.journal).toEqual({collected: false, reason: 'not collected: journalctl is not on the node (no systemd journal)'});
-    // With openssl on the node the probe verifies TLS through openssl s_client instead.
-    await symlink(execFileSync('sh', ['-c', 'command -v openssl']).toString().trim(), join(bb, 'openssl'));
-    const {f} = await run();
-    expect(f.status).toBe('pass');
-    expect(f.evidence[0]?.source).toEqual({command: `openssl https://127.0.0.1:${port}/livez`});
-  }, 120_000);
+  it.skipIf(!has('busybox'))(
+    'runs under busybox sh with only busybox applets (and openssl) on the PATH',
+    async () => {
+      const busybox = execFileSync('sh', ['-c', 'command -v busybox']).toString().trim();
+      const bb = join(work, 'busybox-path');
+      await mkdir(bb, {recursive: true});
+      execFileSync(busybox, ['--install', '-s', bb]);
+      const root = await node('busybox', clusterCa, port);
+      const run = async () => {
+        const t = new LocalTransport('local', root, true, [busybox, 'sh'], {PATH: bb});
+        const facts = buildFacts(await collectRaw(t, {timeoutMs: 60_000}), {name: 'node-1', transport: 'local'});
+        return {facts, f: evaluateCheck(catalogue.find((c) => c.id === 'apiserver-reachable')!, facts, {now: new Date(), expiryWarnDays: 30})};
+      };
+      // busybox wget verifies no certificate: its TLS failures are its own, not the API server's.
+      const bare = await run();
+      expect(bare.f.status).toBe('skip');
+      expect(bare.f.summary).toMatch(/^not collected: the node's busybox wget could not talk TLS to https:\/\/127\.0\.0\.1:\d+ \(wget: TLS error from peer/);
+      expect(bare.facts.journal).toEqual({collected: false, reason: 'not collected: journalctl is not on the node (no systemd journal)'});
+      // With openssl on the node the probe verifies TLS through openssl s_client instead.
+      await symlink(execFileSync('sh', ['-c', 'command -v openssl']).toString().trim(), join(bb, 'openssl'));
+      const {f} = await run();
+      expect(f.status).toBe('pass');
+      expect(f.evidence[0]?.source).toEqual({command: `openssl https://127.0.0.1:${port}/livez`});
+    },
+    120_000,
+  );
 
   it('keeps the newest 256 KiB of a long journal and frames odd bytes exactly, or says the read was cut by its time cap', async () => {
     const bin = join(work, 'journal-bin');
     await mkdir(bin, {recursive: true});
     // 4000 lines of 100 bytes (400 KB), one holding a \001 byte, the last without a newline:
     // one awk, as a journalctl is one process (a fork per line would be the test's own slowness).
-    const fake = '#!/bin/sh\nawk \'BEGIN { z = sprintf("%075d", 0); for (i = 1; i <= 3999; i++) printf "2026-04-16T12:04:10+0000 node-1 kubelet[7]: line %06d %s\\n", i, z;\n' +
+    const fake =
+      '#!/bin/sh\nawk \'BEGIN { z = sprintf("%075d", 0); for (i = 1; i <= 3999; i++) printf "2026-04-16T12:04:10+0000 node-1 kubelet[7]: line %06d %s\\n", i, z;\n' +
       '  printf "2026-04-16T12:04:10+0000 node-1 kubelet[7]: odd \\001 byte\\n2026-04-16T12:04:11+0000 node-1 kubelet[7]: last line" }\'\n';
     await writeFile(join(bin, 'journalctl'), fake, {mode: 0o755});
     const root = await node('journal', clusterCa, port);
-    const raw = await collectRaw(new LocalTransport('local', root, true, ['sh'], {PATH: `${bin}${delimiter}${process.env['PATH'] ?? ''}`}), {timeoutMs: 60_000});
+    const raw = await collectRaw(new LocalTransport('local', root, true, ['sh'], {PATH: `${bin}${delimiter}${process.env['PATH'] ?? ''}`}), {
+      timeoutMs: 60_000,
+    });
     const j = raw.commands['journal']!;
     expect(raw.notes.join('\n')).not.toContain('ended early');
     const facts = buildFacts(raw, {name: 'node-1', transport: 'local'});
@@ -184,7 +195,9 @@ describe('the live probe against a real HTTPS API server on loopback', () => {
       const n = Buffer.byteLength(j.stdout);
       expect(facts.journal.value.cutByTime).toEqual({bytes: n, capS: 5});
       expect(logs.status).toBe('skip');
-      expect(logs.summary).toContain(n >= 256 * 1024 ? 'journal read cut by the time cap (5 s) after more than 262144 bytes' : `journal read cut by the time cap (5 s) after ${n} bytes`);
+      expect(logs.summary).toContain(
+        n >= 256 * 1024 ? 'journal read cut by the time cap (5 s) after more than 262144 bytes' : `journal read cut by the time cap (5 s) after ${n} bytes`,
+      );
       return;
     }
     expect(j.status).toBe('ok');
@@ -201,11 +214,14 @@ describe('the live probe against a real HTTPS API server on loopback', () => {
     await mkdir(bin, {recursive: true});
     // A journalctl that writes three lines (the third unfinished) and then never ends, as on a
     // node whose journal files are huge or on a hung disk.
-    const fake = '#!/bin/sh\nprintf "2026-04-16T12:04:10+0000 node-1 systemd[1]: Started kubelet.service - kubelet: The Kubernetes Node Agent.\\n' +
+    const fake =
+      '#!/bin/sh\nprintf "2026-04-16T12:04:10+0000 node-1 systemd[1]: Started kubelet.service - kubelet: The Kubernetes Node Agent.\\n' +
       '2026-04-16T12:04:10+0000 node-1 kubelet[7]: I0416 12:04:10.000000 7 server.go:487] \\"Kubelet version\\"\\n2026-04-16T12:04:11+0000 node-1 kub"\nexec sleep 4243\n';
     await writeFile(join(bin, 'journalctl'), fake, {mode: 0o755});
     const root = await node('journal-slow', clusterCa, port);
-    const raw = await collectRaw(new LocalTransport('local', root, true, ['sh'], {PATH: `${bin}${delimiter}${process.env['PATH'] ?? ''}`}), {timeoutMs: 60_000});
+    const raw = await collectRaw(new LocalTransport('local', root, true, ['sh'], {PATH: `${bin}${delimiter}${process.env['PATH'] ?? ''}`}), {
+      timeoutMs: 60_000,
+    });
     const j = raw.commands['journal']!;
     expect(j.status).toBe('timeout');
     const n = Buffer.byteLength(j.stdout);
@@ -216,7 +232,9 @@ describe('the live probe against a real HTTPS API server on loopback', () => {
     expect(facts.journal.collected && facts.journal.value.lines.map((l) => l.ident)).toEqual(['systemd', 'kubelet']);
     const logs = evaluateCheck(catalogue.find((c) => c.id === 'kubelet-logs')!, facts, {now: new Date(), expiryWarnDays: 30});
     expect(logs.status).toBe('skip');
-    expect(logs.summary).toBe(`journal read cut by the time cap (5 s) after ${n} bytes: no known failure signature in the 2 kubelet journal lines read (since 2026-04-16T12:04:10+0000), but the newest lines were not read`);
+    expect(logs.summary).toBe(
+      `journal read cut by the time cap (5 s) after ${n} bytes: no known failure signature in the 2 kubelet journal lines read (since 2026-04-16T12:04:10+0000), but the newest lines were not read`,
+    );
     expect(execFileSync('sh', ['-c', 'ps -eo args | grep -c "^sleep 4243" || true']).toString().trim()).toBe('0');
   }, 120_000);
 
@@ -226,12 +244,15 @@ describe('the live probe against a real HTTPS API server on loopback', () => {
     // systemctl hangs as on a node with a wedged D-Bus (cap 5 s); hostname ignores TERM (cap 2 s).
     // Each writes to a log when it starts and when TERM reaches it.
     const log = join(work, 'hung.log');
-    const fake = (name: string, onTerm: string) => `#!/bin/sh\necho "start ${name} $1" >> '${log}'\ntrap 'echo "term ${name}" >> "${log}"; ${onTerm}' TERM\nwhile :; do sleep 1; done\n`;
+    const fake = (name: string, onTerm: string) =>
+      `#!/bin/sh\necho "start ${name} $1" >> '${log}'\ntrap 'echo "term ${name}" >> "${log}"; ${onTerm}' TERM\nwhile :; do sleep 1; done\n`;
     await writeFile(join(bin, 'systemctl'), fake('systemctl', 'exit 143'), {mode: 0o755});
     await writeFile(join(bin, 'hostname'), fake('hostname', ':'), {mode: 0o755});
     const root = await node('hung', clusterCa, port);
     const started = Date.now();
-    const raw = await collectRaw(new LocalTransport('local', root, true, ['sh'], {PATH: `${bin}${delimiter}${process.env['PATH'] ?? ''}`}), {timeoutMs: 60_000});
+    const raw = await collectRaw(new LocalTransport('local', root, true, ['sh'], {PATH: `${bin}${delimiter}${process.env['PATH'] ?? ''}`}), {
+      timeoutMs: 60_000,
+    });
     const took = (Date.now() - started) / 1000;
     expect(raw.commands['systemctl-show']?.status).toBe('timeout');
     expect(raw.commands['hostname']?.status).toBe('timeout');
@@ -248,7 +269,9 @@ describe('the live probe against a real HTTPS API server on loopback', () => {
     expect(raw.commands['nproc']?.status).toBe('ok');
     expect(raw.commands['date']?.status).toBe('ok');
     // Nothing the probe started is left on the machine (the KILLed hostname's last `sleep 1` aside).
-    const left = execFileSync('sh', ['-c', `ps -eo args | grep -c '^/bin/sh ${bin}/' || true`]).toString().trim();
+    const left = execFileSync('sh', ['-c', `ps -eo args | grep -c '^/bin/sh ${bin}/' || true`])
+      .toString()
+      .trim();
     expect(left).toBe('0');
     const facts = buildFacts(raw, {name: 'node-1', transport: 'local'});
     const unit = evaluateCheck(catalogue.find((c) => c.id === 'systemd-dropin')!, facts, {now: new Date(), expiryWarnDays: 30});
@@ -272,7 +295,7 @@ describe('the live probe against a real HTTPS API server on loopback', () => {
       // Every process of the probe's tree: the live subshell (the probe waits for it), the hung
       // systemctl, the watchdog and its `sleep 1`.
       const tree = new Map<number, {ppid: number; args: string}>();
-      for (let grew = true; grew;) {
+      for (let grew = true; grew; ) {
         grew = false;
         for (const d of await readdir('/proc')) {
           const pid = Number(d);
@@ -315,7 +338,10 @@ describe('the live probe against a real HTTPS API server on loopback', () => {
     await writeFile(join(bin, 'systemctl'), '#!/bin/sh\nexec sleep 4343\n', {mode: 0o755});
     const root = await node('killed', clusterCa, port);
     const script = buildProbeScript({hostRoot: root, live: true});
-    const probe = spawn('sh', ['-s'], {stdio: ['pipe', 'ignore', 'ignore'], env: {...process.env, TMPDIR: tmp, PATH: `${bin}${delimiter}${process.env['PATH'] ?? ''}`}});
+    const probe = spawn('sh', ['-s'], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+      env: {...process.env, TMPDIR: tmp, PATH: `${bin}${delimiter}${process.env['PATH'] ?? ''}`},
+    });
     probe.stdin!.end(script);
     const running = () => execFileSync('sh', ['-c', 'ps -eo args | grep -c "^sleep 4343" || true']).toString().trim();
     await new Promise((r) => setTimeout(r, 1500));
@@ -362,7 +388,13 @@ async function startContainerd(root: string, disabled: string[]): Promise<ChildP
   let log = '';
   child.stderr?.on('data', (b: Buffer) => (log += b.toString()));
   const deadline = Date.now() + 30_000;
-  while (!log.includes('containerd successfully booted') || !(await stat(sock).then((s) => s.isSocket(), () => false))) {
+  while (
+    !log.includes('containerd successfully booted') ||
+    !(await stat(sock).then(
+      (s) => s.isSocket(),
+      () => false,
+    ))
+  ) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`containerd did not start: ${log.slice(-500)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -376,7 +408,12 @@ describe.skipIf(!has('containerd') || has('crictl'))('the CRI socket answer with
     try {
       const facts = await liveFacts(root);
       if (!facts.criSocket.collected) throw new Error(facts.criSocket.reason);
-      expect(facts.criSocket.value).toMatchObject({endpoint: 'unix:///var/run/containerd/containerd.sock', grpcStatus: 0, runtimeName: 'containerd', apiVersion: 'v1'});
+      expect(facts.criSocket.value).toMatchObject({
+        endpoint: 'unix:///var/run/containerd/containerd.sock',
+        grpcStatus: 0,
+        runtimeName: 'containerd',
+        apiVersion: 'v1',
+      });
       expect(facts.criSocket.value.answered.text).toMatch(/^containerd \S+ answers CRI v1$/);
     } finally {
       ctd.kill('SIGKILL');
@@ -388,7 +425,10 @@ describe.skipIf(!has('containerd') || has('crictl'))('the CRI socket answer with
     const ctd = await startContainerd(root, ['io.containerd.grpc.v1.cri']);
     try {
       const facts = await liveFacts(root);
-      expect(facts.criSocket.collected && facts.criSocket.value.answered).toMatchObject({value: false, text: 'grpc-status 12: unknown service runtime.v1.RuntimeService'});
+      expect(facts.criSocket.collected && facts.criSocket.value.answered).toMatchObject({
+        value: false,
+        text: 'grpc-status 12: unknown service runtime.v1.RuntimeService',
+      });
     } finally {
       ctd.kill('SIGKILL');
       await new Promise((r) => ctd.once('exit', r));

@@ -39,14 +39,25 @@ beforeAll(async () => {
   };
   const {privateKey} = generateKeyPairSync('ec', {namedCurve: 'P-256'});
   keyPem = privateKey.export({type: 'pkcs8', format: 'pem'}).toString();
-  keyFp = createHash('sha256').update(createPublicKey(keyPem).export({type: 'spki', format: 'der'})).digest('hex');
-  await w('etc/systemd/system/kubelet.service.d/10-kubeadm.conf', '[Service]\nEnvironment="KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml"\nExecStart=\nExecStart=/usr/bin/kubelet $KUBELET_CONFIG_ARGS\n');
-  await w('var/lib/kubelet/config.yaml', 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nstaticPodPath: /etc/kubernetes/manifests\nclientCAFile: /etc/kubernetes/pki/ca.crt\n');
+  keyFp = createHash('sha256')
+    .update(createPublicKey(keyPem).export({type: 'spki', format: 'der'}))
+    .digest('hex');
+  await w(
+    'etc/systemd/system/kubelet.service.d/10-kubeadm.conf',
+    '[Service]\nEnvironment="KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml"\nExecStart=\nExecStart=/usr/bin/kubelet $KUBELET_CONFIG_ARGS\n',
+  );
+  await w(
+    'var/lib/kubelet/config.yaml',
+    'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nstaticPodPath: /etc/kubernetes/manifests\nclientCAFile: /etc/kubernetes/pki/ca.crt\n',
+  );
   await w('etc/kubernetes/manifests/etcd.yaml', 'apiVersion: v1\nkind: Pod\nmetadata:\n  annotations:\n    note: "grüße — ünïcode"\n');
   await w('var/lib/kubelet/pki/kubelet-client-2026-01-01-00-00-00.pem', `-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n${keyPem}`);
   await symlink('/var/lib/kubelet/pki/kubelet-client-2026-01-01-00-00-00.pem', join(root, 'var/lib/kubelet/pki/kubelet-client-current.pem'));
   const b64 = Buffer.from(keyPem).toString('base64');
-  await w('etc/kubernetes/kubelet.conf', `apiVersion: v1\nkind: Config\nusers:\n- name: default-auth\n  user:\n    client-key-data: ${b64}\n    token: abcdef.0123456789abcdef\n`);
+  await w(
+    'etc/kubernetes/kubelet.conf',
+    `apiVersion: v1\nkind: Config\nusers:\n- name: default-auth\n  user:\n    client-key-data: ${b64}\n    token: abcdef.0123456789abcdef\n`,
+  );
   // A symlink loop and a binary file and a 50 MB file named by the config.
   await symlink('/etc/kubernetes/pki/loop-b.crt', join(root, 'etc/kubernetes/pki/loop-a.crt')).catch(async () => {
     await mkdir(join(root, 'etc/kubernetes/pki'), {recursive: true});
@@ -76,9 +87,7 @@ describe.each(shells)('the probe under %s', {timeout: 60_000}, (shell) => {
   // Under busybox, every tool the probe uses is a busybox applet too (PATH holds only applets).
   const run = () =>
     collectRaw(
-      shell === 'busybox'
-        ? new LocalTransport('root', root, false, [busybox, 'sh'], {PATH: bbPath})
-        : new LocalTransport('root', root, false, [shell]),
+      shell === 'busybox' ? new LocalTransport('root', root, false, [busybox, 'sh'], {PATH: bbPath}) : new LocalTransport('root', root, false, [shell]),
       {timeoutMs: 30_000},
     );
 
@@ -117,12 +126,12 @@ describe.each(shells)('the probe under %s', {timeout: 60_000}, (shell) => {
 
   it('keeps no copy of a private key in its temporary directory once the fingerprints are taken', async () => {
     // What a probe killed just before its end (SIGKILL: no EXIT trap) would leave behind.
-    const t = shell === 'busybox'
-      ? new LocalTransport('root', root, false, [busybox, 'sh'], {PATH: bbPath})
-      : new LocalTransport('root', root, false, [shell]);
+    const t = shell === 'busybox' ? new LocalTransport('root', root, false, [busybox, 'sh'], {PATH: bbPath}) : new LocalTransport('root', root, false, [shell]);
     const b64 = Buffer.from(keyPem).toString('base64').slice(0, 40); // client-key-data as written in kubelet.conf
-    const script = buildProbeScript({hostRoot: root, live: false})
-      .replace('\nrec Z ok end end\n', `\ncat "$T"/* 2>/dev/null | grep -c -e "PRIVATE KEY" -e "${b64}" -e 0123456789abcdef >&2\nrec Z ok end end\n`);
+    const script = buildProbeScript({hostRoot: root, live: false}).replace(
+      '\nrec Z ok end end\n',
+      `\ncat "$T"/* 2>/dev/null | grep -c -e "PRIVATE KEY" -e "${b64}" -e 0123456789abcdef >&2\nrec Z ok end end\n`,
+    );
     const res = await t.run({script, timeoutMs: 30_000});
     expect(res.exitCode).toBe(0);
     expect(res.stderr.trim()).toBe('0');
@@ -132,10 +141,14 @@ describe.each(shells)('the probe under %s', {timeout: 60_000}, (shell) => {
   it('frames the dpkg stanza and odd directory entries byte-exactly', async () => {
     const raw = await run();
     expect(raw.files['/var/lib/dpkg/status']).toMatchObject({
-      status: 'ok', firstLine: 4, size: 66, content: 'Package: kubelet\nStatus: install ok installed\nVersion: 1.30.2-1.1\n',
+      status: 'ok',
+      firstLine: 4,
+      size: 66,
+      content: 'Package: kubelet\nStatus: install ok installed\nVersion: 1.30.2-1.1\n',
     });
     expect(raw.dirs['/etc/cni/net.d']?.entries).toEqual([
-      {name: '10-grüße.conflist', type: 'file'}, {name: 'odd\u0001name', type: 'file'},
+      {name: '10-grüße.conflist', type: 'file'},
+      {name: 'odd\u0001name', type: 'file'},
     ]);
     expect(raw.files['/etc/cni/net.d/10-grüße.conflist']?.content).toBe('{}\n');
     expect(raw.notes.join('\n')).not.toContain('ended early');

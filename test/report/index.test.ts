@@ -31,5 +31,4 @@ describe('renderReport', () => {
       expect(out).toContain('kubelet uses cgroupfs');
     }
   });
-
 });

@@ -9,10 +9,16 @@ describe('json report', () => {
     const doc = JSON.parse(render(sampleReport(), opts));
     expect(Object.keys(doc)).toEqual(['schema', 'tool', 'version', 'startedAt', 'targets', 'summary']);
     expect(doc).toMatchObject({schema: 1, tool: 'kubelet-doctor', version: '0.1.0', startedAt: '2024-06-01T03:00:00.000Z'});
-    expect(Object.keys(doc.targets[0])).toEqual([
-      'target', 'node', 'transport', 'status', 'error', 'kubeletVersion', 'durationMs', 'notes', 'results',
-    ]);
-    expect(doc.targets[0]).toMatchObject({target: 'admin@node-1', node: 'node-1', transport: 'ssh', status: 'ok', error: null, kubeletVersion: 'v1.30.2', durationMs: 1234});
+    expect(Object.keys(doc.targets[0])).toEqual(['target', 'node', 'transport', 'status', 'error', 'kubeletVersion', 'durationMs', 'notes', 'results']);
+    expect(doc.targets[0]).toMatchObject({
+      target: 'admin@node-1',
+      node: 'node-1',
+      transport: 'ssh',
+      status: 'ok',
+      error: null,
+      kubeletVersion: 'v1.30.2',
+      durationMs: 1234,
+    });
     expect(doc.summary).toEqual({pass: 2, warn: 1, fail: 2, skip: 1, error: 1});
   });
 
@@ -38,22 +44,37 @@ describe('json report', () => {
       references: ['https://kubernetes.io/docs/setup/production-environment/container-runtimes/#cgroup-drivers'],
     });
     const healthz = results.find((r) => r.id === 'healthz');
-    expect(healthz).toMatchObject({causedBy: 'cgroup-driver-match', evidence: [{source: 'curl -sS http://127.0.0.1:10248/healthz', text: 'Connection refused'}]});
+    expect(healthz).toMatchObject({
+      causedBy: 'cgroup-driver-match',
+      evidence: [{source: 'curl -sS http://127.0.0.1:10248/healthz', text: 'Connection refused'}],
+    });
   });
 
   it('keeps results in the order the engine gave them', () => {
     const doc = JSON.parse(render(sampleReport(), opts));
     expect(doc.targets[0].results.map((r: {id: string}) => r.id)).toEqual([
-      'systemd-dropin', 'kubelet-config', 'healthz', 'cgroup-driver-match', 'swap', 'lock-file', 'static-pods',
+      'systemd-dropin',
+      'kubelet-config',
+      'healthz',
+      'cgroup-driver-match',
+      'swap',
+      'lock-file',
+      'static-pods',
     ]);
   });
 
   it('carries an unreachable target with its error and no results', () => {
     const doc = JSON.parse(render(sampleReport(), opts));
     expect(doc.targets[1]).toEqual({
-      target: 'node-2', node: 'node-2', transport: 'ssh', status: 'unreachable',
+      target: 'node-2',
+      node: 'node-2',
+      transport: 'ssh',
+      status: 'unreachable',
       error: {kind: 'unreachable', message: 'connect ECONNREFUSED 127.0.0.1:2222', hint: 'is sshd running on node-2?'},
-      kubeletVersion: null, durationMs: 31, notes: [], results: [],
+      kubeletVersion: null,
+      durationMs: 31,
+      notes: [],
+      results: [],
     });
   });
 

@@ -40,8 +40,7 @@ function xmlProblems(xml: string): string[] {
   return problems;
 }
 
-const attr = (xml: string, tag: string, name: string): string | undefined =>
-  new RegExp(`<${tag}\\b[^>]*\\s${name}="([^"]*)"`).exec(xml)?.[1];
+const attr = (xml: string, tag: string, name: string): string | undefined => new RegExp(`<${tag}\\b[^>]*\\s${name}="([^"]*)"`).exec(xml)?.[1];
 
 describe('junit report', () => {
   it('is well-formed XML', () => {
@@ -51,14 +50,19 @@ describe('junit report', () => {
   it('has one testsuite per target named after the node, with correct counts', () => {
     const xml = render(sampleReport(), opts);
     expect(xml).toContain('<testsuites name="kubelet-doctor 0.1.0" tests="8" failures="2" errors="2" skipped="1" time="1.265">');
-    expect(xml).toContain('<testsuite name="node-1" tests="7" failures="2" errors="1" skipped="1" time="1.234" timestamp="2024-06-01T03:00:00" hostname="node-1">');
+    expect(xml).toContain(
+      '<testsuite name="node-1" tests="7" failures="2" errors="1" skipped="1" time="1.234" timestamp="2024-06-01T03:00:00" hostname="node-1">',
+    );
     expect(xml).toContain('<testsuite name="node-2" tests="1" failures="0" errors="1" skipped="0"');
     expect(xml.match(/<testcase /g)).toHaveLength(8);
   });
 
   it('turns a failed check into a failure with the summary, severity, evidence and remediation', () => {
     const xml = render(sampleReport(), opts);
-    const c = /<testcase classname="kubelet-doctor.runtime" name="cgroup-driver-match: Kubelet and container runtime use the same cgroup driver" time="0">\s*<failure message="kubelet uses cgroupfs, containerd uses systemd" type="critical">([^<]*)<\/failure>/.exec(xml);
+    const c =
+      /<testcase classname="kubelet-doctor.runtime" name="cgroup-driver-match: Kubelet and container runtime use the same cgroup driver" time="0">\s*<failure message="kubelet uses cgroupfs, containerd uses systemd" type="critical">([^<]*)<\/failure>/.exec(
+        xml,
+      );
     expect(c?.[1]).toContain('/var/lib/kubelet/config.yaml:14  cgroupDriver: cgroupfs');
     expect(c?.[1]).toContain('remediation: Make kubelet `cgroupDriver` equal the runtime driver');
     expect(c?.[1]).toContain('fix: set-kubelet-cgroup-driver');
@@ -70,16 +74,25 @@ describe('junit report', () => {
     expect(xml).toMatch(/name="swap: [^"]*"[^>]*>\s*<system-out>WARN: swap is enabled in \/etc\/fstab/);
     expect(xml).toMatch(/name="lock-file: [^"]*"[^>]*>\s*<skipped message="root transport: commands and \/proc are not collected"\/>/);
     expect(xml).toMatch(/name="static-pods: [^"]*"[^>]*>\s*<error message="check crashed: TypeError: x is undefined"/);
-    expect(xml).toContain('<testcase classname="kubelet-doctor.systemd" name="systemd-dropin: kubelet.service and its drop-ins merge into one ExecStart" time="0"/>');
+    expect(xml).toContain(
+      '<testcase classname="kubelet-doctor.systemd" name="systemd-dropin: kubelet.service and its drop-ins merge into one ExecStart" time="0"/>',
+    );
   });
 
   it('reports an unreachable node as a failed "probe" testcase with the hint', () => {
     const xml = render(sampleReport(), opts);
-    expect(xml).toContain('<testcase classname="kubelet-doctor.probe" name="probe" time="0.031">\n      <error message="connect ECONNREFUSED 127.0.0.1:2222" type="unreachable">connect ECONNREFUSED 127.0.0.1:2222\nhint: is sshd running on node-2?</error>');
+    expect(xml).toContain(
+      '<testcase classname="kubelet-doctor.probe" name="probe" time="0.031">\n      <error message="connect ECONNREFUSED 127.0.0.1:2222" type="unreachable">connect ECONNREFUSED 127.0.0.1:2222\nhint: is sshd running on node-2?</error>',
+    );
   });
 
   it('escapes markup and quotes from node text and stays well-formed', () => {
-    const f = makeFinding({id: 'kubelet-config', status: 'fail', summary: `bad <value> & "quoted" 'x'`, evidence: [{source: {file: '/etc/a&b.yaml', line: 2}, text: '</failure><x>'}]});
+    const f = makeFinding({
+      id: 'kubelet-config',
+      status: 'fail',
+      summary: `bad <value> & "quoted" 'x'`,
+      evidence: [{source: {file: '/etc/a&b.yaml', line: 2}, text: '</failure><x>'}],
+    });
     const xml = render(makeReport([makeTarget({node: 'n<1>&"', results: [f]})]), opts);
     expect(xmlProblems(xml)).toEqual([]);
     expect(attr(xml, 'failure', 'message')).toBe('bad &lt;value&gt; &amp; &quot;quoted&quot; &apos;x&apos;');

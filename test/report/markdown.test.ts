@@ -52,7 +52,9 @@ describe('markdown report', () => {
         '- <https://kubernetes.io/docs/setup/production-environment/container-runtimes/#cgroup-drivers>',
       ].join('\n'),
     );
-    expect(md).toContain('### FAIL `healthz`: Kubelet healthz endpoint answers ok\n\nGET http://127.0.0.1:10248/healthz: connection refused\n\nExplained by `cgroup-driver-match`: fix that first.');
+    expect(md).toContain(
+      '### FAIL `healthz`: Kubelet healthz endpoint answers ok\n\nGET http://127.0.0.1:10248/healthz: connection refused\n\nExplained by `cgroup-driver-match`: fix that first.',
+    );
     expect(md).toContain('### WARN `swap`');
     expect(md).not.toContain('### pass');
     expect(md).not.toContain('### skip');

@@ -16,16 +16,7 @@ describe('orderFindings', () => {
       makeFinding({id: 'error-a', status: 'error'}),
       makeFinding({id: 'node-status', status: 'fail', severity: 'medium', causedBy: 'healthz'}),
     ];
-    expect(ids(orderFindings(findings))).toEqual([
-      'cgroup-driver-match',
-      'healthz',
-      'node-status',
-      'kubeconfig',
-      'warn-a',
-      'error-a',
-      'pass-a',
-      'skip-a',
-    ]);
+    expect(ids(orderFindings(findings))).toEqual(['cgroup-driver-match', 'healthz', 'node-status', 'kubeconfig', 'warn-a', 'error-a', 'pass-a', 'skip-a']);
   });
 
   it('gives explained failures their depth under the cause', () => {

@@ -30,17 +30,19 @@ describe('text report', () => {
     const cause = out.findIndex((l) => l.includes('cgroup-driver-match  kubelet uses'));
     const healthz = out.findIndex((l) => l.includes('healthz  GET'));
     expect(healthz).toBe(cause + 5);
-    expect(out[healthz]).toBe(
-      '  x FAIL  healthz  GET http://127.0.0.1:10248/healthz: connection refused  (explained by cgroup-driver-match)',
-    );
+    expect(out[healthz]).toBe('  x FAIL  healthz  GET http://127.0.0.1:10248/healthz: connection refused  (explained by cgroup-driver-match)');
     expect(out[healthz + 1]).toBe('      at curl -sS http://127.0.0.1:10248/healthz  Connection refused');
     expect(out.findIndex((l) => l.startsWith('! WARN  swap'))).toBeGreaterThan(healthz);
   });
 
   it('shows warnings with remediation, then errors, collapsed passes and skips with their reason', () => {
     const out = render(sampleReport(), plain);
-    expect(out).toContain('! WARN  swap  swap is enabled in /etc/fstab and failSwapOn is false\n    at /etc/fstab:3  /swap.img none swap sw 0 0\n    -> Remove');
-    expect(out).toContain('E error static-pods  check crashed: TypeError: x is undefined\n+ pass  systemd-dropin, kubelet-config\n- skip  lock-file  root transport');
+    expect(out).toContain(
+      '! WARN  swap  swap is enabled in /etc/fstab and failSwapOn is false\n    at /etc/fstab:3  /swap.img none swap sw 0 0\n    -> Remove',
+    );
+    expect(out).toContain(
+      'E error static-pods  check crashed: TypeError: x is undefined\n+ pass  systemd-dropin, kubelet-config\n- skip  lock-file  root transport',
+    );
   });
 
   it('lists each pass with its summary when verbose', () => {
@@ -51,7 +53,9 @@ describe('text report', () => {
 
   it('shows an unreachable target with its error and hint', () => {
     const out = render(sampleReport(), plain);
-    expect(out).toContain('node-2  ssh · unreachable · 31ms\nE error probe  unreachable: connect ECONNREFUSED 127.0.0.1:2222\n    hint: is sshd running on node-2?');
+    expect(out).toContain(
+      'node-2  ssh · unreachable · 31ms\nE error probe  unreachable: connect ECONNREFUSED 127.0.0.1:2222\n    hint: is sshd running on node-2?',
+    );
   });
 
   it('ends with one counts line across all targets', () => {

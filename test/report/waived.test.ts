@@ -4,11 +4,22 @@ import {toSarif} from '../../src/report/sarif.js';
 import {makeFinding, makeReport, makeTarget} from '../helpers/report.js';
 
 const opts = {color: false, verbose: false};
-const report = () => makeReport([makeTarget({results: [
-  makeFinding({id: 'swap', status: 'fail', severity: 'high', summary: 'swap is on', waived: {reason: 'CHG-1234 swap test node', expires: '2026-12-31', expired: false}}),
-  makeFinding({id: 'clock-skew', status: 'warn', summary: 'clock is 40 s off', waived: {reason: 'NTP rollout', expires: '2026-01-31', expired: true}}),
-  makeFinding({id: 'healthz', status: 'fail', severity: 'critical', summary: 'healthz refused'}),
-]})]);
+const report = () =>
+  makeReport([
+    makeTarget({
+      results: [
+        makeFinding({
+          id: 'swap',
+          status: 'fail',
+          severity: 'high',
+          summary: 'swap is on',
+          waived: {reason: 'CHG-1234 swap test node', expires: '2026-12-31', expired: false},
+        }),
+        makeFinding({id: 'clock-skew', status: 'warn', summary: 'clock is 40 s off', waived: {reason: 'NTP rollout', expires: '2026-01-31', expired: true}}),
+        makeFinding({id: 'healthz', status: 'fail', severity: 'critical', summary: 'healthz refused'}),
+      ],
+    }),
+  ]);
 
 describe('waived findings in every report format', () => {
   it('junit: an active waiver is a skipped testcase with the reason; an expired one fails again and says so', () => {

@@ -22,24 +22,38 @@ function options(targets: Target[], rules: FixRule[], over: Partial<RunbookRunOp
   const audit: unknown[] = [];
   const asked: string[] = [];
   const o: RunbookRunOptions = {
-    targets, rules, checks: catalogue.filter((c) => ['cgroup-driver-match', 'swap', 'kubelet-config'].includes(c.id)),
-    waivers: [], stopOnFailure: false, concurrency: 2, timeoutMs: 60_000, kubeletVersion: null, expiryWarnDays: 30, now: () => NOW,
+    targets,
+    rules,
+    checks: catalogue.filter((c) => ['cgroup-driver-match', 'swap', 'kubelet-config'].includes(c.id)),
+    waivers: [],
+    stopOnFailure: false,
+    concurrency: 2,
+    timeoutMs: 60_000,
+    kubeletVersion: null,
+    expiryWarnDays: 30,
+    now: () => NOW,
     ask: async (_p: FixPlan, target: string) => {
       asked.push(target);
       return false;
     },
-    log: (l) => log.push(l), audit: async (e) => void audit.push(e), ...over,
+    log: (l) => log.push(l),
+    audit: async (e) => void audit.push(e),
+    ...over,
   };
   return {o, log, audit, asked};
 }
-const status = (r: Awaited<ReturnType<typeof runRunbook>>, node: string, check: string) => r.report.targets.find((t) => t.target === node)!.results.find((f) => f.id === check)!.status;
+const status = (r: Awaited<ReturnType<typeof runRunbook>>, node: string, check: string) =>
+  r.report.targets.find((t) => t.target === node)!.results.find((f) => f.id === check)!.status;
 
 describe('runRunbook on node trees', () => {
   it('applies auto fixes, reports the nodes as they are afterwards, and audits each fix', async () => {
     const [a, b] = [await node('cgroup-driver-mismatch'), await node('swap-on')];
     const {o, audit} = options([a, b], [rule('cgroup-driver-match', 'auto'), rule('swap', 'auto', 'off')]);
     const r = await runRunbook(o);
-    expect(r.outcomes.map((x) => [x.target, x.check, x.outcome])).toEqual([[a.name, 'cgroup-driver-match', 'verified'], [b.name, 'swap', 'verified']]);
+    expect(r.outcomes.map((x) => [x.target, x.check, x.outcome])).toEqual([
+      [a.name, 'cgroup-driver-match', 'verified'],
+      [b.name, 'swap', 'verified'],
+    ]);
     expect([status(r, a.name, 'cgroup-driver-match'), status(r, b.name, 'swap')]).toEqual(['pass', 'pass']);
     expect(r.report.targets[0]!.notes.some((x) => x.startsWith('fix cgroup-driver-match: verified'))).toBe(true);
     expect(audit).toHaveLength(4);
@@ -65,7 +79,10 @@ describe('runRunbook on node trees', () => {
     const r = await runRunbook(o);
     expect(r.stopped).toBe(true);
     expect(r.outcomes.map((x) => x.outcome)).toEqual(['rolled-back']);
-    expect(r.report.targets[1]).toMatchObject({status: 'error', error: {kind: 'interrupted', message: 'not run: the runbook stopped after a failure (stopOnFailure)'}});
+    expect(r.report.targets[1]).toMatchObject({
+      status: 'error',
+      error: {kind: 'interrupted', message: 'not run: the runbook stopped after a failure (stopOnFailure)'},
+    });
     expect(await hashTree(a.dir)).toEqual(before);
   });
 

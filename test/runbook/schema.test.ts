@@ -37,27 +37,59 @@ describe('loadRunbook', () => {
   });
 
   it('reads targets, fixes with their policy and choice, waivers and output', async () => {
-    const p = await file('ok.yaml', [
-      'targets:', '  - root@10.0.0.7:2222', '  - root: nodes/n1', '  - local: true',
-      'checks: [swap]',
-      'fixes:', '  - check: cgroup-driver-match', '    policy: auto', '    choice: kubelet', '  - check: swap',
-      'waivers:', '  - check: swap', '    nodes: "gpu-*"', '    reason: swap on purpose', '    expires: 2027-01-31',
-      'output: {format: junit, file: out.xml}', 'concurrency: 3', 'stopOnFailure: true',
-    ].join('\n'));
+    const p = await file(
+      'ok.yaml',
+      [
+        'targets:',
+        '  - root@10.0.0.7:2222',
+        '  - root: nodes/n1',
+        '  - local: true',
+        'checks: [swap]',
+        'fixes:',
+        '  - check: cgroup-driver-match',
+        '    policy: auto',
+        '    choice: kubelet',
+        '  - check: swap',
+        'waivers:',
+        '  - check: swap',
+        '    nodes: "gpu-*"',
+        '    reason: swap on purpose',
+        '    expires: 2027-01-31',
+        'output: {format: junit, file: out.xml}',
+        'concurrency: 3',
+        'stopOnFailure: true',
+      ].join('\n'),
+    );
     const rb = loadRunbook(p);
     expect(rb.targets).toEqual([{kind: 'ssh', spec: 'root@10.0.0.7:2222'}, {kind: 'root', dir: join(dir, 'nodes/n1')}, {kind: 'local'}]);
     expect(rb.checks).toEqual(['swap', 'cgroup-driver-match']);
-    expect(rb.fixes.map((f) => [f.check, f.policy, f.choice])).toEqual([['cgroup-driver-match', 'auto', 'kubelet'], ['swap', 'ask', null]]);
+    expect(rb.fixes.map((f) => [f.check, f.policy, f.choice])).toEqual([
+      ['cgroup-driver-match', 'auto', 'kubelet'],
+      ['swap', 'ask', null],
+    ]);
     expect(rb.waivers).toEqual([{check: 'swap', nodes: 'gpu-*', labels: null, reason: 'swap on purpose', expires: '2027-01-31', at: `${p}:12`}]);
     expect(rb).toMatchObject({output: {format: 'junit', file: 'out.xml'}, concurrency: 3, stopOnFailure: true});
   });
 
   it('reports every mistake at once, in file order, with the line and the nearest known name', async () => {
-    const p = await file('bad.yaml', [
-      'checks: [cgroup-driver-match, swapp]', 'fixes:', '  - check: swap', '    polcy: auto', '  - check: ports',
-      '  - check: cert-expiry', '    policy: sometimes', 'stopOnFailur: true', 'concurrency: 0', 'output: {format: xml}',
-      'waivers:', '  - check: swap', '    expires: 31/12/2026',
-    ].join('\n'));
+    const p = await file(
+      'bad.yaml',
+      [
+        'checks: [cgroup-driver-match, swapp]',
+        'fixes:',
+        '  - check: swap',
+        '    polcy: auto',
+        '  - check: ports',
+        '  - check: cert-expiry',
+        '    policy: sometimes',
+        'stopOnFailur: true',
+        'concurrency: 0',
+        'output: {format: xml}',
+        'waivers:',
+        '  - check: swap',
+        '    expires: 31/12/2026',
+      ].join('\n'),
+    );
     expect(mistakes(() => loadRunbook(p))).toEqual([
       `${p}:1: check "swapp" is not a check id (did you mean "swap"?)`,
       `${p}:4: fixes[]: unknown field "polcy" (did you mean "policy"?)`,
@@ -90,13 +122,27 @@ describe('loadWaivers', () => {
   });
 
   it('refuses an expiry date that is not a day of the calendar, naming the file and line', async () => {
-    const p = await file('w-dates.yaml', [
-      '- check: swap', '  reason: r', '  expires: 2027-02-30',
-      '- check: swap', '  reason: r', '  expires: 2027-02-29',
-      '- check: swap', '  reason: r', '  expires: 2026-13-01',
-      '- check: swap', '  reason: r', '  expires: 2026-04-31',
-      '- check: swap', '  reason: r', '  expires: 2028-02-29', '',
-    ].join('\n'));
+    const p = await file(
+      'w-dates.yaml',
+      [
+        '- check: swap',
+        '  reason: r',
+        '  expires: 2027-02-30',
+        '- check: swap',
+        '  reason: r',
+        '  expires: 2027-02-29',
+        '- check: swap',
+        '  reason: r',
+        '  expires: 2026-13-01',
+        '- check: swap',
+        '  reason: r',
+        '  expires: 2026-04-31',
+        '- check: swap',
+        '  reason: r',
+        '  expires: 2028-02-29',
+        '',
+      ].join('\n'),
+    );
     expect(mistakes(() => loadWaivers(p))).toEqual([
       `${p}:3: waiver expires "2027-02-30" is not a date: 2027-02 has no day 30`,
       `${p}:6: waiver expires "2027-02-29" is not a date: 2027-02 has no day 29`,

@@ -3,11 +3,47 @@ import {applyWaivers, exitCodeWithWaivers, globMatch, isExpired, type Waiver} fr
 import type {Finding, Report, TargetResult} from '../../src/report/types.js';
 
 const finding = (id: string, status: Finding['status']): Finding => ({
-  id, title: id, category: 'host', severity: 'high', status, summary: `${id} ${status}`, evidence: [], remediation: '', fix: null, causedBy: null, details: [], references: [],
+  id,
+  title: id,
+  category: 'host',
+  severity: 'high',
+  status,
+  summary: `${id} ${status}`,
+  evidence: [],
+  remediation: '',
+  fix: null,
+  causedBy: null,
+  details: [],
+  references: [],
 });
-const target = (node: string, results: Finding[]): TargetResult => ({target: node, node, transport: 'ssh', status: 'ok', error: null, kubeletVersion: null, durationMs: 0, notes: [], results});
-const report = (...targets: TargetResult[]): Report => ({schema: 1, tool: 'kubelet-doctor', version: 't', startedAt: '', targets, summary: {pass: 0, warn: 0, fail: 0, skip: 0, error: 0}});
-const waiver = (over: Partial<Waiver>): Waiver => ({check: 'swap', nodes: null, labels: null, reason: 'accepted', expires: '2026-12-31', at: 'w.yaml:1', ...over});
+const target = (node: string, results: Finding[]): TargetResult => ({
+  target: node,
+  node,
+  transport: 'ssh',
+  status: 'ok',
+  error: null,
+  kubeletVersion: null,
+  durationMs: 0,
+  notes: [],
+  results,
+});
+const report = (...targets: TargetResult[]): Report => ({
+  schema: 1,
+  tool: 'kubelet-doctor',
+  version: 't',
+  startedAt: '',
+  targets,
+  summary: {pass: 0, warn: 0, fail: 0, skip: 0, error: 0},
+});
+const waiver = (over: Partial<Waiver>): Waiver => ({
+  check: 'swap',
+  nodes: null,
+  labels: null,
+  reason: 'accepted',
+  expires: '2026-12-31',
+  at: 'w.yaml:1',
+  ...over,
+});
 
 describe('waivers', () => {
   it('match node names with shell globs', () => {
@@ -22,7 +58,11 @@ describe('waivers', () => {
   });
 
   it('mark a covered failure as waived so it no longer fails the run', () => {
-    const r = applyWaivers(report(target('gpu-1', [finding('swap', 'fail')]), target('cpu-1', [finding('swap', 'fail')])), [waiver({nodes: 'gpu-*'})], new Date('2026-06-01T00:00:00Z'));
+    const r = applyWaivers(
+      report(target('gpu-1', [finding('swap', 'fail')]), target('cpu-1', [finding('swap', 'fail')])),
+      [waiver({nodes: 'gpu-*'})],
+      new Date('2026-06-01T00:00:00Z'),
+    );
     expect(r.targets[0]!.results[0]!.waived).toEqual({reason: 'accepted', expires: '2026-12-31', expired: false});
     expect(r.targets[1]!.results[0]!.waived).toBeUndefined();
     expect(exitCodeWithWaivers(r)).toBe(1);

@@ -59,11 +59,23 @@ describe('explain on real journal lines', () => {
   const real: [string, string][] = [
     ['E0912 00:39:45.346378 2392 run.go:74] "command failed" err="failed to parse kubelet flag: unknown flag: --container-runtime"', 'kubelet-flags'],
     ['Error: failed to parse kubelet flag: unknown flag: --network-plugin', 'kubelet-flags'],
-    ['F1211 18:17:03.334953 14346 server.go:273] failed to run Kubelet: unable to load bootstrap kubeconfig: stat /etc/kubernetes/bootstrap-kubelet.conf: no such file or directory', 'kubeconfig'],
+    [
+      'F1211 18:17:03.334953 14346 server.go:273] failed to run Kubelet: unable to load bootstrap kubeconfig: stat /etc/kubernetes/bootstrap-kubelet.conf: no such file or directory',
+      'kubeconfig',
+    ],
     ['Apr 16 12:04:20 node-7 systemd[1]: kubelet.service: Scheduled restart job, restart counter is at 7.', 'systemd-dropin'],
-    ['E0306 19:43:23.655747 16076 server.go:302] "Failed to run kubelet" err="failed to run Kubelet: misconfiguration: kubelet cgroup driver: \\"systemd\\" is different from docker cgroup driver: \\"cgroupfs\\""', 'cgroup-driver-match'],
-    ['E0306 19:43:23.655747 16076 server.go:302] "Failed to run kubelet" err="failed to run Kubelet: running with swap on is not supported, please disable swap! or set --fail-swap-on flag to false. /proc/swaps contained: [Filename\tType\tSize\tUsed\tPriority /dev/dm-1 partition\t1003516\t0\t-2]"', 'swap'],
-    ['E0416 10:01:02.000003 811 kubelet.go:2862] "Container runtime network not ready" networkReady="NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized"', 'cni-config'],
+    [
+      'E0306 19:43:23.655747 16076 server.go:302] "Failed to run kubelet" err="failed to run Kubelet: misconfiguration: kubelet cgroup driver: \\"systemd\\" is different from docker cgroup driver: \\"cgroupfs\\""',
+      'cgroup-driver-match',
+    ],
+    [
+      'E0306 19:43:23.655747 16076 server.go:302] "Failed to run kubelet" err="failed to run Kubelet: running with swap on is not supported, please disable swap! or set --fail-swap-on flag to false. /proc/swaps contained: [Filename\tType\tSize\tUsed\tPriority /dev/dm-1 partition\t1003516\t0\t-2]"',
+      'swap',
+    ],
+    [
+      'E0416 10:01:02.000003 811 kubelet.go:2862] "Container runtime network not ready" networkReady="NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized"',
+      'cni-config',
+    ],
   ];
   for (const [line, check] of real) {
     it(`leads to ${check}: ${line.slice(0, 70)}…`, () => {
@@ -85,7 +97,13 @@ describe('explain results', () => {
   it('prints the remediation once per check in the text form', () => {
     const text = renderExplain(explain('failed to parse kubelet flag: unknown flag: --network-plugin'));
     expect(text).toMatch(/^1\. log line unknown-flag → check kubelet-flags {2}score 0\.00 {2}\(the log pattern matches\)$/m);
-    expect(text.match(/what to do:/g)).toHaveLength(new Set(explain('failed to parse kubelet flag: unknown flag: --network-plugin').matches.slice(0, 5).map((m) => m.check)).size);
+    expect(text.match(/what to do:/g)).toHaveLength(
+      new Set(
+        explain('failed to parse kubelet flag: unknown flag: --network-plugin')
+          .matches.slice(0, 5)
+          .map((m) => m.check),
+      ).size,
+    );
   });
 });
 
@@ -95,7 +113,12 @@ describe('kubelet-doctor explain (the binary)', () => {
 
   it('prints JSON best first and exits 0 when something matches', () => {
     expect(existsSync(BIN), 'build first: npm test runs tsc before vitest').toBe(true);
-    const r = run(['explain', 'E0416 12:04:10.794442 7769 run.go:74] "command failed" err="failed to parse kubelet flag: unknown flag: --network-plugin"', '--output', 'json']);
+    const r = run([
+      'explain',
+      'E0416 12:04:10.794442 7769 run.go:74] "command failed" err="failed to parse kubelet flag: unknown flag: --network-plugin"',
+      '--output',
+      'json',
+    ]);
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout) as {query: string; matches: {kind: string; id: string; check: string; score: number; title: string}[]};
     expect(out.query).toContain('unknown flag');

@@ -3,7 +3,9 @@ import {catalogue} from '../../checks/index.js';
 import {createSearchIndex, type FindingDoc} from '../../src/search/search-index.js';
 
 const problem = (node: number, nodeName: string, status: FindingDoc['finding']['status'], summary: string, id = 'swap'): FindingDoc => ({
-  node, nodeName, finding: {id, title: 'Swap is off', status, summary, evidence: [{source: {file: '/etc/fstab', line: 3}, text: '/swap.img none swap sw 0 0'}]},
+  node,
+  nodeName,
+  finding: {id, title: 'Swap is off', status, summary, evidence: [{source: {file: '/etc/fstab', line: 3}, text: '/swap.img none swap sw 0 0'}]},
 });
 
 describe('createSearchIndex', () => {

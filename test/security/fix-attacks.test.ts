@@ -42,14 +42,19 @@ interface Ran {
 }
 function run(args: string[], env: NodeJS.ProcessEnv = {}, o: {uid?: number} = {}): Ran {
   const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    timeout: 120_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: {...process.env, NO_COLOR: '1', KUBELET_DOCTOR_AUDIT_LOG: join(dir, 'audit.log'), ...env},
     ...(o.uid !== undefined ? {uid: o.uid, gid: o.uid} : {}),
   });
   return {code: r.status, stdout: r.stdout, stderr: r.stderr};
 }
 function runAsync(args: string[], env: NodeJS.ProcessEnv = {}): {pid: number; done: Promise<Ran>} {
-  const c = spawn(process.execPath, [BIN, ...args], {env: {...process.env, NO_COLOR: '1', KUBELET_DOCTOR_AUDIT_LOG: join(dir, 'audit.log'), ...env}, stdio: ['ignore', 'pipe', 'pipe']});
+  const c = spawn(process.execPath, [BIN, ...args], {
+    env: {...process.env, NO_COLOR: '1', KUBELET_DOCTOR_AUDIT_LOG: join(dir, 'audit.log'), ...env},
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   c.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -93,7 +98,9 @@ async function leaked(root: string): Promise<string[]> {
 /** Files under root with setuid, setgid or sticky bits. */
 async function specialModes(root: string): Promise<string[]> {
   const t = await hashTree(root, {withBackups: true});
-  return Object.entries(t).filter(([, v]) => /^file [4-7]\d{3} /.test(v)).map(([k]) => k);
+  return Object.entries(t)
+    .filter(([, v]) => /^file [4-7]\d{3} /.test(v))
+    .map(([k]) => k);
 }
 
 const sha = (s: string | Buffer): string => createHash('sha256').update(s).digest('hex');
@@ -103,7 +110,13 @@ const sha = (s: string | Buffer): string => createHash('sha256').update(s).diges
  * hardening (kind, index, meta, path); `v2` the current one, written so that only the path or mode
  * checks can stop it (the copies' hashes match the manifest).
  */
-async function plantBackup(root: string, id: string, lines: {kind: string; n: number | '-'; meta: string; path: string; file?: string | {link: string}}[], fmt: 'v1' | 'v2', under = root): Promise<void> {
+async function plantBackup(
+  root: string,
+  id: string,
+  lines: {kind: string; n: number | '-'; meta: string; path: string; file?: string | {link: string}}[],
+  fmt: 'v1' | 'v2',
+  under = root,
+): Promise<void> {
   const b = join(under, 'var/lib/kubelet-doctor/backups', id);
   await mkdir(join(b, 'files'), {recursive: true});
   const text: string[] = fmt === 'v2' ? [`KD-BACKUP-MANIFEST 2 ${'0'.repeat(32)}`] : [];
@@ -116,7 +129,11 @@ async function plantBackup(root: string, id: string, lines: {kind: string; n: nu
       await symlink(l.file.link, join(b, 'files', String(l.n)));
       h = sha(`${l.file.link}\n`);
     }
-    text.push(fmt === 'v1' ? `${l.kind}\t${l.n}\t${l.meta}\t${l.path}` : `${l.kind}\t${l.n}\t${l.meta}\t${l.kind === 'A' ? '-' : h}\t${l.kind === 'A' ? sha('x') : 'absent'}\t${l.path}`);
+    text.push(
+      fmt === 'v1'
+        ? `${l.kind}\t${l.n}\t${l.meta}\t${l.path}`
+        : `${l.kind}\t${l.n}\t${l.meta}\t${l.kind === 'A' ? '-' : h}\t${l.kind === 'A' ? sha('x') : 'absent'}\t${l.path}`,
+    );
   }
   await writeFile(join(b, 'manifest'), `${text.join('\n')}\n`);
 }
@@ -140,15 +157,20 @@ describe('a hostile backup manifest on the disk (fix --root DIR --rollback ID)',
         await rm(join(root, 'etc/evil'), {recursive: true});
         await symlink(join(host, 'etc'), join(root, 'etc/evil')); // an ancestor that is a link out of the root
         const id = '20260101T000000Z';
-        await plantBackup(root, id, [
-          {kind: 'F', n: 1, meta: '4755 0 0', path: up(join(host, 'victim')), file: 'overwritten from the disk\n'},
-          {kind: 'A', n: 2, meta: '-', path: up(join(host, 'etc/passwd'))},
-          {kind: 'F', n: 3, meta: '644 0 0', path: '/etc/kubernetes/leak.conf', file: {link: join(host, 'shadow')}},
-          {kind: 'F', n: 4, meta: '6755 0 0', path: '/usr/local/bin/setuid-tool', file: '#!/bin/sh\nexec /bin/sh\n'},
-          {kind: 'F', n: 5, meta: '644 0 0', path: '/etc/evil/passwd', file: 'written through a link\n'},
-          {kind: 'A', n: 6, meta: '-', path: '/etc/evil/passwd'},
-          {kind: 'F', n: 7, meta: '644 0 0', path: 'etc/relative', file: 'relative\n'},
-        ], fmt);
+        await plantBackup(
+          root,
+          id,
+          [
+            {kind: 'F', n: 1, meta: '4755 0 0', path: up(join(host, 'victim')), file: 'overwritten from the disk\n'},
+            {kind: 'A', n: 2, meta: '-', path: up(join(host, 'etc/passwd'))},
+            {kind: 'F', n: 3, meta: '644 0 0', path: '/etc/kubernetes/leak.conf', file: {link: join(host, 'shadow')}},
+            {kind: 'F', n: 4, meta: '6755 0 0', path: '/usr/local/bin/setuid-tool', file: '#!/bin/sh\nexec /bin/sh\n'},
+            {kind: 'F', n: 5, meta: '644 0 0', path: '/etc/evil/passwd', file: 'written through a link\n'},
+            {kind: 'A', n: 6, meta: '-', path: '/etc/evil/passwd'},
+            {kind: 'F', n: 7, meta: '644 0 0', path: 'etc/relative', file: 'relative\n'},
+          ],
+          fmt,
+        );
         const before = await hashTree(host);
         const r = run(['fix', '--root', root, '--rollback', id, ...(force ? ['--force'] : [])]);
         expect(await hashTree(host)).toEqual(before);
@@ -208,7 +230,12 @@ describe('backup ids the tool did not record', () => {
     const file = join(root, 'var/lib/kubelet/config.yaml');
     const original = await readFile(file, 'utf8');
     const id = '20250505T050505Z';
-    await plantBackup(root, id, [{kind: 'F', n: 1, meta: '644 0 0', path: '/var/lib/kubelet/config.yaml', file: `${original}# from the planted backup\n`}], 'v2');
+    await plantBackup(
+      root,
+      id,
+      [{kind: 'F', n: 1, meta: '644 0 0', path: '/var/lib/kubelet/config.yaml', file: `${original}# from the planted backup\n`}],
+      'v2',
+    );
     // Names on the disk that look like ids, and one that is hostile text.
     await mkdir(join(root, 'var/lib/kubelet-doctor/backups/20991231T235959Z'), {recursive: true});
     await writeFile(join(root, 'var/lib/kubelet-doctor/backups/20991231T235959Z/manifest'), '');
@@ -254,7 +281,11 @@ class PlantingTransport implements Transport {
   readonly kind = 'root' as const;
   readonly live = false;
   private readonly inner: LocalTransport;
-  constructor(readonly hostRoot: string, dirs: string[], target: string) {
+  constructor(
+    readonly hostRoot: string,
+    dirs: string[],
+    target: string,
+  ) {
     const plant = dirs.flatMap((d) => ['1', '2', 'restore'].map((k) => `ln -sf '${target}' '${d}/.kubelet-doctor.'$$'.${k}.tmp' 2>/dev/null;`)).join(' ');
     this.inner = new LocalTransport('root', hostRoot, false, ['dash', '-c', `${plant} exec dash -s`, 'dash']);
   }
@@ -275,7 +306,15 @@ describe('planted temp-file names', () => {
     const tree = await hashTree(root);
     const hostBefore = await hashTree(host);
     const t = new PlantingTransport(root, [join(root, 'var/lib/kubelet')], join(host, 'victim'));
-    const opts = {transport: t, target: 'lab', check: catalogue.find((c) => c.id === 'kubelet-config')!, before, ctx: {now: NOW, expiryWarnDays: 30}, kubeletVersion: null, timeoutMs: 60_000};
+    const opts = {
+      transport: t,
+      target: 'lab',
+      check: catalogue.find((c) => c.id === 'kubelet-config')!,
+      before,
+      ctx: {now: NOW, expiryWarnDays: 30},
+      kubeletVersion: null,
+      timeoutMs: 60_000,
+    };
     const r = await applyPlan(plan, {...opts, verify: () => false});
     expect(await hashTree(host)).toEqual(hostBefore);
     expect(r.status).toBe('rolled-back');
@@ -298,11 +337,14 @@ describe('one fix at a time per node', () => {
     await mkdir(bin);
     const entered = join(bin, 'entered');
     const go = join(bin, 'go');
-    await writeFile(join(bin, 'sh'), `#!/bin/dash
+    await writeFile(
+      join(bin, 'sh'),
+      `#!/bin/dash
 s=$(cat)
 case "$s" in *KD-WRITE-OK*) : > '${entered}'; while [ ! -e '${go}' ]; do sleep 0.05; done;; esac
 printf '%s\\n' "$s" | exec /bin/sh "$@"
-`);
+`,
+    );
     await chmod(join(bin, 'sh'), 0o755);
     const first = runAsync(['fix', '--root', root, '--check', 'cgroup-driver-match', '--yes'], {PATH: `${bin}:${process.env['PATH']}`});
     await untilExists(entered);
@@ -328,11 +370,14 @@ printf '%s\\n' "$s" | exec /bin/sh "$@"
     const bin = join(dir, `gate-bin-${n}`);
     await mkdir(bin);
     const entered = join(bin, 'entered');
-    await writeFile(join(bin, 'sh'), `#!/bin/dash
+    await writeFile(
+      join(bin, 'sh'),
+      `#!/bin/dash
 s=$(cat)
 case "$s" in *KD-WRITE-OK*) : > '${entered}'; while :; do sleep 0.05; done;; esac
 printf '%s\\n' "$s" | exec /bin/sh "$@"
-`);
+`,
+    );
     await chmod(join(bin, 'sh'), 0o755);
     const fix = runAsync(['fix', '--root', root, '--check', 'cgroup-driver-match', '--yes'], {PATH: `${bin}:${process.env['PATH']}`});
     await untilExists(entered);
@@ -350,7 +395,10 @@ printf '%s\\n' "$s" | exec /bin/sh "$@"
     const lock = join(root, 'var/lib/kubelet-doctor/lock');
     await mkdir(lock, {recursive: true});
     // A pid that cannot be running: above the kernel's pid_max.
-    await writeFile(join(lock, 'owner'), `token=${'a'.repeat(32)}\npid=99999999\nhost=some-other-host\nuser=alice\nstarted=${Math.floor(Date.now() / 1000) - 3 * 86400}\naction=fix kubelet-config\n`);
+    await writeFile(
+      join(lock, 'owner'),
+      `token=${'a'.repeat(32)}\npid=99999999\nhost=some-other-host\nuser=alice\nstarted=${Math.floor(Date.now() / 1000) - 3 * 86400}\naction=fix kubelet-config\n`,
+    );
     const r = run(['fix', '--root', root, '--check', 'kubelet-config', '--yes']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('alice@some-other-host');
@@ -404,7 +452,11 @@ describe('a write that fails', () => {
     const audit = join(dir, `audit-nobody-${n}`);
     await mkdir(audit);
     await chown(audit, 65534, 65534);
-    const r = run(['fix', '--root', root, '--check', 'kubelet-config', '--yes'], {KUBELET_DOCTOR_AUDIT_LOG: join(audit, 'audit.log'), HOME: audit}, {uid: 65534});
+    const r = run(
+      ['fix', '--root', root, '--check', 'kubelet-config', '--yes'],
+      {KUBELET_DOCTOR_AUDIT_LOG: join(audit, 'audit.log'), HOME: audit},
+      {uid: 65534},
+    );
     await chmod(join(root, 'var/lib/kubelet'), 0o755);
     expect(r.stderr).not.toContain('internal error');
     expect(r.stdout).toMatch(/nothing (was )?changed/);
@@ -419,13 +471,19 @@ describe('a write that fails', () => {
     // A `sh` first on PATH under which every restore fails: the fix must tell the operator how to finish by hand.
     const bin = join(dir, `norestore-bin-${n}`);
     await mkdir(bin);
-    await writeFile(join(bin, 'sh'), `#!/bin/dash
+    await writeFile(
+      join(bin, 'sh'),
+      `#!/bin/dash
 s=$(cat)
 case "$s" in *KD-RESTORE-OK*) echo 'sh: cannot restore: Input/output error' >&2; exit 1;; esac
 printf '%s\\n' "$s" | exec /bin/sh "$@"
-`);
+`,
+    );
     await chmod(join(bin, 'sh'), 0o755);
-    const r = run(['fix', '--root', info.root, '--check', 'kubelet-config', '--yes'], {PATH: `${bin}:${process.env['PATH']}`, KUBELET_DOCTOR_TEST_FAIL_VERIFY: '1'});
+    const r = run(['fix', '--root', info.root, '--check', 'kubelet-config', '--yes'], {
+      PATH: `${bin}:${process.env['PATH']}`,
+      KUBELET_DOCTOR_TEST_FAIL_VERIFY: '1',
+    });
     expect(r.code).toBe(1);
     const cmd = /`(kubelet-doctor fix [^`]*--rollback \S+)`/.exec(r.stdout)?.[1];
     expect(cmd).toContain(`--root ${info.root}`);
@@ -439,8 +497,24 @@ printf '%s\\n' "$s" | exec /bin/sh "$@"
 
 describe('the hand-restore command', () => {
   it('names the target with every target and SSH option the operator gave, quoted for a shell', () => {
-    const a = parseCommandLine(['fix', 'root@10.0.0.7:2222', '-i', '/keys/id ed25519', '--known-hosts', '/kh', '--host-root', '/host', '-J', 'bastion', '--check', 'swap', '--yes']);
-    expect(commandTarget(a, {kind: 'root', name: 'x', dir: '/x'})).toBe("root@10.0.0.7:2222 --host-root /host --identity '/keys/id ed25519' --jump bastion --known-hosts /kh");
+    const a = parseCommandLine([
+      'fix',
+      'root@10.0.0.7:2222',
+      '-i',
+      '/keys/id ed25519',
+      '--known-hosts',
+      '/kh',
+      '--host-root',
+      '/host',
+      '-J',
+      'bastion',
+      '--check',
+      'swap',
+      '--yes',
+    ]);
+    expect(commandTarget(a, {kind: 'root', name: 'x', dir: '/x'})).toBe(
+      "root@10.0.0.7:2222 --host-root /host --identity '/keys/id ed25519' --jump bastion --known-hosts /kh",
+    );
     const r = parseCommandLine(['fix', '--root', "/mnt/node's disk", '--check', 'swap']);
     expect(commandTarget(r, {kind: 'root', name: 'x', dir: '/x'})).toBe("--root '/mnt/node'\\''s disk'");
   });

@@ -47,6 +47,7 @@ function verdicts(raw: RawSnapshot): Record<string, string> {
 }
 
 /** The real binary, as an operator runs it: `check --root DIR --output json`. */
+// biome-ignore lint/suspicious/noExplicitAny: the report's JSON, read by each test as it needs
 async function cli(args: string[]): Promise<{code: number; json: any}> {
   try {
     const {stdout} = await run(process.execPath, [BIN, 'check', ...args, '--output', 'json'], {maxBuffer: 64 << 20});
@@ -176,7 +177,9 @@ describe.each(awks)('byte-exact framing with %s as awk, the operator in a UTF-8 
   it('multi-byte contents, names and link targets read back byte for byte', async () => {
     const bin = join(lab.dir, `awk-${awk}`);
     await mkdir(bin, {recursive: true});
-    const path = execFileSync('sh', ['-c', `command -v ${awk}`]).toString().trim();
+    const path = execFileSync('sh', ['-c', `command -v ${awk}`])
+      .toString()
+      .trim();
     if (awk === 'busybox') await writeFile(join(bin, 'awk'), `#!/bin/sh\nexec ${path} awk "$@"\n`, {mode: 0o755});
     else await symlink(path, join(bin, 'awk'));
     const text = 'apiVersion: v1\nkind: Pod\nmetadata:\n  annotations:\n    a: "grüße — ünïcode — 日本語 — \u{1F600}"\n';
@@ -235,14 +238,15 @@ describe('every hostile name at once, through the real binary', () => {
 });
 
 /** A root target for checkRaw. */
-const rootTarget = (dir: string): Target => ({kind: 'root', name: dir, dir} as Target);
+const rootTarget = (dir: string): Target => ({kind: 'root', name: dir, dir}) as Target;
 const runOpts = {checks: catalogue, kubeletVersion: null, timeoutMs: 60_000, concurrency: 1, now: () => NOW, expiryWarnDays: 30};
 
 describe('output that never arrived gives no verdict', () => {
   it('output cut mid-frame makes the node error, with what arrived listed as partial and no pass', async () => {
     const info = await lab.write('cut', 'healthy');
     const full = await new LocalTransport('root', info.root, false, ['dash']).run({
-      script: (await import('../../src/probe/script.js')).buildProbeScript({hostRoot: info.root, live: false}), timeoutMs: 60_000,
+      script: (await import('../../src/probe/script.js')).buildProbeScript({hostRoot: info.root, live: false}),
+      timeoutMs: 60_000,
     });
     const cut = full.stdout.subarray(0, Math.floor(full.stdout.length * 0.6));
     const raw = parseFrames(cut, {hostRoot: info.root, live: false});
@@ -288,7 +292,10 @@ describe('output that never arrived gives no verdict', () => {
   it('a snapshot that says live: true and holds no command records passes no live check (exit 3)', async () => {
     const file = join(lab.dir, 'live-empty.json');
     const raw: RawSnapshot = {probeVersion: 2, hostRoot: '/', live: true, files: {}, dirs: {}, commands: {}, notes: []};
-    await writeFile(file, JSON.stringify({kind: 'kubelet-doctor-snapshot', schema: 1, toolVersion: 'x', createdAt: NOW.toISOString(), target: {name: 'n', transport: 'ssh'}, raw}));
+    await writeFile(
+      file,
+      JSON.stringify({kind: 'kubelet-doctor-snapshot', schema: 1, toolVersion: 'x', createdAt: NOW.toISOString(), target: {name: 'n', transport: 'ssh'}, raw}),
+    );
     const {code, json} = await cli(['--snapshot', file]);
     expect(code).toBe(3);
     expect(json.targets[0].status).toBe('error');
@@ -303,8 +310,10 @@ describe('a partial node in every reporter', () => {
     const {renderReport} = await import('../../src/report/index.js');
     const {makeFinding, makeReport, makeTarget} = await import('../helpers/report.js');
     const t = makeTarget({
-      status: 'error', partial: true, error: {kind: 'probe-output', message: 'the output ends inside a record (F /etc/fstab: 3 of 90 bytes)', hint: null},
-      results: [makeFinding({id: 'swap', status: 'skip', summary: 'not trusted: the probe\'s output did not all arrive'})],
+      status: 'error',
+      partial: true,
+      error: {kind: 'probe-output', message: 'the output ends inside a record (F /etc/fstab: 3 of 90 bytes)', hint: null},
+      results: [makeFinding({id: 'swap', status: 'skip', summary: "not trusted: the probe's output did not all arrive"})],
     });
     const report = makeReport([t]);
     const out = (f: string) => renderReport(f as never, report, {color: false, width: 100, verbose: true} as never);
@@ -333,7 +342,7 @@ describe('discovery is bounded', () => {
     expect(Object.keys(raw.files).filter((p) => p.startsWith('/escape/'))).toEqual([]);
   }, 120_000);
 
-  it('a directory of thousands of files does not starve the files the kubelet\'s configuration names', async () => {
+  it("a directory of thousands of files does not starve the files the kubelet's configuration names", async () => {
     const info = await lab.write('sysctl-flood', 'healthy', {
       edit: async (r) => {
         const d = join(r, 'etc/sysctl.d');
@@ -358,7 +367,7 @@ describe('discovery is bounded', () => {
     expect(verdicts(raw)['kubelet-config']).toBe('pass');
   }, 180_000);
 
-  it('a file naming hundreds of paths does not use up the file cap before the paths the kubelet\'s unit names', async () => {
+  it("a file naming hundreds of paths does not use up the file cap before the paths the kubelet's unit names", async () => {
     const info = await lab.write('path-flood', 'healthy', {
       edit: async (r) => {
         const toml = join(r, 'etc/containerd/config.toml');
@@ -378,7 +387,7 @@ describe('discovery is bounded', () => {
     expect(verdicts(raw)['kubelet-config']).toBe('pass');
   }, 180_000);
 
-  it('10,000 drop-ins: the kubelet\'s own files are read first, and the unit is not guessed from part of them', async () => {
+  it("10,000 drop-ins: the kubelet's own files are read first, and the unit is not guessed from part of them", async () => {
     const info = await lab.write('dropins', 'healthy', {
       edit: async (r) => {
         const d = join(r, 'etc/systemd/system/kubelet.service.d');

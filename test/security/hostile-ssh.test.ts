@@ -34,13 +34,21 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, {recursive: true, force: true}));
 
-interface JsonTarget {target: string; status: string; error: {kind: string; message: string; hint: string | null} | null}
-interface Run extends PeakRun {t: JsonTarget | undefined}
+interface JsonTarget {
+  target: string;
+  status: string;
+  error: {kind: string; message: string; hint: string | null} | null;
+}
+interface Run extends PeakRun {
+  t: JsonTarget | undefined;
+}
 
 /** Run the real binary against one node; a guard kills it after `guardMs` (then `killed`). */
 async function check(port: number, known: string, extra: string[], guardMs = 100_000): Promise<Run> {
-  const r = await runCliPeak(['check', `root@127.0.0.1:${port}`, '--ssh-config', 'none', '--known-hosts', known, '-i', key,
-    '--host-root', node.root, '--output', 'json', ...extra], {env: {HOME: home}, guardMs});
+  const r = await runCliPeak(
+    ['check', `root@127.0.0.1:${port}`, '--ssh-config', 'none', '--known-hosts', known, '-i', key, '--host-root', node.root, '--output', 'json', ...extra],
+    {env: {HOME: home}, guardMs},
+  );
   let t: JsonTarget | undefined;
   try {
     t = (JSON.parse(r.stdout) as {targets: JsonTarget[]}).targets[0];
@@ -75,76 +83,143 @@ async function withServer<T>(mode: HostileMode, f: (s: HostileServer, known: str
 }
 
 describe('a hostile SSH server (ssh2 Server on loopback)', () => {
-  it('endless output: stops reading at the output cap, error, exit 3, memory bounded', () => withServer('endless', async (s, known) => {
-    const r = await check(s.port, known, ['--timeout', '90']);
-    const t = expectContained(r, ['error']);
-    expect(t.error!.kind).toBe('probe');
-    expect(t.error!.message).toBe(CAP_MESSAGE);
-    expect(t.error!.hint).toBeTruthy();
-  }), 120_000);
+  it(
+    'endless output: stops reading at the output cap, error, exit 3, memory bounded',
+    () =>
+      withServer('endless', async (s, known) => {
+        const r = await check(s.port, known, ['--timeout', '90']);
+        const t = expectContained(r, ['error']);
+        expect(t.error!.kind).toBe('probe');
+        expect(t.error!.message).toBe(CAP_MESSAGE);
+        expect(t.error!.hint).toBeTruthy();
+      }),
+    120_000,
+  );
 
-  it('1 GiB of output: stops reading long before the end, error, exit 3, memory bounded', () => withServer('gigabyte', async (s, known) => {
-    const r = await check(s.port, known, ['--timeout', '90']);
-    const t = expectContained(r, ['error']);
-    expect(t.error!.message).toBe(CAP_MESSAGE);
-    // Flow control: the server could only send about what the client read (the cap plus windows).
-    expect(s.sent()).toBeLessThan(64 * MiB);
-  }), 120_000);
+  it(
+    '1 GiB of output: stops reading long before the end, error, exit 3, memory bounded',
+    () =>
+      withServer('gigabyte', async (s, known) => {
+        const r = await check(s.port, known, ['--timeout', '90']);
+        const t = expectContained(r, ['error']);
+        expect(t.error!.message).toBe(CAP_MESSAGE);
+        // Flow control: the server could only send about what the client read (the cap plus windows).
+        expect(s.sent()).toBeLessThan(64 * MiB);
+      }),
+    120_000,
+  );
 
-  it('probe records cut mid-record (exit 0): the node is error, exit 3', () => withServer('cut', async (s, known) => {
-    const r = await check(s.port, known, ['--timeout', '60']);
-    expectContained(r, ['error']);
-  }), 120_000);
+  it(
+    'probe records cut mid-record (exit 0): the node is error, exit 3',
+    () =>
+      withServer('cut', async (s, known) => {
+        const r = await check(s.port, known, ['--timeout', '60']);
+        expectContained(r, ['error']);
+      }),
+    120_000,
+  );
 
-  it('collect on output cut mid-record keeps what arrived in the snapshot but exits 3, and check --snapshot says partial', () => withServer('cut', async (s, known) => {
-    const snap = join(dir, 'cut.json');
-    const c = await runCliPeak(['collect', `root@127.0.0.1:${s.port}`, '--ssh-config', 'none', '--known-hosts', known, '-i', key,
-      '--host-root', node.root, '--timeout', '60', '-o', snap], {env: {HOME: home}, guardMs: 100_000});
-    expect(c.killed).toBe(false);
-    expect(c.code).toBe(3);
-    expect(c.stderr).toMatch(/output was incomplete/);
-    const again = await runCliPeak(['check', '--snapshot', snap, '--output', 'json'], {env: {HOME: home}, guardMs: 100_000});
-    expect(again.code).toBe(3);
-    expect((JSON.parse(again.stdout) as {targets: {status: string; partial?: boolean}[]}).targets[0]).toMatchObject({status: 'error', partial: true});
-  }), 120_000);
+  it(
+    'collect on output cut mid-record keeps what arrived in the snapshot but exits 3, and check --snapshot says partial',
+    () =>
+      withServer('cut', async (s, known) => {
+        const snap = join(dir, 'cut.json');
+        const c = await runCliPeak(
+          [
+            'collect',
+            `root@127.0.0.1:${s.port}`,
+            '--ssh-config',
+            'none',
+            '--known-hosts',
+            known,
+            '-i',
+            key,
+            '--host-root',
+            node.root,
+            '--timeout',
+            '60',
+            '-o',
+            snap,
+          ],
+          {env: {HOME: home}, guardMs: 100_000},
+        );
+        expect(c.killed).toBe(false);
+        expect(c.code).toBe(3);
+        expect(c.stderr).toMatch(/output was incomplete/);
+        const again = await runCliPeak(['check', '--snapshot', snap, '--output', 'json'], {env: {HOME: home}, guardMs: 100_000});
+        expect(again.code).toBe(3);
+        expect((JSON.parse(again.stdout) as {targets: {status: string; partial?: boolean}[]}).targets[0]).toMatchObject({status: 'error', partial: true});
+      }),
+    120_000,
+  );
 
-  it('garbage with exit status 255: a clear error, no control characters, exit 3', () => withServer('garbage-255', async (s, known) => {
-    const r = await check(s.port, known, ['--timeout', '60']);
-    const t = expectContained(r, ['error']);
-    expect(t.error!.message).toMatch(/255/);
-  }), 120_000);
+  it(
+    'garbage with exit status 255: a clear error, no control characters, exit 3',
+    () =>
+      withServer('garbage-255', async (s, known) => {
+        const r = await check(s.port, known, ['--timeout', '60']);
+        const t = expectContained(r, ['error']);
+        expect(t.error!.message).toMatch(/255/);
+      }),
+    120_000,
+  );
 
-  it('output, then a channel that never closes: ends at --timeout, exit 3', () => withServer('never-close', async (s, known) => {
-    const r = await check(s.port, known, ['--timeout', '3']);
-    const t = expectContained(r, ['error', 'unreachable']);
-    expect(t.error!.message).toMatch(/3 s/);
-  }), 120_000);
+  it(
+    'output, then a channel that never closes: ends at --timeout, exit 3',
+    () =>
+      withServer('never-close', async (s, known) => {
+        const r = await check(s.port, known, ['--timeout', '3']);
+        const t = expectContained(r, ['error', 'unreachable']);
+        expect(t.error!.message).toMatch(/3 s/);
+      }),
+    120_000,
+  );
 
-  it('the whole probe output, then a channel that never closes: the run still ends (by --timeout)', () => withServer('complete-never-close', async (s, known) => {
-    const r = await check(s.port, known, ['--timeout', '5']);
-    expect(r.killed, `the client did not end by itself; stderr: ${r.stderr}`).toBe(false);
-    expect(r.t).toBeDefined();
-    expect([0, 1, 3]).toContain(r.code);
-    expect(r.peakKb).toBeLessThan(PEAK_BOUND_KB);
-  }), 120_000);
+  it(
+    'the whole probe output, then a channel that never closes: the run still ends (by --timeout)',
+    () =>
+      withServer('complete-never-close', async (s, known) => {
+        const r = await check(s.port, known, ['--timeout', '5']);
+        expect(r.killed, `the client did not end by itself; stderr: ${r.stderr}`).toBe(false);
+        expect(r.t).toBeDefined();
+        expect([0, 1, 3]).toContain(r.code);
+        expect(r.peakKb).toBeLessThan(PEAK_BOUND_KB);
+      }),
+    120_000,
+  );
 
-  it('endless stderr and no stdout: ends at --timeout, exit 3, memory bounded', () => withServer('endless-stderr', async (s, known) => {
-    const r = await check(s.port, known, ['--timeout', '3']);
-    expectContained(r, ['error', 'unreachable']);
-  }), 120_000);
+  it(
+    'endless stderr and no stdout: ends at --timeout, exit 3, memory bounded',
+    () =>
+      withServer('endless-stderr', async (s, known) => {
+        const r = await check(s.port, known, ['--timeout', '3']);
+        expectContained(r, ['error', 'unreachable']);
+      }),
+    120_000,
+  );
 
-  it('a login that is never answered: timeout at --timeout, unreachable, exit 3', () => withServer('stall-auth', async (s, known) => {
-    const r = await check(s.port, known, ['--timeout', '3']);
-    const t = expectContained(r, ['unreachable']);
-    expect(t.error!.kind).toBe('timeout');
-    expect(t.error!.message).toBe('logging in as root@127.0.0.1 did not finish within 3 s');
-  }), 120_000);
+  it(
+    'a login that is never answered: timeout at --timeout, unreachable, exit 3',
+    () =>
+      withServer('stall-auth', async (s, known) => {
+        const r = await check(s.port, known, ['--timeout', '3']);
+        const t = expectContained(r, ['unreachable']);
+        expect(t.error!.kind).toBe('timeout');
+        expect(t.error!.message).toBe('logging in as root@127.0.0.1 did not finish within 3 s');
+      }),
+    120_000,
+  );
 
-  it('a session channel that is never opened: ends at --timeout, exit 3', () => withServer('stall-session', async (s, known) => {
-    const r = await check(s.port, known, ['--timeout', '3']);
-    const t = expectContained(r, ['unreachable', 'error']);
-    expect(t.error!.message).toMatch(/3 s/);
-  }), 120_000);
+  it(
+    'a session channel that is never opened: ends at --timeout, exit 3',
+    () =>
+      withServer('stall-session', async (s, known) => {
+        const r = await check(s.port, known, ['--timeout', '3']);
+        const t = expectContained(r, ['unreachable', 'error']);
+        expect(t.error!.message).toMatch(/3 s/);
+      }),
+    120_000,
+  );
 
   // ssh2 keeps only the first chunk of a pre-banner greeting (measured: memory flat), so this
   // ends at the handshake deadline rather than at its 1024-line limit.

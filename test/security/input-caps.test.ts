@@ -105,8 +105,14 @@ describe('input files are capped before parsing (exit 2, the file and the cap na
   it('a snapshot whose records have the wrong shape: exit 2 naming the record', async () => {
     const cases: [string, RegExp][] = [
       [emptyRaw().replace('"files":{}', '"files":{"/etc/x":[1,2]}'), /raw\.files\["\/etc\/x"\] is not a file record/],
-      [emptyRaw().replace('"files":{}', '"files":{"/etc/x":{"path":"/etc/x","status":"ok","content":7}}'), /raw\.files\["\/etc\/x"\]\.content must be a string/],
-      [emptyRaw().replace('"commands":{}', '"commands":{"c":{"command":"x","status":"ok","exitCode":0,"stdout":{}}}'), /raw\.commands\["c"\]\.stdout must be a string/],
+      [
+        emptyRaw().replace('"files":{}', '"files":{"/etc/x":{"path":"/etc/x","status":"ok","content":7}}'),
+        /raw\.files\["\/etc\/x"\]\.content must be a string/,
+      ],
+      [
+        emptyRaw().replace('"commands":{}', '"commands":{"c":{"command":"x","status":"ok","exitCode":0,"stdout":{}}}'),
+        /raw\.commands\["c"\]\.stdout must be a string/,
+      ],
       [emptyRaw().replace('"dirs":{}', '"dirs":{"/d":{"path":"/d","status":"ok","entries":[5]}}'), /raw\.dirs\["\/d"\]\.entries\[0\] is not a directory entry/],
       [emptyRaw().replace('"notes":[]', '"notes":[{}]'), /raw\.notes\[0\] must be a string/],
     ];
@@ -134,7 +140,11 @@ describe('input files are capped before parsing (exit 2, the file and the cap na
 
 describe('operator-side writes: temp files are created exclusively, never through a symlink', () => {
   const snap = (): SnapshotFile => ({
-    kind: 'kubelet-doctor-snapshot', schema: 1, toolVersion: '0', createdAt: '', target: {name: 'n', transport: 'root'},
+    kind: 'kubelet-doctor-snapshot',
+    schema: 1,
+    toolVersion: '0',
+    createdAt: '',
+    target: {name: 'n', transport: 'root'},
     raw: {probeVersion: 1, hostRoot: '/', live: false, files: {}, dirs: {}, commands: {}, notes: []},
   });
 

@@ -50,7 +50,10 @@ const outputs = new Map<string, string>();
 
 function run(name: string, args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: 'utf8', env: {...process.env, NO_COLOR: '1', KUBELET_DOCTOR_AUDIT_LOG: audit}, timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    env: {...process.env, NO_COLOR: '1', KUBELET_DOCTOR_AUDIT_LOG: audit},
+    timeout: 120_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   outputs.set(`${name} (stdout)`, r.stdout);
   outputs.set(`${name} (stderr)`, r.stderr);
@@ -102,7 +105,12 @@ afterAll(async () => {
 describe('the corpus itself', () => {
   it('holds every form, and the detectors see the raw files as secret', () => {
     expect(corpus.secrets.length).toBeGreaterThan(40);
-    for (const p of ['/var/lib/kubelet/pki/corpus-pgp.key', '/var/lib/kubelet/pki/corpus-putty.key', '/etc/kubernetes/corpus-secret.conf', '/etc/kubernetes/gcp-sa.json']) {
+    for (const p of [
+      '/var/lib/kubelet/pki/corpus-pgp.key',
+      '/var/lib/kubelet/pki/corpus-putty.key',
+      '/etc/kubernetes/corpus-secret.conf',
+      '/etc/kubernetes/gcp-sa.json',
+    ]) {
       expect(findSecret(corpus.files[p]!), p).not.toBeNull();
     }
   });
@@ -116,19 +124,20 @@ const bb = (() => {
     return null;
   }
 })();
-const shells: [string, () => Promise<LocalTransport>][] = [
-  ['dash (mawk)', async () => new LocalTransport('root', healthy.root, false, ['dash'])],
-];
+const shells: [string, () => Promise<LocalTransport>][] = [['dash (mawk)', async () => new LocalTransport('root', healthy.root, false, ['dash'])]];
 if (bb) {
-  shells.push(['busybox sh (busybox awk)', async () => {
-    const path = join(dir, 'bb');
-    if (!existsSync(path)) {
-      await mkdir(path);
-      execFileSync(bb, ['--install', '-s', path]);
-      await symlink(execFileSync('sh', ['-c', 'command -v openssl']).toString().trim(), join(path, 'openssl'));
-    }
-    return new LocalTransport('root', healthy.root, false, [bb, 'sh'], {PATH: path});
-  }]);
+  shells.push([
+    'busybox sh (busybox awk)',
+    async () => {
+      const path = join(dir, 'bb');
+      if (!existsSync(path)) {
+        await mkdir(path);
+        execFileSync(bb, ['--install', '-s', path]);
+        await symlink(execFileSync('sh', ['-c', 'command -v openssl']).toString().trim(), join(path, 'openssl'));
+      }
+      return new LocalTransport('root', healthy.root, false, [bb, 'sh'], {PATH: path});
+    },
+  ]);
 }
 
 // gawk, when the machine has it (the node's awk may be any of the three).
@@ -140,14 +149,17 @@ const gawk = (() => {
   }
 })();
 if (gawk) {
-  shells.push(['dash (gawk)', async () => {
-    const path = join(dir, 'gawk');
-    if (!existsSync(path)) {
-      await mkdir(path);
-      await symlink(gawk, join(path, 'awk'));
-    }
-    return new LocalTransport('root', healthy.root, false, ['dash'], {PATH: `${path}:${process.env['PATH'] ?? '/usr/bin:/bin'}`});
-  }]);
+  shells.push([
+    'dash (gawk)',
+    async () => {
+      const path = join(dir, 'gawk');
+      if (!existsSync(path)) {
+        await mkdir(path);
+        await symlink(gawk, join(path, 'awk'));
+      }
+      return new LocalTransport('root', healthy.root, false, ['dash'], {PATH: `${path}:${process.env['PATH'] ?? '/usr/bin:/bin'}`});
+    },
+  ]);
 }
 
 describe.each(shells)('the probe on the node, under %s', (_name, transport) => {
@@ -181,12 +193,20 @@ describe.each(shells)('the probe on the node, under %s', (_name, transport) => {
       const text = raw.files[p]!.content!;
       if (syntax === 'json') expect(() => JSON.parse(text), p).not.toThrow();
       if (syntax === 'toml') expect(() => parseToml(text), p).not.toThrow();
-      if (syntax === 'yaml') expect(parseAllDocuments(text).flatMap((d) => ('errors' in d ? d.errors : [])).map((e) => e.message), p).toEqual([]);
+      if (syntax === 'yaml')
+        expect(
+          parseAllDocuments(text)
+            .flatMap((d) => ('errors' in d ? d.errors : []))
+            .map((e) => e.message),
+          p,
+        ).toEqual([]);
     }
     expect(raw.files['/etc/kubernetes/corpus-users.conf']!.content).toMatch(/password: "\[redacted\]"/);
     // Only the value named by a secret name is blanked; its neighbours are not.
-    expect(raw.files['/etc/kubernetes/corpus-users.conf']!.content).toContain('- name: AWS_PROFILE\n        value: prod-profile\n      - name: VAULT_TOKEN\n        value: [redacted]\n');
-    expect(raw.files['/etc/containerd/conf.d/registry.toml']!.content).toContain('identitytoken = \'\'\'[redacted]\'\'\'');
+    expect(raw.files['/etc/kubernetes/corpus-users.conf']!.content).toContain(
+      '- name: AWS_PROFILE\n        value: prod-profile\n      - name: VAULT_TOKEN\n        value: [redacted]\n',
+    );
+    expect(raw.files['/etc/containerd/conf.d/registry.toml']!.content).toContain("identitytoken = '''[redacted]'''");
     expect(raw.files['/etc/kubernetes/kubelet.conf']!.content).toMatch(/client-key-data: \|\n( +)\[redacted\]\n\1\[redacted\]/);
   });
 
@@ -235,7 +255,13 @@ describe('the client-side pass', () => {
       const syntax = corpus.parse[p];
       if (syntax === 'json') expect(() => JSON.parse(out), p).not.toThrow();
       if (syntax === 'toml') expect(() => parseToml(out), p).not.toThrow();
-      if (syntax === 'yaml') expect(parseAllDocuments(out).flatMap((d) => ('errors' in d ? d.errors : [])).map((e) => e.message), p).toEqual([]);
+      if (syntax === 'yaml')
+        expect(
+          parseAllDocuments(out)
+            .flatMap((d) => ('errors' in d ? d.errors : []))
+            .map((e) => e.message),
+          p,
+        ).toEqual([]);
     }
   });
 
@@ -298,7 +324,10 @@ describe('the real binary on the corpus node', () => {
     const raw = await collectRaw(new LocalTransport('root', healthy.root, false, ['dash']), {timeoutMs: 60_000});
     raw.notes.push(`hostile note ${corpus.files['/var/lib/kubelet/pki/corpus-rsa.key']!}`);
     const path = join(dir, 'hostile-notes.json');
-    await writeFile(path, JSON.stringify({kind: 'kubelet-doctor-snapshot', schema: 1, toolVersion: 'x', createdAt: '', target: {name: 'h', transport: 'root'}, raw}));
+    await writeFile(
+      path,
+      JSON.stringify({kind: 'kubelet-doctor-snapshot', schema: 1, toolVersion: 'x', createdAt: '', target: {name: 'h', transport: 'root'}, raw}),
+    );
     const r = run('check --snapshot (hostile notes)', ['check', '--snapshot', path, '--output', 'json']);
     expect(r.code, r.stderr).not.toBe(2);
     expect(r.stdout).toContain('hostile note [private key redacted]');
@@ -310,7 +339,10 @@ describe('the real binary on the corpus node', () => {
     const raw = await collectRaw(new LocalTransport('root', healthy.root, false, ['dash']), {timeoutMs: 60_000});
     const name = `node-${Buffer.from(corpus.files['/var/lib/kubelet/pki/corpus-ec.key']!).toString('base64').slice(0, 60).replace(/\//g, '_')}`;
     const path = join(dir, `${name}.json`);
-    await writeFile(path, JSON.stringify({kind: 'kubelet-doctor-snapshot', schema: 1, toolVersion: 'x', createdAt: '', target: {name: 'n', transport: 'root'}, raw}));
+    await writeFile(
+      path,
+      JSON.stringify({kind: 'kubelet-doctor-snapshot', schema: 1, toolVersion: 'x', createdAt: '', target: {name: 'n', transport: 'root'}, raw}),
+    );
     const out = join(dir, 'refused-report.json');
     const r = run('refused report', ['check', '--snapshot', path, '--output', 'json', '--out', out]);
     expect(r.code).toBe(2);
@@ -337,9 +369,18 @@ describe('the writers refuse when a detector still matches', () => {
     const name = Buffer.from(corpus.files['/var/lib/kubelet/pki/corpus-ec.key']!).toString('base64').slice(0, 120);
     raw.dirs['/etc/cni/net.d']!.entries.push({name, type: 'file'});
     const path = join(dir, 'refused.json');
-    const err = await writeSnapshot(path, {kind: 'kubelet-doctor-snapshot', schema: 1, toolVersion: 'x', createdAt: '', target: {name: 'n', transport: 'root'}, raw}).catch((e: unknown) => e);
+    const err = await writeSnapshot(path, {
+      kind: 'kubelet-doctor-snapshot',
+      schema: 1,
+      toolVersion: 'x',
+      createdAt: '',
+      target: {name: 'n', transport: 'root'},
+      raw,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
-    expect((err as Error).message).toMatch(/refusing to write the snapshot .*refused\.json: the listing of \/etc\/cni\/net\.d still holds a base64-encoded private key/);
+    expect((err as Error).message).toMatch(
+      /refusing to write the snapshot .*refused\.json: the listing of \/etc\/cni\/net\.d still holds a base64-encoded private key/,
+    );
     expect(existsSync(path)).toBe(false);
   });
 
@@ -358,13 +399,25 @@ describe('the writers refuse when a detector still matches', () => {
 
 describe('the TUI', () => {
   it('renders the corpus node and its checks without a secret', async () => {
-    const {result, facts} = await runTarget({kind: 'root', name: 'corpus', dir: healthy.root}, {
-      checks: catalogue, kubeletVersion: null, timeoutMs: 60_000, concurrency: 1, now: () => new Date(), expiryWarnDays: 30,
-    });
-    const t = render(createElement(App, {
-      targets: [{name: 'corpus', transport: 'root'}], checks: catalogue, theme: makeTheme({color: false}),
-      probe: async () => ({result, facts}),
-    }));
+    const {result, facts} = await runTarget(
+      {kind: 'root', name: 'corpus', dir: healthy.root},
+      {
+        checks: catalogue,
+        kubeletVersion: null,
+        timeoutMs: 60_000,
+        concurrency: 1,
+        now: () => new Date(),
+        expiryWarnDays: 30,
+      },
+    );
+    const t = render(
+      createElement(App, {
+        targets: [{name: 'corpus', transport: 'root'}],
+        checks: catalogue,
+        theme: makeTheme({color: false}),
+        probe: async () => ({result, facts}),
+      }),
+    );
     const frames: string[] = [];
     frames.push(await frameWith(t.lastFrame, 'KUBECONFIG AND CERTIFICATES'));
     for (let i = 0; i < 25; i++) {

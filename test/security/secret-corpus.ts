@@ -32,8 +32,15 @@ export interface Corpus {
 const hex = (n: number): string => randomBytes(n).toString('hex');
 const b64 = (s: string | Buffer): string => Buffer.from(s).toString('base64');
 const wrap = (s: string, n = 64): string[] => s.match(new RegExp(`.{1,${n}}`, 'g')) ?? [];
-const body = (pem: string): string => pem.split('\n').filter((l) => l !== '' && !l.startsWith('-----') && !l.includes(':')).join('');
-const spki = (pem: string): string => createHash('sha256').update(createPublicKey(pem).export({type: 'spki', format: 'der'})).digest('hex');
+const body = (pem: string): string =>
+  pem
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('-----') && !l.includes(':'))
+    .join('');
+const spki = (pem: string): string =>
+  createHash('sha256')
+    .update(createPublicKey(pem).export({type: 'spki', format: 'der'}))
+    .digest('hex');
 
 /** A fake armour of a kind node:crypto cannot make: random bytes, never a key. */
 function fakeArmour(label: string, dashes = '-----'): string {
@@ -46,8 +53,15 @@ function puttyKey(): {text: string; priv: string} {
   const pub = wrap(b64(randomBytes(51)), 64);
   const priv = wrap(b64(randomBytes(300)), 64);
   const text = [
-    'PuTTY-User-Key-File-3: ssh-ed25519', 'Encryption: none', 'Comment: corpus', `Public-Lines: ${pub.length}`, ...pub,
-    `Private-Lines: ${priv.length}`, ...priv, `Private-MAC: ${hex(32)}`, '',
+    'PuTTY-User-Key-File-3: ssh-ed25519',
+    'Encryption: none',
+    'Comment: corpus',
+    `Public-Lines: ${pub.length}`,
+    ...pub,
+    `Private-Lines: ${priv.length}`,
+    ...priv,
+    `Private-MAC: ${hex(32)}`,
+    '',
   ].join('\n');
   return {text, priv: priv.join('')};
 }
@@ -70,7 +84,10 @@ export function makeCorpus(clientKeyPem: string, kubeletConf: string): Corpus {
 
   const rsa = generateKeyPairSync('rsa', {modulusLength: 2048});
   const rsaPkcs1 = keyPem('RSA PRIVATE KEY (PKCS#1)', rsa.privateKey.export({type: 'pkcs1', format: 'pem'}).toString());
-  const rsaLegacyEnc = keyPem('RSA PRIVATE KEY with Proc-Type/DEK-Info', rsa.privateKey.export({type: 'pkcs1', format: 'pem', cipher: 'aes-128-cbc', passphrase: hex(8)}).toString());
+  const rsaLegacyEnc = keyPem(
+    'RSA PRIVATE KEY with Proc-Type/DEK-Info',
+    rsa.privateKey.export({type: 'pkcs1', format: 'pem', cipher: 'aes-128-cbc', passphrase: hex(8)}).toString(),
+  );
   const ec = generateKeyPairSync('ec', {namedCurve: 'P-256'});
   const ecSec1 = keyPem('EC PRIVATE KEY (SEC1)', ec.privateKey.export({type: 'sec1', format: 'pem'}).toString());
   const ed = generateKeyPairSync('ed25519');
@@ -88,7 +105,8 @@ export function makeCorpus(clientKeyPem: string, kubeletConf: string): Corpus {
   const clientB64 = secret('client-key-data block scalar', b64(clientKeyPem), true);
   secret('client-key-data block scalar (PEM body)', body(clientKeyPem), true);
   const kubelet = kubeletConf.replace(/^( *)client-key: .*$/m, (_, sp: string) =>
-    [`${sp}client-key-data: |`, ...wrap(clientB64).map((l) => `${sp}  ${l}`)].join('\n'));
+    [`${sp}client-key-data: |`, ...wrap(clientB64).map((l) => `${sp}  ${l}`)].join('\n'),
+  );
   if (kubelet === kubeletConf) throw new Error('corpus: the lab kubelet.conf has no client-key line');
 
   const bootstrap = `${hex(3)}.${hex(8)}`;
@@ -163,18 +181,38 @@ ${secret('TOML multi-line password line 2', `mm${hex(10)}`)}"""
   identitytoken = '''${secret('TOML literal multi-line identitytoken', `lt${hex(10)}`)}'''
 `;
 
-  const azure = JSON.stringify({
-    cloud: 'AzurePublicCloud', tenantId: 'tenant', aadClientId: 'client',
-    aadClientSecret: secret('Azure aadClientSecret', `az${hex(14)}`),
-    aadClientCertPassword: secret('Azure aadClientCertPassword', `azc${hex(10)}`),
-  }, null, 2);
-  const gcp = JSON.stringify({
-    type: 'service_account', project_id: 'p', private_key_id: hex(20), private_key: gcpKey, client_email: 'sa@p.iam.gserviceaccount.com',
-    apiKey: secret('JSON apiKey', `AIza${hex(16)}`),
-  }, null, 2);
+  const azure = JSON.stringify(
+    {
+      cloud: 'AzurePublicCloud',
+      tenantId: 'tenant',
+      aadClientId: 'client',
+      aadClientSecret: secret('Azure aadClientSecret', `az${hex(14)}`),
+      aadClientCertPassword: secret('Azure aadClientCertPassword', `azc${hex(10)}`),
+    },
+    null,
+    2,
+  );
+  const gcp = JSON.stringify(
+    {
+      type: 'service_account',
+      project_id: 'p',
+      private_key_id: hex(20),
+      private_key: gcpKey,
+      client_email: 'sa@p.iam.gserviceaccount.com',
+      apiKey: secret('JSON apiKey', `AIza${hex(16)}`),
+    },
+    null,
+    2,
+  );
   const dockerAuth = secret('docker config.json auth', b64(`user:${hex(10)}`));
   const docker = JSON.stringify({
-    auths: {'registry.example': {auth: dockerAuth, identitytoken: secret('docker identitytoken', `dit${hex(12)}`), registrytoken: secret('docker registrytoken', `drt${hex(12)}`)}},
+    auths: {
+      'registry.example': {
+        auth: dockerAuth,
+        identitytoken: secret('docker identitytoken', `dit${hex(12)}`),
+        registrytoken: secret('docker registrytoken', `drt${hex(12)}`),
+      },
+    },
     credsStore: 'desktop',
   });
   const dockerJson = secret('.dockerconfigjson (base64 JSON)', b64(JSON.stringify({auths: {'r.example': {auth: b64(`u:${hex(8)}`)}}})), true);
@@ -191,13 +229,19 @@ type: Opaque
 data:
   tls.key: ${secret('base64 PEM under tls.key', b64(rsaPkcs1), true)}
   other-name: |
-${wrap(secret('base64 PEM wrapped in a block scalar under another name', b64(edPkcs8), true), 76).map((l) => `    ${l}`).join('\n')}
+${wrap(secret('base64 PEM wrapped in a block scalar under another name', b64(edPkcs8), true), 76)
+  .map((l) => `    ${l}`)
+  .join('\n')}
   ssh-identity: ${secret('base64 OpenSSH key under an unlisted name', b64(openssh), true)}
   blob: ${bundle}
   .dockerconfigjson: ${dockerJson}
 stringData:
   key.pem: |
-${edPkcs8.trimEnd().split('\n').map((l) => `    ${l}`).join('\n')}
+${edPkcs8
+  .trimEnd()
+  .split('\n')
+  .map((l) => `    ${l}`)
+  .join('\n')}
   gcp.json: '{"type": "service_account", "private_key": ${JSON.stringify(gcpKey)}}'
   certificateKey: ${secret('kubeadm certificateKey', hex(32))}
   join: kubeadm join 10.0.0.10:6443 --token ${bootstrap} --discovery-token-ca-cert-hash sha256:${hex(32)}

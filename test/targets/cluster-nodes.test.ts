@@ -13,8 +13,14 @@ let dir: string;
 let api: ApiServer;
 let kubeconfig: string;
 
-const query = (over: Partial<ClusterQuery> = {}): ClusterQuery =>
-  ({kubeconfig, context: null, selector: null, addressType: 'InternalIP', timeoutMs: 10_000, ...over});
+const query = (over: Partial<ClusterQuery> = {}): ClusterQuery => ({
+  kubeconfig,
+  context: null,
+  selector: null,
+  addressType: 'InternalIP',
+  timeoutMs: 10_000,
+  ...over,
+});
 
 async function failure(q: ClusterQuery): Promise<Error> {
   try {
@@ -31,7 +37,14 @@ beforeAll(async () => {
     nodes: [
       {name: 'cp-1', labels: {'node-role.kubernetes.io/control-plane': ''}},
       {name: 'worker-1', labels: {pool: 'general'}},
-      {name: 'worker-2', labels: {pool: 'gpu'}, addresses: [{type: 'InternalIP', address: '127.0.0.1'}, {type: 'ExternalIP', address: '127.0.0.2'}]},
+      {
+        name: 'worker-2',
+        labels: {pool: 'gpu'},
+        addresses: [
+          {type: 'InternalIP', address: '127.0.0.1'},
+          {type: 'ExternalIP', address: '127.0.0.2'},
+        ],
+      },
     ],
   });
   kubeconfig = await api.kubeconfig(join(dir, 'kubeconfig'));
@@ -62,11 +75,18 @@ describe('listing cluster nodes', () => {
 
   it('turns nodes into SSH targets named after the node, reached at their address', async () => {
     const targets = await resolveTargetsAsync({
-      local: false, root: [], snapshot: [], hostRoot: null, positional: [],
-      ssh: {user: 'core', port: '2222', sshConfig: 'none'}, cluster: {kubeconfig, selector: 'pool'},
+      local: false,
+      root: [],
+      snapshot: [],
+      hostRoot: null,
+      positional: [],
+      ssh: {user: 'core', port: '2222', sshConfig: 'none'},
+      cluster: {kubeconfig, selector: 'pool'},
     });
-    expect(targets.map((t) => (t.kind === 'ssh' ? `${t.name} ${t.ssh.user}@${t.ssh.host}:${t.ssh.port} pool=${t.labels['pool']}` : t.kind)))
-      .toEqual(['worker-1 core@127.0.0.1:2222 pool=general', 'worker-2 core@127.0.0.1:2222 pool=gpu']);
+    expect(targets.map((t) => (t.kind === 'ssh' ? `${t.name} ${t.ssh.user}@${t.ssh.host}:${t.ssh.port} pool=${t.labels['pool']}` : t.kind))).toEqual([
+      'worker-1 core@127.0.0.1:2222 pool=general',
+      'worker-2 core@127.0.0.1:2222 pool=gpu',
+    ]);
   });
 
   it('says no node matched a selector', async () => {

@@ -53,7 +53,11 @@ describe('inventory', () => {
     const hosts = readInventory(f);
     expect(hosts.map((h) => h.name)).toEqual(['node-1.example.com', 'root@10.0.0.7:2222', 'node-3', 'worker-1', 'worker-2']);
     const byName = Object.fromEntries(hosts.map((h) => [h.name, h]));
-    expect(byName['node-1.example.com']).toMatchObject({host: 'node-1.example.com', layer: {user: 'ubuntu', identities: [join(dir, 'keys/fleet_ed25519')]}, labels: {env: 'prod'}});
+    expect(byName['node-1.example.com']).toMatchObject({
+      host: 'node-1.example.com',
+      layer: {user: 'ubuntu', identities: [join(dir, 'keys/fleet_ed25519')]},
+      labels: {env: 'prod'},
+    });
     expect(byName['root@10.0.0.7:2222']).toMatchObject({host: '10.0.0.7', layer: {user: 'root', port: 2222}});
     expect(byName['node-3']).toMatchObject({host: '10.0.0.8', layer: {port: 2200}, labels: {env: 'prod', zone: 'b'}, at: `${f}:10`});
     expect(byName['worker-1']).toMatchObject({layer: {user: 'ubuntu', jump: ['admin@bastion.example.com:2222']}, labels: {env: 'prod', role: 'worker'}});
@@ -62,7 +66,15 @@ describe('inventory', () => {
 
   it('becomes SSH targets where -u beats the inventory, and a node with a hostRoot keeps it', async () => {
     const f = await write('fleet2.yaml', EXAMPLE);
-    const targets = await resolveTargets({local: false, root: [], snapshot: [], hostRoot: null, positional: [], inventory: f, ssh: {user: 'ops', sshConfig: 'none'}});
+    const targets = await resolveTargets({
+      local: false,
+      root: [],
+      snapshot: [],
+      hostRoot: null,
+      positional: [],
+      inventory: f,
+      ssh: {user: 'ops', sshConfig: 'none'},
+    });
     expect(targets.map((t) => (t.kind === 'ssh' ? `${t.name} ${t.ssh.user}@${t.ssh.host}:${t.ssh.port} ${t.hostRoot}` : ''))).toEqual([
       'node-1.example.com ops@node-1.example.com:22 /',
       'root@10.0.0.7:2222 ops@10.0.0.7:2222 /',
@@ -74,12 +86,23 @@ describe('inventory', () => {
 
   it('picks hosts by label with -l', async () => {
     const f = await write('fleet3.yaml', EXAMPLE);
-    const targets = await resolveTargets({local: false, root: [], snapshot: [], hostRoot: null, positional: [], inventory: f, ssh: {sshConfig: 'none'}, cluster: {selector: 'role=worker,zone notin (a)'}});
+    const targets = await resolveTargets({
+      local: false,
+      root: [],
+      snapshot: [],
+      hostRoot: null,
+      positional: [],
+      inventory: f,
+      ssh: {sshConfig: 'none'},
+      cluster: {selector: 'role=worker,zone notin (a)'},
+    });
     expect(targets.map((t) => t.name)).toEqual(['worker-1', 'worker-2']);
   });
 
   it('reports every mistake at once, each with its file and line', async () => {
-    const f = await write('bad.yaml', `hosts:
+    const f = await write(
+      'bad.yaml',
+      `hosts:
   - name: a
     host: 10.0.0.1
     port: 99999
@@ -94,7 +117,8 @@ groups:
     hostRoot: relative/path
     labels: [x]
     hosts: {}
-`);
+`,
+    );
     let err: unknown;
     try {
       readInventory(f);
@@ -138,9 +162,18 @@ groups:
 describe('label selectors', () => {
   const labels = {role: 'worker', zone: 'b'};
   it.each([
-    ['role=worker', true], ['role==worker', true], ['role!=worker', false], ['role', true], ['!role', false],
-    ['gpu', false], ['!gpu', true], ['gpu!=yes', true], ['zone in (a,b)', true], ['zone notin (a,b)', false],
-    ['role=worker,zone=a', false], ['role=worker, zone in (b)', true],
+    ['role=worker', true],
+    ['role==worker', true],
+    ['role!=worker', false],
+    ['role', true],
+    ['!role', false],
+    ['gpu', false],
+    ['!gpu', true],
+    ['gpu!=yes', true],
+    ['zone in (a,b)', true],
+    ['zone notin (a,b)', false],
+    ['role=worker,zone=a', false],
+    ['role=worker, zone in (b)', true],
   ])('%s matches role=worker,zone=b: %s', (sel, want) => {
     expect(matchesSelector(parseSelector(sel), labels)).toBe(want);
   });

@@ -3,8 +3,15 @@ import {UsageError} from '../../src/errors.js';
 import {resolveTargets, type TargetOptions} from '../../src/targets/resolve.js';
 import {localUser} from '../../src/transport/ssh-config.js';
 
-const opts = (over: Partial<TargetOptions>): TargetOptions =>
-  ({local: false, root: [], snapshot: [], hostRoot: null, positional: [], ssh: {sshConfig: 'none'}, ...over});
+const opts = (over: Partial<TargetOptions>): TargetOptions => ({
+  local: false,
+  root: [],
+  snapshot: [],
+  hostRoot: null,
+  positional: [],
+  ssh: {sshConfig: 'none'},
+  ...over,
+});
 
 async function usage(o: TargetOptions): Promise<UsageError> {
   try {
@@ -19,8 +26,10 @@ async function usage(o: TargetOptions): Promise<UsageError> {
 describe('resolving SSH targets from the command line', () => {
   it('makes one SSH target per TARGET, named as typed, with --host-root on the node', async () => {
     const t = await resolveTargets(opts({positional: ['root@127.0.0.1:2222', 'node-1'], hostRoot: '/host'}));
-    expect(t.map((x) => (x.kind === 'ssh' ? `${x.name} ${x.ssh.user}@${x.ssh.host}:${x.ssh.port} ${x.hostRoot}` : x.kind)))
-      .toEqual(['root@127.0.0.1:2222 root@127.0.0.1:2222 /host', `node-1 ${localUser()}@node-1:22 /host`]);
+    expect(t.map((x) => (x.kind === 'ssh' ? `${x.name} ${x.ssh.user}@${x.ssh.host}:${x.ssh.port} ${x.hostRoot}` : x.kind))).toEqual([
+      'root@127.0.0.1:2222 root@127.0.0.1:2222 /host',
+      `node-1 ${localUser()}@node-1:22 /host`,
+    ]);
   });
 
   it('mixes SSH targets with --root and --snapshot, local ones first', async () => {

@@ -147,7 +147,9 @@ describe('sshEndpoint: ~/.ssh/config, command line and defaults', () => {
   it('names the config file when a value is not a number', async () => {
     const f = join(home, 'bad.conf');
     await writeFile(f, 'Host x\n  Port twenty\n');
-    expect(() => sshEndpoint(parseHostSpec('x', 'TARGET'), settings({sshConfig: loadSshConfig(f)}), 'TARGET')).toThrow(`${f}: Port twenty (for host x) is not a whole number >= 1`);
+    expect(() => sshEndpoint(parseHostSpec('x', 'TARGET'), settings({sshConfig: loadSshConfig(f)}), 'TARGET')).toThrow(
+      `${f}: Port twenty (for host x) is not a whole number >= 1`,
+    );
   });
 
   it('refuses a --ssh-config file that does not exist, but not a missing ~/.ssh/config', () => {

@@ -4,7 +4,14 @@ import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {
-  appendKnownHost, blobKeyType, checkHostKey, fingerprint, hostToken, knownKeyTypes, loadKnownHosts, parseKnownHosts,
+  appendKnownHost,
+  blobKeyType,
+  checkHostKey,
+  fingerprint,
+  hostToken,
+  knownKeyTypes,
+  loadKnownHosts,
+  parseKnownHosts,
 } from '../../src/transport/known-hosts.js';
 import {hashedHost, makeKey} from '../helpers/sshd.js';
 

@@ -35,7 +35,7 @@ describe('CappedOutput and TailBuffer', () => {
     expect(o.push(Buffer.alloc(1))).toBe(false);
   });
 
-  it('holds copies, not the transport\'s buffers', () => {
+  it("holds copies, not the transport's buffers", () => {
     const big = Buffer.alloc(1024 * 1024, 1);
     const o = new CappedOutput(4096);
     o.push(big.subarray(0, 100));
@@ -124,8 +124,10 @@ describe('pod transport (stand-in API server): a container that streams endlessl
   });
 
   it('stops reading at the cap: error, exit 3, the pod deleted, memory bounded', async () => {
-    const r = await runCliPeak(['check', 'node-p', '--via', 'pod', '--kubeconfig', kubeconfig, '--output', 'json', '--timeout', '90'],
-      {env: {HOME: home, KUBECONFIG: ''}, guardMs: 100_000});
+    const r = await runCliPeak(['check', 'node-p', '--via', 'pod', '--kubeconfig', kubeconfig, '--output', 'json', '--timeout', '90'], {
+      env: {HOME: home, KUBECONFIG: ''},
+      guardMs: 100_000,
+    });
     expect(r.killed).toBe(false);
     const t = (JSON.parse(r.stdout) as {targets: {status: string; error: {kind: string; message: string} | null}[]}).targets[0]!;
     expect(t.status).toBe('error');

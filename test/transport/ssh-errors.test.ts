@@ -5,8 +5,15 @@ import {newAuthLog} from '../../src/transport/ssh-auth.js';
 import {connectError, timeoutError, viaJump} from '../../src/transport/ssh-errors.js';
 
 const hop: SshHop = {
-  alias: 'node-7', host: 'node-7.example.com', port: 22, user: 'root', identityFiles: [], useAgent: true,
-  connectTimeoutMs: 15_000, keepaliveIntervalMs: 15_000, keepaliveCountMax: 3,
+  alias: 'node-7',
+  host: 'node-7.example.com',
+  port: 22,
+  user: 'root',
+  identityFiles: [],
+  useAgent: true,
+  connectTimeoutMs: 15_000,
+  keepaliveIntervalMs: 15_000,
+  keepaliveCountMax: 3,
 };
 const err = (message: string, props: {code?: string; level?: string}) => Object.assign(new Error(message), props);
 const map = (e: Error, phase: 'tcp' | 'handshake' | 'auth' = 'tcp') => connectError(e, hop, phase, newAuthLog(), null, 15_000);
@@ -38,7 +45,9 @@ describe('SSH connection errors as the operator reads them', () => {
     const log = {...newAuthLog(), tried: ['agent', '~/.ssh/id_ed25519'], encrypted: ['~/.ssh/id_rsa'], serverMethods: ['publickey']};
     const e = connectError(err('All configured authentication methods failed', {level: 'client-authentication'}), hop, 'auth', log, null, 15_000);
     expect(e.kind).toBe('auth');
-    expect(e.message).toBe('permission denied (publickey) for root@node-7: tried agent, ~/.ssh/id_ed25519; skipped ~/.ssh/id_rsa is encrypted (ssh-add ~/.ssh/id_rsa)');
+    expect(e.message).toBe(
+      'permission denied (publickey) for root@node-7: tried agent, ~/.ssh/id_ed25519; skipped ~/.ssh/id_rsa is encrypted (ssh-add ~/.ssh/id_rsa)',
+    );
   });
 
   it('says so when the server takes no keys at all', () => {
@@ -47,7 +56,7 @@ describe('SSH connection errors as the operator reads them', () => {
     expect(e.message).toBe('root@node-7 does not accept public keys (it allows: password,keyboard-interactive)');
   });
 
-  it('prefers the host-key verdict over ssh2\'s generic refusal', () => {
+  it("prefers the host-key verdict over ssh2's generic refusal", () => {
     const verdict = new TargetError('host-key', 'HOST KEY CHANGED for node-7.example.com: …');
     expect(connectError(err('Host denied (verification failed)', {level: 'handshake'}), hop, 'handshake', newAuthLog(), verdict, 15_000)).toBe(verdict);
   });

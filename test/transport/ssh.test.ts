@@ -19,9 +19,17 @@ let sshd: Sshd;
 let known: string;
 
 function endpoint(over: Partial<SshSettings> = {}, target = `root@127.0.0.1:${sshd.port}`): SshEndpoint {
-  return sshEndpoint(parseHostSpec(target, 'TARGET'), {
-    identities: [sshd.keys.ed25519], sshConfig: loadSshConfig('none'), knownHosts: known, acceptNewHostKeys: false, ...over,
-  }, 'TARGET');
+  return sshEndpoint(
+    parseHostSpec(target, 'TARGET'),
+    {
+      identities: [sshd.keys.ed25519],
+      sshConfig: loadSshConfig('none'),
+      knownHosts: known,
+      acceptNewHostKeys: false,
+      ...over,
+    },
+    'TARGET',
+  );
 }
 
 async function runOn(ep: SshEndpoint, script: string, timeoutMs = 20_000, opts: ConstructorParameters<typeof SshTransport>[2] = {}) {
@@ -63,7 +71,13 @@ describe.skipIf(skip)('SSH transport (real sshd)', () => {
     const sock = join(sshd.dir, 'client', 'agent.sock');
     const agent: ChildProcess = spawn('ssh-agent', ['-D', '-a', sock], {stdio: 'ignore'});
     try {
-      await waitFor(async () => (await promisify(execFile)('ssh-add', ['-l'], {env: {SSH_AUTH_SOCK: sock}}).then(() => true, (e: {code?: number}) => e.code === 1)));
+      await waitFor(
+        async () =>
+          await promisify(execFile)('ssh-add', ['-l'], {env: {SSH_AUTH_SOCK: sock}}).then(
+            () => true,
+            (e: {code?: number}) => e.code === 1,
+          ),
+      );
       await promisify(execFile)('ssh-add', [sshd.keys.ecdsa], {env: {SSH_AUTH_SOCK: sock}});
       process.env['SSH_AUTH_SOCK'] = sock;
       const viaAgent = await runOn(endpoint({identities: [join(sshd.dir, 'client', 'no-such-key')]}), 'echo agent');
@@ -97,12 +111,18 @@ describe.skipIf(skip)('SSH transport (real sshd)', () => {
     expect(e.kind).toBe('auth');
     expect(e.message).toBe(`key ${enc} is encrypted: load it into ssh-agent (ssh-add ${enc})`);
     const asked: string[] = [];
-    const passphrase = async (p: string) => (asked.push(p), 'correct horse');
+    const passphrase = async (p: string) => {
+      asked.push(p);
+      return 'correct horse';
+    };
     // Not authorised yet: the login fails, but only after the key was decrypted and offered.
     const e2 = await rejection(runOn(endpoint({identities: [enc]}), 'true', 20_000, {passphrase}));
     expect(e2.message).toBe(`permission denied (publickey) for root@127.0.0.1: tried ${enc}`);
     await appendFile(join(sshd.dir, 'authorized_keys'), await readFile(`${enc}.pub`, 'utf8'));
-    const [a, b] = await Promise.all([runOn(endpoint({identities: [enc]}), 'echo a', 20_000, {passphrase}), runOn(endpoint({identities: [enc]}), 'echo b', 20_000, {passphrase})]);
+    const [a, b] = await Promise.all([
+      runOn(endpoint({identities: [enc]}), 'echo a', 20_000, {passphrase}),
+      runOn(endpoint({identities: [enc]}), 'echo b', 20_000, {passphrase}),
+    ]);
     expect([a.stdout.toString(), b.stdout.toString()]).toEqual(['a\n', 'b\n']);
     expect(asked).toEqual([enc]); // asked once for the whole run, not once per node
     const e3 = await rejection(runOn(endpoint({identities: [enc]}), 'true', 20_000, {passphrase: async () => 'wrong'}));

@@ -23,7 +23,9 @@ afterAll(() => cleanup());
 const targets = () => nodes.map((n) => n.info);
 
 function start(extra: {onFix?: (r: FixRequest) => void; calls?: number[]} = {}) {
-  return render(<App targets={targets()} checks={catalogue} probe={instantProbe(nodes, extra.calls)} theme={theme} {...(extra.onFix ? {onFix: extra.onFix} : {})} />);
+  return render(
+    <App targets={targets()} checks={catalogue} probe={instantProbe(nodes, extra.calls)} theme={theme} {...(extra.onFix ? {onFix: extra.onFix} : {})} />,
+  );
 }
 
 describe('the fleet view', () => {
@@ -36,7 +38,11 @@ describe('the fleet view', () => {
     clock += 1500;
     await frameWith(t.lastFrame, 'probing 1.5s');
     gated.release(1);
-    const frame = await frameWhere(t.lastFrame, (f) => /node-2-cgroup-driver-mismatch\s+root\s+1\s+\d+\s+\d+\s+✗ cgroup-driver-match/.test(f), 'node-2 finished');
+    const frame = await frameWhere(
+      t.lastFrame,
+      (f) => /node-2-cgroup-driver-mismatch\s+root\s+1\s+\d+\s+\d+\s+✗ cgroup-driver-match/.test(f),
+      'node-2 finished',
+    );
     expect(frame).toMatch(/1 checked, 2 running/);
     gated.release(0);
     gated.release(2);
@@ -110,7 +116,11 @@ describe('navigation', () => {
     const set = await frameWith(t.lastFrame, '[set values only]');
     expect(set).toMatch(/cgroupDriver\s+cgroupfs\s+\S*config\.yaml:\d+/);
     t.stdin.write(' ');
-    await frameWhere(t.lastFrame, (f) => /cgroupDriver\s+cgroupfs\s+\S+\n\s+overrides\s+cgroupfs\s+default/.test(f), 'the default cgroupDriver under the file value');
+    await frameWhere(
+      t.lastFrame,
+      (f) => /cgroupDriver\s+cgroupfs\s+\S+\n\s+overrides\s+cgroupfs\s+default/.test(f),
+      'the default cgroupDriver under the file value',
+    );
     t.unmount();
   });
 
@@ -158,7 +168,9 @@ describe('search', () => {
     await frameWith(t.lastFrame, '3 checked');
     t.stdin.write('/');
     await frameWith(t.lastFrame, 'Paste a line from');
-    t.stdin.write('Apr 16 03:12:44 ip-10-0-3-17 kubelet[48213]: E0416 03:12:44.123456   48213 run.go:74] "command failed" err="failed to run Kubelet: running with swap on is not supported, please disable swap! or set --fail-swap-on flag to false"');
+    t.stdin.write(
+      'Apr 16 03:12:44 ip-10-0-3-17 kubelet[48213]: E0416 03:12:44.123456   48213 run.go:74] "command failed" err="failed to run Kubelet: running with swap on is not supported, please disable swap! or set --fail-swap-on flag to false"',
+    );
     const hits = await frameWith(t.lastFrame, 'known log line recognised');
     expect(hits).toMatch(/> 0\.00\s+log line\s+swap /);
     t.stdin.write(KEYS.enter);
@@ -210,7 +222,10 @@ describe('the fix seam', () => {
 
 /** Wait for a condition (not a frame) with a deadline. */
 async function until(ok: () => boolean): Promise<void> {
-  await vi.waitFor(() => {
-    if (!ok()) throw new Error('condition not met yet');
-  }, {timeout: 10_000, interval: 10});
+  await vi.waitFor(
+    () => {
+      if (!ok()) throw new Error('condition not met yet');
+    },
+    {timeout: 10_000, interval: 10},
+  );
 }

@@ -9,13 +9,21 @@ import {makeTheme} from '../../src/ui/theme.js';
 import {frameWith, renderSized} from './term.js';
 
 const SGR = /\u001b\[[0-9;]*m/g;
-const rows = (s: string): string[] => s.replace(/\n$/, '').split('\n').map((l) => l.trimEnd());
+const rows = (s: string): string[] =>
+  s
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((l) => l.trimEnd());
 const never = () => new Promise<never>(() => {});
 
 describe('firstFrame', () => {
   for (const targets of [
     [{name: 'node-7', transport: 'root'}],
-    [{name: 'node-1', transport: 'ssh'}, {name: 'node-2', transport: 'ssh'}, {name: 'node-3', transport: 'local'}],
+    [
+      {name: 'node-1', transport: 'ssh'},
+      {name: 'node-2', transport: 'ssh'},
+      {name: 'node-3', transport: 'local'},
+    ],
   ]) {
     it(`matches the App's first frame at 80x24 (${targets.length} target${targets.length > 1 ? 's' : ''})`, async () => {
       const painted = firstFrame(targets, 80, 24, false, 0);

@@ -10,12 +10,28 @@ import {blocker, type PlannedFix} from '../../src/ui/state/fix-state.js';
 import {initialState, runReducer, type Action, type UiState} from '../../src/ui/state/run-reducer.js';
 
 const finding: Finding = {
-  id: 'swap', title: 'swap', category: 'host', severity: 'high', status: 'fail', summary: 'swap is on', evidence: [],
-  remediation: '', fix: 'swap-off', causedBy: null, details: [], references: [],
+  id: 'swap',
+  title: 'swap',
+  category: 'host',
+  severity: 'high',
+  status: 'fail',
+  summary: 'swap is on',
+  evidence: [],
+  remediation: '',
+  fix: 'swap-off',
+  causedBy: null,
+  details: [],
+  references: [],
 };
 const plan: FixPlan = {
-  fixId: 'swap-off', checkId: 'swap', title: 'Turn swap off', choice: 'off',
-  choices: [{name: 'off', description: 'off'}, {name: 'keep', description: 'keep'}],
+  fixId: 'swap-off',
+  checkId: 'swap',
+  title: 'Turn swap off',
+  choice: 'off',
+  choices: [
+    {name: 'off', description: 'off'},
+    {name: 'keep', description: 'keep'},
+  ],
   steps: [
     {kind: 'write-file', path: '/etc/fstab', before: 'a\n', after: '#a\n', why: 'comment it out'},
     {kind: 'restart-unit', unit: 'kubelet'},
@@ -27,7 +43,11 @@ const planned = (over: Partial<PlannedFix> = {}): PlannedFix => ({target: 'n1', 
 const run = (s: UiState, ...actions: Action[]): UiState => actions.reduce(runReducer, s);
 
 function opened(): UiState {
-  const s = run(initialState([{name: 'n1', transport: 'root'}]), {type: 'open-check', node: 0, check: 'swap'}, {type: 'open-fix', node: 0, check: 'swap', fixId: 'swap-off'});
+  const s = run(
+    initialState([{name: 'n1', transport: 'root'}]),
+    {type: 'open-check', node: 0, check: 'swap'},
+    {type: 'open-fix', node: 0, check: 'swap', fixId: 'swap-off'},
+  );
   expect(s.fix?.stage).toBe('opening');
   return s;
 }
@@ -61,7 +81,11 @@ describe('the fix wizard state', () => {
   it('refuses Esc while applying; after the result Esc goes back and re-runs the node', () => {
     let s = run(opened(), {type: 'fix-planned', seq: 1, planned: planned()}, {type: 'fix-confirm', all: true});
     expect(run(s, {type: 'back'})).toBe(s);
-    s = run(s, {type: 'fix-done', seq: 1, result: {status: 'verified', backup: '20260101T000000Z', message: 'ok', finding: null, changed: ['/etc/fstab'], pending: [], output: []}});
+    s = run(s, {
+      type: 'fix-done',
+      seq: 1,
+      result: {status: 'verified', backup: '20260101T000000Z', message: 'ok', finding: null, changed: ['/etc/fstab'], pending: [], output: []},
+    });
     const seq = s.runRequest.seq;
     s = run(s, {type: 'back'});
     expect(s.fix).toBeNull();

@@ -48,20 +48,37 @@ async function labNode(scenario: ScenarioId, edit?: (root: string) => Promise<vo
 }
 
 /** The real engine as the TUI's probe: a re-run shows what is on disk now. */
-const realProbe = (targets: Target[]): ProbeFn => (index, signal) =>
-  runTarget(targets[index]!, {checks: catalogue, kubeletVersion: null, timeoutMs: 60_000, concurrency: 1, now, expiryWarnDays: 30, signal});
+const realProbe =
+  (targets: Target[]): ProbeFn =>
+  (index, signal) =>
+    runTarget(targets[index]!, {checks: catalogue, kubeletVersion: null, timeoutMs: 60_000, concurrency: 1, now, expiryWarnDays: 30, signal});
 
 /** openFixSession on the lab target, as the CLI wires it; `gate` holds the probe until released; `wrap` may decorate the session. */
 function opener(targets: Target[], o: {gate?: Promise<void>; wrap?: (s: FixSession) => FixSession} = {}): OpenFix {
   return async (index, checkId, signal) => {
     await o.gate;
-    const s = await openFixSession(targets[index]!, catalogue.find((c) => c.id === checkId)!, {kubeletVersion: null, timeoutMs: 60_000, expiryWarnDays: 30, now, signal});
+    const s = await openFixSession(targets[index]!, catalogue.find((c) => c.id === checkId)!, {
+      kubeletVersion: null,
+      timeoutMs: 60_000,
+      expiryWarnDays: 30,
+      now,
+      signal,
+    });
     return o.wrap ? o.wrap(s) : s;
   };
 }
 
 function start(targets: Target[], openFix: OpenFix, onState?: (s: UiState) => void) {
-  return render(<App targets={targets.map((t) => ({name: t.name, transport: t.kind}))} checks={catalogue} probe={realProbe(targets)} theme={theme} openFix={openFix} {...(onState ? {onState} : {})} />);
+  return render(
+    <App
+      targets={targets.map((t) => ({name: t.name, transport: t.kind}))}
+      checks={catalogue}
+      probe={realProbe(targets)}
+      theme={theme}
+      openFix={openFix}
+      {...(onState ? {onState} : {})}
+    />,
+  );
 }
 
 type Rendered = ReturnType<typeof start>;
@@ -80,9 +97,12 @@ async function openCheck(t: Pick<Rendered, 'lastFrame'> & {stdin: {write(s: stri
 }
 
 async function until(ok: () => boolean, what: string): Promise<void> {
-  await vi.waitFor(() => {
-    if (!ok()) throw new Error(`waiting for ${what}`);
-  }, {timeout: 60_000, interval: 20});
+  await vi.waitFor(
+    () => {
+      if (!ok()) throw new Error(`waiting for ${what}`);
+    },
+    {timeout: 60_000, interval: 20},
+  );
 }
 
 describe('the fix wizard', () => {
@@ -177,7 +197,11 @@ describe('the fix wizard', () => {
 
     t.stdin.write(KEYS.escape);
     // Back on the check, which the re-run now shows passing.
-    await frameWhere(t.lastFrame, (f) => f.includes('› cgroup-driver-match') && /✓ pass/.test(f) && !f.includes('FIX set-kubelet'), 'the check passing after the re-run');
+    await frameWhere(
+      t.lastFrame,
+      (f) => f.includes('› cgroup-driver-match') && /✓ pass/.test(f) && !f.includes('FIX set-kubelet'),
+      'the check passing after the re-run',
+    );
     t.unmount();
   });
 
@@ -297,7 +321,17 @@ describe('the fix wizard', () => {
   it('fits 80x24 as plain text, the plan and the result alike', async () => {
     const node = await labNode('swap-on');
     const targets = [node.target];
-    const t = renderSized(<App targets={targets.map((x) => ({name: x.name, transport: x.kind}))} checks={catalogue} probe={realProbe(targets)} theme={theme} openFix={opener(targets)} />, 80, 24);
+    const t = renderSized(
+      <App
+        targets={targets.map((x) => ({name: x.name, transport: x.kind}))}
+        checks={catalogue}
+        probe={realProbe(targets)}
+        theme={theme}
+        openFix={opener(targets)}
+      />,
+      80,
+      24,
+    );
     await openCheck(t, 'swap');
     t.stdin.write('x');
     const frames = [await frameWith(t.lastFrame, 'CHOICES', 'Apply step 1 of 3?')];

@@ -28,9 +28,17 @@ export async function checkLabNodes(scenarios: readonly ScenarioId[]): Promise<{
   for (const [i, scenario] of scenarios.entries()) {
     const hostname = `node-${i + 1}-${scenario}`;
     const tree = await writeNodeTree(join(dir, hostname), {layout: 'deb', hostname, kubeletVersion: 'v1.30.2', scenario});
-    const {result, facts} = await runTarget({kind: 'root', name: hostname, dir: tree.root}, {
-      checks: catalogue, kubeletVersion: null, timeoutMs: 60_000, concurrency: 1, now: () => new Date(), expiryWarnDays: 30,
-    });
+    const {result, facts} = await runTarget(
+      {kind: 'root', name: hostname, dir: tree.root},
+      {
+        checks: catalogue,
+        kubeletVersion: null,
+        timeoutMs: 60_000,
+        concurrency: 1,
+        now: () => new Date(),
+        expiryWarnDays: 30,
+      },
+    );
     nodes.push({info: {name: hostname, transport: 'root'}, result, facts});
   }
   return {nodes, cleanup: () => rm(dir, {recursive: true, force: true})};

@@ -43,7 +43,9 @@ describe('commandFor', () => {
 
 describe('footer and help', () => {
   it('generates the fleet footer from the keymap', () => {
-    const text = footerHints('fleet').map((h) => `${h.keys} ${h.label}`).join('  ');
+    const text = footerHints('fleet')
+      .map((h) => `${h.keys} ${h.label}`)
+      .join('  ');
     expect(text).toBe('↑↓/jk move  Enter open  / search  f filter  r re-run  ? help  q quit');
   });
 
@@ -52,7 +54,11 @@ describe('footer and help', () => {
     expect(narrow).toContain('quit');
     expect(narrow).toContain('help');
     expect(narrow).not.toContain('re-run');
-    expect(narrow).toEqual(footerHints('node').map((h) => h.label).filter((l) => narrow.includes(l)));
+    expect(narrow).toEqual(
+      footerHints('node')
+        .map((h) => h.label)
+        .filter((l) => narrow.includes(l)),
+    );
   });
 
   it('lists only non-printable keys in the search footer', () => {

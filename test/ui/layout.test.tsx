@@ -71,20 +71,50 @@ const EVIL = '\u001b]0;pwned\u0007\u001b[2J\u001b[H\u001b[31mred\u001b[0m\u009b6
 
 function hostileNode(): {result: TargetResult; facts: Facts} {
   const result: TargetResult = {
-    target: 'evil', node: `evil${EVIL}-node`, transport: 'root', status: 'ok', error: null, kubeletVersion: `v1.30.2${EVIL}`, durationMs: 5,
+    target: 'evil',
+    node: `evil${EVIL}-node`,
+    transport: 'root',
+    status: 'ok',
+    error: null,
+    kubeletVersion: `v1.30.2${EVIL}`,
+    durationMs: 5,
     notes: [`probe note ${EVIL}`],
-    results: [{
-      id: 'cgroup-driver-match', title: 'Kubelet and container runtime use the same cgroup driver', category: 'runtime', severity: 'critical', status: 'fail',
-      summary: `kubelet uses ${EVIL}cgroupfs`, evidence: [{source: {file: `/var/lib/kubelet/config${EVIL}.yaml`, line: 13}, text: `cgroupDriver: ${EVIL}cgroupfs\nsecond ${EVIL} line`}],
-      remediation: 'Make the drivers match.', fix: null, causedBy: null, details: [`warn: ${EVIL}`], references: [],
-    }],
+    results: [
+      {
+        id: 'cgroup-driver-match',
+        title: 'Kubelet and container runtime use the same cgroup driver',
+        category: 'runtime',
+        severity: 'critical',
+        status: 'fail',
+        summary: `kubelet uses ${EVIL}cgroupfs`,
+        evidence: [{source: {file: `/var/lib/kubelet/config${EVIL}.yaml`, line: 13}, text: `cgroupDriver: ${EVIL}cgroupfs\nsecond ${EVIL} line`}],
+        remediation: 'Make the drivers match.',
+        fix: null,
+        causedBy: null,
+        details: [`warn: ${EVIL}`],
+        references: [],
+      },
+    ],
   };
   const facts = makeFacts({
     kubeletConfig: {
       collected: true,
       value: {
-        configPath: null, configDir: null, files: [], unknownFields: [], typeErrors: [], defaultsFor: 'v1.30.2',
-        effective: {cgroupDriver: {value: `cgroupfs${EVIL}`, origin: 'config-file', source: {file: `/etc/${EVIL}k.yaml`, line: 3}, text: 'x', overridden: [{value: `systemd${EVIL}`, origin: 'default', source: {command: 'kubelet default'}, text: 'd'}]}},
+        configPath: null,
+        configDir: null,
+        files: [],
+        unknownFields: [],
+        typeErrors: [],
+        defaultsFor: 'v1.30.2',
+        effective: {
+          cgroupDriver: {
+            value: `cgroupfs${EVIL}`,
+            origin: 'config-file',
+            source: {file: `/etc/${EVIL}k.yaml`, line: 3},
+            text: 'x',
+            overridden: [{value: `systemd${EVIL}`, origin: 'default', source: {command: 'kubelet default'}, text: 'd'}],
+          },
+        },
       },
     },
   });
@@ -95,11 +125,30 @@ describe('hostile node text', () => {
   it('neutralises escape sequences from the node in every view', async () => {
     const evil = hostileNode();
     const unreachable: TargetResult = {
-      target: 'down', node: 'down', transport: 'root', status: 'unreachable', durationMs: 3, kubeletVersion: null, notes: [], results: [],
+      target: 'down',
+      node: 'down',
+      transport: 'root',
+      status: 'unreachable',
+      durationMs: 3,
+      kubeletVersion: null,
+      notes: [],
+      results: [],
       error: {kind: 'unreachable', message: `refused ${EVIL}`, hint: `hint ${EVIL}`},
     };
     const probe = async (i: number) => (i === 0 ? evil : {result: unreachable, facts: null});
-    const t = renderSized(<App targets={[{name: 'evil', transport: 'root'}, {name: 'down', transport: 'root'}]} checks={catalogue} probe={probe} theme={theme} />, 100, 30);
+    const t = renderSized(
+      <App
+        targets={[
+          {name: 'evil', transport: 'root'},
+          {name: 'down', transport: 'root'},
+        ]}
+        checks={catalogue}
+        probe={probe}
+        theme={theme}
+      />,
+      100,
+      30,
+    );
     const frames = [await frameWith(t.lastFrame, '2 checked', 'refused')];
     t.stdin.write(KEYS.down);
     await frameWhere(t.lastFrame, (f) => /> evil/.test(f), 'evil node selected');
@@ -125,7 +174,9 @@ describe('a node whose output did not all arrive', () => {
   it('says in the node view that its results are partial and that none of them passes', async () => {
     const base = nodes[0]!;
     const partial: TargetResult = {
-      ...base.result, status: 'error', partial: true,
+      ...base.result,
+      status: 'error',
+      partial: true,
       error: {kind: 'probe-output', message: 'the output ends inside a record (F /etc/fstab: 3 of 90 bytes)', hint: null},
       results: base.result.results.map((f) => (f.status === 'pass' ? {...f, status: 'skip' as const, summary: `not trusted: ${f.summary}`} : f)),
     };

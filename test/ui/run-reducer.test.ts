@@ -6,15 +6,37 @@ import type {Finding, TargetResult} from '../../src/report/types.js';
 import {currentScreen, initialState, runReducer, screenKey, type Action, type UiState} from '../../src/ui/state/run-reducer.js';
 
 const finding = (id: string, status: Finding['status']): Finding => ({
-  id, title: id, category: 'kubelet', severity: 'high', status, summary: `${id} is ${status}`, evidence: [],
-  remediation: '', fix: null, causedBy: null, details: [], references: [],
+  id,
+  title: id,
+  category: 'kubelet',
+  severity: 'high',
+  status,
+  summary: `${id} is ${status}`,
+  evidence: [],
+  remediation: '',
+  fix: null,
+  causedBy: null,
+  details: [],
+  references: [],
 });
 
 const result = (node: string, findings: Finding[]): TargetResult => ({
-  target: node, node, transport: 'root', status: 'ok', error: null, kubeletVersion: 'v1.30.2', durationMs: 12, notes: [], results: findings,
+  target: node,
+  node,
+  transport: 'root',
+  status: 'ok',
+  error: null,
+  kubeletVersion: 'v1.30.2',
+  durationMs: 12,
+  notes: [],
+  results: findings,
 });
 
-const targets = [{name: 'a', transport: 'root'}, {name: 'b', transport: 'ssh'}, {name: 'c', transport: 'root'}];
+const targets = [
+  {name: 'a', transport: 'root'},
+  {name: 'b', transport: 'ssh'},
+  {name: 'c', transport: 'root'},
+];
 const apply = (s: UiState, ...actions: Action[]): UiState => actions.reduce(runReducer, s);
 
 describe('runReducer', () => {

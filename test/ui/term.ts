@@ -11,7 +11,10 @@ import {vi} from 'vitest';
 export class FakeStdout extends EventEmitter {
   readonly frames: string[] = [];
   isTTY = true;
-  constructor(public columns: number, public rows: number) {
+  constructor(
+    public columns: number,
+    public rows: number,
+  ) {
     super();
   }
   write = (frame: string): boolean => {

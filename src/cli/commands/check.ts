@@ -6,7 +6,7 @@ import type {TargetResult} from '../../report/types.js';
 import type {Target} from '../../targets/types.js';
 import {formatOption, renderReport} from '../../report/index.js';
 import type {ParsedArgs} from '../args.js';
-import {listTargets, runOptions, useColor, writeOut} from './common.js';
+import {listTargets, runOptions, colorWanted, writeOut} from './common.js';
 import {clusterInputError, withCluster} from './cluster-view.js';
 import {applyWaivers, exitCodeWithWaivers, loadWaivers, targetLabels} from '../../runbook/waivers.js';
 
@@ -16,15 +16,19 @@ export async function checkCommand(a: ParsedArgs, signal: AbortSignal, resolved?
   // Waivers are read before the engine runs, so a typo in the file is exit 2 before anything runs
   // on a node (only the first connections may be open: see engine/warm.ts).
   const waivers = typeof a.values['waivers'] === 'string' ? loadWaivers(a.values['waivers']) : [];
-  const targets = resolved ?? await listTargets(a, signal);
+  const targets = resolved ?? (await listTargets(a, signal));
   const opts = await withCluster(a, runOptions(a, signal), targets, signal);
   const progress = process.stderr.isTTY === true && targets.length > 1 ? progressLine(targets.length) : null;
   const report = applyWaivers(await runAll(targets, opts, progress?.onEvent), waivers, opts.now(), targetLabels(targets));
   progress?.clear();
   const bad = await clusterInputError(opts);
   if (bad) throw bad;
-  const color = format === 'text' && useColor(a, process.stdout);
-  const text = renderReport(format, report, {color, verbose: a.values['verbose'] === true, ...(process.stdout.columns && color ? {width: process.stdout.columns} : {})});
+  const color = format === 'text' && colorWanted(a, process.stdout);
+  const text = renderReport(format, report, {
+    color,
+    verbose: a.values['verbose'] === true,
+    ...(process.stdout.columns && color ? {width: process.stdout.columns} : {}),
+  });
   await writeOut(text, a.values['out']);
   return exitCodeWithWaivers(report);
 }

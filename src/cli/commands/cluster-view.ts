@@ -29,8 +29,12 @@ const CLUSTER_TIMEOUT_MS = 15_000;
  */
 export async function wantsClusterView(a: ParsedArgs, targets: readonly Target[]): Promise<boolean> {
   if (a.values['no-cluster'] === true) return false;
-  const asked = a.values['cluster'] === true || typeof a.values['kubeconfig'] === 'string' || typeof a.values['context'] === 'string' ||
-    a.values['all-nodes'] === true || a.values['via'] === 'pod';
+  const asked =
+    a.values['cluster'] === true ||
+    typeof a.values['kubeconfig'] === 'string' ||
+    typeof a.values['context'] === 'string' ||
+    a.values['all-nodes'] === true ||
+    a.values['via'] === 'pod';
   if (asked) return true;
   if (!targets.some((t) => t.kind !== 'root' && t.kind !== 'snapshot')) return false;
   if (process.env['KUBECONFIG']) return true;
@@ -42,8 +46,17 @@ export async function wantsClusterView(a: ParsedArgs, targets: readonly Target[]
 function joinOnlyView(join: ClusterView['join'], why: string): ClusterView {
   const nc = notCollected(why);
   return {
-    server: '', context: '', fetchedAt: new Date().toISOString(),
-    apiserverVersion: nc, nodes: nc, leases: nc, csrs: nc, bootstrapTokens: nc, clusterInfo: nc, kubeletConfigMap: nc, join,
+    server: '',
+    context: '',
+    fetchedAt: new Date().toISOString(),
+    apiserverVersion: nc,
+    nodes: nc,
+    leases: nc,
+    csrs: nc,
+    bootstrapTokens: nc,
+    clusterInfo: nc,
+    kubeletConfigMap: nc,
+    join,
   };
 }
 
@@ -59,7 +72,10 @@ export async function withCluster(a: ParsedArgs, opts: RunOptions, targets: read
   const joinEndpoint = parsed?.input.endpoint ?? null;
   if (!(await wantsClusterView(a, targets))) {
     if (parsed === null) return opts;
-    const view = joinOnlyView(parsed.input, 'no cluster view: pass --kubeconfig FILE (or --cluster) to check the token, the CA pin and cluster-info on the API server');
+    const view = joinOnlyView(
+      parsed.input,
+      'no cluster view: pass --kubeconfig FILE (or --cluster) to check the token, the CA pin and cluster-info on the API server',
+    );
     return {...opts, joinEndpoint, cluster: {view: Promise.resolve(view)}};
   }
   const str = (k: string): string | null => (typeof a.values[k] === 'string' ? (a.values[k] as string) : null);
@@ -68,11 +84,15 @@ export async function withCluster(a: ParsedArgs, opts: RunOptions, targets: read
   // whose import alone takes about half a second: that happens in the background, while the
   // nodes are probed (a bad context then fails the run with exit 2 when it ends: {@link clusterInputError}).
   if (kubeconfig !== null && !existsSync(kubeconfig)) throw new InputError(`--kubeconfig ${kubeconfig}: no such file`);
-  const view = import('../../cluster/fetch.js').then(({fetchClusterView}) => fetchClusterView({
-    kubeconfig, context: str('context'),
-    timeoutMs: Math.min(opts.timeoutMs, CLUSTER_TIMEOUT_MS), ...(signal ? {signal} : {}),
-    join: parsed,
-  }));
+  const view = import('../../cluster/fetch.js').then(({fetchClusterView}) =>
+    fetchClusterView({
+      kubeconfig,
+      context: str('context'),
+      timeoutMs: Math.min(opts.timeoutMs, CLUSTER_TIMEOUT_MS),
+      ...(signal ? {signal} : {}),
+      join: parsed,
+    }),
+  );
   view.catch(() => {}); // awaited per node; never an unhandled rejection meanwhile
   const source: ClusterSource = {view};
   return {...opts, joinEndpoint, cluster: source};

@@ -18,8 +18,12 @@ export async function collectCommand(a: ParsedArgs, signal: AbortSignal): Promis
   const t = targets[0]!;
   const {raw, transport, name} = await acquire(t, {timeoutMs: intOption(a.values['timeout'], 'timeout', 60) * 1000, signal});
   await writeSnapshot(out, {
-    kind: 'kubelet-doctor-snapshot', schema: 1, toolVersion: TOOL_VERSION, createdAt: new Date().toISOString(),
-    target: {name, transport}, raw,
+    kind: 'kubelet-doctor-snapshot',
+    schema: 1,
+    toolVersion: TOOL_VERSION,
+    createdAt: new Date().toISOString(),
+    target: {name, transport},
+    raw,
   });
   const n = Object.values(raw.files).filter((f) => f.status === 'ok').length;
   process.stderr.write(`wrote ${out}: ${n} files, ${Object.keys(raw.commands).length} commands from ${name} (secrets redacted)\n`);

@@ -15,7 +15,10 @@ export {listTargets, targetOptions, targetsFrom} from './targets.js';
 /** The checks selected by --only (all by default); an unknown id is a usage error. */
 export function selectChecks(only: unknown): readonly CheckDef[] {
   if (typeof only !== 'string' || only.trim() === '') return catalogue;
-  const ids = only.split(',').map((s) => s.trim()).filter(Boolean);
+  const ids = only
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const known = new Set(catalogue.map((c) => c.id));
   const bad = ids.filter((id) => !known.has(id));
   if (bad.length > 0) throw new UsageError(`--only: unknown check id ${bad.join(', ')}`, 'list them with: kubelet-doctor list-checks');
@@ -65,8 +68,8 @@ export async function writeOut(text: string, file: unknown): Promise<void> {
 }
 
 /** Whether to colour output on this stream. */
-export function useColor(a: ParsedArgs, stream: NodeJS.WriteStream): boolean {
-  if (a.values['no-color'] || process.env['NO_COLOR'] !== undefined && process.env['NO_COLOR'] !== '') return false;
+export function colorWanted(a: ParsedArgs, stream: NodeJS.WriteStream): boolean {
+  if (a.values['no-color'] || (process.env['NO_COLOR'] !== undefined && process.env['NO_COLOR'] !== '')) return false;
   if (typeof a.values['out'] === 'string') return false;
   return stream.isTTY === true;
 }

@@ -80,7 +80,10 @@ export function renderExplain(r: ExplainResult): string {
 export async function explainCommand(a: ParsedArgs): Promise<number> {
   const query = a.positional.join(' ').trim();
   if (query === '') {
-    throw new UsageError('explain needs the text to look up', 'paste a journal line in quotes: kubelet-doctor explain "failed to parse kubelet flag: unknown flag: --network-plugin"');
+    throw new UsageError(
+      'explain needs the text to look up',
+      'paste a journal line in quotes: kubelet-doctor explain "failed to parse kubelet flag: unknown flag: --network-plugin"',
+    );
   }
   const format = a.values['output'] ?? 'text';
   if (format !== 'text' && format !== 'json') {

@@ -23,11 +23,16 @@ const err = (s: string): void => void process.stderr.write(`${sanitizeLine(s)}\n
 
 /** Restore backup `ts` on the target; returns the exit code. */
 export async function rollbackCommand(target: Target, ts: string, o: {timeoutMs: number; signal: AbortSignal; force: boolean}): Promise<number> {
-  if (!isBackupId(ts)) throw new UsageError(`--rollback ${ts}: not a backup id`, 'backup ids look like 20261123T114233Z; the fix printed its id, and the audit log records it');
+  if (!isBackupId(ts))
+    throw new UsageError(`--rollback ${ts}: not a backup id`, 'backup ids look like 20261123T114233Z; the fix printed its id, and the audit log records it');
   const recorded = await recordedBackups();
   const rec = recorded.get(ts);
   // Ids to suggest come from this machine's audit log, never from the node's disk.
-  const mine = [...recorded].filter(([, v]) => v.targets.includes(target.name)).map(([id]) => id).sort().slice(-5);
+  const mine = [...recorded]
+    .filter(([, v]) => v.targets.includes(target.name))
+    .map(([id]) => id)
+    .sort()
+    .slice(-5);
   const known = mine.length > 0 ? `backups recorded for ${target.name}: ${mine.join(', ')}` : `no backups are recorded for ${target.name}`;
   if (!rec && !o.force) {
     throw new InputError(
@@ -48,8 +53,16 @@ export async function rollbackCommand(target: Target, ts: string, o: {timeoutMs:
     }
     if (r.status === 'missing') throw new InputError(`no backup ${ts} on ${target.name}`, known);
     await appendAudit({
-      target: target.name, transport: transport.kind, action: 'rollback', fixId: null, checkId: null, choice: null, backup: ts,
-      result: r.ok ? 'restored' : r.status === 'failed' ? 'rollback-failed' : `refused-${r.status}`, message: r.message, files: [...r.restored, ...r.removed],
+      target: target.name,
+      transport: transport.kind,
+      action: 'rollback',
+      fixId: null,
+      checkId: null,
+      choice: null,
+      backup: ts,
+      result: r.ok ? 'restored' : r.status === 'failed' ? 'rollback-failed' : `refused-${r.status}`,
+      message: r.message,
+      files: [...r.restored, ...r.removed],
     });
     if (r.status === 'unsafe' || r.status === 'tampered') throw new InputError(r.message, r.hint);
     if (r.status === 'edited') {
@@ -66,7 +79,11 @@ export async function rollbackCommand(target: Target, ts: string, o: {timeoutMs:
     for (const p of r.intact) out(`unchanged ${p} (already as before the fix)`);
     for (const p of r.failed) out(`FAILED to restore ${p}`);
     for (const p of r.problems) out(`warning: ${p}`);
-    out(r.ok ? `Backup ${ts} restored on ${target.name}${r.status === 'intact' ? ' (nothing had to change)' : ''}.` : `Restoring backup ${ts} failed: ${r.message}`);
+    out(
+      r.ok
+        ? `Backup ${ts} restored on ${target.name}${r.status === 'intact' ? ' (nothing had to change)' : ''}.`
+        : `Restoring backup ${ts} failed: ${r.message}`,
+    );
     if (r.ok && !transport.live) out('Offline: reload systemd and restart the kubelet when the node boots (it does so by itself at boot).');
     return r.ok ? 0 : 1;
   } finally {

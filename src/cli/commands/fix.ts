@@ -30,12 +30,14 @@ const err = (s: string): void => void process.stderr.write(`${sanitizeLine(s)}\n
 
 /** The catalogue entry for --check, or a usage error naming the nearest id. */
 export function checkById(id: unknown): CheckDef {
-  if (typeof id !== 'string' || id === '') throw new UsageError('fix needs --check ID: the check whose finding to fix', 'list the checks with: kubelet-doctor list-checks');
+  if (typeof id !== 'string' || id === '')
+    throw new UsageError('fix needs --check ID: the check whose finding to fix', 'list the checks with: kubelet-doctor list-checks');
   const found = catalogue.find((c) => c.id === id);
   if (found) return found;
   const ids = catalogue.map((c) => c.id);
   const near = closest(id, ids);
-  const hint = distance(id, near) <= Math.max(2, Math.floor(id.length / 3)) ? `did you mean --check ${near}?` : 'list the checks with: kubelet-doctor list-checks';
+  const hint =
+    distance(id, near) <= Math.max(2, Math.floor(id.length / 3)) ? `did you mean --check ${near}?` : 'list the checks with: kubelet-doctor list-checks';
   throw new UsageError(`--check ${id}: no such check`, hint);
 }
 
@@ -45,11 +47,17 @@ export async function fixTarget(a: ParsedArgs, signal: AbortSignal): Promise<Tar
     throw new UsageError('fix changes a node, and a snapshot is a read-only copy of one', 'point fix at the node: --root DIR, --local or [user@]host');
   }
   if (a.values['via'] === 'pod') {
-    throw new UsageError('fix does not work through a probe pod: it mounts the node read-only and cannot keep a backup', 'fix the node over SSH: kubelet-doctor fix [user@]NODE --check ID');
+    throw new UsageError(
+      'fix does not work through a probe pod: it mounts the node read-only and cannot keep a backup',
+      'fix the node over SSH: kubelet-doctor fix [user@]NODE --check ID',
+    );
   }
   const targets = await listTargets(a, signal);
   if (targets.length !== 1) {
-    throw new UsageError(targets.length === 0 ? 'fix needs a target' : `fix works on one node at a time (${targets.length} given)`, 'name one: --root DIR, --local or [user@]host; for several nodes use a runbook');
+    throw new UsageError(
+      targets.length === 0 ? 'fix needs a target' : `fix works on one node at a time (${targets.length} given)`,
+      'name one: --root DIR, --local or [user@]host; for several nodes use a runbook',
+    );
   }
   return targets[0]!;
 }
@@ -98,7 +106,12 @@ export async function fixCommand(a: ParsedArgs, signal: AbortSignal): Promise<nu
   const join = joinCommandOf(a);
   let audit: {target: string; transport: string; action: 'apply'; fixId: string; checkId: string; choice: string | null} | null = null;
   const session = await openFixSession(target, check, {
-    ...opts, signal, force, rollbackTarget: spec, ...(choice ? {choice} : {}), ...(join ? {joinCommand: join} : {}),
+    ...opts,
+    signal,
+    force,
+    rollbackTarget: spec,
+    ...(choice ? {choice} : {}),
+    ...(join ? {joinCommand: join} : {}),
     // The backup is in the audit log before anything is written: `--rollback` restores only recorded backups.
     recordBackup: async (id, manifest) => {
       if (audit) await appendAudit({...audit, backup: id, manifest, result: 'backed-up', message: 'backup taken', files: []});
@@ -128,7 +141,14 @@ export async function fixCommand(a: ParsedArgs, signal: AbortSignal): Promise<nu
     const result = await session.apply((e) => {
       if (e.type === 'phase') err(`… ${e.phase}`);
     });
-    await appendAudit({...audit, backup: result.backup, manifest: result.manifest ?? null, result: result.status, message: result.message, files: result.changed});
+    await appendAudit({
+      ...audit,
+      backup: result.backup,
+      manifest: result.manifest ?? null,
+      result: result.status,
+      message: result.message,
+      files: result.changed,
+    });
     // Another kubelet-doctor holds the node, or its disk holds something hostile: exit 2, message and hint.
     if (result.refusal) throw new InputError(result.message, result.hint);
     out('');

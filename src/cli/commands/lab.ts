@@ -14,7 +14,21 @@ import type {ParsedArgs} from '../args.js';
 import {checkCommand} from './check.js';
 
 /** Options that select targets: the lab brings its own. */
-const TARGET_OPTIONS = ['local', 'root', 'host-root', 'snapshot', 'inventory', 'kubeconfig', 'context', 'all-nodes', 'selector', 'user', 'identity', 'port', 'jump'];
+const TARGET_OPTIONS = [
+  'local',
+  'root',
+  'host-root',
+  'snapshot',
+  'inventory',
+  'kubeconfig',
+  'context',
+  'all-nodes',
+  'selector',
+  'user',
+  'identity',
+  'port',
+  'jump',
+];
 
 /** Quote a path for the printed commands only when the shell would need it. */
 const arg = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : shQuote(s));
@@ -27,7 +41,9 @@ export function labBanner(fleet: LabFleet, serving: boolean): string {
     `files: ${fleet.dir}`,
     '',
     `  ${'node'.padEnd(w)}  port   kubelet   what is broken`,
-    ...fleet.nodes.map((n) => `  ${n.info.hostname.padEnd(w)}  ${String(n.port).padEnd(5)}  ${n.info.kubeletVersion.padEnd(8)}  ${scenarioById(n.info.scenario).title}`),
+    ...fleet.nodes.map(
+      (n) => `  ${n.info.hostname.padEnd(w)}  ${String(n.port).padEnd(5)}  ${n.info.kubeletVersion.padEnd(8)}  ${scenarioById(n.info.scenario).title}`,
+    ),
     ...fleet.notes.map((note) => `note: ${note}`),
   ];
   if (!serving) return `${lines.join('\n')}\n`;
@@ -36,7 +52,7 @@ export function labBanner(fleet: LabFleet, serving: boolean): string {
   const kh = arg(fleet.knownHostsFile);
   lines.push(
     '',
-    'Check the whole fleet over SSH, with the cluster\'s view of each node:',
+    "Check the whole fleet over SSH, with the cluster's view of each node:",
     `  kubelet-doctor check --inventory ${arg(fleet.inventoryFile)} --known-hosts ${kh} --kubeconfig ${arg(fleet.cluster.kubeconfigFile)}`,
     '',
     `The lab's API server (a stand-in, ${fleet.cluster.api.url}) holds a Node per lab node; diagnose a join with its demo token:`,
@@ -75,7 +91,9 @@ export async function labCommand(a: ParsedArgs, signal: AbortSignal): Promise<nu
       return 0;
     }
     out.write('\nChecking every node over SSH:\n');
-    out.write(`  kubelet-doctor check --inventory ${arg(fleet.inventoryFile)} --known-hosts ${arg(fleet.knownHostsFile)} --kubeconfig ${arg(fleet.cluster.kubeconfigFile)}\n\n`);
+    out.write(
+      `  kubelet-doctor check --inventory ${arg(fleet.inventoryFile)} --known-hosts ${arg(fleet.knownHostsFile)} --kubeconfig ${arg(fleet.cluster.kubeconfigFile)}\n\n`,
+    );
     const values = Object.fromEntries(Object.entries(a.values).filter(([k]) => !TARGET_OPTIONS.includes(k) && k !== 'dir' && k !== 'run'));
     return await checkCommand(
       {

@@ -11,8 +11,16 @@ export async function listChecksCommand(a: ParsedArgs): Promise<number> {
   const format = a.values['output'] ?? 'text';
   if (format === 'json') {
     const checks = catalogue.map((c) => ({
-      id: c.id, title: c.title, category: c.category, severity: c.severity, live: c.live, needs: c.needs,
-      explainedBy: c.explainedBy, fix: c.fix, remediation: c.remediation, references: c.references,
+      id: c.id,
+      title: c.title,
+      category: c.category,
+      severity: c.severity,
+      live: c.live,
+      needs: c.needs,
+      explainedBy: c.explainedBy,
+      fix: c.fix,
+      remediation: c.remediation,
+      references: c.references,
       signatures: c.signatures.map((s) => ({id: s.id, text: s.text, reference: s.reference})),
     }));
     await writeOut(`${JSON.stringify({checks}, null, 2)}\n`, a.values['out']);

@@ -18,7 +18,7 @@ import {resolveTargetsAsync, type TargetOptions} from '../../targets/resolve.js'
 import type {Target} from '../../targets/types.js';
 import {sanitizeLine} from '../../text/sanitize.js';
 import {intOption, type ParsedArgs} from '../args.js';
-import {runOptions, targetOptions, useColor, versionOption, writeOut} from './common.js';
+import {runOptions, targetOptions, colorWanted, versionOption, writeOut} from './common.js';
 import {clusterInputError, withCluster} from './cluster-view.js';
 
 const log = (s: string): void => {
@@ -27,7 +27,15 @@ const log = (s: string): void => {
 
 /** Whether the command line names targets itself (then the runbook's are not used). */
 function cliNamesTargets(o: TargetOptions): boolean {
-  return o.local || o.root.length > 0 || o.snapshot.length > 0 || o.positional.length > 0 || Boolean(o.inventory) || Boolean(o.cluster?.allNodes) || Boolean(o.cluster?.selector);
+  return (
+    o.local ||
+    o.root.length > 0 ||
+    o.snapshot.length > 0 ||
+    o.positional.length > 0 ||
+    Boolean(o.inventory) ||
+    Boolean(o.cluster?.allNodes) ||
+    Boolean(o.cluster?.selector)
+  );
 }
 
 /** The targets: the command line's, else the runbook's. */
@@ -44,7 +52,8 @@ async function runbookTargets(a: ParsedArgs, rb: Runbook, signal: AbortSignal): 
         cluster: {...cli.cluster, ...(rb.selector ? {selector: rb.selector} : {})},
       };
   const targets = await resolveTargetsAsync(o, signal);
-  if (targets.length === 0) throw new UsageError(`${rb.file} names no targets`, 'add targets:, inventory: or selector: to the runbook, or name targets after the file');
+  if (targets.length === 0)
+    throw new UsageError(`${rb.file} names no targets`, 'add targets:, inventory: or selector: to the runbook, or name targets after the file');
   return targets;
 }
 
@@ -73,20 +82,28 @@ export async function runbookCommand(a: ParsedArgs, signal: AbortSignal): Promis
   const withView = await withCluster(a, runOptions(a, signal), targets, signal);
   const {cluster, joinEndpoint} = withView;
   const result = await runRunbook({
-    targets, checks, rules: rb.fixes, waivers, stopOnFailure: rb.stopOnFailure, dryRun,
-    ...(cluster ? {cluster} : {}), joinEndpoint: joinEndpoint ?? null,
+    targets,
+    checks,
+    rules: rb.fixes,
+    waivers,
+    stopOnFailure: rb.stopOnFailure,
+    dryRun,
+    ...(cluster ? {cluster} : {}),
+    joinEndpoint: joinEndpoint ?? null,
     concurrency: intOption(a.values['concurrency'], 'concurrency', rb.concurrency ?? 4),
     timeoutMs: intOption(a.values['timeout'], 'timeout', rb.timeout ?? 60) * 1000,
     kubeletVersion: versionOption(a.values['kubelet-version']),
     expiryWarnDays: intOption(a.values['expiry-warn-days'], 'expiry-warn-days', 30, 0),
-    now: () => new Date(), signal, log,
+    now: () => new Date(),
+    signal,
+    log,
     ask: async (plan, target) => yes || confirmFix(plan, {target, output: process.stderr}),
     audit: (entry) => appendAudit(entry),
   });
   const bad = await clusterInputError(withView);
   if (bad) throw bad;
-  const out = typeof a.values['out'] === 'string' ? a.values['out'] : rb.output.file ?? undefined;
-  const color = format === 'text' && out === undefined && useColor(a, process.stdout);
+  const out = typeof a.values['out'] === 'string' ? a.values['out'] : (rb.output.file ?? undefined);
+  const color = format === 'text' && out === undefined && colorWanted(a, process.stdout);
   await writeOut(renderReport(format, result.report, {color, verbose: a.values['verbose'] === true}), out);
   if (result.stopped) log('stopped after a failure (stopOnFailure): the remaining nodes and fixes were not run');
   const code = exitCodeWithWaivers(result.report);

@@ -22,20 +22,29 @@ export function targetOptions(a: ParsedArgs): TargetOptions {
     positional: a.positional,
     inventory: str('inventory') ?? null,
     ssh: opt({
-      user: str('user'), port: str('port'), identities: list(a.values['identity']), jump: str('jump'),
-      sshConfig: str('ssh-config'), knownHosts: str('known-hosts'), acceptNewHostKeys: a.values['accept-new-host-keys'] === true,
+      user: str('user'),
+      port: str('port'),
+      identities: list(a.values['identity']),
+      jump: str('jump'),
+      sshConfig: str('ssh-config'),
+      knownHosts: str('known-hosts'),
+      acceptNewHostKeys: a.values['accept-new-host-keys'] === true,
     }),
     cluster: opt({
-      kubeconfig: str('kubeconfig'), context: str('context'), allNodes: a.values['all-nodes'] === true,
-      selector: str('selector'), address: str('address'), via: str('via'),
-      podImage: str('pod-image'), podNamespace: str('pod-namespace'),
+      kubeconfig: str('kubeconfig'),
+      context: str('context'),
+      allNodes: a.values['all-nodes'] === true,
+      selector: str('selector'),
+      address: str('address'),
+      via: str('via'),
+      podImage: str('pod-image'),
+      podNamespace: str('pod-namespace'),
     }),
     timeoutMs: intOption(a.values['timeout'], 'timeout', 60) * 1000,
   };
   // --host-root says where the node's files are: on this machine (--local) or on the SSH node.
   if (o.hostRoot !== null && !o.local && !hasSshTargets(o)) {
-    throw new UsageError('--host-root needs --local or an SSH target',
-      'use --root DIR to check a mounted node disk without running commands');
+    throw new UsageError('--host-root needs --local or an SSH target', 'use --root DIR to check a mounted node disk without running commands');
   }
   return o;
 }

@@ -28,7 +28,7 @@ const leaf = (e: CertEntry): CertInfo | undefined => e.certs.find((c) => !c.isCA
 /** Move a file aside, recording what the probe saw so apply can refuse a file that changed. */
 function moveAside(raw: PlanInput['raw'], path: string, why: string): Step[] {
   const rec = raw.files[path];
-  if (!rec || rec.status !== 'ok') return [];
+  if (rec?.status !== 'ok') return [];
   if (rec.realPath && rec.realPath !== path) {
     return [
       {kind: 'remove-file', path, why, link: rec.realPath},
@@ -57,29 +57,44 @@ export function planCertExpiry(input: PlanInput): FixPlan | NotApplicable {
     }
     if (!due(c, now)) continue;
     if (e.role === 'kubelet-client' && e.path === null) {
-      manual.push(`kubelet.conf embeds the client certificate, which rotation never renews: on a control-plane node run \`kubeadm kubeconfig user --org system:nodes --client-name system:node:${node}\`, or point kubelet.conf's client-certificate and client-key at /var/lib/kubelet/pki/kubelet-client-current.pem and re-bootstrap`);
+      manual.push(
+        `kubelet.conf embeds the client certificate, which rotation never renews: on a control-plane node run \`kubeadm kubeconfig user --org system:nodes --client-name system:node:${node}\`, or point kubelet.conf's client-certificate and client-key at /var/lib/kubelet/pki/kubelet-client-current.pem and re-bootstrap`,
+      );
     } else if (e.role === 'kubelet-client' && e.path !== null) {
       if (e.chain?.status === 'not-issued' || e.chain?.status === 'bad-signature') {
-        return notApplicable('the client certificate comes from another cluster CA: moving it aside will not help', 'reset the node and join it again (kubeadm reset; kubeadm join …)');
+        return notApplicable(
+          'the client certificate comes from another cluster CA: moving it aside will not help',
+          'reset the node and join it again (kubeadm reset; kubeadm join …)',
+        );
       }
-      moves.push(...moveAside(raw, e.path, `move the expired client certificate (notAfter ${c.notAfter}) into the backup, so the kubelet bootstraps a new one`));
+      moves.push(
+        ...moveAside(raw, e.path, `move the expired client certificate (notAfter ${c.notAfter}) into the backup, so the kubelet bootstraps a new one`),
+      );
     } else if (e.role === 'kubelet-serving' && e.serving === 'self-signed' && e.path !== null) {
       moves.push(...moveAside(raw, e.path, `move the self-signed serving certificate (notAfter ${c.notAfter}) aside: the kubelet makes a new pair at start`));
       moves.push(...moveAside(raw, posix.join(posix.dirname(e.path), 'kubelet.key'), 'and its key'));
     } else if (e.role === 'kubelet-serving') {
-      manual.push(`the serving certificate ${e.path ?? ''} expires ${c.notAfter}: approve the node's kubernetes.io/kubelet-serving CSR (kubectl get csr) or replace the tlsCertFile`);
+      manual.push(
+        `the serving certificate ${e.path ?? ''} expires ${c.notAfter}: approve the node's kubernetes.io/kubelet-serving CSR (kubectl get csr) or replace the tlsCertFile`,
+      );
     } else {
-      manual.push(`the ${e.role} certificate "${c.commonName ?? c.subject}" expires ${c.notAfter}: the cluster CA must be renewed on the control plane (kubeadm certs renew does not renew CAs)`);
+      manual.push(
+        `the ${e.role} certificate "${c.commonName ?? c.subject}" expires ${c.notAfter}: the cluster CA must be renewed on the control plane (kubeadm certs renew does not renew CAs)`,
+      );
     }
   }
   const clientMoved = moves.some((m) => m.kind === 'remove-file' && /kubelet-client/.test(m.path));
   if (clientMoved) {
     const rot = certs.rotateCertificates;
     if (!rot.value) {
-      if (rot.text.startsWith('--') && 'file' in rot.source) edits.line(rot.source, 'turn client certificate rotation on', (line) => setFlagValue(line, rot.text, 'true'));
+      if (rot.text.startsWith('--') && 'file' in rot.source)
+        edits.line(rot.source, 'turn client certificate rotation on', (line) => setFlagValue(line, rot.text, 'true'));
       else {
         const cfg = kubeletConfigPath(facts);
-        if (cfg) edits.yaml(cfg, 'rotateCertificates: true, so the kubelet renews its client certificate itself from now on', [{op: 'set', path: ['rotateCertificates'], value: true}]);
+        if (cfg)
+          edits.yaml(cfg, 'rotateCertificates: true, so the kubelet renews its client certificate itself from now on', [
+            {op: 'set', path: ['rotateCertificates'], value: true},
+          ]);
       }
     }
     const kc = facts.kubeconfig.collected ? facts.kubeconfig.value : null;
@@ -93,14 +108,23 @@ export function planCertExpiry(input: PlanInput): FixPlan | NotApplicable {
       }
       const server = kc?.kubeconfig.cluster?.server?.value ?? (join ? `https://${join.endpoint}` : null);
       if (join && server && raw.files['/etc/kubernetes/pki/ca.crt']?.status === 'ok') {
-        edits.create(bootstrapPath, `write the bootstrap kubeconfig with the join token, for ${server}`, bootstrapKubeconfig(server, '/etc/kubernetes/pki/ca.crt', join.token), 0o600);
+        edits.create(
+          bootstrapPath,
+          `write the bootstrap kubeconfig with the join token, for ${server}`,
+          bootstrapKubeconfig(server, '/etc/kubernetes/pki/ca.crt', join.token),
+          0o600,
+        );
       } else {
-        manual.push(`there is no ${bootstrapPath} to bootstrap from: on a control-plane node run \`kubeadm token create --print-join-command\` and pass what it prints with --join-command (or write ${bootstrapPath} by hand)`);
+        manual.push(
+          `there is no ${bootstrapPath} to bootstrap from: on a control-plane node run \`kubeadm token create --print-join-command\` and pass what it prints with --join-command (or write ${bootstrapPath} by hand)`,
+        );
       }
     }
   }
   if (facts.staticPods.collected && facts.staticPods.value.manifests.some((m) => m.name?.startsWith('kube-apiserver'))) {
-    notes.push('this is a control-plane node: `kubeadm certs check-expiration` shows the control-plane certificates; renew them with `kubeadm certs renew all` and restart the control-plane static pods');
+    notes.push(
+      'this is a control-plane node: `kubeadm certs check-expiration` shows the control-plane certificates; renew them with `kubeadm certs renew all` and restart the control-plane static pods',
+    );
   }
   if (edits.problem) return notApplicable(`cannot edit safely: ${edits.problem}`);
   const blocked = clientMoved && manual.some((m) => m.includes('bootstrap from'));

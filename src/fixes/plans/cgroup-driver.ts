@@ -46,10 +46,16 @@ function setKubelet(facts: Facts, edits: FileEdits, to: Driver): boolean {
 /** containerd's CRI runtime options table for a config layout version. */
 function containerdTable(version: number, runtime: string): {path: string[]; header: string} | null {
   if (version >= 3) {
-    return {path: ['plugins', 'io.containerd.cri.v1.runtime', 'containerd', 'runtimes', runtime, 'options'], header: `plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.${runtime}.options`};
+    return {
+      path: ['plugins', 'io.containerd.cri.v1.runtime', 'containerd', 'runtimes', runtime, 'options'],
+      header: `plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.${runtime}.options`,
+    };
   }
   if (version === 2) {
-    return {path: ['plugins', 'io.containerd.grpc.v1.cri', 'containerd', 'runtimes', runtime, 'options'], header: `plugins."io.containerd.grpc.v1.cri".containerd.runtimes.${runtime}.options`};
+    return {
+      path: ['plugins', 'io.containerd.grpc.v1.cri', 'containerd', 'runtimes', runtime, 'options'],
+      header: `plugins."io.containerd.grpc.v1.cri".containerd.runtimes.${runtime}.options`,
+    };
   }
   return null;
 }
@@ -90,11 +96,17 @@ function setRuntime(rt: RuntimeFacts, raw: RawSnapshot, edits: FileEdits): strin
         return r.ok ? r.text : {reason: r.reason};
       });
     } else {
-      edits.create('/etc/crio/crio.conf.d/99-kubelet-doctor-cgroup.conf', 'CRI-O cgroup_manager → "systemd" (a drop-in read after the others)', '[crio.runtime]\ncgroup_manager = "systemd"\n');
+      edits.create(
+        '/etc/crio/crio.conf.d/99-kubelet-doctor-cgroup.conf',
+        'CRI-O cgroup_manager → "systemd" (a drop-in read after the others)',
+        '[crio.runtime]\ncgroup_manager = "systemd"\n',
+      );
     }
     return 'crio';
   }
-  return {reason: `${rt.name} is not configured by this fix; set its cgroup driver to systemd by hand (dockerd: "exec-opts": ["native.cgroupdriver=systemd"] in /etc/docker/daemon.json)`};
+  return {
+    reason: `${rt.name} is not configured by this fix; set its cgroup driver to systemd by hand (dockerd: "exec-opts": ["native.cgroupdriver=systemd"] in /etc/docker/daemon.json)`,
+  };
 }
 
 /** Plan the fix for a cgroup-driver-match finding. */
@@ -106,9 +118,14 @@ export function planCgroupDriver(input: PlanInput): FixPlan | NotApplicable {
   const actual = (rt.cri.collected ? rt.cri.value.cgroupDriver : null) ?? rt.cgroupDriver;
   if (!k || !actual) return notApplicable("cannot tell both cgroup drivers (see the check's skip reason)");
   if (k.value === actual.value) return notApplicable(`the kubelet and ${rt.name} both use ${actual.value} already`);
-  const choices: FixChoice[] = [{name: 'kubelet', description: `set the kubelet's cgroupDriver to ${actual.value}, the driver ${rt.name} uses; restart the kubelet`}];
+  const choices: FixChoice[] = [
+    {name: 'kubelet', description: `set the kubelet's cgroupDriver to ${actual.value}, the driver ${rt.name} uses; restart the kubelet`},
+  ];
   if (actual.value !== 'systemd' && rt.name !== 'docker' && rt.name !== 'unknown') {
-    choices.push({name: 'runtime', description: `switch ${rt.name} to the systemd driver (recommended on systemd hosts and cgroup v2) and keep the kubelet on systemd; restart ${rt.name}, then the kubelet`});
+    choices.push({
+      name: 'runtime',
+      description: `switch ${rt.name} to the systemd driver (recommended on systemd hosts and cgroup v2) and keep the kubelet on systemd; restart ${rt.name}, then the kubelet`,
+    });
   }
   // The systemd driver is what kubeadm and the runtimes recommend: prefer moving the side that is not on it.
   if (k.value === 'systemd' && choices.length > 1) choices.reverse();

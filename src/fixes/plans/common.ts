@@ -83,7 +83,14 @@ export class FileEdits {
   steps(): Step[] {
     return [...this.files.entries()]
       .filter(([, f]) => f.before !== f.after)
-      .map(([path, f]) => ({kind: 'write-file', path, before: f.before, after: f.after, ...(f.mode === undefined ? {} : {mode: f.mode}), why: f.why.join('; ')}));
+      .map(([path, f]) => ({
+        kind: 'write-file',
+        path,
+        before: f.before,
+        after: f.after,
+        ...(f.mode === undefined ? {} : {mode: f.mode}),
+        why: f.why.join('; '),
+      }));
   }
 }
 

@@ -30,7 +30,8 @@ export function planKernelPrereqs(input: PlanInput): FixPlan | NotApplicable {
   const modules: string[] = [];
   if (!k.bootModules['br_netfilter']) modules.push(...(k.bootModules['overlay'] ? [] : ['overlay']), 'br_netfilter');
   if (modules.length > 0) addTo(edits, raw, MODULES_FILE, `load ${modules.join(' and ')} at boot (modules-load.d(5))`, modules);
-  if (k.live && !k.loadedModules?.['br_netfilter']) now.push({kind: 'run', argv: ['modprobe', 'br_netfilter'], why: 'load br_netfilter now: it creates /proc/sys/net/bridge'});
+  if (k.live && !k.loadedModules?.['br_netfilter'])
+    now.push({kind: 'run', argv: ['modprobe', 'br_netfilter'], why: 'load br_netfilter now: it creates /proc/sys/net/bridge'});
   const persist: string[] = [];
   for (const key of [BRIDGE, FORWARD]) {
     const per = k.persisted[key];

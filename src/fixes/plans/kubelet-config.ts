@@ -49,12 +49,24 @@ function kindEdits(cfg: KubeletConfigFacts, planned: Planned[], manual: string[]
   for (const f of cfg.files) {
     if (f.status === 'ok') continue;
     if (f.status === 'wrong-kind' && f.kind !== 'Config' && f.error !== undefined && !f.error.startsWith('the file is empty')) {
-      if (f.apiVersion !== KUBELET_CONFIG_API_VERSION) planned.push({file: f.path, edit: {op: 'set', path: ['apiVersion'], value: KUBELET_CONFIG_API_VERSION}, why: `apiVersion: ${KUBELET_CONFIG_API_VERSION} (was ${f.apiVersion ?? 'missing'})`});
-      if (f.kind !== KUBELET_CONFIG_KIND) planned.push({file: f.path, edit: {op: 'set', path: ['kind'], value: KUBELET_CONFIG_KIND}, why: `kind: ${KUBELET_CONFIG_KIND} (was ${f.kind ?? 'missing'})`});
+      if (f.apiVersion !== KUBELET_CONFIG_API_VERSION)
+        planned.push({
+          file: f.path,
+          edit: {op: 'set', path: ['apiVersion'], value: KUBELET_CONFIG_API_VERSION},
+          why: `apiVersion: ${KUBELET_CONFIG_API_VERSION} (was ${f.apiVersion ?? 'missing'})`,
+        });
+      if (f.kind !== KUBELET_CONFIG_KIND)
+        planned.push({
+          file: f.path,
+          edit: {op: 'set', path: ['kind'], value: KUBELET_CONFIG_KIND},
+          why: `kind: ${KUBELET_CONFIG_KIND} (was ${f.kind ?? 'missing'})`,
+        });
     } else if (f.status === 'wrong-kind' && f.kind === 'Config') {
       manual.push(`${f.path} is a kubeconfig, not a KubeletConfiguration: point --config at /var/lib/kubelet/config.yaml`);
     } else if (f.status === 'missing') {
-      manual.push(`${f.path} does not exist: \`kubeadm join\` writes it (or \`kubeadm join phase kubelet-start\` on a joined node); copy it from a healthy node of the same version otherwise`);
+      manual.push(
+        `${f.path} does not exist: \`kubeadm join\` writes it (or \`kubeadm join phase kubelet-start\` on a joined node); copy it from a healthy node of the same version otherwise`,
+      );
     } else {
       manual.push(`${f.path} is ${f.status}${f.line ? ` at line ${f.line}` : ''}${f.error ? ` (${f.error})` : ''}: fix it by hand`);
     }
@@ -66,9 +78,11 @@ export function planKubeletConfig(input: PlanInput): FixPlan | NotApplicable {
   const {facts, raw} = input;
   if (!facts.kubeletConfig.collected) return notApplicable(`the kubelet configuration was not collected: ${facts.kubeletConfig.reason}`);
   const cfg = facts.kubeletConfig.value;
-  if (cfg.configPath === null) return notApplicable('the kubelet runs without a --config file', 'add --config=/var/lib/kubelet/config.yaml (kubeadm does) with a KubeletConfiguration');
+  if (cfg.configPath === null)
+    return notApplicable('the kubelet runs without a --config file', 'add --config=/var/lib/kubelet/config.yaml (kubeadm does) with a KubeletConfiguration');
   const choice = input.choice ?? 'rename';
-  if (!CHOICES.some((c) => c.name === choice)) return notApplicable(`--choice ${choice} is not offered here`, `choose one of: ${CHOICES.map((c) => c.name).join(', ')}`);
+  if (!CHOICES.some((c) => c.name === choice))
+    return notApplicable(`--choice ${choice} is not offered here`, `choose one of: ${CHOICES.map((c) => c.name).join(', ')}`);
   const planned: Planned[] = [];
   const manual: string[] = [];
   kindEdits(cfg, planned, manual);
@@ -79,7 +93,11 @@ export function planKubeletConfig(input: PlanInput): FixPlan | NotApplicable {
     const to = u.nearest?.split('.');
     if (choice === 'rename' && to && !isSet(raw, file, to)) {
       const sameParent = to.length === path.length && to.slice(0, -1).join('.') === path.slice(0, -1).join('.');
-      planned.push({file, edit: sameParent ? {op: 'rename', path, to: to[to.length - 1]!} : {op: 'move', from: path, to}, why: `${u.field} → ${u.nearest ?? ''} at ${where(u.source)} (the kubelet ignored the misspelt field)`});
+      planned.push({
+        file,
+        edit: sameParent ? {op: 'rename', path, to: to[to.length - 1]!} : {op: 'move', from: path, to},
+        why: `${u.field} → ${u.nearest ?? ''} at ${where(u.source)} (the kubelet ignored the misspelt field)`,
+      });
     } else {
       const reason = choice === 'drop' ? 'drop' : to ? `${u.nearest ?? ''} is already set, so drop` : 'no known field is near it: drop';
       planned.push({file, edit: {op: 'delete', path}, why: `${reason} ${u.field} at ${where(u.source)} (the kubelet ignores it)`});
@@ -89,7 +107,8 @@ export function planKubeletConfig(input: PlanInput): FixPlan | NotApplicable {
     const file = fileOf(t);
     const path = t.field.split('.');
     const value = file && !t.field.startsWith('--') ? unquoted(raw, file, path, t.expected) : undefined;
-    if (file && value !== undefined) planned.push({file, edit: {op: 'set', path, value}, why: `${t.field}: ${String(value)} unquoted at ${where(t.source)} (it must be ${t.expected})`});
+    if (file && value !== undefined)
+      planned.push({file, edit: {op: 'set', path, value}, why: `${t.field}: ${String(value)} unquoted at ${where(t.source)} (it must be ${t.expected})`});
     else manual.push(`${where(t.source)}: ${t.field} must be ${t.expected} (${t.text})`);
   }
   const edits = new FileEdits(raw);
@@ -103,6 +122,8 @@ export function planKubeletConfig(input: PlanInput): FixPlan | NotApplicable {
     choice,
     choices: CHOICES,
     steps: [...steps, ...restartKubelet(facts)],
-    notes: ['kubeadm upgrade rewrites /var/lib/kubelet/config.yaml from the kubelet-config ConfigMap: make lasting changes there too (kubectl -n kube-system edit cm kubelet-config).'],
+    notes: [
+      'kubeadm upgrade rewrites /var/lib/kubelet/config.yaml from the kubelet-config ConfigMap: make lasting changes there too (kubectl -n kube-system edit cm kubelet-config).',
+    ],
   };
 }

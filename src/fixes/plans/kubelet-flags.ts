@@ -22,7 +22,11 @@ export const FLAG_TO_CONFIG: Readonly<Record<string, {field: string; since: numb
 };
 
 const CHOICES: FixChoice[] = [
-  {name: 'translate', description: 'remove the flags this kubelet rejects, correct misspelled ones, and move deprecated flags that have a config-file field into the --config file'},
+  {
+    name: 'translate',
+    description:
+      'remove the flags this kubelet rejects, correct misspelled ones, and move deprecated flags that have a config-file field into the --config file',
+  },
   {name: 'remove-only', description: 'only remove or correct the flags that stop this kubelet from starting'},
 ];
 const LEGACY: ReadonlySet<string> = new Set(LEGACY_FLAGS);
@@ -45,20 +49,26 @@ type Action = {kind: 'remove'; why: string} | {kind: 'rename'; to: string; why: 
 
 function actionFor(o: FlagOccurrence, version: string | null, minor: number | null, translate: boolean, hasConfig: boolean): Action {
   const word = flagWord(o.text);
-  if (!word.startsWith('--') && isKnownFlag(o.name) && o.name.length > 1) return {kind: 'rename', to: `--${o.name}`, why: `${word} is read as shorthand flags: write --${o.name}`};
+  if (!word.startsWith('--') && isKnownFlag(o.name) && o.name.length > 1)
+    return {kind: 'rename', to: `--${o.name}`, why: `${word} is read as shorthand flags: write --${o.name}`};
   const r = removedFlag(o.name);
   const t = FLAG_TO_CONFIG[o.name];
   const canTranslate = t !== undefined && hasConfig && minor !== null && minor >= t.since;
   if (r) {
     const removed = r.removedIn !== null && version !== null && versionAtLeast(version, r.removedIn);
-    if (removed) return canTranslate ? {kind: 'translate', field: t.field, why: `--${o.name} was removed in v${r.removedIn}`} : {kind: 'remove', why: `--${o.name} was removed in v${r.removedIn}: ${r.replacement}`};
+    if (removed)
+      return canTranslate
+        ? {kind: 'translate', field: t.field, why: `--${o.name} was removed in v${r.removedIn}`}
+        : {kind: 'remove', why: `--${o.name} was removed in v${r.removedIn}: ${r.replacement}`};
     const deprecated = r.deprecatedIn !== null && (version === null || versionAtLeast(version, r.deprecatedIn));
     if (deprecated && translate && canTranslate) return {kind: 'translate', field: t.field, why: `--${o.name} is deprecated since v${r.deprecatedIn}`};
     return null;
   }
   if (isKnownFlag(o.name) || LEGACY.has(o.name)) return null;
   const near = meant(o.name);
-  return near ? {kind: 'rename', to: `--${near}`, why: `unknown flag ${word}: did you mean --${near}?`} : {kind: 'remove', why: `unknown flag ${word}: the kubelet exits on it`};
+  return near
+    ? {kind: 'rename', to: `--${near}`, why: `unknown flag ${word}: did you mean --${near}?`}
+    : {kind: 'remove', why: `unknown flag ${word}: the kubelet exits on it`};
 }
 
 /** Plan the fix for a kubelet-flags finding. */
@@ -66,13 +76,16 @@ export function planKubeletFlags(input: PlanInput): FixPlan | NotApplicable {
   const {facts, raw} = input;
   if (!facts.argv.collected) return notApplicable(`the kubelet command line was not collected: ${facts.argv.reason}`);
   const choice = input.choice ?? 'translate';
-  if (!CHOICES.some((c) => c.name === choice)) return notApplicable(`--choice ${choice} is not offered here`, `choose one of: ${CHOICES.map((c) => c.name).join(', ')}`);
+  if (!CHOICES.some((c) => c.name === choice))
+    return notApplicable(`--choice ${choice} is not offered here`, `choose one of: ${CHOICES.map((c) => c.name).join(', ')}`);
   const version = facts.kubeletVersion.collected ? facts.kubeletVersion.value.value : null;
   const cfg = kubeletConfigPath(facts);
   const edits = new FileEdits(raw);
   const manual: string[] = [];
   let unitChanged = false;
-  for (const o of Object.values(facts.argv.value.flags).flat().sort((a, b) => a.index - b.index)) {
+  for (const o of Object.values(facts.argv.value.flags)
+    .flat()
+    .sort((a, b) => a.index - b.index)) {
     const a = actionFor(o, version, minorOf(version), choice === 'translate', cfg !== null);
     if (!a) continue;
     if (!('file' in o.source)) {
@@ -90,10 +103,13 @@ export function planKubeletFlags(input: PlanInput): FixPlan | NotApplicable {
     }
     edits.line(o.source, `${a.why}: remove ${text} (${where(o.source)})`, (line) => removeFlag(line, text));
     if (a.kind === 'translate' && cfg) {
-      edits.yaml(cfg, `${a.field}: ${o.value} (was ${text}; flags override the config file, so the value the kubelet uses stays the same)`, [{op: 'set', path: [a.field], value: o.value}]);
+      edits.yaml(cfg, `${a.field}: ${o.value} (was ${text}; flags override the config file, so the value the kubelet uses stays the same)`, [
+        {op: 'set', path: [a.field], value: o.value},
+      ]);
     }
   }
-  for (const p of facts.argv.value.positional) manual.push(`remove the stray word "${p.value}" at ${where(p.source)} (a boolean flag takes its value with "=")`);
+  for (const p of facts.argv.value.positional)
+    manual.push(`remove the stray word "${p.value}" at ${where(p.source)} (a boolean flag takes its value with "=")`);
   const steps = editSteps(edits, manual, 'edit the line the finding names by hand', 'no flag on the command line needs changing');
   if (!Array.isArray(steps)) return steps;
   return {
@@ -103,7 +119,10 @@ export function planKubeletFlags(input: PlanInput): FixPlan | NotApplicable {
     choice,
     choices: CHOICES,
     steps: [...steps, ...restartKubelet(facts, unitChanged)],
-    notes: raw.files['/var/lib/kubelet/kubeadm-flags.env'] ? ['kubeadm writes /var/lib/kubelet/kubeadm-flags.env at join and upgrade: check `nodeRegistration.kubeletExtraArgs` in the cluster\'s kubeadm configuration too.'] : [],
+    notes: raw.files['/var/lib/kubelet/kubeadm-flags.env']
+      ? [
+          "kubeadm writes /var/lib/kubelet/kubeadm-flags.env at join and upgrade: check `nodeRegistration.kubeletExtraArgs` in the cluster's kubeadm configuration too.",
+        ]
+      : [],
   };
 }
-

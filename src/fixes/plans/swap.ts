@@ -18,7 +18,8 @@ export function planSwap(input: PlanInput): FixPlan | NotApplicable {
   const {facts, raw} = input;
   if (!facts.swap.collected) return notApplicable(`swap was not collected: ${facts.swap.reason}`);
   const choice = input.choice ?? 'off';
-  if (!CHOICES.some((c) => c.name === choice)) return notApplicable(`--choice ${choice} is not offered here`, `choose one of: ${CHOICES.map((c) => c.name).join(', ')}`);
+  if (!CHOICES.some((c) => c.name === choice))
+    return notApplicable(`--choice ${choice} is not offered here`, `choose one of: ${CHOICES.map((c) => c.name).join(', ')}`);
   const s = facts.swap.value;
   const edits = new FileEdits(raw);
   const steps: Step[] = [];
@@ -29,7 +30,10 @@ export function planSwap(input: PlanInput): FixPlan | NotApplicable {
     // Offline nothing is on: the fstab edit is what the next boot reads.
     if (facts.target.live) steps.push({kind: 'run', argv: ['swapoff', '-a'], why: 'turn every active swap area off now'});
     for (const z of s.entries.filter((e) => e.kind === 'zram')) {
-      steps.push({kind: 'manual', text: `${z.device} is zram swap: disable zram-generator or zram-config (e.g. remove /etc/systemd/zram-generator.conf) or it comes back at boot`});
+      steps.push({
+        kind: 'manual',
+        text: `${z.device} is zram swap: disable zram-generator or zram-config (e.g. remove /etc/systemd/zram-generator.conf) or it comes back at boot`,
+      });
     }
     notes.push(...s.notes, 'a systemd *.swap unit turns swap on without /etc/fstab: `systemctl --type swap` lists them; `systemctl mask` the ones you find');
   } else {
@@ -39,8 +43,14 @@ export function planSwap(input: PlanInput): FixPlan | NotApplicable {
     const v2 = facts.cgroup.collected && facts.cgroup.value.version.value === 2;
     const limited = version !== null && versionAtLeast(version, '1.30') && v2;
     edits.yaml(cfg, 'failSwapOn: false: the kubelet starts with swap on', [{op: 'set', path: ['failSwapOn'], value: false}]);
-    if (limited) edits.yaml(cfg, 'memorySwap.swapBehavior: LimitedSwap: Burstable pods may swap in proportion to their memory request', [{op: 'set', path: ['memorySwap', 'swapBehavior'], value: 'LimitedSwap'}]);
-    else notes.push(`pods do not use swap (swapBehavior NoSwap): LimitedSwap needs kubelet 1.30+ and cgroup v2${v2 ? '' : ' (cgroup v2 was not confirmed on this node)'}`);
+    if (limited)
+      edits.yaml(cfg, 'memorySwap.swapBehavior: LimitedSwap: Burstable pods may swap in proportion to their memory request', [
+        {op: 'set', path: ['memorySwap', 'swapBehavior'], value: 'LimitedSwap'},
+      ]);
+    else
+      notes.push(
+        `pods do not use swap (swapBehavior NoSwap): LimitedSwap needs kubelet 1.30+ and cgroup v2${v2 ? '' : ' (cgroup v2 was not confirmed on this node)'}`,
+      );
   }
   if (edits.problem) return notApplicable(`cannot edit safely: ${edits.problem}`, 'edit the file the finding names by hand');
   const writes = edits.steps();

@@ -24,7 +24,11 @@ function fixProblem(p: UnitProblem, u: UnitFacts, raw: RawSnapshot, edits: FileE
     case 'multiple-exec-start': {
       if (!('file' in p.source) || p.source.line === undefined) return `${at}: add an empty "ExecStart=" line before the redefinition`;
       const line = p.source.line;
-      edits.edit(p.source.file, `reset the ExecStart= list before the redefinition at ${at} (systemd.service(5): an empty ExecStart= clears the list)`, (text) => insertLines(text, line, ['ExecStart=']) ?? {reason: `no line ${line}`});
+      edits.edit(
+        p.source.file,
+        `reset the ExecStart= list before the redefinition at ${at} (systemd.service(5): an empty ExecStart= clears the list)`,
+        (text) => insertLines(text, line, ['ExecStart=']) ?? {reason: `no line ${line}`},
+      );
       return null;
     }
     case 'missing-env-file': {
@@ -45,7 +49,11 @@ function fixProblem(p: UnitProblem, u: UnitFacts, raw: RawSnapshot, edits: FileE
       const file = u.unitFile;
       const rec = file ? raw.files[file.path] : undefined;
       if (file && rec?.realPath === '/dev/null' && /^\/(etc|run)\/systemd\/system\//.test(file.path)) {
-        removes.push({kind: 'remove-file', path: file.path, why: `unmask kubelet.service: ${file.path} links to /dev/null (what \`systemctl unmask kubelet\` removes)`});
+        removes.push({
+          kind: 'remove-file',
+          path: file.path,
+          why: `unmask kubelet.service: ${file.path} links to /dev/null (what \`systemctl unmask kubelet\` removes)`,
+        });
         return null;
       }
       return `kubelet.service is masked (${at}): run \`systemctl unmask kubelet\``;
@@ -76,7 +84,8 @@ export function planSystemdDropin(input: PlanInput): FixPlan | NotApplicable {
   if (u.problems.some((p) => p.kind === 'no-unit')) return notApplicable('kubelet.service is not installed', 'install the kubelet package');
   const needsChoice = u.problems.some((p) => p.kind === 'missing-env-file');
   const choice = input.choice ?? 'optional';
-  if (!CHOICES.some((c) => c.name === choice)) return notApplicable(`--choice ${choice} is not offered here`, `choose one of: ${CHOICES.map((c) => c.name).join(', ')}`);
+  if (!CHOICES.some((c) => c.name === choice))
+    return notApplicable(`--choice ${choice} is not offered here`, `choose one of: ${CHOICES.map((c) => c.name).join(', ')}`);
   const edits = new FileEdits(raw);
   const removes: Step[] = [];
   const manual = u.problems.map((p) => fixProblem(p, u, raw, edits, choice, removes)).filter((m): m is string => m !== null);
@@ -86,12 +95,22 @@ export function planSystemdDropin(input: PlanInput): FixPlan | NotApplicable {
   const stale = state?.needDaemonReload?.value === true;
   const down = state !== null && (state.subState?.value === 'auto-restart' || state.activeState?.value === 'failed' || state.activeState?.value === 'inactive');
   if (writes.length === 0 && !stale && !down) {
-    return notApplicable(manual.length > 0 ? `nothing this fix can change automatically: ${manual.join('; ')}` : 'kubelet.service has nothing this fix changes');
+    return notApplicable(
+      manual.length > 0 ? `nothing this fix can change automatically: ${manual.join('; ')}` : 'kubelet.service has nothing this fix changes',
+    );
   }
   if (writes.length === 0 && finding.causedBy) {
-    return notApplicable(`the kubelet is down because of ${finding.causedBy}: a restart alone will not help`, `fix that first: kubelet-doctor fix … --check ${finding.causedBy}`);
+    return notApplicable(
+      `the kubelet is down because of ${finding.causedBy}: a restart alone will not help`,
+      `fix that first: kubelet-doctor fix … --check ${finding.causedBy}`,
+    );
   }
-  const title = writes.length > 0 ? 'Repair kubelet.service and its drop-ins, reload systemd and restart the kubelet' : stale ? 'Reload systemd and restart the kubelet on the current unit files' : 'Restart the kubelet';
+  const title =
+    writes.length > 0
+      ? 'Repair kubelet.service and its drop-ins, reload systemd and restart the kubelet'
+      : stale
+        ? 'Reload systemd and restart the kubelet on the current unit files'
+        : 'Restart the kubelet';
   return {
     fixId: 'systemd-dropin-fix',
     checkId: 'systemd-dropin',

@@ -26,11 +26,13 @@ export function LineView({line, theme, marker = false}: {readonly line: Line; re
   return (
     <Text wrap="truncate-end" inverse={line.selected === true}>
       {gutter}
-      {empty ? ' ' : line.segs.map((s, i) => (
-        <Text key={i} {...theme.style(s.role ?? 'plain')}>
-          {sanitizeLine(s.text).replace(/\t/g, ' ')}
-        </Text>
-      ))}
+      {empty
+        ? ' '
+        : line.segs.map((s, i) => (
+            <Text key={i} {...theme.style(s.role ?? 'plain')}>
+              {sanitizeLine(s.text).replace(/\t/g, ' ')}
+            </Text>
+          ))}
     </Text>
   );
 }

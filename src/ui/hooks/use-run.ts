@@ -19,10 +19,16 @@ export interface UseRunOptions {
 export function useRun(request: UiState['runRequest'], dispatch: Dispatch<Action>, o: UseRunOptions): void {
   const queue = useRef<RunQueue | null>(null);
   useEffect(() => {
-    const q = new RunQueue(o.targets, o.probe, o.concurrency, {
-      started: (index, at) => dispatch({type: 'target-start', index, at}),
-      finished: (index, result, facts) => dispatch({type: 'target-done', index, result, facts}),
-    }, o.now);
+    const q = new RunQueue(
+      o.targets,
+      o.probe,
+      o.concurrency,
+      {
+        started: (index, at) => dispatch({type: 'target-start', index, at}),
+        finished: (index, result, facts) => dispatch({type: 'target-done', index, result, facts}),
+      },
+      o.now,
+    );
     queue.current = q;
     return () => q.close();
   }, [o.targets, o.probe, o.concurrency, o.now, dispatch]);

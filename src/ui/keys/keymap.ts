@@ -70,17 +70,33 @@ export const KEYMAP: readonly Binding[] = [
   {command: 'down', keys: [{special: 'downArrow', label: '↓'}, {char: 'j'}], help: 'move down / scroll down', screens: LISTS},
   {command: 'page-up', keys: [{special: 'pageUp', label: 'PgUp'}], help: 'one page up', screens: LISTS},
   {command: 'page-down', keys: [{special: 'pageDown', label: 'PgDn'}, {char: ' '}], help: 'one page down', screens: LISTS},
-  {command: 'open', keys: [{special: 'return', label: 'Enter'}], help: 'open the node, check or search result', footer: 'open', screens: ['fleet', 'node', 'search']},
+  {
+    command: 'open',
+    keys: [{special: 'return', label: 'Enter'}],
+    help: 'open the node, check or search result',
+    footer: 'open',
+    screens: ['fleet', 'node', 'search'],
+  },
   {
     command: 'back',
-    keys: [{special: 'escape', label: 'Esc'}, {special: 'backspace', label: 'Backspace', typing: false}, {special: 'delete', label: 'Backspace', typing: false}],
+    keys: [
+      {special: 'escape', label: 'Esc'},
+      {special: 'backspace', label: 'Backspace', typing: false},
+      {special: 'delete', label: 'Backspace', typing: false},
+    ],
     help: 'back to the previous screen (closes help)',
     footer: 'back',
     screens: ['node', 'check', 'config', 'search', 'fix', 'help'],
   },
   {command: 'search', keys: [{char: '/'}], help: 'search checks and findings, or paste a journal line', footer: 'search', screens: BROWSING},
   {command: 'filter', keys: [{char: 'f'}], help: 'fleet: failing nodes only · configuration: set values only', footer: 'filter', screens: ['fleet', 'config']},
-  {command: 'config', keys: [{char: 'c'}], help: 'effective kubelet configuration: each value and where it is set', footer: 'config', screens: ['node', 'check']},
+  {
+    command: 'config',
+    keys: [{char: 'c'}],
+    help: 'effective kubelet configuration: each value and where it is set',
+    footer: 'config',
+    screens: ['node', 'check'],
+  },
   {command: 'fix', keys: [{char: 'x'}], help: 'fix wizard: the plan and its diffs, a yes per step, apply, verify', footer: 'fix', screens: ['check']},
   {command: 'choose', keys: [{special: 'return', label: 'Enter'}], help: 'plan again with the selected choice', footer: 'use choice', screens: ['fix']},
   {command: 'confirm', keys: [{char: 'y'}], help: 'yes to this step; the last yes applies (backup, write, verify)', footer: 'yes', screens: ['fix']},
@@ -88,7 +104,13 @@ export const KEYMAP: readonly Binding[] = [
   {command: 'confirm-all', keys: [{char: 'a'}], help: 'yes to this step and all the remaining ones', footer: 'all', screens: ['fix']},
   {command: 'rerun', keys: [{char: 'r'}], help: 're-run the checks (on the fleet view: every node)', footer: 're-run', screens: BROWSING},
   {command: 'help', keys: [{char: '?'}], help: 'show or hide this help', footer: 'help', screens: [...BROWSING, 'fix', 'help']},
-  {command: 'quit', keys: [{char: 'q'}, {ctrl: 'c'}], help: 'quit, restoring the terminal (a fix being applied is rolled back first)', footer: 'quit', screens: LISTS},
+  {
+    command: 'quit',
+    keys: [{char: 'q'}, {ctrl: 'c'}],
+    help: 'quit, restoring the terminal (a fix being applied is rolled back first)',
+    footer: 'quit',
+    screens: LISTS,
+  },
 ];
 
 function matches(spec: KeySpec, input: string, key: KeyInfo, typing: boolean): boolean {
@@ -134,7 +156,22 @@ export interface FooterHint {
 }
 
 /** Which hints stay when the footer is narrow: the way out and the help first. */
-const FOOTER_PRIORITY: readonly Command[] = ['quit', 'help', 'back', 'confirm', 'decline', 'confirm-all', 'choose', 'open', 'fix', 'up', 'search', 'config', 'filter', 'rerun'];
+const FOOTER_PRIORITY: readonly Command[] = [
+  'quit',
+  'help',
+  'back',
+  'confirm',
+  'decline',
+  'confirm-all',
+  'choose',
+  'open',
+  'fix',
+  'up',
+  'search',
+  'config',
+  'filter',
+  'rerun',
+];
 
 /**
  * The footer for a screen, generated from the keymap: one hint per command with its first key

@@ -34,8 +34,7 @@ export interface KeySource {
   onFix?: ((request: FixRequest) => void) | undefined;
 }
 
-const indexOf = (key: string | null, prefix: string): number | null =>
-  key !== null && key.startsWith(prefix) ? Number(key.slice(prefix.length)) : null;
+const indexOf = (key: string | null, prefix: string): number | null => (key?.startsWith(prefix) ? Number(key.slice(prefix.length)) : null);
 
 function open(c: KeyContext): void {
   const {model, dispatch} = c;

@@ -154,7 +154,7 @@ export function runReducer(s: UiState, a: Action): UiState {
       const key = screenKey(currentScreen(s));
       const at = a.keys.indexOf(s.selected[key] ?? '');
       // No (or a vanished) selection shows as the first row: move from there.
-      const next = clamp((at < 0 ? 0 : at) + a.delta, 0, a.keys.length - 1);
+      const next = clamp(Math.max(at, 0) + a.delta, 0, a.keys.length - 1);
       return {...s, selected: {...s.selected, [key]: a.keys[next]!}};
     }
     case 'scroll': {

@@ -43,7 +43,14 @@ function fleetRow(n: NodeState, index: number, now: number): FleetRow {
   const counts = checked ? countResults(r.results) : null;
   const error = r !== null && r.status !== 'ok' ? (r.error ?? {kind: r.status, message: 'the node could not be checked', hint: null}) : null;
   return {
-    index, name: nodeName(n), transport: r?.transport ?? n.transport, phase: n.phase, elapsedMs, counts, worst, error,
+    index,
+    name: nodeName(n),
+    transport: r?.transport ?? n.transport,
+    phase: n.phase,
+    elapsedMs,
+    counts,
+    worst,
+    error,
     failing: error !== null || (counts !== null && (counts.fail > 0 || counts.error > 0)),
   };
 }
@@ -125,9 +132,7 @@ export function explainedBy(s: UiState, node: number | null, check: string): Fin
 
 /** The documents search indexes for the findings of every checked node. */
 export function findingDocs(s: UiState): FindingDoc[] {
-  return s.nodes.flatMap((n, node) =>
-    (n.result?.results ?? []).map((f) => ({node, nodeName: nodeName(n), finding: f})),
-  );
+  return s.nodes.flatMap((n, node) => (n.result?.results ?? []).map((f) => ({node, nodeName: nodeName(n), finding: f})));
 }
 
 /** The first node (fleet order) where a check fails, errs or warns, else the first checked node. */

@@ -37,7 +37,11 @@ function causeLines(ctx: ViewContext, node: number | null, f: Finding, cols: num
   if (f.causedBy !== null) {
     const cause = findingOf(ctx.state, node, f.causedBy);
     out.push(...heading('CAUSE'));
-    out.push(...wrapLines(`explained by ${clean(f.causedBy)}${cause ? `: ${clean(cause.summary)}` : ''}. Fix that first; this failure should follow.`, cols, {first: '  '}));
+    out.push(
+      ...wrapLines(`explained by ${clean(f.causedBy)}${cause ? `: ${clean(cause.summary)}` : ''}. Fix that first; this failure should follow.`, cols, {
+        first: '  ',
+      }),
+    );
   }
   const explains = explainedBy(ctx.state, node, f.id);
   if (explains.length > 0) {
@@ -65,7 +69,8 @@ function catalogueLines(ctx: ViewContext, def: CheckDef, cols: number): Line[] {
   if (checked.length > 0) {
     out.push(...heading('ON THE NODES CHECKED'));
     const nameCols = Math.min(32, Math.max(...checked.map((x) => clean(nodeName(x.n)).length)));
-    for (const {n, f} of checked) out.push(fit(line(seg('  '), badge(ctx, f!.status), seg(`${cell(clean(nodeName(n)), nameCols)}  `, 'heading'), seg(clean(f!.summary))), cols));
+    for (const {n, f} of checked)
+      out.push(fit(line(seg('  '), badge(ctx, f!.status), seg(`${cell(clean(nodeName(n)), nameCols)}  `, 'heading'), seg(clean(f!.summary))), cols));
   }
   return out;
 }
@@ -94,7 +99,12 @@ export function checkLines(ctx: ViewContext, node: number | null, check: string)
   }
   if (def && def.signatures.length > 0) {
     out.push(...heading('LOG LINES THAT POINT HERE'));
-    for (const s of def.signatures) out.push(...wrapLines(s.text, cols, {first: '  "', rest: '   ', role: 'dim'}).map((l, i, all) => (i === all.length - 1 ? {...l, segs: [...l.segs, seg('"', 'dim')]} : l)));
+    for (const s of def.signatures)
+      out.push(
+        ...wrapLines(s.text, cols, {first: '  "', rest: '   ', role: 'dim'}).map((l, i, all) =>
+          i === all.length - 1 ? {...l, segs: [...l.segs, seg('"', 'dim')]} : l,
+        ),
+      );
   }
   return out;
 }

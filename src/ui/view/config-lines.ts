@@ -13,7 +13,12 @@ import {cell, fit, line, seg, tail, wrapLines, type Line} from './text.js';
 /** The header: node › effective kubelet configuration. */
 export function configHeader(ctx: ViewContext, node: number): Line {
   const n = ctx.state.nodes[node];
-  return line(seg(n ? clean(nodeName(n)) : '?', 'dim'), seg(' › ', 'dim'), seg('effective kubelet configuration', 'title'), ...(ctx.state.setOnly ? [seg('  [set values only]', 'accent')] : []));
+  return line(
+    seg(n ? clean(nodeName(n)) : '?', 'dim'),
+    seg(' › ', 'dim'),
+    seg('effective kubelet configuration', 'title'),
+    ...(ctx.state.setOnly ? [seg('  [set values only]', 'accent')] : []),
+  );
 }
 
 const ORIGIN: Record<ConfigOrigin, string> = {default: '', 'config-file': '', 'config-dir': 'drop-in ', flag: 'flag '};
@@ -33,11 +38,25 @@ function valueRows(field: string, v: ConfigValue, cols: {field: number; value: n
   const note = isDefault ? /\(default; ([^)]*)\)$/.exec(v.text)?.[1] : undefined;
   const at = where(v.origin, v.source) + (note ? `; ${clean(note)}` : '');
   const out: Line[] = [
-    line(seg(cell(field, cols.field), isDefault ? 'plain' : 'heading'), seg('  '), seg(cell(showValue(v.value), cols.value), isDefault ? 'dim' : 'accent'), seg('  '), seg(tail(at, cols.source), isDefault ? 'dim' : 'plain')),
+    line(
+      seg(cell(field, cols.field), isDefault ? 'plain' : 'heading'),
+      seg('  '),
+      seg(cell(showValue(v.value), cols.value), isDefault ? 'dim' : 'accent'),
+      seg('  '),
+      seg(tail(at, cols.source), isDefault ? 'dim' : 'plain'),
+    ),
   ];
   // Highest precedence first: the value just beneath the winner is what the operator changed last.
   for (const o of [...v.overridden].reverse()) {
-    out.push(line(seg(cell('  overrides', cols.field), 'dim'), seg('  '), seg(cell(showValue(o.value), cols.value), 'dim'), seg('  '), seg(tail(where(o.origin, o.source), cols.source), 'dim')));
+    out.push(
+      line(
+        seg(cell('  overrides', cols.field), 'dim'),
+        seg('  '),
+        seg(cell(showValue(o.value), cols.value), 'dim'),
+        seg('  '),
+        seg(tail(where(o.origin, o.source), cols.source), 'dim'),
+      ),
+    );
   }
   return out;
 }
@@ -51,7 +70,12 @@ function settingLines(ctx: ViewContext, kc: KubeletConfigFacts, width: number): 
   const cols = {field: fieldCols, value: valueCols, source: Math.max(10, width - fieldCols - valueCols - 4)};
   const setCount = all.filter(([, v]) => v.origin !== 'default').length;
   const out: Line[] = [
-    line(seg(`${all.length} settings: ${setCount} set in files or flags, ${all.length - setCount} kubelet defaults${ctx.state.setOnly ? ' (defaults hidden: f shows them)' : ' (f: set values only)'}`, 'dim')),
+    line(
+      seg(
+        `${all.length} settings: ${setCount} set in files or flags, ${all.length - setCount} kubelet defaults${ctx.state.setOnly ? ' (defaults hidden: f shows them)' : ' (f: set values only)'}`,
+        'dim',
+      ),
+    ),
     line(''),
     line(seg(`${cell('SETTING', cols.field)}  ${cell('VALUE', cols.value)}  SET AT`, 'dim')),
   ];
@@ -73,10 +97,22 @@ function problemLines(kc: KubeletConfigFacts, width: number): Line[] {
   out.push(line(''), line(seg('IGNORED OR REJECTED', 'heading')));
   for (const u of kc.unknownFields) {
     const hint = u.nearest ? `; did you mean ${clean(u.nearest)}?` : '';
-    out.push(...wrapLines(`${clean(u.field)}: unknown field, the kubelet ignores it${hint}  at ${clean(formatSource(u.source))}`, width, {first: '  ', rest: '    ', role: 'warn'}));
+    out.push(
+      ...wrapLines(`${clean(u.field)}: unknown field, the kubelet ignores it${hint}  at ${clean(formatSource(u.source))}`, width, {
+        first: '  ',
+        rest: '    ',
+        role: 'warn',
+      }),
+    );
   }
   for (const t of kc.typeErrors) {
-    out.push(...wrapLines(`${clean(t.field)}: expected ${clean(t.expected)}, the kubelet will not start  at ${clean(formatSource(t.source))}`, width, {first: '  ', rest: '    ', role: 'fail'}));
+    out.push(
+      ...wrapLines(`${clean(t.field)}: expected ${clean(t.expected)}, the kubelet will not start  at ${clean(formatSource(t.source))}`, width, {
+        first: '  ',
+        rest: '    ',
+        role: 'fail',
+      }),
+    );
   }
   return out;
 }
@@ -84,7 +120,10 @@ function problemLines(kc: KubeletConfigFacts, width: number): Line[] {
 function flagLines(flags: Record<string, FlagOccurrence[]>, width: number): Line[] {
   const names = Object.keys(flags).sort();
   if (names.length === 0) return [];
-  const out: Line[] = [line(''), line(seg('COMMAND LINE', 'heading'), seg('  the kubelet argv after systemd expansion; the last occurrence of a flag wins', 'dim'))];
+  const out: Line[] = [
+    line(''),
+    line(seg('COMMAND LINE', 'heading'), seg('  the kubelet argv after systemd expansion; the last occurrence of a flag wins', 'dim')),
+  ];
   for (const name of names) {
     const all = flags[name]!;
     all.forEach((o, i) => {
@@ -108,7 +147,16 @@ export function configLines(ctx: ViewContext, node: number): Line[] {
     out.push(...wrapLines(precedence(kc.value), width, {rest: '  ', role: 'dim'}));
     for (const f of kc.value.files) {
       const status = f.status === 'ok' ? 'ok' : `${f.status}${f.error ? `: ${clean(f.error)}` : ''}`;
-      out.push(fit(line(seg(`  ${f.role === 'config' ? '--config ' : 'drop-in  '}`, 'dim'), seg(clean(f.path), 'accent'), seg(`  ${status}`, f.status === 'ok' ? 'pass' : 'fail')), width));
+      out.push(
+        fit(
+          line(
+            seg(`  ${f.role === 'config' ? '--config ' : 'drop-in  '}`, 'dim'),
+            seg(clean(f.path), 'accent'),
+            seg(`  ${status}`, f.status === 'ok' ? 'pass' : 'fail'),
+          ),
+          width,
+        ),
+      );
     }
     out.push(line(''), ...settingLines(ctx, kc.value, width), ...problemLines(kc.value, width));
   }

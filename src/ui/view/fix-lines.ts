@@ -64,11 +64,18 @@ function stepDetail(s: Step, offline: boolean, cols: number): Line[] {
       break;
     case 'daemon-reload':
     case 'restart-unit':
-      out.push(fit(line(seg('  $ ', 'dim'), seg(s.kind === 'daemon-reload' ? 'systemctl daemon-reload' : `systemctl restart ${clean(s.unit)}`, 'accent')), cols));
+      out.push(
+        fit(line(seg('  $ ', 'dim'), seg(s.kind === 'daemon-reload' ? 'systemctl daemon-reload' : `systemctl restart ${clean(s.unit)}`, 'accent')), cols),
+      );
       if (offline) pendingNote('systemd reads the new files when the node boots');
       break;
     case 'wait-healthz':
-      out.push(...wrapLines(`polls ${clean(s.url)} until it answers ok; after ${Math.round(s.timeoutMs / 1000)} s without it the backup is restored`, cols, {first: '  ', rest: '    '}));
+      out.push(
+        ...wrapLines(`polls ${clean(s.url)} until it answers ok; after ${Math.round(s.timeoutMs / 1000)} s without it the backup is restored`, cols, {
+          first: '  ',
+          rest: '    ',
+        }),
+      );
       if (offline) pendingNote('there is no kubelet to wait for');
       break;
     case 'manual':
@@ -89,19 +96,24 @@ function summaryLines(ctx: ViewContext, w: FixWizard, p: PlannedFix, cols: numbe
   }
   if (!isNotApplicable(p.plan)) {
     out.push(fit(line(seg('FIX ', 'heading'), seg(clean(p.plan.fixId), 'accent'), seg(`  ${clean(p.plan.title)}`)), cols));
-    if (p.offline && !compact) out.push(fit(line(seg('--root: files are written now; restarts wait for the node\'s next boot', 'dim')), cols));
+    if (p.offline && !compact) out.push(fit(line(seg("--root: files are written now; restarts wait for the node's next boot", 'dim')), cols));
   }
   return out;
 }
 
-function choiceLines(ctx: ViewContext, w: FixWizard, plan: FixPlan, cols: number, selected: string | null): Line[] {
+function choiceLines(_ctx: ViewContext, w: FixWizard, plan: FixPlan, cols: number, selected: string | null): Line[] {
   if (!plan.choices || plan.choices.length <= 1) return [];
   const choosing = canChoose(w);
   const out = heading('CHOICES', choosing ? '↑↓ select · Enter plans with it · * is the one planned below' : '* is the one planned below');
   const nameCols = Math.max(...plan.choices.map((c) => c.name.length));
   for (const c of plan.choices) {
     const isSel = choosing && c.name === selected;
-    const l = line(seg(isSel ? '> ' : '  '), seg(c.name === plan.choice ? '* ' : '  ', 'accent'), seg(cell(clean(c.name), nameCols), 'heading'), seg(`  ${clean(c.description)}`));
+    const l = line(
+      seg(isSel ? '> ' : '  '),
+      seg(c.name === plan.choice ? '* ' : '  ', 'accent'),
+      seg(cell(clean(c.name), nameCols), 'heading'),
+      seg(`  ${clean(c.description)}`),
+    );
     out.push({...fit(l, cols), key: `choice:${c.name}`, ...(isSel ? {selected: true} : {})});
   }
   return out;
@@ -115,7 +127,12 @@ function stepList(w: FixWizard, p: PlannedFix, plan: FixPlan, cols: number): Lin
     const done = w.stage === 'confirm' && i < w.confirmed;
     const current = w.stage === 'confirm' && asking(w) && i === w.confirmed;
     const mark = done ? seg('✓ ', 'pass') : current ? seg('> ', 'accent') : seg('  ');
-    out.push(...wrapLines(clean(stepTitle(s, p.offline)), cols - 2, {first: `${i + 1}. `, rest: '   '}).map((l, j) => ({...l, segs: [seg('  '), j === 0 ? mark : seg('  '), ...l.segs]})));
+    out.push(
+      ...wrapLines(clean(stepTitle(s, p.offline)), cols - 2, {first: `${i + 1}. `, rest: '   '}).map((l, j) => ({
+        ...l,
+        segs: [seg('  '), j === 0 ? mark : seg('  '), ...l.segs],
+      })),
+    );
   });
   const manual = plan.steps.filter((s) => s.kind === 'manual');
   if (manual.length > 0) {
@@ -143,7 +160,14 @@ function planLines(ctx: ViewContext, w: FixWizard, p: PlannedFix, cols: number, 
   const why = blocker(p);
   if (why !== null) out.push(...heading('NOTHING TO APPLY'), ...wrapLines(clean(why), cols, {first: '  ', rest: '  ', role: 'warn'}));
   if (w.stage === 'declined') {
-    out.push(...heading('NOT APPLIED'), ...wrapLines(`you said no at step ${w.confirmed + 1}: nothing was written to ${nodeLabel(ctx, w)} and no backup was taken`, cols, {first: '  ', rest: '  ', role: 'warn'}));
+    out.push(
+      ...heading('NOT APPLIED'),
+      ...wrapLines(`you said no at step ${w.confirmed + 1}: nothing was written to ${nodeLabel(ctx, w)} and no backup was taken`, cols, {
+        first: '  ',
+        rest: '  ',
+        role: 'warn',
+      }),
+    );
   }
   const steps = confirmable(plan);
   if (asking(w) && w.confirmed < steps.length) {
@@ -159,8 +183,13 @@ function planLines(ctx: ViewContext, w: FixWizard, p: PlannedFix, cols: number, 
 /** One apply event as a line of the progress log. */
 function eventLines(ctx: ViewContext, w: FixWizard, e: ApplyEvent, cols: number): Line[] {
   const node = nodeLabel(ctx, w);
-  const fileCount = w.planned && !isNotApplicable(w.planned.plan) ? w.planned.plan.steps.filter((s) => s.kind === 'write-file' || s.kind === 'remove-file').length : 0;
-  const say = (glyph: string, role: Role, text: string): Line[] => wrapLines(text, cols - 4, {first: '', rest: '  '}).map((l, i) => ({...l, segs: [seg(i === 0 ? `  ${glyph} ` : '    ', role), ...l.segs.map((x) => ({...x, role}))]}));
+  const fileCount =
+    w.planned && !isNotApplicable(w.planned.plan) ? w.planned.plan.steps.filter((s) => s.kind === 'write-file' || s.kind === 'remove-file').length : 0;
+  const say = (glyph: string, role: Role, text: string): Line[] =>
+    wrapLines(text, cols - 4, {first: '', rest: '  '}).map((l, i) => ({
+      ...l,
+      segs: [seg(i === 0 ? `  ${glyph} ` : '    ', role), ...l.segs.map((x) => ({...x, role}))],
+    }));
   switch (e.type) {
     case 'phase':
       switch (e.phase) {
@@ -197,7 +226,8 @@ const RESULT_WORD: Record<FixOutcome['status'], {glyph: string; word: string; ro
 };
 
 /** How an outcome is headed: an apply interrupted before its backup was complete never got to the node. */
-const resultWord = (w: FixWizard, r: FixOutcome) => (w.interrupted && r.status === 'lost' ? {glyph: '!', word: 'INTERRUPTED', role: 'warn' as const} : RESULT_WORD[r.status]);
+const resultWord = (w: FixWizard, r: FixOutcome) =>
+  w.interrupted && r.status === 'lost' ? {glyph: '!', word: 'INTERRUPTED', role: 'warn' as const} : RESULT_WORD[r.status];
 
 /** The verification result, the backup and the undo. */
 function resultLines(ctx: ViewContext, w: FixWizard, r: FixOutcome, cols: number): Line[] {
@@ -227,9 +257,18 @@ export function fixLines(ctx: ViewContext, w: FixWizard | null, selected: string
   if (!w) return [];
   switch (w.stage) {
     case 'opening':
-      return wrapLines(`Reading ${nodeLabel(ctx, w)} again (the plan is made from what is there now) and planning ${w.fixId}. Nothing is written until you have seen the plan and said yes to every step.`, cols, {role: 'dim'});
+      return wrapLines(
+        `Reading ${nodeLabel(ctx, w)} again (the plan is made from what is there now) and planning ${w.fixId}. Nothing is written until you have seen the plan and said yes to every step.`,
+        cols,
+        {role: 'dim'},
+      );
     case 'failed':
-      return [line(seg('COULD NOT PLAN THE FIX', 'fail')), ...wrapLines(clean(w.error ?? ''), cols, {first: '  ', rest: '  '}), line(''), line(seg('Nothing was written. Esc: back to the check.', 'dim'))];
+      return [
+        line(seg('COULD NOT PLAN THE FIX', 'fail')),
+        ...wrapLines(clean(w.error ?? ''), cols, {first: '  ', rest: '  '}),
+        line(''),
+        line(seg('Nothing was written. Esc: back to the check.', 'dim')),
+      ];
     case 'planning':
     case 'confirm':
     case 'declined':
@@ -239,7 +278,12 @@ export function fixLines(ctx: ViewContext, w: FixWizard | null, selected: string
       // The result first (it is what the operator waits for), then what was done, in order.
       const out = w.planned ? summaryLines(ctx, w, w.planned, cols, true) : [];
       if (w.result) out.push(...resultLines(ctx, w, w.result, cols));
-      out.push(...heading(w.stage === 'applying' ? 'APPLYING' : 'WHAT WAS DONE', w.stage === 'applying' ? 'Ctrl-C interrupts: what was written is restored from the backup' : ''));
+      out.push(
+        ...heading(
+          w.stage === 'applying' ? 'APPLYING' : 'WHAT WAS DONE',
+          w.stage === 'applying' ? 'Ctrl-C interrupts: what was written is restored from the backup' : '',
+        ),
+      );
       for (const e of w.events) out.push(...eventLines(ctx, w, e, cols));
       return out;
     }
@@ -264,7 +308,15 @@ export function fixPrompt(ctx: ViewContext, w: FixWizard | null): Line {
     case 'confirm': {
       if (!w.planned || !asking(w)) return line(seg('Nothing to apply here', 'warn'), seg(' · Esc back', 'dim'));
       const total = confirmable(w.planned.plan as FixPlan).length;
-      return line(seg(`Apply step ${w.confirmed + 1} of ${total}?  `, 'heading'), key('y'), seg(' yes  '), key('n'), seg(' no: abort, write nothing  '), key('a'), seg(' yes to all'));
+      return line(
+        seg(`Apply step ${w.confirmed + 1} of ${total}?  `, 'heading'),
+        key('y'),
+        seg(' yes  '),
+        key('n'),
+        seg(' no: abort, write nothing  '),
+        key('a'),
+        seg(' yes to all'),
+      );
     }
     case 'applying':
       return w.interrupted

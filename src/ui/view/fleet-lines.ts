@@ -37,7 +37,13 @@ function progress(row: FleetRow, ctx: ViewContext): Seg[] {
 
 function counts(row: FleetRow): Seg[] {
   const c = row.counts!;
-  const n = (v: number, role: 'fail' | 'warn' | 'pass'): Seg => seg(String(v).padStart(COUNT - 1).padEnd(COUNT), v > 0 ? role : 'dim');
+  const n = (v: number, role: 'fail' | 'warn' | 'pass'): Seg =>
+    seg(
+      String(v)
+        .padStart(COUNT - 1)
+        .padEnd(COUNT),
+      v > 0 ? role : 'dim',
+    );
   return [n(c.fail + c.error, 'fail'), n(c.warn, 'warn'), n(c.pass, 'pass')];
 }
 
@@ -46,7 +52,8 @@ function detail(row: FleetRow, ctx: ViewContext): Seg[] {
     const why = `${clean(row.error.kind)}: ${clean(row.error.message)}`;
     return [badge(ctx, 'error'), seg(why, 'error'), ...(row.error.hint ? [seg(`  (${clean(row.error.hint)})`, 'dim')] : [])];
   }
-  if (row.worst) return [seg(`${ctx.theme.badge(row.worst.status).glyph} `, row.worst.status), seg(`${row.worst.id}: `, 'heading'), seg(clean(row.worst.summary))];
+  if (row.worst)
+    return [seg(`${ctx.theme.badge(row.worst.status).glyph} `, row.worst.status), seg(`${row.worst.id}: `, 'heading'), seg(clean(row.worst.summary))];
   if (row.counts) return [seg('nothing failing', 'pass')];
   return [];
 }
@@ -66,7 +73,12 @@ export function fleetLines(ctx: ViewContext): Line[] {
   const rows = fleetRows(ctx.state, ctx.now);
   const nameCols = nameWidth(rows, ctx.cols);
   const via = viaWidth(rows);
-  const head = line(seg(`${cell('NODE', nameCols)}  ${cell('VIA', via)}  ${'FAIL'.padStart(COUNT - 1)} ${'WARN'.padStart(COUNT - 1)} ${'PASS'.padStart(COUNT - 1)}  WORST FINDING`, 'dim'));
+  const head = line(
+    seg(
+      `${cell('NODE', nameCols)}  ${cell('VIA', via)}  ${'FAIL'.padStart(COUNT - 1)} ${'WARN'.padStart(COUNT - 1)} ${'PASS'.padStart(COUNT - 1)}  WORST FINDING`,
+      'dim',
+    ),
+  );
   if (rows.length === 0) {
     return [head, line(seg(ctx.state.failingOnly ? 'No failing node (yet). Press f to show every node.' : 'No nodes.', 'dim'))];
   }

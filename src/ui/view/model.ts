@@ -71,7 +71,19 @@ function offeredFix(ctx: ViewContext, node: number | null, check: string): Offer
 function list(kind: ScreenKind, screen: Screen, header: Line, all: Line[], ctx: ViewContext, rows: number): ScreenModel {
   const marked = select(all, ctx.state.selected[screenKey(screen)]);
   const chosen = marked.find((l) => l.selected)?.key ?? null;
-  return {kind, screen, header, body: windowAround(marked, rows).lines, keys: rowKeys(all), selectedKey: chosen, maxScroll: 0, typing: false, fix: null, prompt: null, hidden: []};
+  return {
+    kind,
+    screen,
+    header,
+    body: windowAround(marked, rows).lines,
+    keys: rowKeys(all),
+    selectedKey: chosen,
+    maxScroll: 0,
+    typing: false,
+    fix: null,
+    prompt: null,
+    hidden: [],
+  };
 }
 
 function text(kind: ScreenKind, screen: Screen, header: Line, all: Line[], ctx: ViewContext, rows: number, scrollKey: string): ScreenModel {
@@ -113,7 +125,15 @@ export function screenModel(ctx: ViewContext, hits: readonly SearchHit[]): Scree
     case 'check': {
       const fix = offeredFix(ctx, screen.node, screen.check);
       const bodyRows = fix ? Math.max(1, rows - FIX_PANEL_ROWS) : rows;
-      const m = text('check', screen, checkHeader(ctx, screen.node, screen.check), checkLines(ctx, screen.node, screen.check), ctx, bodyRows, screenKey(screen));
+      const m = text(
+        'check',
+        screen,
+        checkHeader(ctx, screen.node, screen.check),
+        checkLines(ctx, screen.node, screen.check),
+        ctx,
+        bodyRows,
+        screenKey(screen),
+      );
       return {...m, fix, hidden: fixable(fix) ? [] : ['fix']};
     }
     case 'fix':

@@ -24,7 +24,15 @@ const CATEGORY_TITLES: Record<Category, string> = {
 /** `1 fail, 2 warn, 9 pass, 2 skip` with each count in its colour. */
 export function countSegs(results: Parameters<typeof countResults>[0]): Seg[] {
   const c = countResults(results);
-  const parts: Seg[] = [seg(`${c.fail} fail`, c.fail > 0 ? 'fail' : 'dim'), seg(', '), seg(`${c.warn} warn`, c.warn > 0 ? 'warn' : 'dim'), seg(', '), seg(`${c.pass} pass`, 'pass'), seg(', '), seg(`${c.skip} skip`, 'dim')];
+  const parts: Seg[] = [
+    seg(`${c.fail} fail`, c.fail > 0 ? 'fail' : 'dim'),
+    seg(', '),
+    seg(`${c.warn} warn`, c.warn > 0 ? 'warn' : 'dim'),
+    seg(', '),
+    seg(`${c.pass} pass`, 'pass'),
+    seg(', '),
+    seg(`${c.skip} skip`, 'dim'),
+  ];
   if (c.error > 0) parts.push(seg(', '), seg(`${c.error} error`, 'error'));
   return parts;
 }
@@ -36,7 +44,10 @@ export function nodeHeader(ctx: ViewContext, index: number): Line {
   const r = n.result;
   const segs: Seg[] = [seg(clean(nodeName(n)), 'title'), seg(` · ${clean(r?.transport ?? n.transport)}`, 'dim')];
   if (r && r.status === 'ok') {
-    segs.push(seg(` · kubelet ${r.kubeletVersion === null ? 'version unknown' : clean(r.kubeletVersion)} · ${duration(r.durationMs)} · `, 'dim'), ...countSegs(r.results));
+    segs.push(
+      seg(` · kubelet ${r.kubeletVersion === null ? 'version unknown' : clean(r.kubeletVersion)} · ${duration(r.durationMs)} · `, 'dim'),
+      ...countSegs(r.results),
+    );
   }
   if (n.phase === 'running') {
     const elapsed = Math.max(0, ctx.now - (n.startedAt ?? ctx.now));
@@ -61,7 +72,14 @@ export function nodeLines(ctx: ViewContext, index: number): Line[] {
       if (e.hint) out.push(...wrapLines(`hint: ${clean(e.hint)}`, cols, {first: '  ', rest: '        '}));
     }
     // What arrived before the output ended is listed below, but none of it is a verdict to trust.
-    if (r.partial) out.push(...wrapLines('PARTIAL results: the checks below rest on what arrived before the output ended; none of them passes', cols, {first: '  ', rest: '  ', role: 'warn'}));
+    if (r.partial)
+      out.push(
+        ...wrapLines('PARTIAL results: the checks below rest on what arrived before the output ended; none of them passes', cols, {
+          first: '  ',
+          rest: '  ',
+          role: 'warn',
+        }),
+      );
     out.push(line(seg('  press r to try again', 'dim')));
   }
   if (r.cluster) {
@@ -76,7 +94,14 @@ export function nodeLines(ctx: ViewContext, index: number): Line[] {
     out.push(line(seg(CATEGORY_TITLES[g.category] ?? g.category.toUpperCase(), 'heading')));
     for (const f of g.findings) {
       const explained = f.status === 'fail' && f.causedBy !== null ? [seg(`  (explained by ${clean(f.causedBy)})`, 'dim')] : [];
-      const l = line(seg('  '), badge(ctx, f.status), seg(cell(f.id, idCols), f.status === 'pass' || f.status === 'skip' ? 'plain' : 'heading'), seg('  '), seg(clean(f.summary), f.status === 'skip' ? 'dim' : 'plain'), ...explained);
+      const l = line(
+        seg('  '),
+        badge(ctx, f.status),
+        seg(cell(f.id, idCols), f.status === 'pass' || f.status === 'skip' ? 'plain' : 'heading'),
+        seg('  '),
+        seg(clean(f.summary), f.status === 'skip' ? 'dim' : 'plain'),
+        ...explained,
+      );
       out.push({...fit(l, cols), key: `check:${f.id}`});
     }
   }

@@ -15,7 +15,14 @@ function hitSegs(ctx: ViewContext, h: SearchHit): Seg[] {
   const score = seg(`${h.score.toFixed(2)}  `, h.matchedBy === 'pattern' ? 'pass' : 'dim');
   switch (h.kind) {
     case 'finding':
-      return [score, seg('finding    ', 'dim'), badge(ctx, h.status ?? 'skip'), seg(`${clean(h.nodeName ?? '')} `, 'heading'), seg(`${h.id}: `, 'heading'), seg(clean(h.summary ?? ''))];
+      return [
+        score,
+        seg('finding    ', 'dim'),
+        badge(ctx, h.status ?? 'skip'),
+        seg(`${clean(h.nodeName ?? '')} `, 'heading'),
+        seg(`${h.id}: `, 'heading'),
+        seg(clean(h.summary ?? '')),
+      ];
     case 'signature':
       return [score, seg('log line   ', 'dim'), seg(`${h.check} `, 'heading'), seg(`"${clean(h.title)}"`)];
     case 'check':
@@ -34,6 +41,8 @@ export function searchLines(ctx: ViewContext, hits: readonly SearchHit[]): Line[
   }
   if (hits.length === 0) return [line(seg('No match. Try fewer words, or the part of the line after err="…".', 'dim'))];
   const exact = hits.filter((h) => h.matchedBy === 'pattern').length;
-  const head = line(seg(`${hits.length} match${hits.length === 1 ? '' : 'es'}${exact > 0 ? ', known log line recognised' : ''} · score 0 = exact, 1 = barely related`, 'dim'));
+  const head = line(
+    seg(`${hits.length} match${hits.length === 1 ? '' : 'es'}${exact > 0 ? ', known log line recognised' : ''} · score 0 = exact, 1 = barely related`, 'dim'),
+  );
   return [fit(head, width), ...hits.map((h, i) => ({...fit(line(...hitSegs(ctx, h)), width), key: `hit:${i}`}))];
 }

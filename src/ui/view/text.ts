@@ -115,7 +115,10 @@ export function wrapLines(text: string, cols: number, opts: {first?: string; res
 /** The slice of `lines` that fits `height` rows with the selected line in view (lists). */
 export function windowAround(lines: readonly Line[], height: number): {lines: Line[]; offset: number} {
   if (lines.length <= height) return {lines: [...lines], offset: 0};
-  const at = Math.max(0, lines.findIndex((l) => l.selected));
+  const at = Math.max(
+    0,
+    lines.findIndex((l) => l.selected),
+  );
   // Keep the selection a third of the way down, so what follows it is visible too.
   const offset = Math.min(Math.max(0, at - Math.floor(height / 3)), lines.length - height);
   return {lines: lines.slice(offset, offset + height), offset};
