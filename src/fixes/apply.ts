@@ -136,17 +136,7 @@ const isMarker = (l: string): boolean => l.startsWith('KD-');
 
 /** Apply a plan to a node. Never rejects for node-side problems: the result says what happened. */
 export async function applyPlan(plan: FixPlan, o: ApplyOptions): Promise<ApplyResult> {
-  const pending = !o.transport.live ? liveSteps(plan).map((s) => stepLine(s, false)) : [];
-  const res = (status: ApplyStatus, message: string, extra: Partial<ApplyResult> = {}): ApplyResult => ({
-    status,
-    backup: null,
-    message,
-    finding: null,
-    changed: [],
-    pending,
-    output: [],
-    ...extra,
-  });
+  const res = resultOf(pendingSteps(plan, o.transport.live), () => undefined);
   const early = precheck(plan, o.transport.live);
   if (early) return res('refused', early);
   // One fix at a time per node: the lock is held from the backup to the end of any restore.
@@ -173,6 +163,17 @@ export async function applyPlan(plan: FixPlan, o: ApplyOptions): Promise<ApplyRe
   }
 }
 
+/** The steps that wait for the node's next boot: every live step, when the node is offline (--root). */
+const pendingSteps = (plan: FixPlan, live: boolean): string[] => (live ? [] : liveSteps(plan).map((s) => stepLine(s, false)));
+
+/** A result builder: every outcome carries the pending steps and, once written, the backup's manifest. */
+const resultOf =
+  (pending: string[], manifest: () => string | undefined) =>
+  (status: ApplyStatus, message: string, extra: Partial<ApplyResult> = {}): ApplyResult => {
+    const m = manifest();
+    return {status, backup: null, message, finding: null, changed: [], pending, output: [], ...(m ? {manifest: m} : {}), ...extra};
+  };
+
 /** Why a plan cannot be applied at all (null: it can). */
 function precheck(plan: FixPlan, live: boolean): string | null {
   const files = fileSteps(plan);
@@ -193,19 +194,9 @@ async function applyLocked(plan: FixPlan, o: ApplyOptions): Promise<ApplyResult>
   const files = fileSteps(plan);
   const live = liveSteps(plan);
   const offline = !o.transport.live;
-  const pending = offline ? live.map((s) => stepLine(s, false)) : [];
+  const pending = pendingSteps(plan, o.transport.live);
   let manifest: string | undefined;
-  const res = (status: ApplyStatus, message: string, extra: Partial<ApplyResult> = {}): ApplyResult => ({
-    status,
-    backup: null,
-    message,
-    finding: null,
-    changed: [],
-    pending,
-    output: [],
-    ...(manifest ? {manifest} : {}),
-    ...extra,
-  });
+  const res = resultOf(pending, () => manifest);
   const run = async (script: string, extraMs = 0) => {
     const r = await o.transport.run({script, timeoutMs: o.timeoutMs + extraMs, ...(o.signal ? {signal: o.signal} : {})});
     const lines = markers(r.stdout);

@@ -96,3 +96,14 @@ export async function recordedBackups(path: string = auditPath()): Promise<Map<s
   }
   return out;
 }
+
+/** The part of an audit line that says how a fix ended: its backup (and manifest hash), result, message and files. */
+export function outcomeOf(r: {
+  backup: string | null;
+  manifest?: string;
+  status: string;
+  message: string;
+  changed: string[];
+}): Pick<AuditEntry, 'backup' | 'manifest' | 'result' | 'message' | 'files'> {
+  return {backup: r.backup, manifest: r.manifest ?? null, result: r.status, message: r.message, files: r.changed};
+}

@@ -15,7 +15,7 @@ import type {Finding} from '../report/types.js';
 import type {Target} from '../targets/types.js';
 import type {Transport} from '../transport/types.js';
 import {applyPlan, type ApplyEvent, type ApplyResult} from './apply.js';
-import {appendAudit} from './audit.js';
+import {appendAudit, outcomeOf} from './audit.js';
 import {planFix} from './registry.js';
 import {targetWords} from './render.js';
 import {isNotApplicable, type FixPlan, type NotApplicable} from './types.js';
@@ -104,14 +104,7 @@ export async function openFixSession(target: Target, check: CheckDef, o: FixSess
       });
       if (!o.audit) return result;
       try {
-        await appendAudit({
-          ...audit,
-          backup: result.backup,
-          manifest: result.manifest ?? null,
-          result: result.status,
-          message: result.message,
-          files: result.changed,
-        });
+        await appendAudit({...audit, ...outcomeOf(result)});
         return result;
       } catch (e) {
         // The node is already changed (or restored): the result must still reach the operator.

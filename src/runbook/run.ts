@@ -13,7 +13,7 @@ import {TargetError} from '../errors.js';
 import {buildFacts} from '../facts/build.js';
 import type {Facts, RawSnapshot} from '../facts/types.js';
 import {applyPlan} from '../fixes/apply.js';
-import type {AuditEntry} from '../fixes/audit.js';
+import {type AuditEntry, outcomeOf} from '../fixes/audit.js';
 import {planFix} from '../fixes/registry.js';
 import {renderPlan, targetWords} from '../fixes/render.js';
 import {isNotApplicable, type FixPlan} from '../fixes/types.js';
@@ -168,7 +168,7 @@ async function runNode(
         ...(o.signal ? {signal: o.signal} : {}),
         ...(o.verify ? {verify: o.verify} : {}),
       });
-      await o.audit({...audit, backup: r.backup, manifest: r.manifest ?? null, result: r.status, message: r.message, files: r.changed});
+      await o.audit({...audit, ...outcomeOf(r)});
       say({...base, fixId: plan.fixId, outcome: r.status, message: r.message, backup: r.backup});
       if (r.status === 'lost')
         return {result: unchecked(t, 'lost', r.message, `kubelet-doctor fix ${targetWords(t)} --rollback ${r.backup ?? 'TIMESTAMP'}`, false), outcomes};

@@ -13,7 +13,7 @@ import {catalogue} from '../../../checks/index.js';
 import type {CheckDef} from '../../catalogue/define.js';
 import {InputError, UsageError} from '../../errors.js';
 import type {ApplyResult} from '../../fixes/apply.js';
-import {appendAudit} from '../../fixes/audit.js';
+import {appendAudit, outcomeOf} from '../../fixes/audit.js';
 import {confirmFix} from '../../fixes/confirm.js';
 import {renderPlan} from '../../fixes/render.js';
 import {openFixSession} from '../../fixes/session.js';
@@ -141,14 +141,7 @@ export async function fixCommand(a: ParsedArgs, signal: AbortSignal): Promise<nu
     const result = await session.apply((e) => {
       if (e.type === 'phase') err(`… ${e.phase}`);
     });
-    await appendAudit({
-      ...audit,
-      backup: result.backup,
-      manifest: result.manifest ?? null,
-      result: result.status,
-      message: result.message,
-      files: result.changed,
-    });
+    await appendAudit({...audit, ...outcomeOf(result)});
     // Another kubelet-doctor holds the node, or its disk holds something hostile: exit 2, message and hint.
     if (result.refusal) throw new InputError(result.message, result.hint);
     out('');
