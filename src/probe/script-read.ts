@@ -32,7 +32,14 @@ function out() {
   if (!(k in kseen)) { kn++; kseen[k] = P kn; printf "%s", b > (P kn); close(P kn) }
   print kseen[k] "\t" o "\t" t > (T "/keys")
 } function rinit() {
-  SQ = sprintf("%c", 39)
+  SQ = sprintf("%c", 39); B64C = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+} function rtrim(s, set,  e) {
+  e = length(s); while (e > 0 && index(set, substr(s, e, 1))) e--; return substr(s, 1, e)
+} function rtrimn(s, set,  e) {
+  e = length(s); while (e > 0 && !index(set, substr(s, e, 1))) e--; return substr(s, 1, e)
+} function ntail(w,  i, n, c) {
+  n = length(w); for (i = 1; i <= n; i++) if (index("#,}", substr(w, i, 1))) break
+  w = rtrim(substr(w, 1, i - 1), " \t"); c = substr(w, length(w), 1); if (c == "\"" || c == SQ) w = substr(w, 1, length(w) - 1); return w
 } function ind(s) {
   match(s, /^[ \t]*/); return substr(s, 1, RLENGTH)
 } function cq(s, q,  i, c, n) {
@@ -58,7 +65,7 @@ function out() {
     if (!match(r, /^[\047"]?[ \t]*[:=]/)) { o = o substr(s, 1, st + kl - 1); s = r; continue }
     if (substr(s, 1, st - 1) ~ /[[{]/) fl = 1
     o = o substr(s, 1, st - 1); t = substr(s, st, kl + RLENGTH); s = substr(r, RLENGTH + 1)
-    sep = substr(t, length(t), 1); k = substr(t, 1, length(t) - 1); sub(/[ \t]+$/, "", k)
+    sep = substr(t, length(t), 1); k = rtrim(substr(t, 1, length(t) - 1), " \t")
     q = substr(k, 1, 1); qq = 0
     if (q == "\"" || q == SQ) { if (length(k) > 1 && substr(k, length(k), 1) == q) { qq = 1; k = substr(k, 2, length(k) - 2) } else { o = o q; t = substr(t, 2); k = substr(k, 2) } }
     else if (substr(k, length(k), 1) ~ /["]/ || substr(k, length(k), 1) == SQ) k = substr(k, 1, length(k) - 1)
@@ -67,7 +74,7 @@ function out() {
     nk = tolower(k); gsub(/[-_.]/, "", nk)
     o = o t
     if (nv && kc < nvc) nv = 0
-    if (nk == "name" && sep == ":") { w = s; sub(/^[ \t]+["\047]?/, "", w); sub(/["\047]?[ \t]*([#,}].*)?$/, "", w); w = tolower(w); gsub(/[-_.]/, "", w); nv = (w ~ /${SECRET_KEY_ERE}/); nvc = kc; ln = nv }
+    if (nk == "name" && sep == ":") { w = s; sub(/^[ \t]+["\047]?/, "", w); w = ntail(w); w = tolower(w); gsub(/[-_.]/, "", w); nv = (w ~ /${SECRET_KEY_ERE}/); nvc = kc; ln = nv }
     if (nk !~ /${SECRET_KEY_ERE}/ && !(nv && nk == "value" && (kc == nvc || ln))) {
       if (sep == ":") { w = s; sub(/^[ \t]+/, "", w); c = substr(w, 1, 1); if (c == "\"" || c == SQ) { i = cq(w, c); if (i > 0) { o = o substr(s, 1, length(s) - length(w) + i); s = substr(w, i + 1) } } }
       continue
@@ -92,7 +99,7 @@ function out() {
     if (fl) { i = index(s, ","); if (i > 0 && i < e) e = i; i = index(s, "}"); if (i > 0 && i < e) e = i; i = index(s, "]"); if (i > 0 && i < e) e = i }
     qc = o; gsub(/[^"]/, "", qc); if (length(qc) % 2 == 1) { i = index(s, "\""); if (i > 0 && i < e) e = i }
     v = substr(s, 1, e - 1); r = substr(s, e)
-    if (match(v, /[ \t]+$/)) { r = substr(v, RSTART) r; v = substr(v, 1, RSTART - 1) }
+    w = rtrim(v, " \t"); if (length(w) < length(v)) { r = substr(v, length(w) + 1) r; v = w }
     if (tolower(v) ~ /^(true|false)$/) o = o v
     else if (v != "") { o = o pv; if (nk == "clientkeydata") key(v "\n", nm[cur] "#client-key-data", "b64") }
     s = r
@@ -179,7 +186,7 @@ function out() {
   else line = red(line)
   w = line; if (pt != "") sub(/^[ \t"-]+/, "", w)
   if ((pt w) ~ /${B64_LIT}/) line = b64(line, 1)
-  pt = ""; if (line ~ /^[ \t"-]*[A-Za-z0-9+\/=]+[ \t",\\]*$/) { pt = line; sub(/[^A-Za-z0-9+\/=]+$/, "", pt); if (length(pt) > 24) pt = substr(pt, length(pt) - 23) }
+  pt = ""; if (line ~ /^[ \t"-]*[A-Za-z0-9+\/=]+[ \t",\\]*$/) { pt = rtrimn(line, B64C); if (length(pt) > 24) pt = substr(pt, length(pt) - 23) }
   if (line ~ /[a-z0-9]\.[a-z0-9]/) line = bt(line)
   return line
 }
@@ -188,7 +195,7 @@ NR == FNR { nm[FNR] = $2; at[FNR] = $3; next }
 FNR == 1 { fin(); out(); cur = ++fi; n = 0; len = 0; inkey = 0; pri = (nm[cur] ~ /kubelet\.service|kubeadm-flags\.env$|\/default\/kubelet$|\/sysconfig\/kubelet$|^\/var\/lib\/kubelet\/config\.yaml$|^\/etc\/kubernetes\/(bootstrap-)?kubelet\.conf$/) }
 {
   line = scrub($0)
-  if (line ~ /^[ \t]*EnvironmentFile[ \t]*=/) { v = line; sub(/^[^=]*=[ \t]*/, "", v); sub(/^-/, "", v); sub(/[ \t\r]+$/, "", v); print v > (T "/envf") }
+  if (line ~ /^[ \t]*EnvironmentFile[ \t]*=/) { v = line; sub(/^[^=]*=[ \t]*/, "", v); sub(/^-/, "", v); v = rtrim(v, " \t\r"); print v > (T "/envf") }
   s = line
   while (match(s, /\/[A-Za-z0-9._*\/-]+/)) {
     tok = substr(s, RSTART, RLENGTH); s = substr(s, RSTART + RLENGTH); sub(/^\/+/, "/", tok)

@@ -236,6 +236,40 @@ describe('hostile long lines', () => {
     expect(Date.now() - t1).toBeLessThan(60_000);
   }, 120_000);
 
+  it('end the probe in linear time under every awk: long runs of blanks before another character are not trimmed with /[…]+$/', async () => {
+    // Each line ends a trim or a key-name tail that mawk ran in the square of the run's length
+    // (six lines of 128 KiB took mawk over 100 s; the probe now reads them in well under a second).
+    const root = join(dir, 'hostile-blanks');
+    await mkdir(join(root, 'etc/kubernetes'), {recursive: true});
+    const run = ' '.repeat(1 << 17);
+    const lines = [`${run}x`, `token: a${run}x`, `- name: ${run}x`, `EnvironmentFile=${run}x`, `password= aaaaaaaaaa${run}b`, `"${'A'.repeat(20)}${run}x`];
+    await writeFile(join(root, 'etc/kubernetes/kubelet.conf'), `${lines.join('\n')}\n`);
+    const awks: [string, string | null][] = [
+      ['mawk', '/usr/bin/mawk'],
+      ['gawk', gawk],
+      ['busybox awk', bb],
+    ];
+    let ran = 0;
+    for (const [name, bin] of awks) {
+      if (!bin || !existsSync(bin)) continue;
+      const path = join(dir, `awk-${name.replace(' ', '-')}`);
+      if (!existsSync(path)) {
+        await mkdir(path);
+        if (name === 'busybox awk') await writeFile(join(path, 'awk'), `#!/bin/sh\nexec ${bin} awk "$@"\n`, {mode: 0o755});
+        else await symlink(bin, join(path, 'awk'));
+      }
+      const raw = await collectRaw(new LocalTransport('root', root, false, ['dash'], {PATH: `${path}:${process.env['PATH'] ?? '/usr/bin:/bin'}`}), {
+        timeoutMs: 60_000,
+      });
+      expect(raw.incomplete, name).toBeUndefined();
+      const out = raw.files['/etc/kubernetes/kubelet.conf']!.content!;
+      expect(out.split('\n').length, name).toBe(lines.length + 1);
+      expect(out, name).not.toContain('aaaaaaaaaa');
+      ran++;
+    }
+    expect(ran).toBeGreaterThan(0);
+  }, 300_000);
+
   it('cost the client-side pass linear time on long runs of blanks or punctuation before another character', () => {
     // Each of these took the square of its length through a /[…]+$/ trim (1 MiB of blanks: ~11 min).
     const lines = [`${' '.repeat(1 << 20)}x`, `password: a${' '.repeat(1 << 20)}x`, `${'\t'.repeat(1 << 20)}QUJD`, `token: ${'-'.repeat(1 << 20)}x`];
