@@ -12,9 +12,10 @@ import {join} from 'node:path';
 import {createServer, type Server as NetServer, type Socket} from 'node:net';
 import type {Writable} from 'node:stream';
 import ssh2 from 'ssh2';
+import {labKeyPair} from '../../src/lab/lab-fleet.js';
 import type {Connection, ServerChannel} from 'ssh2';
 
-const {Server, utils} = ssh2;
+const {Server} = ssh2;
 
 /** How the server answers the exec request. */
 export type HostileMode =
@@ -50,7 +51,7 @@ export interface HostileServer {
 
 /** A client key pair for `-i` (any key is accepted). Returns the private key path. */
 export async function writeClientKey(dir: string): Promise<string> {
-  const k = utils.generateKeyPairSync('ed25519');
+  const k = labKeyPair('kd-hostile-client');
   const file = join(dir, `id_hostile_${randomBytes(4).toString('hex')}`);
   await writeFile(file, k.private, {mode: 0o600});
   return file;
@@ -88,7 +89,8 @@ function pump(ch: ServerChannel, chunk: Buffer, total: number, count: (n: number
 
 /** Start a hostile server on 127.0.0.1 answering every exec with `mode`. */
 export async function startHostileSsh(mode: HostileMode): Promise<HostileServer> {
-  const host = utils.generateKeyPairSync('ed25519');
+  // labKeyPair redraws the one ed25519 key in ~256 that ssh2 1.17 generates malformed (mscdex/ssh2#1513).
+  const host = labKeyPair('kd-hostile-host');
   const hostKeyPub = host.public.trim().split(/\s+/).slice(0, 2).join(' ');
   let sent = 0;
   const count = (n: number) => void (sent += n);
