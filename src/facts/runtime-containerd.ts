@@ -112,6 +112,7 @@ export function readContainerd(raw: RawSnapshot): RuntimeConfigRead {
     configVersion: rootVersion,
     cgroupDriver,
     criDisabled: usable ? criDisabled(loaded, problems, mainAbsent) : null,
+    sandboxImage: null,
     listen,
     problems,
     cni: {confDir, binDirs},

@@ -82,6 +82,7 @@ export function readCrio(raw: RawSnapshot): RuntimeConfigRead {
     configVersion: null,
     cgroupDriver: broken ? null : cgroupDriver,
     criDisabled: null,
+    sandboxImage: null,
     listen: find(['crio', 'api', 'listen'], isString, '/var/run/crio/crio.sock', '/var/run/crio/crio.sock'),
     problems,
     cni: {

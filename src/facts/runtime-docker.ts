@@ -42,6 +42,7 @@ export function readDocker(raw: RawSnapshot): RuntimeConfigRead {
     configVersion: null,
     cgroupDriver,
     criDisabled: null,
+    sandboxImage: null,
     listen: null,
     problems,
     cni: {

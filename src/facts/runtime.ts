@@ -81,6 +81,8 @@ export interface RuntimeFacts {
   cgroupDriver: Sourced<CgroupDriver> | null;
   /** containerd only: the CRI plugin is disabled (`disabled_plugins`); null when unknown or n/a. */
   criDisabled: Sourced<boolean> | null;
+  /** The pod sandbox ("pause") image the runtime uses (containerd `sandbox_image`, CRI-O `pause_image`); null when unknown or n/a. */
+  sandboxImage: Sourced<string> | null;
   /** Config errors that stop the runtime or its CRI service (fail), or settings it ignores (warn). */
   problems: RuntimeNote[];
   cni: {confDir: Sourced<string>; binDirs: Sourced<string[]>};
@@ -94,6 +96,7 @@ export interface RuntimeConfigRead {
   configVersion: number | null;
   cgroupDriver: Sourced<CgroupDriver> | null;
   criDisabled: Sourced<boolean> | null;
+  sandboxImage: Sourced<string> | null;
   listen: Sourced<string> | null;
   problems: RuntimeNote[];
   cni: {confDir: Sourced<string>; binDirs: Sourced<string[]>};
@@ -137,6 +140,7 @@ function readConfig(raw: RawSnapshot, name: RuntimeName): RuntimeConfigRead {
     configVersion: null,
     cgroupDriver: null,
     criDisabled: null,
+    sandboxImage: null,
     listen: null,
     problems: [],
     cni: {
