@@ -365,3 +365,19 @@ discover() {
     .filter((l) => l !== '')
     .join('\n'),
 );
+
+/**
+ * The redaction functions of the read pass (rinit … scrub), for the awk that frames command
+ * outputs (`cflush` in script.ts): what `crictl info`, `journalctl` or `systemctl show` print is
+ * blanked on the node by the same rules as file text. Key blocks are blanked there but not set
+ * aside for fingerprinting (`key` does nothing): only files' keys are fingerprinted.
+ */
+export function scrubAwk(): string {
+  const from = AWK.indexOf('function rinit()');
+  const to = AWK.indexOf('\nBEGIN {');
+  return `function key(b, o, t) { return } ${AWK.slice(from, to)}`
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .join('\n');
+}

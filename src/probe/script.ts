@@ -35,7 +35,7 @@ import {
   NEVER_READ,
   type CommandSection,
 } from './sections.js';
-import {READ_LIB} from './script-read.js';
+import {READ_LIB, scrubAwk} from './script-read.js';
 import {LIVE_CALLS, liveLibrary} from './script-live.js';
 
 /**
@@ -247,16 +247,18 @@ collect() {
   done < "$T/bq"
   : > "$T/bq"
 }
-# cflush: frame every queued output with ONE awk. RS is a byte text never holds, so each file is
-# one record and length() its byte count (LC_ALL=C); a negative CAP keeps the end (newest lines).
+# cflush: frame every queued output with ONE awk, its text blanked of secrets line by line by the
+# rules of the read pass (scrubAwk: registry auth in crictl info, a token in a journal line).
+# RS is a byte text never holds, so each file is one record and length() its byte count (LC_ALL=C); a negative CAP keeps the end (newest lines).
 cflush() {
   [ -s "$CQ" ] || return 0
   set --
   while IFS="$TAB" read -r qf qrest; do set -- "$@" "$qf"; done < "$CQ"
-  awk -v q="$CQ" 'function out(  s, L, c) { if (fi == 0) return; s = rec; L = length(s); c = cap[fi]
+  awk -v q="$CQ" '@SCRUB@ function out(  s, L, c, i, nl, ln) { if (fi == 0) return; s = rec; L = length(s); c = cap[fi]
       if (c < 0 && L > -c) { s = substr(s, L + c + 1); L = -c } else if (c > 0 && L > c) { s = substr(s, 1, c); L = c }
-      printf "\n@@KD2 %s %s %d %s %s\n%s", kd[fi], st[fi], L, at[fi], nm[fi], s }
-    BEGIN { while ((getline l < q) > 0) { n++; split(l, a, "\t"); kd[n] = a[2]; st[n] = a[3]; nm[n] = a[4]; cap[n] = a[5] + 0; at[n] = a[6] }
+      if (nm[fi] != "live") { fin(); nl = split(s, ln, "\n"); s = scrub(ln[1]); for (i = 2; i <= nl; i++) s = s "\n" scrub(ln[i]); L = length(s) }
+      printf "\n@@KD2 %s %s %d %s %s\n%s", qk[fi], st[fi], L, at[fi], nm[fi], s }
+    BEGIN { rinit(); while ((getline l < q) > 0) { n++; split(l, a, "\t"); qk[n] = a[2]; st[n] = a[3]; nm[n] = a[4]; cap[n] = a[5] + 0; at[n] = a[6] }
       close(q); RS = "\001" }
     FNR == 1 { out(); fi++; rec = $0; next }
     { rec = rec "\001" $0 }
@@ -327,7 +329,8 @@ function buildBody(live: boolean): string {
     .replace(/@FILE_CAP@/g, String(DEFAULT_FILE_CAP))
     .replace(/@ROUNDS@/g, String(DISCOVERY_ROUNDS))
     .replace(/@DENY@/g, DISCOVERY_DENY_DIRS.join(' '))
-    .replace(/@NEVER@/g, NEVER_READ.join('|'));
+    .replace(/@NEVER@/g, NEVER_READ.join('|'))
+    .replace('@SCRUB@', () => scrubAwk());
   const lines = [compactShell(lib), ...(opts.live ? [compactShell(liveLibrary())] : [])];
   if (opts.live) {
     // The live part needs nothing the file reads find, so it runs beside them in a subshell
