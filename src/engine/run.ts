@@ -198,6 +198,10 @@ export function checkRaw(
       notes: raw.notes,
       ...(incomplete ? {partial: true} : {}),
       ...(joined?.cluster !== undefined ? {cluster: joined.cluster} : {}),
+      // The installer profile (src/facts/profile.ts), for the report's "Installer:" line and JSON `profile`.
+      ...(facts.profile?.collected
+        ? {profile: {id: facts.profile.value.id, title: facts.profile.value.title, evidence: facts.profile.value.evidence, note: facts.profile.value.embeddedNote}}
+        : {}),
       results,
     },
   };

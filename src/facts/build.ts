@@ -21,6 +21,7 @@ import {buildTimeSync} from './live-time.js';
 import {buildJournal} from './journal.js';
 import {buildCriSocket} from './live-cri.js';
 import {buildJoinEndpoint} from './live-join.js';
+import {buildProfile} from './profile.js';
 import {collected, notCollected, type Collected, type Facts, type RawSnapshot, type Sourced, type TransportKind} from './types.js';
 
 /** What buildFacts needs besides the raw output. */
@@ -162,5 +163,6 @@ export function buildFacts(raw: RawSnapshot, opts: BuildOptions): Facts {
     // Joined in by the engine when a cluster view was fetched (src/engine/run.ts).
     joinEndpoint: buildJoinEndpoint(raw),
     cluster: notCollected(NO_CLUSTER),
+    profile: buildProfile(raw, unit, argv),
   };
 }

@@ -202,6 +202,7 @@ import type {JournalFacts} from './journal.js';
 import type {CriSocketFacts} from './live-cri.js';
 import type {ClusterFacts} from './cluster.js';
 import type {JoinEndpointFacts} from './live-join.js';
+import type {ProfileFacts} from './profile.js';
 
 /** How the node was reached. */
 export type TransportKind = 'ssh' | 'local' | 'root' | 'snapshot' | 'pod';
@@ -267,4 +268,6 @@ export interface Facts {
   joinEndpoint: Collected<JoinEndpointFacts>;
   /** The cluster's view of this node (Node object, lease, CSRs, tokens, versions): only with a kubeconfig. */
   cluster: Collected<ClusterFacts>;
+  /** The installer profile the node's files match (checks/data/profiles), with evidence; `unknown` when none does. */
+  profile: Collected<ProfileFacts>;
 }

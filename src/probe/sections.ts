@@ -117,8 +117,10 @@ export const UNIT_DIRS = [
   '/lib/systemd/system',
 ] as const;
 
-/** Files read on every node. */
-export const FILES: readonly FileSection[] = [
+import {withProfilePaths} from './profile-paths.js';
+
+/** Files read on every node; then each installer profile's fixed paths not named here (src/probe/profile-paths.ts). */
+export const FILES: readonly FileSection[] = withProfilePaths([
   ...UNIT_DIRS.map((d) => ({path: `${d}/kubelet.service`})),
   {path: '/etc/default/kubelet'},
   {path: '/etc/sysconfig/kubelet'},
@@ -144,7 +146,7 @@ export const FILES: readonly FileSection[] = [
   {path: '/proc/sys/net/bridge/bridge-nf-call-ip6tables', live: true},
   {path: '/proc/sys/net/ipv4/ip_forward', live: true},
   {path: '/sys/fs/cgroup/cgroup.controllers', live: true},
-];
+]);
 
 /** Directories listed on every node (and read when `read`). */
 export const DIRS: readonly DirSection[] = [

@@ -49,6 +49,10 @@ export interface JsonTarget {
   partial?: boolean;
   /** The API server's view of the node (only with a kubeconfig). */
   cluster?: ClusterSummary | null;
+  /** The installer profile id (DESIGN.md: `kubeadm-deb|eks-al2023|kubespray|…`, or `unknown`). */
+  profile?: string;
+  /** The profile's title, the evidence it was recognised by, and (k3s/RKE2) what is checked. */
+  installer?: {id: string; title: string; evidence: JsonEvidence[]; note: string | null};
   results: JsonResult[];
 }
 
@@ -89,6 +93,17 @@ const toTarget = (t: TargetResult): JsonTarget => ({
   notes: [...t.notes],
   ...(t.partial ? {partial: true} : {}),
   ...(t.cluster !== undefined ? {cluster: t.cluster} : {}),
+  ...(t.profile !== undefined
+    ? {
+        profile: t.profile.id,
+        installer: {
+          id: t.profile.id,
+          title: t.profile.title,
+          evidence: t.profile.evidence.map((e) => ({source: formatSource(e.source), text: e.text})),
+          note: t.profile.note,
+        },
+      }
+    : {}),
   results: t.results.map(toResult),
 });
 

@@ -7,7 +7,7 @@ import {clusterLines} from './cluster-lines.js';
 import type {Status} from '../catalogue/define.js';
 import {sanitizeLine} from '../text/sanitize.js';
 import {countResults, formatSource, placeFindings, sanitizeReport, type RenderOptions} from './order.js';
-import {formatCounts, formatDuration, summaryLine} from './text.js';
+import {formatCounts, formatDuration, installerLine, summaryLine} from './text.js';
 import type {Finding, Report, TargetResult} from './types.js';
 
 /**
@@ -88,6 +88,8 @@ function target(t: TargetResult): string[] {
   if (t.kubeletVersion !== null) facts.push(`kubelet ${escapeInline(t.kubeletVersion)}`);
   facts.push(formatDuration(t.durationMs));
   out.push(`${facts.join(' · ')}`, '');
+  if (t.profile) out.push(`Installer: ${escapeInline(installerLine(t))}`, '');
+  if (t.profile?.note) out.push(`- note: ${escapeInline(t.profile.note)}`, '');
   if (t.status !== 'ok' || t.error !== null) {
     const e = t.error;
     const why = e === null ? 'the target could not be checked' : e.kind === t.status ? e.message : `${e.kind}: ${e.message}`;

@@ -143,6 +143,7 @@ export function sanitizeReport(report: Report): Report {
       kubeletVersion: t.kubeletVersion === null ? null : sanitize(t.kubeletVersion),
       notes: t.notes.map(sanitize),
       ...(t.cluster !== undefined ? {cluster: t.cluster === null ? null : sanitizeDeep(t.cluster)} : {}),
+      ...(t.profile !== undefined ? {profile: sanitizeDeep(t.profile)} : {}),
       results: t.results.map(cleanFinding),
     })),
   };

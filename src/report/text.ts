@@ -118,6 +118,14 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
 
+/** `<title> (<the first evidence's file:line>)`: where the installer was recognised. */
+export function installerLine(t: TargetResult): string {
+  const pr = t.profile;
+  if (!pr) return '';
+  const first = pr.evidence[0];
+  return first ? `${sanitizeLine(pr.title)} (${sanitizeLine(formatSource(first.source))})` : sanitizeLine(pr.title);
+}
+
 function header(t: TargetResult, p: Painter): string[] {
   const name = t.target === t.node ? sanitizeLine(t.node) : `${sanitizeLine(t.node)} (${sanitizeLine(t.target)})`;
   const facts: string[] = [t.transport];
@@ -129,6 +137,8 @@ function header(t: TargetResult, p: Painter): string[] {
     facts.push(`${t.status}: PARTIAL results`, formatDuration(t.durationMs), formatCounts(countResults(t.results)));
   } else facts.push(t.status, formatDuration(t.durationMs));
   const lines = p.wrap([[name, 'bold'], ['  ']], facts.join(' · '), 2);
+  if (t.profile) lines.push(...p.wrap([['  Installer: ', 'dim']], installerLine(t), 13));
+  if (t.profile?.note) lines.push(...p.wrap([['  note: ', 'dim']], sanitizeLine(t.profile.note), 8, 'dim'));
   for (const note of t.notes) lines.push(...p.wrap([['  note: ', 'dim']], sanitizeLine(note), 8, 'dim'));
   if (t.cluster) {
     for (const [label, text] of clusterLines(t.cluster)) lines.push(...p.wrap([[`  ${`cluster ${label}:`.padEnd(18)}`, 'dim']], sanitizeLine(text), 20));

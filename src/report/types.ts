@@ -54,7 +54,19 @@ export interface TargetResult {
   partial?: boolean;
   /** The cluster's view of the node (with a kubeconfig); absent without one. */
   cluster?: ClusterSummary | null;
+  /** The installer profile the node's files match (checks/data/profiles); absent when the node was not probed. */
+  profile?: InstallerSummary;
   results: Finding[];
+}
+
+/** Which installer laid the node out, and the file:line that says so. */
+export interface InstallerSummary {
+  /** A profile id (`kubeadm-deb`, `eks-al2023`, …) or `unknown`. */
+  id: string;
+  title: string;
+  evidence: Evidence[];
+  /** For an embedded kubelet (k3s, RKE2): what is and is not checked. */
+  note: string | null;
 }
 
 /** The API server's view of one node, shown beside the node's own findings. */

@@ -73,6 +73,7 @@ export function makeFacts(over: Partial<Facts> = {}): Facts {
     journal: nc,
     criSocket: nc,
     joinEndpoint: nc,
+    profile: nc,
     cluster: nc,
     ...over,
   };
