@@ -197,6 +197,11 @@ FNR == 1 { fin(); out(); cur = ++fi; n = 0; len = 0; inkey = 0; pri = (nm[cur] ~
   line = scrub($0)
   if (line ~ /^[ \t]*EnvironmentFile[ \t]*=/) { v = line; sub(/^[^=]*=[ \t]*/, "", v); sub(/^-/, "", v); v = rtrim(v, " \t\r"); print v > (T "/envf") }
   s = line
+  while (match(s, /(--(bootstrap-kubeconfig|kubeconfig|config|config-dir|client-ca-file|tls-cert-file|tls-private-key-file|cert-dir|pod-manifest-path)[= \t]+|(clientCAFile|tlsCertFile|tlsPrivateKeyFile|staticPodPath|client-certificate|client-key|certificate-authority)["\047]?[ \t]*:[ \t]*)["\047]?\/[A-Za-z0-9._\/-]+/)) {
+    tok = substr(s, RSTART, RLENGTH); s = substr(s, RSTART + RLENGTH); sub(/^[^\/]*/, "", tok); sub(/^\/+/, "/", tok)
+    if (!(tok in ref)) { ref[tok] = 1; print tok > (T "/ref") }
+  }
+  s = line
   while (match(s, /\/[A-Za-z0-9._*\/-]+/)) {
     tok = substr(s, RSTART, RLENGTH); s = substr(s, RSTART + RLENGTH); sub(/^\/+/, "/", tok)
     if (!(tok in cand)) { cand[tok] = 1; print tok > (T (pri ? "/cand1" : "/cand")) }
@@ -248,7 +253,7 @@ flush() {
   set --
   while IFS="$TAB" read -r qf qp qa; do set -- "$@" "$qf"; done < "$T/q"
   wc -c "$@" > "$T/sz" 2>/dev/null
-  : > "$T/al"; : > "$T/cand1"; : > "$T/cand"; : > "$T/envf"; : > "$T/keys"
+  : > "$T/al"; : > "$T/cand1"; : > "$T/cand"; : > "$T/envf"; : > "$T/keys"; : > "$T/ref"
   exec 3< "$T/sz"
   while IFS="$TAB" read -r qf qp qa; do
     read -r qs qrest <&3 || qs=0
@@ -319,6 +324,20 @@ cand() {
     case $n in *.sock) [ "$LIVE" = 1 ] && ls_dir "${'$'}{n%/*}" 0;; esac
   fi
 }
+# refp PATH: a path named as the VALUE of a path-valued flag or field (--kubeconfig, --config,
+# --client-ca-file, clientCAFile, staticPodPath, a kubeconfig's client-certificate ...). The kubelet
+# opens it whatever its name, so it is read whatever its extension (the hard way's
+# /var/lib/kubelet/kubeconfig has none), and an absent one is recorded as missing. Same bounds as
+# cand: resolved inside the host root, the file cap, a too-broad directory never listed, and key
+# files go through the same awk pass (blanked, fingerprinted).
+refp() {
+  n=$1
+  esc "$n"; case $SEEN in *"|$E|"*) return;; esac
+  resolve "$n" || { rd "$n"; return; }
+  if [ -d "$R$RES" ]; then
+    case " @DENY@ " in *" $n "*|*" $RES "*) ;; *) ls_dir "$n" 1;; esac
+  else rd "$n"; fi
+}
 # glob PATTERN: a wildcard only in the last component, matched in the directory it names once that
 # is resolved inside the host root: no walk through a linked directory, at most @MAXG@ matches a
 # pattern and @MAXGX@ in all.
@@ -340,9 +359,14 @@ discover() {
   while [ "$r" -lt @ROUNDS@ ]; do
     r=$((r + 1))
     flush
-    [ -s "$T/cand1" ] || [ -s "$T/cand" ] || [ -s "$T/envf" ] || break
+    [ -s "$T/cand1" ] || [ -s "$T/cand" ] || [ -s "$T/envf" ] || [ -s "$T/ref" ] || break
     # systemd reads EnvironmentFile= paths whatever their name: read them all.
     while IFS= read -r ef; do case $ef in /*) rd "$ef";; esac; done < "$T/envf"
+    # Paths named by reference (the value of --kubeconfig, clientCAFile ...) before any pattern.
+    while IFS= read -r c; do
+      case $c in /proc/*|/sys/*|/dev/*|/bin/*|/sbin/*|/usr/bin/*|/usr/sbin/*|/usr/local/bin/*|/|/*/|@NEVER@) continue;; esac
+      refp "$c"
+    done < "$T/ref"
     # The paths the kubelet's unit, drop-ins and env files name (its --config, --kubeconfig ...)
     # first: other files' paths never use up the file cap before them.
     for cf in "$T/cand1" "$T/cand"; do
@@ -354,7 +378,7 @@ discover() {
     done < "$cf"
     done
     # rd and ls_dir only queue: this round's candidates are read; the next flush writes new ones.
-    : > "$T/cand1"; : > "$T/cand"; : > "$T/envf"
+    : > "$T/cand1"; : > "$T/cand"; : > "$T/envf"; : > "$T/ref"
   done
   flush
 }
