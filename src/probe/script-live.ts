@@ -8,7 +8,8 @@
  * Records (all `C` command records; `live` holds `key=value` lines):
  * `kubelet-procs`, `kubelet-proxy-env`, `healthz`, `ss-listen` | `proc-listen`, `api-dns`,
  * `api-livez`, `api-healthz`, `api-node-time`, `df-imagefs`, `dfi-imagefs`, `timedatectl`,
- * `cri-version`, `cri-version-body`, `journal`, `live`.
+ * `cri-version`, `cri-version-body`, `cri-status`, `cri-status-body`, `cri-config` (whitelisted JSON
+ * from the verbose Status), `cri-runtime-config`, `cri-runtime-config-body`, `journal`, `live`.
  */
 import {LIVE, UNIT_DIRS} from './sections.js';
 
@@ -237,29 +238,69 @@ kimagefs() {
     return
   done
 }
-# Without crictl: ask the CRI socket itself for runtime.v1 Version (gRPC over HTTP/2, empty request).
+# gcall NAME METHOD REQUEST CAP: one unary call to runtime.v1.RuntimeService on the CRI socket $GS
+# (gRPC over HTTP/2 without TLS, with curl). Prints the response headers and trailers; the body
+# (one gRPC frame), at most CAP bytes, goes to $T/gb.NAME; returns curl's exit code. curl's -m
+# bounds a runtime that accepts and never answers, head -c one that never stops sending.
+gcall() {
+  { curl -sS -m @GRPCTIME@ --http2-prior-knowledge --unix-socket "$GS" -H 'content-type: application/grpc' -H 'te: trailers' \
+      --data-binary "@$3" -D "$T/gh.$1" -o - "http://localhost/runtime.v1.RuntimeService/$2"; echo $? > "$T/gx.$1"; } | head -c "$4" > "$T/gb.$1"
+  cat "$T/gh.$1" 2>/dev/null; _gx=1; { read -r _gx < "$T/gx.$1"; } 2>/dev/null; return "$_gx"
+}
+# gok: the last call was answered with grpc-status 0.
+gok() { [ "$rc" = 0 ] && grep -q '^grpc-status: *0[^0-9]*$' "$RO" 2>/dev/null; }
+# The runtime's own word, asked on the kubelet's endpoint socket with curl (even where crictl is
+# installed: crictl asks whatever /etc/crictl.yaml names): Version, Status, Status with verbose
+# info, and RuntimeConfig (CRI v1, cri-api api.proto; containerd 2.x and CRI-O 1.28+ implement it).
+# Secrets: the verbose info map holds the CRI plugin's whole config, registry auth included
+# (config.registry.configs.*.auth, auths). It never leaves the node: only the default runtime's
+# name, the runtimes table and the sandbox image are cut out of info["config"] (a whitelist, as
+# JSON text), and that text is framed by cflush like any command output.
 kcri() {
-  have crictl && return
   _ep=${'$'}{CEP:-unix:///run/containerd/containerd.sock}
   kv cri.endpoint "$_ep"
   case $_ep in unix://*) _s=${'$'}{_ep#unix://};; /*) _s=$_ep;; *) kv cri.error "$_ep is not a unix socket"; return;; esac
   { resolve "$_s" && _sr=$RES && [ -S "$R$_sr" ]; } || { kv cri.error "no socket at $_s"; return; }
-  [ "$HTTP" = curl ] || { kv cri.error "neither crictl nor curl on the node"; return; }
-  printf '\000\000\000\000\000' > "$T/grpc"; : > "$T/gb"
-  run 5 curl -sS -m 4 --http2-prior-knowledge --unix-socket "$R$_sr" -H 'content-type: application/grpc' -H 'te: trailers' \
-    --data-binary "@$T/grpc" -D - -o "$T/gb" http://localhost/runtime.v1.RuntimeService/Version
+  [ "$HTTP" = curl ] || { kv cri.error "no curl on the node to ask the CRI socket"; return; }
+  GS="$R$_sr"
+  printf '\000\000\000\000\000' > "$T/g0"; printf '\000\000\000\000\002\010\001' > "$T/g1"
+  run @GRPCCAP@ gcall v Version "$T/g0" 4096
   # A runtime without the service answers at once and resets the stream while curl still sends the
   # body; curl 7.x may report that reset (exit 92) instead of the answer. Asked without a body, such
   # a runtime answers cleanly (one that serves the call would wait for the body: keep the first result).
   if [ "$rc" = 92 ]; then
     _ro1=$RO; _re1=$RE; _rc1=$rc; _st1=$st
-    run 3 curl -sS -m 2 --http2-prior-knowledge --unix-socket "$R$_sr" -X POST -H 'content-type: application/grpc' -H 'te: trailers' \
+    run 3 curl -sS -m 2 --http2-prior-knowledge --unix-socket "$GS" -X POST -H 'content-type: application/grpc' -H 'te: trailers' \
       -D - -o /dev/null http://localhost/runtime.v1.RuntimeService/Version
     [ "$rc" = 0 ] || { RO=$_ro1; RE=$_re1; rc=$_rc1; st=$_st1; }
   fi
   queue "$RO" C "$st" cri-version 4096; [ -s "$RE" ] && queue "$RE" E "$st" cri-version 4096
-  # The body is protobuf (NUL bytes): framed by byte count, not by the text batch.
-  emitcap C 0 cri-version-body "$T/gb" 4096
+  # The bodies are protobuf (NUL bytes): framed by byte count, not by the text batch.
+  emitcap C 0 cri-version-body "$T/gb.v" 4096
+  gok || return
+  run @GRPCCAP@ gcall s Status "$T/g0" 65536
+  queue "$RO" C "$st" cri-status 4096; [ -s "$RE" ] && queue "$RE" E "$st" cri-status 4096
+  emitcap C 0 cri-status-body "$T/gb.s" 65536
+  [ "$st" = timeout ] && return
+  run @GRPCCAP@ gcall i Status "$T/g1" @INFOCAP@
+  : > "$T/gcfg"
+  # The frame's control bytes become line ends, so info["config"] is the first line holding {" after
+  # the map key "config" (its length's bytes may make a line of their own). Kept: defaultRuntimeName, the runtimes object (its options as written) and
+  # sandboxImage; every other key (registry, TLS files, ...) stays here.
+  gok && tr '\000-\037' '\n' < "$T/gb.i" | awk '
+    function str(k,  i, s) { i = index(L, "\"" k "\":\""); if (i == 0) return "null"; s = substr(L, i + length(k) + 4)
+      return match(s, /^([^"\\]|\\.)*"/) ? "\"" substr(s, 1, RLENGTH) : "null" }
+    function obj(k,  i, j, n, c, d, q) { i = index(L, "\"" k "\":{"); if (i == 0) return "null"; i += length(k) + 3; n = length(L); d = 0; q = 0
+      for (j = i; j <= n; j++) { c = substr(L, j, 1)
+        if (q) { if (c == "\\") j++; else if (c == "\"") q = 0; continue }
+        if (c == "\"") q = 1; else if (c == "{") d++; else if (c == "}") { d--; if (d == 0) return substr(L, i, j - i + 1) } }
+      return "null" }
+    p && index($0, "{\"") { L = $0; printf "{\"defaultRuntimeName\":%s,\"sandboxImage\":%s,\"runtimes\":%s}\n", str("defaultRuntimeName"), str("sandboxImage"), obj("runtimes"); exit }
+    $0 == "config" { p = 1 }' > "$T/gcfg" 2>/dev/null
+  queue "$T/gcfg" C "$st" cri-config 65536
+  run @GRPCCAP@ gcall r RuntimeConfig "$T/g0" 4096
+  queue "$RO" C "$st" cri-runtime-config 4096; [ -s "$RE" ] && queue "$RE" E "$st" cri-runtime-config 4096
+  emitcap C 0 cri-runtime-config-body "$T/gb.r" 4096
 }
 # kubeadm join's first request, made from the node: the anonymous cluster-info document at the
 # join endpoint (only with --join-command). TLS is not verified here: join pins the CA by hash.
@@ -277,6 +318,13 @@ kjournal() {
 }
 `;
 
+/**
+ * The CRI calls' caps: curl's time limit per call (a runtime that accepts and never answers costs
+ * at most this, and the calls after Version are skipped when Version got no answer), and the bytes
+ * of the verbose Status answer read on the node (containerd 1.6's is ~3 KiB with one runtime).
+ */
+export const CRI_CALL = {curlS: 4, infoCap: 262144} as const;
+
 /** The live checks' shell functions, with the caps of sections.ts filled in. */
 export function liveLibrary(): string {
   return LIVE_LIB.replace(/@UNITDIRS@/g, UNIT_DIRS.join(' '))
@@ -287,7 +335,10 @@ export function liveLibrary(): string {
     .replace(/@IMAGEFS@/g, LIVE.imagefsDirs.join(' '))
     .replace(/@JTIME@/g, String(LIVE.journalTimeoutS))
     .replace(/@JCAP@/g, String(LIVE.journalCap))
-    .replace(/@JLINES@/g, String(LIVE.journalLines));
+    .replace(/@JLINES@/g, String(LIVE.journalLines))
+    .replace(/@GRPCTIME@/g, String(CRI_CALL.curlS))
+    .replace(/@GRPCCAP@/g, String(CRI_CALL.curlS + 1))
+    .replace(/@INFOCAP@/g, String(CRI_CALL.infoCap));
 }
 
 /** The calls, in order: processes first (their argv is the best source of the flags). */
