@@ -52,6 +52,11 @@ export interface CriStatus {
   runtimeReady: Sourced<boolean> | null;
   /** NetworkReady condition; `text` carries the runtime's message (`cni plugin not initialized`). */
   networkReady: Sourced<boolean> | null;
+  /** From the runtime's own CRI Version answer on the kubelet's socket (`containerd`, `1.6.20`); absent from `crictl info`. */
+  runtimeName?: string | null;
+  runtimeVersion?: string | null;
+  /** The pause image the running runtime uses (CRI Status verbose info, `config.sandboxImage`). */
+  sandboxImage?: Sourced<string> | null;
 }
 
 /** The socket the kubelet's endpoint names, and whether it exists on a live node. */
