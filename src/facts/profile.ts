@@ -104,11 +104,13 @@ export function buildProfile(raw: RawSnapshot, unit: Collected<UnitFacts>, argv:
   const refs = unitReferences(unit);
   let best: {p: InstallerProfile; score: number; evidence: ProfileEvidence[]} | null = null;
   for (const p of PROFILES) {
-    const found: {e: ProfileEvidence; w: number}[] = [];
+    const found: {e: ProfileEvidence; w: number; required: boolean}[] = [];
     for (const s of p.signals) {
       const e = matchSignal(s, raw, refs, argv);
-      if (e) found.push({e, w: WEIGHT[s.kind]});
+      if (e) found.push({e, w: WEIGHT[s.kind], required: s.required === true});
     }
+    // What sets this profile apart from the layout it builds on must be there.
+    if (p.signals.some((s) => s.required) && !found.some((f) => f.required)) continue;
     const hasReference = found.some((f) => f.e.kind === 'reference');
     // An embedded kubelet has no unit of its own to point at its files: its own files are the evidence,
     // and only when the node runs no kubelet.service that points elsewhere.

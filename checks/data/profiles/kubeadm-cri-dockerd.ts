@@ -29,8 +29,14 @@ export const kubeadmCriDockerd: InstallerProfile = {
   runtime: {kind: 'cri-dockerd', configPath: '/etc/docker/daemon.json', endpoint: 'unix:///var/run/cri-dockerd.sock', cgroupDriver: 'systemd'},
   cni: KUBEADM.cni,
   signals: [
-    {kind: 'flag', flag: 'container-runtime-endpoint', value: 'unix:///var/run/cri-dockerd.sock', why: "the kubelet talks to cri-dockerd's socket"},
-    {kind: 'flag', flag: 'container-runtime-endpoint', value: 'unix:///run/cri-dockerd.sock', why: "the kubelet talks to cri-dockerd's socket"},
+    {
+      kind: 'flag',
+      flag: 'container-runtime-endpoint',
+      value: 'unix:///var/run/cri-dockerd.sock',
+      why: "the kubelet talks to cri-dockerd's socket",
+      required: true,
+    },
+    {kind: 'flag', flag: 'container-runtime-endpoint', value: 'unix:///run/cri-dockerd.sock', why: "the kubelet talks to cri-dockerd's socket", required: true},
     {kind: 'file', path: '/lib/systemd/system/cri-docker.service', why: "cri-dockerd's package unit"},
     {kind: 'file', path: '/usr/lib/systemd/system/cri-docker.service', why: "cri-dockerd's package unit"},
     {kind: 'file', path: '/etc/systemd/system/cri-docker.service', why: 'cri-dockerd installed from source (packaging/systemd)'},

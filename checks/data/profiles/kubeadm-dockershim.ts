@@ -31,12 +31,13 @@ export const kubeadmDockershim: InstallerProfile = {
   runtime: {kind: 'docker', configPath: '/etc/docker/daemon.json', endpoint: 'unix:///var/run/dockershim.sock', cgroupDriver: 'systemd'},
   cni: KUBEADM.cni,
   signals: [
-    {kind: 'flag', flag: 'network-plugin', value: 'cni', why: 'kubeadm-flags.env of the dockershim era passes --network-plugin=cni'},
+    {kind: 'flag', flag: 'network-plugin', value: 'cni', why: 'kubeadm-flags.env of the dockershim era passes --network-plugin=cni', required: true},
     {
       kind: 'content',
       path: '/etc/docker/daemon.json',
       pattern: 'native.cgroupdriver',
       why: "Docker's cgroup driver set the way the kubeadm docs of the era said",
+      required: true,
     },
     {kind: 'unit-file', path: '/etc/systemd/system/kubelet.service.d/10-kubeadm.conf', why: 'the legacy package put the kubeadm drop-in under /etc'},
     {kind: 'unit-file', path: '/lib/systemd/system/kubelet.service', why: 'the legacy package put the unit under /lib'},

@@ -25,8 +25,11 @@ export const minikube: InstallerProfile = {
   runtime: {kind: 'containerd', configPath: '/etc/containerd/config.toml', endpoint: 'unix:///run/containerd/containerd.sock', cgroupDriver: 'systemd'},
   cni: {confDir: '/etc/cni/net.d', binDir: '/opt/cni/bin'},
   signals: [
-    {kind: 'executable', path: '/var/lib/minikube/binaries/*/kubelet', why: 'minikube runs the kubelet from its binaries cache'},
+    {kind: 'executable', path: '/var/lib/minikube/binaries/*/kubelet', why: 'minikube runs the kubelet from its binaries cache', required: true},
     {kind: 'unit-file', path: '/etc/systemd/system/kubelet.service.d/10-kubeadm.conf', why: "minikube's own kubeadm drop-in"},
+    {kind: 'unit-file', path: '/lib/systemd/system/kubelet.service', why: 'the kicbase image keeps the unit under /lib'},
+    {kind: 'flag', flag: 'config', value: '/var/lib/kubelet/config.yaml', why: "kubeadm's KubeletConfiguration, named on minikube's ExecStart"},
+    {kind: 'flag', flag: 'kubeconfig', value: '/etc/kubernetes/kubelet.conf', why: "kubeadm's kubelet.conf, named on minikube's ExecStart"},
     {kind: 'file', path: '/var/lib/minikube/certs/ca.crt', why: "minikube's certificate directory"},
   ],
   sources: [

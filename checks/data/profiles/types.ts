@@ -35,14 +35,17 @@ export interface UnitLayout {
 /**
  * One thing on a node that tells this installer apart, most specific first. `reference`s are
  * what the kubelet's own unit points at (a flag value, the unit's or an env file's path) and are
- * weighed before `file`s that merely exist and `content` found in a file.
+ * weighed before `file`s that merely exist and `content` found in a file. A profile whose
+ * signals include `required` ones matches only when at least one of those is found: what sets
+ * it apart from the layout it builds on (dockershim's --network-plugin over the legacy DEB files).
  */
-export type Signal =
-  | {kind: 'flag'; flag: string; value: string; why: string}
-  | {kind: 'executable'; path: string; why: string}
-  | {kind: 'unit-file'; path: string; why: string}
-  | {kind: 'file'; path: string; why: string}
-  | {kind: 'content'; path: string; pattern: string; why: string};
+export type Signal = (
+  | {kind: 'flag'; flag: string; value: string}
+  | {kind: 'executable'; path: string}
+  | {kind: 'unit-file'; path: string}
+  | {kind: 'file'; path: string}
+  | {kind: 'content'; path: string; pattern: string}
+) & {why: string; required?: boolean};
 
 /** A kubelet that runs inside another program (k3s, RKE2): no kubelet.service, flags passed in-process. */
 export interface EmbeddedKubelet {
