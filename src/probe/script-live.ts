@@ -247,6 +247,12 @@ gcall() {
       --data-binary "@$3" -D "$T/gh.$1" -o - "http://localhost/runtime.v1.RuntimeService/$2"; echo $? > "$T/gx.$1"; } | head -c "$4" > "$T/gb.$1"
   cat "$T/gh.$1" 2>/dev/null; _gx=1; { read -r _gx < "$T/gx.$1"; } 2>/dev/null; return "$_gx"
 }
+# gbody NAME FILE CAP: a response body (protobuf: NUL and high bytes) as hex text (od), so no byte of
+# it meets the client's text decoding; raw, framed by byte count, where the node has no od.
+gbody() {
+  if have od; then head -c "$3" "$2" | od -An -v -tx1 > "$2.x"; emitcap C 0 "$1" "$2.x" $(($3 * 4))
+  else emitcap C 0 "$1" "$2" "$3"; fi
+}
 # gok: the last call was answered with grpc-status 0.
 gok() { [ "$rc" = 0 ] && grep -q '^grpc-status: *0[^0-9]*$' "$RO" 2>/dev/null; }
 # The runtime's own word, asked on the kubelet's endpoint socket with curl (even where crictl is
@@ -275,12 +281,11 @@ kcri() {
     [ "$rc" = 0 ] || { RO=$_ro1; RE=$_re1; rc=$_rc1; st=$_st1; }
   fi
   queue "$RO" C "$st" cri-version 4096; [ -s "$RE" ] && queue "$RE" E "$st" cri-version 4096
-  # The bodies are protobuf (NUL bytes): framed by byte count, not by the text batch.
-  emitcap C 0 cri-version-body "$T/gb.v" 4096
+  gbody cri-version-body "$T/gb.v" 4096
   gok || return
   run @GRPCCAP@ gcall s Status "$T/g0" 65536
   queue "$RO" C "$st" cri-status 4096; [ -s "$RE" ] && queue "$RE" E "$st" cri-status 4096
-  emitcap C 0 cri-status-body "$T/gb.s" 65536
+  gbody cri-status-body "$T/gb.s" 65536
   [ "$st" = timeout ] && return
   run @GRPCCAP@ gcall i Status "$T/g1" @INFOCAP@
   : > "$T/gcfg"
@@ -300,7 +305,7 @@ kcri() {
   queue "$T/gcfg" C "$st" cri-config 65536
   run @GRPCCAP@ gcall r RuntimeConfig "$T/g0" 4096
   queue "$RO" C "$st" cri-runtime-config 4096; [ -s "$RE" ] && queue "$RE" E "$st" cri-runtime-config 4096
-  emitcap C 0 cri-runtime-config-body "$T/gb.r" 4096
+  gbody cri-runtime-config-body "$T/gb.r" 4096
 }
 # kubeadm join's first request, made from the node: the anonymous cluster-info document at the
 # join endpoint (only with --join-command). TLS is not verified here: join pins the CA by hash.
