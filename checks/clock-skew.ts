@@ -49,6 +49,7 @@ export default defineCheck({
   description:
     'Certificates are checked against the local clock: a node whose clock is minutes off sees fresh certificates as not yet valid or valid ones as expired, and TLS bootstrap, certificate rotation and the API server connection fail with x509 errors. Log lines across nodes stop lining up, too.',
   needs: ['nodeTime', 'apiserver', 'timeSync'],
+  appliesTo: {},
   live: true,
   remediation:
     'Turn on time synchronisation: `timedatectl set-ntp true` (systemd-timesyncd) or enable chronyd/ntpd, check `timedatectl status` shows "System clock synchronized: yes" (`chronyc tracking` for chrony), and make sure UDP 123 to the time servers is open. To step a far-off clock at once: `chronyc makestep` or `systemctl restart systemd-timesyncd`. Then restart the kubelet.',

@@ -54,6 +54,23 @@ export default defineCheck({
     'Pods get their network from the CNI config the runtime loads from its conf dir (/etc/cni/net.d) and the plugin binaries in its bin dir (/opt/cni/bin). Without both, the node reports NetworkReady=false and stays NotReady.',
   needs: ['cni'],
   explainedBy: ['container-runtime'],
+  // Before 1.24 the dockershim kubelet set up pod networking itself: --network-plugin "" (the
+  // default: no plugin, host networking only) or kubenet (a bridge with host-local IPAM) uses no
+  // CNI config; only --network-plugin=cni, or a remote runtime (which runs CNI itself), does.
+  // knowledge/kubelet.md (--network-plugin removed in 1.24, kubernetes#106907; cri-dockerd owns it now).
+  appliesTo: {
+    except: [
+      {
+        kubelet: {max: '1.23'},
+        flags: [
+          {flag: 'network-plugin', default: '', not: ['cni']},
+          {flag: 'container-runtime', default: 'docker', not: ['remote']},
+        ],
+        reason:
+          'a kubelet 1.23 or older on the dockershim whose --network-plugin is not cni (unset: no network plugin; kubenet: its own bridge) uses no CNI config',
+      },
+    ],
+  },
   remediation:
     'Install (or repair) the cluster\'s CNI: its DaemonSet writes the config into /etc/cni/net.d and the binaries into /opt/cni/bin. Check the CNI pod on this node (kubectl -n kube-system get pods -o wide --field-selector spec.nodeName=NODE), install the standard plugins (containernetworking-plugins) when bridge/host-local/portmap are missing, fix or remove a config that does not parse, and restart the runtime if it still reports "cni plugin not initialized".',
   references: [

@@ -78,6 +78,7 @@ export default defineCheck({
   description:
     "Below an evictionHard threshold the kubelet reports MemoryPressure or DiskPressure, the node is tainted so nothing new schedules, and the kubelet evicts pods until the signal recovers. nodefs is the filesystem of /var/lib/kubelet, imagefs the container runtime's.",
   needs: ['capacity', 'filesystems', 'kubeletConfig'],
+  appliesTo: {},
   explainedBy: ['node-allocatable'],
   live: true,
   remediation:

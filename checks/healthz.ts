@@ -46,6 +46,7 @@ export default defineCheck({
   description:
     "The kubelet serves /healthz on healthzBindAddress:healthzPort (127.0.0.1:10248 by default). kubeadm's kubelet-check and most node monitoring poll it: no answer means the kubelet is not running, an answer other than ok names the failing internal check.",
   needs: ['healthz', 'kubeletConfig', 'unitState'],
+  appliesTo: {},
   fix: 'restart-kubelet',
   // systemd-dropin is reached through kubelet-flags: listed here, healthz (an effect) would become
   // the cause the engine hangs systemd-dropin's restart-loop symptom under.

@@ -84,6 +84,7 @@ export default defineCheck({
   description:
     'Pod networking needs IPv4 forwarding, and bridge-based CNIs need bridged traffic to pass through iptables (br_netfilter). kubeadm refuses to init or join without them; values set by hand with sysctl -w are lost at reboot unless persisted.',
   needs: ['kernel'],
+  appliesTo: {offline: 'what sysctl.d and modules-load.d set for the next boot'},
   fix: 'kernel-prereqs-fix',
   remediation:
     'Load the module now and at boot: `modprobe br_netfilter` and `printf "overlay\\nbr_netfilter\\n" > /etc/modules-load.d/k8s.conf`. Persist the sysctls: `printf "net.bridge.bridge-nf-call-iptables = 1\\nnet.ipv4.ip_forward = 1\\n" > /etc/sysctl.d/k8s.conf` and apply with `sysctl --system`. A file later in sysctl.d order (or a same-named file in /etc) can override yours.',

@@ -128,6 +128,7 @@ export default defineCheck({
   description:
     'The kubelet reaches the API server with kubelet.conf, or creates it by TLS bootstrap from bootstrap-kubelet.conf. A missing file, a key that does not belong to its certificate or a wrong server keeps the node from registering.',
   needs: ['argv', 'kubeconfig', 'certs'],
+  appliesTo: {},
   explainedBy: ['systemd-dropin'],
   remediation:
     "Restore /etc/kubernetes/kubelet.conf so that client-certificate and client-key point at /var/lib/kubelet/pki/kubelet-client-current.pem and server is the API server's https URL; if the node's credentials are lost, run `kubeadm reset` and `kubeadm join` again.",

@@ -81,6 +81,7 @@ export default defineCheck({
   description:
     'Two kubelets on one node (one started by hand, or one in a container) fight over ports 10250/10248, the containers and the Node object. --lock-file makes a second kubelet wait for the first; --exit-on-lock-contention without --lock-file stops the kubelet at start.',
   needs: ['argv', 'kubeletProcesses', 'lockFile'],
+  appliesTo: {offline: 'the --lock-file and --exit-on-lock-contention flags agree; who holds the lock needs a live node'},
   explainedBy: ['systemd-dropin'],
   remediation:
     'Stop the extra kubelet: `ps -o pid,args -C kubelet` shows them; keep the one systemd started (`systemctl show -p MainPID kubelet`) and `kill` the other, or remove the container that runs it. Add --lock-file only together with the flags that need it, and never --exit-on-lock-contention without --lock-file.',

@@ -57,6 +57,7 @@ export default defineCheck({
   description:
     'The scheduler fills a node up to its allocatable: capacity minus kube-reserved, system-reserved and the hard-eviction threshold. With nothing reserved, pods compete with the kubelet, the container runtime and sshd for CPU and memory; reservations beyond capacity or that do not parse keep the kubelet from starting.',
   needs: ['kubeletConfig', 'capacity'],
+  appliesTo: {},
   explainedBy: ['kubelet-config'],
   remediation:
     'Set kubeReserved and systemReserved in /var/lib/kubelet/config.yaml as quoted quantities, for example `kubeReserved: {cpu: "500m", memory: "1Gi", ephemeral-storage: "1Gi"}` and `systemReserved: {cpu: "500m", memory: "1Gi"}`; only cpu, memory, ephemeral-storage and pid can be reserved. Keep their sum plus evictionHard well below capacity, then `systemctl restart kubelet`.',

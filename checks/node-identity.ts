@@ -60,6 +60,7 @@ export default defineCheck({
   description:
     'The API server identifies a kubelet by its client certificate (system:node:<name> in group system:nodes). If the kubelet registers under another name (a changed hostname or --hostname-override), the Node authorizer forbids it to update its Node.',
   needs: ['hostname', 'argv', 'certs', 'cluster'],
+  appliesTo: {},
   explainedBy: ['kubeconfig'],
   remediation:
     'Give the node back the name it joined with (hostnamectl set-hostname, or --hostname-override in /var/lib/kubelet/kubeadm-flags.env), or delete the Node, `kubeadm reset` and join again under the new name.',

@@ -203,6 +203,7 @@ export default defineCheck({
   description:
     "The API server's view of the node: the Node object's Ready, pressure and network conditions, its taints and cordon, and the Lease the kubelet renews as its heartbeat. This is what the scheduler and the node controller act on.",
   needs: ['cluster', 'certs', 'kubeconfig'],
+  appliesTo: {},
   // First cause first: what makes a kubelet report NotReady (CNI, runtime) before what stops it
   // from running or reporting at all. systemd-dropin is reached through kubelet-flags and the
   // others: listed here directly, node-status would become the cause of its restart-loop symptom.

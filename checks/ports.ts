@@ -37,6 +37,7 @@ export default defineCheck({
   description:
     'The kubelet listens on its API port (10250: logs, exec, metrics for the API server) and its healthz port (10248). A leftover process on either port (a second kubelet, a stray debug server) stops the kubelet from starting, and kubeadm join refuses with [ERROR Port-10250].',
   needs: ['listeners', 'kubeletConfig', 'kubeletProcesses'],
+  appliesTo: {},
   explainedBy: ['lock-file'],
   live: true,
   remediation:

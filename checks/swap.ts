@@ -36,6 +36,7 @@ export default defineCheck({
   description:
     'By default (failSwapOn: true) the kubelet refuses to start while any swap is on, zram included. Turning swap off with swapoff alone does not survive a reboot when /etc/fstab still lists it.',
   needs: ['swap', 'kubeletConfig'],
+  appliesTo: {offline: 'the swap entries of /etc/fstab (commented and noauto lines ignored) against failSwapOn; also when a live node sent no /proc/swaps'},
   fix: 'swap-off',
   remediation:
     'Either turn swap off for good: `swapoff -a`, comment out the swap lines in /etc/fstab, `systemctl mask` any *.swap unit and disable zram (zram-generator / zram-config); or keep swap and set `failSwapOn: false` in /var/lib/kubelet/config.yaml, with `memorySwap: {swapBehavior: LimitedSwap}` (cgroup v2) if pods should use it. Then `systemctl restart kubelet`.',
@@ -70,8 +71,12 @@ export default defineCheck({
     const live = s.basis === 'proc-swaps';
     const active = live ? s.entries : bootEntries(s);
     const fso = failSwapOn(facts);
-    const where = live ? 'swap is on' : '/etc/fstab turns swap on at boot';
     const list = active.map(describeEntry).join(', ');
+    // Without /proc/swaps the verdict is the offline judgement, and it says so and where.
+    const at = (e: SwapEntry) => ('file' in e.source ? `${e.source.file}${e.source.line === undefined ? '' : `:${e.source.line}`}` : e.source.command);
+    const where = live
+      ? 'swap is on'
+      : `offline judgement: /proc/swaps not available (${s.offlineBecause ?? 'root transport'}), ${[...new Set(active.map(at))].join(', ')} enables swap`;
     if (active.length > 0 && fso.value) {
       const assumed = fso.known ? '' : ' (the default: the kubelet configuration was not collected)';
       return fail(

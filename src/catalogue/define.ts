@@ -51,6 +51,46 @@ export interface Signature {
   reference: string;
 }
 
+/**
+ * A kubelet flag condition of an {@link Exclusion}: it holds when the flag's effective value
+ * (the last occurrence in the kubelet's argv, or `default` when the flag is not set) is none of `not`.
+ */
+export interface FlagCondition {
+  flag: string;
+  /** The value the kubelet uses when the flag is absent (`''` = none). */
+  default: string;
+  not: readonly string[];
+}
+
+/**
+ * A case a check does not apply to, as data (docs/checks.md lists it): a kubelet version range
+ * and flag conditions that must ALL hold. With the kubelet version unknown, it holds only when
+ * a flag it names is set explicitly (an explicit `--network-plugin=kubenet` is itself the era's mark).
+ */
+export interface Exclusion {
+  /** Kubelet minor releases the exclusion covers, inclusive (`{max: '1.23'}`); absent: every release. */
+  kubelet?: {min?: string; max?: string};
+  flags?: readonly FlagCondition[];
+  /** Why the check does not apply then: the skip's reason. */
+  reason: string;
+}
+
+/**
+ * Which nodes a check judges. Outside them the engine reports `skip` with the reason, before
+ * the check runs (src/engine/evaluate.ts), so no check judges a node of another era or mode.
+ */
+export interface Applicability {
+  /** Kubelet minor releases the check applies to, inclusive; absent bound: open. Unknown version: applies. */
+  kubelet?: {min?: string; max?: string};
+  /** Cases inside that range it does not apply to. */
+  except?: readonly Exclusion[];
+  /**
+   * What the check judges when its live input is missing (offline, or /proc not sent): the
+   * offline judgement it falls back to. Absent on a live check: it skips offline.
+   */
+  offline?: string;
+}
+
 /** The frozen declaration of a check. */
 export interface CheckMeta {
   id: string;
@@ -70,6 +110,8 @@ export interface CheckMeta {
   fix: string | null;
   references: readonly string[];
   signatures: readonly Signature[];
+  /** The eras and modes the check judges (every check declares it; `{}` = every release, both modes). */
+  appliesTo: Applicability;
 }
 
 /** A check: metadata plus its pure evaluation. */
@@ -77,8 +119,8 @@ export interface CheckDef extends CheckMeta {
   evaluate(facts: Facts, ctx: CheckContext): Verdict | Verdict[];
 }
 
-type CheckInput = Omit<CheckMeta, 'explainedBy' | 'live' | 'fix' | 'references' | 'signatures'> &
-  Partial<Pick<CheckMeta, 'explainedBy' | 'live' | 'fix' | 'references' | 'signatures'>> & {
+type CheckInput = Omit<CheckMeta, 'explainedBy' | 'live' | 'fix' | 'references' | 'signatures' | 'appliesTo'> &
+  Partial<Pick<CheckMeta, 'explainedBy' | 'live' | 'fix' | 'references' | 'signatures' | 'appliesTo'>> & {
     evaluate(facts: Facts, ctx: CheckContext): Verdict | Verdict[];
   };
 
@@ -90,6 +132,7 @@ export function defineCheck(input: CheckInput): CheckDef {
     fix: null,
     references: [],
     signatures: [],
+    appliesTo: {},
     ...input,
   });
 }
@@ -114,3 +157,32 @@ export const warn = verdict('warn');
 export const fail = verdict('fail');
 /** The check could not be judged; the reason says why (not collected, not applicable). */
 export const skip = (reason: string): Verdict => ({status: 'skip', summary: reason, evidence: []});
+
+const range = (r: {min?: string; max?: string} | undefined): string | null => {
+  if (!r || (!r.min && !r.max)) return null;
+  if (r.min && r.max) return `kubelet ${r.min} to ${r.max}`;
+  return r.min ? `kubelet ${r.min} and later` : `kubelet ${r.max} and older`;
+};
+
+/** The "Applies to" line of docs/checks.md and list-checks: the declaration in words. */
+export function describeApplicability(c: Pick<CheckMeta, 'live' | 'appliesTo'>): string {
+  const a = c.appliesTo;
+  const parts = [range(a.kubelet) ?? 'every kubelet release'];
+  parts.push(
+    c.live
+      ? a.offline
+        ? `live nodes; offline: ${a.offline}`
+        : 'live nodes only (skips under --root)'
+      : a.offline
+        ? `live and offline (offline: ${a.offline})`
+        : 'live and offline',
+  );
+  for (const e of a.except ?? []) {
+    const flags = (e.flags ?? []).map(
+      (f) => `--${f.flag} not ${f.not.map((v) => `"${v}"`).join('/')}${f.default === '' ? ' (unset by default)' : ` (default "${f.default}")`}`,
+    );
+    const when = [range(e.kubelet), ...flags].filter(Boolean).join(', ');
+    parts.push(`not ${when ? `when ${when}` : 'always'}: ${e.reason}`);
+  }
+  return parts.join('; ');
+}

@@ -6,7 +6,7 @@
 import {existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync} from 'node:fs';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
-import type {CheckMeta} from '../catalogue/define.js';
+import {describeApplicability, type CheckMeta} from '../catalogue/define.js';
 import {codeSpan} from '../report/markdown.js';
 import {renderCliMarkdown} from './cli.js';
 import {plural} from '../report/order.js';
@@ -39,6 +39,7 @@ function checkSection(c: CheckMeta): string[] {
   ];
   const out = [`## ${c.id}`, '', `**${c.title.trim()}**`, '', c.description.trim(), ''];
   out.push('| field | value |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${cell(v)} |`), '');
+  out.push(`**Applies to:** ${describeApplicability(c)}`, '');
   out.push(`**Remediation:** ${c.remediation.trim()}`, '');
   if (c.references.length > 0) out.push('**References:**', '', ...c.references.map((r) => `- <${r}>`), '');
   if (c.signatures.length > 0) {

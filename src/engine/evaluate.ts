@@ -2,8 +2,10 @@
  * Runs the catalogue over one node's facts. A check that throws becomes an `error` result
  * (one bad check never sinks the run); several verdicts fold into one result, worst first.
  */
-import type {CheckContext, CheckDef, Status, Verdict} from '../catalogue/define.js';
+import type {CheckContext, CheckDef, Exclusion, Status, Verdict} from '../catalogue/define.js';
+import {effectiveFlag} from '../facts/types.js';
 import type {Facts} from '../facts/types.js';
+import {minorOf, versionAtLeast} from '../facts/version.js';
 import type {Finding} from '../report/types.js';
 import {IMPLEMENTED_FIXES} from '../fixes/index.js';
 
@@ -52,12 +54,57 @@ function evidenced(v: Verdict): Verdict {
   return {...v, status: 'skip', summary: `${NO_EVIDENCE}: the check would pass ("${v.summary}") but names nothing it read`};
 }
 
+/** `v` lies in the inclusive minor range (`{max: '1.23'}` holds for v1.23.17, not v1.24.0). */
+function inRange(v: string, r: {min?: string; max?: string} | undefined): boolean {
+  if (!r) return true;
+  if (r.min && !versionAtLeast(v, r.min)) return false;
+  if (r.max) {
+    const m = minorOf(v);
+    if (m === null || (versionAtLeast(v, r.max) && m !== minorOf(r.max))) return false;
+  }
+  return true;
+}
+
+/** Whether an exclusion holds on this node; with the version unknown, only on an explicit flag. */
+function excluded(e: Exclusion, facts: Facts, version: string | null): boolean {
+  if (version !== null && !inRange(version, e.kubelet)) return false;
+  const flags = e.flags ?? [];
+  // Flags unknown (the unit was not collected): the kubelet may well use what the check judges.
+  if (flags.length > 0 && !facts.argv.collected) return false;
+  let explicit = false;
+  for (const f of flags) {
+    const occ = facts.argv.collected ? effectiveFlag(facts.argv.value, f.flag) : undefined;
+    if (occ) explicit = true;
+    if (f.not.includes(occ?.value ?? f.default)) return false;
+  }
+  return version !== null || (e.kubelet === undefined && flags.length === 0) || explicit;
+}
+
+/**
+ * Why the check does not apply to this node (its declared eras and modes), or null. Enforced here,
+ * once, before any check runs: a check never judges a node outside its declaration.
+ */
+export function notApplicable(check: CheckDef, facts: Facts): string | null {
+  if (check.live && !facts.target.live && !check.appliesTo.offline) {
+    return 'needs a live node (commands, /proc): not available on this transport';
+  }
+  const version = facts.kubeletVersion.collected ? facts.kubeletVersion.value.value : null;
+  const r = check.appliesTo.kubelet;
+  if (version !== null && r && !inRange(version, r)) {
+    const span = r.min && r.max ? `${r.min} to ${r.max}` : r.min ? `${r.min} and later` : `${r.max} and older`;
+    return `does not apply to kubelet ${version}: the check covers kubelet ${span}`;
+  }
+  for (const e of check.appliesTo.except ?? []) {
+    if (excluded(e, facts, version)) return `does not apply: ${e.reason}`;
+  }
+  return null;
+}
+
 /** Evaluate one check, turning exceptions into an `error` result. */
 export function evaluateCheck(check: CheckDef, facts: Facts, ctx: CheckContext): Finding {
   try {
-    if (check.live && !facts.target.live) {
-      return fold(check, [{status: 'skip', summary: 'needs a live node (commands, /proc): not available on this transport', evidence: []}]);
-    }
+    const why = notApplicable(check, facts);
+    if (why !== null) return fold(check, [{status: 'skip', summary: why, evidence: []}]);
     const out = check.evaluate(facts, ctx);
     return fold(check, (Array.isArray(out) ? out : [out]).map(evidenced));
   } catch (e) {

@@ -61,22 +61,52 @@ function fstabEntries(raw: RawSnapshot): SwapEntry[] | null {
   return f.status === 'ok' && f.content !== undefined && !f.binary ? parseFstabSwap(f.content) : [];
 }
 
+// systemd .swap units (systemd.swap(5)): started at boot when swap.target wants them (enabled);
+// a unit linked to /dev/null is masked. Only what the probe collected is judged.
+const SWAP_UNIT = /^\/(etc|usr\/lib|lib)\/systemd\/system\/([^/]+\.swap)$/;
+const WANTS = ['/etc/systemd/system/swap.target.wants', '/usr/lib/systemd/system/swap.target.wants', '/lib/systemd/system/swap.target.wants'];
+
+/** Enabled, unmasked .swap units the probe read, each as a swap entry at its `What=` line. */
+export function swapUnits(raw: RawSnapshot): SwapEntry[] {
+  const wanted = new Set(WANTS.flatMap((d) => raw.dirs[d]?.entries.map((e) => e.name) ?? []));
+  const out: SwapEntry[] = [];
+  for (const f of Object.values(raw.files)) {
+    const m = SWAP_UNIT.exec(f.path);
+    if (!m?.[2] || f.status !== 'ok' || f.content === undefined || f.realPath === '/dev/null' || !wanted.has(m[2])) continue;
+    f.content.split('\n').forEach((line, i) => {
+      const w = /^\s*What\s*=\s*(\S.*?)\s*$/.exec(line);
+      if (!w?.[1]) return;
+      out.push({device: w[1], kind: kindOf(w[1], null), sizeKiB: null, noauto: false, source: {file: f.path, line: i + 1}, text: line.trim()});
+    });
+  }
+  return out;
+}
+
 /**
  * Swap facts. Live: /proc/swaps (zram included) plus the fstab entries that come back at boot.
- * Offline: the fstab swap entries only (systemd .swap units and zram-generator are not read).
+ * Without /proc/swaps (offline, or a live node that did not send it) the offline judgement:
+ * the fstab swap entries and the enabled .swap units collected, and the facts say why.
  */
 export function buildSwap(raw: RawSnapshot): Collected<SwapFacts> {
   const fstab = fstabEntries(raw);
+  const units = swapUnits(raw);
   const notes: string[] = [];
-  if (raw.live) {
-    const rec = raw.files[PROC_SWAPS];
-    if (rec?.status !== 'ok' || rec.content === undefined) {
-      return notCollected(`${PROC_SWAPS} was not ${rec ? `readable (${rec.status})` : 'collected by the probe'}`);
-    }
+  const rec = raw.files[PROC_SWAPS];
+  if (raw.live && rec?.status === 'ok' && rec.content !== undefined) {
     if (fstab === null) notes.push(`${FSTAB} was not collected: swap configured for boot is unknown`);
-    return collected({basis: 'proc-swaps', checked: {file: PROC_SWAPS, line: 1}, entries: parseProcSwaps(rec.content), fstab: fstab ?? [], notes});
+    return collected({
+      basis: 'proc-swaps',
+      checked: {file: PROC_SWAPS, line: 1},
+      entries: parseProcSwaps(rec.content),
+      fstab: [...(fstab ?? []), ...units],
+      notes,
+    });
   }
-  if (fstab === null) return notCollected(`root transport: ${PROC_SWAPS} is live-only and ${FSTAB} was not collected`);
-  notes.push('offline: systemd .swap units and zram-generator configuration are not read; only /etc/fstab is');
-  return collected({basis: 'fstab', checked: {file: FSTAB}, entries: fstab, fstab, notes});
+  const because = !raw.live ? 'root transport' : rec ? `${rec.status}` : 'not collected by the probe';
+  if (fstab === null && units.length === 0) return notCollected(`${PROC_SWAPS} not available (${because}) and ${FSTAB} was not collected`);
+  notes.push(
+    `offline: ${units.length > 0 ? 'zram-generator configuration is' : 'systemd .swap units and zram-generator configuration are'} not read; only /etc/fstab${units.length > 0 ? ' and the enabled .swap units' : ''} are`,
+  );
+  const boot = [...(fstab ?? []), ...units];
+  return collected({basis: 'fstab', checked: {file: FSTAB}, entries: boot, fstab: boot, notes, offlineBecause: because});
 }

@@ -39,6 +39,11 @@ export interface SwapFacts {
   fstab: SwapEntry[];
   /** What could not be looked at (systemd swap units, zram-generator). */
   notes: string[];
+  /**
+   * Why the live input (/proc/swaps) is not there, when the verdict is the offline judgement
+   * (`basis: 'fstab'`): `root transport`, or `not collected by the probe` on a live node.
+   */
+  offlineBecause?: string;
 }
 
 /** Kernel prerequisites: sysctls and modules, now and at boot. */

@@ -49,7 +49,9 @@ describe('swap check', () => {
   it('fails offline when /etc/fstab turns swap on at boot', () => {
     const v = run({'/etc/fstab': FSTAB_SWAP}, HEAD, false);
     expect(v.status).toBe('fail');
-    expect(v.summary).toMatch(/^\/etc\/fstab turns swap on at boot \(\/swap.img \(file\)\) and failSwapOn is true: the kubelet will refuse to start/);
+    expect(v.summary).toMatch(
+      /^offline judgement: \/proc\/swaps not available \(root transport\), \/etc\/fstab:2 enables swap \(\/swap.img \(file\)\) and failSwapOn is true: the kubelet will refuse to start/,
+    );
     expect(v.evidence[0]).toEqual({source: {file: '/etc/fstab', line: 2}, text: '/swap.img\tnone\tswap\tsw\t0\t0'});
   });
 
@@ -85,6 +87,51 @@ describe('swap check', () => {
     const v = run({'/proc/swaps': SWAP_ON}, `${HEAD}failSwapOn: false\nmemorySwap:\n  swapBehavior: UnlimitedSwap\n`);
     expect(v.status).toBe('warn');
     expect(v.summary).toContain('memorySwap.swapBehavior "UnlimitedSwap" is not NoSwap or LimitedSwap');
+  });
+
+  it('falls back to the offline judgement on a live node that sent no /proc/swaps, and says so', () => {
+    const v = run({'/etc/fstab': FSTAB_SWAP}, HEAD, true);
+    expect(v.status).toBe('fail');
+    expect(v.summary).toMatch(/^offline judgement: \/proc\/swaps not available \(not collected by the probe\), \/etc\/fstab:2 enables swap/);
+    expect(v.evidence[0]?.source).toEqual({file: '/etc/fstab', line: 2});
+  });
+
+  it('honours failSwapOn false in the offline judgement too', () => {
+    const v = run({'/etc/fstab': FSTAB_SWAP}, `${HEAD}failSwapOn: false\n`, false);
+    expect(v.status).toBe('pass');
+    expect(v.summary).toMatch(/^offline judgement: .*\/etc\/fstab:2 enables swap .*failSwapOn is false, so the kubelet runs/);
+  });
+
+  it('ignores commented and noauto fstab swap lines offline', () => {
+    const v = run({'/etc/fstab': `${FSTAB_NONE}/swap2.img none swap noauto,sw 0 0\n`}, HEAD, false);
+    expect(v.status).toBe('pass');
+    expect(v.summary).toContain('/swap2.img in /etc/fstab is noauto');
+  });
+
+  it('counts an enabled systemd .swap unit when the probe collected it, not a masked one', () => {
+    const unit = '[Unit]\nDescription=Swap file\n[Swap]\nWhat=/swapfile\n[Install]\nWantedBy=swap.target\n';
+    const raw = rawFrom(
+      {[CFG]: HEAD, '/etc/fstab': FSTAB_NONE, '/etc/systemd/system/swapfile.swap': unit, '/etc/systemd/system/zram.swap': unit},
+      {
+        live: false,
+        records: {'/etc/systemd/system/zram.swap': {realPath: '/dev/null', content: ''}},
+        dirs: {
+          '/etc/systemd/system/swap.target.wants': {
+            path: '/etc/systemd/system/swap.target.wants',
+            status: 'ok',
+            entries: [
+              {name: 'swapfile.swap', type: 'link'},
+              {name: 'zram.swap', type: 'link'},
+            ],
+          },
+        },
+      },
+    );
+    const kubeletConfig = buildKubeletConfig(raw, argvOf([`--config=${CFG}`]), 'v1.30.2');
+    const v = check.evaluate(makeFacts({kubeletConfig, swap: buildSwap(raw)}), ctx) as Verdict;
+    expect(v.status).toBe('fail');
+    expect(v.summary).toMatch(/\/etc\/systemd\/system\/swapfile.swap:4 enables swap \(\/swapfile \(file\)\)/);
+    expect(v.summary).not.toContain('zram');
   });
 
   it('skips when swap was not collected', () => {
