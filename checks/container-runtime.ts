@@ -140,7 +140,8 @@ export default defineCheck({
     };
     if (rt.criDisabled) add('CRI plugin enabled', ev(rt.criDisabled));
     if (rt.socket.present) add('socket present', ev(rt.socket));
-    if (rt.cri.collected && rt.cri.value.answered.value) add(rt.cri.value.runtimeName ? rt.cri.value.answered.text : 'crictl info answers', ev(rt.cri.value.answered));
+    if (rt.cri.collected && rt.cri.value.answered.value)
+      add(rt.cri.value.runtimeName ? rt.cri.value.answered.text : 'crictl info answers', ev(rt.cri.value.answered));
     if (!rt.cri.collected && sock.collected && sock.value.answered.value) add(sock.value.answered.text, ev(sock.value.answered));
     if (!rt.cri.collected && rt.socket.present === null) parts.push('socket and CRI not checked offline');
     const main = rt.configFiles.find((f) => f.role === 'main' && f.status === 'ok');
