@@ -37,6 +37,8 @@ export interface ProfileFacts {
 export const UNKNOWN_PROFILE = 'unknown';
 
 const WEIGHT: Record<Signal['kind'], number> = {flag: 3, executable: 3, 'unit-file': 3, content: 2, file: 1};
+/** The least weight a kubelet-unit profile needs: two references, or a reference and what is on disk. */
+const MIN_SCORE = 5;
 
 /** `*` matches any run of characters but `/`; everything else is literal. */
 function globMatch(pattern: string, value: string): boolean {
@@ -117,6 +119,8 @@ export function buildProfile(raw: RawSnapshot, unit: Collected<UnitFacts>, argv:
     const eligible = p.embeddedKubelet ? found.length > 0 && refs.length === 0 : hasReference;
     if (!eligible) continue;
     const score = found.reduce((n, f) => n + f.w, 0);
+    // One path in common (a unit in /etc/systemd/system) is not an installer's layout.
+    if (!p.embeddedKubelet && score < MIN_SCORE) continue;
     if (best === null || score > best.score) {
       best = {p, score, evidence: found.sort((a, b) => b.w - a.w).map((f) => f.e)};
     }

@@ -38,8 +38,9 @@ export const PROFILES: readonly InstallerProfile[] = [
   kubeadmCriDockerd,
   kubeadmDebLegacy,
   kubeadmDeb,
-  kubeadmRpmLegacy,
+  // Same files as the legacy RPMs: without a repository file saying otherwise, the current repository.
   kubeadmRpm,
+  kubeadmRpmLegacy,
 ];
 
 /** The profile with this id, or undefined. */
