@@ -8,6 +8,8 @@
  */
 import {describe, it, expect, beforeAll, afterEach} from 'vitest';
 import {execFileSync} from 'node:child_process';
+import {createServer as createHttp2Server, type Http2Server} from 'node:http2';
+import {createServer, type Server, type Socket} from 'node:net';
 import {existsSync} from 'node:fs';
 import {mkdir, mkdtemp, readFile, rm, symlink, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
@@ -24,7 +26,8 @@ const hasCurl = (): boolean => {
     return false;
   }
 };
-const skip = containerdMissing() ?? (hasCurl() ? null : 'curl is not installed (the probe asks the CRI socket with it)');
+const noCurl = hasCurl() ? null : 'curl is not installed (the probe asks the CRI socket with it)';
+const skip = containerdMissing() ?? noCurl;
 if (skip) console.warn(`containerd-live e2e skipped: ${skip}`);
 
 const PASSWORD = 'S3cret-Registry-Passw0rd';
@@ -47,9 +50,9 @@ let version: string;
 const running: Containerd[] = [];
 
 beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'kd-e2e-ctd-'));
   if (skip) return;
   expect(existsSync(BIN), 'build first: npx tsc -p .').toBe(true);
-  work = await mkdtemp(join(tmpdir(), 'kd-e2e-ctd-'));
   // "containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+deb12u3": <1:version>
   version = /^containerd \S+ (\S+)/.exec(execFileSync(CONTAINERD, ['--version']).toString())?.[1] ?? '';
   expect(version).not.toBe('');
@@ -183,5 +186,83 @@ describe.skipIf(skip)('the runtime asked over CRI (a real containerd)', () => {
     expect(snap).toContain('registry.k8s.io/pause:3.9');
     const r = await runCli(['check', '--snapshot', out, '--only', 'cgroup-driver-match', '--output', 'json']);
     expect(results(r.stdout, 'cgroup-driver-match')[0]?.summary).toMatch(/it was not restarted after the config changed$/);
+  }, 120_000);
+});
+
+/** A kubeadm worker tree whose containerd socket is served by `listen` (a hostile stand-in). */
+async function hostileNode(name: string, listen: (socket: string) => Promise<() => Promise<void>>): Promise<{root: string; close: () => Promise<void>}> {
+  const root = join(work, name);
+  await writeNodeTree(root, {layout: 'deb', hostname: name, kubeletVersion: 'v1.30.2'});
+  await mkdir(join(root, 'run/containerd'), {recursive: true});
+  if (!existsSync(join(root, 'var/run'))) await symlink('/run', join(root, 'var/run'));
+  return {root, close: await listen(join(root, 'run/containerd/containerd.sock'))};
+}
+
+describe.skipIf(noCurl)('a runtime socket that misbehaves', () => {
+  it('reports a socket that accepts and never answers as a CRI that does not answer, and the probe ends', async () => {
+    const conns = new Set<Socket>();
+    const {root, close} = await hostileNode('silent', async (path) => {
+      const server: Server = createServer((c) => {
+        conns.add(c);
+        c.resume();
+        c.on('error', () => undefined);
+      });
+      await new Promise<void>((res) => server.listen(path, () => res()));
+      return () =>
+        new Promise<void>((res) => {
+          for (const c of conns) c.destroy();
+          server.close(() => res());
+        });
+    });
+    try {
+      const r = await runCli(['check', '--local', '--host-root', root, '--only', 'container-runtime', '--output', 'json']);
+      const [runtime] = results(r.stdout, 'container-runtime');
+      expect(runtime?.status).toBe('fail');
+      expect(runtime?.summary).toMatch(/^the CRI does not answer: curl: \(28\) Operation timed out after \d+ milliseconds/);
+      expect(conns.size).toBeGreaterThan(0);
+      expect(r.code).toBe(1);
+    } finally {
+      await close();
+    }
+  }, 120_000);
+
+  it('reads at most its cap of an answer that never ends', async () => {
+    let sent = 0;
+    const {root, close} = await hostileNode('endless', async (path) => {
+      const server: Http2Server = createHttp2Server();
+      server.on('stream', (stream) => {
+        stream.respond({':status': 200, 'content-type': 'application/grpc'});
+        const chunk = Buffer.alloc(65536, 0x41);
+        const pump = (): void => {
+          while (!stream.destroyed) {
+            sent += chunk.length;
+            if (!stream.write(chunk)) break;
+          }
+        };
+        stream.on('drain', pump);
+        stream.on('error', () => undefined);
+        pump();
+      });
+      await new Promise<void>((res) => server.listen(path, () => res()));
+      return () => new Promise<void>((res) => server.close(() => res()));
+    });
+    try {
+      const out = join(work, 'endless.json');
+      const c = await runCli(['collect', '--local', '--host-root', root, '-o', out]);
+      expect(c.code).toBe(0);
+      const snap = JSON.parse(await readFile(out, 'utf8')) as {
+        raw?: {commands?: Record<string, {stdout: string}>};
+        commands?: Record<string, {stdout: string}>;
+      };
+      const commands = snap.raw?.commands ?? snap.commands ?? {};
+      const body = commands['cri-version-body']?.stdout ?? '';
+      // 4096 bytes as od hex (3 characters a byte, a line end every 16): never more.
+      expect(body.replace(/\s+/g, '').length).toBe(2 * 4096);
+      expect(sent).toBeGreaterThan(4096);
+      const r = await runCli(['check', '--snapshot', out, '--only', 'container-runtime', '--output', 'json']);
+      expect(results(r.stdout, 'container-runtime')[0]?.summary).toMatch(/^the CRI does not answer: curl: \(23\)/);
+    } finally {
+      await close();
+    }
   }, 120_000);
 });
