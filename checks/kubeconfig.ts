@@ -150,6 +150,25 @@ export default defineCheck({
       reference: 'kubelet.md F14; pkg/kubelet/certificate/bootstrap/bootstrap.go',
     },
     {id: 'invalid-kubeconfig', text: 'invalid kubeconfig: ...', pattern: /invalid kubeconfig:/, reference: 'kubelet.md F15; cmd/kubelet/app/server.go'},
+    // Without --kubeconfig the kubelet runs standalone: no API client, so the node never registers
+    // and no status is sent. kubernetes/kubernetes@001332b0 cmd/kubelet/app/server.go run()
+    // (logger.Info "Standalone mode, no API client"; klog.Warningf "standalone mode, no API client"
+    // up to v1.20, e.g. `W1230 server.go:558] standalone mode, no API client` on v1.20.1) and
+    // pkg/kubelet/kubelet.go Run() ("No API server defined - no node status update will be sent";
+    // "No api server defined - ... sent." in older releases).
+    {
+      id: 'standalone-no-api-client',
+      text: 'Standalone mode, no API client',
+      pattern: /[Ss]tandalone mode, no API client/,
+      reference: 'kubernetes/kubernetes cmd/kubelet/app/server.go run() (v1.33: logger.Info; <= v1.20: klog.Warningf)',
+    },
+    {
+      id: 'no-api-server-defined',
+      text: 'No API server defined - no node status update will be sent',
+      pattern: /No (?:API|api) server defined - no (?:node status update|events) will be sent/,
+      reference:
+        'kubernetes/kubernetes pkg/kubelet/kubelet.go Kubelet.Run(); "... - no events will be sent to API server" from cmd/kubelet/app/server.go makeEventRecorder (kubernetes#115824)',
+    },
     {
       id: 'register-as-anonymous',
       text: 'Unable to register node with API server err="nodes is forbidden: User \\"system:anonymous\\" cannot create resource \\"nodes\\""',

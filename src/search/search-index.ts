@@ -74,10 +74,32 @@ const MIN_FUZZY = 3;
 /** Queries at least this long are treated as pasted log lines and normalised before fuzzy matching. */
 const LOG_LINE_LENGTH = 40;
 
+/**
+ * `explain`'s no-match threshold (strict search): the share of a query's words the catalogue must
+ * know before fuzzy hits count. Fuse's own score is no threshold: a right answer to a few typed
+ * words scores 0.6-0.9 (`disk pressure` → eviction-pressure 0.64, `kubelet keeps restarting` →
+ * systemd-dropin 0.94) while `hello world` scores 0.99 and an nginx access line 0.35.
+ */
+const STRICT_KNOWN = 0.5;
+
+/** Words that carry no meaning for the catalogue (never counted either way). */
+const STOP = new Set(['the', 'and', 'for', 'with', 'from', 'this', 'that', 'over', 'are', 'was', 'has', 'have', 'will', 'into', 'its', 'not', 'but', 'you']);
+
+/** Options of {@link SearchIndex.search}. */
+export interface SearchOptions {
+  /**
+   * `explain`: answer nothing rather than a guess. At least {@link STRICT_KNOWN} of the query's
+   * words must be words the catalogue uses (text about something else, `hello world`, an nginx
+   * access line, shares a word by chance), or no fuzzy hit is given.
+   * A signature whose pattern matches is an answer whatever the words.
+   */
+  strict?: boolean;
+}
+
 /** A built index: search it as often as the operator types. */
 export interface SearchIndex {
   /** Best hits first, at most `limit`; an empty or blank query finds nothing. */
-  search(query: string, limit?: number): SearchHit[];
+  search(query: string, limit?: number, opts?: SearchOptions): SearchHit[];
   /** The signature catalogue the index was built from (for the `explain` text and tests). */
   readonly signatures: readonly LogSignature[];
 }
@@ -196,6 +218,30 @@ function keyWords(normalised: string, df: ReadonlyMap<string, number>, max: numb
     .join(' ');
 }
 
+/**
+ * Whether enough of the query's words are the catalogue's own (strict search): the words are the
+ * alphabetic ones of three letters or more (plus any other token the catalogue knows, a port
+ * such as 10250), stop words aside; a query with none (a UUID, a number) relates to nothing.
+ */
+function relatesToCatalogue(text: string, df: ReadonlyMap<string, number>): boolean {
+  const known = (w: string): boolean => {
+    if (df.has(w)) return true;
+    if (w.length < 4) return false;
+    for (const k of df.keys()) if (k.length >= 4 && (k.startsWith(w) || w.startsWith(k))) return true;
+    return false;
+  };
+  let words = 0;
+  let hits = 0;
+  for (const w of new Set(text.toLowerCase().match(WORD) ?? [])) {
+    if (STOP.has(w) || w.length < 3) continue;
+    const isKnown = known(w);
+    if (!isKnown && !/^[a-z]+$/.test(w)) continue;
+    words++;
+    if (isKnown) hits++;
+  }
+  return words > 0 && hits / words >= STRICT_KNOWN;
+}
+
 /** Words fuzzy-matched at most: each costs a pass over the index, and a few rare words identify a message. */
 const MAX_WORDS = 3;
 
@@ -225,7 +271,7 @@ export function createSearchIndex(checks: readonly CheckDef[], findings: readonl
   const fuse = new Fuse(docs, FUSE_OPTIONS);
   const vocabulary = documentFrequencies(docs);
 
-  const search = (query: string, limit = 20): SearchHit[] => {
+  const search = (query: string, limit = 20, opts: SearchOptions = {}): SearchHit[] => {
     const trimmed = query.trim();
     if (trimmed === '') return [];
     const out: SearchHit[] = [];
@@ -245,6 +291,9 @@ export function createSearchIndex(checks: readonly CheckDef[], findings: readonl
     // The nodes where the explaining check is not passing: what the operator came to find.
     const explained = new Set(exact.map((s) => s.check));
     for (const d of problems) if (explained.has(d.hit.check)) add({...d.hit, score: 0, matchedBy: 'pattern'});
+    // Strict: text unrelated to the catalogue gets no fuzzy guesses at all.
+    const long = trimmed.length >= LOG_LINE_LENGTH;
+    if (opts.strict && exact.length === 0 && !relatesToCatalogue(long ? normalizeLogLine(trimmed) : trimmed, vocabulary)) return out;
     // A pasted line already identified by a pattern needs fewer words for the rest of the list.
     const fuzzyQuery = reduceQuery(trimmed, vocabulary, exact.length > 0);
     const fuzzy = fuse.search(fuzzyQuery, {limit: limit + exact.length * 2});

@@ -129,7 +129,7 @@ describe('kubelet-doctor explain (the binary)', () => {
   it('says so and exits 1 when nothing matches', () => {
     const r = run(['explain', 'zqxjv wqpz']);
     expect(r.status).toBe(1);
-    expect(r.stdout).toContain('No check or known kubelet log line matches');
+    expect(r.stdout).toContain('No check matches "zqxjv wqpz"');
   });
 
   it('exits 2 with a hint when no text is given', () => {

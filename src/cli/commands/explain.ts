@@ -3,7 +3,8 @@
  * checks and catalogued kubelet log lines that explain it, best first, with what to do. The
  * same search as the TUI's `/` (src/search/search-index.ts).
  *
- * Exit codes: 0 something matched, 1 nothing matched (like grep), 2 no text or a bad option.
+ * Exit codes: 0 something matched, 1 nothing matched (like grep: "No check matches"), 2 no text or
+ * a bad option. Text unrelated to the catalogue matches nothing (the strict search's threshold).
  */
 import {catalogue} from '../../../checks/index.js';
 import {UsageError} from '../../errors.js';
@@ -40,7 +41,8 @@ export interface ExplainResult {
  * catalogue import; the TUI and tests use the same index.
  */
 export function explain(query: string, limit = JSON_MATCHES): ExplainResult {
-  const hits = createSearchIndex(catalogue).search(query, limit);
+  // Strict: unrelated text (hello world, an nginx access line) answers nothing, not a weak guess.
+  const hits = createSearchIndex(catalogue).search(query, limit, {strict: true});
   const matches = hits
     .filter((h): h is SearchHit & {kind: 'check' | 'signature'} => h.kind !== 'finding')
     .map((h) => ({kind: h.kind, id: h.id, check: h.check, score: h.score, title: h.title, matchedBy: h.matchedBy}));
@@ -52,7 +54,7 @@ export function renderExplain(r: ExplainResult): string {
   const shown = r.matches.slice(0, TEXT_MATCHES);
   const lines: string[] = [];
   if (shown.length === 0) {
-    lines.push(`No check or known kubelet log line matches "${sanitizeLine(r.query)}".`);
+    lines.push(`No check matches "${sanitizeLine(r.query)}" (nor any known kubelet log line).`);
     lines.push('Try fewer words, or the part of the line after err="…"; list every check with: kubelet-doctor list-checks');
     return `${lines.join('\n')}\n`;
   }
