@@ -98,6 +98,10 @@ function bootstrapped(k: KubeconfigFacts, certs: Collected<CertFacts>): Verdict[
     const err = client.errors[0];
     out.push(fail(`${name(kc)}: the client certificate cannot be read: ${err?.message ?? client.status}`, [ev(client.ref), ...(err ? [ev(err)] : [])]));
   }
+  if (client?.status === 'not-collected' && kc.user?.clientCertificate) {
+    // A pass is only as good as what was read: the certificate never arrived, so no verdict on it.
+    out.push(skip(`${name(kc)}: client-certificate ${kc.user.clientCertificate.value} was not collected, so whether the kubelet can authenticate is unknown`));
+  }
   const key = client?.key;
   if (key?.status === 'mismatch') out.push(fail(`${name(kc)}: the client key does not match the client certificate: ${key.reason}`, [ev(key), ...certEv]));
   if (key?.status === 'no-key') out.push(fail(`${name(kc)}: no usable client key: ${key.reason}`, [ev(key), ...certEv]));

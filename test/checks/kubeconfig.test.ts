@@ -103,6 +103,16 @@ describe('kubeconfig check', () => {
     expect(sources(v)).toEqual([{file: KC, line: 19}]);
   });
 
+  it('never passes on a client certificate the probe did not read: it says it was not collected', () => {
+    // A kubelet.conf naming a cert the probe never read (before paths by reference, one without a
+    // config extension) passed "bootstrapped" with nothing but the kubeconfig lines as evidence.
+    const raw = worker({conf: kubeletConf({caData: ca.pem, user: {cert: '/srv/pki/node-client', key: '/srv/pki/node-client'}})});
+    const [v, ...rest] = run(raw);
+    expect(rest).toEqual([]);
+    expect(v?.status).toBe('skip');
+    expect(v?.summary).toBe('kubelet.conf: client-certificate /srv/pki/node-client was not collected, so whether the kubelet can authenticate is unknown');
+  });
+
   it('fails when the client key does not belong to the client certificate', async () => {
     const other = await makeKey();
     const [v] = run(worker({keySpki: other.spkiSha256}));
