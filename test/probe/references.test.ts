@@ -5,7 +5,9 @@
  * named path only when it ended in a config extension, so the checks that rest on such a file
  * skipped ("not collected") where they should fail.
  */
+import {spawnSync} from 'node:child_process';
 import {createHash, createPublicKey, generateKeyPairSync} from 'node:crypto';
+import {existsSync} from 'node:fs';
 import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -16,6 +18,7 @@ import {acquire} from '../../src/engine/run.js';
 import type {Finding} from '../../src/report/types.js';
 import {b64, makeCA} from '../helpers/certs.js';
 
+const BIN = join(import.meta.dirname, '../../dist/src/cli/bin.js');
 const dirs: string[] = [];
 afterAll(async () => {
   for (const d of dirs) await rm(d, {recursive: true, force: true});
@@ -108,6 +111,12 @@ describe('paths named by reference are read whatever their extension', () => {
     const r = await check(root);
     expect(r.get('kubeconfig')?.status).toBe('fail');
     expect(r.get('kubeconfig')?.summary).toMatch(/node-client-cert/);
+    // The same through the built CLI, as an operator runs it on a mounted disk.
+    expect(existsSync(BIN), 'build first: npx tsc -p tsconfig.json').toBe(true);
+    const cli = spawnSync(process.execPath, [BIN, 'check', '--root', root, '--only', 'kubeconfig', '--output', 'json'], {encoding: 'utf8', timeout: 120_000});
+    expect(cli.status, cli.stderr).toBe(1);
+    const report = JSON.parse(cli.stdout) as {targets: {results: {id: string; status: string; summary: string}[]}[]};
+    expect(report.targets[0]?.results.find((x) => x.id === 'kubeconfig')).toMatchObject({status: 'fail', summary: expect.stringMatching(/node-client-cert/)});
   });
 
   it('odd paths with no extension at all: the config, the kubeconfig and its files are still read', async () => {
