@@ -84,7 +84,7 @@ export default defineCheck({
   description:
     'Pod networking needs IPv4 forwarding, and bridge-based CNIs need bridged traffic to pass through iptables (br_netfilter). kubeadm refuses to init or join without them; values set by hand with sysctl -w are lost at reboot unless persisted.',
   needs: ['kernel'],
-  appliesTo: {offline: 'what sysctl.d and modules-load.d set for the next boot'},
+  appliesTo: {offline: 'what sysctl.d and modules-load.d set for the next boot; also when a live node sent no /proc/sys or /proc/modules'},
   fix: 'kernel-prereqs-fix',
   remediation:
     'Load the module now and at boot: `modprobe br_netfilter` and `printf "overlay\\nbr_netfilter\\n" > /etc/modules-load.d/k8s.conf`. Persist the sysctls: `printf "net.bridge.bridge-nf-call-iptables = 1\\nnet.ipv4.ip_forward = 1\\n" > /etc/sysctl.d/k8s.conf` and apply with `sysctl --system`. A file later in sysctl.d order (or a same-named file in /etc) can override yours.',
@@ -108,36 +108,49 @@ export default defineCheck({
   ],
   evaluate({kernel}) {
     if (!kernel.collected) return skip(kernel.reason);
-    const k = kernel.value;
-    const out = [moduleVerdict(k), sysctlVerdict(k, BRIDGE), sysctlVerdict(k, FORWARD)].filter((v): v is Verdict => v !== null);
-    if (out.length > 0) return out;
-    const evidence: Evidence[] = [];
-    const parts: string[] = [];
-    if (k.live) {
-      // Claim only what was read: /proc/modules (or the bridge sysctl, which exists only with the
-      // module loaded) and each /proc/sys value.
-      const mod = k.loadedModules?.['br_netfilter'];
-      if (mod) evidence.push(ev(mod));
-      const read = [BRIDGE, FORWARD].filter((key) => k.sysctl[key]?.value === '1');
-      for (const key of read) evidence.push(ev(k.sysctl[key]!));
-      if (!mod && read.length === 0) {
-        return skip('not collected: neither /proc/modules nor /proc/sys/net/{bridge,ipv4} was read from the node');
-      }
-      if (mod || read.includes(BRIDGE)) parts.push('br_netfilter is loaded');
-      parts.push(...read.map((key) => `${key} = 1`));
-      const unread = [BRIDGE, FORWARD].filter((key) => !read.includes(key));
-      if (unread.length > 0) parts.push(`not read: ${unread.join(', ')}`);
-    } else {
-      parts.push('br_netfilter loads at boot');
-      const boot = k.bootModules['br_netfilter'];
-      if (boot) evidence.push(ev(boot));
+    const live = kernel.value;
+    // A live node that sent none of its live input (/proc/modules, /proc/sys/...: a host root
+    // without /proc) is judged like a mounted disk, from sysctl.d and modules-load.d, and says so.
+    const noLiveInput = live.live && live.loadedModules === null && [BRIDGE, FORWARD].every((key) => live.sysctl[key] === undefined);
+    if (noLiveInput) {
+      const offline = judge({...live, live: false});
+      const say = 'offline judgement: /proc/sys and /proc/modules not available; ';
+      return (Array.isArray(offline) ? offline : [offline]).map((v) => (v.status === 'skip' ? v : {...v, summary: `${say}${v.summary}`}));
     }
-    const persisted = [BRIDGE, FORWARD].flatMap((key) => (k.persisted[key] ? [k.persisted[key]] : []));
-    evidence.push(...persisted.map(ev));
-    parts.push(
-      persisted.length > 0 ? `persisted in ${[...new Set(persisted.map((p) => ('file' in p.source ? p.source.file : '')))].join(', ')}` : 'nothing to persist',
-    );
-    if (!k.live) parts.push(`${BRIDGE} is ${k.persisted[BRIDGE]?.value ?? '1 (kernel default once br_netfilter loads)'}`);
-    return pass(parts.join('; '), evidence);
+    return judge(live);
   },
 });
+
+/** The verdicts on the kernel facts: live (/proc) when `k.live`, else the boot configuration. */
+function judge(k: KernelFacts): Verdict | Verdict[] {
+  const out = [moduleVerdict(k), sysctlVerdict(k, BRIDGE), sysctlVerdict(k, FORWARD)].filter((v): v is Verdict => v !== null);
+  if (out.length > 0) return out;
+  const evidence: Evidence[] = [];
+  const parts: string[] = [];
+  if (k.live) {
+    // Claim only what was read: /proc/modules (or the bridge sysctl, which exists only with the
+    // module loaded) and each /proc/sys value.
+    const mod = k.loadedModules?.['br_netfilter'];
+    if (mod) evidence.push(ev(mod));
+    const read = [BRIDGE, FORWARD].filter((key) => k.sysctl[key]?.value === '1');
+    for (const key of read) evidence.push(ev(k.sysctl[key]!));
+    if (!mod && read.length === 0) {
+      return skip('not collected: neither /proc/modules nor /proc/sys/net/{bridge,ipv4} was read from the node');
+    }
+    if (mod || read.includes(BRIDGE)) parts.push('br_netfilter is loaded');
+    parts.push(...read.map((key) => `${key} = 1`));
+    const unread = [BRIDGE, FORWARD].filter((key) => !read.includes(key));
+    if (unread.length > 0) parts.push(`not read: ${unread.join(', ')}`);
+  } else {
+    parts.push('br_netfilter loads at boot');
+    const boot = k.bootModules['br_netfilter'];
+    if (boot) evidence.push(ev(boot));
+  }
+  const persisted = [BRIDGE, FORWARD].flatMap((key) => (k.persisted[key] ? [k.persisted[key]] : []));
+  evidence.push(...persisted.map(ev));
+  parts.push(
+    persisted.length > 0 ? `persisted in ${[...new Set(persisted.map((p) => ('file' in p.source ? p.source.file : '')))].join(', ')}` : 'nothing to persist',
+  );
+  if (!k.live) parts.push(`${BRIDGE} is ${k.persisted[BRIDGE]?.value ?? '1 (kernel default once br_netfilter loads)'}`);
+  return pass(parts.join('; '), evidence);
+}

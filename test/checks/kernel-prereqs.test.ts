@@ -120,6 +120,16 @@ describe('kernel-prereqs check (offline)', () => {
     expect(vs[0]?.evidence[0]?.source).toEqual({file: '/etc/sysctl.conf', line: 1});
   });
 
+  it('falls back to the offline judgement on a live node that sent no /proc/sys or /proc/modules, and says so', () => {
+    const warned = run({'/etc/sysctl.d/k8s.conf': 'net.bridge.bridge-nf-call-iptables = 1\n', '/etc/modules-load.d/k8s.conf': K8S_MODULES}, {live: true});
+    expect(warned.map((v) => v.status)).toEqual(['warn']);
+    expect(warned[0]?.summary).toMatch(/^offline judgement: \/proc\/sys and \/proc\/modules not available; net\.ipv4\.ip_forward = 1 is not persisted/);
+    const passed = run(PERSISTED, {live: true});
+    expect(passed[0]?.status).toBe('pass');
+    expect(passed[0]?.summary).toMatch(/^offline judgement: \/proc\/sys and \/proc\/modules not available; br_netfilter loads at boot/);
+    expect(passed[0]?.evidence[0]?.source).toEqual({file: '/etc/modules-load.d/k8s.conf', line: 2});
+  });
+
   it('skips when no kernel facts were collected', () => {
     const v = check.evaluate(
       makeFacts({kernel: notCollected('root transport: no sysctl.d, modules-load.d, /etc/sysctl.conf or /etc/modules was collected')}),
