@@ -286,12 +286,14 @@ kcri() {
   run @GRPCCAP@ gcall s Status "$T/g0" 65536
   queue "$RO" C "$st" cri-status 4096; [ -s "$RE" ] && queue "$RE" E "$st" cri-status 4096
   gbody cri-status-body "$T/gb.s" 65536
-  [ "$st" = timeout ] && return
+  # A runtime that let a call run out of time (curl: 28) is not asked again: one hang costs one cap.
+  [ "$rc" = 28 ] || [ "$st" = timeout ] && return
   run @GRPCCAP@ gcall i Status "$T/g1" @INFOCAP@
   : > "$T/gcfg"
   # The frame's control bytes become line ends, so info["config"] is the first line holding {" after
-  # the map key "config" (its length's bytes may make a line of their own). Kept: defaultRuntimeName, the runtimes object (its options as written) and
-  # sandboxImage; every other key (registry, TLS files, ...) stays here.
+  # the map key "config" (the bytes of its length may make a line of their own). Kept:
+  # defaultRuntimeName, the runtimes object (its options as written) and sandboxImage; every other
+  # key (registry, TLS files, ...) stays on the node.
   gok && tr '\000-\037' '\n' < "$T/gb.i" | awk '
     function str(k,  i, s) { i = index(L, "\"" k "\":\""); if (i == 0) return "null"; s = substr(L, i + length(k) + 4)
       return match(s, /^([^"\\]|\\.)*"/) ? "\"" substr(s, 1, RLENGTH) : "null" }
@@ -303,6 +305,7 @@ kcri() {
     p && index($0, "{\"") { L = $0; printf "{\"defaultRuntimeName\":%s,\"sandboxImage\":%s,\"runtimes\":%s}\n", str("defaultRuntimeName"), str("sandboxImage"), obj("runtimes"); exit }
     $0 == "config" { p = 1 }' > "$T/gcfg" 2>/dev/null
   queue "$T/gcfg" C "$st" cri-config 65536
+  [ "$rc" = 28 ] || [ "$st" = timeout ] && return
   run @GRPCCAP@ gcall r RuntimeConfig "$T/g0" 4096
   queue "$RO" C "$st" cri-runtime-config 4096; [ -s "$RE" ] && queue "$RE" E "$st" cri-runtime-config 4096
   gbody cri-runtime-config-body "$T/gb.r" 4096
