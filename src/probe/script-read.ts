@@ -15,6 +15,14 @@ import {B64_MARKER_ERE, SECRET_KEY_ERE, SECRET_STEMS} from '../facts/secret-keys
 const BOOTSTRAP_ERE = `${'[a-z0-9]'.repeat(6)}[.]${'[a-z0-9]'.repeat(16)}`;
 /** The base64 key markers as an awk regex literal body (a slash is escaped). */
 const B64_LIT = B64_MARKER_ERE.replace(/\//g, '\\/');
+/**
+ * Paths a path-valued flag may name that are never read by reference (sh `case` patterns): the
+ * kubelet never takes its configuration from them, and they hold secrets the redaction does not
+ * know (password hashes, SSH material), so a hostile or mistaken `--kubeconfig=/etc/shadow` sends
+ * nothing. Keys elsewhere are blanked and fingerprinted like every key the probe reads.
+ */
+const REF_DENY = ['/etc/shadow*', '/etc/gshadow*', '/etc/security/opasswd', '/etc/sudoers*', '*/.ssh/*', '/etc/ssh/*'];
+
 /** A line that may hold a secret key name (lower-cased first). */
 const STEM_LIT = SECRET_STEMS.join('|');
 
@@ -364,7 +372,7 @@ discover() {
     while IFS= read -r ef; do case $ef in /*) rd "$ef";; esac; done < "$T/envf"
     # Paths named by reference (the value of --kubeconfig, clientCAFile ...) before any pattern.
     while IFS= read -r c; do
-      case $c in /proc/*|/sys/*|/dev/*|/bin/*|/sbin/*|/usr/bin/*|/usr/sbin/*|/usr/local/bin/*|/|/*/|@NEVER@) continue;; esac
+      case $c in /proc/*|/sys/*|/dev/*|/bin/*|/sbin/*|/usr/bin/*|/usr/sbin/*|/usr/local/bin/*|/|/*/|@NEVER@|@REFDENY@) continue;; esac
       refp "$c"
     done < "$T/ref"
     # The paths the kubelet's unit, drop-ins and env files name (its --config, --kubeconfig ...)
@@ -382,13 +390,15 @@ discover() {
   done
   flush
 }
-`.replace(
-  '@AWK@',
-  AWK.split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '')
-    .join('\n'),
-);
+`
+  .replace('@REFDENY@', REF_DENY.join('|'))
+  .replace(
+    '@AWK@',
+    AWK.split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '')
+      .join('\n'),
+  );
 
 /**
  * The redaction functions of the read pass (rinit … scrub), for the awk that frames command

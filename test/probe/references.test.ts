@@ -156,6 +156,18 @@ describe('paths named by reference are read whatever their extension', () => {
     expect(r.get('kubelet-config')?.status).not.toBe('skip');
   });
 
+  it('never reads password or SSH files a path-valued flag names', async () => {
+    const root = await tree({
+      'etc/systemd/system/kubelet.service': '[Service]\nExecStart=/usr/bin/kubelet --kubeconfig=/etc/shadow --client-ca-file=/home/ops/.ssh/known_hosts\n',
+      'etc/shadow': 'root:$6$SENTINELHASH$abc:19000:0:99999:7:::\n',
+      'home/ops/.ssh/known_hosts': 'node-1 ssh-ed25519 SENTINELSSH\n',
+    });
+    const {raw} = await acquire({kind: 'root', name: 'node', dir: root}, {timeoutMs: 60_000});
+    const text = JSON.stringify(raw);
+    expect(text).not.toContain('SENTINELHASH');
+    expect(text).not.toContain('SENTINELSSH');
+  });
+
   it('a path named by reference still resolves inside the root: a link out of it is not followed', async () => {
     const outside = await tree({'secret-creds': 'apiVersion: v1\nkind: Config\nSENTINEL-OUTSIDE\n'});
     const root = await tree({
