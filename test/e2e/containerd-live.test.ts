@@ -15,18 +15,24 @@ import {mkdir, mkdtemp, readFile, rm, symlink, writeFile} from 'node:fs/promises
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {writeNodeTree} from '../../src/lab/node-tree.js';
+import {LocalTransport} from '../../src/transport/local.js';
+import {collectRaw} from '../../src/probe/collect.js';
+import {buildFacts} from '../../src/facts/build.js';
 import {BIN, runCli} from '../helpers/sshd.js';
 import {CONTAINERD, containerdMissing, startContainerd, type Containerd} from '../helpers/containerd-daemon.js';
 
-const hasCurl = (): boolean => {
+const which = (cmd: string): string | null => {
   try {
-    execFileSync('sh', ['-c', 'command -v curl']);
-    return true;
+    return (
+      execFileSync('sh', ['-c', `command -v ${cmd}`])
+        .toString()
+        .trim() || null
+    );
   } catch {
-    return false;
+    return null;
   }
 };
-const noCurl = hasCurl() ? null : 'curl is not installed (the probe asks the CRI socket with it)';
+const noCurl = which('curl') ? null : 'curl is not installed (the probe asks the CRI socket with it)';
 const skip = containerdMissing() ?? noCurl;
 if (skip) console.warn(`containerd-live e2e skipped: ${skip}`);
 
@@ -171,6 +177,33 @@ describe.skipIf(skip)('the runtime asked over CRI (a real containerd)', () => {
     );
     expect(r.code).toBe(1);
   }, 120_000);
+
+  it.skipIf(which('busybox') === null)(
+    'gets the same answers under busybox sh with busybox applets and curl',
+    async () => {
+      const {root} = await liveNode('busybox', false, 'systemdCgroup = true');
+      const busybox = which('busybox')!;
+      const bb = join(work, 'busybox-path');
+      await mkdir(bb, {recursive: true});
+      execFileSync(busybox, ['--install', '-s', bb]);
+      await symlink(which('curl')!, join(bb, 'curl')).catch(() => undefined);
+      const t = new LocalTransport('local', root, true, [busybox, 'sh'], {PATH: bb});
+      const facts = buildFacts(await collectRaw(t, {timeoutMs: 60_000}), {name: 'node-1', transport: 'local'});
+      if (!facts.runtime.collected) throw new Error(facts.runtime.reason);
+      const cri = facts.runtime.value.cri;
+      if (!cri.collected) throw new Error(cri.reason);
+      expect(cri.value).toMatchObject({
+        answered: {value: true, text: `containerd ${version} answers CRI v1`},
+        runtimeName: 'containerd',
+        runtimeVersion: version,
+        runtimeReady: {value: true},
+        networkReady: {value: false, text: expect.stringContaining('cni plugin not initialized') as string},
+        cgroupDriver: {value: 'systemd', source: {command: 'CRI Status (verbose)'}, text: 'config.containerd.runtimes.runc.options.systemdCgroup: true'},
+        sandboxImage: {value: 'registry.k8s.io/pause:3.9'},
+      });
+    },
+    120_000,
+  );
 
   it('keeps the registry password out of a collect snapshot, which still judges the driver from the daemon', async () => {
     const {root} = await liveNode('snapshot', false, 'SystemdCgroup = true');
