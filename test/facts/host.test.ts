@@ -57,9 +57,12 @@ describe('buildSwap', () => {
     expect(r.value.notes[0]).toMatch(/systemd \.swap units/);
   });
 
-  it('is not collected offline without /etc/fstab, nor live without /proc/swaps', () => {
+  it('is not collected offline without /etc/fstab, nor live without /proc/swaps and /etc/fstab', () => {
     expect(buildSwap(rawFrom({})).collected).toBe(false);
-    expect(buildSwap(rawFrom({}, {live: true}))).toEqual({collected: false, reason: '/proc/swaps was not collected by the probe'});
+    expect(buildSwap(rawFrom({}, {live: true}))).toEqual({
+      collected: false,
+      reason: '/proc/swaps not available (not collected by the probe) and /etc/fstab was not collected',
+    });
   });
 });
 
