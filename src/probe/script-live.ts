@@ -280,6 +280,9 @@ kcri() {
       -D - -o /dev/null http://localhost/runtime.v1.RuntimeService/Version
     [ "$rc" = 0 ] || { RO=$_ro1; RE=$_re1; rc=$_rc1; st=$_st1; }
   fi
+  # curl built without HTTP/2 (no nghttp2) refuses the option itself (exit 1, 2 or 4): that says
+  # nothing about the runtime, so the socket counts as not asked and crictl, if any, answers.
+  case $rc in 1|2|4) kv cri.error "curl on the node cannot speak HTTP/2 (exit $rc): the CRI socket was not asked"; return;; esac
   queue "$RO" C "$st" cri-version 4096; [ -s "$RE" ] && queue "$RE" E "$st" cri-version 4096
   gbody cri-version-body "$T/gb.v" 4096
   gok || return

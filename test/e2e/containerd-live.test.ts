@@ -205,6 +205,24 @@ describe.skipIf(skip)('the runtime asked over CRI (a real containerd)', () => {
     120_000,
   );
 
+  it('does not blame the runtime when the node’s curl has no HTTP/2', async () => {
+    const {root} = await liveNode('no-http2', true, 'SystemdCgroup = true');
+    const bin = join(work, 'curl-without-http2');
+    await mkdir(bin, {recursive: true});
+    // What Debian's curl built without nghttp2 says (curl exit 4: a feature not built in).
+    await writeFile(
+      join(bin, 'curl'),
+      "#!/bin/sh\necho 'curl: option --http2-prior-knowledge: the installed libcurl version does not support this' >&2\nexit 4\n",
+      {mode: 0o755},
+    );
+    const t = new LocalTransport('local', root, true, ['sh'], {PATH: `${bin}:${process.env['PATH'] ?? ''}`});
+    const facts = buildFacts(await collectRaw(t, {timeoutMs: 60_000}), {name: 'node-1', transport: 'local'});
+    expect(facts.criSocket).toEqual({collected: false, reason: 'not collected: curl on the node cannot speak HTTP/2 (exit 4): the CRI socket was not asked'});
+    // Without crictl there is then no CRI answer at all, rather than a false "does not answer".
+    if (which('crictl') === null)
+      expect(facts.runtime.collected && facts.runtime.value.cri).toEqual({collected: false, reason: 'crictl is not installed on the node'});
+  }, 120_000);
+
   it('keeps the registry password out of a collect snapshot, which still judges the driver from the daemon', async () => {
     const {root} = await liveNode('snapshot', false, 'SystemdCgroup = true');
     const out = join(work, 'snapshot.json');
