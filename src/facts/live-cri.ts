@@ -1,9 +1,10 @@
 /**
- * The CRI answer straight from the runtime's socket, for nodes without crictl: the probe sends
- * `runtime.v1.RuntimeService/Version` as gRPC over HTTP/2 with curl and records the gRPC status
- * and the VersionResponse. Status 12 (Unimplemented) is the kubelet's "CRI v1 runtime API is not
- * implemented" (kubelet.md F16); a refused connection is a socket file left by a dead runtime.
- */
+ * The CRI answers straight from the runtime's socket (the kubelet's endpoint): the probe calls
+ * `runtime.v1.RuntimeService` Version, Status and RuntimeConfig as gRPC over HTTP/2 with curl and
+ * records each call's gRPC status and response (as od hex). Status 12 (Unimplemented) on Version
+ * is the kubelet's "CRI v1 runtime API is not implemented" (kubelet.md F16); a refused connection
+ * is a socket file left by a dead runtime. Messages are read by field number per cri-api's
+ * api.proto (github.com/kubernetes/cri-api, pkg/apis/runtime/v1/api.proto). */
 import {collected, notCollected, type Collected, type RawSnapshot, type Sourced} from './types.js';
 import {lastValue, liveValues, oneLine} from './live-records.js';
 
