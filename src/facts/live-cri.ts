@@ -4,7 +4,8 @@
  * records each call's gRPC status and response (as od hex). Status 12 (Unimplemented) on Version
  * is the kubelet's "CRI v1 runtime API is not implemented" (kubelet.md F16); a refused connection
  * is a socket file left by a dead runtime. Messages are read by field number per cri-api's
- * api.proto (github.com/kubernetes/cri-api, pkg/apis/runtime/v1/api.proto). */
+ * api.proto (github.com/kubernetes/cri-api, pkg/apis/runtime/v1/api.proto).
+ */
 import {collected, notCollected, type Collected, type RawSnapshot, type Sourced} from './types.js';
 import {lastValue, liveValues, oneLine} from './live-records.js';
 
