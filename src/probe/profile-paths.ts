@@ -3,10 +3,15 @@
  * unit, drop-ins and env files each installer writes, its kubelet config, kubeconfigs, CA,
  * runtime config and the files its signals name. Generated from the data so a new profile's
  * files are read without touching the probe. Globs and `file#field` references are left out;
- * every path is read under the same per-file cap as the rest of FILES.
+ * every path is read under the same per-file cap as the rest of FILES. Client certificates are
+ * not listed: a kubelet pem holds its key, and the probe reaches it through the kubeconfig that
+ * names it (fingerprint records belong to discovery, not to the fixed sections).
  */
 import {PROFILES} from '../../checks/data/profiles/index.js';
 import type {FileSection} from './sections.js';
+
+/** Files the probe reads its own way (the dpkg database: only the kubelet's paragraph), never whole. */
+const SPECIAL = new Set(['/var/lib/dpkg/status']);
 
 function pathsOf(): string[] {
   const out: string[] = [];
@@ -15,11 +20,10 @@ function pathsOf(): string[] {
     if (p.kubeletConfig.path) out.push(p.kubeletConfig.path);
     out.push(p.kubeconfig, p.caCert, p.runtime.configPath);
     if (p.bootstrapKubeconfig) out.push(p.bootstrapKubeconfig);
-    if (p.clientCert) out.push(p.clientCert);
     if (p.embeddedKubelet) out.push(p.embeddedKubelet.configPath);
     for (const s of p.signals) if (s.kind === 'file' || s.kind === 'content' || s.kind === 'unit-file') out.push(s.path);
   }
-  return out.filter((x) => x.startsWith('/') && !x.includes('*') && !x.includes('#'));
+  return out.filter((x) => x.startsWith('/') && !x.includes('*') && !x.includes('#') && !SPECIAL.has(x));
 }
 
 /** Profile paths, deduplicated, in a stable order. */

@@ -113,6 +113,9 @@ describe('the probe reads the profiles’ fixed paths', () => {
       }
     }
     expect(PROFILE_PATHS.every((x) => x.startsWith('/') && !x.includes('*'))).toBe(true);
+    // Read their own way: the dpkg database (the kubelet's paragraph only), and client pems (keys: fingerprinted via the kubeconfig).
+    expect(PROFILE_PATHS).not.toContain('/var/lib/dpkg/status');
+    expect(PROFILE_PATHS.filter((x) => /\.(pem|key)$/.test(x))).toEqual([]);
   });
 
   it('every profile cites its sources and names a unit or an embedded kubelet', () => {
