@@ -1,10 +1,10 @@
 import type {InstallerProfile} from './types.js';
-import {KUBEADM, RELEASE_SOURCES} from './kubeadm-common.js';
+import {KUBEADM, LEGACY_RELEASE_SOURCES} from './kubeadm-common.js';
 
 /**
  * kubeadm from the Google-hosted apt.kubernetes.io repository (frozen in September 2023, gone
  * in 2024): the unit went to /lib/systemd/system and the kubeadm drop-in to
- * /etc/systemd/system/kubelet.service.d (kubernetes/release build/debs/kubeadm.install of that era).
+ * /etc/systemd/system/kubelet.service.d (kubernetes/release build/debs/templates/latest/kubeadm/debian/kubeadm.install, kubelet.install).
  */
 export const kubeadmDebLegacy: InstallerProfile = {
   id: 'kubeadm-deb-legacy',
@@ -35,5 +35,5 @@ export const kubeadmDebLegacy: InstallerProfile = {
     {kind: 'unit-file', path: '/etc/default/kubelet', why: "the drop-in reads Debian's /etc/default/kubelet"},
     {kind: 'flag', flag: 'config', value: KUBEADM.config, why: 'kubeadm writes the KubeletConfiguration there'},
   ],
-  sources: [...RELEASE_SOURCES, 'https://kubernetes.io/blog/2023/08/31/legacy-package-repository-deprecation/'],
+  sources: LEGACY_RELEASE_SOURCES,
 };

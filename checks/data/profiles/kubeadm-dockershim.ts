@@ -1,5 +1,5 @@
 import type {InstallerProfile} from './types.js';
-import {KUBEADM, RELEASE_SOURCES} from './kubeadm-common.js';
+import {KUBEADM, LEGACY_RELEASE_SOURCES} from './kubeadm-common.js';
 
 /**
  * kubeadm in the dockershim era (kubelet 1.17 to 1.23): Docker Engine as the runtime, reached
@@ -46,7 +46,7 @@ export const kubeadmDockershim: InstallerProfile = {
     {kind: 'content', path: '/etc/apt/sources.list.d/kubernetes.list', pattern: 'apt.kubernetes.io', why: 'the apt source is the legacy Google repository'},
   ],
   sources: [
-    ...RELEASE_SOURCES,
+    ...LEGACY_RELEASE_SOURCES,
     'https://v1-23.docs.kubernetes.io/docs/setup/production-environment/container-runtimes/#docker',
     'https://github.com/kubernetes/kubernetes/blob/v1.23.17/cmd/kubeadm/app/phases/kubelet/flags.go',
   ],

@@ -1,5 +1,5 @@
 import type {InstallerProfile} from './types.js';
-import {KUBEADM, RELEASE_SOURCES} from './kubeadm-common.js';
+import {KUBEADM, LEGACY_RELEASE_SOURCES} from './kubeadm-common.js';
 
 /**
  * kubeadm from the Google-hosted yum repository (packages.cloud.google.com/yum, frozen in 2023):
@@ -33,5 +33,5 @@ export const kubeadmRpmLegacy: InstallerProfile = {
     {kind: 'unit-file', path: '/etc/sysconfig/kubelet', why: 'the drop-in reads /etc/sysconfig/kubelet (RPM layout)'},
     {kind: 'flag', flag: 'config', value: KUBEADM.config, why: 'kubeadm writes the KubeletConfiguration there'},
   ],
-  sources: [...RELEASE_SOURCES, 'https://kubernetes.io/blog/2023/08/31/legacy-package-repository-deprecation/'],
+  sources: LEGACY_RELEASE_SOURCES,
 };
