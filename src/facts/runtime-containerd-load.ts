@@ -7,6 +7,7 @@
 import type {RawSnapshot, Source} from './types.js';
 import {fileText, parseTomlText, lineOf, type TomlIndex, type TomlTable} from './runtime-parse.js';
 import type {RuntimeConfigFile, RuntimeNote} from './runtime.js';
+import {walk} from './runtime-containerd-keys.js';
 
 /** containerd's default config path. */
 export const CONTAINERD_CONFIG = '/etc/containerd/config.toml';
@@ -18,6 +19,8 @@ export interface Loaded {
   index: TomlIndex;
   lines: string[];
   version: number;
+  /** The `version` the file itself writes (0 when it writes none), for containerd 1.x's merge. */
+  ownVersion: number;
 }
 
 /** Load the main file, then its imports breadth-first, as containerd's LoadConfig does. */
@@ -48,14 +51,17 @@ export function loadAll(raw: RawSnapshot): {files: RuntimeConfigFile[]; loaded: 
       files.push(rec);
       continue;
     }
-    const v = parsed.data['version'];
-    const version = typeof v === 'number' ? v : 1;
+    // go-toml v1 spellings of the `version` tag (runtime-containerd-keys.ts).
+    const v = walk(parsed.data, ['version'])?.value;
+    const ownVersion = typeof v === 'number' ? v : 0;
+    const version = ownVersion === 0 ? 1 : ownVersion;
     const rec: RuntimeConfigFile = {path: next.path, role, status: 'ok', version};
     files.push(rec);
-    loaded.push({rec, data: parsed.data, index: parsed.index, lines: parsed.lines, version});
-    const imports = parsed.data['imports'];
-    if (!Array.isArray(imports)) continue;
-    const line = lineOf(parsed.index, ['imports']);
+    loaded.push({rec, data: parsed.data, index: parsed.index, lines: parsed.lines, version, ownVersion});
+    const found = walk(parsed.data, ['imports']);
+    const imports = found?.value;
+    if (!found || !Array.isArray(imports)) continue;
+    const line = lineOf(parsed.index, found.path);
     const from = {file: next.path, ...(line === undefined ? {} : {line}), text: (parsed.lines[(line ?? 1) - 1] ?? '').trim()};
     for (const imp of imports) {
       if (typeof imp !== 'string' || imp === '') continue;
@@ -69,7 +75,8 @@ export function loadAll(raw: RawSnapshot): {files: RuntimeConfigFile[]; loaded: 
 function resolveImport(raw: RawSnapshot, parent: string, imp: string, files: RuntimeConfigFile[]): string[] {
   const parentDir = parent.slice(0, parent.lastIndexOf('/')) || '/';
   const abs = normalise(imp.startsWith('/') ? imp : `${parentDir}/${imp}`);
-  if (!/[*?[]/.test(abs)) return [abs];
+  // containerd globs only entries holding `*` (resolveImports); others are taken as written.
+  if (!imp.includes('*')) return [abs];
   const dir = abs.slice(0, abs.lastIndexOf('/')) || '/';
   const base = abs.slice(abs.lastIndexOf('/') + 1);
   const listing = raw.dirs[dir];
