@@ -90,12 +90,18 @@ export default defineCheck({
     if (!kubeletConfig.collected) return skip(kubeletConfig.reason);
     if (!runtime.collected) return skip(runtime.reason);
     const rt = runtime.value;
-    const label = runtimeLabel(rt.name);
+    const label = runtimeLabel(rt.name, rt.via);
     if (rt.name === 'unknown') return skip(`cannot tell which container runtime serves ${rt.endpoint.value}`);
     const kubelet = kubeletDriver(facts);
     if (!kubelet) return skip('the kubelet configuration was not collected');
     if (kubelet.value !== 'systemd' && kubelet.value !== 'cgroupfs') {
       return skip(`the kubelet's cgroupDriver "${kubelet.value}" is invalid (see kubelet-config)`);
+    }
+    // dockerd's own refusals about exec-opts (set as a flag and in daemon.json, or a driver it rejects).
+    const dockerFails = rt.name === 'docker' ? rt.problems.filter((p) => p.severity === 'fail' && /exec-opt|native\.cgroupdriver/.test(p.message)) : [];
+    if (dockerFails.length > 0 && !rt.cgroupDriver) {
+      const [head] = dockerFails;
+      return fail(`${head?.message ?? ''}: the cgroup driver cannot be compared until dockerd starts`, [ev(kubelet), ...dockerFails.map(ev)]);
     }
     const configured = rt.cgroupDriver;
     const live = rt.cri.collected ? rt.cri.value.cgroupDriver : null;
@@ -126,6 +132,13 @@ export default defineCheck({
     const cri = criDecides(facts, rt);
     if (cri.decides) {
       out.push(warn(`${summary}; ${cri.why}. Align the kubelet config to avoid confusion`, evidence));
+      return out;
+    }
+    if (rt.name === 'docker') {
+      // The kubelet's dockershim (<= 1.23) and cri-dockerd both compare the drivers at start and stop.
+      const who = rt.via === 'dockershim' ? 'the kubelet exits' : 'cri-dockerd exits';
+      const said = `misconfiguration: kubelet cgroup driver: "${kubelet.value}" is different from docker cgroup driver: "${actual.value}"`;
+      out.push(fail(`${summary}: ${who} with "${said}"`, evidence));
       return out;
     }
     out.push(fail(summary, evidence));

@@ -35,7 +35,14 @@ function listenVerdict(rt: RuntimeFacts, label: string, endpoint: Evidence): Ver
 /** Live: the socket and the CRI answer. */
 function liveVerdicts(rt: RuntimeFacts, label: string, endpoint: Evidence): Verdict[] {
   const out: Verdict[] = [];
-  if (rt.socket.present === false) {
+  if (rt.socket.present === false && rt.via === 'dockershim') {
+    out.push(
+      fail(
+        `${rt.socket.path} is missing (${rt.socket.text}): the kubelet's built-in dockershim serves it, so the kubelet is not running, or dockerd is down and dockershim could not start`,
+        [endpoint, ev(rt.socket), ...rt.detection],
+      ),
+    );
+  } else if (rt.socket.present === false) {
     out.push(
       fail(
         `${rt.socket.path} is missing (${rt.socket.text}): ${label} is not running or the endpoint is wrong; the kubelet logs "dial unix ${rt.socket.path}: connect: no such file or directory"`,
@@ -105,7 +112,7 @@ export default defineCheck({
     const {runtime} = facts;
     if (!runtime.collected) return skip(runtime.reason);
     const rt = runtime.value;
-    const label = runtimeLabel(rt.name);
+    const label = runtimeLabel(rt.name, rt.via);
     const endpoint = ev(rt.endpoint);
     const out: Verdict[] = [...configVerdicts(rt, label, endpoint)];
     if (rt.criDisabled?.value) {
@@ -132,8 +139,12 @@ export default defineCheck({
       out.push(fail(`the CRI at ${sock.value.endpoint} does not answer: ${sock.value.answered.text}`, [endpoint, ev(sock.value.answered)]));
     }
     if (out.length > 0) return out;
-    const parts = [`the kubelet talks to ${label} at ${rt.endpoint.value} (${where(rt.endpoint.source)})`];
-    const evidence: Evidence[] = [endpoint];
+    const how =
+      rt.via === 'dockershim'
+        ? ` through its built-in dockershim (${rt.detection.map((d) => d.text).join(', ')}; no --container-runtime=remote)`
+        : '';
+    const parts = [`the kubelet talks to ${label} at ${rt.endpoint.value} (${where(rt.endpoint.source)})${how}`];
+    const evidence: Evidence[] = [endpoint, ...(rt.via === 'dockershim' ? rt.detection : [])];
     const add = (part: string, e: Evidence): void => {
       parts.push(part);
       evidence.push(e);

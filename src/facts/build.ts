@@ -128,7 +128,7 @@ export function buildFacts(raw: RawSnapshot, opts: BuildOptions): Facts {
   const version = kubeletVersion.collected ? kubeletVersion.value.value : null;
   const kubeletConfig = buildKubeletConfig(raw, argv, version);
   const kubeconfig = buildKubeconfig(raw, argv);
-  const runtime = buildRuntime(raw, kubeletConfig, argv);
+  const runtime = buildRuntime(raw, kubeletConfig, argv, version);
   return {
     target: {name: opts.name, transport: opts.transport, hostRoot: raw.hostRoot, live: raw.live},
     probe: {version: raw.probeVersion, notes: raw.notes, incomplete: raw.incomplete ?? null},

@@ -133,6 +133,13 @@ export const FILES: readonly FileSection[] = withProfilePaths([
   {path: '/etc/containerd/config.toml'},
   {path: '/etc/crio/crio.conf'},
   {path: '/etc/docker/daemon.json'},
+  // dockerd's own flags (`--exec-opt native.cgroupdriver=...`) live in docker.service and the
+  // environment files its distribution units name; cri-dockerd's units say it serves the kubelet.
+  ...UNIT_DIRS.flatMap((d) => ['docker.service', 'cri-docker.service', 'cri-docker.socket'].map((u) => ({path: `${d}/${u}`}))),
+  {path: '/etc/sysconfig/docker'},
+  {path: '/etc/sysconfig/docker-storage'},
+  {path: '/etc/sysconfig/docker-network'},
+  {path: '/etc/default/docker'},
   {path: '/etc/crictl.yaml'},
   {path: '/etc/fstab'},
   {path: '/etc/sysctl.conf'},
@@ -163,6 +170,7 @@ export const DIRS: readonly DirSection[] = [
   {path: '/etc/kubernetes/pki/etcd', read: true, only: '*.crt'},
   {path: '/etc/containerd/conf.d', read: true},
   {path: '/etc/crio/crio.conf.d', read: true},
+  ...UNIT_DIRS.map((d) => ({path: `${d}/docker.service.d`, read: true, only: '*.conf'})),
   {path: '/etc/cni/net.d', read: true},
   {path: '/opt/cni/bin', read: false},
   {path: '/etc/sysctl.d', read: true},
