@@ -140,9 +140,7 @@ export default defineCheck({
     }
     if (out.length > 0) return out;
     const how =
-      rt.via === 'dockershim'
-        ? ` through its built-in dockershim (${rt.detection.map((d) => d.text).join(', ')}; no --container-runtime=remote)`
-        : '';
+      rt.via === 'dockershim' ? ` through its built-in dockershim (${rt.detection.map((d) => d.text).join(', ')}; no --container-runtime=remote)` : '';
     const parts = [`the kubelet talks to ${label} at ${rt.endpoint.value} (${where(rt.endpoint.source)})${how}`];
     const evidence: Evidence[] = [endpoint, ...(rt.via === 'dockershim' ? rt.detection : [])];
     const add = (part: string, e: Evidence): void => {

@@ -50,7 +50,11 @@ export function readDocker(raw: RawSnapshot): RuntimeConfigRead & {docker: Docke
   const unit = dockerUnit(raw);
   const command = unit.collected && unit.value.command ? [unit.value.command.executable, ...unit.value.command.args] : null;
   const flags = command ? flagSettings(command) : {execOpts: [], configFile: null};
-  const configFile: Sourced<string> = flags.configFile ?? {value: DOCKER_CONFIG, source: {command: 'dockerd default'}, text: `--config-file not set (default ${DOCKER_CONFIG})`};
+  const configFile: Sourced<string> = flags.configFile ?? {
+    value: DOCKER_CONFIG,
+    source: {command: 'dockerd default'},
+    text: `--config-file not set (default ${DOCKER_CONFIG})`,
+  };
   const cfgPath = configFile.value;
   const ft = fileText(raw, cfgPath);
   let fileOpts: DockerDriverSetting[] = [];
@@ -81,7 +85,12 @@ export function readDocker(raw: RawSnapshot): RuntimeConfigRead & {docker: Docke
       source: first.source,
       text: first.text,
     });
-    problems.push({severity: 'fail', message: `${where(fileSetsExecOpts.source)} "exec-opts" conflicts with --exec-opt at ${where(first.source)}`, source: fileSetsExecOpts.source, text: fileSetsExecOpts.text});
+    problems.push({
+      severity: 'fail',
+      message: `${where(fileSetsExecOpts.source)} "exec-opts" conflicts with --exec-opt at ${where(first.source)}`,
+      source: fileSetsExecOpts.source,
+      text: fileSetsExecOpts.text,
+    });
   }
   // dockerd reads the flags or the file for exec-opts, never both (both is the refusal above).
   const settings = flagOpts.length > 0 ? flagOpts : fileOpts;
