@@ -9,9 +9,12 @@ import {parseExecLine, parseUnitFile, parseUnitState, resolveSpecifiers} from '.
 import type {UnitAssignment, UnitState} from './systemd-parse.js';
 import {applyEnvironment, expandCommand} from './env-file.js';
 import type {EnvFileInfo, EnvVar, ServiceAssignment} from './env-file.js';
+import {findOverrides} from './systemd-overrides.js';
+import type {SilentOverride} from './systemd-overrides.js';
 
 export type {EnvFileInfo, EnvOrigin, EnvVar} from './env-file.js';
 export type {UnitState} from './systemd-parse.js';
+export type {SilentOverride, SilentOverrideKind} from './systemd-overrides.js';
 
 /** systemd.unit(5) system search path, highest priority first (the directories the probe reads). */
 export const UNIT_SEARCH_PATH = [
@@ -118,6 +121,8 @@ export interface UnitFacts {
   /** The expanded command line, or null when systemd would not run one (load error, no ExecStart). */
   command: ExpandedCommand | null;
   problems: UnitProblem[];
+  /** Values ExecStart= uses that are replaced before the kubelet starts, and quotes systemd versions treat differently. */
+  overrides: SilentOverride[];
 }
 
 // systemd.unit(5): a unit file that is empty or a symlink to /dev/null is masked.
@@ -279,6 +284,7 @@ function build(raw: RawSnapshot): Collected<UnitFacts> {
     environmentFiles: env.files,
     command: effective === null ? null : expandCommand(effective, env.environment, st.problems),
     problems: st.problems,
+    overrides: findOverrides(effective, env.environment),
   });
 }
 
