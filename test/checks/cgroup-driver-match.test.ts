@@ -147,3 +147,62 @@ describe('cgroup-driver-match', () => {
     expect(run(makeFacts({kubeletConfig: driver('systemd')}))[0]?.status).toBe('skip');
   });
 });
+
+describe('cgroup-driver-match: Docker nodes', () => {
+  const UNIT = '/lib/systemd/system/docker.service';
+  const unitWith = (opts: string): string => `[Service]\nType=notify\nExecStart=/usr/sbin/dockerd -H fd:// ${opts}\n`;
+  /** A 1.20 kubelet (dockershim era) with no runtime flags. */
+  function shim(files: Record<string, string>, kubelet: Collected<KubeletConfigFacts>): Facts {
+    return makeFacts({kubeletConfig: kubelet, runtime: buildRuntime(rawFrom(files), kubelet, nc, 'v1.20.15')});
+  }
+
+  it('passes a healthy dockershim node: dockerd --exec-opt native.cgroupdriver=systemd and kubelet systemd', () => {
+    const [v, ...rest] = run(shim({[UNIT]: unitWith('--exec-opt native.cgroupdriver=systemd'), '/etc/docker/daemon.json': '{}\n'}, driver('systemd')));
+    expect(rest).toEqual([]);
+    expect(v?.status).toBe('pass');
+    expect(v?.summary).toBe(`kubelet and Docker (dockershim) both use systemd (${KCFG}:14, ${UNIT}:3)`);
+  });
+
+  it('fails a dockershim node whose dockerd defaults to cgroupfs, with the kubelet line, the dockerd default and the kubelet error', () => {
+    const [v] = run(shim({[UNIT]: unitWith('--containerd=/run/containerd/containerd.sock'), '/etc/docker/daemon.json': '{}\n'}, driver('systemd')));
+    expect(v?.status).toBe('fail');
+    expect(v?.summary).toContain(`kubelet uses systemd (${KCFG}:14 cgroupDriver: systemd), Docker (dockershim) uses cgroupfs (/etc/docker/daemon.json`);
+    expect(v?.summary).toContain(
+      'the kubelet exits with "misconfiguration: kubelet cgroup driver: "systemd" is different from docker cgroup driver: "cgroupfs""',
+    );
+  });
+
+  it('fails a cri-dockerd node whose daemon.json says cgroupfs against a systemd kubelet, citing daemon.json:2', () => {
+    const kubelet = kubeletConfig({
+      cgroupDriver: ['systemd', 14, 'cgroupDriver: systemd'],
+      containerRuntimeEndpoint: ['unix:///var/run/cri-dockerd.sock', 9, 'containerRuntimeEndpoint: unix:///var/run/cri-dockerd.sock'],
+    });
+    const f = makeFacts({
+      kubeletConfig: kubelet,
+      runtime: buildRuntime(rawFrom({'/etc/docker/daemon.json': '{\n  "exec-opts": ["native.cgroupdriver=cgroupfs"]\n}\n'}), kubelet, nc, 'v1.28.2'),
+    });
+    const [v] = run(f);
+    expect(v?.status).toBe('fail');
+    expect(v?.summary).toContain('Docker via cri-dockerd uses cgroupfs (/etc/docker/daemon.json:2');
+    expect(v?.summary).toContain('cri-dockerd exits');
+    expect(v?.evidence.map((e) => e.source)).toEqual([
+      {file: KCFG, line: 14},
+      {file: '/etc/docker/daemon.json', line: 2},
+    ]);
+  });
+
+  it('fails when dockerd gets exec-opts both as a flag and from daemon.json, with both lines', () => {
+    const files = {
+      [UNIT]: unitWith('--exec-opt=native.cgroupdriver=systemd'),
+      '/etc/docker/daemon.json': '{\n  "exec-opts": ["native.cgroupdriver=systemd"]\n}\n',
+    };
+    const [v] = run(shim(files, driver('systemd')));
+    expect(v?.status).toBe('fail');
+    expect(v?.summary).toContain('specified both as a flag and in the configuration file: exec-opts');
+    expect(v?.evidence.map((e) => e.source)).toEqual([
+      {file: KCFG, line: 14},
+      {file: UNIT, line: 3},
+      {file: '/etc/docker/daemon.json', line: 2},
+    ]);
+  });
+});

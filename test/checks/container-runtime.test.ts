@@ -4,7 +4,7 @@ import check from '../../checks/container-runtime.js';
 import {ctx, makeFacts, rawFrom, type RawOptions} from '../helpers/facts.js';
 import {buildRuntime} from '../../src/facts/runtime.js';
 import type {Verdict} from '../../src/catalogue/define.js';
-import type {Collected, ConfigValue, DirRecord, Facts, KubeletConfigFacts} from '../../src/facts/types.js';
+import type {Collected, ConfigValue, DirRecord, Facts, KubeletArgv, KubeletConfigFacts} from '../../src/facts/types.js';
 
 const fx = (name: string): string => readFileSync(new URL(`../fixtures/runtime/${name}`, import.meta.url), 'utf8');
 const CTD = '/etc/containerd/config.toml';
@@ -160,5 +160,62 @@ describe('container-runtime without crictl on the node', () => {
     const out = [check.evaluate(facts(sock(true, 'containerd 1.6.20 answers CRI v1')), ctx)].flat();
     expect(out.map((v) => v.status)).toEqual(['pass']);
     expect(out[0]?.summary).toMatch(/containerd 1\.6\.20 answers CRI v1/);
+  });
+});
+
+describe('container-runtime: Docker nodes', () => {
+  const DAEMON = {'/etc/docker/daemon.json': '{"exec-opts": ["native.cgroupdriver=systemd"]}\n'};
+  const NO_FLAGS = kubeletFlags({});
+  /** An argv from kubeadm-flags.env line 1. */
+  function kubeletFlags(flags: Record<string, string>): Collected<KubeletArgv> {
+    const src = {file: '/var/lib/kubelet/kubeadm-flags.env', line: 1};
+    const text = Object.entries(flags)
+      .map(([k, v]) => `--${k}=${v}`)
+      .join(' ');
+    const entries = Object.entries(flags).map(([name, value], index) => [name, [{name, value, source: src, text, index}]]);
+    const exe = {value: '/usr/bin/kubelet', source: {file: '/lib/systemd/system/kubelet.service', line: 5}, text: 'ExecStart=/usr/bin/kubelet'};
+    return {collected: true, value: {executable: exe, args: [], flags: Object.fromEntries(entries), positional: []}};
+  }
+  function runDocker(files: Record<string, string>, argv: Collected<KubeletArgv>, version: string, opts: RawOptions = {}): Verdict[] {
+    const f = makeFacts({kubeletConfig: nc, runtime: buildRuntime(rawFrom(files, opts), nc, argv, version)});
+    const out = check.evaluate(f, ctx);
+    return Array.isArray(out) ? out : [out];
+  }
+
+  it('passes a 1.20 dockershim node without asking for a containerd socket', () => {
+    const run = {'/var/run': {path: '/var/run', status: 'ok' as const, entries: [{name: 'dockershim.sock', type: 'socket' as const}]}};
+    const [v, ...rest] = runDocker({...DAEMON, [CTD]: 'disabled_plugins = ["cri"]\n'}, NO_FLAGS, 'v1.20.15', {live: true, dirs: run});
+    expect(rest).toEqual([]);
+    expect(v?.status).toBe('pass');
+    expect(v?.summary).toContain(
+      'the kubelet talks to Docker (dockershim) at unix:///var/run/dockershim.sock (kubelet default) through its built-in dockershim',
+    );
+    expect(v?.summary).not.toContain('containerd');
+  });
+
+  it('fails a 1.20 dockershim node whose dockershim.sock is missing, saying the kubelet serves it', () => {
+    const run = {'/var/run': {path: '/var/run', status: 'ok' as const, entries: [{name: 'docker.sock', type: 'socket' as const}]}};
+    const [v] = runDocker(DAEMON, NO_FLAGS, 'v1.20.15', {live: true, dirs: run});
+    expect(v?.status).toBe('fail');
+    expect(v?.summary).toContain("/var/run/dockershim.sock is missing (no dockershim.sock in /var/run): the kubelet's built-in dockershim serves it");
+  });
+
+  it('fails a 1.25 kubelet still configured for dockershim with --container-runtime=docker', () => {
+    const out = runDocker(DAEMON, kubeletFlags({'container-runtime': 'docker'}), 'v1.25.4');
+    const v = out.find((x) => x.status === 'fail');
+    expect(v?.summary).toMatch(/^kubelet v1\.25\.4 has no dockershim \(removed in 1\.24\): --container-runtime=docker is refused/);
+    expect(v?.evidence[0]?.source).toEqual({file: '/var/lib/kubelet/kubeadm-flags.env', line: 1});
+  });
+
+  it('fails when dockerd would refuse to start (exec-opts both as a flag and in daemon.json)', () => {
+    const unit = '[Service]\nExecStart=/usr/sbin/dockerd -H fd:// --exec-opt native.cgroupdriver=systemd\n';
+    const out = runDocker(
+      {...DAEMON, '/lib/systemd/system/docker.service': unit},
+      kubeletFlags({'container-runtime-endpoint': 'unix:///run/cri-dockerd.sock'}),
+      'v1.28.0',
+    );
+    const fails = out.filter((x) => x.status === 'fail');
+    expect(fails[0]?.summary).toContain('dockerd refuses to start');
+    expect(fails[0]?.summary).toContain('/lib/systemd/system/docker.service:2 sets --exec-opt and /etc/docker/daemon.json:1 sets "exec-opts"');
   });
 });
