@@ -6,7 +6,7 @@
  */
 import {defineCheck, fail, pass, skip, warn} from '../src/catalogue/define.js';
 import type {Evidence, Verdict} from '../src/catalogue/define.js';
-import type {DropInInfo, UnitFacts, UnitProblem, UnitProblemKind, UnitState} from '../src/facts/systemd-unit.js';
+import type {DropInInfo, SilentOverride, UnitFacts, UnitProblem, UnitProblemKind, UnitState} from '../src/facts/systemd-unit.js';
 import type {Collected, Source, Sourced} from '../src/facts/types.js';
 
 const ev = (s: {source: Source; text: string}): Evidence => ({source: s.source, text: s.text});
@@ -59,6 +59,17 @@ function shadowed(dropIns: DropInInfo[]): Verdict[] {
     });
 }
 
+/** What to do about each silent override. */
+function overrideVerdict(o: SilentOverride): Verdict {
+  const evidence = [ev(o), ...o.related.map(ev)];
+  const winner = o.related[0];
+  if (o.kind === 'env-overridden' && winner !== undefined) {
+    return warn(`${o.message}; move the value into ${loc(winner.source)} or give it its own variable name`, evidence);
+  }
+  const hint = o.kind === 'quote-in-braced-var' ? 'remove the quotes from the value' : 'quote the whole word ("--flag=a b") or drop the quotes';
+  return warn(`${o.message}; ${hint}`, evidence);
+}
+
 /** Verdicts from merging the files (offline). */
 function offline(u: UnitFacts): Verdict[] {
   const out: Verdict[] = [];
@@ -72,7 +83,7 @@ function offline(u: UnitFacts): Verdict[] {
       out.push(warn(`${loc(p.source)}: ${p.message}`, problemEvidence(p)));
     }
   }
-  return [...out, ...shadowed(u.dropIns), ...ignoredLines(u.problems)];
+  return [...out, ...shadowed(u.dropIns), ...(u.overrides ?? []).map(overrideVerdict), ...ignoredLines(u.problems)];
 }
 
 const OK_FILE_STATES = new Set(['enabled', 'enabled-runtime', 'linked', 'linked-runtime', 'alias', 'generated', 'transient']);

@@ -43,7 +43,10 @@ describe('silent overrides of kubelet.service', () => {
   });
 
   it('RPM layout: /etc/sysconfig/kubelet wins the same way', () => {
-    const u = unit({'/etc/sysconfig/kubelet': 'KUBELET_EXTRA_ARGS=--v=2\n', [EXTRA]: '[Service]\nEnvironment="KUBELET_EXTRA_ARGS=--node-ip=10.0.0.7"\n'}, 'rpm');
+    const u = unit(
+      {'/etc/sysconfig/kubelet': 'KUBELET_EXTRA_ARGS=--v=2\n', [EXTRA]: '[Service]\nEnvironment="KUBELET_EXTRA_ARGS=--node-ip=10.0.0.7"\n'},
+      'rpm',
+    );
     expect(brief(u)).toEqual([{kind: 'env-overridden', at: {file: EXTRA, line: 2}, by: [{file: '/etc/sysconfig/kubelet', line: 1}]}]);
   });
 
@@ -63,7 +66,10 @@ describe('silent overrides of kubelet.service', () => {
   });
 
   it('Environment= in a later drop-in still loses to an earlier EnvironmentFile=', () => {
-    const u = unit({'/etc/default/kubelet': 'KUBELET_EXTRA_ARGS=--v=2\n', [`${ETC}/kubelet.service.d/99-last.conf`]: '[Service]\nEnvironment="KUBELET_EXTRA_ARGS=--node-ip=10.0.0.7"\n'});
+    const u = unit({
+      '/etc/default/kubelet': 'KUBELET_EXTRA_ARGS=--v=2\n',
+      [`${ETC}/kubelet.service.d/99-last.conf`]: '[Service]\nEnvironment="KUBELET_EXTRA_ARGS=--node-ip=10.0.0.7"\n',
+    });
     expect(brief(u)).toEqual([
       {kind: 'env-overridden', at: {file: `${ETC}/kubelet.service.d/99-last.conf`, line: 2}, by: [{file: '/etc/default/kubelet', line: 1}]},
     ]);
@@ -89,7 +95,7 @@ describe('silent overrides of kubelet.service', () => {
   });
 
   it('quotes inside a $VAR value: reported at the line that set it', () => {
-    const u = unit({'/etc/default/kubelet': "KUBELET_EXTRA_ARGS='--eviction-hard=memory.available<\"100Mi\"'\n"});
+    const u = unit({'/etc/default/kubelet': 'KUBELET_EXTRA_ARGS=\'--eviction-hard=memory.available<"100Mi"\'\n'});
     expect(brief(u)).toEqual([{kind: 'quote-mid-word', at: {file: '/etc/default/kubelet', line: 1}, by: [{file: KUBEADM, line: 11}]}]);
     expect(u.overrides[0]?.message).toContain('--eviction-hard=memory.available<100Mi');
   });
