@@ -73,7 +73,10 @@ export function loadAll(raw: RawSnapshot): {files: RuntimeConfigFile[]; loaded: 
 
 /** Resolve one `imports` entry to paths: relative to the importer, globs against the dir listing. */
 function resolveImport(raw: RawSnapshot, parent: string, imp: string, files: RuntimeConfigFile[]): string[] {
-  const parentDir = parent.slice(0, parent.lastIndexOf('/')) || '/';
+  // containerd v1.6.20 resolveImports: a plain relative path joins the importer's folder, but a
+  // glob goes to filepath.Glob as written, so a relative glob is relative to containerd's working
+  // directory, which systemd sets to / for containerd.service.
+  const parentDir = imp.includes('*') ? '/' : parent.slice(0, parent.lastIndexOf('/')) || '/';
   const abs = normalise(imp.startsWith('/') ? imp : `${parentDir}/${imp}`);
   // containerd globs only entries holding `*` (resolveImports); others are taken as written.
   if (!imp.includes('*')) return [abs];

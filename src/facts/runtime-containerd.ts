@@ -308,7 +308,7 @@ function notes1x(f: Loaded, problems: RuntimeNote[], ctx: Ctx): void {
 /** Where to point a note about an ignored plugin table: its SystemdCgroup line when it has one. */
 function pointAt(f: Loaded, path: string[], id: string): {where: string[]; what: string} {
   const sc = walk(f.data, [...path.map((k) => ({map: k})), 'containerd', 'runtimes']);
-  const names = sc && sc.value && typeof sc.value === 'object' ? Object.keys(sc.value) : [];
+  const names = sc?.value && typeof sc.value === 'object' ? Object.keys(sc.value) : [];
   for (const name of names) {
     const hit = walk(sc?.value, [{map: name}, 'options', 'SystemdCgroup']);
     if (hit && sc) return {where: [...sc.path, name, ...hit.path.slice(1)], what: `SystemdCgroup under runtimes.${name}.options of plugin ${id}`};

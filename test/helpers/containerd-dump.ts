@@ -60,6 +60,7 @@ export function containerdReading(c: CorpusCase): Reading {
     try {
       out = execFileSync(CONTAINERD_BIN, ['--config', join(root, ETC, 'config.toml'), 'config', 'dump'], {
         encoding: 'utf8',
+        cwd: '/', // as systemd runs containerd.service: relative import globs resolve against /
         stdio: ['ignore', 'pipe', 'pipe'],
         timeout: 60_000,
       });
