@@ -157,6 +157,17 @@ export interface EnvFileInfo {
   text: string;
 }
 
+/** A value an empty `Environment=` or `EnvironmentFile=` threw away (systemd.exec(5): an empty assignment resets the list). */
+export interface ClearedVar {
+  name: string;
+  value: string;
+  origin: EnvOrigin;
+  source: Source;
+  text: string;
+  /** The empty assignment that reset the list. */
+  by: {source: Source; text: string};
+}
+
 /** A [Service] assignment with the file it is in. */
 export type ServiceAssignment = UnitAssignment & {file: string};
 
@@ -204,8 +215,9 @@ export function applyEnvironment(
   assignments: readonly ServiceAssignment[],
   problems: UnitProblem[],
   hostname: string | null,
-): {environment: Record<string, EnvVar>; files: EnvFileInfo[]} {
+): {environment: Record<string, EnvVar>; files: EnvFileInfo[]; cleared: ClearedVar[]} {
   const env = new Map<string, EnvVar>();
+  const cleared: ClearedVar[] = [];
   let files: EnvFileInfo[] = [];
   let unset: string[] = [];
   for (const a of assignments) {
@@ -213,16 +225,25 @@ export function applyEnvironment(
     const garbage = (message: string): number => problems.push({kind: 'garbage-line', message, source, text: a.text});
     const spec = resolveSpecifiers(a.value, hostname);
     if (spec.unknown !== null) garbage(`Failed to resolve specifiers in "${a.value}" (${spec.unknown}), ignoring.`);
-    else if (a.key === 'Environment' && a.value === '') env.clear();
-    else if (a.key === 'Environment') {
+    else if (a.key === 'Environment' && a.value === '') {
+      for (const [name, v] of env) cleared.push({name, value: v.value, origin: v.origin, source: v.source, text: v.text, by: {source, text: a.text}});
+      env.clear();
+    } else if (a.key === 'Environment') {
       for (const word of splitWords(spec.value)) {
         const eq = word.indexOf('=');
         const name = eq > 0 ? word.slice(0, eq) : '';
         if (isValidEnvName(name)) setVar(env, name, {value: word.slice(eq + 1), origin: 'Environment', source, text: a.text});
         else garbage(`Invalid environment assignment, ignoring: ${word}`);
       }
-    } else if (a.key === 'EnvironmentFile' && a.value === '') files = [];
-    else if (a.key === 'EnvironmentFile') {
+    } else if (a.key === 'EnvironmentFile' && a.value === '') {
+      for (const f of files.filter((x) => x.status === 'ok')) {
+        for (const x of parseEnvFile(raw.files[f.path]?.content ?? '').assignments) {
+          const at = {source: {file: f.path, line: x.line}, text: x.text};
+          cleared.push({name: x.name, value: x.value, origin: 'EnvironmentFile', ...at, by: {source, text: a.text}});
+        }
+      }
+      files = [];
+    } else if (a.key === 'EnvironmentFile') {
       const optional = spec.value.startsWith('-');
       const path = (optional ? spec.value.slice(1) : spec.value).trim();
       if (path.startsWith('/')) files.push(envFileInfo(raw, path, optional, source, a.text));
@@ -246,7 +267,7 @@ export function applyEnvironment(
     const name = eq < 0 ? u : u.slice(0, eq);
     if (eq < 0 || env.get(name)?.value === u.slice(eq + 1)) env.delete(name);
   }
-  return {environment: Object.fromEntries(env), files};
+  return {environment: Object.fromEntries(env), files, cleared};
 }
 
 /**

@@ -18,7 +18,7 @@
  */
 import type {Source} from './types.js';
 import {splitWords} from './systemd-parse.js';
-import type {EnvVar} from './env-file.js';
+import type {ClearedVar, EnvVar} from './env-file.js';
 
 /** What kind of silent change. */
 export type SilentOverrideKind =
@@ -131,6 +131,23 @@ function envOverrides(refs: Map<string, unknown>, env: Record<string, EnvVar>): 
   return out;
 }
 
+/** Values of variables ExecStart= uses that an empty Environment= / EnvironmentFile= threw away. */
+function clearedOverrides(refs: Map<string, unknown>, env: Record<string, EnvVar>, cleared: readonly ClearedVar[]): SilentOverride[] {
+  return cleared
+    .filter((c) => refs.has(c.name) && c.value !== '' && (Object.hasOwn(env, c.name) ? env[c.name]?.value : undefined) !== c.value)
+    .map((c) => {
+      const why =
+        c.origin === 'Environment'
+          ? 'an empty Environment= resets the list and all earlier assignments have no effect'
+          : `an empty EnvironmentFile= resets the list of files, so ${'file' in c.source ? c.source.file : ''} is never read`;
+      const now = Object.hasOwn(env, c.name) ? `"${env[c.name]?.value ?? ''}"` : 'unset';
+      const message =
+        `${loc(c.source)} sets ${c.name}="${c.value}", but ${loc(c.by.source)} is ${c.by.text} and ${why} (systemd.exec(5)); ` +
+        `${c.name} is ${now}: the kubelet never receives "${c.value}"`;
+      return {kind: 'env-overridden', message, source: c.source, text: c.text, related: [c.by]};
+    });
+}
+
 /** Quotes inside words: in ExecStart= itself, in `$VAR` values split into words, and in `${VAR}` values. */
 function quoteProblems(cmd: CommandLike, refs: Map<string, {braced: boolean; whole: boolean}>, env: Record<string, EnvVar>): SilentOverride[] {
   const out: SilentOverride[] = [];
@@ -164,8 +181,8 @@ function quoteProblems(cmd: CommandLike, refs: Map<string, {braced: boolean; who
 }
 
 /** Every silent override and quote hazard of the effective command, in the order found. */
-export function findOverrides(cmd: CommandLike | null, env: Record<string, EnvVar>): SilentOverride[] {
+export function findOverrides(cmd: CommandLike | null, env: Record<string, EnvVar>, cleared: readonly ClearedVar[] = []): SilentOverride[] {
   if (cmd === null) return [];
   const refs = references(cmd);
-  return [...envOverrides(refs, env), ...quoteProblems(cmd, refs, env)];
+  return [...clearedOverrides(refs, env, cleared), ...envOverrides(refs, env), ...quoteProblems(cmd, refs, env)];
 }

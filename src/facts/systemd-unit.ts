@@ -284,7 +284,7 @@ function build(raw: RawSnapshot): Collected<UnitFacts> {
     environmentFiles: env.files,
     command: effective === null ? null : expandCommand(effective, env.environment, st.problems),
     problems: st.problems,
-    overrides: findOverrides(effective, env.environment),
+    overrides: findOverrides(effective, env.environment, env.cleared),
   });
 }
 

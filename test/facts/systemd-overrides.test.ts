@@ -107,4 +107,34 @@ describe('silent overrides of kubelet.service', () => {
     expect(brief(u)).toEqual([{kind: 'quote-in-braced-var', at: {file: EXTRA, line: 2}, by: [{file: EXTRA, line: 4}]}]);
     expect(u.overrides[0]?.message).toContain('every systemd version passes it unchanged');
   });
+
+  it('an empty Environment= in a later drop-in throws away earlier values', () => {
+    const u = unit({
+      [EXTRA]: '[Service]\nEnvironment="KUBELET_EXTRA_ARGS=--node-ip=10.0.0.7"\n',
+      [`${ETC}/kubelet.service.d/30-reset.conf`]: '[Service]\nEnvironment=\n',
+    });
+    const by = [{file: `${ETC}/kubelet.service.d/30-reset.conf`, line: 2}];
+    // kubeadm's own KUBELET_KUBECONFIG_ARGS and KUBELET_CONFIG_ARGS go too
+    expect(brief(u)).toEqual([
+      {kind: 'env-overridden', at: {file: KUBEADM, line: 3}, by},
+      {kind: 'env-overridden', at: {file: KUBEADM, line: 4}, by},
+      {kind: 'env-overridden', at: {file: EXTRA, line: 2}, by},
+    ]);
+    expect(u.overrides[2]?.message).toBe(
+      `${EXTRA}:2 sets KUBELET_EXTRA_ARGS="--node-ip=10.0.0.7", but ${ETC}/kubelet.service.d/30-reset.conf:2 is Environment= and an empty Environment= resets the list and all earlier assignments have no effect (systemd.exec(5)); KUBELET_EXTRA_ARGS is unset: the kubelet never receives "--node-ip=10.0.0.7"`,
+    );
+    expect(u.overrides[2]?.message).toContain('an empty Environment= resets the list and all earlier assignments have no effect');
+  });
+
+  it('an empty EnvironmentFile= drops the files listed before it', () => {
+    const u = unit({
+      '/etc/default/kubelet': 'KUBELET_EXTRA_ARGS=--node-ip=10.0.0.7\n',
+      [EXTRA]: '[Service]\nEnvironmentFile=\n',
+    });
+    expect(brief(u)).toEqual([
+      {kind: 'env-overridden', at: {file: '/var/lib/kubelet/kubeadm-flags.env', line: 1}, by: [{file: EXTRA, line: 2}]},
+      {kind: 'env-overridden', at: {file: '/etc/default/kubelet', line: 1}, by: [{file: EXTRA, line: 2}]},
+    ]);
+    expect(u.overrides[1]?.message).toContain('an empty EnvironmentFile= resets the list of files');
+  });
 });
