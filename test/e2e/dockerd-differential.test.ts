@@ -131,7 +131,12 @@ async function realDockerd(dir: string, v: Variant): Promise<{driver: string | n
   child.stdout.on('data', (b: Buffer) => (log += b.toString()));
   child.stderr.on('data', (b: Buffer) => (log += b.toString()));
   let exited: number | null | undefined;
-  const done = new Promise<void>((resolve) => child.on('close', (code) => ((exited = code), resolve())));
+  const done = new Promise<void>((resolve) =>
+    child.on('close', (code) => {
+      exited = code;
+      resolve();
+    }),
+  );
   try {
     for (let i = 0; i < 300 && exited === undefined; i++) {
       if (existsSync(sock)) {
