@@ -65,18 +65,20 @@ export function loadAll(raw: RawSnapshot): {files: RuntimeConfigFile[]; loaded: 
     const from = {file: next.path, ...(line === undefined ? {} : {line}), text: (parsed.lines[(line ?? 1) - 1] ?? '').trim()};
     for (const imp of imports) {
       if (typeof imp !== 'string' || imp === '') continue;
-      for (const path of resolveImport(raw, next.path, imp, files)) pending.push({path, from});
+      const v3 = (loaded[0]?.version ?? 1) >= 3;
+      for (const path of resolveImport(raw, next.path, imp, files, v3)) pending.push({path, from});
     }
   }
   return {files, loaded, problems};
 }
 
 /** Resolve one `imports` entry to paths: relative to the importer, globs against the dir listing. */
-function resolveImport(raw: RawSnapshot, parent: string, imp: string, files: RuntimeConfigFile[]): string[] {
+function resolveImport(raw: RawSnapshot, parent: string, imp: string, files: RuntimeConfigFile[], v3: boolean): string[] {
   // containerd v1.6.20 resolveImports: a plain relative path joins the importer's folder, but a
   // glob goes to filepath.Glob as written, so a relative glob is relative to containerd's working
-  // directory, which systemd sets to / for containerd.service.
-  const parentDir = imp.includes('*') ? '/' : parent.slice(0, parent.lastIndexOf('/')) || '/';
+  // directory, which systemd sets to / for containerd.service. containerd 2.x (v2.0.0, same
+  // function) joins every relative path, glob or not, to the importer's folder.
+  const parentDir = imp.includes('*') && !v3 ? '/' : parent.slice(0, parent.lastIndexOf('/')) || '/';
   const abs = normalise(imp.startsWith('/') ? imp : `${parentDir}/${imp}`);
   // containerd globs only entries holding `*` (resolveImports); others are taken as written.
   if (!imp.includes('*')) return [abs];
