@@ -12,9 +12,11 @@
  * - systemd src/basic/extract-word.c (stored version 007f09d4, 2017): in an unquoted word a `'` or
  *   `"` anywhere opens a quote, so `--a="b"` becomes `--a=b`. src/basic/env-util.c
  *   replace_env_argv splits `$FOO` with EXTRACT_UNQUOTE, so quotes inside the value are removed too.
- *   Older systemd split with FOREACH_WORD_QUOTED / strv_split_quoted, which honoured a quote only at
- *   the start of a word and kept mid-word quotes literally (the exact release boundary is not pinned
- *   here; CentOS 7's systemd 219 predates extract_first_word).
+ *   Older systemd split with FOREACH_WORD_QUOTED / strv_split_quoted (src/shared/util.c split_quoted:
+ *   a `'` or `"` counts only as the first character of a word, an unquoted word runs to the next
+ *   whitespace with any quotes kept). The release where ExecStart= parsing moved from split_quoted to
+ *   unquote_first_word / extract_first_word (2014-2015) is NOT pinned here, so the node's systemd
+ *   version is not used: both outcomes are reported.
  */
 import type {Source} from './types.js';
 import {splitWords} from './systemd-parse.js';
@@ -154,7 +156,7 @@ function quoteProblems(cmd: CommandLike, refs: Map<string, {braced: boolean; who
   const at = {source: cmd.source, text: cmd.text};
   const describe = (word: string): string => {
     const now = splitWords(word, false)[0] ?? '';
-    return `systemd with extract_first_word passes ${now}; older systemd (FOREACH_WORD_QUOTED word splitting, e.g. systemd 219 of CentOS 7) passes ${oldSystemd(word)} with the quotes, which the kubelet then parses as part of the value`;
+    return `systemd with extract_first_word passes ${now}; older systemd that split words with split_quoted (FOREACH_WORD_QUOTED, a quote counts only at the start of a word) passes ${oldSystemd(word)} with the quotes, which the kubelet then parses as part of the value`;
   };
   for (const word of rawWords(cmd.text.replace(/^ExecStart\s*=\s*[-@+!:|]*/, ''))) {
     if (!quotedMidWord(word) || word.includes('$')) continue;
