@@ -59,6 +59,48 @@ describe('buildRuntime: containerd 1.x (config version 2)', () => {
   });
 });
 
+describe('buildRuntime: containerd 1.x reads the file as containerd 1.6 does', () => {
+  const opts = '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]';
+
+  it('ignores full-id CRI tables in a file without version = 2, and says so at the SystemdCgroup line', () => {
+    const text = `${opts}\n  SystemdCgroup = true\n`;
+    const rt = runtime(rawFrom({[CTD]: text}));
+    expect(rt.configVersion).toBe(1);
+    expect(rt.cgroupDriver?.value).toBe('cgroupfs');
+    expect(rt.problems).toEqual([
+      expect.objectContaining({
+        severity: 'warn',
+        source: {file: CTD, line: 2},
+        text: 'SystemdCgroup = true',
+        message: expect.stringMatching(/add version = 2/),
+      }),
+    ]);
+  });
+
+  it('reads the spellings go-toml v1 accepts, with the line as written', () => {
+    for (const key of ['systemdCgroup', 'systemdcgroup', 'SYSTEMDCGROUP']) {
+      const rt = runtime(rawFrom({[CTD]: `version = 2\n${opts}\n  ${key} = true\n`}));
+      expect(rt.cgroupDriver).toEqual({value: 'systemd', source: {file: CTD, line: 3}, text: `${key} = true`});
+    }
+    const snake = runtime(rawFrom({[CTD]: `version = 2\n${opts}\n  systemd_cgroup = true\n`}));
+    expect(snake.cgroupDriver?.value).toBe('cgroupfs');
+  });
+
+  it('gives the sandbox image with its line, or containerd 1.6 default pause:3.6', () => {
+    const set = runtime(rawFrom({[CTD]: 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  SANDBOX_IMAGE = "reg.example/pause:9"\n'}));
+    expect(set.sandboxImage).toEqual({value: 'reg.example/pause:9', source: {file: CTD, line: 3}, text: 'SANDBOX_IMAGE = "reg.example/pause:9"'});
+    expect(runtime(rawFrom({[CTD]: V2_DEFAULT})).sandboxImage?.value).toBe('registry.k8s.io/pause:3.6');
+    expect(runtime(rawFrom({[CTD]: ''})).sandboxImage?.value).toBe('registry.k8s.io/pause:3.6');
+  });
+
+  it('fails [plugins.cri] in a version 2 config: containerd refuses to load it', () => {
+    const rt = runtime(rawFrom({[CTD]: 'version = 2\n[plugins.cri]\n  sandbox_image = "x"\n'}));
+    expect(rt.problems).toEqual([
+      expect.objectContaining({severity: 'fail', source: {file: CTD, line: 2}, message: expect.stringMatching(/invalid plugin key URI "cri"/)}),
+    ]);
+  });
+});
+
 describe('buildRuntime: containerd 2.x (config version 3)', () => {
   it('falls back to cgroupfs when the default config omits SystemdCgroup (containerd#12101)', () => {
     const rt = runtime(rawFrom({[CTD]: V3_DEFAULT}));
