@@ -146,7 +146,7 @@ export default defineCheck({
   category: 'systemd',
   severity: 'critical',
   description:
-    'systemd builds the kubelet command line from kubelet.service, every kubelet.service.d/*.conf drop-in and their environment files. A second ExecStart= without a reset, a missing EnvironmentFile= or a stale drop-in hiding the packaged one keeps the kubelet from starting, or starts it with the wrong flags.',
+    'systemd builds the kubelet command line from kubelet.service, every kubelet.service.d/*.conf drop-in and their environment files. A second ExecStart= without a reset, a missing EnvironmentFile= or a stale drop-in hiding the packaged one keeps the kubelet from starting, or starts it with the wrong flags. It also warns when a value ExecStart= uses is silently thrown away (EnvironmentFile= overrides Environment= whatever the order; a later or empty assignment replaces an earlier one) and when a flag word carries quotes that systemd versions pass differently.',
   needs: ['unit', 'unitState'],
   fix: 'systemd-dropin-fix',
   explainedBy: [],
