@@ -83,7 +83,9 @@ export function readContainerd(raw: RawSnapshot): RuntimeConfigRead {
   const sc = find([...opts, 'SystemdCgroup']);
   const legacy = rootVersion !== null && rootVersion <= 2 ? find(['systemd_cgroup']) : undefined;
   let cgroupDriver: Sourced<CgroupDriver> | null = null;
-  if (legacy?.value === true && runtimeType === LINUX_V1) {
+  // containerd v1.6.20 pkg/cri/server/helpers.go generateRuntimeOptions: the plugin-level
+  // systemd_cgroup counts only for runtime type io.containerd.runtime.v1.linux with no options table.
+  if (legacy?.value === true && runtimeType === LINUX_V1 && find(opts) === undefined) {
     cgroupDriver = sourced('systemd', legacy);
   } else if (sc && typeof sc.value === 'boolean') {
     cgroupDriver = sourced(sc.value ? 'systemd' : 'cgroupfs', sc);

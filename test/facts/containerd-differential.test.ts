@@ -26,7 +26,11 @@ function toolReading(c: CorpusCase): Reading {
   return {
     refused: false,
     cri: 'enabled',
-    systemdCgroup: read.cgroupDriver ? read.cgroupDriver.value === 'systemd' : null,
+    systemdCgroup: read.problems.some((p) => /SystemdCgroup must be true or false/.test(p.message))
+      ? null
+      : read.cgroupDriver
+        ? read.cgroupDriver.value === 'systemd'
+        : null,
     sandboxImage: read.sandboxImage?.value ?? null,
   };
 }

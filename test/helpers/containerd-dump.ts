@@ -88,9 +88,14 @@ export function fromDump(text: string): Reading {
   if (!cri) return {refused: false, cri: 'disabled', systemdCgroup: null, sandboxImage: null};
   const ctd = table(cri['containerd']);
   const name = typeof ctd?.['default_runtime_name'] === 'string' ? ctd['default_runtime_name'] : 'runc';
-  const options = table(table(table(ctd?.['runtimes'])?.[name])?.['options']) ?? {};
+  const runtime = table(table(ctd?.['runtimes'])?.[name]);
+  const options = table(runtime?.['options']) ?? {};
   const key = spellings('SystemdCgroup').find((k) => k in options);
-  const sc = key === undefined ? false : options[key];
+  // The pre-runc.v2 runtime type with no options takes the CRI plugin's own systemd_cgroup
+  // (containerd v1.6.20 pkg/cri/server/helpers.go generateRuntimeOptions). The dump prints a nil
+  // options map as an empty table, so an empty table here stands for "no options written".
+  const legacy = runtime?.['runtime_type'] === 'io.containerd.runtime.v1.linux' && Object.keys(options).length === 0;
+  const sc = legacy ? cri['systemd_cgroup'] === true : key === undefined ? false : options[key];
   return {
     refused: false,
     cri: 'enabled',
