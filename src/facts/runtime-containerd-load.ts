@@ -5,7 +5,7 @@
  * file's folder, each file is loaded once. A named import that is missing stops containerd.
  */
 import type {RawSnapshot, Source} from './types.js';
-import {fileText, parseTomlText, lineOf, type TomlIndex, type TomlTable} from './runtime-parse.js';
+import {fileText, parseTomlText, lineOf, valueAt, type TomlIndex, type TomlTable} from './runtime-parse.js';
 import type {RuntimeConfigFile, RuntimeNote} from './runtime.js';
 import {walk} from './runtime-containerd-keys.js';
 
@@ -52,8 +52,19 @@ export function loadAll(raw: RawSnapshot): {files: RuntimeConfigFile[]; loaded: 
       continue;
     }
     // go-toml v1 spellings of the `version` tag (runtime-containerd-keys.ts).
-    const v = walk(parsed.data, ['version'])?.value;
-    const ownVersion = typeof v === 'number' ? v : 0;
+    const vFound = walk(parsed.data, ['version']);
+    const v = vFound?.value;
+    if (vFound && !integerAt(parsed, vFound.path)) {
+      // Config.Version is an int: go-toml refuses a float or a string ("Can't convert 2(float64) to int").
+      const line = lineOf(parsed.index, vFound.path);
+      problems.push({
+        severity: 'fail',
+        message: `${vFound.path[0]} must be an integer: containerd refuses to load ${next.path} ("failed to unmarshal TOML"), so containerd does not start`,
+        source: {file: next.path, ...(line === undefined ? {} : {line})},
+        text: line === undefined ? '' : (parsed.lines[line - 1] ?? '').trim(),
+      });
+    }
+    const ownVersion = typeof v === 'number' && Number.isInteger(v) ? v : 0;
     const version = ownVersion === 0 ? 1 : ownVersion;
     const rec: RuntimeConfigFile = {path: next.path, role, status: 'ok', version};
     files.push(rec);
@@ -70,6 +81,16 @@ export function loadAll(raw: RawSnapshot): {files: RuntimeConfigFile[]; loaded: 
     }
   }
   return {files, loaded, problems};
+}
+
+/** Whether the value at `path` is an integer as written (smol-toml reads `2.0` as the number 2). */
+function integerAt(parsed: {data: TomlTable; index: TomlIndex; lines: string[]}, path: string[]): boolean {
+  const value = valueAt(parsed.data, path);
+  if (typeof value !== 'number' || !Number.isInteger(value)) return false;
+  const line = lineOf(parsed.index, path);
+  const text = line === undefined ? '' : (parsed.lines[line - 1] ?? '');
+  const written = text.slice(text.indexOf('=') + 1).trim();
+  return !/^[+-]?[\d_]+(\.|[eE])/.test(written) && !/^[+-]?(inf|nan)/.test(written);
 }
 
 /** Resolve one `imports` entry to paths: relative to the importer, globs against the dir listing. */
