@@ -8,6 +8,7 @@ import type {Facts} from '../facts/types.js';
 import {minorOf, versionAtLeast} from '../facts/version.js';
 import type {Finding} from '../report/types.js';
 import {IMPLEMENTED_FIXES} from '../fixes/index.js';
+import {profileById} from '../../checks/data/profiles/index.js';
 
 const RANK: Record<Status, number> = {error: 4, fail: 3, warn: 2, pass: 1, skip: 0};
 
@@ -87,6 +88,13 @@ function excluded(e: Exclusion, facts: Facts, version: string | null): boolean {
 export function notApplicable(check: CheckDef, facts: Facts): string | null {
   if (check.live && !facts.target.live && !check.appliesTo.offline) {
     return 'needs a live node (commands, /proc): not available on this transport';
+  }
+  // k3s and RKE2 run the kubelet inside their own binary: no unit, no flags file, their own
+  // kubeconfig and certificate paths. Their profile lists what the tool does not judge there.
+  const profile = facts.profile.collected ? profileById(facts.profile.value.id) : undefined;
+  const embedded = profile?.embeddedKubelet;
+  if (embedded && (embedded.notChecked as readonly string[]).includes(check.id)) {
+    return `does not apply: ${profile.title} runs the kubelet inside ${embedded.service} (arguments in ${embedded.configPath}); this check reads a standalone kubelet's files and is not run here`;
   }
   const version = facts.kubeletVersion.collected ? facts.kubeletVersion.value.value : null;
   const r = check.appliesTo.kubelet;

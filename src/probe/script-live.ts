@@ -297,10 +297,8 @@ kcri() {
   # the map key "config" (the bytes of its length may make a line of their own). Kept:
   # defaultRuntimeName, the runtimes object (its options as written) and sandboxImage; every other
   # key (registry, TLS files, ...) stays on the node.
-  gok && tr '\000-\037' '\n' < "$T/gb.i" | awk '
-    function str(k,  i, s) { i = index(L, "\"" k "\":\""); if (i == 0) return "null"; s = substr(L, i + length(k) + 4)
-      return match(s, /^([^"\\]|\\.)*"/) ? "\"" substr(s, 1, RLENGTH) : "null" }
-    function obj(k,  i, j, n, c, d, q) { i = index(L, "\"" k "\":{"); if (i == 0) return "null"; i += length(k) + 3; n = length(L); d = 0; q = 0
+  gok && tr '\000-\037' '\n' < "$T/gb.i" | awk 'function str(k,  i, s) { i = index(L, "\"" k "\":\""); if (i == 0) return "null"; s = substr(L, i + length(k) + 4)
+      return match(s, /^([^"\\]|\\.)*"/) ? "\"" substr(s, 1, RLENGTH) : "null" } function obj(k,  i, j, n, c, d, q) { i = index(L, "\"" k "\":{"); if (i == 0) return "null"; i += length(k) + 3; n = length(L); d = 0; q = 0
       for (j = i; j <= n; j++) { c = substr(L, j, 1)
         if (q) { if (c == "\\") j++; else if (c == "\"") q = 0; continue }
         if (c == "\"") q = 1; else if (c == "{") d++; else if (c == "}") { d--; if (d == 0) return substr(L, i, j - i + 1) } }

@@ -6,7 +6,8 @@
  *
  * Healthy: no fail or error, and the installer detected is the profile. Injected: the expected
  * check fails and is the first cause (not explained by another failure), and nothing else fails
- * unexplained. The score table printed at the end is the corpus figure:
+ * unexplained; on an embedded kubelet (k3s, RKE2) a check its profile does not judge says so
+ * (skip, "does not apply") instead. The score table printed at the end is the corpus figure:
  * healthy profiles with a false failure (target 0), injected failures with the right first cause (target all).
  * With PROFILE_FAILURES=FILE set, the cases that miss are also written there as a markdown table.
  */
@@ -17,7 +18,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {promisify} from 'node:util';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {PROFILES} from '../../checks/data/profiles/index.js';
+import {PROFILES, profileById} from '../../checks/data/profiles/index.js';
 import {createClusterCa} from '../../src/lab/pki.js';
 import {INJECTIONS, writeProfileNode, type Injection} from '../../src/lab/profiles.js';
 
@@ -51,6 +52,13 @@ let dir = '';
 /** The failures no other failure explains, in report order. */
 const rootFails = (t: JsonTarget): JsonResult[] => t.results.filter((r) => (r.status === 'fail' || r.status === 'error') && r.causedBy === null);
 
+/** An injection into a check the profile declares it does not judge (an embedded kubelet's). */
+function notChecked(c: Case): boolean {
+  const want = INJECTIONS.find((i) => i.id === c.injection)?.breaks;
+  const list: readonly string[] = profileById(c.profile)?.embeddedKubelet?.notChecked ?? [];
+  return want !== undefined && list.includes(want);
+}
+
 /** Why a case misses, in words for the table; null when it is right. */
 function miss(c: Case): string | null {
   const t = c.target;
@@ -69,7 +77,11 @@ function miss(c: Case): string | null {
   const r = t.results.find((x) => x.id === want);
   const roots = rootFails(t);
   const parts: string[] = [];
-  if (r?.status !== 'fail') parts.push(`${want} is ${r?.status ?? 'absent'}${r ? `: ${r.summary}` : ''}`);
+  if (notChecked(c)) {
+    // k3s/RKE2: the check does not judge an embedded kubelet, and must say so instead of passing.
+    if (r?.status !== 'skip' || !/runs the kubelet inside/.test(r.summary))
+      parts.push(`${want} is ${r?.status ?? 'absent'}, not "does not apply"${r ? `: ${r.summary}` : ''}`);
+  } else if (r?.status !== 'fail') parts.push(`${want} is ${r?.status ?? 'absent'}${r ? `: ${r.summary}` : ''}`);
   else if (r.causedBy !== null) parts.push(`${want} fails but is explained by ${r.causedBy}`);
   for (const o of roots) if (o.id !== want) parts.push(`also unexplained: ${o.status} ${o.id}: ${o.summary}`);
   if (wrongProfile) parts.push(wrongProfile);
@@ -111,12 +123,14 @@ afterAll(async () => {
   const healthy = CASES.filter((c) => c.injection === 'healthy');
   const injected = CASES.filter((c) => c.injection !== 'healthy');
   const falseFail = healthy.filter((c) => c.target.results.some((r) => r.status === 'fail' || r.status === 'error') || c.target.status !== 'ok');
-  const rightCause = injected.filter((c) => miss(c) === null);
+  const judged = injected.filter((c) => !notChecked(c));
+  const rightCause = judged.filter((c) => miss(c) === null);
+  const saidNotChecked = injected.filter((c) => notChecked(c) && miss(c) === null);
   const detected = CASES.filter((c) => c.target.profile === c.profile);
   const rows = PROFILES.map((p) => {
     const mark = (inj: Injection): string => {
       const c = CASES.find((x) => x.profile === p.id && x.injection === inj);
-      return c === undefined ? '?' : miss(c) === null ? 'ok' : 'MISS';
+      return c === undefined ? '?' : miss(c) !== null ? 'MISS' : notChecked(c) ? 'n/a' : 'ok';
     };
     return `${p.id.padEnd(22)} ${mark('healthy').padEnd(8)} ${mark('cgroup-driver').padEnd(14)} ${mark('certificate').padEnd(12)} ${mark('config')}`;
   });
@@ -125,7 +139,8 @@ afterAll(async () => {
       `${'profile'.padEnd(22)} ${'healthy'.padEnd(8)} ${'cgroup-driver'.padEnd(14)} ${'certificate'.padEnd(12)} config`,
       ...rows,
       `healthy profiles with a false failure: ${falseFail.length} of ${healthy.length} (target 0)`,
-      `injected failures with the right first cause: ${rightCause.length} of ${injected.length} (target all)`,
+      `injected failures with the right first cause: ${rightCause.length} of ${judged.length} (target all)`,
+      `injected into a check an embedded kubelet (k3s, RKE2) is not judged by, reported as "does not apply": ${saidNotChecked.length} of ${injected.length - judged.length}`,
       `profile detected: ${detected.length} of ${CASES.length} nodes`,
     ].join('\n'),
   );
@@ -155,11 +170,19 @@ describe.each(PROFILES.map((p) => [p.id, p] as const))('installer profile %s', (
   });
 
   it.each(INJECTIONS.map((i) => [i.id, i.breaks] as const))('%s injected: %s fails and is the first cause', (injection, breaks) => {
-    const t = caseOf(injection).target;
+    const c = caseOf(injection);
+    const t = c.target;
     const r = t.results.find((x) => x.id === breaks);
+    expect(t.profile).toBe(id);
+    if (notChecked(c)) {
+      // An embedded kubelet (k3s, RKE2): the check says it does not judge this node, and why.
+      expect(r?.status, r?.summary).toBe('skip');
+      expect(r?.summary).toMatch(/does not apply: .* runs the kubelet inside/);
+      expect(rootFails(t)).toEqual([]);
+      return;
+    }
     expect(r?.status, r?.summary).toBe('fail');
     expect(r?.causedBy).toBeNull();
     expect(rootFails(t).map((x) => x.id)).toEqual([breaks]);
-    expect(t.profile).toBe(id);
   });
 });

@@ -1,8 +1,23 @@
 import type {InstallerProfile} from './types.js';
 
 /** What an embedded kubelet leaves for the tool to check. */
-export const EMBEDDED_CHECKED = ['cert-expiry', 'container-runtime', 'cni-config', 'swap', 'kernel-prereqs', 'cgroup-version'] as const;
-export const EMBEDDED_NOT_CHECKED = ['systemd-dropin', 'kubelet-flags', 'kubelet-config', 'lock-file', 'static-pods'] as const;
+export const EMBEDDED_CHECKED = ['container-runtime', 'swap', 'kernel-prereqs', 'cgroup-version', 'clock-skew', 'ports'] as const;
+/**
+ * Not judged on an embedded kubelet (skipped with the reason): they read a standalone kubelet's
+ * unit, flags, config file, kubeconfig and certificate paths, which k3s/RKE2 keep elsewhere
+ * (kubelet-arg: in config.yaml, /var/lib/rancher/<k3s|rke2>/agent). Reading those is open work.
+ */
+export const EMBEDDED_NOT_CHECKED = [
+  'systemd-dropin',
+  'kubelet-flags',
+  'kubelet-config',
+  'kubeconfig',
+  'cert-expiry',
+  'cgroup-driver-match',
+  'cni-config',
+  'lock-file',
+  'static-pods',
+] as const;
 
 /**
  * k3s (k3s-io/k3s, install.sh): one `k3s` binary runs the kubelet in-process; the unit is
