@@ -9,7 +9,7 @@ import type {Evidence, Verdict} from '../src/catalogue/define.js';
 import type {FlagOccurrence, KubeletArgv, Source, Sourced} from '../src/facts/types.js';
 import {versionAtLeast} from '../src/facts/version.js';
 import {ADDED_IN, KNOWN_FLAGS, LEGACY_FLAGS, LIST_FLAGS, MAP_FLAGS, SHORTHANDS, isBooleanFlag, isKnownFlag} from './data/known-flags.js';
-import {removedFlag} from './data/removed-flags.js';
+import {DOCKERSHIM_REF, removedFlag} from './data/removed-flags.js';
 import type {RemovedFlag} from './data/removed-flags.js';
 
 const loc = (s: Source): string => ('command' in s ? s.command : s.line === undefined ? s.file : `${s.file}:${s.line}`);
@@ -23,6 +23,8 @@ const BOOL_VALUES = new Set(['1', 't', 'T', 'TRUE', 'true', 'True', '0', 'f', 'F
 interface Ctx {
   argv: KubeletArgv;
   version: Sourced<string> | null;
+  /** The node runs Docker through the kubelet's built-in dockershim (kubelet <= 1.23). */
+  dockershim: boolean;
 }
 
 /** The occurrence as evidence: where it came from, and the text of that line (the env-file or drop-in line). */
@@ -56,6 +58,9 @@ function lifecycle(r: RemovedFlag, o: FlagOccurrence, c: Ctx): Verdict | null {
   if (r.removedIn && !v) {
     return warn(`--${r.flag} was removed in v${r.removedIn}; kubelet version unknown (pass --kubelet-version). Instead: ${r.replacement}`, evidence);
   }
+  // dockershim's own flags (--network-plugin=cni, --cni-*, --docker-endpoint) are what a dockershim
+  // node needs until it moves to containerd or cri-dockerd: a healthy node of that era stays quiet.
+  if (c.dockershim && r.reference === DOCKERSHIM_REF) return null;
   if (r.deprecatedIn && (!v || versionAtLeast(v, r.deprecatedIn))) {
     const until = r.removedIn ? ` and is removed in v${r.removedIn}` : '';
     return warn(
@@ -162,7 +167,7 @@ export default defineCheck({
   severity: 'critical',
   description:
     'The kubelet refuses to start when its command line holds a flag its version removed or never had, or a stray word. Old flags usually come from /var/lib/kubelet/kubeadm-flags.env or KUBELET_EXTRA_ARGS surviving an upgrade.',
-  needs: ['argv', 'kubeletVersion'],
+  needs: ['argv', 'kubeletVersion', 'runtime'],
   fix: 'kubelet-flags-fix',
   explainedBy: ['systemd-dropin'],
   remediation:
@@ -206,9 +211,13 @@ export default defineCheck({
       reference: 'spf13/pflag flag.go',
     },
   ],
-  evaluate({argv, kubeletVersion}) {
+  evaluate({argv, kubeletVersion, runtime}) {
     if (!argv.collected) return skip(argv.reason);
-    const c: Ctx = {argv: argv.value, version: kubeletVersion.collected ? kubeletVersion.value : null};
+    const c: Ctx = {
+      argv: argv.value,
+      version: kubeletVersion.collected ? kubeletVersion.value : null,
+      dockershim: runtime.collected && runtime.value.via === 'dockershim',
+    };
     const out: Verdict[] = [];
     for (const [name, occs] of Object.entries(c.argv.flags)) {
       // One verdict per distinct problem: the same removed flag set twice is reported once.

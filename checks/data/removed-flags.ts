@@ -19,7 +19,9 @@ export interface RemovedFlag {
   reference: string;
 }
 
-const DOCKERSHIM = 'kubernetes/kubernetes#106907 (dockershim removal, v1.24)';
+/** The reference of every flag that went away with dockershim. */
+export const DOCKERSHIM_REF = 'kubernetes/kubernetes#106907 (dockershim removal, v1.24)';
+const DOCKERSHIM = DOCKERSHIM_REF;
 const KLOG = 'KEP-2845; kubernetes/kubernetes#112120 (CHANGELOG-1.26: "Legacy klog flags are no longer available")';
 const KLOG_REPLACEMENT = 'none: the kubelet logs to stderr (journald); only -v and --vmodule remain';
 

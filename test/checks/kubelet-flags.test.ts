@@ -45,6 +45,16 @@ function run(argv: Collected<KubeletArgv>, kubeletVersion: Collected<Sourced<str
 const sources = (v: Verdict | undefined): unknown[] => v?.evidence.map((e) => e.source) ?? [];
 
 describe('kubelet-flags', () => {
+  it("stays quiet about dockershim's own flags on a node that runs dockershim, and warns where the runtime is remote", () => {
+    const argv = argvOf('--network-plugin=cni --pod-infra-container-image=k8s.gcr.io/pause:3.6');
+    const facts = (via: 'dockershim' | 'cri') => makeFacts({argv, kubeletVersion: version('v1.22.17'), runtime: collected({via} as never)});
+    const flat = (v: Verdict | Verdict[]) => (Array.isArray(v) ? v : [v]);
+    const dockershim = flat(check.evaluate(facts('dockershim'), ctx));
+    expect(dockershim.filter((v) => /network-plugin/.test(v.summary))).toEqual([]);
+    const remote = flat(check.evaluate(facts('cri'), ctx));
+    expect(remote.find((v) => /network-plugin/.test(v.summary))?.status).toBe('warn');
+  });
+
   it('passes a kubeadm node whose flags this kubelet accepts, citing where they are set', () => {
     const [v, ...rest] = run(argvOf('--node-ip=10.0.0.5 --hostname-override=node-1'));
     expect(rest).toEqual([]);
