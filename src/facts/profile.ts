@@ -98,7 +98,7 @@ function matchSignal(s: Signal, raw: RawSnapshot, refs: ReturnType<typeof unitRe
 export function embeddedNote(p: InstallerProfile): string | null {
   const e = p.embeddedKubelet;
   if (!e) return null;
-  return `embedded kubelet (${e.service}, kubelet arguments in ${e.configPath}): unit/flag/config checks do not apply (${e.notChecked.join(', ')}); checked: certs, runtime, host (${e.checked.join(', ')})`;
+  return `embedded kubelet (${e.service}, kubelet arguments in ${e.configPath}): the checks that read a standalone kubelet's unit, flags, config, kubeconfig and certificates are not run (${e.notChecked.join(', ')}); checked: the runtime and the host (${e.checked.join(', ')})`;
 }
 
 /** Score every profile; the best one with a reference (or, for an embedded kubelet, a file of its own) wins. */

@@ -91,7 +91,7 @@ describe('installer profile discovery', () => {
     });
     expect(p.id).toBe('k3s');
     expect(p.evidence.map((e) => e.source)).toEqual([{file: '/etc/systemd/system/k3s-agent.service'}, {file: '/etc/rancher/k3s/config.yaml'}]);
-    expect(p.embeddedNote).toMatch(/^embedded kubelet .*unit\/flag\/config checks do not apply .*checked: certs, runtime, host/);
+    expect(p.embeddedNote).toMatch(/^embedded kubelet .*are not run \(systemd-dropin, .*cert-expiry.*\); checked: the runtime and the host/);
   });
 
   it('k3s files on a node whose kubelet.service runs a kubeadm kubelet do not make it k3s', () => {

@@ -17,6 +17,9 @@ export const EMBEDDED_NOT_CHECKED = [
   'cni-config',
   'lock-file',
   'static-pods',
+  'node-allocatable',
+  'node-identity',
+  'kubelet-logs',
 ] as const;
 
 /**
