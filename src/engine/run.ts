@@ -200,7 +200,14 @@ export function checkRaw(
       ...(joined?.cluster !== undefined ? {cluster: joined.cluster} : {}),
       // The installer profile (src/facts/profile.ts), for the report's "Installer:" line and JSON `profile`.
       ...(facts.profile?.collected
-        ? {profile: {id: facts.profile.value.id, title: facts.profile.value.title, evidence: facts.profile.value.evidence, note: facts.profile.value.embeddedNote}}
+        ? {
+            profile: {
+              id: facts.profile.value.id,
+              title: facts.profile.value.title,
+              evidence: facts.profile.value.evidence,
+              note: facts.profile.value.embeddedNote,
+            },
+          }
         : {}),
       results,
     },
