@@ -4,8 +4,18 @@
  */
 import type {Facts, Source, Sourced} from '../facts/types.js';
 
-/** The result states of a check, from best to worst (`skip` and `error` aside). */
-export type Status = 'pass' | 'warn' | 'fail' | 'skip' | 'error';
+/**
+ * The result states of a check. `note`: true and worth knowing, nothing to act on (a flag the
+ * installer writes itself). `advice`: best practice, not a fault (hidden unless `--advice`).
+ * Worst first: error, fail, warn, advice, note, pass, skip.
+ */
+export type Status = 'pass' | 'warn' | 'fail' | 'skip' | 'error' | 'note' | 'advice';
+
+/** Every status, worst first: what ordering, counting and rendering iterate over. */
+export const STATUSES: readonly Status[] = ['error', 'fail', 'warn', 'advice', 'note', 'pass', 'skip'];
+
+/** How bad a status is (higher is worse): folding several verdicts keeps the worst. */
+export const STATUS_RANK: Readonly<Record<Status, number>> = {error: 6, fail: 5, warn: 4, advice: 3, note: 2, pass: 1, skip: 0};
 /** How bad a failure of this check is for the node. */
 export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 /** Where a check sits in the catalogue (reports group by it). */

@@ -2,7 +2,7 @@
  * Runs the catalogue over one node's facts. A check that throws becomes an `error` result
  * (one bad check never sinks the run); several verdicts fold into one result, worst first.
  */
-import type {CheckContext, CheckDef, Exclusion, Status, Verdict} from '../catalogue/define.js';
+import {STATUS_RANK, type CheckContext, type CheckDef, type Exclusion, type Verdict} from '../catalogue/define.js';
 import {effectiveFlag} from '../facts/types.js';
 import type {Facts} from '../facts/types.js';
 import {minorOf, versionAtLeast} from '../facts/version.js';
@@ -10,7 +10,7 @@ import type {Finding} from '../report/types.js';
 import {IMPLEMENTED_FIXES} from '../fixes/index.js';
 import {profileById} from '../../checks/data/profiles/index.js';
 
-const RANK: Record<Status, number> = {error: 4, fail: 3, warn: 2, pass: 1, skip: 0};
+const RANK = STATUS_RANK;
 
 function fold(check: CheckDef, verdicts: Verdict[]): Finding {
   const sorted = [...verdicts].sort((a, b) => RANK[b.status] - RANK[a.status]);

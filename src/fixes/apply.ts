@@ -6,7 +6,7 @@
  * not pass, a command or healthz fails, or the node stops answering, the backup is restored and
  * the result says so. Expected outcomes are data (ApplyResult), never exceptions.
  */
-import type {CheckContext, CheckDef, Status} from '../catalogue/define.js';
+import {STATUS_RANK, type CheckContext, type CheckDef} from '../catalogue/define.js';
 import {evaluateCheck} from '../engine/evaluate.js';
 import {TargetError} from '../errors.js';
 import {buildFacts} from '../facts/build.js';
@@ -106,7 +106,7 @@ export interface ApplyOptions {
   recordBackup?: (id: string, manifest: string) => Promise<void>;
 }
 
-const RANK: Record<Status, number> = {error: 4, fail: 3, warn: 2, pass: 1, skip: 0};
+const RANK = STATUS_RANK;
 
 /** The backup id for a moment: 20261123T114233Z. */
 export const backupStamp = (d: Date): string =>

@@ -47,6 +47,8 @@ const CHILD: Record<Status, (f: Finding) => string> = {
   fail: (f) => `\n      <failure${attrs({message: f.summary, type: f.severity})}>${body(f)}</failure>\n    `,
   error: (f) => `\n      <error${attrs({message: f.summary, type: 'check-error'})}>${body(f)}</error>\n    `,
   skip: (f) => `\n      <skipped${attrs({message: f.summary})}/>\n    `,
+  note: () => '',
+  advice: () => '',
 };
 
 /** An accepted finding (an unexpired waiver) is skipped, not failed: CI stays green for it and still shows why. */

@@ -37,7 +37,7 @@ export function codeSpan(s: string): string {
   return `${ticks}${pad}${text}${pad}${ticks}`;
 }
 
-const WORDS: Record<Status, string> = {fail: '**FAIL**', warn: '**WARN**', pass: 'pass', skip: 'skip', error: '**ERROR**'};
+const WORDS: Record<Status, string> = {fail: '**FAIL**', warn: '**WARN**', pass: 'pass', skip: 'skip', error: '**ERROR**', note: 'note', advice: 'advice'};
 
 /** The status cell: a waived finding says so (and an expired waiver is loud again). */
 function statusWord(f: Finding): string {

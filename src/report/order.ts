@@ -29,7 +29,7 @@ export interface Placed<F extends Orderable = Finding> {
 
 const SEVERITY_RANK: Record<Severity, number> = {critical: 0, high: 1, medium: 2, low: 3, info: 4};
 /** Display order of the statuses after the failure trees (DESIGN.md rule 6: first cause first). */
-const STATUS_ORDER: readonly Status[] = ['warn', 'error', 'pass', 'skip'];
+const STATUS_ORDER: readonly Status[] = ['warn', 'error', 'advice', 'note', 'pass', 'skip'];
 
 const bySeverity = <F extends Orderable>(a: F, b: F): number => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity];
 
@@ -76,7 +76,7 @@ export function orderFindings<F extends Orderable>(findings: readonly F[]): F[] 
 }
 
 /** Zero counts for every status. */
-export const emptySummary = (): Summary => ({pass: 0, warn: 0, fail: 0, skip: 0, error: 0});
+export const emptySummary = (): Summary => ({pass: 0, warn: 0, fail: 0, skip: 0, error: 0, note: 0, advice: 0});
 
 /** Count one target's results by status (a header line, a JUnit suite). */
 export function countResults(results: readonly Pick<Finding, 'status'>[]): Summary {

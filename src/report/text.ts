@@ -13,7 +13,7 @@ import type {Finding, Report, Summary, TargetResult} from './types.js';
 type Role = Status | 'dim' | 'bold';
 
 /** Colours by meaning (SGR parameters), so no line below names a colour. */
-const THEME: Record<Role, string> = {fail: '31', warn: '33', pass: '32', skip: '2', error: '35', dim: '2', bold: '1'};
+const THEME: Record<Role, string> = {fail: '31', warn: '33', pass: '32', skip: '2', error: '35', note: '36', advice: '34', dim: '2', bold: '1'};
 
 /** A glyph for colour terminals, an ASCII stand-in for logs and dumb terminals, and the word. */
 const BADGES: Record<Status, {glyph: string; ascii: string; word: string}> = {
@@ -22,6 +22,8 @@ const BADGES: Record<Status, {glyph: string; ascii: string; word: string}> = {
   pass: {glyph: '✓', ascii: '+', word: 'pass'},
   skip: {glyph: '-', ascii: '-', word: 'skip'},
   error: {glyph: 'E', ascii: 'E', word: 'error'},
+  note: {glyph: 'i', ascii: 'i', word: 'note'},
+  advice: {glyph: '~', ascii: '~', word: 'advice'},
 };
 
 /** A run of text and its meaning (none: plain). */

@@ -37,6 +37,8 @@ const PALETTE: Record<Role, Style> = {
   warn: {color: 'yellow'},
   pass: {color: 'green'},
   skip: {dimColor: true},
+  note: {color: 'cyan'},
+  advice: {color: 'blue'},
   accent: {color: 'cyan'},
   key: {color: 'cyan', bold: true},
   dim: {dimColor: true},
@@ -51,6 +53,8 @@ const BADGES: Record<Status, Badge> = {
   warn: {glyph: '!', word: 'WARN'},
   pass: {glyph: '✓', word: 'pass'},
   skip: {glyph: '-', word: 'skip'},
+  note: {glyph: 'i', word: 'note'},
+  advice: {glyph: '~', word: 'advice'},
 };
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'] as const;

@@ -111,7 +111,7 @@ describe('joining the cluster view with a node', () => {
           results: [],
         },
       ],
-      summary: {pass: 0, warn: 0, fail: 0, skip: 0, error: 0},
+      summary: {pass: 0, warn: 0, fail: 0, skip: 0, error: 0, note: 0, advice: 0},
     };
     const text = renderReport('text', report, {color: false, verbose: false});
     expect(text).toMatch(/cluster node: +worker-2: NotReady \(Ready=False, KubeletNotReady\)/);
@@ -159,7 +159,7 @@ describe('joining the cluster view with a node', () => {
             results: [],
           },
         ],
-        summary: {pass: 0, warn: 0, fail: 0, skip: 0, error: 0},
+        summary: {pass: 0, warn: 0, fail: 0, skip: 0, error: 0, note: 0, advice: 0},
       };
       for (const f of ['text', 'json', 'markdown'] as const) expect(renderReport(f, report, {color: false, verbose: false})).not.toMatch(/\u001b|\u0007/);
     });

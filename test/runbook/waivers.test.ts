@@ -33,7 +33,7 @@ const report = (...targets: TargetResult[]): Report => ({
   version: 't',
   startedAt: '',
   targets,
-  summary: {pass: 0, warn: 0, fail: 0, skip: 0, error: 0},
+  summary: {pass: 0, warn: 0, fail: 0, skip: 0, error: 0, note: 0, advice: 0},
 });
 const waiver = (over: Partial<Waiver>): Waiver => ({
   check: 'swap',

@@ -101,7 +101,7 @@ export interface CheckGroup {
   findings: Finding[];
 }
 
-const STATUS_RANK: Record<Status, number> = {fail: 0, error: 1, warn: 2, pass: 3, skip: 4};
+const STATUS_RANK: Record<Status, number> = {fail: 0, error: 1, warn: 2, advice: 3, note: 4, pass: 5, skip: 6};
 
 /**
  * A node's findings grouped by category. Groups with failures come first (then errors, warnings,
