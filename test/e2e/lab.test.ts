@@ -23,10 +23,14 @@ interface Done {
   stderr: string;
 }
 
+/** The environment of the binary: no colour, and not started by `npm start` (whose commands it prints then). */
+const ENV: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1'};
+delete ENV['npm_lifecycle_event'];
+
 /** Run the binary to the end (async: never block the event loop while a child serves SSH). */
 function run(args: string[], timeoutMs = 110_000): Promise<Done> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, ...args], {env: {...process.env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']});
+    const p = spawn(process.execPath, [BIN, ...args], {env: ENV, stdio: ['ignore', 'pipe', 'pipe']});
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -140,6 +144,13 @@ describe.skipIf(!existsSync(SSH_TRANSPORT))('lab --run', () => {
     const files = /^files: (\S+)$/m.exec(r.stderr)![1]!;
     expect(existsSync(files)).toBe(false);
   });
+
+  it('ends with the command that opens the TUI on the lab', () => {
+    expect(r.stderr.trimEnd().split('\n').slice(-2)).toEqual([
+      'Open the interactive TUI on the lab (it starts the fleet again and stops it when you quit with q):',
+      '  kubelet-doctor lab --tui',
+    ]);
+  });
 });
 
 describe('lab (serving)', () => {
@@ -151,6 +162,9 @@ describe('lab (serving)', () => {
     try {
       await waitFor('the lab to serve', () => err, /Serving until Ctrl-C; the files stay\./);
       const one = await waitFor('the one-node command', () => err, /^ {2}kubelet-doctor (check -p (\d+) .* root@127\.0\.0\.1)$/m);
+      // The TUI command is the fleet's check command without `check` (the same targets, on a terminal).
+      const fleet = /^ {2}kubelet-doctor check (--inventory .*)$/m.exec(err)![1]!;
+      expect(err).toContain(`Open the interactive TUI on the fleet (from another terminal while this one serves):\n  kubelet-doctor ${fleet}\n`);
       const port = Number(one[2]);
       if (existsSync(SSH_TRANSPORT)) {
         const c = await run([...one[1]!.split(' '), '--output', 'json']);
@@ -196,5 +210,67 @@ describe('lab (serving)', () => {
     } finally {
       if (lab.exitCode === null) lab.kill('SIGKILL');
     }
+  });
+});
+
+const REPO = join(import.meta.dirname, '../..');
+const TMUX_SOCKET = `kd-lab-e2e-${process.pid}`;
+const PROMPT = 'lab-e2e$ ';
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+
+/** Run a tmux command on this test's own server (never the user's). */
+function tmux(...args: string[]): string {
+  const r = spawnSync('tmux', ['-L', TMUX_SOCKET, ...args], {encoding: 'utf8'});
+  if (r.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** The pane's text, trailing blank lines dropped. */
+const pane = (): string => tmux('capture-pane', '-p', '-t', 'lab').trimEnd();
+/** True when the pane's last line is the shell prompt, i.e. the command typed before it ended. */
+const atPrompt = (s: string): boolean => s.endsWith(PROMPT.trim()) && s.split('\n').length > 1;
+
+describe.skipIf(!hasTmux || !existsSync(SSH_TRANSPORT))('npm start in a terminal, then the TUI command it prints', () => {
+  afterAll(() => {
+    spawnSync('tmux', ['-L', TMUX_SOCKET, 'kill-server']);
+  });
+
+  it('npm start ends with the report and the command that opens the TUI, and that command works as printed', async () => {
+    // CI=true on purpose: the TUI must work in a CI job's terminal as well as on a desk.
+    tmux('new-session', '-d', '-s', 'lab', '-x', '160', '-y', '50', '-c', REPO, 'env', 'CI=true', 'NO_COLOR=1', `PS1=${PROMPT}`, 'sh');
+    await waitFor('the shell prompt', pane, new RegExp(`${PROMPT.trim().replace('$', '\\$')}$`));
+    tmux('send-keys', '-t', 'lab', '-l', 'clear; npm start');
+    tmux('send-keys', '-t', 'lab', 'Enter');
+    await waitFor('npm start to finish', () => (atPrompt(pane()) && pane().includes('lab --tui') ? pane() : ''), /lab --tui/, 100_000);
+    const lines = pane()
+      .split('\n')
+      .filter((l) => l.trim() !== '');
+    // The last words before the prompt: the TUI command, after the fleet report (its last finding or summary).
+    expect(lines.slice(-3, -1)).toEqual([
+      'Open the interactive TUI on the lab (it starts the fleet again and stops it when you quit with q):',
+      '  npm start -- lab --tui',
+    ]);
+    expect(lines.slice(0, -3).join('\n')).toMatch(/node-11-key-mismatch/);
+
+    tmux('send-keys', '-t', 'lab', '-l', 'clear; npm start -- lab --tui; echo "exit=$?"');
+    tmux('send-keys', '-t', 'lab', 'Enter');
+    await waitFor('the TUI on the lab fleet', pane, /11 nodes: 11 checked/, 100_000);
+    expect(pane()).toMatch(/node-2-cgroup-driver-mismatch +ssh +\d+ +\d+ +\d+ +✗ cgroup-driver-match/);
+    tmux('send-keys', '-t', 'lab', 'q');
+    await waitFor('the TUI to quit', () => (atPrompt(pane()) ? pane() : ''), /exit=\d+/);
+    const after = pane();
+    expect(after).toMatch(/kubelet-doctor: 11\/11 nodes checked/);
+    // Quitting stops the lab: the node's port no longer answers, and its temporary files are gone.
+    const port = Number(/^ {2}node-1-healthy +(\d+) /m.exec(after)![1]);
+    expect(await refused(port)).toBe(true);
+    expect(existsSync(/^files: (\S+)$/m.exec(after)![1]!)).toBe(false);
+  }, 240_000);
+
+  it('lab --tui without a terminal is bad usage, and says what prints the report instead', async () => {
+    const r = await run(['lab', '--tui']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/`lab --tui` needs a terminal/);
+    expect(r.stderr).toMatch(/lab --run` prints the report instead/);
+    expect(r.stderr).not.toMatch(/^files: /m);
   });
 });
