@@ -48,8 +48,8 @@ export default defineCheck({
   needs: ['healthz', 'kubeletConfig', 'unitState'],
   appliesTo: {},
   fix: 'restart-kubelet',
-  // systemd-dropin is reached through kubelet-flags: listed here, healthz (an effect) would become
-  // the cause the engine hangs systemd-dropin's restart-loop symptom under.
+  // In the order the engine tries them when the journal names no cause. A symptom itself: it never
+  // explains another failure (the restart loop hangs under the same cause).
   explainedBy: [
     'kubelet-flags',
     'kubelet-config',
@@ -64,6 +64,7 @@ export default defineCheck({
     'ports',
   ],
   live: true,
+  symptom: true,
   remediation:
     'When nothing answers, the kubelet is not running: fix the first failing check above (or read `journalctl -u kubelet -n 50`), then `systemctl restart kubelet` and `curl -sS http://127.0.0.1:10248/healthz`. When healthzPort is 0, set `healthzPort: 10248` in /var/lib/kubelet/config.yaml (kubeadm and monitoring expect it) and restart the kubelet. An answer other than ok lists the failing internal checks (`[-]syncloop failed`): usually a hung container runtime.',
   references: [

@@ -4,9 +4,10 @@
  * the last one). Every verdict names the file:line that put the flag on the command line.
  */
 import {closest, distance} from 'fastest-levenshtein';
-import {defineCheck, fail, pass, skip, warn} from '../src/catalogue/define.js';
+import {defineCheck, fail, note, pass, skip, warn} from '../src/catalogue/define.js';
 import type {Evidence, Verdict} from '../src/catalogue/define.js';
-import type {FlagOccurrence, KubeletArgv, Source, Sourced} from '../src/facts/types.js';
+import type {Facts, FlagOccurrence, KubeletArgv, Source, Sourced} from '../src/facts/types.js';
+import {profileById} from './data/profiles/index.js';
 import {versionAtLeast} from '../src/facts/version.js';
 import {ADDED_IN, KNOWN_FLAGS, LEGACY_FLAGS, LIST_FLAGS, MAP_FLAGS, SHORTHANDS, isBooleanFlag, isKnownFlag} from './data/known-flags.js';
 import {DOCKERSHIM_REF, removedFlag} from './data/removed-flags.js';
@@ -25,6 +26,20 @@ interface Ctx {
   version: Sourced<string> | null;
   /** The node runs Docker through the kubelet's built-in dockershim (kubelet <= 1.23). */
   dockershim: boolean;
+  /** The installer that laid the node out, and the files it writes itself (not the operator's override file). */
+  installer: {title: string; files: ReadonlySet<string>} | null;
+}
+
+/**
+ * The files an installer writes and rewrites itself: its unit, drop-ins and env files, except
+ * the one meant for the operator's own flags (the file holding KUBELET_EXTRA_ARGS).
+ */
+function installerFiles(facts: Facts): Ctx['installer'] {
+  const id = facts.profile.collected ? facts.profile.value.id : null;
+  const unit = id ? profileById(id)?.unit : undefined;
+  if (!id || !unit) return null;
+  const files = [unit.unitPath, ...unit.dropIns, ...unit.envFiles.filter((e) => !e.variables.includes('KUBELET_EXTRA_ARGS')).map((e) => e.path)];
+  return {title: facts.profile.collected ? facts.profile.value.title : id, files: new Set(files)};
 }
 
 /** The occurrence as evidence: where it came from, and the text of that line (the env-file or drop-in line). */
@@ -61,6 +76,16 @@ function lifecycle(r: RemovedFlag, o: FlagOccurrence, c: Ctx): Verdict | null {
   // dockershim's own flags (--network-plugin=cni, --cni-*, --docker-endpoint) are what a dockershim
   // node needs until it moves to containerd or cri-dockerd: a healthy node of that era stays quiet.
   if (c.dockershim && r.reference === DOCKERSHIM_REF) return null;
+  const file = 'file' in o.source ? o.source.file : null;
+  if (r.deprecatedIn && !r.removedIn && file && c.installer?.files.has(file) && (!v || versionAtLeast(v, r.deprecatedIn))) {
+    // The installer writes the flag itself (kubeadm puts the CRI socket in kubeadm-flags.env up to
+    // 1.33) and rewrites the file on upgrade: still accepted, and nothing for the operator to edit.
+    return note(
+      `--${r.flag} is deprecated since v${r.deprecatedIn} but still accepted; ${c.installer.title} writes it into ${file} itself, so nothing needs doing on this node (its replacement: ${r.replacement})`,
+      evidence,
+      null,
+    );
+  }
   if (r.deprecatedIn && (!v || versionAtLeast(v, r.deprecatedIn))) {
     const until = r.removedIn ? ` and is removed in v${r.removedIn}` : '';
     return warn(
@@ -167,7 +192,7 @@ export default defineCheck({
   severity: 'critical',
   description:
     'The kubelet refuses to start when its command line holds a flag its version removed or never had, or a stray word. Old flags usually come from /var/lib/kubelet/kubeadm-flags.env or KUBELET_EXTRA_ARGS surviving an upgrade.',
-  needs: ['argv', 'kubeletVersion', 'runtime'],
+  needs: ['argv', 'kubeletVersion', 'runtime', 'profile'],
   fix: 'kubelet-flags-fix',
   explainedBy: ['systemd-dropin'],
   remediation:
@@ -211,12 +236,14 @@ export default defineCheck({
       reference: 'spf13/pflag flag.go',
     },
   ],
-  evaluate({argv, kubeletVersion, runtime}) {
+  evaluate(facts) {
+    const {argv, kubeletVersion, runtime} = facts;
     if (!argv.collected) return skip(argv.reason);
     const c: Ctx = {
       argv: argv.value,
       version: kubeletVersion.collected ? kubeletVersion.value : null,
       dockershim: runtime.collected && runtime.value.via === 'dockershim',
+      installer: installerFiles(facts),
     };
     const out: Verdict[] = [];
     for (const [name, occs] of Object.entries(c.argv.flags)) {

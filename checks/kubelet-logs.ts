@@ -118,7 +118,7 @@ function verdicts(groups: Group[], lastStart: number, steady: boolean, command: 
     const tail = history ? ' (before its last start; it runs now)' : '';
     const summary = `${what} "${excerpt(first)}" (${g.sig.id}${times}): explained by ${g.sig.check}${tail}`;
     const evidence = [lineEv(first, command), ...(last !== first ? [lineEv(last, command)] : [])];
-    return (g.fatal && !history ? fail : warn)(summary, evidence);
+    return {...(g.fatal && !history ? fail : warn)(summary, evidence), pointsTo: g.sig.check};
   });
 }
 
@@ -139,6 +139,7 @@ export function createKubeletLogs(signatures: () => readonly LogSignature[]): Ch
       "The last few hundred lines of `journalctl -u kubelet`, matched against every log line the catalogue knows (the kubelet's, kubeadm's and systemd's wording for the classic failures). Each match names the check that explains it; the line that made the kubelet exit comes first.",
     needs: ['journal', 'unitState'],
     explainedBy: EXPLAINING_CHECKS,
+    symptom: true,
     live: true,
     remediation:
       'Open the check each matched line points to: its finding shows the file and line to change. For a line no check explains, read the context with `journalctl -u kubelet -n 100 --no-pager` and look for the first error after the last "Started kubelet".',

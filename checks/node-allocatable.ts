@@ -3,7 +3,7 @@
  * Nothing reserved lets pods starve the kubelet and the runtime; reservations beyond capacity
  * or that do not parse stop the kubelet (kubelet.md F21/F22).
  */
-import {defineCheck, fail, pass, skip, warn} from '../src/catalogue/define.js';
+import {advice, defineCheck, fail, pass, skip} from '../src/catalogue/define.js';
 import type {Evidence, Verdict} from '../src/catalogue/define.js';
 import type {CapacityFacts} from '../src/facts/host.js';
 import {computeAllocatable, formatQuantity} from '../src/facts/quantity.js';
@@ -106,7 +106,7 @@ export default defineCheck({
     if (out.length > 0) return out;
     const figures = result.rows.map((r) => `${r.resource} ${fmt(r, r.allocatable)} of ${fmt(r, r.capacity)}`).join(', ');
     if (!reserved) {
-      return warn(
+      return advice(
         `nothing is reserved for the system (no kubeReserved or systemReserved cpu/memory): pods may take all of the CPU and all memory above the eviction threshold, starving the kubelet, the container runtime and sshd${figures ? ` (allocatable: ${figures})` : ''}`,
         [fieldEv(cfg, 'kubeReserved'), fieldEv(cfg, 'systemReserved'), ...capEv(result.rows)],
       );

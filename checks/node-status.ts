@@ -205,8 +205,7 @@ export default defineCheck({
   needs: ['cluster', 'certs', 'kubeconfig'],
   appliesTo: {},
   // First cause first: what makes a kubelet report NotReady (CNI, runtime) before what stops it
-  // from running or reporting at all. systemd-dropin is reached through kubelet-flags and the
-  // others: listed here directly, node-status would become the cause of its restart-loop symptom.
+  // from running or reporting at all. A symptom itself: it never explains another failure.
   explainedBy: [
     'cni-config',
     'container-runtime',
@@ -222,8 +221,8 @@ export default defineCheck({
     'swap',
     'lock-file',
     'eviction-pressure',
-    'healthz',
   ],
+  symptom: true,
   remediation:
     'Read the Ready condition\'s reason: "container runtime network not ready ... cni plugin not initialized" is the CNI (cni-config), "container runtime is down"/"PLEG is not healthy" the runtime, Ready=Unknown with a stale lease a kubelet that is not running or cannot reach the API server (systemctl status kubelet, journalctl -u kubelet). Pressure conditions clear when the kubelet has reclaimed memory or disk. Uncordon a cordoned node with `kubectl uncordon NODE`. A node that never registered: fix the first error in the kubelet log before "node not found".',
   references: [

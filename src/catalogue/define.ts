@@ -39,6 +39,12 @@ export interface Verdict {
    * made only of symptoms never becomes the first cause that other failures fold under.
    */
   symptom?: boolean;
+  /**
+   * The check this verdict's evidence names as the cause (a journal line a signature matched:
+   * the check that explains it). The engine lets the journal's first fatal line decide which
+   * failing check a crash loop hangs under.
+   */
+  pointsTo?: string;
 }
 
 /** What a check may know besides the facts: the clock and the version in force. */
@@ -113,6 +119,12 @@ export interface CheckMeta {
   needs: readonly (keyof Facts)[];
   /** Checks whose failure explains a failure of this one (first cause first). */
   explainedBy: readonly string[];
+  /**
+   * The check reports effects (the kubelet does not answer, the Node is NotReady, the journal's
+   * error lines): its failures are folded under the cause that explains them and never explain
+   * another failure, so two symptoms can't explain each other. Unexplained, it is its own root.
+   */
+  symptom?: boolean;
   /** True when the verdict needs a live node (commands, /proc); under --root it skips. */
   live: boolean;
   remediation: string;
@@ -165,6 +177,10 @@ export const pass = verdict('pass');
 export const warn = verdict('warn');
 /** The node is (or will be) broken by this. */
 export const fail = verdict('fail');
+/** True and worth knowing, but nothing to act on (what the installer writes itself). */
+export const note = verdict('note');
+/** Best practice, not a fault: shown only with `--advice`. */
+export const advice = verdict('advice');
 /** The check could not be judged; the reason says why (not collected, not applicable). */
 export const skip = (reason: string): Verdict => ({status: 'skip', summary: reason, evidence: []});
 

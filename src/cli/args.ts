@@ -153,6 +153,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: 'Write the report (or the snapshot, for `collect`) to FILE instead of stdout.',
   },
   {name: 'verbose', short: 'v', type: 'boolean', group: 'output', description: 'Text report: list passing checks and evidence for them too.'},
+  {
+    name: 'advice',
+    type: 'boolean',
+    group: 'output',
+    description:
+      'Also show best-practice advice (status `advice`, e.g. nothing reserved for the system); hidden by default, and never a failure.',
+  },
   {name: 'no-color', type: 'boolean', group: 'output', description: 'No colour in the text report (NO_COLOR=1 does the same).'},
   {name: 'concurrency', type: 'string', value: 'N', group: 'run', description: 'Nodes checked at once. Default 16.'},
   {name: 'timeout', type: 'string', value: 'S', group: 'run', description: 'Time limit per node in seconds. Default 60.'},

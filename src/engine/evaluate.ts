@@ -2,7 +2,7 @@
  * Runs the catalogue over one node's facts. A check that throws becomes an `error` result
  * (one bad check never sinks the run); several verdicts fold into one result, worst first.
  */
-import {STATUS_RANK, type CheckContext, type CheckDef, type Exclusion, type Verdict} from '../catalogue/define.js';
+import {STATUS_RANK, type CheckContext, type CheckDef, type Exclusion, type Severity, type Status, type Verdict} from '../catalogue/define.js';
 import {effectiveFlag} from '../facts/types.js';
 import type {Facts} from '../facts/types.js';
 import {minorOf, versionAtLeast} from '../facts/version.js';
@@ -29,7 +29,8 @@ function fold(check: CheckDef, verdicts: Verdict[]): Finding {
     remediation: check.remediation,
     fix: offeredFix(worst, check),
     causedBy: null,
-    ...(relevant.length > 0 && relevant.every((v) => v.symptom) ? {symptom: true} : {}),
+    ...(check.symptom || (relevant.length > 0 && relevant.every((v) => v.symptom)) ? {symptom: true} : {}),
+    ...(relevant.some((v) => v.pointsTo) ? {pointsTo: [...new Set(relevant.flatMap((v) => (v.pointsTo ? [v.pointsTo] : [])))]} : {}),
     details: others.map((v) => `${v.status}: ${v.summary}`),
     references: check.references,
   };
@@ -108,58 +109,111 @@ export function notApplicable(check: CheckDef, facts: Facts): string | null {
   return null;
 }
 
-/** Evaluate one check, turning exceptions into an `error` result. */
-export function evaluateCheck(check: CheckDef, facts: Facts, ctx: CheckContext): Finding {
+/** A check's verdicts on this node (a skip when it does not apply), or what it threw. */
+function judge(check: CheckDef, facts: Facts, ctx: CheckContext): Verdict[] | {crashed: unknown} {
   try {
     const why = notApplicable(check, facts);
-    if (why !== null) return fold(check, [{status: 'skip', summary: why, evidence: []}]);
+    if (why !== null) return [{status: 'skip', summary: why, evidence: []}];
     const out = check.evaluate(facts, ctx);
-    return fold(check, (Array.isArray(out) ? out : [out]).map(evidenced));
+    return (Array.isArray(out) ? out : [out]).map(evidenced);
   } catch (e) {
-    return {
-      ...fold(check, []),
-      status: 'error',
-      summary: `the check crashed: ${(e as Error).message ?? String(e)} (please report this)`,
-    };
+    return {crashed: e};
   }
 }
 
+/** Fold verdicts into the finding, or the `error` result of a check that crashed. */
+function finding(check: CheckDef, judged: Verdict[] | {crashed: unknown}): Finding {
+  if (Array.isArray(judged)) return fold(check, judged);
+  const e = judged.crashed as Error;
+  return {...fold(check, []), status: 'error', summary: `the check crashed: ${e?.message ?? String(e)} (please report this)`};
+}
+
+/** Evaluate one check, turning exceptions into an `error` result. */
+export function evaluateCheck(check: CheckDef, facts: Facts, ctx: CheckContext): Finding {
+  return finding(check, judge(check, facts, ctx));
+}
+
 /**
- * Mark failures explained by a deeper failing cause: a failure whose `explainedBy` names a
- * failing check (directly or through a chain) gets `causedBy` = the deepest such cause.
+ * A journal line that only repeats what the check it points at already reports (the deprecation
+ * warning for a flag kubelet-flags judged) is a note: one fact, one row. A line whose check
+ * passes stays a warning, since it is news no check saw.
+ */
+function quietRepeats(verdicts: Verdict[], statusOf: ReadonlyMap<string, Status>): Verdict[] {
+  return verdicts.map((v) => {
+    const pointed = v.pointsTo ? statusOf.get(v.pointsTo) : undefined;
+    if (v.status !== 'warn' || pointed === undefined || pointed === 'pass' || pointed === 'skip') return v;
+    return {...v, status: 'note', summary: `${v.summary} (already reported by ${v.pointsTo})`};
+  });
+}
+
+/**
+ * Mark failures explained by a deeper failing cause (`causedBy`, first cause first).
+ *
+ * Causes are failures of checks that judge a setting or a file; symptoms (a restart loop, no
+ * healthz answer, NotReady, journal lines) are what causes produce and never explain anything,
+ * so two symptoms can't explain each other. A cause is explained by the deepest failing cause
+ * its `explainedBy` chain reaches. A symptom hangs under the check the journal's first fatal
+ * line names when that check fails (the kubelet's own word on why it exits), else under the
+ * first failing cause its `explainedBy` lists, else one that lists it, else the most severe.
+ * A journal line whose check does not fail is itself the best-known cause: it becomes a root.
  */
 export function linkCauses(findings: Finding[], checks: readonly CheckDef[]): Finding[] {
   const byId = new Map(checks.map((c) => [c.id, c]));
-  // Only real causes explain others: a crash loop (symptom) is what the causes produce.
-  const failing = new Set(findings.filter((f) => f.status === 'fail' && !f.symptom).map((f) => f.id));
+  // Failing checks that judge a setting or a file: the candidates for a cause.
+  const judged = new Set(findings.filter((f) => f.status === 'fail' && !f.symptom).map((f) => f.id));
+  // A symptom whose evidence points at checks none of which fail (a journal line no failing
+  // check explains): that line is the best-known cause, a root of its own.
+  const promotedIds = new Set(
+    findings
+      .filter((f) => f.status === 'fail' && f.symptom && (f.pointsTo ?? []).length > 0 && !(f.pointsTo ?? []).some((id) => judged.has(id)))
+      .map((f) => f.id),
+  );
+  const candidates = findings.filter((f) => f.status === 'fail' && (!f.symptom || promotedIds.has(f.id)));
+  const causes = new Set(candidates.map((f) => f.id));
   const deepest = (id: string, seen: Set<string>): string | null => {
     for (const parent of byId.get(id)?.explainedBy ?? []) {
       if (seen.has(parent)) continue;
       seen.add(parent);
-      if (failing.has(parent)) return deepest(parent, seen) ?? parent;
+      if (causes.has(parent)) return deepest(parent, seen) ?? parent;
       const further = deepest(parent, seen);
       if (further) return further;
     }
     return null;
   };
-  // A symptom (crash loop) is explained by a failing check that depends on it: the flag or
-  // config error that makes the kubelet exit.
-  // Failing that, the first critical failure: a crash loop is what a fatal misconfiguration
-  // looks like from systemd's side (an expired client cert, a missing config file ...).
-  const dependentCause = (id: string) =>
-    findings.find((g) => failing.has(g.id) && (byId.get(g.id)?.explainedBy ?? []).includes(id))?.id ??
-    findings.find((g) => failing.has(g.id) && g.severity === 'critical')?.id ??
-    null;
+  const rooted = (id: string): string => deepest(id, new Set([id])) ?? id;
+  // The journal decides: the first fatal line of the kubelet's latest run names the check.
+  const journal = findings.find((f) => f.status === 'fail' && f.pointsTo !== undefined);
+  const crashCause = journal && promotedIds.has(journal.id) ? journal.id : journal?.pointsTo?.find((id) => causes.has(id));
+  const bySeverity = [...candidates].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
+  const symptomCause = (f: Finding): string | null => {
+    if (promotedIds.has(f.id)) return null;
+    const named = f.pointsTo?.find((id) => causes.has(id));
+    if (named) return rooted(named);
+    if (crashCause && crashCause !== f.id) return rooted(crashCause);
+    const listed = byId.get(f.id)?.explainedBy.find((id) => causes.has(id)) ?? deepest(f.id, new Set([f.id]));
+    if (listed) return rooted(listed);
+    const dependent = candidates.find((g) => (byId.get(g.id)?.explainedBy ?? []).includes(f.id));
+    if (dependent) return rooted(dependent.id);
+    const worst = bySeverity[0];
+    return worst && worst.id !== f.id ? rooted(worst.id) : null;
+  };
   return findings.map((f) => {
     if (f.status !== 'fail') return f;
-    return {...f, causedBy: f.symptom ? dependentCause(f.id) : deepest(f.id, new Set([f.id]))};
+    if (f.symptom && !promotedIds.has(f.id)) return {...f, causedBy: symptomCause(f)};
+    return {...f, causedBy: deepest(f.id, new Set([f.id]))};
   });
 }
 
+const SEVERITY_RANK: Record<Severity, number> = {critical: 0, high: 1, medium: 2, low: 3, info: 4};
+
 /** Evaluate the whole catalogue (or the `only` subset) on one node. */
 export function evaluateAll(checks: readonly CheckDef[], facts: Facts, ctx: CheckContext): Finding[] {
-  return linkCauses(
-    checks.map((c) => evaluateCheck(c, facts, ctx)),
-    checks,
-  );
+  const judged = checks.map((c) => judge(c, facts, ctx));
+  const first = checks.map((c, i) => finding(c, judged[i]!));
+  const statusOf = new Map(first.map((f) => [f.id, f.status]));
+  const findings = first.map((f, i) => {
+    const v = judged[i]!;
+    return Array.isArray(v) && v.some((x) => x.pointsTo) ? fold(checks[i]!, quietRepeats(v, statusOf)) : f;
+  });
+  return linkCauses(findings, checks);
 }

@@ -4,6 +4,7 @@
  * exception that stalls the fleet. Results come back in input order.
  */
 import type {CheckDef} from '../catalogue/define.js';
+import {kubeletAbsence} from '../facts/presence.js';
 import {TargetError} from '../errors.js';
 import {buildFacts} from '../facts/build.js';
 import type {Facts, RawSnapshot, TransportKind} from '../facts/types.js';
@@ -154,6 +155,10 @@ function failed(t: Target, e: TargetError, durationMs: number): TargetResult {
   };
 }
 
+/** What a machine with no kubelet is told, in one line (docs/cli.md: exit 3). */
+export const NOT_A_NODE =
+  'no kubelet on this machine: not a Kubernetes node, or the kubelet is installed elsewhere (name its version with --kubelet-version, or its disk with --root)';
+
 /** What a pass becomes on a node whose output did not all arrive: the verdict rests on part of it. */
 const PARTIAL_PASS = "not trusted: the probe's output did not all arrive, so this pass may rest on missing input";
 
@@ -179,6 +184,24 @@ export function checkRaw(
     results = results.map((f) => (f.status === 'pass' ? {...f, status: 'skip' as const, summary: `${PARTIAL_PASS} (${f.summary})`, fix: null} : f));
   }
   const node = facts.hostname.collected ? facts.hostname.value.value : name;
+  const absent = incomplete ? null : kubeletAbsence(facts);
+  if (absent) {
+    // One line, its own status, no wall of failures and no fix: there is no kubelet to diagnose.
+    return {
+      facts,
+      result: {
+        target: t.name,
+        node,
+        transport,
+        status: 'not-a-node',
+        error: {kind: 'not-a-node', message: NOT_A_NODE, hint: `looked for: ${absent.looked.join('; ')}`},
+        kubeletVersion: null,
+        durationMs: Date.now() - started,
+        notes: raw.notes,
+        results: [],
+      },
+    };
+  }
   return {
     facts,
     result: {

@@ -212,22 +212,14 @@ function detect(raw: RawSnapshot, argv: Collected<KubeletArgv>, endpoint: Source
   const problems: RuntimeNote[] = [];
   const shimEra = minor !== null && minor <= LAST_DOCKERSHIM_MINOR;
   const wantsShim = flag !== undefined && flag.value !== 'remote';
-  if (flag && minor !== null && minor > LAST_DOCKERSHIM_MINOR) {
-    if (minor >= 27) {
-      problems.push({
-        severity: 'fail',
-        message: `kubelet ${ver} has no --container-runtime flag (removed in 1.27): it exits with "unknown flag: --container-runtime"; remove it and keep --container-runtime-endpoint`,
-        source: flag.source,
-        text: flag.text,
-      });
-    } else if (wantsShim) {
-      problems.push({
-        severity: 'fail',
-        message: `kubelet ${ver} has no dockershim (removed in 1.24): --container-runtime=${flag.value} is refused, only "remote" is valid; install cri-dockerd and set --container-runtime-endpoint=unix:///var/run/cri-dockerd.sock, or move to containerd`,
-        source: flag.source,
-        text: flag.text,
-      });
-    }
+  // From 1.27 the flag itself is gone: kubelet-flags reports it ("unknown flag"), once.
+  if (flag && wantsShim && minor !== null && minor > LAST_DOCKERSHIM_MINOR && minor < 27) {
+    problems.push({
+      severity: 'fail',
+      message: `kubelet ${ver} has no dockershim (removed in 1.24): --container-runtime=${flag.value} is refused, only "remote" is valid; install cri-dockerd and set --container-runtime-endpoint=unix:///var/run/cri-dockerd.sock, or move to containerd`,
+      source: flag.source,
+      text: flag.text,
+    });
   }
   if ((shimEra && (flag === undefined || wantsShim)) || (minor === null && wantsShim)) {
     const detectedBy = flag ? 'runtime-flag' : 'kubelet-version';

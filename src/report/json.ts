@@ -5,6 +5,7 @@
  */
 import type {Category, Severity, Status} from '../catalogue/define.js';
 import type {TransportKind} from '../facts/types.js';
+import {firstCauseIds} from './causes.js';
 import {formatSource, sanitizeReport, summarize, type RenderOptions} from './order.js';
 import type {ClusterSummary, Finding, Report, Summary, TargetFailure, TargetResult} from './types.js';
 
@@ -53,6 +54,10 @@ export interface JsonTarget {
   profile?: string;
   /** The profile's title, the evidence it was recognised by, and (k3s/RKE2) what is checked. */
   installer?: {id: string; title: string; evidence: JsonEvidence[]; note: string | null};
+  /** The node's root causes, most severe first (src/report/causes.ts): what to fix first; [] when nothing fails. */
+  firstCause: string[];
+  /** How many best-practice advice findings were left out (shown with --advice). */
+  adviceHidden?: number;
   results: JsonResult[];
 }
 
@@ -104,6 +109,8 @@ const toTarget = (t: TargetResult): JsonTarget => ({
         },
       }
     : {}),
+  firstCause: firstCauseIds(t.results),
+  ...(t.adviceHidden ? {adviceHidden: t.adviceHidden} : {}),
   results: t.results.map(toResult),
 });
 

@@ -75,6 +75,18 @@ export function orderFindings<F extends Orderable>(findings: readonly F[]): F[] 
   return placeFindings(findings).map((p) => p.finding);
 }
 
+/**
+ * The report without best-practice advice (what `--advice` asks for): each node keeps the count
+ * of what was left out, so the text report can say how to see it.
+ */
+export function hideAdvice(report: Report): Report {
+  const targets = report.targets.map((t) => {
+    const hidden = t.results.filter((f) => f.status === 'advice').length;
+    return hidden === 0 ? t : {...t, results: t.results.filter((f) => f.status !== 'advice'), adviceHidden: hidden};
+  });
+  return {...report, targets, summary: summarize(targets)};
+}
+
 /** Zero counts for every status. */
 export const emptySummary = (): Summary => ({pass: 0, warn: 0, fail: 0, skip: 0, error: 0, note: 0, advice: 0});
 

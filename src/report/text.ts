@@ -7,6 +7,8 @@ import {clusterLines} from './cluster-lines.js';
 import type {Status} from '../catalogue/define.js';
 import {sanitizeLine} from '../text/sanitize.js';
 import {countResults, formatSource, placeFindings, plural, sanitizeReport, summarize, type RenderOptions} from './order.js';
+import {explainsCount} from './causes.js';
+import {causeCount, fleetLine, fleetRow, fleetRows, type FleetRow} from './fleet.js';
 import type {Finding, Report, Summary, TargetResult} from './types.js';
 
 /** What a piece of text means; the theme turns a meaning into an SGR colour. */
@@ -34,7 +36,7 @@ const MIN_COLUMN = 20;
 
 /** Paints segments and fits lines to the width: the only place that emits SGR. */
 class Painter {
-  constructor(private readonly opts: RenderOptions) {}
+  constructor(readonly opts: RenderOptions) {}
 
   paint([text, role]: Seg): string {
     return this.opts.color && role !== undefined && text !== '' ? `\u001b[${THEME[role]}m${text}\u001b[0m` : text;
@@ -105,10 +107,26 @@ class Painter {
   }
 }
 
-/** "12 pass, 2 warn, 1 fail, 4 skip" (errors only when there are some). */
+/** "12 pass, 2 warn, 1 fail, 4 skip" (errors, notes and advice only when there are some). */
 export function formatCounts(s: Summary): string {
   const parts = [`${s.pass} pass`, `${s.warn} warn`, `${s.fail} fail`, `${s.skip} skip`];
   if (s.error > 0) parts.push(`${s.error} error`);
+  if (s.note > 0) parts.push(`${s.note} note`);
+  if (s.advice > 0) parts.push(`${s.advice} advice`);
+  return parts.join(', ');
+}
+
+/**
+ * A node's counts as the operator reads them: causes first ("1 cause (explains 4)"), then
+ * warnings and the rest; the failures a cause explains are not counted again as failures.
+ */
+export function nodeCounts(t: TargetResult): string {
+  const row = fleetRow(t);
+  const s = countResults(t.results);
+  const parts = [causeCount(row.causes.length, row.explained) || '0 fail', `${s.warn} warn`, `${s.pass} pass`, `${s.skip} skip`];
+  if (s.error > 0) parts.push(`${s.error} error`);
+  if (s.note > 0) parts.push(`${s.note} note`);
+  if (s.advice > 0) parts.push(`${s.advice} advice`);
   return parts.join(', ');
 }
 
@@ -133,14 +151,15 @@ function header(t: TargetResult, p: Painter): string[] {
   const facts: string[] = [t.transport];
   if (t.status === 'ok') {
     facts.push(t.kubeletVersion === null ? 'kubelet version unknown' : `kubelet ${sanitizeLine(t.kubeletVersion)}`);
-    facts.push(formatDuration(t.durationMs), formatCounts(countResults(t.results)));
+    facts.push(formatDuration(t.durationMs), nodeCounts(t));
   } else if (t.partial) {
     // Output that did not all arrive: the results below are partial, and say so on the node's line.
-    facts.push(`${t.status}: PARTIAL results`, formatDuration(t.durationMs), formatCounts(countResults(t.results)));
-  } else facts.push(t.status, formatDuration(t.durationMs));
+    facts.push(`${t.status}: PARTIAL results`, formatDuration(t.durationMs), nodeCounts(t));
+  } else facts.push(t.status === 'not-a-node' ? 'no kubelet' : t.status, formatDuration(t.durationMs));
   const lines = p.wrap([[name, 'bold'], ['  ']], facts.join(' · '), 2);
   if (t.profile) lines.push(...p.wrap([['  Installer: ', 'dim']], installerLine(t), 13));
   if (t.profile?.note) lines.push(...p.wrap([['  note: ', 'dim']], sanitizeLine(t.profile.note), 8, 'dim'));
+  if (t.adviceHidden) lines.push(...p.wrap([['  advice: ', 'dim']], `${plural(t.adviceHidden, 'best-practice finding')} not shown (--advice shows them)`, 10, 'dim'));
   for (const note of t.notes) lines.push(...p.wrap([['  note: ', 'dim']], sanitizeLine(note), 8, 'dim'));
   if (t.cluster) {
     for (const [label, text] of clusterLines(t.cluster)) lines.push(...p.wrap([[`  ${`cluster ${label}:`.padEnd(18)}`, 'dim']], sanitizeLine(text), 20));
@@ -166,11 +185,23 @@ function evidenceLines(f: Finding, ind: string, p: Painter): string[] {
   return out;
 }
 
+/**
+ * A failure a cause explains, folded under it: one line with its id and what it says, marked
+ * as a consequence rather than a second FAIL; its evidence only with --verbose.
+ */
+function consequenceLines(f: Finding, depth: number, last: boolean, p: Painter, verbose: boolean): string[] {
+  const ind = '  '.repeat(depth);
+  const branch = p.opts.color ? (last ? '└─ ' : '├─ ') : last ? '`- ' : '|- ';
+  const head: Seg[] = [[ind], [branch, 'dim'], [f.id, 'bold'], ['  ']];
+  const out = p.wrap(head, sanitizeLine(f.summary), ind.length + branch.length + 2);
+  if (verbose) out.push(...evidenceLines(f, `${ind}  `, p));
+  return out;
+}
+
 function findingLines(f: Finding, depth: number, t: TargetResult, p: Painter): string[] {
   const ind = '  '.repeat(depth);
-  const explained = depth > 0 && f.causedBy !== null ? `  (explained by ${f.causedBy})` : '';
   const head: Seg[] = [[ind], p.badge(f.status), [' '], [f.id, 'bold'], ['  ']];
-  const out = p.wrap(head, sanitizeLine(f.summary) + explained, ind.length + 8);
+  const out = p.wrap(head, sanitizeLine(f.summary), ind.length + 8);
   out.push(...evidenceLines(f, ind, p));
   for (const d of f.details) out.push(...p.wrap([[`${ind}    also: `]], sanitizeLine(d), ind.length + 10));
   if (f.waived) {
@@ -201,6 +232,11 @@ function findingLines(f: Finding, depth: number, t: TargetResult, p: Painter): s
 
 function targetLines(t: TargetResult, p: Painter, verbose: boolean): string[] {
   const out = header(t, p);
+  if (t.status === 'not-a-node') {
+    out.push(...p.wrap([p.badge('skip'), [' ']], sanitizeLine(t.error?.message ?? 'no kubelet on this machine'), 8));
+    if (t.error?.hint) out.push(...p.wrap([['    ', 'dim']], sanitizeLine(t.error.hint), 4, 'dim'));
+    return out;
+  }
   if (t.status !== 'ok' || t.error !== null) {
     const e = t.error;
     const message = e === null ? 'the target could not be checked' : `${sanitizeLine(e.kind)}: ${sanitizeLine(e.message)}`;
@@ -208,7 +244,24 @@ function targetLines(t: TargetResult, p: Painter, verbose: boolean): string[] {
     if (e !== null && e.hint !== null) out.push(...p.wrap([['    hint: ', 'dim']], sanitizeLine(e.hint), 10));
   }
   let passesShown = false;
-  for (const {finding, depth} of placeFindings(t.results)) {
+  const placed = placeFindings(t.results);
+  for (const [i, {finding, depth}] of placed.entries()) {
+    if (depth > 0) {
+      const next = placed[i + 1];
+      out.push(...consequenceLines(finding, depth, !next || next.depth < depth, p, verbose));
+      continue;
+    }
+    if (finding.status === 'note' && !verbose) {
+      // Nothing to act on: what it says, on its own line; the evidence with --verbose.
+      out.push(...p.wrap([p.badge('note'), [' '], [finding.id, 'bold'], ['  ']], sanitizeLine(finding.summary), 8, 'dim'));
+      continue;
+    }
+    if (finding.status === 'fail') {
+      out.push(...findingLines(finding, 0, t, p));
+      const n = explainsCount(t.results, finding.id);
+      if (n > 0) out.push(p.line([['    '], [`explains ${plural(n, 'more failure')}:`, 'dim']]));
+      continue;
+    }
     if (finding.status === 'pass' && !verbose) {
       if (passesShown) continue;
       passesShown = true;
@@ -221,14 +274,50 @@ function targetLines(t: TargetResult, p: Painter, verbose: boolean): string[] {
   return out;
 }
 
-/** The closing line across all targets: "3 targets: 12 pass, 2 warn, 1 fail, 4 skip; 1 unreachable". */
+/**
+ * The closing line across all targets: nodes and causes, e.g. "11 nodes: 9 failing (10 causes to
+ * fix, explaining 28 more), 1 ok; 1 unreachable" (src/report/fleet.ts).
+ */
 export function summaryLine(report: Report): string {
-  const down = report.targets.filter((t) => t.status !== 'ok');
-  const unreachable = down.filter((t) => t.status === 'unreachable').length;
-  const failed = down.length - unreachable;
-  const extra = [unreachable > 0 ? `${unreachable} unreachable` : '', failed > 0 ? `${failed} not checked` : ''];
-  const tail = extra.filter((x) => x !== '').join(', ');
-  return `${plural(report.targets.length, 'target')}: ${formatCounts(summarize(report.targets))}${tail === '' ? '' : `; ${tail}`}`;
+  return fleetLine(fleetRows(report));
+}
+
+/** How the table names a node's state. */
+const STATE_WORD: Record<FleetRow['state'], string> = {
+  fail: 'FAIL',
+  unreachable: 'unreachable',
+  error: 'error',
+  warn: 'WARN',
+  'not-a-node': 'no kubelet',
+  ok: 'ok',
+};
+const STATE_ROLE: Record<FleetRow['state'], Role> = {fail: 'fail', unreachable: 'error', error: 'error', warn: 'warn', 'not-a-node': 'skip', ok: 'pass'};
+
+/** The fleet table: node, state, first cause (and what it explains), fix; worst first. */
+export function fleetTable(report: Report, p: Painter): string[] {
+  const rows = fleetRows(report);
+  const nodeWidth = Math.min(Math.max(4, ...rows.map((r) => [...r.target.node].length)), 32);
+  const cell = (s: string, w: number): string => {
+    const chars = [...s];
+    return chars.length > w ? `${chars.slice(0, w - 1).join('')}…` : s.padEnd(w);
+  };
+  const firstOf = (r: FleetRow): string => {
+    if (r.state !== 'fail') return r.first;
+    const more = r.causes.length > 1 ? ` +${r.causes.length - 1}` : '';
+    return `${r.first}${more}${r.explained > 0 ? ` (explains ${r.explained})` : ''}`;
+  };
+  const out = [p.line([[`${'node'.padEnd(nodeWidth)}  ${'status'.padEnd(11)}  fix  first cause`, 'dim']])];
+  for (const r of rows) {
+    out.push(
+      p.line([
+        [`${cell(sanitizeLine(r.target.node), nodeWidth)}  `],
+        [STATE_WORD[r.state].padEnd(11), STATE_ROLE[r.state]],
+        [`  ${r.fix !== null ? 'yes' : r.state === 'fail' ? 'no ' : '   '}  `],
+        [sanitizeLine(firstOf(r))],
+      ]),
+    );
+  }
+  return out;
 }
 
 /**
@@ -238,7 +327,18 @@ export function summaryLine(report: Report): string {
 export function render(report: Report, opts: RenderOptions): string {
   const clean = sanitizeReport(report);
   const p = new Painter(opts);
+  // One machine with no kubelet: one line, nothing else to read.
+  const only = clean.targets.length === 1 ? clean.targets[0] : undefined;
+  if (only?.status === 'not-a-node' && !opts.verbose) {
+    return `${p.wrap([[`${sanitizeLine(only.node)}: `, 'bold']], sanitizeLine(only.error?.message ?? 'no kubelet on this machine'), 2).join('\n')}\n`;
+  }
   const blocks = clean.targets.map((t) => targetLines(t, p, opts.verbose ?? false).join('\n'));
+  // A fleet opens and closes with its table, worst node first: what to look at first.
+  if (clean.targets.length > 1) {
+    const table = fleetTable(clean, p).join('\n');
+    blocks.unshift(table);
+    blocks.push(table);
+  }
   blocks.push(p.wrap([], summaryLine(clean), 2, 'bold').join('\n'));
   return `${blocks.join('\n\n')}\n`;
 }

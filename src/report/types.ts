@@ -17,8 +17,10 @@ export interface Finding {
   fix: string | null;
   /** The failing check that explains this failure (first cause first), or null. */
   causedBy: string | null;
-  /** Every failing verdict is a symptom (a crash loop): it cannot be the cause of others. */
+  /** An effect (a crash loop, no healthz answer, NotReady, a journal line): it cannot be the cause of others. */
   symptom?: boolean;
+  /** The checks its evidence names as the cause, in the evidence's order (kubelet-logs: the first fatal line's check first). */
+  pointsTo?: string[];
   /** Further verdicts folded into this result (a check that found several problems). */
   details: string[];
   references: readonly string[];
@@ -41,7 +43,8 @@ export interface TargetResult {
   target: string;
   node: string;
   transport: TransportKind;
-  status: 'ok' | 'unreachable' | 'error';
+  /** `not-a-node`: the machine has no kubelet (src/facts/presence.ts); `error` carries the one line. */
+  status: 'ok' | 'unreachable' | 'error' | 'not-a-node';
   error: TargetFailure | null;
   kubeletVersion: string | null;
   durationMs: number;
@@ -56,6 +59,8 @@ export interface TargetResult {
   cluster?: ClusterSummary | null;
   /** The installer profile the node's files match (checks/data/profiles); absent when the node was not probed. */
   profile?: InstallerSummary;
+  /** Best-practice advice findings left out of `results` (the operator did not ask with --advice). */
+  adviceHidden?: number;
   results: Finding[];
 }
 

@@ -75,9 +75,9 @@ describe('node-allocatable check', () => {
     expect(v?.evidence[0]?.source).toEqual({file: CFG, line: 4});
   });
 
-  it('warns when nothing is reserved, with the allocatable figures', () => {
+  it('advises reservations when nothing is reserved, with the allocatable figures', () => {
     const [v] = run(HEAD, capacity(4, 8 * GI, 50 * GI));
-    expect(v?.status).toBe('warn');
+    expect(v?.status).toBe('advice');
     expect(v?.summary).toMatch(/^nothing is reserved for the system .* \(allocatable: cpu 4 of 4, memory 7.9Gi of 8Gi, ephemeral-storage 45Gi of 50Gi\)$/);
     expect(v?.evidence[0]).toEqual({
       source: {file: '/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf', line: 11},
@@ -94,9 +94,9 @@ describe('node-allocatable check', () => {
     expect(v?.evidence[0]?.source).toEqual({file: CFG, line: 4});
   });
 
-  it('warns when nothing is reserved and capacity is unknown', () => {
+  it('advises reservations when nothing is reserved and capacity is unknown', () => {
     const [v] = run(HEAD, notCollected('root transport'));
-    expect(v?.status).toBe('warn');
+    expect(v?.status).toBe('advice');
     expect(v?.summary).toMatch(/starving the kubelet, the container runtime and sshd$/);
   });
 

@@ -9,7 +9,7 @@ describe('json report', () => {
     const doc = JSON.parse(render(sampleReport(), opts));
     expect(Object.keys(doc)).toEqual(['schema', 'tool', 'version', 'startedAt', 'targets', 'summary']);
     expect(doc).toMatchObject({schema: 1, tool: 'kubelet-doctor', version: '0.1.0', startedAt: '2024-06-01T03:00:00.000Z'});
-    expect(Object.keys(doc.targets[0])).toEqual(['target', 'node', 'transport', 'status', 'error', 'kubeletVersion', 'durationMs', 'notes', 'results']);
+    expect(Object.keys(doc.targets[0])).toEqual(['target', 'node', 'transport', 'status', 'error', 'kubeletVersion', 'durationMs', 'notes', 'firstCause', 'results']);
     expect(doc.targets[0]).toMatchObject({
       target: 'admin@node-1',
       node: 'node-1',
@@ -19,7 +19,7 @@ describe('json report', () => {
       kubeletVersion: 'v1.30.2',
       durationMs: 1234,
     });
-    expect(doc.summary).toEqual({pass: 2, warn: 1, fail: 2, skip: 1, error: 1});
+    expect(doc.summary).toEqual({pass: 2, warn: 1, fail: 2, skip: 1, error: 1, note: 0, advice: 0});
   });
 
   it('writes evidence sources as "file:line" or the command string, with extension keys kept', () => {

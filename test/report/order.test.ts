@@ -60,11 +60,11 @@ describe('orderFindings', () => {
 
 describe('summarize', () => {
   it('counts results by status across targets, unreachable ones adding nothing', () => {
-    expect(summarize(sampleReport().targets)).toEqual({pass: 2, warn: 1, fail: 2, skip: 1, error: 1});
+    expect(summarize(sampleReport().targets)).toEqual({pass: 2, warn: 1, fail: 2, skip: 1, error: 1, note: 0, advice: 0});
   });
 
   it('counts zero for an empty fleet', () => {
-    expect(summarize([makeTarget()])).toEqual({pass: 0, warn: 0, fail: 0, skip: 0, error: 0});
+    expect(summarize([makeTarget()])).toEqual({pass: 0, warn: 0, fail: 0, skip: 0, error: 0, note: 0, advice: 0});
   });
 });
 

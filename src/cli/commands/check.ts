@@ -2,6 +2,7 @@
  * `kubelet-doctor check`: run the catalogue on the targets and print a report.
  */
 import {runAll, type RunEvent} from '../../engine/run.js';
+import {hideAdvice} from '../../report/order.js';
 import type {TargetResult} from '../../report/types.js';
 import type {Target} from '../../targets/types.js';
 import {formatOption, renderReport} from '../../report/index.js';
@@ -19,7 +20,8 @@ export async function checkCommand(a: ParsedArgs, signal: AbortSignal, resolved?
   const targets = resolved ?? (await listTargets(a, signal));
   const opts = await withCluster(a, runOptions(a, signal), targets, signal);
   const progress = process.stderr.isTTY === true && targets.length > 1 ? progressLine(targets.length) : null;
-  const report = applyWaivers(await runAll(targets, opts, progress?.onEvent), waivers, opts.now(), targetLabels(targets));
+  const ran = applyWaivers(await runAll(targets, opts, progress?.onEvent), waivers, opts.now(), targetLabels(targets));
+  const report = a.values['advice'] === true ? ran : hideAdvice(ran);
   progress?.clear();
   const bad = await clusterInputError(opts);
   if (bad) throw bad;
@@ -38,12 +40,13 @@ export function progressText(done: number, total: number, counts: Readonly<Recor
   const parts = [`${done}/${total} nodes`];
   if (counts.unreachable > 0) parts.push(`${counts.unreachable} unreachable`);
   if (counts.error > 0) parts.push(`${counts.error} ${counts.error === 1 ? 'error' : 'errors'}`);
+  if (counts['not-a-node'] > 0) parts.push(`${counts['not-a-node']} not a node`);
   return parts.join(' · ');
 }
 
 /** A progress line on stderr, redrawn in place at most every 50 ms, and cleared at the end. */
 function progressLine(total: number): {onEvent: (e: RunEvent) => void; clear: () => void} {
-  const counts = {ok: 0, unreachable: 0, error: 0};
+  const counts = {ok: 0, unreachable: 0, error: 0, 'not-a-node': 0};
   let done = 0;
   let last = 0;
   const draw = () => process.stderr.write(`\r\u001b[2K${progressText(done, total, counts)}`);
