@@ -18,7 +18,10 @@ const GROUPS: Record<OptionSpec['group'], string> = {
 export function renderCliMarkdown(note: string): string {
   const out = [note, '', '# kubelet-doctor command line', ''];
   out.push('```', 'kubelet-doctor [TARGET...] [options]', ...COMMANDS.map((c) => `kubelet-doctor ${c.usage}`), '```', '');
-  out.push('With no command and no target at all, kubelet-doctor runs the demo (`lab --check`).', '');
+  out.push(
+    'With no command and no target at all (`npm start` in a clone), kubelet-doctor runs the demo lab and prints its report (`lab --run`); `lab --tui` opens the interactive TUI on the lab instead.',
+    '',
+  );
   out.push('## Commands', '', '| command | what it does |', '| --- | --- |');
   for (const c of COMMANDS) out.push(`| \`${c.usage}\` | ${c.description} |`);
   out.push('');
