@@ -3,7 +3,7 @@
  * CommonJS file, dist/bin/kubelet-doctor.cjs, which runs with `node` and nothing else beside it.
  * It is also the main script of the single executable (sea.ts). Run after `tsc`.
  */
-import {chmod, mkdir, writeFile} from 'node:fs/promises';
+import {chmod, mkdir} from 'node:fs/promises';
 import {dirname, join, relative} from 'node:path';
 import {build} from 'esbuild';
 import {bundlePlugins} from './bundle-plugins.js';
@@ -27,7 +27,8 @@ export async function bundle(outfile = BUNDLE): Promise<number> {
     plugins: bundlePlugins(join(DIST, 'src')),
     metafile: true,
     logLevel: 'warning',
-    legalComments: 'none',
+    // Licence comments (/*! … */, @license) travel with the code, at the end of the file.
+    legalComments: 'eof',
     // Whitespace and comments are a third of the file, which every start reads and parses; names
     // stay, so a bug's stack trace still names its functions.
     minifyWhitespace: true,
@@ -35,7 +36,6 @@ export async function bundle(outfile = BUNDLE): Promise<number> {
     charset: 'ascii',
   });
   await chmod(outfile, 0o755);
-  await writeFile(`${outfile}.meta.json`, JSON.stringify(r.metafile));
   return Object.values(r.metafile.outputs)[0]?.bytes ?? 0;
 }
 

@@ -7,10 +7,10 @@
  *   2. copy process.execPath; 3. inject the blob with postject under the SEA sentinel fuse.
  */
 import {execFileSync} from 'node:child_process';
-import {chmod, copyFile, mkdir, rm, writeFile} from 'node:fs/promises';
+import {chmod, copyFile, rm, writeFile} from 'node:fs/promises';
 import {createRequire} from 'node:module';
 import {dirname, join, relative} from 'node:path';
-import {BUNDLE, DIST, bundle} from './bundle.js';
+import {DIST, bundle} from './bundle.js';
 
 /** Where the executable lands. */
 export const EXECUTABLE = join(DIST, 'bin/kubelet-doctor');
@@ -30,17 +30,20 @@ function quiet(args: string[]): void {
   }
 }
 
-/** Build the bundle and the executable at `out`; resolves to the executable's path. */
-export async function buildSea(out = EXECUTABLE): Promise<string> {
-  await bundle();
-  const work = join(DIST, 'sea');
-  await mkdir(work, {recursive: true});
-  const blob = join(work, 'sea-prep.blob');
-  const config = join(work, 'sea-config.json');
+/**
+ * Build the bundle and the executable in `outDir` (default dist/bin); resolves to the executable's
+ * path. The preparation blob and its config are removed afterwards.
+ */
+export async function buildSea(outDir = dirname(EXECUTABLE)): Promise<string> {
+  const main = join(outDir, 'kubelet-doctor.cjs');
+  const out = join(outDir, 'kubelet-doctor');
+  await bundle(main);
+  const blob = join(outDir, 'sea-prep.blob');
+  const config = join(outDir, 'sea-config.json');
   await writeFile(
     config,
     JSON.stringify({
-      main: BUNDLE,
+      main,
       output: blob,
       // The documented switch for the "Single executable … experimental" warning, which would
       // otherwise land on stderr at every start (so it never mixes into a report or a pipe).
@@ -49,13 +52,16 @@ export async function buildSea(out = EXECUTABLE): Promise<string> {
       useCodeCache: true,
     }),
   );
-  quiet(['--experimental-sea-config', config]);
-  await mkdir(dirname(out), {recursive: true});
-  await rm(out, {force: true});
-  await copyFile(process.execPath, out);
-  await chmod(out, 0o755);
-  const postject = createRequire(import.meta.url).resolve('postject/dist/cli.js');
-  quiet([postject, out, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', FUSE]);
+  try {
+    quiet(['--experimental-sea-config', config]);
+    await rm(out, {force: true});
+    await copyFile(process.execPath, out);
+    await chmod(out, 0o755);
+    const postject = createRequire(import.meta.url).resolve('postject/dist/cli.js');
+    quiet([postject, out, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', FUSE]);
+  } finally {
+    await Promise.all([rm(blob, {force: true}), rm(config, {force: true})]);
+  }
   return out;
 }
 
