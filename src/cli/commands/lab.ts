@@ -102,22 +102,27 @@ function aborted(signal: AbortSignal): Promise<void> {
 
 /** Run the lab; returns the exit code. */
 export async function labCommand(a: ParsedArgs, signal: AbortSignal): Promise<number> {
-  const given = typeof a.values['dir'] === 'string' ? resolve(a.values['dir']) : null;
-  const dir = given ?? (await mkdtemp(join(tmpdir(), 'kubelet-doctor-lab-')));
-  const out = process.stderr;
   const check = a.values['run'] === true;
   const tui = a.values['tui'] === true;
-  if (check && tui) throw new UsageError('`lab --run` and `lab --tui` do not go together', '--run prints the report, --tui opens the TUI: pick one');
   // Checked before anything starts: the TUI needs a terminal to draw on and read keys from.
+  if (check && tui) throw new UsageError('`lab --run` and `lab --tui` do not go together', '--run prints the report, --tui opens the TUI: pick one');
+  if (tui && (a.values['output'] !== undefined || a.values['out'] !== undefined)) {
+    throw new UsageError('`lab --tui` opens the TUI; --output and -o ask for a report', `use \`${invokedAs()} lab --run\` with them`);
+  }
   if (tui && (process.stdin.isTTY !== true || process.stdout.isTTY !== true)) {
     throw new UsageError('`lab --tui` needs a terminal (stdin and stdout)', `\`${invokedAs()} lab --run\` prints the report instead`);
   }
+  const given = typeof a.values['dir'] === 'string' ? resolve(a.values['dir']) : null;
+  const dir = given ?? (await mkdtemp(join(tmpdir(), 'kubelet-doctor-lab-')));
+  const out = process.stderr;
   let fleet: LabFleet | null = null;
   try {
     fleet = await startLabFleet({dir, log: (line) => out.write(`lab: ${line}\n`)});
     out.write(labBanner(fleet, !check && !tui));
     const passed = Object.entries(a.values).filter(([k]) => !TARGET_OPTIONS.includes(k) && !LAB_OPTIONS.includes(k));
     if (tui) {
+      // Ctrl-C while the fleet was starting: stop there, not open the TUI.
+      if (signal.aborted) return 0;
       // The TUI of `kubelet-doctor --inventory … --known-hosts … --kubeconfig …`, in this process:
       // exactly what the operator would get by typing that command while the lab serves.
       const {main} = await import('../main.js');
