@@ -50,6 +50,8 @@ export interface AppProps {
   readonly fixRunner?: FixRunner;
   /** Told about every `x` (with or without the wizard). */
   readonly onFix?: (request: FixRequest) => void;
+  /** Show best-practice advice (`--advice`); without it, `advice` results are not shown. @default false */
+  readonly advice?: boolean;
   /** Called with every new state (the CLI derives the exit code from the last one). */
   readonly onState?: (state: UiState) => void;
 }
@@ -68,8 +70,8 @@ const SCREENS: Record<ScreenKind, (p: CheckScreenProps) => React.JSX.Element> = 
 const CHROME_ROWS = 3;
 
 /** The whole TUI. */
-export function App({targets, checks, probe, concurrency = 16, theme, now = Date.now, openFix, fixRunner, onFix, onState}: AppProps) {
-  const {state, dispatch, getState} = useStore(targets);
+export function App({targets, checks, probe, concurrency = 16, theme, now = Date.now, openFix, fixRunner, onFix, onState, advice = false}: AppProps) {
+  const {state, dispatch, getState} = useStore(targets, {advice});
   useRun(state.runRequest, dispatch, {targets, probe, concurrency, now});
   // The runner is made once: a new `openFix` on a re-render does not drop an open session.
   const [ownRunner] = useState(() => (!fixRunner && openFix ? new FixRunner(openFix) : null));

@@ -15,6 +15,7 @@ import {exitCodeOfState, fleetProgress} from './state/selectors.js';
 import {makeTheme} from './theme.js';
 import type {FixOutcome} from './state/fix-state.js';
 import {sanitizeLine} from '../text/sanitize.js';
+import {undoCommand} from './view/fix-lines.js';
 
 /** What the CLI hands the TUI. */
 export interface StartOptions {
@@ -25,6 +26,8 @@ export interface StartOptions {
   /** Aborted on SIGINT/SIGTERM: the TUI closes and restores the terminal. */
   signal: AbortSignal;
   color: boolean;
+  /** Show best-practice advice (`--advice`). @default false */
+  advice?: boolean;
   /** The alternate screen the first paint opened; absent: the TUI opens it. */
   screen?: AltScreen;
   /** Opens a fix session for a node and check: `x` on a check then opens the fix wizard. */
@@ -42,15 +45,24 @@ function farewell(s: UiState | null): string {
   if (!s) return '';
   const p = fleetProgress(s);
   const parts = [`${p.done}/${p.total} node${p.total === 1 ? '' : 's'} checked`];
-  if (p.failing > 0) parts.push(`${p.failing} failing`);
+  if (p.failing > 0) parts.push(`${p.failing} failing (${p.causes} cause${p.causes === 1 ? '' : 's'})`);
   if (p.unreachable > 0) parts.push(`${p.unreachable} not checked`);
+  if (p.notNodes > 0) parts.push(`${p.notNodes} not a node`);
   return `kubelet-doctor: ${parts.join(', ')}\n`;
 }
 
 /** The outcome of a fix the operator left (or interrupted) last, for the scrollback. */
 function fixFarewell(s: UiState | null, late: readonly FixOutcome[]): string {
   const outcomes = [...(s?.fix?.result ? [s.fix.result] : []), ...late];
-  return outcomes.map((r) => `kubelet-doctor: fix ${r.status}: ${sanitizeLine(r.message)}\n`).join('');
+  return outcomes
+    .map((r) => {
+      const said = `kubelet-doctor: fix ${r.status}: ${sanitizeLine(r.message)}\n`;
+      // The undo command whole, on a line of its own: the terminal wraps it softly, so a copy keeps it one command.
+      const undo =
+        r.backup !== null && r.status !== 'rolled-back' && r.status !== 'refused' && s?.fix ? undoCommand(s.fix, r.backup, s.fix.planned?.target ?? '?') : null;
+      return undo ? `${said}${r.status === 'verified' ? 'undo' : 'restore it by hand'}:\n${undo}\n` : said;
+    })
+    .join('');
 }
 
 /**
@@ -70,6 +82,7 @@ export async function startTui(o: StartOptions): Promise<number> {
         checks={o.checks}
         probe={o.probe}
         concurrency={o.concurrency}
+        advice={o.advice === true}
         theme={makeTheme({color: o.color})}
         onState={(s) => (last = s)}
         {...(runner ? {fixRunner: runner} : {})}

@@ -77,7 +77,7 @@ describe('navigation', () => {
     await frameWith(t.lastFrame, '3 checked');
     t.stdin.write(KEYS.enter);
     const node = await frameWith(t.lastFrame, 'CONTAINER RUNTIME', '✗ FAIL  cgroup-driver-match');
-    expect(node).toMatch(/node-2-cgroup-driver-mismatch · root · kubelet v1\.30\.2/);
+    expect(node).toMatch(/node-2-cgroup-driver-mismatch · 1 cause, .* · root · kubelet v1\.30\.2/);
     t.stdin.write(KEYS.enter);
     const detail = await frameWith(t.lastFrame, 'EVIDENCE', 'WHAT TO DO');
     expect(detail).toMatch(/at \/var\/lib\/kubelet\/config\.yaml:\d+/);
@@ -86,7 +86,7 @@ describe('navigation', () => {
     t.stdin.write(KEYS.escape);
     await frameWith(t.lastFrame, 'CONTAINER RUNTIME');
     t.stdin.write(KEYS.escape);
-    await frameWith(t.lastFrame, 'WORST FINDING');
+    await frameWith(t.lastFrame, 'CAUSE  WARN');
     t.unmount();
   });
 
@@ -113,14 +113,14 @@ describe('navigation', () => {
     const frame = await frameWith(t.lastFrame, 'effective kubelet configuration', 'SET AT');
     expect(frame).toMatch(/Precedence, lowest first: kubelet defaults/);
     t.stdin.write('f');
-    const set = await frameWith(t.lastFrame, '[set values only]');
-    expect(set).toMatch(/cgroupDriver\s+cgroupfs\s+\S*config\.yaml:\d+/);
+    await frameWith(t.lastFrame, '[set values only]');
     t.stdin.write(' ');
-    await frameWhere(
+    const set = await frameWhere(
       t.lastFrame,
       (f) => /cgroupDriver\s+cgroupfs\s+\S+\n\s+overrides\s+cgroupfs\s+default/.test(f),
       'the default cgroupDriver under the file value',
     );
+    expect(set).toMatch(/cgroupDriver\s+cgroupfs\s+\S*config\.yaml:\d+/);
     t.unmount();
   });
 
@@ -129,9 +129,9 @@ describe('navigation', () => {
     await frameWith(t.lastFrame, '3 checked');
     t.stdin.write('?');
     const help = await frameWith(t.lastFrame, 'KEYS', 'Ctrl-C');
-    for (const k of ['↑/k', '↓/j', 'Enter', 'Esc/Backspace', '/', 'f', 'c', 'r', '?', 'q/Ctrl-C']) expect(help).toContain(k);
+    for (const k of ['↑/k/Ctrl-P', '↓/j/Ctrl-N', 'Enter', '→/l', '←/h', 'Esc/Backspace', '/', 'f', 'c', 'r', '?', 'q/Ctrl-C']) expect(help).toContain(k);
     t.stdin.write(KEYS.escape);
-    await frameWith(t.lastFrame, 'WORST FINDING');
+    await frameWith(t.lastFrame, 'CAUSE  WARN');
     t.unmount();
   });
 

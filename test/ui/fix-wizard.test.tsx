@@ -177,13 +177,24 @@ describe('the fix wizard', () => {
     t.stdin.write('y');
     await frameWith(t.lastFrame, 'Apply step 3 of 3?');
     t.stdin.write('y');
-    const done = await frameWhere(t.lastFrame, (f) => f.includes('✓ FIXED') && f.includes('undo:'), 'the verification result');
+    const done = await frameWhere(t.lastFrame, (f) => f.includes('✓ FIXED') && f.includes('  undo'), 'the verification result');
     const unwrapped = done.replace(/\n\s+/g, ' ');
+    // The undo command is never cut or wrapped by the screen: its own rows, from the first column,
+    // split only between words with shell continuations, so the block as copied is one command.
+    const rows = done.split('\n');
+    const first = rows.findIndex((l) => l.startsWith('kubelet-doctor fix'));
+    let last = first;
+    while (rows[last]?.endsWith(' \\')) last++;
+    const undoRows = rows.slice(first, last + 1);
+    expect(undoRows[0]).toMatch(/^kubelet-doctor fix --root /);
+    for (const row of undoRows) expect(row).not.toContain('…');
+    const copied = undoRows.join('\n').replace(/ \\\n {2}/g, ' ');
     expect(done).toMatch(/✓ FIXED\s+cgroup-driver-match passes after the fix/);
     expect(done).toMatch(/now\s+✓ pass\s+cgroup-driver-match/);
     const ts = /backup (\d{8}T\d{6}Z)/.exec(done)?.[1];
     expect(ts).toBeDefined();
-    expect(unwrapped).toContain(`undo: kubelet-doctor fix --root ${node.root} --rollback ${ts}`);
+    expect(copied).toBe(`kubelet-doctor fix --root ${node.root} --rollback ${ts}`);
+    expect(unwrapped).toContain('undo');
     expect(done).toContain('pending on next boot (not run under --root):');
     expect(done).toContain('run `systemctl restart kubelet`');
     // What was done, streamed while it ran, is below the result.
@@ -232,6 +243,14 @@ describe('the fix wizard', () => {
     t.stdin.write(KEYS.enter);
     const keep = await frameWhere(t.lastFrame, (f) => /\* keep/.test(f) && f.includes('failSwapOn'), 'the keep plan');
     expect(keep).not.toContain('--- a/etc/fstab');
+    // The step runs on below the screen: no yes until it was read down to its last line.
+    expect(keep).toMatch(/Step 1 of 3 goes on below: \d+ more lines? · ↓\/PgDn to read it before yes · n no/);
+    expect(keep).not.toContain('Apply step 1 of 3?');
+    t.stdin.write('y');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(t.lastFrame()).toContain('goes on below');
+    t.stdin.write(' ');
+    await frameWith(t.lastFrame, 'Apply step 1 of 3?');
     // Once a step is confirmed the choice is made: the arrows scroll instead.
     t.stdin.write('y');
     const confirmed = await frameWith(t.lastFrame, 'Apply step 2 of 3?');
@@ -334,9 +353,14 @@ describe('the fix wizard', () => {
     );
     await openCheck(t, 'swap');
     t.stdin.write('x');
-    const frames = [await frameWith(t.lastFrame, 'CHOICES', 'Apply step 1 of 3?')];
+    // At 80x24 the first step's diff runs below the screen: the wizard says how much and how to see it, and waits.
+    const frames = [await frameWith(t.lastFrame, 'CHOICES', 'goes on below')];
+    expect(frames[0]).toMatch(/── ↓ \d+ more lines below \(↓ PgDn\) ─+/);
+    expect(frames[0]).not.toContain('Apply step 1 of 3?');
+    t.stdin.write(' ');
+    frames.push(await frameWith(t.lastFrame, 'Apply step 1 of 3?'));
     t.stdin.write('a');
-    frames.push(await frameWith(t.lastFrame, '✓ FIXED', 'undo:'));
+    frames.push(await frameWith(t.lastFrame, '✓ FIXED', '  undo'));
     t.stdin.write('?');
     frames.push(await frameWith(t.lastFrame, 'KEYS', 'yes to this step'));
     for (const f of frames) {
@@ -345,7 +369,7 @@ describe('the fix wizard', () => {
       for (const l of lines) expect([...l].length, l).toBeLessThanOrEqual(80);
       expect(f).not.toContain('\u001b');
     }
-    expect(frames[0]).toMatch(/y yes\s+n no\s+a all/);
+    expect(frames[1]).toMatch(/y yes\s+n no\s+a all/);
     t.unmount();
   });
 });

@@ -32,7 +32,7 @@ describe('layout', () => {
   it('fits every view into 80x24 as plain text with NO_COLOR', async () => {
     const t = renderSized(<App targets={nodes.map((n) => n.info)} checks={catalogue} probe={instantProbe(nodes)} theme={theme} />, 80, 24);
     const frames: string[] = [];
-    frames.push(await frameWith(t.lastFrame, '3 checked', 'FAIL WARN PASS'));
+    frames.push(await frameWith(t.lastFrame, '3 checked', 'CAUSE  WARN  FIRST CAUSE'));
     t.stdin.write(KEYS.enter);
     frames.push(await frameWith(t.lastFrame, '✗ FAIL', '✓ pass'));
     t.stdin.write(KEYS.enter);

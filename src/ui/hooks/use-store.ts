@@ -7,9 +7,12 @@ import {useCallback, useReducer, useRef} from 'react';
 import {initialState, runReducer, type Action, type TargetInfo, type UiState} from '../state/run-reducer.js';
 
 /** The current state, a dispatch that applies actions immediately, and a getter for handlers. */
-export function useStore(targets: readonly TargetInfo[]): {state: UiState; dispatch: (a: Action) => void; getState: () => UiState} {
+export function useStore(
+  targets: readonly TargetInfo[],
+  opts: {advice?: boolean} = {},
+): {state: UiState; dispatch: (a: Action) => void; getState: () => UiState} {
   const ref = useRef<UiState | null>(null);
-  ref.current ??= initialState(targets);
+  ref.current ??= initialState(targets, opts);
   const [, rerender] = useReducer((n: number) => n + 1, 0);
   const dispatch = useCallback((a: Action) => {
     const next = runReducer(ref.current!, a);

@@ -11,6 +11,8 @@ export type Command =
   | 'page-up'
   | 'page-down'
   | 'open'
+  | 'expand'
+  | 'collapse'
   | 'back'
   | 'search'
   | 'filter'
@@ -33,6 +35,8 @@ export interface KeyInfo {
   downArrow?: boolean;
   pageUp?: boolean;
   pageDown?: boolean;
+  leftArrow?: boolean;
+  rightArrow?: boolean;
   return?: boolean;
   escape?: boolean;
   backspace?: boolean;
@@ -41,7 +45,7 @@ export interface KeyInfo {
   meta?: boolean;
 }
 
-type Special = 'upArrow' | 'downArrow' | 'pageUp' | 'pageDown' | 'return' | 'escape' | 'backspace' | 'delete';
+type Special = 'upArrow' | 'downArrow' | 'pageUp' | 'pageDown' | 'leftArrow' | 'rightArrow' | 'return' | 'escape' | 'backspace' | 'delete';
 
 /**
  * One key: a special key (with its label), a printable character, or Ctrl+letter. Characters
@@ -66,8 +70,19 @@ const BROWSING: readonly ScreenKind[] = ['fleet', 'node', 'check', 'config'];
 
 /** The keymap. Order is the order of the footer and the help overlay. */
 export const KEYMAP: readonly Binding[] = [
-  {command: 'up', keys: [{special: 'upArrow', label: '↑'}, {char: 'k'}], help: 'move up / scroll up', footer: 'move', screens: LISTS},
-  {command: 'down', keys: [{special: 'downArrow', label: '↓'}, {char: 'j'}], help: 'move down / scroll down', screens: LISTS},
+  {
+    command: 'up',
+    keys: [{special: 'upArrow', label: '↑'}, {char: 'k'}, {ctrl: 'p'}],
+    help: 'move up / scroll up (in search, k is typed: use ↑ or Ctrl-P)',
+    footer: 'move',
+    screens: LISTS,
+  },
+  {
+    command: 'down',
+    keys: [{special: 'downArrow', label: '↓'}, {char: 'j'}, {ctrl: 'n'}],
+    help: 'move down / scroll down (in search, j is typed: use ↓ or Ctrl-N)',
+    screens: LISTS,
+  },
   {command: 'page-up', keys: [{special: 'pageUp', label: 'PgUp'}], help: 'one page up', screens: LISTS},
   {command: 'page-down', keys: [{special: 'pageDown', label: 'PgDn'}, {char: ' '}], help: 'one page down', screens: LISTS},
   {
@@ -77,6 +92,14 @@ export const KEYMAP: readonly Binding[] = [
     footer: 'open',
     screens: ['fleet', 'node', 'search'],
   },
+  {
+    command: 'expand',
+    keys: [{special: 'rightArrow', label: '→'}, {char: 'l'}],
+    help: 'show the failures a cause explains, as a tree under it',
+    footer: 'explains',
+    screens: ['node'],
+  },
+  {command: 'collapse', keys: [{special: 'leftArrow', label: '←'}, {char: 'h'}], help: 'fold them back under their cause', screens: ['node']},
   {
     command: 'back',
     keys: [
@@ -167,6 +190,7 @@ const FOOTER_PRIORITY: readonly Command[] = [
   'open',
   'fix',
   'up',
+  'expand',
   'search',
   'config',
   'filter',
@@ -184,6 +208,10 @@ export function footerHints(screen: ScreenKind, typing = false, hidden: readonly
     if (!b.footer || !b.screens.includes(screen) || hidden.includes(b.command)) continue;
     if (b.command === 'up') {
       out.push({keys: typing ? '↑↓' : '↑↓/jk', label: b.footer});
+      continue;
+    }
+    if (b.command === 'expand') {
+      out.push({keys: '→←', label: b.footer});
       continue;
     }
     const first = b.keys.find((k) => (typing ? !('char' in k) && !('special' in k && k.typing === false) : true));

@@ -8,7 +8,7 @@ import {useCallback, useRef, type Dispatch} from 'react';
 import type {SearchHit} from '../../search/search-index.js';
 import type {FixRequest} from '../components/fix-panel.js';
 import {contextNode, type Action, type UiState} from '../state/run-reducer.js';
-import {nodeForHit} from '../state/selectors.js';
+import {nodeCauses, nodeForHit} from '../state/selectors.js';
 import {fixable, type ScreenModel} from '../view/model.js';
 import {commandFor, type Command} from './keymap.js';
 
@@ -50,6 +50,18 @@ function open(c: KeyContext): void {
   }
 }
 
+/** → / ← on the node view: show or fold what the selected cause explains (← on a consequence folds its cause and selects it). */
+function fold(c: KeyContext, open: boolean): void {
+  const {model, state, dispatch} = c;
+  if (model.screen.kind !== 'node' || !model.selectedKey?.startsWith('check:')) return;
+  const node = model.screen.node;
+  const id = model.selectedKey.slice('check:'.length);
+  const g = nodeCauses(state.nodes[node]?.result?.results ?? []).find((x) => x.cause.id === id || x.explains.some((e) => e.finding.id === id));
+  if (!g || g.explains.length === 0 || (open && g.cause.id !== id)) return;
+  dispatch({type: 'fold', node, check: g.cause.id, open});
+  if (!open && g.cause.id !== id) dispatch({type: 'select', key: `check:${g.cause.id}`});
+}
+
 function move(c: KeyContext, delta: number): void {
   if (c.model.keys.length > 0) c.dispatch({type: 'move', delta, keys: c.model.keys});
   else scroll(c, delta);
@@ -78,6 +90,10 @@ export function runCommand(command: Command, c: KeyContext): void {
       return page(c, 1);
     case 'open':
       return open(c);
+    case 'expand':
+      return fold(c, true);
+    case 'collapse':
+      return fold(c, false);
     case 'back':
       return dispatch({type: 'back'});
     case 'search':
@@ -95,10 +111,11 @@ export function runCommand(command: Command, c: KeyContext): void {
     case 'choose':
       if (model.selectedKey?.startsWith('choice:')) dispatch({type: 'fix-choose', choice: model.selectedKey.slice('choice:'.length)});
       return;
+    // Not while the step being confirmed runs on below the screen: it is read whole before a yes.
     case 'confirm':
-      return dispatch({type: 'fix-confirm', all: false});
+      return model.hidden.includes('confirm') ? undefined : dispatch({type: 'fix-confirm', all: false});
     case 'confirm-all':
-      return dispatch({type: 'fix-confirm', all: true});
+      return model.hidden.includes('confirm-all') ? undefined : dispatch({type: 'fix-confirm', all: true});
     case 'decline':
       return dispatch({type: 'fix-decline'});
     case 'rerun': {

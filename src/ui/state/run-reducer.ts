@@ -48,6 +48,12 @@ export interface UiState {
   failingOnly: boolean;
   /** Configuration: hide values that are plain defaults. */
   setOnly: boolean;
+  /** Node view: the causes whose consequences are shown (key `<node>:<check>`); folded by default. */
+  expanded: Record<string, boolean>;
+  /** Show `advice` results (best practice, `--advice`); without it they are dropped as they arrive. */
+  advice: boolean;
+  /** Text screens: the furthest scroll offset reached since the content last changed (the fix wizard asks only once a step was seen whole). */
+  reach: Record<string, number>;
   help: boolean;
   query: string;
   /** Nodes whose probe should (re)start; `seq` changes with every request. */
@@ -63,6 +69,8 @@ export type Action =
   | {type: 'target-start'; index: number; at: number}
   | {type: 'target-done'; index: number; result: TargetResult; facts: Facts | null}
   | {type: 'move'; delta: number; keys: readonly string[]}
+  /** Select a row of the current list screen by its key. */
+  | {type: 'select'; key: string}
   | {type: 'scroll'; delta: number; max: number}
   | {type: 'open-node'; node: number}
   | {type: 'open-check'; node: number | null; check: string}
@@ -70,6 +78,8 @@ export type Action =
   | {type: 'open-search'}
   | {type: 'back'}
   | {type: 'toggle-filter'}
+  /** Show (`open`) or fold what a cause on a node explains. */
+  | {type: 'fold'; node: number; check: string; open: boolean}
   | {type: 'toggle-help'}
   | {type: 'type'; text: string}
   | {type: 'erase'}
@@ -112,7 +122,7 @@ export function contextNode(screen: Screen): number | null {
  * The first state: every node queued and requested. One target opens on its node view (the
  * fleet is one row then), with the fleet beneath it so Esc still shows it.
  */
-export function initialState(targets: readonly TargetInfo[]): UiState {
+export function initialState(targets: readonly TargetInfo[], opts: {advice?: boolean} = {}): UiState {
   return {
     nodes: targets.map((t) => ({name: t.name, transport: t.transport, phase: 'queued', startedAt: null, result: null, facts: null})),
     stack: targets.length === 1 ? [{kind: 'fleet'}, {kind: 'node', node: 0}] : [{kind: 'fleet'}],
@@ -120,6 +130,9 @@ export function initialState(targets: readonly TargetInfo[]): UiState {
     scroll: {},
     failingOnly: false,
     setOnly: false,
+    expanded: {},
+    advice: opts.advice === true,
+    reach: {},
     help: false,
     query: '',
     runRequest: {seq: 1, indices: targets.map((_, i) => i)},
@@ -147,8 +160,16 @@ export function runReducer(s: UiState, a: Action): UiState {
   switch (a.type) {
     case 'target-start':
       return updateNode(s, a.index, {phase: 'running', startedAt: a.at});
-    case 'target-done':
-      return updateNode(s, a.index, {phase: 'done', result: a.result, facts: a.facts});
+    case 'target-done': {
+      // Advice (best practice) is shown only when asked for (--advice): otherwise it never enters the state.
+      const result = s.advice ? a.result : {...a.result, results: a.result.results.filter((f) => f.status !== 'advice')};
+      return updateNode(s, a.index, {phase: 'done', result, facts: a.facts});
+    }
+    case 'fold': {
+      const key = `${a.node}:${a.check}`;
+      if ((s.expanded[key] === true) === a.open) return s;
+      return {...s, expanded: {...s.expanded, [key]: a.open}};
+    }
     case 'move': {
       if (a.keys.length === 0) return s;
       const key = screenKey(currentScreen(s));
@@ -157,9 +178,12 @@ export function runReducer(s: UiState, a: Action): UiState {
       const next = clamp(Math.max(at, 0) + a.delta, 0, a.keys.length - 1);
       return {...s, selected: {...s.selected, [key]: a.keys[next]!}};
     }
+    case 'select':
+      return {...s, selected: {...s.selected, [screenKey(currentScreen(s))]: a.key}};
     case 'scroll': {
       const key = s.help ? 'help' : screenKey(currentScreen(s));
-      return {...s, scroll: {...s.scroll, [key]: clamp((s.scroll[key] ?? 0) + a.delta, 0, Math.max(0, a.max))}};
+      const at = clamp((s.scroll[key] ?? 0) + a.delta, 0, Math.max(0, a.max));
+      return {...s, scroll: {...s.scroll, [key]: at}, reach: {...s.reach, [key]: Math.max(at, s.reach[key] ?? 0)}};
     }
     case 'open-node':
       return push(s, {kind: 'node', node: a.node});
@@ -194,9 +218,10 @@ export function runReducer(s: UiState, a: Action): UiState {
       const seq = s.fixSeq + 1;
       const screen: Screen = {kind: 'fix', node: a.node, check: a.check};
       const scroll = {...s.scroll, [screenKey(screen)]: 0};
+      const reach = {...s.reach, [screenKey(screen)]: 0};
       const selected = {...s.selected};
       delete selected[screenKey(screen)];
-      return {...push(s, screen), fix: newWizard(seq, a.node, a.check, a.fixId), fixSeq: seq, scroll, selected};
+      return {...push(s, screen), fix: newWizard(seq, a.node, a.check, a.fixId), fixSeq: seq, scroll, reach, selected};
     }
     default: {
       if (!s.fix) return s;
@@ -205,9 +230,22 @@ export function runReducer(s: UiState, a: Action): UiState {
       // A new plan or the next step to confirm starts at the top of the screen.
       const moved = fix.confirmed !== s.fix.confirmed || fix.planned !== s.fix.planned || fix.stage !== s.fix.stage;
       const key = `fix:${fix.node}:${fix.check}`;
-      return {...s, fix, ...(moved ? {scroll: {...s.scroll, [key]: 0}} : {})};
+      const next = {...s, fix, ...(moved ? {scroll: {...s.scroll, [key]: 0}, reach: {...s.reach, [key]: 0}} : {})};
+      return fix.stage === 'done' && s.fix.stage !== 'done' ? withVerified(next, fix) : next;
     }
   }
+}
+
+/**
+ * After an apply, the check as the verification re-ran it replaces the node's old finding, so the
+ * views and the exit code say what is true now (quitting right after a verified fix exits 0 when
+ * nothing else fails). The rest of the node is checked again when the operator leaves the wizard.
+ */
+function withVerified(s: UiState, w: FixWizard): UiState {
+  const after = w.result?.finding;
+  const r = s.nodes[w.node]?.result;
+  if (!after || !r || after.id !== w.check) return s;
+  return updateNode(s, w.node, {result: {...r, results: r.results.map((f) => (f.id === after.id ? after : f))}});
 }
 
 function rerun(s: UiState, requested: readonly number[]): UiState {

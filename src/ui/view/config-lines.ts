@@ -37,15 +37,19 @@ function valueRows(field: string, v: ConfigValue, cols: {field: number; value: n
   // A default that beat a file value says why: `cacheTTL: 2m (default; 0s means unset)`.
   const note = isDefault ? /\(default; ([^)]*)\)$/.exec(v.text)?.[1] : undefined;
   const at = where(v.origin, v.source) + (note ? `; ${clean(note)}` : '');
-  const out: Line[] = [
+  // A setting's name is never cut (two cut names can look alike: `authentication.webhook.…`):
+  // one too long for its column gets a row of its own, whole, and its value goes on the next.
+  const long = field.length > cols.field;
+  const out: Line[] = long ? wrapLines(field, cols.field + cols.value + cols.source + 4, {rest: '  ', role: isDefault ? 'plain' : 'heading'}) : [];
+  out.push(
     line(
-      seg(cell(field, cols.field), isDefault ? 'plain' : 'heading'),
+      seg(cell(long ? '' : field, cols.field), isDefault ? 'plain' : 'heading'),
       seg('  '),
       seg(cell(showValue(v.value), cols.value), isDefault ? 'dim' : 'accent'),
       seg('  '),
       seg(tail(at, cols.source), isDefault ? 'dim' : 'plain'),
     ),
-  ];
+  );
   // Highest precedence first: the value just beneath the winner is what the operator changed last.
   for (const o of [...v.overridden].reverse()) {
     out.push(

@@ -15,7 +15,63 @@ import {asking, blocker, canChoose, confirmable, type FixOutcome, type FixWizard
 import {nodeName} from '../state/selectors.js';
 import type {Role} from '../theme.js';
 import {badge, clean, spinnerFrame, type ViewContext} from './context.js';
-import {cell, fit, line, seg, wrapLines, type Line} from './text.js';
+import {cell, fit, line, seg, width, wrapLines, type Line} from './text.js';
+
+/** The mark on the undo command's lines. */
+export const UNDO = 'undo';
+
+/** The command that restores a fix's backup, as the operator would type it. */
+export function undoCommand(w: Pick<FixWizard, 'planned'>, backup: string, fallback: string): string {
+  return `kubelet-doctor fix ${clean(w.planned?.spec ?? fallback)} --rollback ${clean(backup)}`;
+}
+
+/** Split a shell command into words at spaces outside single quotes (as `shellWord` quotes them), an option with its value. */
+function shellWords(cmd: string): string[] {
+  const words: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (const ch of cmd) {
+    if (ch === "'") quoted = !quoted;
+    if (ch === ' ' && !quoted) {
+      if (cur !== '') words.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  if (cur !== '') words.push(cur);
+  // An option and its value stay together (`--rollback 20261205T081424Z`): a row never ends on a bare option.
+  const units: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    const value = words[i + 1];
+    if (w.startsWith('-') && !w.includes('=') && value !== undefined && !value.startsWith('-')) {
+      units.push(`${w} ${value}`);
+      i++;
+    } else units.push(w);
+  }
+  return units;
+}
+
+/**
+ * A shell command as rows of at most `cols` columns: whole when it fits, else split between words
+ * with a trailing ` \` on every row but the last, so pasting the rows runs the same command.
+ */
+export function shellLines(cmd: string, cols: number): string[] {
+  if (width(cmd) <= cols) return [cmd];
+  const rows: string[] = [];
+  let cur = '';
+  for (const w of shellWords(cmd)) {
+    const next = cur === '' ? w : `${cur} ${w}`;
+    if (cur !== '' && width(next) + 2 > cols) {
+      rows.push(`${cur} \\`);
+      cur = `  ${w}`;
+    } else cur = next;
+  }
+  rows.push(cur);
+  return rows;
+}
+
+/** The mark on the last line of the step being confirmed (see {@link Line.mark}). */
+export const STEP_END = 'step-end';
 
 /** The header: node › check › fix id. */
 export function fixHeader(ctx: ViewContext, w: FixWizard | null, node: number, check: string): Line {
@@ -175,6 +231,8 @@ function planLines(ctx: ViewContext, w: FixWizard, p: PlannedFix, cols: number, 
     out.push(...heading(`STEP ${w.confirmed + 1} OF ${steps.length}`));
     out.push(...wrapLines(clean(stepTitle(s, p.offline)), cols, {first: '  ', rest: '    ', role: 'heading'}));
     out.push(...stepDetail(s, p.offline, cols));
+    // Where the step ends: the wizard asks for a yes only once the screen has shown this far.
+    out[out.length - 1] = {...out[out.length - 1]!, mark: STEP_END};
   }
   out.push(...stepList(w, p, plan, cols));
   return out;
@@ -237,11 +295,19 @@ function resultLines(ctx: ViewContext, w: FixWizard, r: FixOutcome, cols: number
   if (r.finding) out.push(fit(line(seg('  now  '), badge(ctx, r.finding.status), seg(`${r.finding.id}  `, 'heading'), seg(clean(r.finding.summary))), cols));
   if (r.backup !== null && r.status !== 'refused') {
     out.push(fit(line(seg(`  backup ${clean(r.backup)}`, 'heading'), seg(r.status === 'rolled-back' ? '  (already restored)' : '')), cols));
-    const undo = `kubelet-doctor fix ${clean(w.planned?.spec ?? nodeLabel(ctx, w))} --rollback ${clean(r.backup)}`;
+    const undo = undoCommand(w, r.backup, nodeLabel(ctx, w));
     if (r.status !== 'rolled-back') {
-      // Never cut: it is the command to type. Wrapped under its label instead.
-      out.push(line(seg(r.status === 'verified' ? '  undo:' : '  restore it by hand:', 'dim')));
-      out.push(...wrapLines(undo, cols, {first: '    ', rest: '      ', role: 'accent'}));
+      // Never cut, never wrapped by the screen: the command on lines of its own from the first
+      // column; too long for one row, it is split at spaces with shell continuations, so the
+      // block as copied is still the one command. It is also printed whole when the TUI closes.
+      const fits = width(undo) <= cols + 2;
+      out.push(
+        line(
+          seg(r.status === 'verified' ? '  undo' : '  restore it by hand', 'dim'),
+          seg(fits ? ':' : ' (one command; printed on one line when you quit):', 'dim'),
+        ),
+      );
+      for (const l of shellLines(undo, cols + 2)) out.push({...line(seg(l, 'accent')), mark: UNDO});
     }
   }
   if (r.pending.length > 0) {
@@ -290,8 +356,12 @@ export function fixLines(ctx: ViewContext, w: FixWizard | null, selected: string
   }
 }
 
-/** The pinned line under the body: where the wizard is and what the operator can do now. */
-export function fixPrompt(ctx: ViewContext, w: FixWizard | null): Line {
+/**
+ * The pinned line under the body: where the wizard is and what the operator can do now. `unseen`:
+ * lines of the step being confirmed still below the screen; while there are any, the wizard does
+ * not ask (y and a wait), it says how much is hidden and how to see it.
+ */
+export function fixPrompt(ctx: ViewContext, w: FixWizard | null, unseen = 0): Line {
   if (!w) return line('');
   const node = nodeLabel(ctx, w);
   const spin = spinnerFrame(ctx);
@@ -308,6 +378,18 @@ export function fixPrompt(ctx: ViewContext, w: FixWizard | null): Line {
     case 'confirm': {
       if (!w.planned || !asking(w)) return line(seg('Nothing to apply here', 'warn'), seg(' · Esc back', 'dim'));
       const total = confirmable(w.planned.plan as FixPlan).length;
+      if (unseen > 0)
+        return line(
+          seg(`Step ${w.confirmed + 1} of ${total} goes on below: `, 'heading'),
+          seg(`${unseen} more line${unseen === 1 ? '' : 's'}`, 'warn'),
+          seg(' · '),
+          key('↓'),
+          seg('/'),
+          key('PgDn'),
+          seg(' to read it before yes · '),
+          key('n'),
+          seg(' no'),
+        );
       return line(
         seg(`Apply step ${w.confirmed + 1} of ${total}?  `, 'heading'),
         key('y'),
@@ -330,9 +412,10 @@ export function fixPrompt(ctx: ViewContext, w: FixWizard | null): Line {
 }
 
 /** Commands that do nothing on the wizard right now (the footer leaves them out). */
-export function fixHidden(w: FixWizard | null): Command[] {
+export function fixHidden(w: FixWizard | null, unseen = 0): Command[] {
   const hidden: Command[] = [];
   if (!w || !asking(w)) hidden.push('confirm', 'decline', 'confirm-all');
+  else if (unseen > 0) hidden.push('confirm', 'confirm-all');
   if (!w || !canChoose(w)) hidden.push('choose');
   if (w?.stage === 'applying') hidden.push('back');
   return hidden;

@@ -1,20 +1,24 @@
 /**
  * The fleet view as lines: one row per node (name, transport, live progress or the counts, and
- * the worst finding or why the node could not be checked), sorted worst first.
+ * the first cause or why the node could not be checked), sorted worst first. The CAUSE column
+ * counts root causes (report/causes.ts), never the failures they explain: a node with swap on
+ * and four failures that follow from it has 1 cause, which "explains 4".
  */
 import {fleetProgress, fleetRows, type FleetRow} from '../state/selectors.js';
 import {badge, clean, duration, spinnerFrame, type ViewContext} from './context.js';
 import {cell, fit, line, seg, type Line, type Seg} from './text.js';
 
-const COUNT = 5;
+/** Width of a count column: the number right-aligned under its title (`CAUSE`, `WARN`, `PASS`), a space before. */
+const COUNT = 6;
 
 /** The header: how far the run is and how bad it looks. */
 export function fleetHeader(ctx: ViewContext): Line {
   const p = fleetProgress(ctx.state);
   const segs: Seg[] = [seg('kubelet-doctor', 'title'), seg(`  ${p.total} node${p.total === 1 ? '' : 's'}: ${p.done} checked`)];
   if (p.running > 0) segs.push(seg(`, ${p.running} running`, 'accent'));
-  if (p.failing > 0) segs.push(seg(` · ${p.failing} failing`, 'fail'));
+  if (p.failing > 0) segs.push(seg(` · ${p.failing} failing, ${p.causes} cause${p.causes === 1 ? '' : 's'}`, 'fail'));
   if (p.unreachable > 0) segs.push(seg(` · ${p.unreachable} not checked`, 'error'));
+  if (p.notNodes > 0) segs.push(seg(` · ${p.notNodes} not a node`, 'warn'));
   if (ctx.state.failingOnly) segs.push(seg('  [failing only]', 'accent'));
   return line(...segs);
 }
@@ -35,36 +39,46 @@ function progress(row: FleetRow, ctx: ViewContext): Seg[] {
   return [seg(row.counts || row.error ? '… re-check queued' : '· queued', 'dim')];
 }
 
-function counts(row: FleetRow): Seg[] {
+/** The PASS column only where it leaves the first cause room (100 columns and more). */
+const showPass = (cols: number): boolean => cols >= 100;
+
+function counts(row: FleetRow, cols: number): Seg[] {
   const c = row.counts!;
-  const n = (v: number, role: 'fail' | 'warn' | 'pass'): Seg =>
-    seg(
-      String(v)
-        .padStart(COUNT - 1)
-        .padEnd(COUNT),
-      v > 0 ? role : 'dim',
-    );
-  return [n(c.fail + c.error, 'fail'), n(c.warn, 'warn'), n(c.pass, 'pass')];
+  const n = (v: number, role: 'fail' | 'warn' | 'pass'): Seg => seg(String(v).padStart(COUNT), v > 0 ? role : 'dim');
+  return [n(row.causes, 'fail'), n(c.warn, 'warn'), ...(showPass(cols) ? [n(c.pass, 'pass')] : [])];
 }
 
 function detail(row: FleetRow, ctx: ViewContext): Seg[] {
+  if (row.notANode) {
+    // One line: the machine answered but runs no kubelet; there is nothing to list or fix.
+    return [seg('not a node: ', 'warn'), seg(clean(row.error?.message ?? 'no kubelet on this machine'), 'warn')];
+  }
   if (row.error) {
     const why = `${clean(row.error.kind)}: ${clean(row.error.message)}`;
     return [badge(ctx, 'error'), seg(why, 'error'), ...(row.error.hint ? [seg(`  (${clean(row.error.hint)})`, 'dim')] : [])];
   }
-  if (row.worst)
-    return [seg(`${ctx.theme.badge(row.worst.status).glyph} `, row.worst.status), seg(`${row.worst.id}: `, 'heading'), seg(clean(row.worst.summary))];
+  if (row.worst) {
+    // The count of what the cause explains sits right after its id, so a narrow row cuts the summary, not the count.
+    const explains = row.worstExplains > 0 ? [seg(` explains ${row.worstExplains}`, 'dim')] : [];
+    return [
+      seg(`${ctx.theme.badge(row.worst.status).glyph} `, row.worst.status),
+      seg(row.worst.id, 'heading'),
+      ...explains,
+      seg(': '),
+      seg(clean(row.worst.summary)),
+    ];
+  }
   if (row.counts) return [seg('nothing failing', 'pass')];
   return [];
 }
 
 function rowLine(row: FleetRow, ctx: ViewContext, nameCols: number, via: number): Line {
   const pending = row.phase !== 'done';
-  const lead: Seg[] = [seg(cell(clean(row.name), nameCols), 'heading'), seg('  '), seg(cell(clean(row.transport), via), 'dim'), seg('  ')];
+  const lead: Seg[] = [seg(cell(clean(row.name), nameCols), 'heading'), seg('  '), seg(cell(clean(row.transport), via), 'dim'), seg(' ')];
   let rest: Seg[];
-  if (pending) rest = [...progress(row, ctx), seg('  '), ...detail(row, ctx).map((s) => ({...s, role: 'dim' as const}))];
-  else if (row.error) rest = detail(row, ctx);
-  else rest = [...counts(row), seg(' '), ...detail(row, ctx)];
+  if (pending) rest = [seg('  '), ...progress(row, ctx), seg('  '), ...detail(row, ctx).map((s) => ({...s, role: 'dim' as const}))];
+  else if (row.error) rest = [seg('  '), ...detail(row, ctx)];
+  else rest = [...counts(row, ctx.cols), seg('  '), ...detail(row, ctx)];
   return {...fit(line(...lead, ...rest), ctx.cols - 2), key: `node:${row.index}`};
 }
 
@@ -75,7 +89,7 @@ export function fleetLines(ctx: ViewContext): Line[] {
   const via = viaWidth(rows);
   const head = line(
     seg(
-      `${cell('NODE', nameCols)}  ${cell('VIA', via)}  ${'FAIL'.padStart(COUNT - 1)} ${'WARN'.padStart(COUNT - 1)} ${'PASS'.padStart(COUNT - 1)}  WORST FINDING`,
+      `${cell('NODE', nameCols)}  ${cell('VIA', via)} ${'CAUSE'.padStart(COUNT)}${'WARN'.padStart(COUNT)}${showPass(ctx.cols) ? 'PASS'.padStart(COUNT) : ''}  FIRST CAUSE`,
       'dim',
     ),
   );

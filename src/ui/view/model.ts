@@ -14,7 +14,7 @@ import {checkDef, findingOf} from '../state/selectors.js';
 import {checkHeader, checkLines} from './check-lines.js';
 import {configHeader, configLines} from './config-lines.js';
 import type {ViewContext} from './context.js';
-import {fixHeader, fixHidden, fixLines, fixPrompt} from './fix-lines.js';
+import {fixHeader, fixHidden, fixLines, fixPrompt, STEP_END} from './fix-lines.js';
 import {fleetHeader, fleetLines} from './fleet-lines.js';
 import {helpLines} from './help-lines.js';
 import {nodeHeader, nodeLines} from './node-lines.js';
@@ -41,6 +41,8 @@ export interface ScreenModel {
   selectedKey: string | null;
   /** Text screens: the largest scroll offset; lists: 0. */
   maxScroll: number;
+  /** Text screens: how many lines are below the screen (0 at the end, and on lists). */
+  below: number;
   /** True while a search query is being typed (printable keys are text). */
   typing: boolean;
   /** Check screens: the fix on offer, if any. */
@@ -79,6 +81,7 @@ function list(kind: ScreenKind, screen: Screen, header: Line, all: Line[], ctx: 
     keys: rowKeys(all),
     selectedKey: chosen,
     maxScroll: 0,
+    below: 0,
     typing: false,
     fix: null,
     prompt: null,
@@ -87,8 +90,10 @@ function list(kind: ScreenKind, screen: Screen, header: Line, all: Line[], ctx: 
 }
 
 function text(kind: ScreenKind, screen: Screen, header: Line, all: Line[], ctx: ViewContext, rows: number, scrollKey: string): ScreenModel {
-  const {lines, maxOffset} = windowAt(all, rows, ctx.state.scroll[scrollKey] ?? 0);
-  return {kind, screen, header, body: lines, keys: [], selectedKey: null, maxScroll: maxOffset, typing: false, fix: null, prompt: null, hidden: []};
+  const offset = Math.min(Math.max(0, ctx.state.scroll[scrollKey] ?? 0), Math.max(0, all.length - rows));
+  const {lines, maxOffset} = windowAt(all, rows, offset);
+  const below = Math.max(0, all.length - offset - rows);
+  return {kind, screen, header, body: lines, keys: [], selectedKey: null, maxScroll: maxOffset, below, typing: false, fix: null, prompt: null, hidden: []};
 }
 
 /** The fix wizard: scrollable text over the pinned prompt; while a choice can be picked, the choices are its rows. */
@@ -103,9 +108,13 @@ function fixModel(ctx: ViewContext, screen: Extract<Screen, {kind: 'fix'}>, rows
   const all = fixLines(ctx, w, selectedKey?.slice('choice:'.length) ?? null);
   const bodyRows = Math.max(1, rows - FIX_PROMPT_ROWS);
   const m = text('fix', screen, fixHeader(ctx, w, screen.node, screen.check), all, ctx, bodyRows, key);
+  // The step being confirmed must have been on screen down to its last line before the wizard asks.
+  const end = all.findIndex((l) => l.mark === STEP_END);
+  const seen = Math.max(ctx.state.reach[key] ?? 0, ctx.state.scroll[key] ?? 0) + bodyRows - 1;
+  const unseen = end < 0 ? 0 : Math.max(0, end - seen);
   // The prompt stays at the bottom, however short the body.
   const body = [...m.body, ...Array.from({length: Math.max(0, bodyRows - m.body.length)}, () => line(''))];
-  return {...m, body, keys, selectedKey, prompt: fixPrompt(ctx, w), hidden: fixHidden(w)};
+  return {...m, body, keys, selectedKey, prompt: fixPrompt(ctx, w, unseen), hidden: fixHidden(w, unseen)};
 }
 
 /** The model of the current screen (or the help overlay over it). `hits`: the search results, best first. */

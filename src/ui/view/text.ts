@@ -17,6 +17,8 @@ export interface Line {
   segs: Seg[];
   key?: string;
   selected?: boolean;
+  /** A named place in a text screen (the fix wizard marks where the step being confirmed ends). */
+  mark?: string;
 }
 
 /** A line from segments, or from one plain string. */
