@@ -195,7 +195,10 @@ beforeAll(async () => {
   const env: NodeJS.ProcessEnv = {...process.env, HOME: home, PATH: `${join(base, 'bin')}:${process.env['PATH'] ?? ''}`, NO_COLOR: '1'};
   for (const k of ['KUBECONFIG', 'SSH_AUTH_SOCK', 'npm_lifecycle_event', 'KUBELET_DOCTOR_JOIN_COMMAND']) delete env[k];
   const subs = substitutions(fleet);
-  const blocks = [...new Set(runnable.map((c) => c.block))];
+  // Blocks that check the whole lab fleet (`npm start`, `lab --run`) take longest: they start first.
+  const fleetRuns = (b: number) =>
+    runnable.filter((c) => c.block === b && invocations(c).some((i) => i.kind === 'kubelet-doctor' && (i.args.length === 0 || i.args[0] === 'lab'))).length;
+  const blocks = [...new Set(runnable.map((c) => c.block))].sort((x, y) => fleetRuns(y) - fleetRuns(x));
   const runBlock = async (block: number) => {
     const cwd = join(base, `block-${block}`);
     mkdirSync(cwd);
