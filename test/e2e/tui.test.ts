@@ -3,7 +3,7 @@
  * opens it, goes to a failing check, searches with a pasted journal line, quits, and gets the
  * shell back as it was: normal screen, cursor shown, echo and line editing on.
  */
-import {spawnSync} from 'node:child_process';
+import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
@@ -68,12 +68,12 @@ describe.skipIf(!hasTmux)('the TUI in a real terminal', () => {
     type(`node ${BIN} ${nodes.map((n) => `--root ${n.root}`).join(' ')}`);
     keys('Enter');
 
-    const fleet = await screenWith('3 nodes: 3 checked', 'WORST FINDING');
+    const fleet = await screenWith('3 nodes: 3 checked', 'CAUSE  WARN');
     expect(tmux('display-message', '-p', '-t', 'tui', '#{alternate_on}').trim()).toBe('1');
     expect(fleet.indexOf('node-2-cgroup-driver-mismatch')).toBeLessThan(fleet.indexOf('node-1-healthy'));
 
     keys('Enter');
-    await screenWith('node-2-cgroup-driver-mismatch · root', 'CONTAINER RUNTIME', '✗ FAIL  cgroup-driver-match');
+    await screenWith('node-2-cgroup-driver-mismatch · 1 cause', 'FIRST CAUSE', 'CONTAINER RUNTIME', '✗ FAIL  cgroup-driver-match');
     keys('Enter');
     const detail = await screenWith('EVIDENCE', 'cgroupDriver: cgroupfs', 'WHAT TO DO');
     expect(detail).toMatch(/at \/var\/lib\/kubelet\/config\.yaml:\d+/);
@@ -81,7 +81,7 @@ describe.skipIf(!hasTmux)('the TUI in a real terminal', () => {
     keys('Escape');
     await screenWith('CONTAINER RUNTIME');
     keys('Escape');
-    await screenWith('WORST FINDING');
+    await screenWith('CAUSE  WARN');
 
     keys('/');
     await screenWith('Paste a line from');
@@ -97,7 +97,7 @@ describe.skipIf(!hasTmux)('the TUI in a real terminal', () => {
       (s) => s.includes('kubelet-doctor: 3/3 nodes checked') && s.trimEnd().endsWith(PROMPT.trim()),
       'the shell prompt after quitting',
     );
-    expect(after).not.toContain('WORST FINDING');
+    expect(after).not.toContain('CAUSE  WARN');
     expect(tmux('display-message', '-p', '-t', 'tui', '#{alternate_on} #{cursor_flag}').trim()).toBe('0 1');
 
     type("stty -a | tr ' ;' '\\n\\n' | grep -x -E -e '-?(echo|icanon)' | tr '\\n' ' '; echo");
@@ -157,6 +157,84 @@ describe.skipIf(!hasTmux)('the fix wizard in a real terminal', () => {
     press('q');
     await vi.waitFor(() => expect(fix().trimEnd().endsWith(PROMPT.trim()), fix()).toBe(true), {timeout: 15_000, interval: 50});
   }, 120_000);
+});
+
+describe.skipIf(!hasTmux)("the lab's swap node at 80x24", () => {
+  let lab: ChildProcess | null = null;
+  afterAll(async () => {
+    if (lab && lab.exitCode === null) {
+      const closed = new Promise((r) => lab!.once('close', r));
+      lab.kill('SIGINT');
+      await closed;
+    }
+  });
+
+  it('leads with one root cause, its consequences folded under it, and the fleet counts causes', async () => {
+    // The lab as an operator starts it: demo nodes over SSH on loopback, and the fleet command it prints.
+    lab = spawn(process.execPath, [BIN, 'lab', '--dir', join(dir, 'lab')], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1'}});
+    let said = '';
+    lab.stdout!.on('data', (b: Buffer) => (said += b.toString()));
+    lab.stderr!.on('data', (b: Buffer) => (said += b.toString()));
+    let fleetArgs = '';
+    await vi.waitFor(
+      () => {
+        const m = /kubelet-doctor check (--inventory \S+ --known-hosts \S+ --kubeconfig \S+)/.exec(said);
+        if (!m) throw new Error(`waiting for the lab; it said:\n${said}`);
+        fleetArgs = m[1]!;
+      },
+      {timeout: 60_000, interval: 50},
+    );
+    tmux('new-session', '-d', '-s', 'lab80', '-x', '80', '-y', '24', 'env', `PS1=${PROMPT}`, 'sh');
+    const pane = () => tmux('capture-pane', '-p', '-t', 'lab80');
+    const paneWhere = async (ok: (s: string) => boolean, what: string) => {
+      let last = '';
+      await vi.waitFor(
+        () => {
+          last = pane();
+          if (!ok(last)) throw new Error(`waiting for ${what}; screen:\n${last}`);
+        },
+        {timeout: 90_000, interval: 100},
+      );
+      return last;
+    };
+    await paneWhere((s) => s.includes(PROMPT.trim()), 'the prompt');
+    // Without `check`, on a terminal: the TUI.
+    tmux('send-keys', '-t', 'lab80', '-l', `node ${BIN} ${fleetArgs}`);
+    tmux('send-keys', '-t', 'lab80', 'Enter');
+    const fleet = await paneWhere((s) => s.includes('11 nodes: 11 checked'), 'the fleet checked');
+    const rows = fleet.split('\n');
+    expect(rows[1]).toMatch(/NODE\s+VIA\s+CAUSE\s+WARN\s+FIRST CAUSE/);
+    // The swap node counts 1 cause (its restart loop, healthz, logs and Node status follow from it).
+    const swapRow = rows.findIndex((r) => r.includes('node-8-swap-on'));
+    expect(rows[swapRow]).toMatch(/node-8-swap-on\s+ssh\s+1\s+\d+\s+✗ swap explains \d+: /);
+    // Every failing lab node has one cause: the header counts as many causes as failing nodes.
+    const failing = /(\d+) failing, (\d+) causes?/.exec(rows[0]!);
+    expect(failing?.[1]).toBe(failing?.[2]);
+    for (const r of rows) expect([...r].length).toBeLessThanOrEqual(80);
+
+    const selected = rows.findIndex((r) => r.startsWith('> '));
+    for (let i = selected; i < swapRow; i++) tmux('send-keys', '-t', 'lab80', 'Down');
+    await paneWhere((s) => /^> node-8-swap-on/m.test(s), 'the swap node selected');
+    tmux('send-keys', '-t', 'lab80', 'Enter');
+    const node = await paneWhere((s) => s.includes('FIRST CAUSE') && s.includes('└ explains'), "the swap node's first screen");
+    const lines = node.split('\n');
+    expect(lines[0]).toMatch(/^node-8-swap-on · 1 cause \(explains \d+\)/);
+    expect(lines[2]).toMatch(/^> {3}✗ FAIL {2}swap /);
+    // The consequences, folded under the cause: a count and their names, whole at 80 columns.
+    expect(lines[3]).toMatch(/^ {8}└ explains \d+: [a-z-]+(, [a-z-]+)*( \+\d+ more)?( {2}→ shows them)?$/);
+    for (const id of ['healthz', 'kubelet-logs', 'systemd-dropin']) expect(lines[3]).toContain(id);
+    expect(node.match(/✗ FAIL/g)).toHaveLength(1);
+
+    // → shows them as a tree under the cause; ← folds them again.
+    tmux('send-keys', '-t', 'lab80', 'Right');
+    const open = await paneWhere((s) => /^ {8}└ ✗ /m.test(s), 'the consequences shown');
+    expect(open).toMatch(/^ {8}├ ✗ healthz\s/m);
+    tmux('send-keys', '-t', 'lab80', 'Left');
+    await paneWhere((s) => s.includes('└ explains'), 'folded again');
+
+    tmux('send-keys', '-t', 'lab80', 'q');
+    await paneWhere((s) => /kubelet-doctor: 11\/11 nodes checked, \d+ failing \(\d+ causes?\)/.test(s), 'the farewell line');
+  }, 180_000);
 });
 
 describe('the headless path', () => {

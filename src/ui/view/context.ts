@@ -27,7 +27,9 @@ export const clean = (s: string): string => expandTabs(sanitizeLine(s));
 /** A status badge segment: glyph and word, coloured by status (`✗ FAIL`). */
 export function badge(ctx: Pick<ViewContext, 'theme'>, status: Status, pad = 8): Seg {
   const b = ctx.theme.badge(status);
-  return seg(`${b.glyph} ${b.word}`.padEnd(pad), status);
+  const text = `${b.glyph} ${b.word}`;
+  // Never touching what follows (`~ advice` fills the 8 columns: one space after it anyway).
+  return seg(text.padEnd(Math.max(pad, text.length + 1)), status);
 }
 
 /** The spinner frame for this instant (one frame per 100 ms). */
