@@ -3,7 +3,8 @@
  * whether the client key belongs to the client certificate, and the server URL.
  */
 import {posix} from 'node:path';
-import {defineCheck, fail, pass, skip, warn} from '../src/catalogue/define.js';
+import {defineCheck, fail, note, pass, skip, warn} from '../src/catalogue/define.js';
+import {profileById} from './data/profiles/index.js';
 import type {Evidence, Verdict} from '../src/catalogue/define.js';
 import type {CertFacts} from '../src/facts/certs.js';
 import type {KubeconfigFacts, KubeconfigFile, KubeconfigUser} from '../src/facts/kubeconfig.js';
@@ -84,7 +85,7 @@ function credentials(u: KubeconfigUser | null, certs: Collected<CertFacts>): str
   return u?.authProvider ? `auth-provider ${u.authProvider.value}` : 'no credentials';
 }
 
-function bootstrapped(k: KubeconfigFacts, certs: Collected<CertFacts>): Verdict[] {
+function bootstrapped(k: KubeconfigFacts, certs: Collected<CertFacts>, byDesign: string | null): Verdict[] {
   const kc = k.kubeconfig;
   // bootstrap.go LoadClientCert: an unusable kubelet.conf is replaced by a new TLS bootstrap when one is configured.
   const retry = present(k.bootstrap) && k.bootstrap.pathOrigin !== 'default' ? ` (${name(k.bootstrap)} is present, so the kubelet will bootstrap again)` : '';
@@ -107,7 +108,7 @@ function bootstrapped(k: KubeconfigFacts, certs: Collected<CertFacts>): Verdict[
   if (key?.status === 'no-key') out.push(fail(`${name(kc)}: no usable client key: ${key.reason}`, [ev(key), ...certEv]));
   if (key?.status === 'unknown') out.push(warn(`${name(kc)}: cannot tell whether the client key matches its certificate: ${key.reason}`, [ev(key), ...certEv]));
   const data = kc.user?.clientCertificateData;
-  if (data) out.push(embeddedWarning(kc, data, client?.certs[0]?.notAfter, certs));
+  if (data) out.push(embeddedWarning(kc, data, client?.certs[0]?.notAfter, certs, byDesign));
   if (out.length > 0) return out;
   const srv = kc.cluster?.server;
   const evidence: Evidence[] = [...(kc.user?.clientCertificate ? [ev(kc.user.clientCertificate)] : []), ...(srv ? [ev(srv)] : [])];
@@ -115,9 +116,16 @@ function bootstrapped(k: KubeconfigFacts, certs: Collected<CertFacts>): Verdict[
 }
 
 /** kubelet.md §7 / F13: embedded client data is never rotated, so the node drops out after a year. */
-function embeddedWarning(kc: KubeconfigFile, data: Sourced<string>, notAfter: string | undefined, certs: Collected<CertFacts>): Verdict {
+function embeddedWarning(kc: KubeconfigFile, data: Sourced<string>, notAfter: string | undefined, certs: Collected<CertFacts>, byDesign: string | null): Verdict {
   const dir = certs.collected ? certs.value.certDir.value : '/var/lib/kubelet/pki';
   const until = notAfter ? ` (it expires ${notAfter})` : '';
+  if (byDesign) {
+    // The installer's own layout (Kubernetes The Hard Way embeds the certificate): nothing to change now.
+    return note(
+      `${name(kc)} embeds client-certificate-data, as ${byDesign} does by design; the kubelet never rotates it${until}, so re-issue it before then (cert-expiry warns 30 days ahead by default)`,
+      [ev(data)],
+    );
+  }
   return warn(
     `${name(kc)} embeds client-certificate-data, which the kubelet never rotates${until}: point client-certificate and client-key at ${dir}/kubelet-client-current.pem`,
     [ev(data)],
@@ -131,7 +139,7 @@ export default defineCheck({
   severity: 'critical',
   description:
     'The kubelet reaches the API server with kubelet.conf, or creates it by TLS bootstrap from bootstrap-kubelet.conf. A missing file, a key that does not belong to its certificate or a wrong server keeps the node from registering.',
-  needs: ['argv', 'kubeconfig', 'certs'],
+  needs: ['argv', 'kubeconfig', 'certs', 'profile'],
   appliesTo: {},
   explainedBy: ['systemd-dropin'],
   remediation:
@@ -180,11 +188,13 @@ export default defineCheck({
       reference: 'kubelet.md R4; kubernetes-sigs/cluster-api#8631',
     },
   ],
-  evaluate({argv, kubeconfig, certs}) {
+  evaluate({argv, kubeconfig, certs, profile}) {
     if (!kubeconfig.collected) return skip(kubeconfig.reason);
     const k = kubeconfig.value;
     if (k.state === 'standalone') return standalone(k, argv);
     if (k.state === 'bootstrapping') return bootstrapping(k);
-    return bootstrapped(k, certs);
+    // An installer whose client certificate lives inside the kubeconfig (profile clientCert `…#client-certificate-data`).
+    const p = profile.collected ? profileById(profile.value.id) : undefined;
+    return bootstrapped(k, certs, p?.clientCert?.endsWith('#client-certificate-data') ? p.title : null);
   },
 });

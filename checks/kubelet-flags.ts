@@ -77,11 +77,13 @@ function lifecycle(r: RemovedFlag, o: FlagOccurrence, c: Ctx): Verdict | null {
   // node needs until it moves to containerd or cri-dockerd: a healthy node of that era stays quiet.
   if (c.dockershim && r.reference === DOCKERSHIM_REF) return null;
   const file = 'file' in o.source ? o.source.file : null;
-  if (r.deprecatedIn && !r.removedIn && file && c.installer?.files.has(file) && (!v || versionAtLeast(v, r.deprecatedIn))) {
+  // Here a removed flag's removal is still ahead (v is known and older, or the flag is only deprecated).
+  if (r.deprecatedIn && (!r.removedIn || v) && file && c.installer?.files.has(file) && (!v || versionAtLeast(v, r.deprecatedIn))) {
     // The installer writes the flag itself (kubeadm puts the CRI socket in kubeadm-flags.env up to
     // 1.33) and rewrites the file on upgrade: still accepted, and nothing for the operator to edit.
+    const until = r.removedIn ? `; it is removed in v${r.removedIn}, and the installer's release for that version stops writing it` : '';
     return note(
-      `--${r.flag} is deprecated since v${r.deprecatedIn} but still accepted; ${c.installer.title} writes it into ${file} itself, so nothing needs doing on this node (its replacement: ${r.replacement})`,
+      `--${r.flag} is deprecated since v${r.deprecatedIn} but still accepted; ${c.installer.title} writes it into ${file} itself, so nothing needs doing on this node${until} (its replacement: ${r.replacement})`,
       evidence,
       null,
     );

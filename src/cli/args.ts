@@ -154,6 +154,12 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {name: 'verbose', short: 'v', type: 'boolean', group: 'output', description: 'Text report: list passing checks and evidence for them too.'},
   {
+    name: 'tui',
+    type: 'boolean',
+    group: 'general',
+    description: '`lab`: serve the demo fleet and open the interactive TUI on it; quitting stops the lab (needs a terminal).',
+  },
+  {
     name: 'advice',
     type: 'boolean',
     group: 'output',
@@ -256,7 +262,7 @@ export const COMMANDS = [
   },
   {
     name: 'lab',
-    usage: 'lab [--dir DIR] [--run]',
+    usage: 'lab [--dir DIR] [--run | --tui]',
     description:
       'Serve a demo fleet over SSH on loopback (one kubeadm node per classic failure, and one healthy) until Ctrl-C, and print how to check it. See docs/lab.md.',
   },

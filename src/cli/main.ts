@@ -2,6 +2,7 @@
  * The only place that reads argv, picks the command and decides the exit code. Every error
  * ends here: operator-fixable ones print a message and hint (no stack); bugs print the stack.
  */
+import {setMaxListeners} from 'node:events';
 import {BugError, InputError, TargetError, UsageError} from '../errors.js';
 import {TOOL_VERSION} from '../version.js';
 import {OPTIONS, helpText, parseCommandLine, type ParsedArgs} from './args.js';
@@ -10,6 +11,8 @@ import {sanitizeLine} from '../text/sanitize.js';
 /** Run the CLI; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const controller = new AbortController();
+  // Each node's early probe links its own abort to this run's signal: a fleet of any size.
+  setMaxListeners(0, controller.signal);
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);

@@ -128,6 +128,58 @@ describe('first cause first', () => {
     expect(evaluateAll(alone, makeFacts(), ctx)[0]?.causedBy).toBeNull();
   });
 
+  it('never lets one symptom explain another: restart loop, healthz and NotReady all hang under the cause', () => {
+    const symptom = (id: string, explainedBy: string[]) => defineCheck({...mk(id, explainedBy, () => fail(`${id} is down`, [at(1)])), symptom: true});
+    const list = [
+      mk('unit', [], () => ({...fail('kubelet is in a restart loop', [at(1)]), symptom: true})),
+      symptom('healthz', ['swap']),
+      symptom('node-status', ['swap', 'healthz']),
+      mk('swap', ['unit'], () => fail('swap is on', [at(2)])),
+    ];
+    const by = Object.fromEntries(evaluateAll(list, makeFacts(), ctx).map((f) => [f.id, f.causedBy]));
+    expect(by).toEqual({unit: 'swap', healthz: 'swap', 'node-status': 'swap', swap: null});
+    // Without the cause, the symptoms stand alone: none becomes the other's cause.
+    const alone = Object.fromEntries(evaluateAll(list.slice(0, 3), makeFacts(), ctx).map((f) => [f.id, f.causedBy]));
+    expect(alone).toEqual({unit: null, healthz: null, 'node-status': null});
+  });
+
+  it("lets the journal's first fatal line decide between two failing candidate causes", () => {
+    const crit = (id: string) => defineCheck({...mk(id, [], () => fail(`${id} is wrong`, [at(2)])), severity: 'critical'});
+    const journal = (pointsTo: string[]) =>
+      defineCheck({
+        ...mk('logs', [], () => pointsTo.map((p) => ({...fail(`the kubelet exits with a line about ${p}`, [at(3)]), pointsTo: p}))),
+        symptom: true,
+      });
+    const loop = mk('unit', [], () => ({...fail('kubelet is in a restart loop', [at(1)]), symptom: true}));
+    // cgroup is listed first and is as severe, but the kubelet's own last words name the runtime.
+    const list = [loop, crit('cgroup'), crit('runtime'), journal(['runtime'])];
+    const by = Object.fromEntries(evaluateAll(list, makeFacts(), ctx).map((f) => [f.id, f.causedBy]));
+    expect(by).toMatchObject({unit: 'runtime', logs: 'runtime'});
+    // A fatal line whose check does not fail is the best-known cause: the loop hangs under it.
+    const unexplained = [loop, journal(['lock'])];
+    const by2 = Object.fromEntries(evaluateAll(unexplained, makeFacts(), ctx).map((f) => [f.id, f.causedBy]));
+    expect(by2).toEqual({unit: 'logs', logs: null});
+  });
+
+  it('turns a journal warning that repeats what its check already reports into a note', () => {
+    const list = [
+      mk('flags', [], () => warn('--x is deprecated', [at(1)])),
+      mk('cfg', [], () => pass('fine', [at(1)])),
+      defineCheck({
+        ...mk('logs', [], () => [
+          {...warn('the journal shows "Flag --x has been deprecated"', [at(2)]), pointsTo: 'flags'},
+          {...warn('the journal shows a config complaint', [at(3)]), pointsTo: 'cfg'},
+        ]),
+        symptom: true,
+      }),
+    ];
+    const logs = evaluateAll(list, makeFacts(), ctx).find((f) => f.id === 'logs')!;
+    // The line about a passing check is news (warn); the repeat is a note folded into details.
+    expect(logs.status).toBe('warn');
+    expect(logs.summary).toBe('the journal shows a config complaint');
+    expect(logs.details).toEqual(['note: the journal shows "Flag --x has been deprecated" (already reported by flags)']);
+  });
+
   it('leaves passing, warning and skipped results unlinked', () => {
     const list = [mk('a', [], () => fail('x', [at(1)])), mk('b', ['a'], () => warn('y', [at(2)])), mk('c', ['a'], () => skip('n/a'))];
     expect(linkCauses(evaluateAll(list, makeFacts(), ctx), list).map((f) => f.causedBy)).toEqual([null, null, null]);

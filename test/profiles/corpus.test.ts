@@ -123,6 +123,7 @@ afterAll(async () => {
   const healthy = CASES.filter((c) => c.injection === 'healthy');
   const injected = CASES.filter((c) => c.injection !== 'healthy');
   const falseFail = healthy.filter((c) => c.target.results.some((r) => r.status === 'fail' || r.status === 'error') || c.target.status !== 'ok');
+  const warned = healthy.filter((c) => c.target.results.some((r) => r.status === 'warn'));
   const judged = injected.filter((c) => !notChecked(c));
   const rightCause = judged.filter((c) => miss(c) === null);
   const saidNotChecked = injected.filter((c) => notChecked(c) && miss(c) === null);
@@ -139,6 +140,7 @@ afterAll(async () => {
       `${'profile'.padEnd(22)} ${'healthy'.padEnd(8)} ${'cgroup-driver'.padEnd(14)} ${'certificate'.padEnd(12)} config`,
       ...rows,
       `healthy profiles with a false failure: ${falseFail.length} of ${healthy.length} (target 0)`,
+      `healthy profiles with a warning: ${warned.length} of ${healthy.length} (target 0)${warned.length ? `: ${warned.map((c) => `${c.profile} (${c.target.results.filter((r) => r.status === 'warn').map((r) => r.id).join(', ')})`).join('; ')}` : ''}`,
       `injected failures with the right first cause: ${rightCause.length} of ${judged.length} (target all)`,
       `injected into a check an embedded kubelet (k3s, RKE2) is not judged by, reported as "does not apply": ${saidNotChecked.length} of ${injected.length - judged.length}`,
       `profile detected: ${detected.length} of ${CASES.length} nodes`,
@@ -167,6 +169,11 @@ describe.each(PROFILES.map((p) => [p.id, p] as const))('installer profile %s', (
     expect(t.results.filter((r) => r.status === 'fail' || r.status === 'error').map((r) => `${r.id}: ${r.summary}`)).toEqual([]);
     expect(t.profile).toBe(id);
     expect(t.installer?.evidence.length).toBeGreaterThan(0);
+  });
+
+  it('healthy node: no warning either (what the installer writes itself is a note, reservations are advice)', () => {
+    const t = caseOf('healthy').target;
+    expect(t.results.filter((r) => r.status === 'warn').map((r) => `${r.id}: ${r.summary}`)).toEqual([]);
   });
 
   it.each(INJECTIONS.map((i) => [i.id, i.breaks] as const))('%s injected: %s fails and is the first cause', (injection, breaks) => {

@@ -74,8 +74,14 @@ describe('json report', () => {
       kubeletVersion: null,
       durationMs: 31,
       notes: [],
+      firstCause: [],
       results: [],
     });
+  });
+
+  it('names each node\'s first causes: the failures no other failure explains', () => {
+    const doc = JSON.parse(render(sampleReport(), opts));
+    expect(doc.targets[0].firstCause).toEqual(['cgroup-driver-match']);
   });
 
   it('is pretty-printed with two spaces and ends with a newline', () => {

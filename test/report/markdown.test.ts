@@ -10,7 +10,19 @@ describe('markdown report', () => {
     expect(md.startsWith('# kubelet-doctor report\n')).toBe(true);
     expect(md).toContain('\n## node-1\n\ntarget `admin@node-1` · transport ssh · kubelet v1.30.2 · 1.2s\n');
     expect(md).toContain('\n## node-2\n');
-    expect(md).toContain('2 targets: 2 pass, 1 warn, 2 fail, 1 skip, 1 error; 1 unreachable');
+    expect(md).toContain('2 nodes: 1 failing (1 cause to fix, explaining 1 more); 1 unreachable');
+  });
+
+  it('opens a fleet with a table of nodes, worst first: status, first cause and the fix to preview', () => {
+    const md = render(sampleReport(), opts);
+    const table = [
+      '| node | status | first cause | fix |',
+      '| --- | --- | --- | --- |',
+      '| node-1 | **FAIL** | `cgroup-driver-match` (explains 1) | `kubelet-doctor fix admin@node-1 --check cgroup-driver-match --dry-run` |',
+      '| node-2 | unreachable | unreachable |  |',
+    ].join('\n');
+    expect(md).toContain(table);
+    expect(md.indexOf(table)).toBeLessThan(md.indexOf('## node-1'));
   });
 
   it('tables every check first cause first, the explained failure marked under its cause', () => {
@@ -19,8 +31,8 @@ describe('markdown report', () => {
       [
         '| status | check | summary |',
         '| --- | --- | --- |',
-        '| **FAIL** | `cgroup-driver-match` | kubelet uses cgroupfs, containerd uses systemd |',
-        '| **FAIL** | ↳ `healthz` | GET http://127.0.0.1:10248/healthz: connection refused (explained by `cgroup-driver-match`) |',
+        '| **FAIL** | `cgroup-driver-match` | kubelet uses cgroupfs, containerd uses systemd (explains 1) |',
+        '| explained | ↳ `healthz` | GET http://127.0.0.1:10248/healthz: connection refused (explained by `cgroup-driver-match`) |',
         '| **WARN** | `swap` | swap is enabled in /etc/fstab and failSwapOn is false |',
         '| **ERROR** | `static-pods` | check crashed: TypeError: x is undefined |',
         '| pass | `systemd-dropin` | one ExecStart from 10-kubeadm.conf |',
@@ -28,7 +40,7 @@ describe('markdown report', () => {
     );
   });
 
-  it('gives each failure and warning a section with fenced evidence, remediation, fix and references', () => {
+  it('gives each first cause and warning a section with fenced evidence, remediation, fix and references', () => {
     const md = render(sampleReport(), opts);
     expect(md).toContain(
       [
@@ -52,9 +64,8 @@ describe('markdown report', () => {
         '- <https://kubernetes.io/docs/setup/production-environment/container-runtimes/#cgroup-drivers>',
       ].join('\n'),
     );
-    expect(md).toContain(
-      '### FAIL `healthz`: Kubelet healthz endpoint answers ok\n\nGET http://127.0.0.1:10248/healthz: connection refused\n\nExplained by `cgroup-driver-match`: fix that first.',
-    );
+    // A consequence is fixed with its cause: a row in the table, no section of its own.
+    expect(md).not.toContain('### FAIL `healthz`');
     expect(md).toContain('### WARN `swap`');
     expect(md).not.toContain('### pass');
     expect(md).not.toContain('### skip');

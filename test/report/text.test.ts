@@ -9,14 +9,15 @@ const lines = (s: string): string[] => s.split('\n');
 describe('text report', () => {
   it('opens each target with node, target, transport, kubelet version, duration and counts', () => {
     const out = render(sampleReport(), plain);
-    expect(lines(out)[0]).toBe('node-1 (admin@node-1)  ssh · kubelet v1.30.2 · 1.2s · 2 pass, 1 warn, 2 fail, 1 skip, 1 error');
+    // Causes, not failures: healthz is explained by cgroup-driver-match, so the node has 1 cause.
+    expect(lines(out)).toContain('node-1 (admin@node-1)  ssh · kubelet v1.30.2 · 1.2s · 1 cause (explains 1), 1 warn, 2 pass, 1 skip, 1 error');
     expect(out).toContain('  note: crictl not found on PATH');
   });
 
   it('leads with the first cause, its evidence at file:line, the remediation and the fix command', () => {
     const out = lines(render(sampleReport(), plain));
     const at = out.indexOf('x FAIL  cgroup-driver-match  kubelet uses cgroupfs, containerd uses systemd');
-    expect(at).toBe(2);
+    expect(at).toBe(out.findIndex((l) => l.startsWith('node-1 (admin@node-1)')) + 2);
     expect(out.slice(at + 1, at + 5)).toEqual([
       '    at /var/lib/kubelet/config.yaml:14  cgroupDriver: cgroupfs',
       '    at /etc/containerd/config.toml:31  SystemdCgroup = true',
@@ -25,14 +26,25 @@ describe('text report', () => {
     ]);
   });
 
-  it('folds the failure a cause explains beneath it, indented, with "explained by"', () => {
+  it('folds the failure a cause explains beneath it with a count, as a consequence rather than a second FAIL', () => {
     const out = lines(render(sampleReport(), plain));
     const cause = out.findIndex((l) => l.includes('cgroup-driver-match  kubelet uses'));
     const healthz = out.findIndex((l) => l.includes('healthz  GET'));
-    expect(healthz).toBe(cause + 5);
-    expect(out[healthz]).toBe('  x FAIL  healthz  GET http://127.0.0.1:10248/healthz: connection refused  (explained by cgroup-driver-match)');
-    expect(out[healthz + 1]).toBe('      at curl -sS http://127.0.0.1:10248/healthz  Connection refused');
+    expect(out[cause + 5]).toBe('    explains 1 more failure:');
+    expect(healthz).toBe(cause + 6);
+    expect(out[healthz]).toBe('  `- healthz  GET http://127.0.0.1:10248/healthz: connection refused');
+    expect(out.filter((l) => l.includes('FAIL  healthz'))).toEqual([]);
+    // Its evidence only with --verbose.
+    expect(out[healthz + 1]).not.toContain('Connection refused');
+    expect(render(sampleReport(), {color: false, verbose: true})).toContain('  `- healthz  GET http://127.0.0.1:10248/healthz: connection refused\n        at curl -sS http://127.0.0.1:10248/healthz  Connection refused');
     expect(out.findIndex((l) => l.startsWith('! WARN  swap'))).toBeGreaterThan(healthz);
+  });
+
+  it('opens and closes a fleet with its table: node, status, fix, first cause, worst first', () => {
+    const out = render(sampleReport(), plain);
+    const table = ['node    status       fix  first cause', 'node-1  FAIL         yes  cgroup-driver-match (explains 1)', 'node-2  unreachable       unreachable'];
+    expect(lines(out).slice(0, 3)).toEqual(table);
+    expect(out.endsWith(`\n\n${table.join('\n')}\n\n2 nodes: 1 failing (1 cause to fix, explaining 1 more); 1 unreachable\n`)).toBe(true);
   });
 
   it('shows warnings with remediation, then errors, collapsed passes and skips with their reason', () => {
@@ -58,9 +70,30 @@ describe('text report', () => {
     );
   });
 
-  it('ends with one counts line across all targets', () => {
-    const out = render(sampleReport(), plain);
-    expect(out.endsWith('\n\n2 targets: 2 pass, 1 warn, 2 fail, 1 skip, 1 error; 1 unreachable\n')).toBe(true);
+  it('ends with one line counting nodes and causes, not every failing symptom', () => {
+    const out = render(makeReport([sampleReport().targets[0]!]), plain);
+    expect(out.endsWith('\n\n1 node: 1 failing (1 cause to fix, explaining 1 more)\n')).toBe(true);
+  });
+
+  it('says a machine with no kubelet in one line, and nothing else', () => {
+    const none = makeTarget({
+      target: 'vm',
+      node: 'vm',
+      transport: 'local',
+      status: 'not-a-node',
+      kubeletVersion: null,
+      error: {kind: 'not-a-node', message: 'no kubelet on this machine: not a Kubernetes node', hint: 'looked for: no kubelet.service'},
+      results: [],
+    });
+    expect(render(makeReport([none]), plain)).toBe('vm: no kubelet on this machine: not a Kubernetes node\n');
+  });
+
+  it('shows a note on one line without evidence or advice, and says how much advice was left out', () => {
+    const note = makeFinding({id: 'kubelet-flags', status: 'note', summary: 'kubeadm writes it itself', remediation: 'Remove the flag'});
+    const out = render(makeReport([makeTarget({results: [note], adviceHidden: 1})]), plain);
+    expect(out).toContain('i note  kubelet-flags  kubeadm writes it itself\n');
+    expect(out).not.toContain('Remove the flag');
+    expect(out).toContain('  advice: 1 best-practice finding not shown (--advice shows them)');
   });
 
   it('uses plain ASCII and no escape codes without colour', () => {
@@ -111,7 +144,7 @@ describe('text report', () => {
 
   it('says when a reachable target has no kubelet version', () => {
     const out = render(makeReport([makeTarget({kubeletVersion: null})]), plain);
-    expect(lines(out)[0]).toBe('node-1  ssh · kubelet version unknown · 1.2s · 0 pass, 0 warn, 0 fail, 0 skip');
+    expect(lines(out)[0]).toBe('node-1  ssh · kubelet version unknown · 1.2s · 0 fail, 0 warn, 0 pass, 0 skip');
   });
 });
 
