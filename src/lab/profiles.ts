@@ -369,8 +369,8 @@ function ownLayout(m: Material, unitFiles: Record<string, string>, configExtra: 
 }
 
 const OWN_BUILDERS: Record<string, (m: Material) => Tree> = {
-  kubespray: (m) =>
-    ownLayout(
+  kubespray: (m) => {
+    const t = ownLayout(
       m,
       {
         '/etc/systemd/system/kubelet.service': `[Unit]
@@ -414,7 +414,11 @@ PATH=/usr/local/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 `,
       },
       {staticPodPath: '/etc/kubernetes/manifests', failSwapOn: true},
-    ),
+    );
+    // roles/kubernetes/preinstall/tasks/0050-create_directories.yml creates kube_manifest_dir on every node.
+    t.set('/etc/kubernetes/manifests', {kind: 'dir'});
+    return t;
+  },
   'hard-way': (m) => {
     const t = ownLayout(
       m,

@@ -42,5 +42,6 @@ export const kubespray: InstallerProfile = {
     'https://github.com/kubernetes-sigs/kubespray/blob/v2.31.0/roles/kubernetes/node/templates/kubelet.env.v1beta1.j2',
     'https://github.com/kubernetes-sigs/kubespray/blob/v2.31.0/roles/kubernetes/node/templates/kubelet-config.v1beta1.yaml.j2',
     'https://github.com/kubernetes-sigs/kubespray/blob/v2.31.0/roles/kubespray_defaults/defaults/main/main.yml (bin_dir, kube_config_dir, kube_cert_dir)',
+    'https://github.com/kubernetes-sigs/kubespray/blob/v2.31.0/roles/kubernetes/preinstall/tasks/0050-create_directories.yml (kube_manifest_dir created on every node)',
   ],
 };
