@@ -8,7 +8,7 @@ import type {CheckDef, Evidence} from '../../catalogue/define.js';
 import {formatSource} from '../../report/order.js';
 import type {Finding} from '../../report/types.js';
 import {sanitize} from '../../text/sanitize.js';
-import {checkDef, explainedBy, findingOf, nodeName} from '../state/selectors.js';
+import {checkDef, explainedBy, findingOf, nodeCauses, nodeName} from '../state/selectors.js';
 import {badge, clean, type ViewContext} from './context.js';
 import {cell, expandTabs, fit, line, seg, wrapLines, type Line} from './text.js';
 
@@ -43,10 +43,23 @@ function causeLines(ctx: ViewContext, node: number | null, f: Finding, cols: num
       }),
     );
   }
-  const explains = explainedBy(ctx.state, node, f.id);
+  // What this failure explains, directly or down a chain: the tree the node view folds under it.
+  const results = node === null ? [] : (ctx.state.nodes[node]?.result?.results ?? []);
+  const group = nodeCauses(results).find((g) => g.cause.id === f.id);
+  const explains = group?.explains ?? explainedBy(ctx.state, node, f.id).map((finding) => ({finding, depth: 1}));
   if (explains.length > 0) {
-    out.push(...heading('EXPLAINS'));
-    for (const e of explains) out.push(fit(line(seg('  '), badge(ctx, e.status), seg(`${e.id}  `, 'heading'), seg(clean(e.summary))), cols));
+    out.push(line(''), line(seg(`EXPLAINS ${explains.length}`, 'heading'), seg('  these failures follow from this one: fix it first', 'dim')));
+    const idCols = Math.min(24, Math.max(...explains.map((e) => e.finding.id.length + 2 * (e.depth - 1))));
+    explains.forEach((e, i) => {
+      const branch = `  ${'  '.repeat(e.depth - 1)}${i === explains.length - 1 ? '└ ' : '├ '}`;
+      const id = cell(e.finding.id, idCols - 2 * (e.depth - 1));
+      out.push(
+        fit(
+          line(seg(branch, 'dim'), seg(`${ctx.theme.badge(e.finding.status).glyph} `, e.finding.status), seg(`${id}  `), seg(clean(e.finding.summary), 'dim')),
+          cols,
+        ),
+      );
+    });
   }
   return out;
 }

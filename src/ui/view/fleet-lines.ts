@@ -51,7 +51,7 @@ function counts(row: FleetRow, cols: number): Seg[] {
 function detail(row: FleetRow, ctx: ViewContext): Seg[] {
   if (row.notANode) {
     // One line: the machine answered but runs no kubelet; there is nothing to list or fix.
-    return [seg('not a node: ', 'warn'), seg(clean(row.error?.message ?? 'no kubelet on this machine'), 'warn')];
+    return [seg('not a node', 'warn'), seg(': no kubelet on this machine (Enter: where it looked)', 'dim')];
   }
   if (row.error) {
     const why = `${clean(row.error.kind)}: ${clean(row.error.message)}`;

@@ -3,7 +3,7 @@
  */
 import {helpRows} from '../keys/keymap.js';
 import type {ViewContext} from './context.js';
-import {cell, line, seg, wrap, type Line} from './text.js';
+import {cell, line, seg, wrap, wrapLines, type Line} from './text.js';
 
 /** Every binding of the keymap, one or more rows each. */
 export function helpLines(ctx: Pick<ViewContext, 'cols'>): Line[] {
@@ -15,6 +15,11 @@ export function helpLines(ctx: Pick<ViewContext, 'cols'>): Line[] {
     const text = wrap(`${r.help}${r.where === 'everywhere' ? '' : `  [${r.where}]`}`, width - keyCols - 4);
     text.forEach((t, i) => out.push(line(seg(`  ${cell(i === 0 ? r.keys : '', keyCols)}  `, 'key'), seg(t))));
   }
-  out.push(line(''), line(seg('Colours are a bonus: every status also has a glyph and a word (✗ FAIL, ! WARN, ✓ pass).', 'dim')));
+  out.push(
+    line(''),
+    ...wrapLines('Colours are a bonus: every status also has a glyph and a word (✗ FAIL, E ERROR, ! WARN, ~ advice, i note, ✓ pass, - skip).', width, {
+      role: 'dim',
+    }),
+  );
   return out;
 }
