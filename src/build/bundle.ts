@@ -4,12 +4,13 @@
  * It is also the main script of the single executable (sea.ts). Run after `tsc`.
  */
 import {chmod, mkdir} from 'node:fs/promises';
-import {dirname, join, relative} from 'node:path';
+import {basename, dirname, join, relative} from 'node:path';
 import {build} from 'esbuild';
 import {bundlePlugins} from './bundle-plugins.js';
 
-/** dist/ (this file runs as dist/src/build/bundle.js). */
-export const DIST = join(import.meta.dirname, '../..');
+/** dist/: this file runs as dist/src/build/bundle.js (tests load it from src/build/, beside dist/). */
+const up = join(import.meta.dirname, '../..');
+export const DIST = basename(up) === 'dist' ? up : join(up, 'dist');
 /** Where the bundle lands. */
 export const BUNDLE = join(DIST, 'bin/kubelet-doctor.cjs');
 

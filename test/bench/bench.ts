@@ -7,8 +7,9 @@
  *   5. over SSH: see ssh-bench.ts (one node vs `ssh true`; 1/50/200 nodes vs parallel-ssh), runs interleaved.
  *   6. memory under hostile nodes: peak RSS with 16 nodes streaming output endlessly at
  *      --concurrency 16 vs 16 healthy nodes (hostile-bench.ts).
+ *   7. start-up of each install form (tarball, bundle, single executable) vs from source (startup-bench.ts).
  * Medians of repeated runs; run with `npm run bench` (builds first). `BENCH_ONLY=hostile` runs
- * only row 6.
+ * only row 6, `BENCH_ONLY=startup` only row 7.
  */
 import {execFileSync, spawnSync} from 'node:child_process';
 import {mkdtemp, rm} from 'node:fs/promises';
@@ -25,6 +26,7 @@ import type {RawSnapshot} from '../../src/facts/types.js';
 import {benchSsh} from './ssh-bench.js';
 import {benchTui} from './tui-bench.js';
 import {benchHostile, printHostile} from './hostile-bench.js';
+import {benchStartup, printStartup} from './startup-bench.js';
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -61,7 +63,21 @@ async function hostileRow(dir: string, runs: number): Promise<void> {
   else printHostile(r);
 }
 
+/** Row 7: start-up of each install form (BENCH_RUNS interleaved runs, at least 5). */
+async function startupRow(dir: string, runs: number): Promise<void> {
+  console.log('\nstart-up by install form (docs/install.md), interleaved runs, against from source in the same run:');
+  printStartup(await benchStartup(dir, Math.max(5, runs)), fmt);
+}
+
 const dir = await mkdtemp(join(tmpdir(), 'kd-bench-'));
+if (process.env['BENCH_ONLY'] === 'startup') {
+  try {
+    await startupRow(dir, Number(process.env['BENCH_RUNS'] ?? 15));
+  } finally {
+    await rm(dir, {recursive: true, force: true});
+  }
+  process.exit(0);
+}
 if (process.env['BENCH_ONLY'] === 'hostile') {
   try {
     await hostileRow(dir, Number(process.env['BENCH_RUNS'] ?? 3));
@@ -126,6 +142,7 @@ try {
   }
 
   await hostileRow(dir, runs);
+  await startupRow(dir, runs);
 } finally {
   await rm(dir, {recursive: true, force: true});
 }
