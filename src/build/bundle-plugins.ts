@@ -103,16 +103,19 @@ export const parseKey = require('ssh2/lib/protocol/keyParser.js').parseKey;
 };
 
 /**
- * ssh2's optional native helpers (the cpu-features addon, its sshcrypto.node): it loads them inside
- * try/catch and uses Node's own crypto when they are absent. Here they are modules that throw, since
- * a single executable's `require` loads built-ins only, and warns on stderr when asked for anything else.
+ * Optional packages that libraries load inside try/catch and do without: ssh2's native helpers
+ * (cpu-features, sshcrypto.node: it falls back to Node's own crypto), ws's bufferutil and
+ * utf-8-validate, debug's supports-color. Here they are modules that throw, as when they are not
+ * installed: a single executable's `require` loads built-ins only, and warns on stderr otherwise.
  */
-const noNativeAddons: Plugin = {
-  name: 'no-native-addons',
+export const OPTIONAL_ABSENT = /^(cpu-features|bufferutil|utf-8-validate|supports-color)$|\.node$/;
+
+const optionalAbsent: Plugin = {
+  name: 'optional-absent',
   setup(b) {
-    b.onResolve({filter: /^cpu-features$|\.node$/}, (args) => ({path: args.path, namespace: 'no-native-addon'}));
-    b.onLoad({filter: /.*/, namespace: 'no-native-addon'}, (args) => ({
-      contents: `throw new Error(${JSON.stringify(`${args.path}: native addons are not in the single-file bundle`)});`,
+    b.onResolve({filter: OPTIONAL_ABSENT}, (args) => ({path: args.path, namespace: 'optional-absent'}));
+    b.onLoad({filter: /.*/, namespace: 'optional-absent'}, (args) => ({
+      contents: `throw Object.assign(new Error(${JSON.stringify(`${args.path} is not in the single-file bundle`)}), {code: 'MODULE_NOT_FOUND'});`,
       loader: 'js',
     }));
   },
@@ -170,5 +173,5 @@ function k8sSubset(srcDir: string): Plugin {
 
 /** Every rewrite the single-file bundle needs, in one list; `srcDir` is the compiled dist/src. */
 export function bundlePlugins(srcDir: string): Plugin[] {
-  return [yogaSync, inkNoTopLevelAwait, staticRequires, noNativeAddons, reactProduction, k8sSubset(srcDir)];
+  return [yogaSync, inkNoTopLevelAwait, staticRequires, optionalAbsent, reactProduction, k8sSubset(srcDir)];
 }

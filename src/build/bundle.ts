@@ -3,7 +3,8 @@
  * CommonJS file, dist/bin/kubelet-doctor.cjs, which runs with `node` and nothing else beside it.
  * It is also the main script of the single executable (sea.ts). Run after `tsc`.
  */
-import {chmod, mkdir} from 'node:fs/promises';
+import {chmod, mkdir, readFile} from 'node:fs/promises';
+import {isBuiltin} from 'node:module';
 import {basename, dirname, join, relative} from 'node:path';
 import {build} from 'esbuild';
 import {bundlePlugins} from './bundle-plugins.js';
@@ -37,6 +38,14 @@ export async function bundle(outfile = BUNDLE): Promise<number> {
     charset: 'ascii',
   });
   await chmod(outfile, 0o755);
+  // A require() left in the file for anything but a built-in fails in a single executable (and warns
+  // on stderr): name it now, at build time. (`node:sqlite` is a built-in of later Nodes that undici
+  // loads only when its SQLite cache is used.)
+  const left = [...new Set([...(await readFile(outfile, 'utf8')).matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]!))].filter(
+    (n) => !n.startsWith('node:') && !isBuiltin(n),
+  );
+  if (left.length)
+    throw new Error(`bundle: ${outfile} still requires ${left.join(', ')}; bundle them or list them in OPTIONAL_ABSENT (src/build/bundle-plugins.ts)`);
   return Object.values(r.metafile.outputs)[0]?.bytes ?? 0;
 }
 

@@ -172,6 +172,18 @@ describe('the single executable, where there is no node', () => {
     expect(r.stderr).toBe('');
   });
 
+  it('loads the Kubernetes client for --kubeconfig, and says only why the API server is out of reach', async () => {
+    const kubeconfig = join(base, 'unreachable.kubeconfig');
+    await writeFile(
+      kubeconfig,
+      'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\n' +
+        'contexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\nusers: [{name: u, user: {username: u, password: p}}]\n',
+    );
+    const r = await run(exe, ['check', '--kubeconfig', kubeconfig, '--all-nodes'], {cwd, env});
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^kubelet-doctor: cannot list nodes from https:\/\/127\.0\.0\.1:1 \(context c\)/);
+  });
+
   it('checks a lab node over SSH, as `kubelet-doctor lab` prints the command', async () => {
     const now = new Date();
     const info = await writeNodeTree(join(base, 'lab/node-3-removed-flag'), {
