@@ -122,6 +122,8 @@ describe('notes, advice and machines that are not nodes', () => {
     expect(rowsOf(frame)[0]).toMatch(/^node-2-healthy · 0 causes, 0 warn, 1 note, /);
     expect(frame).toMatch(/i note {2}kubelet-flags\s+the deprecated flag/);
     expect(frame).not.toContain('node-allocatable');
+    t.stdin.write(KEYS.pageDown);
+    await frameWith(t.lastFrame, '1 best-practice advice not shown (--advice shows it)');
     t.unmount();
     const asked = show([node], 80, 40, true);
     const withAdvice = await frameWith(asked.lastFrame, '~ advice');

@@ -162,7 +162,8 @@ export function runReducer(s: UiState, a: Action): UiState {
       return updateNode(s, a.index, {phase: 'running', startedAt: a.at});
     case 'target-done': {
       // Advice (best practice) is shown only when asked for (--advice): otherwise it never enters the state.
-      const result = s.advice ? a.result : {...a.result, results: a.result.results.filter((f) => f.status !== 'advice')};
+      const hidden = s.advice ? 0 : a.result.results.filter((f) => f.status === 'advice').length;
+      const result = hidden === 0 ? a.result : {...a.result, results: a.result.results.filter((f) => f.status !== 'advice'), adviceHidden: hidden};
       return updateNode(s, a.index, {phase: 'done', result, facts: a.facts});
     }
     case 'fold': {

@@ -17,9 +17,8 @@ export function helpLines(ctx: Pick<ViewContext, 'cols'>): Line[] {
   }
   out.push(
     line(''),
-    ...wrapLines('Colours are a bonus: every status also has a glyph and a word (✗ FAIL, E ERROR, ! WARN, ~ advice, i note, ✓ pass, - skip).', width, {
-      role: 'dim',
-    }),
+    ...wrapLines('Colours are a bonus: every status also has a glyph and a word:', width, {role: 'dim'}),
+    line(seg('  ✗ FAIL  E ERROR  ! WARN  ~ advice  i note  ✓ pass  - skip', 'dim')),
   );
   return out;
 }

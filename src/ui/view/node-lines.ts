@@ -171,5 +171,7 @@ export function nodeLines(ctx: ViewContext, index: number): Line[] {
     for (const f of g.findings) out.push(findingRow(ctx, f, [seg('  ')], idCols, cols));
   }
   for (const note of r.notes) out.push(...wrapLines(`note: ${clean(note)}`, cols, {rest: '      ', role: 'dim'}));
+  if (r.adviceHidden)
+    out.push(...wrapLines(`${r.adviceHidden} best-practice advice not shown (--advice shows it)`, cols, {first: '  ', rest: '  ', role: 'dim'}));
   return out;
 }
