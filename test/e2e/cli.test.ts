@@ -213,13 +213,38 @@ describe('hostile node content', () => {
   });
 });
 
-describe('--local', () => {
-  it('checks this machine without crashing (no kubelet here is a finding, not an error)', () => {
-    const r = run(['check', '--local', '--output', 'json']);
-    expect([0, 1]).toContain(r.code);
-    const rep = json(r.stdout);
-    expect(rep.targets[0]!.status).toBe('ok');
-    expect(rep.targets[0]!.results.filter((x) => x.status === 'error').map((x) => x.summary)).toEqual([]);
+const NOT_A_NODE = /^\S+: no kubelet on this machine: not a Kubernetes node, or the kubelet is installed elsewhere \(name its version with --kubelet-version, or its disk with --root\)\n$/;
+
+describe('a machine with no kubelet', () => {
+  // This test machine (and CI's) runs no kubelet: no unit, binary, process or kubelet.conf.
+  const kubeletHere = spawnSync('sh', ['-c', 'command -v kubelet || ls /etc/systemd/system/kubelet.service /lib/systemd/system/kubelet.service /usr/lib/systemd/system/kubelet.service /etc/kubernetes/kubelet.conf']).status === 0;
+
+  it.skipIf(kubeletHere)('check --local says so in one line and exits 3, with no wall of failures and no fix', () => {
+    const r = run(['check', '--local']);
+    expect(r.stdout).toMatch(NOT_A_NODE);
+    expect(r.stdout).not.toMatch(/FAIL|fix:/);
+    expect(r.code).toBe(3);
+    const rep = json(run(['check', '--local', '--output', 'json']).stdout);
+    expect(rep.targets[0]!.status).toBe('not-a-node');
+    expect(rep.targets[0]!.results).toEqual([]);
+  });
+
+  it('an empty disk under --root is not a node either; one kubelet file left makes it a broken node instead', async () => {
+    const empty = join(dir, 'empty-root');
+    await mkdir(join(empty, 'etc'), {recursive: true});
+    const r = run(['check', '--root', empty]);
+    expect(r.stdout).toMatch(NOT_A_NODE);
+    expect(r.code).toBe(3);
+    // Naming the kubelet's version says there is one: the checks run (and find it broken).
+    const named = run(['check', '--root', empty, '--kubelet-version', 'v1.30.2']);
+    expect(named.code).toBe(1);
+    expect(named.stdout).toContain('FAIL  systemd-dropin');
+    const half = join(dir, 'half-root');
+    await mkdir(join(half, 'etc/kubernetes'), {recursive: true});
+    await writeFile(join(half, 'etc/kubernetes/kubelet.conf'), 'apiVersion: v1\nkind: Config\n');
+    const broken = run(['check', '--root', half, '--output', 'json']);
+    expect(json(broken.stdout).targets[0]!.status).toBe('ok');
+    expect(broken.code).toBe(1);
   });
 });
 
