@@ -92,7 +92,8 @@ function causeLines(ctx: ViewContext, index: number, findings: readonly Finding[
   if (groups.length === 0) return [];
   const title = groups.length === 1 ? 'FIRST CAUSE' : `FIRST CAUSES (${groups.length})`;
   const explained = groups.some((g) => g.explains.length > 0);
-  const out: Line[] = [line(seg(title, 'heading'), ...(explained ? [seg('  fix it first: what it explains follows from it', 'dim')] : []))];
+  const hint = groups.length === 1 ? '  fix it first: what it explains follows from it' : '  fix these first: what each explains follows from it';
+  const out: Line[] = [line(seg(title, 'heading'), ...(explained ? [seg(hint, 'dim')] : []))];
   for (const g of groups) {
     out.push(findingRow(ctx, g.cause, [seg('  ')], idCols, cols));
     if (g.explains.length === 0) continue;
