@@ -116,7 +116,13 @@ function bootstrapped(k: KubeconfigFacts, certs: Collected<CertFacts>, byDesign:
 }
 
 /** kubelet.md §7 / F13: embedded client data is never rotated, so the node drops out after a year. */
-function embeddedWarning(kc: KubeconfigFile, data: Sourced<string>, notAfter: string | undefined, certs: Collected<CertFacts>, byDesign: string | null): Verdict {
+function embeddedWarning(
+  kc: KubeconfigFile,
+  data: Sourced<string>,
+  notAfter: string | undefined,
+  certs: Collected<CertFacts>,
+  byDesign: string | null,
+): Verdict {
   const dir = certs.collected ? certs.value.certDir.value : '/var/lib/kubelet/pki';
   const until = notAfter ? ` (it expires ${notAfter})` : '';
   if (byDesign) {

@@ -163,8 +163,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: 'advice',
     type: 'boolean',
     group: 'output',
-    description:
-      'Also show best-practice advice (status `advice`, e.g. nothing reserved for the system); hidden by default, and never a failure.',
+    description: 'Also show best-practice advice (status `advice`, e.g. nothing reserved for the system); hidden by default, and never a failure.',
   },
   {name: 'no-color', type: 'boolean', group: 'output', description: 'No colour in the text report (NO_COLOR=1 does the same).'},
   {name: 'concurrency', type: 'string', value: 'N', group: 'run', description: 'Nodes checked at once. Default 16.'},

@@ -66,7 +66,7 @@ export function renderCliMarkdown(note: string): string {
     '',
     '## First cause first',
     '',
-    "Every report leads each node with its root causes: failing checks that no other failure explains.",
+    'Every report leads each node with its root causes: failing checks that no other failure explains.',
     'Symptoms (a restart loop, no healthz answer, a NotReady Node, journal lines) never explain each',
     "other; among candidate causes, the check the journal's first fatal line names wins. Per-node",
     'lines count causes (`1 cause (explains 4)`), a fleet report opens (text, markdown) and closes',

@@ -85,7 +85,8 @@ export function fleetLine(rows: readonly FleetRow[]): string {
   const explained = rows.reduce((n, r) => n + r.explained, 0);
   const parts: string[] = [];
   const failing = count('fail');
-  if (failing > 0) parts.push(`${failing} failing (${causes} ${causes === 1 ? 'cause' : 'causes'} to fix${explained > 0 ? `, explaining ${explained} more` : ''})`);
+  if (failing > 0)
+    parts.push(`${failing} failing (${causes} ${causes === 1 ? 'cause' : 'causes'} to fix${explained > 0 ? `, explaining ${explained} more` : ''})`);
   if (count('warn') > 0) parts.push(`${count('warn')} with warnings`);
   if (count('error') > 0) parts.push(`${count('error')} not fully checked`);
   if (count('ok') > 0) parts.push(`${count('ok')} ok`);

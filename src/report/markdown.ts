@@ -6,8 +6,10 @@
 import {clusterLines} from './cluster-lines.js';
 import type {Status} from '../catalogue/define.js';
 import {sanitizeLine} from '../text/sanitize.js';
-import {countResults, formatSource, placeFindings, sanitizeReport, type RenderOptions} from './order.js';
-import {formatCounts, formatDuration, installerLine, summaryLine} from './text.js';
+import {formatSource, placeFindings, sanitizeReport, type RenderOptions} from './order.js';
+import {explainsCount} from './causes.js';
+import {fleetRows} from './fleet.js';
+import {formatDuration, installerLine, nodeCounts, summaryLine} from './text.js';
 import type {Finding, Report, TargetResult} from './types.js';
 
 /**
@@ -47,8 +49,12 @@ function statusWord(f: Finding): string {
 
 function table(t: TargetResult): string[] {
   const rows = placeFindings(t.results).map(({finding: f, depth}) => {
+    // A failure a cause explains is folded under it: a consequence, not a second FAIL.
     const under = depth > 0 && f.causedBy !== null ? ` (explained by ${codeSpan(f.causedBy)})` : '';
-    return `| ${statusWord(f)} | ${'↳ '.repeat(depth)}${codeSpan(f.id)} | ${escapeInline(f.summary)}${under} |`;
+    const word = depth > 0 ? 'explained' : statusWord(f);
+    const explains = depth === 0 && f.status === 'fail' ? explainsCount(t.results, f.id) : 0;
+    const more = explains > 0 ? ` (explains ${explains})` : '';
+    return `| ${word} | ${'↳ '.repeat(depth)}${codeSpan(f.id)} | ${escapeInline(f.summary)}${under}${more} |`;
   });
   return ['| status | check | summary |', '| --- | --- | --- |', ...rows];
 }
@@ -101,11 +107,25 @@ function target(t: TargetResult): string[] {
   if (t.notes.length > 0) out.push(...t.notes.map((n) => `- note: ${escapeInline(n)}`), '');
   if (t.cluster) out.push('**Cluster view**', '', ...clusterLines(t.cluster).map(([label, text]) => `- ${label}: ${escapeInline(text)}`), '');
   if (t.results.length === 0) return out;
-  out.push(formatCounts(countResults(t.results)), '', ...table(t), '');
-  for (const {finding} of placeFindings(t.results)) {
-    if (finding.status === 'fail' || finding.status === 'warn') out.push(...section(finding, t), '');
+  if (t.adviceHidden) out.push(`${t.adviceHidden} best-practice advice not shown (\`--advice\` shows it).`, '');
+  out.push(escapeInline(nodeCounts(t)), '', ...table(t), '');
+  // Sections for what to act on: the first causes and the warnings (a consequence is fixed with its cause).
+  for (const {finding, depth} of placeFindings(t.results)) {
+    if ((finding.status === 'fail' && depth === 0) || finding.status === 'warn') out.push(...section(finding, t), '');
   }
   return out;
+}
+
+/** The fleet table: node, status, first cause (and what it explains), fix; worst first. */
+function fleetTableMarkdown(report: Report): string[] {
+  const rows = fleetRows(report).map((r) => {
+    const causes = r.causes.map((c) => codeSpan(c.id)).join(', ');
+    const first = r.state === 'fail' ? `${causes}${r.explained > 0 ? ` (explains ${r.explained})` : ''}` : escapeInline(r.first);
+    const fix =
+      r.fix !== null ? codeSpan(`kubelet-doctor fix ${sanitizeLine(r.target.target)} --check ${r.causes[0]!.id} --dry-run`) : r.state === 'fail' ? 'none' : '';
+    return `| ${escapeInline(r.target.node)} | ${r.state === 'fail' || r.state === 'warn' ? `**${r.state.toUpperCase()}**` : r.state} | ${first} | ${fix} |`;
+  });
+  return ['| node | status | first cause | fix |', '| --- | --- | --- | --- |', ...rows];
 }
 
 /**
@@ -116,6 +136,8 @@ export function render(report: Report, _opts: RenderOptions): string {
   const clean = sanitizeReport(report);
   const line = escapeInline(summaryLine(clean));
   const head = ['# kubelet-doctor report', '', `${escapeInline(`kubelet-doctor ${clean.version}, started ${clean.startedAt}`)}`, '', line, ''];
+  // A fleet opens with its nodes, worst first: what to look at first.
+  if (clean.targets.length > 1) head.push(...fleetTableMarkdown(clean), '');
   const body = clean.targets.flatMap(target);
   return `${[...head, ...body].join('\n').trimEnd()}\n`;
 }

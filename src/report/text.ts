@@ -6,7 +6,7 @@
 import {clusterLines} from './cluster-lines.js';
 import type {Status} from '../catalogue/define.js';
 import {sanitizeLine} from '../text/sanitize.js';
-import {countResults, formatSource, placeFindings, plural, sanitizeReport, summarize, type RenderOptions} from './order.js';
+import {countResults, formatSource, placeFindings, plural, sanitizeReport, type RenderOptions} from './order.js';
 import {explainsCount} from './causes.js';
 import {causeCount, fleetLine, fleetRow, fleetRows, type FleetRow} from './fleet.js';
 import type {Finding, Report, Summary, TargetResult} from './types.js';
@@ -159,7 +159,8 @@ function header(t: TargetResult, p: Painter): string[] {
   const lines = p.wrap([[name, 'bold'], ['  ']], facts.join(' · '), 2);
   if (t.profile) lines.push(...p.wrap([['  Installer: ', 'dim']], installerLine(t), 13));
   if (t.profile?.note) lines.push(...p.wrap([['  note: ', 'dim']], sanitizeLine(t.profile.note), 8, 'dim'));
-  if (t.adviceHidden) lines.push(...p.wrap([['  advice: ', 'dim']], `${plural(t.adviceHidden, 'best-practice finding')} not shown (--advice shows them)`, 10, 'dim'));
+  if (t.adviceHidden)
+    lines.push(...p.wrap([['  advice: ', 'dim']], `${plural(t.adviceHidden, 'best-practice finding')} not shown (--advice shows them)`, 10, 'dim'));
   for (const note of t.notes) lines.push(...p.wrap([['  note: ', 'dim']], sanitizeLine(note), 8, 'dim'));
   if (t.cluster) {
     for (const [label, text] of clusterLines(t.cluster)) lines.push(...p.wrap([[`  ${`cluster ${label}:`.padEnd(18)}`, 'dim']], sanitizeLine(text), 20));

@@ -213,11 +213,16 @@ describe('hostile node content', () => {
   });
 });
 
-const NOT_A_NODE = /^\S+: no kubelet on this machine: not a Kubernetes node, or the kubelet is installed elsewhere \(name its version with --kubelet-version, or its disk with --root\)\n$/;
+const NOT_A_NODE =
+  /^\S+: no kubelet on this machine: not a Kubernetes node, or the kubelet is installed elsewhere \(name its version with --kubelet-version, or its disk with --root\)\n$/;
 
 describe('a machine with no kubelet', () => {
   // This test machine (and CI's) runs no kubelet: no unit, binary, process or kubelet.conf.
-  const kubeletHere = spawnSync('sh', ['-c', 'command -v kubelet || ls /etc/systemd/system/kubelet.service /lib/systemd/system/kubelet.service /usr/lib/systemd/system/kubelet.service /etc/kubernetes/kubelet.conf']).status === 0;
+  const kubeletHere =
+    spawnSync('sh', [
+      '-c',
+      'command -v kubelet || ls /etc/systemd/system/kubelet.service /lib/systemd/system/kubelet.service /usr/lib/systemd/system/kubelet.service /etc/kubernetes/kubelet.conf',
+    ]).status === 0;
 
   it.skipIf(kubeletHere)('check --local says so in one line and exits 3, with no wall of failures and no fix', () => {
     const r = run(['check', '--local']);

@@ -140,7 +140,19 @@ afterAll(async () => {
       `${'profile'.padEnd(22)} ${'healthy'.padEnd(8)} ${'cgroup-driver'.padEnd(14)} ${'certificate'.padEnd(12)} config`,
       ...rows,
       `healthy profiles with a false failure: ${falseFail.length} of ${healthy.length} (target 0)`,
-      `healthy profiles with a warning: ${warned.length} of ${healthy.length} (target 0)${warned.length ? `: ${warned.map((c) => `${c.profile} (${c.target.results.filter((r) => r.status === 'warn').map((r) => r.id).join(', ')})`).join('; ')}` : ''}`,
+      `healthy profiles with a warning: ${warned.length} of ${healthy.length} (target 0)${
+        warned.length
+          ? `: ${warned
+              .map(
+                (c) =>
+                  `${c.profile} (${c.target.results
+                    .filter((r) => r.status === 'warn')
+                    .map((r) => r.id)
+                    .join(', ')})`,
+              )
+              .join('; ')}`
+          : ''
+      }`,
       `injected failures with the right first cause: ${rightCause.length} of ${judged.length} (target all)`,
       `injected into a check an embedded kubelet (k3s, RKE2) is not judged by, reported as "does not apply": ${saidNotChecked.length} of ${injected.length - judged.length}`,
       `profile detected: ${detected.length} of ${CASES.length} nodes`,

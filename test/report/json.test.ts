@@ -9,7 +9,18 @@ describe('json report', () => {
     const doc = JSON.parse(render(sampleReport(), opts));
     expect(Object.keys(doc)).toEqual(['schema', 'tool', 'version', 'startedAt', 'targets', 'summary']);
     expect(doc).toMatchObject({schema: 1, tool: 'kubelet-doctor', version: '0.1.0', startedAt: '2024-06-01T03:00:00.000Z'});
-    expect(Object.keys(doc.targets[0])).toEqual(['target', 'node', 'transport', 'status', 'error', 'kubeletVersion', 'durationMs', 'notes', 'firstCause', 'results']);
+    expect(Object.keys(doc.targets[0])).toEqual([
+      'target',
+      'node',
+      'transport',
+      'status',
+      'error',
+      'kubeletVersion',
+      'durationMs',
+      'notes',
+      'firstCause',
+      'results',
+    ]);
     expect(doc.targets[0]).toMatchObject({
       target: 'admin@node-1',
       node: 'node-1',
@@ -79,7 +90,7 @@ describe('json report', () => {
     });
   });
 
-  it('names each node\'s first causes: the failures no other failure explains', () => {
+  it("names each node's first causes: the failures no other failure explains", () => {
     const doc = JSON.parse(render(sampleReport(), opts));
     expect(doc.targets[0].firstCause).toEqual(['cgroup-driver-match']);
   });

@@ -36,13 +36,19 @@ describe('text report', () => {
     expect(out.filter((l) => l.includes('FAIL  healthz'))).toEqual([]);
     // Its evidence only with --verbose.
     expect(out[healthz + 1]).not.toContain('Connection refused');
-    expect(render(sampleReport(), {color: false, verbose: true})).toContain('  `- healthz  GET http://127.0.0.1:10248/healthz: connection refused\n        at curl -sS http://127.0.0.1:10248/healthz  Connection refused');
+    expect(render(sampleReport(), {color: false, verbose: true})).toContain(
+      '  `- healthz  GET http://127.0.0.1:10248/healthz: connection refused\n        at curl -sS http://127.0.0.1:10248/healthz  Connection refused',
+    );
     expect(out.findIndex((l) => l.startsWith('! WARN  swap'))).toBeGreaterThan(healthz);
   });
 
   it('opens and closes a fleet with its table: node, status, fix, first cause, worst first', () => {
     const out = render(sampleReport(), plain);
-    const table = ['node    status       fix  first cause', 'node-1  FAIL         yes  cgroup-driver-match (explains 1)', 'node-2  unreachable       unreachable'];
+    const table = [
+      'node    status       fix  first cause',
+      'node-1  FAIL         yes  cgroup-driver-match (explains 1)',
+      'node-2  unreachable       unreachable',
+    ];
     expect(lines(out).slice(0, 3)).toEqual(table);
     expect(out.endsWith(`\n\n${table.join('\n')}\n\n2 nodes: 1 failing (1 cause to fix, explaining 1 more); 1 unreachable\n`)).toBe(true);
   });
