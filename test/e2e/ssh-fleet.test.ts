@@ -90,7 +90,7 @@ describe.skipIf(skip)('fleets over SSH (real sshd)', () => {
     expect(others.filter((t) => t.status === 'ok')).toHaveLength(49 - notOk.length);
     expect(r.code).toBe(3);
     const text = await runCli(['check', '--inventory', inv, '--known-hosts', known, '--ssh-config', 'none', '--only', 'kubeconfig'], {env: {HOME: home}});
-    const unreachable = Number(/\n50 targets: .*; (\d+) unreachable\n$/.exec(text.stdout)?.[1]);
+    const unreachable = Number(/\n50 nodes: .*; (\d+) unreachable\n$/.exec(text.stdout)?.[1]);
     expect(text.stdout).toContain(`unreachable: connection refused by 127.0.0.1:${bad}`);
     const limited = text.stdout
       .split('\n')
