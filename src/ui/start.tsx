@@ -15,7 +15,7 @@ import {exitCodeOfState, fleetProgress} from './state/selectors.js';
 import {makeTheme} from './theme.js';
 import type {FixOutcome} from './state/fix-state.js';
 import {sanitizeLine} from '../text/sanitize.js';
-import {undoCommand} from './view/fix-lines.js';
+import {undoCommand} from './view/fix-result-lines.js';
 
 /** What the CLI hands the TUI. */
 export interface StartOptions {

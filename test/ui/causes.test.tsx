@@ -13,7 +13,7 @@ import type {FixOutcome} from '../../src/ui/state/fix-state.js';
 import {initialState, runReducer, type UiState} from '../../src/ui/state/run-reducer.js';
 import {exitCodeOfState} from '../../src/ui/state/selectors.js';
 import {makeTheme} from '../../src/ui/theme.js';
-import {shellLines} from '../../src/ui/view/fix-lines.js';
+import {shellLines} from '../../src/ui/view/fix-result-lines.js';
 import {checkLabNodes, KEYS, type Checked} from './fixtures.js';
 import {frameWhere, frameWith, renderSized} from './term.js';
 
