@@ -75,6 +75,17 @@ function expectCgroupFinding(r: Done): void {
   expect(r.stdout).toMatch(/FAIL\s+cgroup-driver-match\s+kubelet uses cgroupfs .*containerd uses systemd/);
 }
 
+/** A kubeconfig whose API server is a closed loopback port: loads the Kubernetes client, then fails fast. */
+async function unreachableKubeconfig(): Promise<string> {
+  const file = join(base, 'unreachable.kubeconfig');
+  await writeFile(
+    file,
+    'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\n' +
+      'contexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\nusers: [{name: u, user: {username: u, password: p}}]\n',
+  );
+  return file;
+}
+
 describe('npm pack, then npm install -g from the tarball', () => {
   let prefix: string;
   let tarball: string;
@@ -95,10 +106,15 @@ describe('npm pack, then npm install -g from the tarball', () => {
   }, SLOW_MS);
 
   it('holds the compiled CLI and its checks, and no tests, sources, build scripts or source maps', () => {
-    const files = execFileSync('tar', ['tzf', tarball], {encoding: 'utf8'}).trim().split('\n');
+    const files = execFileSync('tar', ['tzf', tarball], {encoding: 'utf8', maxBuffer: 64 * 1024 * 1024})
+      .trim()
+      .split('\n');
     expect(files).toEqual(expect.arrayContaining(['package/package.json', 'package/dist/src/cli/bin.js', 'package/dist/checks/index.js']));
-    const stray = files.filter((f) => !/^package\/(package\.json|README\.md|dist\/(src|checks)\/.+\.js)$/.test(f) || f.startsWith('package/dist/src/build/'));
+    // node_modules/: @kubernetes/client-node and what it needs, bundled with the undici the override picks (docs/install.md).
+    const ours = files.filter((f) => !f.startsWith('package/node_modules/'));
+    const stray = ours.filter((f) => !/^package\/(package\.json|README\.md|dist\/(src|checks)\/.+\.js)$/.test(f) || f.startsWith('package/dist/src/build/'));
     expect(stray).toEqual([]);
+    expect(files).toEqual(expect.arrayContaining(['package/node_modules/@kubernetes/client-node/package.json', 'package/node_modules/undici/package.json']));
   });
 
   it('installs the runtime dependencies and none of the devDependencies', () => {
@@ -124,6 +140,16 @@ describe('npm pack, then npm install -g from the tarball', () => {
   it('reports the node tree fault with check --root', async () => {
     const r = await run(join(prefix, 'bin/kubelet-doctor'), ['check', '--root', tree.root], {cwd: base, env: {...process.env, NO_COLOR: '1'}});
     expectCgroupFinding(r);
+  });
+
+  it('keeps the undici that works on this Node (npm applies overrides only to a root project, so it is bundled)', async () => {
+    const undici = JSON.parse(readFileSync(join(installed, 'node_modules/undici/package.json'), 'utf8')) as {version: string};
+    const lock = JSON.parse(readFileSync(join(REPO, 'package-lock.json'), 'utf8')) as {packages: Record<string, {version?: string}>};
+    expect(undici.version).toBe(lock.packages['node_modules/undici']?.version);
+    expect(existsSync(join(installed, 'node_modules/@kubernetes/client-node/node_modules/undici'))).toBe(false);
+    const r = await run(join(prefix, 'bin/kubelet-doctor'), ['check', '--kubeconfig', await unreachableKubeconfig(), '--all-nodes'], {cwd: base});
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^kubelet-doctor: cannot list nodes from https:\/\/127\.0\.0\.1:1 \(context c\)/);
   });
 });
 
@@ -173,13 +199,7 @@ describe('the single executable, where there is no node', () => {
   });
 
   it('loads the Kubernetes client for --kubeconfig, and says only why the API server is out of reach', async () => {
-    const kubeconfig = join(base, 'unreachable.kubeconfig');
-    await writeFile(
-      kubeconfig,
-      'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\n' +
-        'contexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\nusers: [{name: u, user: {username: u, password: p}}]\n',
-    );
-    const r = await run(exe, ['check', '--kubeconfig', kubeconfig, '--all-nodes'], {cwd, env});
+    const r = await run(exe, ['check', '--kubeconfig', await unreachableKubeconfig(), '--all-nodes'], {cwd, env});
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/^kubelet-doctor: cannot list nodes from https:\/\/127\.0\.0\.1:1 \(context c\)/);
   });
