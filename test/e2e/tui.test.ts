@@ -159,6 +159,48 @@ describe.skipIf(!hasTmux)('the fix wizard in a real terminal', () => {
   }, 120_000);
 });
 
+describe.skipIf(!hasTmux)('quitting after a verified fix', () => {
+  it('exits 0 when the fix was the node only failure, and leaves the undo command whole in the scrollback', async () => {
+    const node = await writeNodeTree(join(dir, 'quit-after-fix'), {
+      layout: 'deb',
+      hostname: 'node-9-quit-after-fix',
+      kubeletVersion: 'v1.30.2',
+      scenario: 'cgroup-driver-mismatch',
+    });
+    tmux('new-session', '-d', '-s', 'quit', '-x', '80', '-y', '24', 'env', `PS1=${PROMPT}`, `HOME=${dir}`, 'sh');
+    const pane = () => tmux('capture-pane', '-p', '-J', '-t', 'quit');
+    const paneWhere = async (ok: (s: string) => boolean, what: string) => {
+      let last = '';
+      await vi.waitFor(
+        () => {
+          last = pane();
+          if (!ok(last)) throw new Error(`waiting for ${what}; screen:\n${last}`);
+        },
+        {timeout: 30_000, interval: 50},
+      );
+      return last;
+    };
+    await paneWhere((s) => s.includes(PROMPT.trim()), 'the prompt');
+    tmux('send-keys', '-t', 'quit', '-l', `node ${BIN} --root ${node.root}; echo "exit=$?"`);
+    tmux('send-keys', '-t', 'quit', 'Enter');
+    await paneWhere((s) => /^> {3}✗ FAIL {2}cgroup-driver-match/m.test(s), 'the node view');
+    tmux('send-keys', '-t', 'quit', 'Enter');
+    await paneWhere((s) => s.includes('press x'), 'the check');
+    tmux('send-keys', '-t', 'quit', 'x');
+    // At 80x24 the diff's last line is below the screen: read it first, then the wizard asks.
+    await paneWhere((s) => s.includes('Step 1 of 3 goes on below'), 'the step, not yet whole');
+    tmux('send-keys', '-t', 'quit', 'PageDown');
+    await paneWhere((s) => s.includes('Apply step 1 of 3?'), 'the question');
+    tmux('send-keys', '-t', 'quit', 'a');
+    await paneWhere((s) => s.includes('✓ FIXED'), 'the verified fix');
+    tmux('send-keys', '-t', 'quit', 'q');
+    const after = await paneWhere((s) => /exit=\d+/.test(s), 'the exit status');
+    expect(after).toMatch(/^exit=0$/m);
+    // The undo command, whole on one line (-J joins what the terminal wrapped softly).
+    expect(after).toMatch(new RegExp(`^kubelet-doctor fix --root ${node.root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} --rollback \\d{8}T\\d{6}Z$`, 'm'));
+  }, 120_000);
+});
+
 describe.skipIf(!hasTmux)("the lab's swap node at 80x24", () => {
   let lab: ChildProcess | null = null;
   afterAll(async () => {

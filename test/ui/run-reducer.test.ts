@@ -140,4 +140,33 @@ describe('runReducer', () => {
     expect(s.nodes[1]!.result).not.toBeNull();
     expect(runReducer(s, {type: 'rerun', indices: [0]})).toBe(s);
   });
+
+  it('unfolds and folds what a cause explains, per node and cause', () => {
+    let s = initialState(targets);
+    s = runReducer(s, {type: 'fold', node: 1, check: 'swap', open: true});
+    expect(s.expanded).toEqual({'1:swap': true});
+    expect(runReducer(s, {type: 'fold', node: 1, check: 'swap', open: true})).toBe(s);
+    s = runReducer(s, {type: 'fold', node: 1, check: 'swap', open: false});
+    expect(s.expanded['1:swap']).toBe(false);
+  });
+
+  it('selects a row by key on the current screen', () => {
+    const s = apply(initialState(targets), {type: 'open-node', node: 2}, {type: 'select', key: 'check:swap'});
+    expect(s.selected['node:2']).toBe('check:swap');
+  });
+
+  it('remembers how far a text screen was scrolled, after scrolling back up', () => {
+    const s = apply(initialState(targets), {type: 'open-config', node: 0}, {type: 'scroll', delta: 7, max: 10}, {type: 'scroll', delta: -5, max: 10});
+    expect(s.scroll['config:0']).toBe(2);
+    expect(s.reach['config:0']).toBe(7);
+  });
+
+  it('drops advice as it arrives unless it was asked for, and counts what it dropped', () => {
+    const r = result('a', [finding('node-allocatable', 'advice'), finding('swap', 'pass'), finding('kubelet-flags', 'note')]);
+    const hidden = runReducer(initialState(targets), {type: 'target-done', index: 0, result: r, facts: null});
+    expect(hidden.nodes[0]!.result!.results.map((f) => f.status)).toEqual(['pass', 'note']);
+    expect(hidden.nodes[0]!.result!.adviceHidden).toBe(1);
+    const shown = runReducer(initialState(targets, {advice: true}), {type: 'target-done', index: 0, result: r, facts: null});
+    expect(shown.nodes[0]!.result!.results.map((f) => f.status)).toEqual(['advice', 'pass', 'note']);
+  });
 });
