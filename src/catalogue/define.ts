@@ -18,6 +18,8 @@ export const STATUSES: readonly Status[] = ['error', 'fail', 'warn', 'advice', '
 export const STATUS_RANK: Readonly<Record<Status, number>> = {error: 6, fail: 5, warn: 4, advice: 3, note: 2, pass: 1, skip: 0};
 /** How bad a failure of this check is for the node. */
 export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
+/** Most severe first (0 = critical): ordering causes and fleet rows. */
+export const SEVERITY_RANK: Readonly<Record<Severity, number>> = {critical: 0, high: 1, medium: 2, low: 3, info: 4};
 /** Where a check sits in the catalogue (reports group by it). */
 export type Category = 'systemd' | 'kubelet' | 'config' | 'tls' | 'runtime' | 'network' | 'host' | 'cluster';
 

@@ -2,7 +2,7 @@
  * Runs the catalogue over one node's facts. A check that throws becomes an `error` result
  * (one bad check never sinks the run); several verdicts fold into one result, worst first.
  */
-import {STATUS_RANK, type CheckContext, type CheckDef, type Exclusion, type Severity, type Status, type Verdict} from '../catalogue/define.js';
+import {SEVERITY_RANK, STATUS_RANK, type CheckContext, type CheckDef, type Exclusion, type Status, type Verdict} from '../catalogue/define.js';
 import {effectiveFlag} from '../facts/types.js';
 import type {Facts} from '../facts/types.js';
 import {minorOf, versionAtLeast} from '../facts/version.js';
@@ -203,8 +203,6 @@ export function linkCauses(findings: Finding[], checks: readonly CheckDef[]): Fi
     return {...f, causedBy: deepest(f.id, new Set([f.id]))};
   });
 }
-
-const SEVERITY_RANK: Record<Severity, number> = {critical: 0, high: 1, medium: 2, low: 3, info: 4};
 
 /** Evaluate the whole catalogue (or the `only` subset) on one node. */
 export function evaluateAll(checks: readonly CheckDef[], facts: Facts, ctx: CheckContext): Finding[] {

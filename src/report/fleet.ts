@@ -3,6 +3,7 @@
  * worst first, and the counts that matter (nodes and causes, not every failing symptom). Text
  * and Markdown open with this table; the closing line counts from it.
  */
+import {SEVERITY_RANK} from '../catalogue/define.js';
 import {causeGroups} from './causes.js';
 import type {Finding, Report, TargetResult} from './types.js';
 
@@ -10,7 +11,6 @@ import type {Finding, Report, TargetResult} from './types.js';
 export type NodeState = 'fail' | 'unreachable' | 'error' | 'warn' | 'not-a-node' | 'ok';
 
 const STATE_RANK: Record<NodeState, number> = {fail: 0, unreachable: 1, error: 2, warn: 3, 'not-a-node': 4, ok: 5};
-const SEVERITY_RANK = {critical: 0, high: 1, medium: 2, low: 3, info: 4} as const;
 
 /** One node's row. */
 export interface FleetRow {

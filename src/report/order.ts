@@ -2,7 +2,7 @@
  * What every reporter does before it renders: sanitise remote text, order findings first cause
  * first, count by status, and print a source. Kept in one place so the formats can't drift.
  */
-import type {Severity, Status} from '../catalogue/define.js';
+import {SEVERITY_RANK, type Status} from '../catalogue/define.js';
 import type {Source} from '../facts/types.js';
 import {sanitize} from '../text/sanitize.js';
 import type {Finding, Report, Summary, TargetFailure, TargetResult} from './types.js';
@@ -27,7 +27,6 @@ export interface Placed<F extends Orderable = Finding> {
   depth: number;
 }
 
-const SEVERITY_RANK: Record<Severity, number> = {critical: 0, high: 1, medium: 2, low: 3, info: 4};
 /** Display order of the statuses after the failure trees (DESIGN.md rule 6: first cause first). */
 const STATUS_ORDER: readonly Status[] = ['warn', 'error', 'advice', 'note', 'pass', 'skip'];
 
