@@ -6,7 +6,8 @@
  */
 import {readFile, readdir} from 'node:fs/promises';
 import {dirname, join} from 'node:path';
-import type {OnLoadArgs, OnLoadResult, Plugin} from 'esbuild';
+import {isBuiltin} from 'node:module';
+import {build, type BuildOptions, type OnLoadArgs, type OnLoadResult, type Plugin} from 'esbuild';
 
 /** Replace `from` with `to` in `text`, or fail the build naming the file. */
 function swap(text: string, from: string, to: string, file: string): string {
@@ -152,26 +153,70 @@ async function k8sNamesUsed(srcDir: string): Promise<Set<string>> {
   return used;
 }
 
-/** `import('@kubernetes/client-node')` from the tool's own files → only the names in K8S_NAMES. */
-function k8sSubset(srcDir: string): Plugin {
+/** Names of the non-built-in modules a CommonJS text still `require`s (a single executable cannot load them). */
+export function nonBuiltinRequires(text: string): string[] {
+  const names = new Set([...text.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]!));
+  // `node:sqlite` and the like: built-ins of later Nodes, loaded only on use.
+  return [...names].filter((n) => !n.startsWith('node:') && !isBuiltin(n));
+}
+
+/**
+ * `import('@kubernetes/client-node')` (and its web-socket-handler) from the tool's own files → one
+ * module holding the names in K8S_NAMES, built apart and kept in the bundle as a string that is
+ * compiled on first use. It and undici are four fifths of the bundle, needed only for --kubeconfig
+ * and --via pod; as a string, the other runs read past them instead of parsing them at every start.
+ */
+function k8sLazy(srcDir: string): Plugin {
   return {
-    name: 'k8s-subset',
+    name: 'k8s-lazy',
     setup(b) {
-      b.onResolve({filter: /^@kubernetes\/client-node$/}, async (args) => {
-        if (!args.importer.startsWith(srcDir)) return undefined;
-        const r = await b.resolve(args.path, {kind: args.kind, resolveDir: args.resolveDir, pluginData: 'k8s-subset'});
-        return {path: r.path, namespace: 'k8s-subset'};
-      });
-      b.onLoad({filter: /.*/, namespace: 'k8s-subset'}, async (args) => {
+      b.onResolve({filter: /^@kubernetes\/client-node(\/dist\/web-socket-handler\.js)?$/}, (args) =>
+        args.importer.startsWith(srcDir) ? {path: 'client-node', namespace: 'k8s-lazy'} : undefined,
+      );
+      b.onLoad({filter: /.*/, namespace: 'k8s-lazy'}, async () => {
         const missing = [...(await k8sNamesUsed(srcDir))].filter((n) => !K8S_NAMES.includes(n));
         if (missing.length) throw new Error(`bundle: the sources use k8s.${missing.join(', k8s.')}; add to K8S_NAMES in src/build/bundle-plugins.ts`);
-        return {contents: `export {${K8S_NAMES.join(', ')}} from ${JSON.stringify(args.path)};`, loader: 'js', resolveDir: dirname(args.path)};
+        const r = await build({
+          stdin: {
+            contents: `export {${K8S_NAMES.join(', ')}} from '@kubernetes/client-node';\nexport {WebSocketHandler} from '@kubernetes/client-node/dist/web-socket-handler.js';\n`,
+            resolveDir: srcDir,
+            sourcefile: 'client-node-subset.js',
+          },
+          ...LAYOUT,
+          write: false,
+          plugins: [optionalAbsent],
+        });
+        const text = r.outputFiles[0]!.text;
+        const left = nonBuiltinRequires(text);
+        if (left.length) throw new Error(`bundle: the client-node part still requires ${left.join(', ')}; list them in OPTIONAL_ABSENT`);
+        return {
+          contents: `const m = {exports: {}};
+require('node:vm').compileFunction(${JSON.stringify(text)}, ['module', 'exports', 'require'], {filename: 'kubelet-doctor/@kubernetes/client-node.cjs'})(m, m.exports, require);
+module.exports = m.exports;
+`,
+          loader: 'js',
+        };
       });
     },
   };
 }
 
+/** How both the bundle and its lazily compiled part are laid out (Node 20, CommonJS, lean). */
+export const LAYOUT: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  // Licence comments (/*! … */, @license) travel with the code, at the end of the file.
+  legalComments: 'eof',
+  // Whitespace and comments are a third of the code, which every start reads and parses; names
+  // stay, so a bug's stack trace still names its functions.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  charset: 'ascii',
+};
+
 /** Every rewrite the single-file bundle needs, in one list; `srcDir` is the compiled dist/src. */
 export function bundlePlugins(srcDir: string): Plugin[] {
-  return [yogaSync, inkNoTopLevelAwait, staticRequires, optionalAbsent, reactProduction, k8sSubset(srcDir)];
+  return [yogaSync, inkNoTopLevelAwait, staticRequires, optionalAbsent, reactProduction, k8sLazy(srcDir)];
 }

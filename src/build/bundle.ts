@@ -4,10 +4,9 @@
  * It is also the main script of the single executable (sea.ts). Run after `tsc`.
  */
 import {chmod, mkdir, readFile} from 'node:fs/promises';
-import {isBuiltin} from 'node:module';
 import {basename, dirname, join, relative} from 'node:path';
 import {build} from 'esbuild';
-import {bundlePlugins} from './bundle-plugins.js';
+import {LAYOUT, bundlePlugins, nonBuiltinRequires} from './bundle-plugins.js';
 
 /** dist/: this file runs as dist/src/build/bundle.js (tests load it from src/build/, beside dist/). */
 const up = join(import.meta.dirname, '../..');
@@ -19,31 +18,18 @@ export const BUNDLE = join(DIST, 'bin/kubelet-doctor.cjs');
 export async function bundle(outfile = BUNDLE): Promise<number> {
   await mkdir(dirname(outfile), {recursive: true});
   const r = await build({
+    ...LAYOUT,
     entryPoints: [join(DIST, 'src/build/cli-entry.js')],
     outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
     banner: {js: '#!/usr/bin/env node'},
     plugins: bundlePlugins(join(DIST, 'src')),
     metafile: true,
     logLevel: 'warning',
-    // Licence comments (/*! … */, @license) travel with the code, at the end of the file.
-    legalComments: 'eof',
-    // Whitespace and comments are a third of the file, which every start reads and parses; names
-    // stay, so a bug's stack trace still names its functions.
-    minifyWhitespace: true,
-    minifySyntax: true,
-    charset: 'ascii',
   });
   await chmod(outfile, 0o755);
   // A require() left in the file for anything but a built-in fails in a single executable (and warns
-  // on stderr): name it now, at build time. (`node:sqlite` is a built-in of later Nodes that undici
-  // loads only when its SQLite cache is used.)
-  const left = [...new Set([...(await readFile(outfile, 'utf8')).matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]!))].filter(
-    (n) => !n.startsWith('node:') && !isBuiltin(n),
-  );
+  // on stderr): name it now, at build time.
+  const left = nonBuiltinRequires(await readFile(outfile, 'utf8'));
   if (left.length)
     throw new Error(`bundle: ${outfile} still requires ${left.join(', ')}; bundle them or list them in OPTIONAL_ABSENT (src/build/bundle-plugins.ts)`);
   return Object.values(r.metafile.outputs)[0]?.bytes ?? 0;
