@@ -49,7 +49,7 @@ function notANode(): Checked {
     target: 'bastion',
     node: 'bastion',
     transport: 'ssh',
-    status: 'not-a-node' as TargetResult['status'],
+    status: 'not-a-node',
     error: {kind: 'not-a-node', message: 'no kubelet on this machine: no kubelet unit, binary or process', hint: null},
   };
   return {info: {name: 'bastion', transport: 'ssh'}, result, facts: null};

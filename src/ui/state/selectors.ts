@@ -48,7 +48,7 @@ export function nodeName(n: NodeState): string {
  * says so with status `not-a-node` (or, before it did, an error of that kind).
  */
 export function isNotANode(r: Pick<TargetResult, 'status' | 'error'> | null): boolean {
-  return r !== null && ((r.status as string) === 'not-a-node' || r.error?.kind === 'not-a-node');
+  return r !== null && (r.status === 'not-a-node' || r.error?.kind === 'not-a-node');
 }
 
 /** The node's failures as cause trees (report/causes.ts): each root cause with what it explains. */
