@@ -165,6 +165,8 @@ async function tuiCommand(a: ParsedArgs, signal: AbortSignal): Promise<number> {
       color,
       screen,
       openFix,
+      // Best-practice advice is hidden unless asked for, as in the text report.
+      advice: a.values['advice'] === true,
       probe: (index, probeSignal) => {
         const started = early.get(index);
         if (!started) return runTarget(targets[index]!, {...opts, signal: AbortSignal.any([signal, probeSignal])});
