@@ -10,10 +10,8 @@ import type {Finding} from '../report/types.js';
 import {IMPLEMENTED_FIXES} from '../fixes/index.js';
 import {profileById} from '../../checks/data/profiles/index.js';
 
-const RANK = STATUS_RANK;
-
 function fold(check: CheckDef, verdicts: Verdict[]): Finding {
-  const sorted = [...verdicts].sort((a, b) => RANK[b.status] - RANK[a.status]);
+  const sorted = [...verdicts].sort((a, b) => STATUS_RANK[b.status] - STATUS_RANK[a.status]);
   const worst = sorted[0] ?? {status: 'skip' as const, summary: 'the check returned no verdict', evidence: []};
   // Evidence of the verdicts that matter: everything at the worst status (or all, when passing).
   const relevant = sorted.filter((v) => v.status === worst.status);
@@ -154,7 +152,7 @@ function quietRepeats(verdicts: Verdict[], statusOf: ReadonlyMap<string, Status>
  * so two symptoms can't explain each other. A cause is explained by the deepest failing cause
  * its `explainedBy` chain reaches. A symptom hangs under the check the journal's first fatal
  * line names when that check fails (the kubelet's own word on why it exits), else under the
- * first failing cause its `explainedBy` lists, else one that lists it, else the most severe.
+ * first failing cause its `explainedBy` lists, else one that lists it, else a critical one.
  * A journal line whose check does not fail is itself the best-known cause: it becomes a root.
  */
 export function linkCauses(findings: Finding[], checks: readonly CheckDef[]): Finding[] {
@@ -194,8 +192,9 @@ export function linkCauses(findings: Finding[], checks: readonly CheckDef[]): Fi
     if (listed) return rooted(listed);
     const dependent = candidates.find((g) => (byId.get(g.id)?.explainedBy ?? []).includes(f.id));
     if (dependent) return rooted(dependent.id);
-    const worst = bySeverity[0];
-    return worst && worst.id !== f.id ? rooted(worst.id) : null;
+    // A crash loop is what a fatal misconfiguration looks like from systemd's side: a critical failure.
+    const critical = bySeverity.find((g) => g.severity === 'critical' && g.id !== f.id);
+    return critical ? rooted(critical.id) : null;
   };
   return findings.map((f) => {
     if (f.status !== 'fail') return f;
