@@ -255,12 +255,20 @@ function tunnel(via: SshClient, viaHop: SshHop, next: SshHop): Promise<Duplex> {
 }
 
 /** Connect through every jump host to the node; resolves with the node's client. */
-export async function connectChain(ep: SshEndpoint, ctx: ConnectContext): Promise<SshClient> {
-  const hops: SshHop[] = [...ep.jumps, ep];
-  let prev: SshClient | null = null;
-  let prevHop: SshHop | null = null;
+export function connectChain(ep: SshEndpoint, ctx: ConnectContext): Promise<SshClient> {
+  return connectHops([...ep.jumps, ep], ctx, null, ep.jumps.length);
+}
+
+/**
+ * Connect `hops` in order, each tunnelled over the one before; the first over `via` (a jump host
+ * already connected, see ssh-jump-pool.ts) when given, else over TCP. The first `jumps` hops are
+ * jump hosts (their errors are prefixed "jump host NAME:"). Resolves with the last hop's client.
+ */
+export async function connectHops(hops: SshHop[], ctx: ConnectContext, via: {client: SshClient; hop: SshHop} | null, jumps: number): Promise<SshClient> {
+  let prev: SshClient | null = via?.client ?? null;
+  let prevHop: SshHop | null = via?.hop ?? null;
   for (const [i, hop] of hops.entries()) {
-    const isJump = i < hops.length - 1;
+    const isJump = i < jumps;
     ctx.phase(hop, 'tcp'); // a tunnel that never opens is a connect timeout to this hop
     const sock = prev && prevHop ? await tunnel(prev, prevHop, hop) : undefined;
     try {

@@ -2,6 +2,7 @@
  * The SSH transport: the probe goes to the node over ONE exec channel (`sh -s`, or
  * `sudo -n sh -s` for a non-root user) with the script on stdin. One ssh2 connection per node,
  * opened on the first run and reused by later runs (fix steps, sequentially), closed by close().
+ * Nodes behind the same jump hosts share one connection to them (ssh-jump-pool.ts).
  * A non-zero exit is data; connection, authentication, host-key, sudo and timeout failures
  * reject with a TargetError. Every phase has a deadline and an AbortSignal closes everything.
  */
@@ -10,7 +11,8 @@ import type {Client as SshClient, ClientChannel} from 'ssh2';
 import {TargetError} from '../errors.js';
 import type {SshEndpoint, SshHop} from '../targets/types.js';
 import type {PassphraseFn} from './ssh-auth.js';
-import {connectChain} from './ssh-connect.js';
+import {connectChain, connectHops, type ConnectContext} from './ssh-connect.js';
+import {leaseJump, type JumpLease} from './ssh-jump-pool.js';
 import {timeoutError, type ConnectPhase} from './ssh-errors.js';
 import {CappedOutput, outputCapError, TailBuffer} from './limits.js';
 import type {RunOptions, RunResult, Transport} from './types.js';
@@ -39,6 +41,8 @@ export class SshTransport implements Transport {
   readonly live = true;
   private readonly clients = new Set<SshClient>();
   private client: SshClient | null = null;
+  /** The shared jump connection this node's connection goes through, while it is held. */
+  private lease: JumpLease | null = null;
   /** A connection under way (see preconnect), and the last hop/phase it reported. */
   private pending: Promise<SshClient> | null = null;
   private reached: {hop: SshHop; phase: ConnectPhase} | null = null;
@@ -115,13 +119,20 @@ export class SshTransport implements Transport {
 
       const lost = (why: string) =>
         finish(() => {
+          const jump = this.lease?.gone() ? this.lease.hop : null;
           this.destroyAll();
           reject(
-            new TargetError(
-              'probe',
-              `the connection to ${ep.alias} was lost during the probe (${why})`,
-              "sshd, the network or something on the node ended the session: run again, and check the node's sshd log",
-            ),
+            jump
+              ? new TargetError(
+                  'probe',
+                  `the connection to jump host ${jump.alias} was lost during the probe on ${ep.alias} (${why})`,
+                  "sshd or the network on the jump host ended the session: run again, and check the jump host's sshd log",
+                )
+              : new TargetError(
+                  'probe',
+                  `the connection to ${ep.alias} was lost during the probe (${why})`,
+                  "sshd, the network or something on the node ended the session: run again, and check the node's sshd log",
+                ),
           );
         });
 
@@ -245,20 +256,37 @@ export class SshTransport implements Transport {
   }
 
   private startConnect(deadline: number, firstSocket?: Socket): Promise<SshClient> {
-    return connectChain(this.endpoint, {
-      ...(firstSocket ? {firstSocket} : {}),
-      hostKeys: this.endpoint.hostKeys,
+    const ep = this.endpoint;
+    const phase = (hop: SshHop, p: ConnectPhase) => {
+      this.reached = {hop, phase: p};
+      this.onPhase?.(hop, p);
+    };
+    const ctx: ConnectContext = {
+      hostKeys: ep.hostKeys,
       ...(this.opts.passphrase ? {passphrase: this.opts.passphrase} : {}),
       deadline,
       track: (c) => {
         this.clients.add(c);
         c.on('error', () => undefined); // late errors after settling must not crash the process
       },
-      phase: (hop, p) => {
-        this.reached = {hop, phase: p};
-        this.onPhase?.(hop, p);
-      },
-    }).then((client) => {
+      phase,
+    };
+    let connected: Promise<SshClient>;
+    if (ep.jumps.length === 0) {
+      connected = connectChain(ep, {...ctx, ...(firstSocket ? {firstSocket} : {})});
+    } else {
+      // Through the jump connection shared with the other nodes behind the same jump hosts.
+      this.lease?.release();
+      const lease = leaseJump(ep, {
+        deadline,
+        ...(this.opts.passphrase ? {passphrase: this.opts.passphrase} : {}),
+        ...(firstSocket ? {firstSocket} : {}),
+        phase,
+      });
+      this.lease = lease;
+      connected = lease.client.then((jump) => connectHops([ep], ctx, {client: jump, hop: lease.hop}, 0));
+    }
+    return connected.then((client) => {
       client.once('close', () => {
         if (this.client === client) this.client = null;
       });
@@ -272,9 +300,11 @@ export class SshTransport implements Transport {
     this.clients.clear();
     this.client = null;
     this.pending = null;
+    this.lease?.release();
+    this.lease = null;
   }
 
-  /** End every connection (node and jump hosts), politely first. */
+  /** End the node's connection, politely first, and return the jump connection (the last node to do so closes it). */
   async close(): Promise<void> {
     const all = [...this.clients].reverse();
     await Promise.all(
