@@ -143,7 +143,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: 'Override kubelet version detection (e.g. v1.30.2); needed offline on RPM nodes.',
   },
   {name: 'only', type: 'string', value: 'ID,...', group: 'run', description: 'Run only these checks (comma-separated ids).'},
-  {name: 'output', type: 'string', value: 'FORMAT', group: 'output', description: 'Report format: text, json, junit, markdown or sarif. Default text.'},
+  {
+    name: 'output',
+    type: 'string',
+    value: 'FORMAT',
+    group: 'output',
+    description: 'Report format: text, json, ndjson (a line per node as it finishes; docs/ndjson.md), junit, markdown or sarif. Default text.',
+  },
   {
     name: 'out',
     short: 'o',
@@ -166,6 +172,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: 'Also show best-practice advice (status `advice`, e.g. nothing reserved for the system); hidden by default, and never a failure.',
   },
   {name: 'no-color', type: 'boolean', group: 'output', description: 'No colour in the text report (NO_COLOR=1 does the same).'},
+  {
+    name: 'shard',
+    type: 'string',
+    value: 'I/N',
+    group: 'run',
+    description:
+      '`check`: check only shard I of N (1-based), stable by target name (sha256 of the name mod N); `auto/N` takes I from JOB_COMPLETION_INDEX (an Indexed Job). Join the shards with `merge`.',
+  },
   {name: 'concurrency', type: 'string', value: 'N', group: 'run', description: 'Nodes checked at once. Default 16.'},
   {name: 'timeout', type: 'string', value: 'S', group: 'run', description: 'Time limit per node in seconds. Default 60.'},
   {name: 'expiry-warn-days', type: 'string', value: 'N', group: 'run', description: 'Warn when a certificate expires within N days. Default 30.'},
@@ -260,6 +274,12 @@ export const COMMANDS = [
     description: 'Fuzzy-find the checks and known kubelet log lines matching TEXT (paste a journal line).',
   },
   {
+    name: 'merge',
+    usage: 'merge FILE.ndjson...',
+    description:
+      'One report (any --output) from the NDJSON of the shards of a run (`check --shard I/N --output ndjson`); exit code as one run. See docs/ndjson.md.',
+  },
+  {
     name: 'lab',
     usage: 'lab [--dir DIR] [--run | --tui]',
     description:
@@ -274,7 +294,7 @@ export interface ParsedArgs {
   values: Record<string, string | boolean | (string | boolean)[] | undefined>;
 }
 
-const KNOWN_COMMANDS = new Set(['check', 'collect', 'list-checks', 'lab', 'explain', 'fix', 'runbook']);
+const KNOWN_COMMANDS = new Set(['check', 'collect', 'list-checks', 'lab', 'explain', 'fix', 'runbook', 'merge']);
 
 /** Parse argv (without node and script). Unknown options are a UsageError naming the option. */
 export function parseCommandLine(argv: string[]): ParsedArgs {

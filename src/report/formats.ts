@@ -5,7 +5,7 @@
 import {UsageError} from '../errors.js';
 
 /** The `--output` formats, in the order help text lists them. */
-export const FORMATS = ['text', 'json', 'junit', 'markdown', 'sarif'] as const;
+export const FORMATS = ['text', 'json', 'ndjson', 'junit', 'markdown', 'sarif'] as const;
 
 /** One of {@link FORMATS}. */
 export type Format = (typeof FORMATS)[number];

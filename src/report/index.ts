@@ -5,6 +5,7 @@
 import {render as renderJson} from './json.js';
 import {render as renderJunit} from './junit.js';
 import {render as renderMarkdown} from './markdown.js';
+import {render as renderNdjson} from './ndjson.js';
 import type {RenderOptions} from './order.js';
 import {render as renderSarif} from './sarif.js';
 import {render as renderText} from './text.js';
@@ -16,6 +17,7 @@ export {FORMATS, formatOption, isFormat, type Format} from './formats.js';
 const RENDERERS: Record<Format, (report: Report, opts: RenderOptions) => string> = {
   text: renderText,
   json: renderJson,
+  ndjson: renderNdjson,
   junit: renderJunit,
   markdown: renderMarkdown,
   sarif: renderSarif,

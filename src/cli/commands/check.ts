@@ -9,7 +9,15 @@ import {formatOption, renderReport} from '../../report/index.js';
 import type {ParsedArgs} from '../args.js';
 import {listTargets, runOptions, colorWanted, writeOut} from './common.js';
 import {clusterInputError, withCluster} from './cluster-view.js';
-import {applyWaivers, exitCodeWithWaivers, loadWaivers, targetLabels} from '../../runbook/waivers.js';
+import {applyWaivers, exitCodeWithWaivers, isFailing, loadWaivers, targetLabels, type Waiver} from '../../runbook/waivers.js';
+import {parseShard, selectShard, type Shard} from '../../targets/shard.js';
+import {countResults, emptySummary} from '../../report/order.js';
+import {ndjsonLine, runRecord, targetRecord} from '../../report/ndjson.js';
+import {refuseSecrets} from '../../facts/secret-guard.js';
+import {STATUSES} from '../../catalogue/define.js';
+import {TOOL_VERSION} from '../../version.js';
+import {closeSync, openSync, writeSync} from 'node:fs';
+import type {RunOptions} from '../../engine/run.js';
 
 /** Run the checks (on `targets` when the caller has resolved them already); returns the exit code. */
 export async function checkCommand(a: ParsedArgs, signal: AbortSignal, resolved?: Target[]): Promise<number> {
@@ -17,7 +25,19 @@ export async function checkCommand(a: ParsedArgs, signal: AbortSignal, resolved?
   // Waivers are read before the engine runs, so a typo in the file is exit 2 before anything runs
   // on a node (only the first connections may be open: see engine/warm.ts).
   const waivers = typeof a.values['waivers'] === 'string' ? loadWaivers(a.values['waivers']) : [];
-  const targets = resolved ?? (await listTargets(a, signal));
+  const shard = parseShard(a.values['shard']);
+  // `--shard I/N`: only this shard's targets, each with its place in the whole list (NDJSON `index`).
+  const picked = selectShard(resolved ?? (await listTargets(a, signal)), shard);
+  const targets = picked.map((p) => p.item);
+  if (format === 'ndjson')
+    return streamNdjson(
+      a,
+      signal,
+      targets,
+      picked.map((p) => p.index),
+      shard,
+      waivers,
+    );
   const opts = await withCluster(a, runOptions(a, signal), targets, signal);
   const progress = process.stderr.isTTY === true && targets.length > 1 ? progressLine(targets.length) : null;
   const ran = applyWaivers(await runAll(targets, opts, progress?.onEvent), waivers, opts.now(), targetLabels(targets));
@@ -33,6 +53,66 @@ export async function checkCommand(a: ParsedArgs, signal: AbortSignal, resolved?
   });
   await writeOut(text, a.values['out']);
   return exitCodeWithWaivers(report);
+}
+
+/**
+ * `--output ndjson`: the run line, then each node's line the moment it finishes (completion
+ * order), then the summary line. Each line passes the secret guard before it is written; with
+ * `-o FILE` the lines go to FILE as they come (opened before any node is checked).
+ */
+async function streamNdjson(
+  a: ParsedArgs,
+  signal: AbortSignal,
+  targets: Target[],
+  indexes: number[],
+  shard: Shard | null,
+  waivers: readonly Waiver[],
+): Promise<number> {
+  const file = typeof a.values['out'] === 'string' ? a.values['out'] : null;
+  const opts: RunOptions = await withCluster(a, runOptions(a, signal), targets, signal);
+  const fd = file === null ? null : openSync(file, 'w', 0o644);
+  const what = file ?? 'the report to standard output';
+  const write = (text: string) => {
+    refuseSecrets(text, what);
+    if (fd === null) process.stdout.write(text);
+    else writeSync(fd, text);
+  };
+  try {
+    const startedAt = opts.now().toISOString();
+    write(ndjsonLine(runRecord(TOOL_VERSION, startedAt, shard, targets.length)));
+    const labels = targetLabels(targets);
+    const summary = emptySummary();
+    let notChecked = false;
+    let failing = false;
+    let fault: unknown = null;
+    const progress = process.stderr.isTTY === true && targets.length > 1 ? progressLine(targets.length) : null;
+    const onEvent = (e: RunEvent) => {
+      progress?.onEvent(e);
+      if (e.type !== 'target-done' || fault !== null) return;
+      try {
+        const one = {schema: 1 as const, tool: 'kubelet-doctor' as const, version: TOOL_VERSION, startedAt, targets: [e.result], summary: emptySummary()};
+        const waived = applyWaivers(one, waivers, opts.now(), labels);
+        const t = (a.values['advice'] === true ? waived : hideAdvice(waived)).targets[0]!;
+        const counts = countResults(t.results);
+        for (const s of STATUSES) summary[s] += counts[s];
+        notChecked ||= t.status !== 'ok';
+        failing ||= t.results.some(isFailing);
+        write(ndjsonLine(targetRecord(t, indexes[e.index]!, TOOL_VERSION, startedAt)));
+      } catch (err) {
+        fault = err; // a refused or failed write: no more lines; reported once the run stops
+      }
+    };
+    await runAll(targets, opts, onEvent);
+    progress?.clear();
+    if (fault !== null) throw fault;
+    const bad = await clusterInputError(opts);
+    if (bad) throw bad;
+    const exitCode = notChecked ? 3 : failing ? 1 : 0;
+    write(ndjsonLine({kind: 'summary', targets: targets.length, summary, exitCode}));
+    return exitCode;
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
 }
 
 /** "12/50 nodes · 2 unreachable": the count line a fleet run keeps rewriting on a terminal's stderr. */
