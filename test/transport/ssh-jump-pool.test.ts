@@ -1,0 +1,112 @@
+/**
+ * Nodes behind one jump host share one connection to it (src/transport/ssh-jump-pool.ts),
+ * against a real OpenSSH sshd on loopback that is both the jump host and the nodes: logins are
+ * counted in its log (one for the jump host, one per node).
+ */
+import {describe, it, expect, beforeAll, afterAll} from 'vitest';
+import {parseHostSpec, sshEndpoint} from '../../src/targets/ssh-target.js';
+import type {SshEndpoint} from '../../src/targets/types.js';
+import {SshTransport} from '../../src/transport/ssh.js';
+import {loadSshConfig} from '../../src/transport/ssh-config.js';
+import {openJumps} from '../../src/transport/ssh-jump-pool.js';
+import {sshdMissing, startSshd, type Sshd} from '../helpers/sshd.js';
+
+const skip = sshdMissing();
+let sshd: Sshd;
+let known: string;
+
+function behindJump(): SshEndpoint {
+  return sshEndpoint(
+    parseHostSpec(`root@127.0.0.1:${sshd.port}`, 'TARGET'),
+    {
+      identities: [sshd.keys.ed25519],
+      sshConfig: loadSshConfig('none'),
+      knownHosts: known,
+      acceptNewHostKeys: false,
+      jump: [`root@127.0.0.1:${sshd.port}`],
+    },
+    'TARGET',
+  );
+}
+
+const logins = () => sshd.log().match(/Accepted publickey/g)?.length ?? 0;
+/** The pool closes an unused jump connection a turn of the event loop after its last node. */
+const turn = () => new Promise((r) => setImmediate(r));
+
+beforeAll(async () => {
+  if (skip) return;
+  sshd = await startSshd({ownHome: true});
+  known = await sshd.knownHosts();
+});
+afterAll(async () => {
+  await sshd?.stop();
+});
+
+describe.skipIf(skip)('jump connections shared by the nodes behind them (real sshd)', () => {
+  it('runs on three nodes over one login at the jump host, and closes it after the last node', async () => {
+    const before = logins();
+    const nodes = [1, 2, 3].map(() => new SshTransport(behindJump(), '/'));
+    const out = await Promise.all(nodes.map((t, i) => t.run({script: `echo node-${i}`, timeoutMs: 30_000})));
+    expect(out.map((r) => r.stdout.toString().trim())).toEqual(['node-0', 'node-1', 'node-2']);
+    expect(logins() - before).toBe(1 + 3);
+    expect(openJumps()).toBe(1);
+    await nodes[0]!.close();
+    await nodes[1]!.close();
+    await turn();
+    expect(openJumps()).toBe(1); // the third node still holds it
+    await nodes[2]!.close();
+    await turn();
+    expect(openJumps()).toBe(0);
+    // A node after that logs in at the jump host again.
+    const later = new SshTransport(behindJump(), '/');
+    try {
+      expect((await later.run({script: 'echo again', timeoutMs: 30_000})).stdout.toString()).toBe('again\n');
+    } finally {
+      await later.close();
+    }
+    expect(logins() - before).toBe(1 + 3 + 2);
+  }, 60_000);
+
+  it("a node's time limit ends that node only: the others behind the same jump host go on", async () => {
+    const slow = new SshTransport(behindJump(), '/');
+    const fine = new SshTransport(behindJump(), '/');
+    try {
+      const [s, f] = await Promise.all([
+        slow.run({script: 'echo started; sleep 30', timeoutMs: 1500}),
+        fine.run({script: 'sleep 3; echo finished', timeoutMs: 30_000}),
+      ]);
+      expect(s).toMatchObject({timedOut: true});
+      expect(f).toMatchObject({exitCode: 0, timedOut: false});
+      expect(f.stdout.toString()).toBe('finished\n');
+    } finally {
+      await slow.close();
+      await fine.close();
+    }
+    await turn();
+    expect(openJumps()).toBe(0);
+  }, 60_000);
+
+  it('an abort ends every node and the jump connection', async () => {
+    const ac = new AbortController();
+    let probing = 0;
+    let bothProbing: () => void = () => undefined;
+    const probes = new Promise<void>((r) => (bothProbing = r));
+    const onProgress = (p: {phase: string}) => {
+      if (p.phase === 'probe' && ++probing === 2) bothProbing();
+    };
+    const nodes = [1, 2].map(() => new SshTransport(behindJump(), '/', {onProgress}));
+    const runs = nodes.map((t) =>
+      t.run({script: 'echo up; sleep 30', timeoutMs: 60_000, signal: ac.signal}).then(
+        () => 'finished',
+        (e: Error) => e.message,
+      ),
+    );
+    await probes; // both nodes connected through the jump host, their probes running
+    expect(openJumps()).toBe(1);
+    ac.abort();
+    expect(await Promise.all(runs)).toEqual(['interrupted', 'interrupted']);
+    await Promise.all(nodes.map((t) => t.close()));
+    await turn();
+    expect(openJumps()).toBe(0);
+  }, 60_000);
+});
