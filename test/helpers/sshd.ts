@@ -108,6 +108,8 @@ export interface Sshd {
   knownHosts(name?: string, opts?: {hashed?: boolean; before?: string}): Promise<string>;
   /** Everything sshd logged so far (for failure messages). */
   log(): string;
+  /** The listening sshd's process id (its children are the per-connection processes). */
+  pid: number;
   /** Stop sshd and remove its directory. */
   stop(): Promise<void>;
 }
@@ -235,6 +237,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
         return f;
       },
       log: () => logs,
+      pid: child.pid!,
       async stop() {
         if (child.exitCode !== null || child.signalCode !== null) return;
         const exited = new Promise<void>((res) => child.once('exit', () => res()));

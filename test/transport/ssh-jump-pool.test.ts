@@ -4,26 +4,29 @@
  * counted in its log (one for the jump host, one per node).
  */
 import {describe, it, expect, beforeAll, afterAll} from 'vitest';
+import {execFileSync} from 'node:child_process';
+import {appendFile, readFile} from 'node:fs/promises';
 import {parseHostSpec, sshEndpoint} from '../../src/targets/ssh-target.js';
 import type {SshEndpoint} from '../../src/targets/types.js';
 import {SshTransport} from '../../src/transport/ssh.js';
 import {loadSshConfig} from '../../src/transport/ssh-config.js';
 import {openJumps} from '../../src/transport/ssh-jump-pool.js';
 import {sshdMissing, startSshd, type Sshd} from '../helpers/sshd.js';
+import {join} from 'node:path';
 
 const skip = sshdMissing();
 let sshd: Sshd;
 let known: string;
 
-function behindJump(): SshEndpoint {
+function behindJump(jumpPort = sshd.port, knownHosts = known): SshEndpoint {
   return sshEndpoint(
     parseHostSpec(`root@127.0.0.1:${sshd.port}`, 'TARGET'),
     {
       identities: [sshd.keys.ed25519],
       sshConfig: loadSshConfig('none'),
-      knownHosts: known,
+      knownHosts,
       acceptNewHostKeys: false,
-      jump: [`root@127.0.0.1:${sshd.port}`],
+      jump: [`root@127.0.0.1:${jumpPort}`],
     },
     'TARGET',
   );
@@ -108,5 +111,41 @@ describe.skipIf(skip)('jump connections shared by the nodes behind them (real ss
     await Promise.all(nodes.map((t) => t.close()));
     await turn();
     expect(openJumps()).toBe(0);
+  }, 60_000);
+
+  it('a jump host that drops the connection mid-probe fails the nodes behind it, naming the jump host', async () => {
+    // A jump host of its own, so that its per-connection processes are the jump connection only.
+    const jump = await startSshd({ownHome: true});
+    try {
+      await appendFile(join(jump.dir, 'authorized_keys'), await readFile(`${sshd.keys.ed25519}.pub`, 'utf8'));
+      const kh = join(jump.dir, 'client', 'both_known_hosts');
+      await appendFile(kh, `${sshd.token} ${sshd.hostKeyPub}\n${jump.token} ${jump.hostKeyPub}\n`);
+      let probing = 0;
+      let bothProbing: () => void = () => undefined;
+      const probes = new Promise<void>((r) => (bothProbing = r));
+      const onProgress = (p: {phase: string}) => {
+        if (p.phase === 'probe' && ++probing === 2) bothProbing();
+      };
+      const nodes = [1, 2].map(() => new SshTransport(behindJump(jump.port, kh), '/', {onProgress}));
+      const runs = nodes.map((t) =>
+        t.run({script: 'echo up; sleep 30', timeoutMs: 60_000}).then(
+          () => 'finished',
+          (e: Error) => e.message,
+        ),
+      );
+      await probes;
+      // The jump host's sshd ends the connection: kill its per-connection processes.
+      for (const pid of execFileSync('pgrep', ['-P', String(jump.pid)], {encoding: 'utf8'})
+        .split('\n')
+        .filter(Boolean))
+        process.kill(Number(pid), 'SIGKILL');
+      const lost = await Promise.all(runs);
+      for (const m of lost) expect(m).toMatch(/^the connection to jump host 127\.0\.0\.1 was lost during the probe on 127\.0\.0\.1 \(/);
+      await Promise.all(nodes.map((t) => t.close()));
+      await turn();
+      expect(openJumps()).toBe(0);
+    } finally {
+      await jump.stop();
+    }
   }, 60_000);
 });
