@@ -10,7 +10,7 @@ import type {Source, TransportKind} from '../facts/types.js';
 import {InputError} from '../errors.js';
 import {toJsonReport, type JsonEvidence, type JsonResult, type JsonTarget} from './json.js';
 import {emptySummary, summarize, type RenderOptions} from './order.js';
-import type {Finding, Report, Summary, TargetResult} from './types.js';
+import type {ClusterSummary, Finding, Report, Summary, TargetResult} from './types.js';
 
 /** `--shard I/N` as the run line carries it (I 1-based), or null for a run of the whole list. */
 export interface ShardInfo {
@@ -184,6 +184,63 @@ function result(v: unknown, what: string): JsonResult {
   return r;
 }
 
+/** The API server's view of a node, exactly as the JSON report writes it (every reporter reads its fields). */
+function clusterOf(v: unknown): ClusterSummary {
+  const o = obj(v, 'cluster', ['server', 'context', 'nodeName', 'apiserverVersion', 'node', 'leaseRenewedSecondsAgo', 'csrs', 'unavailable']);
+  let node: ClusterSummary['node'] = null;
+  if (o['node'] !== null) {
+    const n = obj(o['node'], 'cluster.node', ['registered'], ['ready', 'conditions', 'taints', 'unschedulable', 'kubeletVersion', 'containerRuntimeVersion']);
+    if (n['registered'] === false) {
+      obj(n, 'cluster.node', ['registered']);
+      node = {registered: false};
+    } else {
+      if (n['registered'] !== true) throw new Bad('cluster.node.registered must be true or false');
+      obj(n, 'cluster.node', ['registered', 'ready', 'conditions', 'taints', 'unschedulable', 'kubeletVersion', 'containerRuntimeVersion']);
+      let ready = null;
+      if (n['ready'] !== null) {
+        const r = obj(n['ready'], 'cluster.node.ready', ['status', 'reason', 'message']);
+        ready = {
+          status: str(r['status'], 'cluster.node.ready.status'),
+          reason: strOrNull(r['reason'], 'cluster.node.ready.reason'),
+          message: strOrNull(r['message'], 'cluster.node.ready.message'),
+        };
+      }
+      node = {
+        registered: true,
+        ready,
+        conditions: list(n['conditions'], 'cluster.node.conditions', (c, what) => {
+          const x = obj(c, what, ['type', 'status', 'reason']);
+          return {type: str(x['type'], `${what}.type`), status: str(x['status'], `${what}.status`), reason: strOrNull(x['reason'], `${what}.reason`)};
+        }),
+        taints: strings(n['taints'], 'cluster.node.taints'),
+        unschedulable: bool(n['unschedulable'], 'cluster.node.unschedulable'),
+        kubeletVersion: strOrNull(n['kubeletVersion'], 'cluster.node.kubeletVersion'),
+        containerRuntimeVersion: strOrNull(n['containerRuntimeVersion'], 'cluster.node.containerRuntimeVersion'),
+      };
+    }
+  }
+  const lease = o['leaseRenewedSecondsAgo'];
+  if (lease !== null && (typeof lease !== 'number' || !Number.isFinite(lease))) throw new Bad('cluster.leaseRenewedSecondsAgo must be a number or null');
+  return {
+    server: str(o['server'], 'cluster.server'),
+    context: str(o['context'], 'cluster.context'),
+    nodeName: str(o['nodeName'], 'cluster.nodeName'),
+    apiserverVersion: strOrNull(o['apiserverVersion'], 'cluster.apiserverVersion'),
+    node,
+    leaseRenewedSecondsAgo: lease,
+    csrs: list(o['csrs'], 'cluster.csrs', (c, what) => {
+      const x = obj(c, what, ['name', 'status', 'signerName', 'username']);
+      return {
+        name: str(x['name'], `${what}.name`),
+        status: str(x['status'], `${what}.status`),
+        signerName: str(x['signerName'], `${what}.signerName`),
+        username: str(x['username'], `${what}.username`),
+      };
+    }),
+    unavailable: strings(o['unavailable'], 'cluster.unavailable'),
+  };
+}
+
 const TARGET_KEYS = ['kind', 'index', 'target', 'node', 'transport', 'status', 'error', 'kubeletVersion', 'durationMs', 'notes', 'firstCause', 'results'];
 const TARGET_OPTIONAL = ['partial', 'cluster', 'profile', 'installer', 'adviceHidden'];
 
@@ -211,11 +268,7 @@ function targetLine(v: Obj): TargetRecord {
     results: list(o['results'], 'results', result),
   };
   if (o['partial'] !== undefined) t.partial = bool(o['partial'], 'partial');
-  if (o['cluster'] !== undefined) {
-    // The API server's view: free-form data, sanitised again by every reporter.
-    if (o['cluster'] !== null && !isObj(o['cluster'])) throw new Bad('cluster must be an object or null');
-    t.cluster = o['cluster'] as JsonTarget['cluster'];
-  }
+  if (o['cluster'] !== undefined) t.cluster = o['cluster'] === null ? null : clusterOf(o['cluster']);
   if (o['profile'] !== undefined) t.profile = str(o['profile'], 'profile');
   if (o['installer'] !== undefined) {
     const i = obj(o['installer'], 'installer', ['id', 'title', 'evidence', 'note']);

@@ -6,6 +6,7 @@ import {readLines} from '../../src/cli/commands/merge.js';
 import {render as renderJson} from '../../src/report/json.js';
 import {MAX_LINE_BYTES, mergeFiles, parseNdjson, parseSource, renderNdjson} from '../../src/report/ndjson.js';
 import {formatSource} from '../../src/report/order.js';
+import type {ClusterSummary, Report} from '../../src/report/types.js';
 import {parseShard, selectShard, shardOf} from '../../src/targets/shard.js';
 import {sampleReport} from '../helpers/report.js';
 
@@ -93,6 +94,43 @@ describe('NDJSON round trip', () => {
     expect(kinds.at(-1)).toBe('summary');
     const merged = mergeFiles([parseNdjson(split(text), 'a.ndjson')]);
     expect(renderJson(merged, opts)).toBe(renderJson(r, opts));
+  });
+});
+
+describe('the cluster view in a target line', () => {
+  const withCluster = (): Report => {
+    const r = sampleReport();
+    const cluster: ClusterSummary = {
+      server: 'https://10.0.0.10:6443',
+      context: 'admin@lab',
+      nodeName: 'node-1',
+      apiserverVersion: 'v1.30.2',
+      node: {
+        registered: true,
+        ready: {status: 'False', reason: 'KubeletNotReady', message: 'PLEG is not healthy'},
+        conditions: [{type: 'DiskPressure', status: 'True', reason: null}],
+        taints: ['node.kubernetes.io/not-ready:NoSchedule'],
+        unschedulable: false,
+        kubeletVersion: 'v1.30.2',
+        containerRuntimeVersion: 'containerd://1.7.2',
+      },
+      leaseRenewedSecondsAgo: 312,
+      csrs: [{name: 'csr-1', status: 'Pending', signerName: 'kubernetes.io/kube-apiserver-client-kubelet', username: 'system:node:node-1'}],
+      unavailable: [],
+    };
+    return {...r, targets: r.targets.map((t, i) => (i === 0 ? {...t, cluster} : t))};
+  };
+
+  it('comes back as it went out', () => {
+    const r = withCluster();
+    const merged = mergeFiles([parseNdjson(split(renderNdjson(r, 1)), 'a.ndjson')]);
+    expect(renderJson(merged, opts)).toBe(renderJson(r, opts));
+  });
+
+  it('is refused when a field has the wrong shape (the reporters read every one)', () => {
+    const lines = split(renderNdjson(withCluster(), 1));
+    lines[1] = lines[1]!.replace('"ready":{"status":"False"', '"ready":{"status":5');
+    expect(() => parseNdjson(lines, 'a.ndjson')).toThrow(/^a\.ndjson:2: cluster\.node\.ready\.status must be a string/);
   });
 });
 
