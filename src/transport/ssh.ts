@@ -284,7 +284,11 @@ export class SshTransport implements Transport {
         phase,
       });
       this.lease = lease;
-      connected = lease.client.then((jump) => connectHops([ep], ctx, {client: jump, hop: lease.hop}, 0));
+      connected = lease.client.then((jump) => {
+        // Given up while the jump host was being reached (timeout, abort, close): no node login now.
+        if (this.lease !== lease) throw new TargetError('interrupted', 'interrupted');
+        return connectHops([ep], ctx, {client: jump, hop: lease.hop}, 0);
+      });
     }
     return connected.then((client) => {
       client.once('close', () => {
