@@ -66,7 +66,7 @@ export function jumpKey(ep: SshEndpoint): string {
  * one reached so far at once). `firstSocket` (a TCP socket to the first jump host opened early)
  * is used for a new connection and dropped otherwise.
  */
-export function leaseJump(ep: SshEndpoint, o: {deadline: number; passphrase?: PassphraseFn; firstSocket?: Socket; phase: PhaseFn}): JumpLease {
+export function leaseJump(ep: SshEndpoint, o: {passphrase?: PassphraseFn; firstSocket?: Socket; phase: PhaseFn}): JumpLease {
   const key = jumpKey(ep);
   let s = pool.get(key);
   if (s) {
@@ -93,7 +93,7 @@ export function leaseJump(ep: SshEndpoint, o: {deadline: number; passphrase?: Pa
   };
 }
 
-function open(key: string, ep: SshEndpoint, o: {deadline: number; passphrase?: PassphraseFn; firstSocket?: Socket}): Shared {
+function open(key: string, ep: SshEndpoint, o: {passphrase?: PassphraseFn; firstSocket?: Socket}): Shared {
   const s: Shared = {
     key,
     hop: ep.jumps[ep.jumps.length - 1]!,
@@ -109,7 +109,9 @@ function open(key: string, ep: SshEndpoint, o: {deadline: number; passphrase?: P
     ep.jumps,
     {
       hostKeys: ep.hostKeys,
-      deadline: o.deadline,
+      // Not the first node's deadline: the connection outlives it. Each hop has its ConnectTimeout;
+      // each node its own --timeout, and the last node to give up drops the connection (retire).
+      deadline: Number.POSITIVE_INFINITY,
       ...(o.passphrase ? {passphrase: o.passphrase} : {}),
       ...(o.firstSocket ? {firstSocket: o.firstSocket} : {}),
       track: (c) => {

@@ -278,7 +278,6 @@ export class SshTransport implements Transport {
       // Through the jump connection shared with the other nodes behind the same jump hosts.
       this.lease?.release();
       const lease = leaseJump(ep, {
-        deadline,
         ...(this.opts.passphrase ? {passphrase: this.opts.passphrase} : {}),
         ...(firstSocket ? {firstSocket} : {}),
         phase,

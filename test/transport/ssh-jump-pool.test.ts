@@ -5,6 +5,7 @@
  */
 import {describe, it, expect, beforeAll, afterAll} from 'vitest';
 import {execFileSync} from 'node:child_process';
+import {connect, createServer, type Socket} from 'node:net';
 import {appendFile, readFile} from 'node:fs/promises';
 import {parseHostSpec, sshEndpoint} from '../../src/targets/ssh-target.js';
 import type {SshEndpoint} from '../../src/targets/types.js';
@@ -111,6 +112,48 @@ describe.skipIf(skip)('jump connections shared by the nodes behind them (real ss
     await Promise.all(nodes.map((t) => t.close()));
     await turn();
     expect(openJumps()).toBe(0);
+  }, 60_000);
+
+  it('a node whose time runs out while the jump host is still answering gives up alone, and never logs in', async () => {
+    // A relay in front of the jump host that holds every connection for 3 s before passing bytes.
+    const held = new Set<Socket>();
+    const relay = createServer((c) => {
+      held.add(c);
+      c.on('error', () => undefined);
+      const up = connect(sshd.port, '127.0.0.1');
+      up.on('error', () => undefined);
+      c.on('close', () => up.destroy());
+      up.on('close', () => c.destroy());
+      setTimeout(() => {
+        c.pipe(up);
+        up.pipe(c);
+      }, 3000);
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', () => r()));
+    const port = (relay.address() as {port: number}).port;
+    const kh = join(sshd.dir, 'client', 'relay_known_hosts');
+    await appendFile(kh, `${sshd.token} ${sshd.hostKeyPub}\n[127.0.0.1]:${port} ${sshd.hostKeyPub}\n`);
+    const before = logins();
+    const impatient = new SshTransport(behindJump(port, kh), '/');
+    const patient = new SshTransport(behindJump(port, kh), '/');
+    try {
+      const [a, b] = await Promise.all([
+        impatient.run({script: 'echo impatient', timeoutMs: 1000}).then(
+          () => null,
+          (e: Error & {kind?: string}) => e,
+        ),
+        patient.run({script: 'echo patient', timeoutMs: 30_000}),
+      ]);
+      expect(a).toMatchObject({kind: 'timeout', message: expect.stringMatching(/^jump host 127\.0\.0\.1: /)});
+      expect(b.stdout.toString()).toBe('patient\n');
+      expect(held.size).toBe(1); // one connection to the jump host for both nodes
+      expect(logins() - before).toBe(2); // the jump host and the patient node; the impatient one never logged in
+    } finally {
+      await impatient.close();
+      await patient.close();
+      await new Promise((r) => relay.close(r));
+      for (const c of held) c.destroy();
+    }
   }, 60_000);
 
   it('a jump host that drops the connection mid-probe fails the nodes behind it, naming the jump host', async () => {
