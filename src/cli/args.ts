@@ -173,6 +173,13 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {name: 'no-color', type: 'boolean', group: 'output', description: 'No colour in the text report (NO_COLOR=1 does the same).'},
   {
+    name: 'baseline',
+    type: 'string',
+    value: 'T',
+    group: 'run',
+    description: '`diff`: compare every target with this one (a target as named on the command line) instead of with the most common value.',
+  },
+  {
     name: 'shard',
     type: 'string',
     value: 'I/N',
@@ -274,6 +281,12 @@ export const COMMANDS = [
     description: 'Fuzzy-find the checks and known kubelet log lines matching TEXT (paste a journal line).',
   },
   {
+    name: 'diff',
+    usage: 'diff TARGET TARGET... [--baseline T]',
+    description:
+      'What differs between nodes (effective kubelet config, flags, unit, runtime, kernel, swap, certificates, versions), each side with its file:line, most consequential first; exit 1 on drift. See docs/diff.md.',
+  },
+  {
     name: 'merge',
     usage: 'merge FILE.ndjson...',
     description:
@@ -294,7 +307,7 @@ export interface ParsedArgs {
   values: Record<string, string | boolean | (string | boolean)[] | undefined>;
 }
 
-const KNOWN_COMMANDS = new Set(['check', 'collect', 'list-checks', 'lab', 'explain', 'fix', 'runbook', 'merge']);
+const KNOWN_COMMANDS = new Set(['check', 'collect', 'list-checks', 'lab', 'explain', 'fix', 'runbook', 'merge', 'diff']);
 
 /** Parse argv (without node and script). Unknown options are a UsageError naming the option. */
 export function parseCommandLine(argv: string[]): ParsedArgs {

@@ -71,6 +71,10 @@ export async function main(argv: string[]): Promise<number> {
         const {runbookCommand} = await import('./commands/runbook.js');
         return await runbookCommand(a, controller.signal);
       }
+      case 'diff': {
+        const {diffCommand} = await import('./commands/diff.js');
+        return await diffCommand(a, controller.signal);
+      }
       case 'merge': {
         const {mergeCommand} = await import('./commands/merge.js');
         return await mergeCommand(a);

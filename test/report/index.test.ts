@@ -6,7 +6,7 @@ const SGR = /\u001b\[[0-9;]*m/g;
 
 describe('renderReport', () => {
   it('offers text, json, junit, markdown and sarif', () => {
-    expect(FORMATS).toEqual(['text', 'json', 'junit', 'markdown', 'sarif']);
+    expect(FORMATS).toEqual(['text', 'json', 'ndjson', 'junit', 'markdown', 'sarif']);
     expect(isFormat('sarif')).toBe(true);
     expect(isFormat('yaml')).toBe(false);
   });

@@ -97,7 +97,7 @@ describe('loadRunbook', () => {
       `${p}:7: fix policy "sometimes" is not one of ask, auto, never`,
       `${p}:8: runbook: unknown field "stopOnFailur" (did you mean "stopOnFailure"?)`,
       `${p}:9: concurrency must be a whole number >= 1`,
-      `${p}:10: output format "xml" is not one of text, json, junit, markdown, sarif`,
+      `${p}:10: output format "xml" is not one of text, json, ndjson, junit, markdown, sarif`,
       `${p}:12: a waiver needs a "reason" (why the finding is accepted)`,
       `${p}:13: waiver expires "31/12/2026" must be a date YYYY-MM-DD`,
     ]);
