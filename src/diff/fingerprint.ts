@@ -9,7 +9,7 @@
  * only settings, paths, issuers and dates are read here.
  */
 import {formatSource} from '../report/order.js';
-import type {Facts, Source} from '../facts/types.js';
+import type {Collected, Facts, Source} from '../facts/types.js';
 
 /** Where a value sits, for grouping and for ordering (kubelet settings first). */
 export type DiffGroup = 'kubelet config' | 'kubelet flags' | 'unit' | 'runtime' | 'kernel' | 'host' | 'certificates' | 'versions';
@@ -62,8 +62,8 @@ export interface Fingerprint {
 export function fingerprint(facts: Facts): Fingerprint {
   const out = new Map<string, Datum>();
   const unread = new Map<DiffGroup, string>();
-  const missing = (group: DiffGroup, c: {collected: boolean; reason?: string}): void => {
-    if (!c.collected) unread.set(group, c.reason ?? 'not collected');
+  const missing = (group: DiffGroup, c: Collected<unknown>): void => {
+    if (!c.collected) unread.set(group, c.reason);
   };
   const host = facts.hostname.collected ? facts.hostname.value.value : null;
   // The node's own name inside a value (a cert path, a hostname flag) is not drift.
@@ -82,11 +82,11 @@ export function fingerprint(facts: Facts): Fingerprint {
     for (const u of facts.kubeletConfig.value.unknownFields)
       put('kubelet config', `config file field ${u.field} (ignored by the kubelet)`, 'present', u.source, u.text);
   }
-  missing('kubelet config', facts.kubeletConfig as {collected: boolean; reason?: string});
-  missing('kubelet flags', facts.argv as {collected: boolean; reason?: string});
-  missing('unit', facts.unit as {collected: boolean; reason?: string});
-  missing('runtime', facts.runtime as {collected: boolean; reason?: string});
-  missing('kernel', facts.kernel as {collected: boolean; reason?: string});
+  missing('kubelet config', facts.kubeletConfig);
+  missing('kubelet flags', facts.argv);
+  missing('unit', facts.unit);
+  missing('runtime', facts.runtime);
+  missing('kernel', facts.kernel);
   if (facts.argv.collected) {
     const argv = facts.argv.value;
     put('kubelet flags', 'kubelet executable', argv.executable.value, argv.executable.source, argv.executable.text);

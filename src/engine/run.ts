@@ -5,6 +5,7 @@
  */
 import type {CheckDef} from '../catalogue/define.js';
 import {kubeletAbsence} from '../facts/presence.js';
+import {eachLimited} from './pool.js';
 import {TargetError} from '../errors.js';
 import {buildFacts} from '../facts/build.js';
 import type {Facts, RawSnapshot, TransportKind} from '../facts/types.js';
@@ -179,11 +180,8 @@ export function checkRaw(
   const incomplete = facts.probe.incomplete;
   // Stopped by the time limit: reported as such (unreachable, kind timeout), with what arrived.
   const kind = raw.incompleteKind === 'timeout' ? 'timeout' : 'probe-output';
-  let results = evaluateAll(o.checks, facts, {now: o.now(), expiryWarnDays: o.expiryWarnDays});
-  if (incomplete) {
-    results = results.map((f) => (f.status === 'pass' ? {...f, status: 'skip' as const, summary: `${PARTIAL_PASS} (${f.summary})`, fix: null} : f));
-  }
   const node = facts.hostname.collected ? facts.hostname.value.value : name;
+  // Decided before the catalogue runs: on a machine with no kubelet there is nothing to evaluate.
   const absent = incomplete ? null : kubeletAbsence(facts);
   if (absent) {
     // One line, its own status, no wall of failures and no fix: there is no kubelet to diagnose.
@@ -201,6 +199,10 @@ export function checkRaw(
         results: [],
       },
     };
+  }
+  let results = evaluateAll(o.checks, facts, {now: o.now(), expiryWarnDays: o.expiryWarnDays});
+  if (incomplete) {
+    results = results.map((f) => (f.status === 'pass' ? {...f, status: 'skip' as const, summary: `${PARTIAL_PASS} (${f.summary})`, fix: null} : f));
   }
   return {
     facts,
@@ -262,20 +264,13 @@ export async function runTarget(t: Target, o: RunOptions, onProgress?: (p: SshPr
 export async function runAll(targets: Target[], o: RunOptions, onEvent?: (e: RunEvent) => void): Promise<Report> {
   const startedAt = o.now().toISOString();
   const results: TargetResult[] = new Array(targets.length);
-  let next = 0;
-  const worker = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= targets.length) return;
-      const t = targets[i]!;
-      onEvent?.({type: 'target-start', index: i, target: t.name});
-      const result = o.signal?.aborted
-        ? failed(t, new TargetError('interrupted', 'not checked: interrupted'), 0)
-        : (await runTarget(t, o, (progress) => onEvent?.({type: 'target-progress', index: i, target: t.name, progress}))).result;
-      results[i] = result;
-      onEvent?.({type: 'target-done', index: i, result});
-    }
-  };
-  await Promise.all(Array.from({length: Math.max(1, Math.min(o.concurrency, targets.length))}, worker));
+  await eachLimited(targets, o.concurrency, async (t, i) => {
+    onEvent?.({type: 'target-start', index: i, target: t.name});
+    const result = o.signal?.aborted
+      ? failed(t, new TargetError('interrupted', 'not checked: interrupted'), 0)
+      : (await runTarget(t, o, (progress) => onEvent?.({type: 'target-progress', index: i, target: t.name, progress}))).result;
+    results[i] = result;
+    onEvent?.({type: 'target-done', index: i, result});
+  });
   return {schema: 1, tool: 'kubelet-doctor', version: TOOL_VERSION, startedAt, targets: results, summary: summarize(results)};
 }

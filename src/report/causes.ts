@@ -30,7 +30,7 @@ export function causeGroups<F extends Orderable>(findings: readonly F[]): CauseG
 /** The ids of the node's root causes, most severe first: JSON's per-target `firstCause`. */
 export const firstCauseIds = <F extends Orderable>(findings: readonly F[]): string[] => causeGroups(findings).map((g) => g.cause.id);
 
-/** How many failures `id` explains on this node (0 when it is not a failing root). */
-export function explainsCount<F extends Orderable>(findings: readonly F[], id: string): number {
-  return causeGroups(findings).find((g) => g.cause.id === id)?.explains.length ?? 0;
+/** How many failures each failing root explains on this node, by check id (absent: 0). */
+export function explainsCounts<F extends Orderable>(findings: readonly F[]): ReadonlyMap<string, number> {
+  return new Map(causeGroups(findings).map((g) => [g.cause.id, g.explains.length]));
 }

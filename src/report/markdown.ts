@@ -7,7 +7,7 @@ import {clusterLines} from './cluster-lines.js';
 import type {Status} from '../catalogue/define.js';
 import {sanitizeLine} from '../text/sanitize.js';
 import {formatSource, placeFindings, sanitizeReport, type RenderOptions} from './order.js';
-import {explainsCount} from './causes.js';
+import {explainsCounts} from './causes.js';
 import {fleetRows} from './fleet.js';
 import {formatDuration, installerLine, nodeCounts, summaryLine} from './text.js';
 import type {Finding, Report, TargetResult} from './types.js';
@@ -48,11 +48,12 @@ function statusWord(f: Finding): string {
 }
 
 function table(t: TargetResult): string[] {
+  const counts = explainsCounts(t.results);
   const rows = placeFindings(t.results).map(({finding: f, depth}) => {
     // A failure a cause explains is folded under it: a consequence, not a second FAIL.
     const under = depth > 0 && f.causedBy !== null ? ` (explained by ${codeSpan(f.causedBy)})` : '';
     const word = depth > 0 ? 'explained' : statusWord(f);
-    const explains = depth === 0 && f.status === 'fail' ? explainsCount(t.results, f.id) : 0;
+    const explains = depth === 0 && f.status === 'fail' ? (counts.get(f.id) ?? 0) : 0;
     const more = explains > 0 ? ` (explains ${explains})` : '';
     return `| ${word} | ${'↳ '.repeat(depth)}${codeSpan(f.id)} | ${escapeInline(f.summary)}${under}${more} |`;
   });

@@ -7,7 +7,7 @@ import {clusterLines} from './cluster-lines.js';
 import type {Status} from '../catalogue/define.js';
 import {sanitizeLine} from '../text/sanitize.js';
 import {countResults, formatSource, placeFindings, plural, sanitizeReport, type RenderOptions} from './order.js';
-import {explainsCount} from './causes.js';
+import {explainsCounts} from './causes.js';
 import {causeCount, fleetLine, fleetRow, fleetRows, type FleetRow} from './fleet.js';
 import type {Finding, Report, Summary, TargetResult} from './types.js';
 
@@ -246,6 +246,7 @@ function targetLines(t: TargetResult, p: Painter, verbose: boolean): string[] {
   }
   let passesShown = false;
   const placed = placeFindings(t.results);
+  const explains = explainsCounts(t.results);
   for (const [i, {finding, depth}] of placed.entries()) {
     if (depth > 0) {
       const next = placed[i + 1];
@@ -259,7 +260,7 @@ function targetLines(t: TargetResult, p: Painter, verbose: boolean): string[] {
     }
     if (finding.status === 'fail') {
       out.push(...findingLines(finding, 0, t, p));
-      const n = explainsCount(t.results, finding.id);
+      const n = explains.get(finding.id) ?? 0;
       if (n > 0) out.push(p.line([['    '], [`explains ${plural(n, 'more failure')}:`, 'dim']]));
       continue;
     }

@@ -5,6 +5,7 @@
  * concurrency; prompts for `policy: ask` are asked one at a time; `stopOnFailure` starts no new
  * node (and no further fix) once a fix did not verify or a node could not be reached.
  */
+import {eachLimited} from '../engine/pool.js';
 import {clusterFactsOf, summarizeCluster, type ClusterSource} from '../engine/cluster.js';
 import type {CheckContext, CheckDef} from '../catalogue/define.js';
 import {evaluateAll} from '../engine/evaluate.js';
@@ -237,28 +238,21 @@ export async function runRunbook(o: RunbookRunOptions): Promise<RunbookResult> {
     queue = next.catch(() => undefined);
     return next;
   };
-  let next = 0;
-  const worker = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= o.targets.length) return;
-      const t = o.targets[i]!;
-      if (state.stopped || o.signal?.aborted) {
-        results[i] = unchecked(
-          t,
-          'interrupted',
-          state.stopped ? 'not run: the runbook stopped after a failure (stopOnFailure)' : 'not run: interrupted',
-          null,
-          false,
-        );
-        continue;
-      }
-      const r = await runNode(t, o, state, ask);
-      results[i] = r.result;
-      outcomes[i] = r.outcomes;
+  await eachLimited(o.targets, o.concurrency, async (t, i) => {
+    if (state.stopped || o.signal?.aborted) {
+      results[i] = unchecked(
+        t,
+        'interrupted',
+        state.stopped ? 'not run: the runbook stopped after a failure (stopOnFailure)' : 'not run: interrupted',
+        null,
+        false,
+      );
+      return;
     }
-  };
-  await Promise.all(Array.from({length: Math.max(1, Math.min(o.concurrency, o.targets.length))}, worker));
+    const r = await runNode(t, o, state, ask);
+    results[i] = r.result;
+    outcomes[i] = r.outcomes;
+  });
   const report = applyWaivers(
     {schema: 1, tool: 'kubelet-doctor', version: TOOL_VERSION, startedAt, targets: results, summary: summarize(results)},
     o.waivers,

@@ -6,6 +6,7 @@
 import {compareNodes, type DiffNode} from '../../diff/compare.js';
 import {fingerprint} from '../../diff/fingerprint.js';
 import {renderDriftJson, renderDriftMarkdown, renderDriftText, type DriftReport} from '../../diff/render.js';
+import {eachLimited} from '../../engine/pool.js';
 import {runTarget} from '../../engine/run.js';
 import {UsageError} from '../../errors.js';
 import type {ParsedArgs} from '../args.js';
@@ -20,21 +21,16 @@ export async function diffCommand(a: ParsedArgs, signal: AbortSignal): Promise<n
   if (targets.length < 2) throw new UsageError('diff needs at least two targets to compare', 'name two nodes (or --root/--snapshot twice, or an --inventory)');
   const opts = runOptions(a, signal);
   const read: ({node: DiffNode} | {unchecked: {target: string; reason: string}})[] = new Array(targets.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < targets.length; i = next++) {
-      const t = targets[i]!;
-      const {result, facts} = await runTarget(t, opts);
-      if (!facts || result.status !== 'ok') {
-        read[i] = {unchecked: {target: t.name, reason: result.error ? `${result.error.kind}: ${result.error.message}` : result.status}};
-        continue;
-      }
-      // Name nodes as the operator named them, unless two targets share a name (snapshots of one node).
-      const print = fingerprint(facts);
-      read[i] = {node: {name: t.name, values: print.values, unread: print.unread, findings: result.results}};
+  await eachLimited(targets, opts.concurrency, async (t, i) => {
+    const {result, facts} = await runTarget(t, opts);
+    if (!facts || result.status !== 'ok') {
+      read[i] = {unchecked: {target: t.name, reason: result.error ? `${result.error.kind}: ${result.error.message}` : result.status}};
+      return;
     }
-  };
-  await Promise.all(Array.from({length: Math.max(1, Math.min(opts.concurrency, targets.length))}, worker));
+    // Nodes are named as the operator named the targets.
+    const print = fingerprint(facts);
+    read[i] = {node: {name: t.name, values: print.values, unread: print.unread, findings: result.results}};
+  });
   const nodes = read.flatMap((r) => ('node' in r ? [r.node] : []));
   const unchecked = read.flatMap((r) => ('unchecked' in r ? [r.unchecked] : []));
   const baseline = typeof a.values['baseline'] === 'string' ? a.values['baseline'] : undefined;
