@@ -74,6 +74,12 @@ export function renderDriftJson(r: DriftReport): string {
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
+/**
+ * Inline code inside a GFM table cell: a pipe splits the cell even within a code span unless
+ * escaped (GFM 0.29 §4.10), and node text may hold one.
+ */
+const cellCode = (s: string): string => codeSpan(s).replace(/\|/g, '\\|');
+
 /** Markdown: one table of every differing value, most consequential first (paste into a ticket). */
 export function renderDriftMarkdown(r: DriftReport): string {
   const out = ['# kubelet-doctor drift', ''];
@@ -91,7 +97,7 @@ export function renderDriftMarkdown(r: DriftReport): string {
         const first = g.nodes[0]!;
         const named = i === 0 && d.namedBy.length > 0 ? ` (failing ${[...new Set(d.namedBy.map((n) => n.check))].map(codeSpan).join(', ')})` : '';
         out.push(
-          `| ${i === 0 ? `${codeSpan(d.key)}${named}` : ''} | ${g.value === null ? '(not set)' : codeSpan(g.value)} | ${escapeInline(who(g.nodes, 8))} | ${first.source === null ? 'not set' : codeSpan(first.source)} |`,
+          `| ${i === 0 ? `${cellCode(d.key)}${named}` : ''} | ${g.value === null ? '(not set)' : cellCode(g.value)} | ${escapeInline(who(g.nodes, 8))} | ${first.source === null ? 'not set' : cellCode(first.source)} |`,
         );
       }
     }

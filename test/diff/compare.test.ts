@@ -90,6 +90,20 @@ describe('compareNodes', () => {
     expect(renderDriftMarkdown(r)).toContain('No drift between 2 nodes.');
   });
 
+  it('keeps a pipe a node planted in a value inside its Markdown table cell', () => {
+    const r = {
+      nodes: ['a', 'b'],
+      baseline: null,
+      differences: compareNodes([node('a', [driver('systemd')]), node('b', [driver('sys|`x`|temd')])]),
+      unchecked: [],
+    };
+    const rows = renderDriftMarkdown(r)
+      .split('\n')
+      .filter((l) => l.startsWith('| '));
+    // Every row has the header's four cells: no unescaped pipe adds one.
+    for (const row of rows) expect(row.split(/(?<!\\)\|/).length, row).toBe(6);
+  });
+
   it('strips escape sequences a node planted in a value or a path', () => {
     const evil = '\u001b]0;pwned\u0007\u001b[31mcgroupfs';
     const r = {nodes: ['a', 'b'], baseline: null, differences: compareNodes([node('a', [driver('systemd')]), node('b', [driver(evil)])]), unchecked: []};
