@@ -9,10 +9,10 @@
 import {defineCheck, fail, pass, skip, warn} from '../src/catalogue/define.js';
 import type {Evidence, Verdict} from '../src/catalogue/define.js';
 import type {Facts} from '../src/facts/types.js';
-import type {KubeconfigFile} from '../src/facts/kubeconfig.js';
-import type {ApiserverFacts} from '../src/facts/live-apiserver.js';
-import type {HttpResult} from '../src/facts/live-http.js';
-import {proxyFor, type ProxyDecision, type ProxyVar} from '../src/facts/live-proxy.js';
+import type {KubeconfigFile} from '../src/facts/kubeconfig/kubeconfig.js';
+import type {ApiserverFacts} from '../src/facts/live/live-apiserver.js';
+import type {HttpResult} from '../src/facts/live/live-http.js';
+import {proxyFor, type ProxyDecision, type ProxyVar} from '../src/facts/live/live-proxy.js';
 import type {Signature} from '../src/catalogue/define.js';
 
 // Go's net and crypto/x509 wording as the kubelet logs it (client-go requests, lease, registration).

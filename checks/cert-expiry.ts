@@ -7,8 +7,8 @@
 import {posix} from 'node:path';
 import {defineCheck, fail, pass, skip, warn} from '../src/catalogue/define.js';
 import type {CheckContext, Evidence, Verdict} from '../src/catalogue/define.js';
-import type {CertEntry, CertFacts, CertInfo, CertRole} from '../src/facts/certs.js';
-import type {ControlPlanePkiFacts, PkiCert} from '../src/facts/control-plane-pki.js';
+import type {CertEntry, CertFacts, CertInfo, CertRole} from '../src/facts/pki/certs.js';
+import type {ControlPlanePkiFacts, PkiCert} from '../src/facts/pki/control-plane-pki.js';
 
 const DAY = 86_400_000;
 /** kubeadm CAs last ten years and `kubeadm certs renew` does not renew them: warn a year ahead (anchors row 51). */

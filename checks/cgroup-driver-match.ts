@@ -7,7 +7,7 @@
 import {defineCheck, fail, pass, skip, warn} from '../src/catalogue/define.js';
 import type {Evidence, Verdict} from '../src/catalogue/define.js';
 import type {Facts, Source, Sourced} from '../src/facts/types.js';
-import {runtimeLabel, type CgroupDriver, type RuntimeFacts} from '../src/facts/runtime.js';
+import {runtimeLabel, type CgroupDriver, type RuntimeFacts} from '../src/facts/runtime/runtime.js';
 
 const where = (s: Source): string => ('command' in s ? s.command : s.line === undefined ? s.file : `${s.file}:${s.line}`);
 const ev = (s: {source: Source; text: string}): Evidence => ({source: s.source, text: s.text});

@@ -5,7 +5,7 @@
  */
 import {defineCheck, fail, pass, skip, warn} from '../src/catalogue/define.js';
 import type {Evidence} from '../src/catalogue/define.js';
-import type {CgroupFacts} from '../src/facts/host.js';
+import type {CgroupFacts} from '../src/facts/host/host.js';
 import type {Facts} from '../src/facts/types.js';
 
 const ev = (v: {source: Evidence['source']; text: string}): Evidence => ({source: v.source, text: v.text});

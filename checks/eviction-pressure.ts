@@ -7,7 +7,7 @@
 import {defineCheck, fail, pass, skip, warn} from '../src/catalogue/define.js';
 import type {Evidence, Verdict} from '../src/catalogue/define.js';
 import type {Facts} from '../src/facts/types.js';
-import {formatQuantity, parseThreshold} from '../src/facts/quantity.js';
+import {formatQuantity, parseThreshold} from '../src/facts/kubelet/quantity.js';
 import {DEFAULT_EVICTION_HARD} from './data/kubelet-config-fields.js';
 
 const ev = (v: {source: Evidence['source']; text: string}): Evidence => ({source: v.source, text: v.text});

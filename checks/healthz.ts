@@ -6,7 +6,7 @@
 import {defineCheck, fail, pass, skip, warn} from '../src/catalogue/define.js';
 import type {Evidence, Verdict} from '../src/catalogue/define.js';
 import type {ConfigValue, Facts} from '../src/facts/types.js';
-import type {HealthzFacts} from '../src/facts/live-healthz.js';
+import type {HealthzFacts} from '../src/facts/live/live-healthz.js';
 
 const ev = (v: {source: Evidence['source']; text: string}): Evidence => ({source: v.source, text: v.text});
 

@@ -7,8 +7,8 @@
  */
 import {defineCheck, fail, pass, skip, warn} from '../src/catalogue/define.js';
 import type {Evidence, Verdict} from '../src/catalogue/define.js';
-import {apiSource, type BootstrapTokenView, type ClusterFacts, type CsrView, type JoinInput} from '../src/facts/cluster.js';
-import type {JoinEndpointFacts} from '../src/facts/live-join.js';
+import {apiSource, type BootstrapTokenView, type ClusterFacts, type CsrView, type JoinInput} from '../src/facts/live/cluster.js';
+import type {JoinEndpointFacts} from '../src/facts/live/live-join.js';
 import type {Collected, Facts} from '../src/facts/types.js';
 
 const HOUR = 3_600_000;

@@ -5,7 +5,7 @@
  */
 import {defineCheck, fail, pass, skip, warn} from '../src/catalogue/define.js';
 import type {Evidence, Verdict} from '../src/catalogue/define.js';
-import type {KernelFacts} from '../src/facts/host.js';
+import type {KernelFacts} from '../src/facts/host/host.js';
 
 const BRIDGE = 'net.bridge.bridge-nf-call-iptables';
 const FORWARD = 'net.ipv4.ip_forward';

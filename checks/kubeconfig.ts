@@ -6,8 +6,8 @@ import {posix} from 'node:path';
 import {defineCheck, fail, note, pass, skip, warn} from '../src/catalogue/define.js';
 import {profileById} from './data/profiles/index.js';
 import type {Evidence, Verdict} from '../src/catalogue/define.js';
-import type {CertFacts} from '../src/facts/certs.js';
-import type {KubeconfigFacts, KubeconfigFile, KubeconfigUser} from '../src/facts/kubeconfig.js';
+import type {CertFacts} from '../src/facts/pki/certs.js';
+import type {KubeconfigFacts, KubeconfigFile, KubeconfigUser} from '../src/facts/kubeconfig/kubeconfig.js';
 import type {Collected, KubeletArgv, Sourced} from '../src/facts/types.js';
 
 const ev = (s: {source: Evidence['source']; text: string}): Evidence => ({source: s.source, text: s.text});

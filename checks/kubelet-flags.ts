@@ -8,7 +8,7 @@ import {defineCheck, fail, note, pass, skip, warn} from '../src/catalogue/define
 import type {Evidence, Verdict} from '../src/catalogue/define.js';
 import type {Facts, FlagOccurrence, KubeletArgv, Source, Sourced} from '../src/facts/types.js';
 import {profileById} from './data/profiles/index.js';
-import {versionAtLeast} from '../src/facts/version.js';
+import {versionAtLeast} from '../src/facts/kubelet/version.js';
 import {ADDED_IN, KNOWN_FLAGS, LEGACY_FLAGS, LIST_FLAGS, MAP_FLAGS, SHORTHANDS, isBooleanFlag, isKnownFlag} from './data/known-flags.js';
 import {DOCKERSHIM_REF, removedFlag} from './data/removed-flags.js';
 import type {RemovedFlag} from './data/removed-flags.js';

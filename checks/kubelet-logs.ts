@@ -11,7 +11,7 @@ import {defineCheck, fail, pass, skip, warn} from '../src/catalogue/define.js';
 import type {CheckDef, Evidence, Verdict} from '../src/catalogue/define.js';
 import type {LogSignature} from '../src/catalogue/signatures.js';
 import type {Facts} from '../src/facts/types.js';
-import type {JournalLine} from '../src/facts/journal.js';
+import type {JournalLine} from '../src/facts/host/journal.js';
 
 /**
  * Checks that declare log signatures: a matched line is explained by one of them. systemd-dropin

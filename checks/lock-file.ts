@@ -8,7 +8,7 @@ import {defineCheck, fail, pass, skip, warn} from '../src/catalogue/define.js';
 import type {Evidence, Verdict} from '../src/catalogue/define.js';
 import {effectiveFlag} from '../src/facts/types.js';
 import type {FlagOccurrence} from '../src/facts/types.js';
-import type {KubeletProcess, LockFileFacts} from '../src/facts/live-kubelet.js';
+import type {KubeletProcess, LockFileFacts} from '../src/facts/live/live-kubelet.js';
 
 const ev = (v: {source: Evidence['source']; text: string}): Evidence => ({source: v.source, text: v.text});
 const pids = (ps: {pid: number}[]): string => ps.map((p) => p.pid).join(', ');

@@ -5,9 +5,9 @@
  */
 import {advice, defineCheck, fail, pass, skip} from '../src/catalogue/define.js';
 import type {Evidence, Verdict} from '../src/catalogue/define.js';
-import type {CapacityFacts} from '../src/facts/host.js';
-import {computeAllocatable, formatQuantity} from '../src/facts/quantity.js';
-import type {AllocatableRow, Capacity, Resource} from '../src/facts/quantity.js';
+import type {CapacityFacts} from '../src/facts/host/host.js';
+import {computeAllocatable, formatQuantity} from '../src/facts/kubelet/quantity.js';
+import type {AllocatableRow, Capacity, Resource} from '../src/facts/kubelet/quantity.js';
 import type {ConfigValue, KubeletConfigFacts} from '../src/facts/types.js';
 
 type MapField = 'kubeReserved' | 'systemReserved' | 'evictionHard';

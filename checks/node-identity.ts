@@ -7,7 +7,7 @@
  */
 import {defineCheck, fail, pass, skip, warn} from '../src/catalogue/define.js';
 import type {Evidence, Verdict} from '../src/catalogue/define.js';
-import {apiSource} from '../src/facts/cluster.js';
+import {apiSource} from '../src/facts/live/cluster.js';
 import {effectiveFlag, type Facts} from '../src/facts/types.js';
 
 /** The Node object of the registration name, when the cluster was reachable; null otherwise. */

@@ -7,7 +7,7 @@
  */
 import {defineCheck, fail, pass, skip, warn} from '../src/catalogue/define.js';
 import type {Evidence, Verdict} from '../src/catalogue/define.js';
-import {apiSource, type ClusterFacts, type LeaseView, type NodeCondition, type NodeTaint, type NodeView} from '../src/facts/cluster.js';
+import {apiSource, type ClusterFacts, type LeaseView, type NodeCondition, type NodeTaint, type NodeView} from '../src/facts/live/cluster.js';
 import type {Facts} from '../src/facts/types.js';
 
 /** The kubelet's default nodeLeaseDurationSeconds (KubeletConfiguration). */

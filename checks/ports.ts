@@ -6,7 +6,7 @@
 import {defineCheck, fail, pass, skip, warn} from '../src/catalogue/define.js';
 import type {Evidence, Verdict} from '../src/catalogue/define.js';
 import type {ConfigValue, Facts} from '../src/facts/types.js';
-import type {Listener} from '../src/facts/live-ports.js';
+import type {Listener} from '../src/facts/live/live-ports.js';
 
 const ev = (v: {source: Evidence['source']; text: string}): Evidence => ({source: v.source, text: v.text});
 

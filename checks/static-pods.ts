@@ -5,7 +5,7 @@
  */
 import {defineCheck, fail, pass, skip, warn} from '../src/catalogue/define.js';
 import type {Evidence, Verdict} from '../src/catalogue/define.js';
-import type {StaticPodManifest} from '../src/facts/host.js';
+import type {StaticPodManifest} from '../src/facts/host/host.js';
 
 const at = (m: StaticPodManifest): Evidence['source'] => (m.line === undefined ? {file: m.path} : {file: m.path, line: m.line});
 

@@ -6,7 +6,7 @@
  */
 import {defineCheck, fail, pass, skip, warn} from '../src/catalogue/define.js';
 import type {Evidence, Verdict} from '../src/catalogue/define.js';
-import type {DropInInfo, SilentOverride, UnitFacts, UnitProblem, UnitProblemKind, UnitState} from '../src/facts/systemd-unit.js';
+import type {DropInInfo, SilentOverride, UnitFacts, UnitProblem, UnitProblemKind, UnitState} from '../src/facts/systemd/systemd-unit.js';
 import type {Collected, Source, Sourced} from '../src/facts/types.js';
 
 const ev = (s: {source: Source; text: string}): Evidence => ({source: s.source, text: s.text});

@@ -7,9 +7,9 @@
  */
 import {defineCheck, fail, pass, skip, warn} from '../src/catalogue/define.js';
 import type {Evidence, Verdict} from '../src/catalogue/define.js';
-import {apiSource} from '../src/facts/cluster.js';
+import {apiSource} from '../src/facts/live/cluster.js';
 import type {Facts} from '../src/facts/types.js';
-import {parseVersion, type Version} from '../src/facts/version.js';
+import {parseVersion, type Version} from '../src/facts/kubelet/version.js';
 
 const show = (v: Version): string => `v${v.major}.${v.minor}.${v.patch}`;
 const minor = (v: Version): string => `${v.major}.${v.minor}`;

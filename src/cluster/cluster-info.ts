@@ -6,7 +6,7 @@
  */
 import {createHash, createHmac, timingSafeEqual, X509Certificate} from 'node:crypto';
 import {parse} from 'yaml';
-import type {ClusterCaView, ClusterInfoView} from '../facts/cluster.js';
+import type {ClusterCaView, ClusterInfoView} from '../facts/live/cluster.js';
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 const JWS_KEY = /^jws-kubeconfig-(.+)$/;

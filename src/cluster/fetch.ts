@@ -7,9 +7,9 @@
  * nothing on the cluster side does, and a silent server is given up on at the deadline.
  */
 import type {ApiException} from '@kubernetes/client-node';
-import type {ClusterView, JoinInput} from '../facts/cluster.js';
+import type {ClusterView, JoinInput} from '../facts/live/cluster.js';
 import {collected, notCollected, type Collected} from '../facts/types.js';
-import {minorOf} from '../facts/version.js';
+import {minorOf} from '../facts/kubelet/version.js';
 import {parseClusterInfo} from './cluster-info.js';
 import {
   causeCode,

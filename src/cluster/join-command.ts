@@ -4,7 +4,7 @@
  * prints, with `sudo`, `--flag=value` forms and line continuations. The token secret is returned
  * on its own and masked in the text: {@link JoinInput} never holds it.
  */
-import type {JoinInput} from '../facts/cluster.js';
+import type {JoinInput} from '../facts/live/cluster.js';
 
 /** What {@link parseJoinInput} returns: the secret-free input and, apart, the token secret. */
 export interface ParsedJoin {

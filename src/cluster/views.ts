@@ -1,11 +1,11 @@
 /**
  * API objects (as @kubernetes/client-node deserialises them) → the secret-free view types of
- * src/facts/cluster.ts. Pure: no I/O. A bootstrap token's secret is decoded only to compare it with
+ * src/facts/live/cluster.ts. Pure: no I/O. A bootstrap token's secret is decoded only to compare it with
  * the join command's, in constant time, and is never returned.
  */
 import {createHash, timingSafeEqual} from 'node:crypto';
 import type {V1CertificateSigningRequest, V1Lease, V1Node, V1Secret} from '@kubernetes/client-node';
-import type {BootstrapTokenView, CsrView, LeaseView, NodeView} from '../facts/cluster.js';
+import type {BootstrapTokenView, CsrView, LeaseView, NodeView} from '../facts/live/cluster.js';
 import {requestedCommonName} from './csr-request.js';
 
 /** The signers of kubelet certificates: the CSRs the view keeps. */

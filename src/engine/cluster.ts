@@ -4,7 +4,7 @@
  * registers under. A node whose name cannot be told, or a view that could not be fetched, gets
  * `facts.cluster` not collected with the reason, and the cluster checks skip with it.
  */
-import {clusterFactsFor, registrationName, type ClusterFacts, type ClusterView} from '../facts/cluster.js';
+import {clusterFactsFor, registrationName, type ClusterFacts, type ClusterView} from '../facts/live/cluster.js';
 import {collected, notCollected, type Collected, type Facts} from '../facts/types.js';
 import type {ClusterSummary} from '../report/types.js';
 

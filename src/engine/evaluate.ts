@@ -5,7 +5,7 @@
 import {SEVERITY_RANK, STATUS_RANK, type CheckContext, type CheckDef, type Exclusion, type Status, type Verdict} from '../catalogue/define.js';
 import {effectiveFlag} from '../facts/types.js';
 import type {Facts} from '../facts/types.js';
-import {minorOf, versionAtLeast} from '../facts/version.js';
+import {minorOf, versionAtLeast} from '../facts/kubelet/version.js';
 import type {Finding} from '../report/types.js';
 import {IMPLEMENTED_FIXES} from '../fixes/index.js';
 import {profileById} from '../../checks/data/profiles/index.js';

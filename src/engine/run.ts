@@ -223,7 +223,7 @@ export function checkRaw(
       notes: raw.notes,
       ...(incomplete ? {partial: true} : {}),
       ...(joined?.cluster !== undefined ? {cluster: joined.cluster} : {}),
-      // The installer profile (src/facts/profile.ts), for the report's "Installer:" line and JSON `profile`.
+      // The installer profile (src/facts/kubelet/profile.ts), for the report's "Installer:" line and JSON `profile`.
       ...(facts.profile?.collected
         ? {
             profile: {

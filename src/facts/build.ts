@@ -2,26 +2,26 @@
  * The one entry from raw probe output to typed facts. Pure: no I/O, no clock. The order below
  * is the kubelet's own: unit → argv → config file → kubeconfig → certificates → runtime.
  */
-import {buildUnit, buildUnitState, type UnitFacts} from './systemd-unit.js';
+import {buildUnit, buildUnitState, type UnitFacts} from './systemd/systemd-unit.js';
 import {DIR_LIST_MAX, UNIT_DIRS} from '../probe/sections.js';
-import {buildArgv} from './kubelet-argv.js';
-import {buildKubeletVersion} from './version.js';
-import {buildKubeletConfig} from './kubelet-config.js';
-import {buildKubeconfig} from './kubeconfig.js';
-import {buildCerts} from './certs.js';
-import {buildControlPlanePki} from './control-plane-pki.js';
-import {buildRuntime, buildCni} from './runtime.js';
-import {buildSwap, buildKernel, buildCgroup, buildCapacity, buildStaticPods} from './host.js';
-import {buildHealthz} from './live-healthz.js';
-import {buildApiserver} from './live-apiserver.js';
-import {buildKubeletProcesses, buildLockFile} from './live-kubelet.js';
-import {buildListeners} from './live-ports.js';
-import {buildFilesystems} from './live-disk.js';
-import {buildTimeSync} from './live-time.js';
-import {buildJournal} from './journal.js';
-import {buildCriSocket} from './live-cri.js';
-import {buildJoinEndpoint} from './live-join.js';
-import {buildProfile} from './profile.js';
+import {buildArgv} from './kubelet/kubelet-argv.js';
+import {buildKubeletVersion} from './kubelet/version.js';
+import {buildKubeletConfig} from './kubelet/kubelet-config.js';
+import {buildKubeconfig} from './kubeconfig/kubeconfig.js';
+import {buildCerts} from './pki/certs.js';
+import {buildControlPlanePki} from './pki/control-plane-pki.js';
+import {buildRuntime, buildCni} from './runtime/runtime.js';
+import {buildSwap, buildKernel, buildCgroup, buildCapacity, buildStaticPods} from './host/host.js';
+import {buildHealthz} from './live/live-healthz.js';
+import {buildApiserver} from './live/live-apiserver.js';
+import {buildKubeletProcesses, buildLockFile} from './live/live-kubelet.js';
+import {buildListeners} from './live/live-ports.js';
+import {buildFilesystems} from './live/live-disk.js';
+import {buildTimeSync} from './live/live-time.js';
+import {buildJournal} from './host/journal.js';
+import {buildCriSocket} from './live/live-cri.js';
+import {buildJoinEndpoint} from './live/live-join.js';
+import {buildProfile} from './kubelet/profile.js';
 import {collected, notCollected, type Collected, type Facts, type RawSnapshot, type Sourced, type TransportKind} from './types.js';
 
 /** What buildFacts needs besides the raw output. */

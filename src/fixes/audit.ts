@@ -6,7 +6,7 @@
 import {appendFile, mkdir, readFile} from 'node:fs/promises';
 import {homedir, hostname, userInfo} from 'node:os';
 import {dirname, join} from 'node:path';
-import {redactText} from '../facts/redact.js';
+import {redactText} from '../facts/secrets/redact.js';
 
 /** One line of the audit log. */
 export interface AuditEntry {

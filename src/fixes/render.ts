@@ -3,7 +3,7 @@
  * file edit as a unified diff, and every command verbatim. Secrets in a step marked sensitive
  * are redacted; node text is sanitised. The same lines feed the CLI and the runbook log.
  */
-import {redactText} from '../facts/redact.js';
+import {redactText} from '../facts/secrets/redact.js';
 import {sanitizeLine} from '../text/sanitize.js';
 import {unifiedDiff} from './diff.js';
 import type {Target} from '../targets/types.js';

@@ -7,7 +7,7 @@
  * numeric), and the restore script is built from the validated entries, never from the disk.
  */
 import {createHash} from 'node:crypto';
-import {redactText} from '../facts/redact.js';
+import {redactText} from '../facts/secrets/redact.js';
 import type {Transport} from '../transport/types.js';
 import {unifiedDiff} from './diff.js';
 import {EXIT, MAX_DIFFS, STATE_DIR, checkPath, listScript, readManifestScript, restoreScript, type ManifestEntry} from './script.js';

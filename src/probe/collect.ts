@@ -2,7 +2,7 @@
  * Runs the probe over a transport and decodes the result: one round trip per node.
  */
 import {TargetError} from '../errors.js';
-import {redactRaw} from '../facts/redact.js';
+import {redactRaw} from '../facts/secrets/redact.js';
 import type {RawSnapshot} from '../facts/types.js';
 import type {Transport} from '../transport/types.js';
 import {FrameError, parseFrames} from './frame.js';

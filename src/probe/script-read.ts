@@ -9,7 +9,7 @@
  * Kept POSIX: dash and busybox sh/awk (test/probe/probe.test.ts runs both).
  */
 
-import {B64_MARKER_ERE, SECRET_KEY_ERE, SECRET_STEMS} from '../facts/secret-keys.js';
+import {B64_MARKER_ERE, SECRET_KEY_ERE, SECRET_STEMS} from '../facts/secrets/secret-keys.js';
 
 /** A kubeadm bootstrap token (`[a-z0-9]{6}.[a-z0-9]{16}`) without intervals (mawk 1.3.3 has none). */
 const BOOTSTRAP_ERE = `${'[a-z0-9]'.repeat(6)}[.]${'[a-z0-9]'.repeat(16)}`;

@@ -7,7 +7,7 @@ import {MAX_SNAPSHOT_BYTES, readInput} from './limits.js';
 import {asRaw, jsonDeeperThan, MAX_SNAPSHOT_DEPTH, rawProblem} from './snapshot-check.js';
 import {writeAtomic} from './write-atomic.js';
 import {InputError} from '../errors.js';
-import {redactRaw, findSecret} from '../facts/redact.js';
+import {redactRaw, findSecret} from '../facts/secrets/redact.js';
 import type {RawSnapshot, TransportKind} from '../facts/types.js';
 
 /** The snapshot file format. */

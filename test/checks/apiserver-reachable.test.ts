@@ -1,9 +1,9 @@
 import {describe, it, expect} from 'vitest';
 import check from '../../checks/apiserver-reachable.js';
 import type {Verdict} from '../../src/catalogue/define.js';
-import {buildApiserver} from '../../src/facts/live-apiserver.js';
-import {buildKubeconfig} from '../../src/facts/kubeconfig.js';
-import {buildUnit} from '../../src/facts/systemd-unit.js';
+import {buildApiserver} from '../../src/facts/live/live-apiserver.js';
+import {buildKubeconfig} from '../../src/facts/kubeconfig/kubeconfig.js';
+import {buildUnit} from '../../src/facts/systemd/systemd-unit.js';
 import type {CommandRecord} from '../../src/facts/types.js';
 import {ctx, makeFacts, rawFrom} from '../helpers/facts.js';
 import {argvOf} from '../helpers/argv.js';

@@ -2,7 +2,7 @@ import {beforeAll, describe, expect, it} from 'vitest';
 import check from '../../checks/cert-expiry.js';
 import type {Verdict} from '../../src/catalogue/define.js';
 import {evaluateCheck} from '../../src/engine/evaluate.js';
-import {buildControlPlanePki} from '../../src/facts/control-plane-pki.js';
+import {buildControlPlanePki} from '../../src/facts/pki/control-plane-pki.js';
 import {collected} from '../../src/facts/types.js';
 import type {Facts, RawSnapshot} from '../../src/facts/types.js';
 import {NOW, ctx, makeFacts, rawFrom} from '../helpers/facts.js';

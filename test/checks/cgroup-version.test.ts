@@ -1,8 +1,8 @@
 import {describe, it, expect} from 'vitest';
 import check from '../../checks/cgroup-version.js';
 import type {Verdict} from '../../src/catalogue/define.js';
-import {buildCgroup} from '../../src/facts/host.js';
-import {buildKubeletConfig} from '../../src/facts/kubelet-config.js';
+import {buildCgroup} from '../../src/facts/host/host.js';
+import {buildKubeletConfig} from '../../src/facts/kubelet/kubelet-config.js';
 import {collected, notCollected} from '../../src/facts/types.js';
 import type {Facts} from '../../src/facts/types.js';
 import {ctx, makeFacts, rawFrom} from '../helpers/facts.js';

@@ -1,8 +1,8 @@
 import {describe, it, expect} from 'vitest';
 import check from '../../checks/clock-skew.js';
 import type {Verdict} from '../../src/catalogue/define.js';
-import {buildApiserver} from '../../src/facts/live-apiserver.js';
-import {buildTimeSync} from '../../src/facts/live-time.js';
+import {buildApiserver} from '../../src/facts/live/live-apiserver.js';
+import {buildTimeSync} from '../../src/facts/live/live-time.js';
 import {collected, type CommandRecord, type Facts} from '../../src/facts/types.js';
 import {ctx, makeFacts, NOW, rawFrom} from '../helpers/facts.js';
 

@@ -5,7 +5,7 @@
  */
 import {collected} from '../../src/facts/types.js';
 import type {Facts} from '../../src/facts/types.js';
-import type {ClusterFacts, NodeCondition, NodeView} from '../../src/facts/cluster.js';
+import type {ClusterFacts, NodeCondition, NodeView} from '../../src/facts/live/cluster.js';
 import {makeFacts, NOW} from '../helpers/facts.js';
 
 export const FETCHED = NOW.toISOString();

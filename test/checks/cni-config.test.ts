@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
 import check from '../../checks/cni-config.js';
 import {ctx, makeFacts, rawFrom, type RawOptions} from '../helpers/facts.js';
-import {buildCni, buildRuntime} from '../../src/facts/runtime.js';
+import {buildCni, buildRuntime} from '../../src/facts/runtime/runtime.js';
 import type {Verdict} from '../../src/catalogue/define.js';
 import type {Collected, DirRecord, KubeletArgv} from '../../src/facts/types.js';
 

@@ -1,9 +1,9 @@
 import {describe, it, expect} from 'vitest';
 import check from '../../checks/eviction-pressure.js';
 import type {Verdict} from '../../src/catalogue/define.js';
-import {buildCapacity} from '../../src/facts/host.js';
-import {buildFilesystems} from '../../src/facts/live-disk.js';
-import {buildKubeletConfig} from '../../src/facts/kubelet-config.js';
+import {buildCapacity} from '../../src/facts/host/host.js';
+import {buildFilesystems} from '../../src/facts/live/live-disk.js';
+import {buildKubeletConfig} from '../../src/facts/kubelet/kubelet-config.js';
 import type {CommandRecord} from '../../src/facts/types.js';
 import {ctx, makeFacts, rawFrom} from '../helpers/facts.js';
 import {argvOf} from '../helpers/argv.js';

@@ -1,9 +1,9 @@
 import {describe, it, expect} from 'vitest';
 import check from '../../checks/healthz.js';
 import type {Verdict} from '../../src/catalogue/define.js';
-import {buildHealthz} from '../../src/facts/live-healthz.js';
-import {buildKubeletConfig} from '../../src/facts/kubelet-config.js';
-import {buildUnitState} from '../../src/facts/systemd-unit.js';
+import {buildHealthz} from '../../src/facts/live/live-healthz.js';
+import {buildKubeletConfig} from '../../src/facts/kubelet/kubelet-config.js';
+import {buildUnitState} from '../../src/facts/systemd/systemd-unit.js';
 import type {CommandRecord} from '../../src/facts/types.js';
 import {ctx, makeFacts, rawFrom} from '../helpers/facts.js';
 import {argvOf} from '../helpers/argv.js';

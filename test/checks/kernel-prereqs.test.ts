@@ -1,7 +1,7 @@
 import {describe, it, expect} from 'vitest';
 import check from '../../checks/kernel-prereqs.js';
 import type {Verdict} from '../../src/catalogue/define.js';
-import {buildKernel} from '../../src/facts/host.js';
+import {buildKernel} from '../../src/facts/host/host.js';
 import {notCollected} from '../../src/facts/types.js';
 import {ctx, makeFacts, rawFrom} from '../helpers/facts.js';
 import type {RawOptions} from '../helpers/facts.js';

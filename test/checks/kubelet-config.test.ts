@@ -1,7 +1,7 @@
 import {describe, it, expect} from 'vitest';
 import check from '../../checks/kubelet-config.js';
 import type {Verdict} from '../../src/catalogue/define.js';
-import {buildKubeletConfig} from '../../src/facts/kubelet-config.js';
+import {buildKubeletConfig} from '../../src/facts/kubelet/kubelet-config.js';
 import {notCollected} from '../../src/facts/types.js';
 import {ctx, makeFacts, rawFrom} from '../helpers/facts.js';
 import type {RawOptions} from '../helpers/facts.js';

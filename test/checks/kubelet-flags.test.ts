@@ -1,8 +1,8 @@
 import {describe, it, expect} from 'vitest';
 import check from '../../checks/kubelet-flags.js';
 import type {Verdict} from '../../src/catalogue/define.js';
-import {buildArgv} from '../../src/facts/kubelet-argv.js';
-import {buildUnit} from '../../src/facts/systemd-unit.js';
+import {buildArgv} from '../../src/facts/kubelet/kubelet-argv.js';
+import {buildUnit} from '../../src/facts/systemd/systemd-unit.js';
 import {collected} from '../../src/facts/types.js';
 import type {Collected, KubeletArgv, Sourced} from '../../src/facts/types.js';
 import {ctx, makeFacts, rawFrom} from '../helpers/facts.js';

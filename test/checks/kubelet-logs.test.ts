@@ -3,8 +3,8 @@ import {catalogue} from '../../checks/index.js';
 import {EXPLAINING_CHECKS, matchJournal} from '../../checks/kubelet-logs.js';
 import type {Verdict} from '../../src/catalogue/define.js';
 import {allSignatures} from '../../src/catalogue/signatures.js';
-import {buildJournal, parseJournal} from '../../src/facts/journal.js';
-import {buildUnitState} from '../../src/facts/systemd-unit.js';
+import {buildJournal, parseJournal} from '../../src/facts/host/journal.js';
+import {buildUnitState} from '../../src/facts/systemd/systemd-unit.js';
 import {ctx, makeFacts, rawFrom} from '../helpers/facts.js';
 
 const check = catalogue.find((c) => c.id === 'kubelet-logs')!;

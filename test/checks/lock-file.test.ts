@@ -1,7 +1,7 @@
 import {describe, it, expect} from 'vitest';
 import check from '../../checks/lock-file.js';
 import type {Verdict} from '../../src/catalogue/define.js';
-import {buildKubeletProcesses, buildLockFile} from '../../src/facts/live-kubelet.js';
+import {buildKubeletProcesses, buildLockFile} from '../../src/facts/live/live-kubelet.js';
 import type {CommandRecord} from '../../src/facts/types.js';
 import {ctx, makeFacts, rawFrom} from '../helpers/facts.js';
 import {argvOf, DROPIN} from '../helpers/argv.js';

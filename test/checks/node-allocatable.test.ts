@@ -1,8 +1,8 @@
 import {describe, it, expect} from 'vitest';
 import check from '../../checks/node-allocatable.js';
 import type {Verdict} from '../../src/catalogue/define.js';
-import type {CapacityFacts} from '../../src/facts/host.js';
-import {buildKubeletConfig} from '../../src/facts/kubelet-config.js';
+import type {CapacityFacts} from '../../src/facts/host/host.js';
+import {buildKubeletConfig} from '../../src/facts/kubelet/kubelet-config.js';
 import {collected, notCollected} from '../../src/facts/types.js';
 import type {Collected} from '../../src/facts/types.js';
 import {ctx, makeFacts, rawFrom} from '../helpers/facts.js';

@@ -1,9 +1,9 @@
 import {describe, it, expect} from 'vitest';
 import check from '../../checks/ports.js';
 import type {Verdict} from '../../src/catalogue/define.js';
-import {buildListeners} from '../../src/facts/live-ports.js';
-import {buildKubeletProcesses} from '../../src/facts/live-kubelet.js';
-import {buildKubeletConfig} from '../../src/facts/kubelet-config.js';
+import {buildListeners} from '../../src/facts/live/live-ports.js';
+import {buildKubeletProcesses} from '../../src/facts/live/live-kubelet.js';
+import {buildKubeletConfig} from '../../src/facts/kubelet/kubelet-config.js';
 import type {CommandRecord} from '../../src/facts/types.js';
 import {ctx, makeFacts, rawFrom} from '../helpers/facts.js';
 import {argvOf} from '../helpers/argv.js';

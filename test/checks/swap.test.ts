@@ -1,8 +1,8 @@
 import {describe, it, expect} from 'vitest';
 import check from '../../checks/swap.js';
 import type {Verdict} from '../../src/catalogue/define.js';
-import {buildSwap} from '../../src/facts/host.js';
-import {buildKubeletConfig} from '../../src/facts/kubelet-config.js';
+import {buildSwap} from '../../src/facts/host/host.js';
+import {buildKubeletConfig} from '../../src/facts/kubelet/kubelet-config.js';
 import {notCollected} from '../../src/facts/types.js';
 import {ctx, makeFacts, rawFrom} from '../helpers/facts.js';
 import {DROPIN, argvOf} from '../helpers/argv.js';

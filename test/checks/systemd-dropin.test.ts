@@ -1,7 +1,7 @@
 import {describe, it, expect} from 'vitest';
 import check from '../../checks/systemd-dropin.js';
 import type {Verdict} from '../../src/catalogue/define.js';
-import {buildUnit, buildUnitState} from '../../src/facts/systemd-unit.js';
+import {buildUnit, buildUnitState} from '../../src/facts/systemd/systemd-unit.js';
 import type {RawSnapshot} from '../../src/facts/types.js';
 import {ctx, makeFacts, rawFrom} from '../helpers/facts.js';
 import type {RawOptions} from '../helpers/facts.js';

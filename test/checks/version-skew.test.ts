@@ -3,7 +3,7 @@ import check, {maxKubeletLag} from '../../checks/version-skew.js';
 import type {Verdict} from '../../src/catalogue/define.js';
 import {collected, notCollected} from '../../src/facts/types.js';
 import type {Facts} from '../../src/facts/types.js';
-import {parseVersion} from '../../src/facts/version.js';
+import {parseVersion} from '../../src/facts/kubelet/version.js';
 import {ctx, makeFacts} from '../helpers/facts.js';
 import {clusterFacts, nodeView, withCluster} from './cluster-fixtures.js';
 

@@ -5,7 +5,7 @@ import {join} from 'node:path';
 import {fetchClusterView, type ClusterViewQuery} from '../../src/cluster/fetch.js';
 import {parseJoinInput} from '../../src/cluster/join-command.js';
 import {InputError} from '../../src/errors.js';
-import type {ClusterView} from '../../src/facts/cluster.js';
+import type {ClusterView} from '../../src/facts/live/cluster.js';
 import {startApiServer, type ApiServer, type ApiServerOptions} from '../helpers/apiserver.js';
 import {freePort} from '../helpers/sshd.js';
 

@@ -11,7 +11,7 @@ import {existsSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {writeNodeTree, type NodeTreeInfo} from '../../src/lab/node-tree.js';
-import {containsSecret} from '../../src/facts/redact.js';
+import {containsSecret} from '../../src/facts/secrets/redact.js';
 
 const BIN = join(import.meta.dirname, '../../dist/src/cli/bin.js');
 const KUBECONFIGS = ['admin.conf', 'super-admin.conf', 'controller-manager.conf', 'scheduler.conf'].map((n) => `/etc/kubernetes/${n}`);

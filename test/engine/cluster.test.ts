@@ -1,6 +1,6 @@
 import {describe, it, expect} from 'vitest';
 import {clusterFactsOf, clusterSummaryByName, summarizeCluster} from '../../src/engine/cluster.js';
-import type {ClusterView, NodeView} from '../../src/facts/cluster.js';
+import type {ClusterView, NodeView} from '../../src/facts/live/cluster.js';
 import {collected, notCollected} from '../../src/facts/types.js';
 import {renderReport} from '../../src/report/index.js';
 import type {Report} from '../../src/report/types.js';

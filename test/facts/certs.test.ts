@@ -1,7 +1,7 @@
 import {beforeAll, describe, expect, it} from 'vitest';
-import {buildCerts} from '../../src/facts/certs.js';
-import type {CertEntry, CertFacts, CertRole} from '../../src/facts/certs.js';
-import {buildKubeconfig} from '../../src/facts/kubeconfig.js';
+import {buildCerts} from '../../src/facts/pki/certs.js';
+import type {CertEntry, CertFacts, CertRole} from '../../src/facts/pki/certs.js';
+import {buildKubeconfig} from '../../src/facts/kubeconfig/kubeconfig.js';
 import {collected, notCollected} from '../../src/facts/types.js';
 import type {Collected, KubeletArgv, KubeletConfigFacts, RawSnapshot} from '../../src/facts/types.js';
 import type {RawOptions} from '../helpers/facts.js';

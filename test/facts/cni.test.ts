@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
 import {rawFrom, type RawOptions} from '../helpers/facts.js';
-import {buildCni, buildRuntime, type CniFacts} from '../../src/facts/runtime.js';
+import {buildCni, buildRuntime, type CniFacts} from '../../src/facts/runtime/runtime.js';
 import type {Collected, DirRecord, KubeletArgv} from '../../src/facts/types.js';
 
 const fx = (name: string): string => readFileSync(new URL(`../fixtures/runtime/${name}`, import.meta.url), 'utf8');

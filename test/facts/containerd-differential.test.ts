@@ -6,7 +6,7 @@
 import {existsSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {readContainerd} from '../../src/facts/runtime-containerd.js';
+import {readContainerd} from '../../src/facts/runtime/runtime-containerd.js';
 import {rawFrom} from '../helpers/facts.js';
 import {CONTAINERD_BIN, type CorpusCase, containerdReading, corpusCases, type Reading} from '../helpers/containerd-dump.js';
 

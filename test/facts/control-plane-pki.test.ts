@@ -1,6 +1,6 @@
 import {beforeAll, describe, expect, it} from 'vitest';
-import {buildControlPlanePki} from '../../src/facts/control-plane-pki.js';
-import type {ControlPlanePkiFacts, PkiCert} from '../../src/facts/control-plane-pki.js';
+import {buildControlPlanePki} from '../../src/facts/pki/control-plane-pki.js';
+import type {ControlPlanePkiFacts, PkiCert} from '../../src/facts/pki/control-plane-pki.js';
 import type {RawSnapshot} from '../../src/facts/types.js';
 import {rawFrom} from '../helpers/facts.js';
 import {issue, makeCA} from '../helpers/certs.js';

@@ -4,8 +4,8 @@
  * against `crictl info`.
  */
 import {describe, it, expect} from 'vitest';
-import {bodyBytes, decodeRuntimeConfig, decodeStatus, grpcMessage, protoFields, protoStrings} from '../../src/facts/live-cri.js';
-import {readCri, systemdCgroupKey} from '../../src/facts/runtime-live.js';
+import {bodyBytes, decodeRuntimeConfig, decodeStatus, grpcMessage, protoFields, protoStrings} from '../../src/facts/live/live-cri.js';
+import {readCri, systemdCgroupKey} from '../../src/facts/runtime/runtime-live.js';
 import type {CommandRecord} from '../../src/facts/types.js';
 import {rawFrom} from '../helpers/facts.js';
 

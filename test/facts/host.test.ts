@@ -1,5 +1,5 @@
 import {describe, it, expect} from 'vitest';
-import {buildCapacity, buildCgroup, buildKernel, buildSwap} from '../../src/facts/host.js';
+import {buildCapacity, buildCgroup, buildKernel, buildSwap} from '../../src/facts/host/host.js';
 import {rawFrom} from '../helpers/facts.js';
 
 const PROC_SWAPS = `Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority

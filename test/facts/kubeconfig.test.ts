@@ -1,6 +1,6 @@
 import {beforeAll, describe, expect, it} from 'vitest';
-import {buildKubeconfig} from '../../src/facts/kubeconfig.js';
-import type {KubeconfigFacts} from '../../src/facts/kubeconfig.js';
+import {buildKubeconfig} from '../../src/facts/kubeconfig/kubeconfig.js';
+import type {KubeconfigFacts} from '../../src/facts/kubeconfig/kubeconfig.js';
 import {collected, notCollected} from '../../src/facts/types.js';
 import type {Collected, RawSnapshot} from '../../src/facts/types.js';
 import {rawFrom} from '../helpers/facts.js';

@@ -1,6 +1,6 @@
 import {describe, it, expect} from 'vitest';
-import {buildArgv, parseKubeletArgs} from '../../src/facts/kubelet-argv.js';
-import {buildUnit} from '../../src/facts/systemd-unit.js';
+import {buildArgv, parseKubeletArgs} from '../../src/facts/kubelet/kubelet-argv.js';
+import {buildUnit} from '../../src/facts/systemd/systemd-unit.js';
 import {effectiveFlag} from '../../src/facts/types.js';
 import type {KubeletArgv, Sourced} from '../../src/facts/types.js';
 import {rawFrom} from '../helpers/facts.js';

@@ -1,5 +1,5 @@
 import {describe, it, expect} from 'vitest';
-import {buildKubeletConfig} from '../../src/facts/kubelet-config.js';
+import {buildKubeletConfig} from '../../src/facts/kubelet/kubelet-config.js';
 import {notCollected} from '../../src/facts/types.js';
 import type {KubeletConfigFacts} from '../../src/facts/types.js';
 import {rawFrom} from '../helpers/facts.js';

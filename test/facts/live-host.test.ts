@@ -1,10 +1,10 @@
 import {describe, it, expect} from 'vitest';
-import {buildKubeletProcesses, buildLockFile} from '../../src/facts/live-kubelet.js';
-import {buildListeners, parseSs, procAddress} from '../../src/facts/live-ports.js';
-import {buildFilesystems} from '../../src/facts/live-disk.js';
-import {buildTimeSync} from '../../src/facts/live-time.js';
-import {buildJournal, parseJournal} from '../../src/facts/journal.js';
-import {buildCriSocket, protoStrings} from '../../src/facts/live-cri.js';
+import {buildKubeletProcesses, buildLockFile} from '../../src/facts/live/live-kubelet.js';
+import {buildListeners, parseSs, procAddress} from '../../src/facts/live/live-ports.js';
+import {buildFilesystems} from '../../src/facts/live/live-disk.js';
+import {buildTimeSync} from '../../src/facts/live/live-time.js';
+import {buildJournal, parseJournal} from '../../src/facts/host/journal.js';
+import {buildCriSocket, protoStrings} from '../../src/facts/live/live-cri.js';
 import type {CommandRecord} from '../../src/facts/types.js';
 import {rawFrom} from '../helpers/facts.js';
 

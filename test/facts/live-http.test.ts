@@ -1,9 +1,9 @@
 import {describe, it, expect} from 'vitest';
-import {readHttp} from '../../src/facts/live-http.js';
-import {liveValues} from '../../src/facts/live-records.js';
-import {buildHealthz} from '../../src/facts/live-healthz.js';
-import {buildApiserver} from '../../src/facts/live-apiserver.js';
-import {proxyFor, type ProxyVar} from '../../src/facts/live-proxy.js';
+import {readHttp} from '../../src/facts/live/live-http.js';
+import {liveValues} from '../../src/facts/live/live-records.js';
+import {buildHealthz} from '../../src/facts/live/live-healthz.js';
+import {buildApiserver} from '../../src/facts/live/live-apiserver.js';
+import {proxyFor, type ProxyVar} from '../../src/facts/live/live-proxy.js';
 import type {CommandRecord} from '../../src/facts/types.js';
 import {rawFrom} from '../helpers/facts.js';
 

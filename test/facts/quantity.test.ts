@@ -1,5 +1,5 @@
 import {describe, it, expect} from 'vitest';
-import {computeAllocatable, formatQuantity, parseQuantity, parseThreshold} from '../../src/facts/quantity.js';
+import {computeAllocatable, formatQuantity, parseQuantity, parseThreshold} from '../../src/facts/kubelet/quantity.js';
 
 const GI = 2 ** 30;
 const MI = 2 ** 20;

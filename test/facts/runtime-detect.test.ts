@@ -4,7 +4,7 @@
  */
 import {describe, expect, it} from 'vitest';
 import {rawFrom} from '../helpers/facts.js';
-import {buildRuntime, runtimeLabel, type RuntimeFacts} from '../../src/facts/runtime.js';
+import {buildRuntime, runtimeLabel, type RuntimeFacts} from '../../src/facts/runtime/runtime.js';
 import type {Collected, KubeletArgv} from '../../src/facts/types.js';
 import {CTD, V2_SYSTEMD, argvWith, nc} from './runtime-fixtures.js';
 

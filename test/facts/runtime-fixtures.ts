@@ -3,7 +3,7 @@
  * (the kubelet builders are tested on their own), directory listings, and unwrapped RuntimeFacts.
  */
 import {readFileSync} from 'node:fs';
-import {buildRuntime, type RuntimeFacts} from '../../src/facts/runtime.js';
+import {buildRuntime, type RuntimeFacts} from '../../src/facts/runtime/runtime.js';
 import type {Collected, ConfigValue, DirRecord, KubeletArgv, KubeletConfigFacts, RawSnapshot} from '../../src/facts/types.js';
 
 /** A file of test/fixtures/runtime. */

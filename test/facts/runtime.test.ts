@@ -1,8 +1,8 @@
 import {describe, expect, it} from 'vitest';
 import {rawFrom} from '../helpers/facts.js';
-import {buildRuntime} from '../../src/facts/runtime.js';
-import {indexToml, lineOf as tomlLine} from '../../src/facts/runtime-parse.js';
-import {parseJsonText} from '../../src/facts/runtime-json.js';
+import {buildRuntime} from '../../src/facts/runtime/runtime.js';
+import {indexToml, lineOf as tomlLine} from '../../src/facts/runtime/runtime-parse.js';
+import {parseJsonText} from '../../src/facts/runtime/runtime-json.js';
 import {CTD, V2_DEFAULT, V2_SYSTEMD, V3_DEFAULT, V3_SYSTEMD, fx, lineOf, nc, runtime} from './runtime-fixtures.js';
 
 describe('buildRuntime: containerd 1.x (config version 2)', () => {

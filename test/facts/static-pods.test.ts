@@ -1,6 +1,6 @@
 import {describe, it, expect} from 'vitest';
-import {buildStaticPods} from '../../src/facts/host.js';
-import {buildKubeletConfig} from '../../src/facts/kubelet-config.js';
+import {buildStaticPods} from '../../src/facts/host/host.js';
+import {buildKubeletConfig} from '../../src/facts/kubelet/kubelet-config.js';
 import {notCollected} from '../../src/facts/types.js';
 import type {DirRecord} from '../../src/facts/types.js';
 import {rawFrom} from '../helpers/facts.js';

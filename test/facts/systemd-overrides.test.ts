@@ -1,6 +1,6 @@
 import {describe, it, expect} from 'vitest';
-import {buildUnit} from '../../src/facts/systemd-unit.js';
-import type {UnitFacts} from '../../src/facts/systemd-unit.js';
+import {buildUnit} from '../../src/facts/systemd/systemd-unit.js';
+import type {UnitFacts} from '../../src/facts/systemd/systemd-unit.js';
 import {kubeadmDropIn} from '../../src/lab/node-files.js';
 import {rawFrom} from '../helpers/facts.js';
 

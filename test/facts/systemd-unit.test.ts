@@ -1,6 +1,6 @@
 import {describe, it, expect} from 'vitest';
-import {buildUnit, buildUnitState} from '../../src/facts/systemd-unit.js';
-import type {UnitFacts} from '../../src/facts/systemd-unit.js';
+import {buildUnit, buildUnitState} from '../../src/facts/systemd/systemd-unit.js';
+import type {UnitFacts} from '../../src/facts/systemd/systemd-unit.js';
 import type {RawSnapshot} from '../../src/facts/types.js';
 import {rawFrom} from '../helpers/facts.js';
 import {KUBELET_SERVICE, kubeadmDropIn} from '../../src/lab/node-files.js';

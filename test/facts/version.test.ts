@@ -1,5 +1,5 @@
 import {describe, it, expect} from 'vitest';
-import {buildKubeletVersion, compareVersions, minorOf, parseVersion, versionAtLeast} from '../../src/facts/version.js';
+import {buildKubeletVersion, compareVersions, minorOf, parseVersion, versionAtLeast} from '../../src/facts/kubelet/version.js';
 import {rawFrom} from '../helpers/facts.js';
 
 // The probe sends only the kubelet paragraph of /var/lib/dpkg/status.

@@ -8,8 +8,8 @@ import * as x509 from '@peculiar/x509';
 import {webcrypto} from 'node:crypto';
 import {collected} from '../../src/facts/types.js';
 import type {Collected, Facts, KubeletArgv, KubeletConfigFacts, RawSnapshot, Sourced} from '../../src/facts/types.js';
-import {buildKubeconfig} from '../../src/facts/kubeconfig.js';
-import {buildCerts} from '../../src/facts/certs.js';
+import {buildKubeconfig} from '../../src/facts/kubeconfig/kubeconfig.js';
+import {buildCerts} from '../../src/facts/pki/certs.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 

@@ -9,7 +9,7 @@ import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, s
 import {tmpdir} from 'node:os';
 import {dirname, join, relative} from 'node:path';
 import {parse} from 'smol-toml';
-import {spellings} from '../../src/facts/runtime-containerd-keys.js';
+import {spellings} from '../../src/facts/runtime/runtime-containerd-keys.js';
 
 export const CONTAINERD_BIN = '/usr/bin/containerd';
 const ETC = '/etc/containerd/';

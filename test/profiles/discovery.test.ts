@@ -1,5 +1,5 @@
 /**
- * Profile discovery (src/facts/profile.ts) on in-memory nodes: references the kubelet's unit
+ * Profile discovery (src/facts/kubelet/profile.ts) on in-memory nodes: references the kubelet's unit
  * makes (flags, unit and env files) decide before files that merely exist; nothing known is
  * `unknown`; an embedded kubelet is recognised by its own files and carries the note saying what
  * is checked. Also: the probe reads every profile's fixed paths, each once.

@@ -14,7 +14,7 @@ import {LocalTransport} from '../../src/transport/local.js';
 import {buildProbeScript} from '../../src/probe/script.js';
 import {parseFrames} from '../../src/probe/frame.js';
 import {writeNodeTree} from '../../src/lab/node-tree.js';
-import {findSecret} from '../../src/facts/redact.js';
+import {findSecret} from '../../src/facts/secrets/redact.js';
 
 const PASSWORD = 'Sup3r-s3cret-registry-pw';
 const AUTH = Buffer.from(`robot:${PASSWORD}`).toString('base64');

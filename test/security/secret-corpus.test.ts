@@ -21,7 +21,7 @@ import {LocalTransport} from '../../src/transport/local.js';
 import {buildProbeScript} from '../../src/probe/script.js';
 import {parseFrames} from '../../src/probe/frame.js';
 import {collectRaw} from '../../src/probe/collect.js';
-import {containsSecret, findSecret, redactText} from '../../src/facts/redact.js';
+import {containsSecret, findSecret, redactText} from '../../src/facts/secrets/redact.js';
 import {writeSnapshot, type SnapshotFile} from '../../src/transport/snapshot.js';
 import {writeOut} from '../../src/cli/commands/common.js';
 import {InputError} from '../../src/errors.js';

@@ -13,7 +13,7 @@ import {applyWaivers, exitCodeWithWaivers, isFailing, loadWaivers, targetLabels,
 import {parseShard, selectShard, type Shard} from '../../targets/shard.js';
 import {countResults, emptySummary} from '../../report/order.js';
 import {ndjsonLine, runRecord, targetRecord} from '../../report/ndjson.js';
-import {refuseSecrets} from '../../facts/secret-guard.js';
+import {refuseSecrets} from '../../facts/secrets/secret-guard.js';
 import {STATUSES} from '../../catalogue/define.js';
 import {TOOL_VERSION} from '../../version.js';
 import {closeSync, openSync, writeSync} from 'node:fs';

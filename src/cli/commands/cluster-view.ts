@@ -6,7 +6,7 @@
  */
 import {existsSync} from 'node:fs';
 import {InputError} from '../../errors.js';
-import type {ClusterView} from '../../facts/cluster.js';
+import type {ClusterView} from '../../facts/live/cluster.js';
 import {notCollected} from '../../facts/types.js';
 import type {ClusterSource} from '../../engine/cluster.js';
 import type {RunOptions} from '../../engine/run.js';

@@ -7,7 +7,7 @@ import {UsageError} from '../../errors.js';
 import type {RunOptions} from '../../engine/run.js';
 import type {Report} from '../../report/types.js';
 import {intOption, type ParsedArgs} from '../args.js';
-import {refuseSecrets} from '../../facts/secret-guard.js';
+import {refuseSecrets} from '../../facts/secrets/secret-guard.js';
 import {writeAtomic} from '../../transport/write-atomic.js';
 
 export {listTargets, targetOptions, targetsFrom} from './targets.js';

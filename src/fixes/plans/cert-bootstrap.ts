@@ -4,7 +4,7 @@
  * bootstrap kubeconfig kubeadm would write. The token is a secret: the step carrying it is marked
  * sensitive, so diffs show it redacted and the audit log never sees file contents.
  */
-import type {CertFacts} from '../../facts/certs.js';
+import type {CertFacts} from '../../facts/pki/certs.js';
 import {NOT_A_JOIN_COMMAND, parseJoinInput} from '../../cluster/join-command.js';
 
 /** What a `kubeadm join` command line gives us. */

@@ -12,7 +12,7 @@
  *   steps, because no safe automation exists from the node alone.
  */
 import {posix} from 'node:path';
-import type {CertEntry, CertInfo} from '../../facts/certs.js';
+import type {CertEntry, CertInfo} from '../../facts/pki/certs.js';
 import {setFlagValue} from '../edit/flag-edit.js';
 import {notApplicable, type FixPlan, type NotApplicable, type PlanInput, type Step} from '../types.js';
 import {bootstrapKubeconfig, caPins, parseJoinCommand} from './cert-bootstrap.js';

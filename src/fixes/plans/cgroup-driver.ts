@@ -7,7 +7,7 @@
  */
 import {parse as parseToml} from 'smol-toml';
 import type {Facts, RawSnapshot, Source} from '../../facts/types.js';
-import type {RuntimeFacts} from '../../facts/runtime.js';
+import type {RuntimeFacts} from '../../facts/runtime/runtime.js';
 import {setFlagValue} from '../edit/flag-edit.js';
 import {setTomlKey} from '../edit/toml-edit.js';
 import {editableFile} from '../node-text.js';

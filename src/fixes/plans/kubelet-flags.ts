@@ -8,7 +8,7 @@ import {closest, distance} from 'fastest-levenshtein';
 import {KNOWN_FLAGS, LEGACY_FLAGS, isKnownFlag} from '../../../checks/data/known-flags.js';
 import {removedFlag} from '../../../checks/data/removed-flags.js';
 import type {FlagOccurrence} from '../../facts/types.js';
-import {versionAtLeast} from '../../facts/version.js';
+import {versionAtLeast} from '../../facts/kubelet/version.js';
 import {findFlag, flagWord, removeFlag} from '../edit/flag-edit.js';
 import {notApplicable, type FixChoice, type FixPlan, type NotApplicable, type PlanInput} from '../types.js';
 import {editSteps, FileEdits, kubeletConfigPath, restartKubelet, where} from './common.js';

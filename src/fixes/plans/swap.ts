@@ -4,7 +4,7 @@
  * after a reboot. Choice `keep`: leave swap on and set `failSwapOn: false` in the kubelet
  * config, with `memorySwap.swapBehavior: LimitedSwap` where the kubelet and cgroup v2 support it.
  */
-import {versionAtLeast} from '../../facts/version.js';
+import {versionAtLeast} from '../../facts/kubelet/version.js';
 import {notApplicable, type FixChoice, type FixPlan, type NotApplicable, type PlanInput, type Step} from '../types.js';
 import {FileEdits, kubeletConfigPath, restartKubelet, where} from './common.js';
 

@@ -6,7 +6,7 @@
  * `systemctl daemon-reload`, restart the kubelet and wait for healthz. On a live node whose unit is
  * fine but stale (NeedDaemonReload) or not running, the fix is the reload and restart alone.
  */
-import type {UnitFacts, UnitProblem} from '../../facts/systemd-unit.js';
+import type {UnitFacts, UnitProblem} from '../../facts/systemd/systemd-unit.js';
 import type {RawSnapshot} from '../../facts/types.js';
 import {insertLines} from '../node-text.js';
 import {notApplicable, type FixChoice, type FixPlan, type NotApplicable, type PlanInput, type Step} from '../types.js';
