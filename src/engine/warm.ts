@@ -25,8 +25,16 @@ export async function warmUp(targets: readonly Target[], o: {concurrency: number
   // The TCP connections first: sshd accepts, starts its per-connection process and sends its
   // banner while ssh2 loads. A socket that fails here is replaced by a fresh connect, which
   // reports the failure the usual way.
+  // Nodes behind the same jump host share one connection to it (transport/ssh-jump-pool.ts):
+  // one early socket for all of them.
+  const jumps = new Set<string>();
   const sockets = first.map((t) => {
     const hop = t.ssh.jumps[0] ?? t.ssh;
+    if (t.ssh.jumps.length > 0) {
+      const key = `${hop.user}@${hop.host}:${hop.port}`;
+      if (jumps.has(key)) return undefined;
+      jumps.add(key);
+    }
     const sock = tcpConnect({host: hop.host, port: hop.port, noDelay: true});
     sock.on('error', () => undefined);
     return sock;
@@ -35,7 +43,7 @@ export async function warmUp(targets: readonly Target[], o: {concurrency: number
   try {
     ({SshTransport} = await import('../transport/ssh.js'));
   } finally {
-    if (o.signal?.aborted) for (const s of sockets) s.destroy();
+    if (o.signal?.aborted) for (const s of sockets) s?.destroy();
   }
   if (o.signal?.aborted) return;
   first.forEach((t, i) => {
