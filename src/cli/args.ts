@@ -188,7 +188,20 @@ export const OPTIONS: readonly OptionSpec[] = [
       '`check`: check only shard I of N (1-based), stable by target name (sha256 of the name mod N); `auto/N` takes I from JOB_COMPLETION_INDEX (an Indexed Job). Join the shards with `merge`.',
   },
   {name: 'concurrency', type: 'string', value: 'N', group: 'run', description: 'Nodes checked at once. Default 16.'},
-  {name: 'timeout', type: 'string', value: 'S', group: 'run', description: 'Time limit per node in seconds. Default 60.'},
+  {
+    name: 'timeout',
+    type: 'string',
+    value: 'S',
+    group: 'run',
+    description: "Time limit per node in seconds. Default 60. `watch`: the whole watch's limit (`90s`, `10m` or seconds); exit 1 when it runs out.",
+  },
+  {name: 'interval', type: 'string', value: 'S', group: 'run', description: '`watch`: probe each node every S seconds (`10`, `30s`, `2m`). Default 10.'},
+  {
+    name: 'until-healthy',
+    type: 'boolean',
+    group: 'run',
+    description: '`watch`: exit 0 as soon as every node has no failing check (an unreachable node is not healthy).',
+  },
   {name: 'expiry-warn-days', type: 'string', value: 'N', group: 'run', description: 'Warn when a certificate expires within N days. Default 30.'},
   {
     name: 'dir',
@@ -293,6 +306,12 @@ export const COMMANDS = [
       'One report (any --output) from the NDJSON of the shards of a run (`check --shard I/N --output ndjson`); exit code as one run. See docs/ndjson.md.',
   },
   {
+    name: 'watch',
+    usage: 'watch TARGET... [--interval S] [--until-healthy] [--timeout 10m]',
+    description:
+      'Keep the connection, re-probe every --interval and when the kubelet journal shows a new error, and print each change (fixed, new failure, unreachable); --output ndjson for scripts. See docs/watch.md.',
+  },
+  {
     name: 'lab',
     usage: 'lab [--dir DIR] [--run | --tui]',
     description:
@@ -307,7 +326,7 @@ export interface ParsedArgs {
   values: Record<string, string | boolean | (string | boolean)[] | undefined>;
 }
 
-const KNOWN_COMMANDS = new Set(['check', 'collect', 'list-checks', 'lab', 'explain', 'fix', 'runbook', 'merge', 'diff']);
+const KNOWN_COMMANDS = new Set(['check', 'collect', 'list-checks', 'lab', 'explain', 'fix', 'runbook', 'merge', 'diff', 'watch']);
 
 /** Parse argv (without node and script). Unknown options are a UsageError naming the option. */
 export function parseCommandLine(argv: string[]): ParsedArgs {
