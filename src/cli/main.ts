@@ -79,6 +79,10 @@ export async function main(argv: string[]): Promise<number> {
         const {mergeCommand} = await import('./commands/merge.js');
         return await mergeCommand(a);
       }
+      case 'watch': {
+        const {watchCommand} = await import('./commands/watch.js');
+        return await watchCommand(a, controller.signal);
+      }
       case 'lab': {
         const {labCommand} = await import('./commands/lab.js');
         return await labCommand(a, controller.signal);
