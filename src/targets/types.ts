@@ -23,6 +23,11 @@ export interface SshHop {
   /** Keepalive interval and count (ssh_config `ServerAliveInterval`/`ServerAliveCountMax`). */
   keepaliveIntervalMs: number;
   keepaliveCountMax: number;
+  /**
+   * ssh_config `ProxyCommand`, tokens expanded: run through the shell and SSH spoken over its
+   * stdin/stdout instead of a TCP connection (used only for the first hop; see ssh-proxy-command.ts).
+   */
+  proxyCommand?: string;
 }
 
 /** How host keys are checked for every hop of one target. */
