@@ -30,6 +30,7 @@ export async function warmUp(targets: readonly Target[], o: {concurrency: number
   const jumps = new Set<string>();
   const sockets = first.map((t) => {
     const hop = t.ssh.jumps[0] ?? t.ssh;
+    if (hop.proxyCommand) return undefined; // reached through its ProxyCommand, not TCP
     if (t.ssh.jumps.length > 0) {
       const key = `${hop.user}@${hop.host}:${hop.port}`;
       if (jumps.has(key)) return undefined;

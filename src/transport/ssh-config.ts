@@ -2,7 +2,7 @@
  * The operator's OpenSSH client config (`~/.ssh/config`, ssh_config(5)), read with the
  * `ssh-config` package so aliases, Host patterns and first-value-wins behave as `ssh` does.
  * Only what kubelet-doctor uses is extracted: HostName, User, Port, IdentityFile, ProxyJump,
- * ConnectTimeout, ServerAlive*, UserKnownHostsFile, StrictHostKeyChecking.
+ * ProxyCommand, CertificateFile, ConnectTimeout, ServerAlive*, UserKnownHostsFile, StrictHostKeyChecking.
  */
 import {readdirSync, readFileSync, statSync} from 'node:fs';
 import {homedir, userInfo} from 'node:os';
@@ -25,6 +25,13 @@ export interface HostConfig {
   identityFiles: string[];
   /** ProxyJump hops (`none` cancels a jump from a broader Host block). */
   proxyJump?: string[];
+  /**
+   * ProxyCommand, tokens not yet expanded (`none`: not set). Of ProxyJump and ProxyCommand only
+   * the one obtained first counts, as in ssh(1); a `none` obtained first disables both.
+   */
+  proxyCommand?: string;
+  /** CertificateFile entries (accumulate, like IdentityFile). */
+  certificateFiles: string[];
   connectTimeoutS?: number;
   serverAliveIntervalS?: number;
   serverAliveCountMax?: number;
@@ -48,6 +55,11 @@ export function expandPath(p: string, base = join(home(), '.ssh')): string {
   if (p === '~') return home();
   if (p.startsWith('~/')) return join(home(), p.slice(2));
   return isAbsolute(p) ? p : join(base, p);
+}
+
+/** ProxyCommand's tokens (ssh_config(5): %%, %h, %n, %p, %r); any other %x is left as written, like ssh rejects it. */
+export function expandProxyTokens(v: string, t: {host: string; alias: string; port: number; user: string}): string {
+  return v.replace(/%([%hnpr])/g, (_m, c: string) => (c === 'h' ? t.host : c === 'n' ? t.alias : c === 'p' ? String(t.port) : c === 'r' ? t.user : '%'));
 }
 
 /** ssh_config(5) TOKENS: %h host, %p port, %r remote user, %u local user, %d home, %n alias, %% a percent. */
@@ -162,11 +174,11 @@ function num(cfg: SshConfig, alias: string, key: string, v: string | undefined, 
 
 /** What the config sets for `alias` (the name as typed), first value wins, IdentityFile accumulates. */
 export function hostConfig(cfg: SshConfig, alias: string): HostConfig {
-  if (!cfg.parsed) return {identityFiles: []};
+  if (!cfg.parsed) return {identityFiles: [], certificateFiles: []};
   // Match exec would run shell commands from the config: not for a diagnostic tool.
   const c = cfg.parsed.compute(alias, {ignoreCase: true, matchExec: false});
   const get = (k: string) => first(c[k]);
-  const out: HostConfig = {identityFiles: []};
+  const out: HostConfig = {identityFiles: [], certificateFiles: []};
   const hostName = get('hostname');
   if (hostName !== undefined) out.hostName = expandTokens(hostName, {host: alias, alias});
   const user = get('user');
@@ -178,8 +190,19 @@ export function hostConfig(cfg: SshConfig, alias: string): HostConfig {
   }
   const ids = c['identityfile'];
   out.identityFiles = (Array.isArray(ids) ? ids : ids ? [ids] : []).filter((f) => f.toLowerCase() !== 'none');
+  const certs = c['certificatefile'];
+  out.certificateFiles = (Array.isArray(certs) ? certs : certs ? [certs] : []).filter((f) => f.toLowerCase() !== 'none');
+  // ssh(1) keeps whichever of ProxyJump and ProxyCommand it reads first (readconf.c ignores the
+  // other once one is set); compute() lists keys in the order they were first obtained.
+  const keys = Object.keys(c).map((k) => k.toLowerCase());
+  const jumpFirst = keys.indexOf('proxyjump');
+  const cmdFirst = keys.indexOf('proxycommand');
+  const useCommand = cmdFirst >= 0 && (jumpFirst < 0 || cmdFirst < jumpFirst);
+  const pc = get('proxycommand')?.trim();
   const pj = get('proxyjump');
-  if (pj !== undefined)
+  if (useCommand) {
+    if (pc && pc.toLowerCase() !== 'none') out.proxyCommand = pc;
+  } else if (pj !== undefined) {
     out.proxyJump =
       pj.toLowerCase() === 'none'
         ? []
@@ -187,6 +210,7 @@ export function hostConfig(cfg: SshConfig, alias: string): HostConfig {
             .split(',')
             .map((s) => s.trim())
             .filter(Boolean);
+  }
   const ct = num(cfg, alias, 'ConnectTimeout', get('connecttimeout'), 1);
   if (ct !== undefined) out.connectTimeoutS = ct;
   const sai = num(cfg, alias, 'ServerAliveInterval', get('serveraliveinterval'), 0);

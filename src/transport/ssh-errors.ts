@@ -6,6 +6,25 @@
 import {TargetError} from '../errors.js';
 import type {SshHop} from '../targets/types.js';
 import {authError, type AuthLog} from './ssh-auth.js';
+import {proxyExit} from './ssh-proxy-command.js';
+
+/** A ProxyCommand as shown in a message: printable, bounded. */
+function shownCommand(cmd: string): string {
+  const t = cmd.replace(/[^\x20-\x7e]+/g, ' ').trim();
+  return t.length > 120 ? `${t.slice(0, 119)}…` : t;
+}
+
+/** The failure of a hop reached through its ProxyCommand: how the command ended, what it printed. */
+function proxyError(hop: SshHop & {proxyCommand: string}, what: string, kind: 'unreachable' | 'timeout'): TargetError {
+  const x = proxyExit(hop);
+  const cmd = shownCommand(hop.proxyCommand);
+  const said = x?.stderr ? ` (its stderr: "${x.stderr}")` : '';
+  return new TargetError(
+    kind,
+    `ProxyCommand for ${hop.alias} ${x ? `${x.how} ` : ''}${what}${said}`,
+    `run it by hand to see why: ${cmd} (it must connect its stdin and stdout to sshd on ${hop.host}:${hop.port}; see ProxyCommand in your ssh_config)`,
+  );
+}
 
 /** Where a connection got to: TCP connect, SSH version exchange and key exchange, authentication, ready. */
 export type ConnectPhase = 'tcp' | 'handshake' | 'auth' | 'ready';
@@ -13,6 +32,9 @@ export type ConnectPhase = 'tcp' | 'handshake' | 'auth' | 'ready';
 /** The TargetError for a hop that did not become ready before its deadline. */
 export function timeoutError(hop: SshHop, phase: ConnectPhase, ms: number): TargetError {
   const s = `${Math.max(1, Math.round(ms / 1000))} s`;
+  if (hop.proxyCommand && (phase === 'tcp' || phase === 'handshake')) {
+    return proxyError({...hop, proxyCommand: hop.proxyCommand}, `did not speak SSH within ${s}`, 'timeout');
+  }
   const at = `${hop.host}:${hop.port}`;
   switch (phase) {
     case 'tcp':
@@ -50,6 +72,11 @@ export function closedBeforeBanner(hop: SshHop, said: string): TargetError {
     .replace(/[^\x20-\x7e]+/g, ' ')
     .trim()
     .slice(0, 80);
+  if (hop.proxyCommand) {
+    const x = proxyExit(hop);
+    const what = text ? `${x ? 'after printing' : 'printed'} "${text}" instead of an SSH banner` : `${x ? '' : 'closed its output '}before SSH began`;
+    return proxyError(hop as SshHop & {proxyCommand: string}, what, 'unreachable');
+  }
   const message = `${at} closed the connection before its SSH banner${text ? `, saying "${text}"` : ''} (no login was attempted)`;
   if (text && !/MaxStartups/i.test(text)) {
     return new TargetError('unreachable', message, `is port ${hop.port} the SSH port of ${hop.alias}?`);

@@ -57,7 +57,11 @@ export interface JumpLease {
 
 /** What decides whether two nodes can share their jump connection: the chain after ssh_config, and the host-key policy. */
 export function jumpKey(ep: SshEndpoint): string {
-  return JSON.stringify([ep.jumps.map((h) => [h.host, h.port, h.user, h.identityFiles, h.useAgent]), ep.hostKeys.knownHostsFile, ep.hostKeys.acceptNew]);
+  return JSON.stringify([
+    ep.jumps.map((h) => [h.host, h.port, h.user, h.identityFiles, h.useAgent, h.proxyCommand ?? null]),
+    ep.hostKeys.knownHostsFile,
+    ep.hostKeys.acceptNew,
+  ]);
 }
 
 /**
