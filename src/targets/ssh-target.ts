@@ -5,7 +5,7 @@
  */
 import {join} from 'node:path';
 import {UsageError} from '../errors.js';
-import {expandPath, expandTokens, home, hostConfig, localUser, type SshConfig} from '../transport/ssh-config.js';
+import {expandPath, expandProxyTokens, expandTokens, home, hostConfig, localUser, type SshConfig} from '../transport/ssh-config.js';
 import type {SshEndpoint, SshHop} from './types.js';
 
 /** A parsed `[user@]host[:port]`. */
@@ -106,6 +106,7 @@ function resolveHop(spec: HostSpec, s: SshSettings, extraIds: string[]): {hop: S
       connectTimeoutMs: hc.connectTimeoutS !== undefined ? hc.connectTimeoutS * 1000 : DEFAULT_CONNECT_TIMEOUT_MS,
       keepaliveIntervalMs: hc.serverAliveIntervalS !== undefined ? hc.serverAliveIntervalS * 1000 : KEEPALIVE_MS,
       keepaliveCountMax: hc.serverAliveCountMax ?? KEEPALIVE_COUNT,
+      ...(hc.proxyCommand !== undefined ? {proxyCommand: expandProxyTokens(hc.proxyCommand, tok)} : {}),
     },
     jumps: hc.proxyJump,
   };
@@ -143,6 +144,8 @@ export function sshEndpoint(spec: HostSpec, s: SshSettings, what: string, layer:
   const ids = [...s.identities, ...(layer.identities ?? []).map((f) => expandPath(f, process.cwd()))];
   const {hop, jumps: configJumps} = resolveHop(merged, s, ids);
   const jumpList = s.jump ?? layer.jump ?? configJumps ?? [];
+  // A jump from -J or the inventory beats the config's ProxyCommand, as `ssh -J` does.
+  if (jumpList.length > 0) delete hop.proxyCommand;
   const hc = hostConfig(s.sshConfig, spec.host);
   const knownHostsFile = s.knownHosts ?? (hc.userKnownHostsFile ? expandPath(hc.userKnownHostsFile) : join(home(), '.ssh', 'known_hosts'));
   return {
