@@ -12,6 +12,7 @@ import {tildePath} from './ssh-config.js';
 import type {HostKeyPolicy, SshEndpoint, SshHop} from '../targets/types.js';
 import {appendKnownHost, blobKeyType, checkHostKey, fingerprint, hostToken, knownKeyTypes, loadKnownHosts} from './known-hosts.js';
 import {authHandler, newAuthLog, type PassphraseFn} from './ssh-auth.js';
+import {proxyCommandStream} from './ssh-proxy-command.js';
 import {closedBeforeBanner, connectError, viaJump, type ConnectPhase} from './ssh-errors.js';
 
 /** What a connection attempt shares with the transport that started it. */
@@ -270,10 +271,11 @@ export async function connectHops(hops: SshHop[], ctx: ConnectContext, via: {cli
   for (const [i, hop] of hops.entries()) {
     const isJump = i < jumps;
     ctx.phase(hop, 'tcp'); // a tunnel that never opens is a connect timeout to this hop
-    const sock = prev && prevHop ? await tunnel(prev, prevHop, hop) : undefined;
+    const sock = prev && prevHop ? await tunnel(prev, prevHop, hop) : hop.proxyCommand ? proxyCommandStream(hop) : undefined;
     try {
       prev = await connectHop(hop, ctx, sock);
     } catch (e) {
+      sock?.destroy(); // a hop refused before its client took the stream (a ProxyCommand would linger)
       throw e instanceof TargetError ? viaJump(e, hop, isJump) : e;
     }
     prevHop = hop;
