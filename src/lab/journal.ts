@@ -4,6 +4,8 @@
  * "command failed"`, systemd's restart lines), so the kubelet-logs check meets the lines it
  * will meet in production.
  */
+import {appendFile} from 'node:fs/promises';
+import {join} from 'node:path';
 import {CONTAINERD_PID, LAB_RESTARTS, LIVE_PROFILES, KUBELET_PID, type RuntimeState} from './live-state.js';
 import type {ScenarioId} from './scenarios.js';
 
@@ -302,4 +304,23 @@ export function renderJournal(entries: readonly JournalEntry[], hostname: string
 export function systemdTimestamp(d: Date): string {
   const day = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][d.getUTCDay()];
   return `${day} ${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** A kubelet klog line as a journal record (`E1205 12:00:00.000000    2392 where] msg`), for lines written while the lab runs. */
+export function kubeletLine(level: 'I' | 'W' | 'E', at: Date, where: string, msg: string, pid = KUBELET_PID): JournalEntry {
+  return {at, ident: 'kubelet', pid, message: klog(level, at, pid, where, msg)};
+}
+
+/**
+ * Append records to a running lab node's journal, in every format the journalctl stand-in serves
+ * (`dataDir` is the node's stand-in data directory, StandInDirs.data): what the kubelet writes
+ * while someone watches. Why: `watch` follows the journal and must meet lines written after it started.
+ */
+export async function appendJournal(
+  dataDir: string,
+  hostname: string,
+  entries: readonly JournalEntry[],
+  unit: 'kubelet' | 'containerd' = 'kubelet',
+): Promise<void> {
+  for (const f of JOURNAL_FORMATS) await appendFile(join(dataDir, 'journal', `${unit}.${f}`), renderJournal(entries, hostname, f));
 }

@@ -2,6 +2,7 @@
  * What a watch reports, as events: the text lines and the NDJSON records (docs/watch.md) are two
  * renderings of the same list, so a script and a person see the same watch.
  */
+import type {Status} from '../catalogue/define.js';
 import type {TargetResult} from '../report/types.js';
 import {sanitizeLine} from '../text/sanitize.js';
 import {describe, type Transition} from './transitions.js';
@@ -41,6 +42,8 @@ export type WatchEvent =
       signature: string | null;
       check: string | null;
       checkTitle: string | null;
+      /** That check's status in the node's last probe (null: not probed yet, or no check). */
+      checkStatus: Status | null;
       /** Lines left out before this one (rate bound). */
       dropped: number;
     }
@@ -84,7 +87,8 @@ export function eventText(e: WatchEvent): string | null {
     }
     case 'journal': {
       const dropped = e.dropped > 0 ? ` (${e.dropped} journal lines not shown before this one)` : '';
-      const beside = e.check ? `→ ${e.check}${e.checkTitle ? ` (${e.checkTitle})` : ''} [${e.signature}]` : '(an error no check names)';
+      const status = e.checkStatus ? `, ${e.checkStatus} at the last probe` : '';
+      const beside = e.check ? `→ ${e.check} (${e.checkTitle ?? e.check}${status}) [${e.signature}]` : '(an error no check names)';
       return sanitizeLine(`${t} ${e.target} journal ${beside}: ${e.line}${dropped}`);
     }
     case 'watch-end': {

@@ -4,7 +4,8 @@
  * characters stripped, capped, secrets redacted), parsed as `short-iso`, and matched against the
  * signature catalogue, so a new error names the check it points to the moment it arrives.
  *
- * `journalctl -u kubelet -f -n 0 -o short-iso` streams new lines. Should the follow end while the
+ * `journalctl -u kubelet -f -n 200 -o short-iso` streams new lines; the last lines it starts with,
+ * and every line the probe already read (`seed`), are not news. Should the follow end while the
  * connection lives (a journalctl that does not follow, a wrapper, a sudo rule that allows no
  * long-running command), the follower reads the last lines every `pollMs` on the same
  * connection instead and reports those it has not seen.
@@ -13,10 +14,17 @@ import type {Client as SshClient, ClientChannel} from 'ssh2';
 import {matchJournal} from '../../checks/kubelet-logs.js';
 import type {LogSignature} from '../catalogue/signatures.js';
 import {parseJournal} from '../facts/host/journal.js';
+import {oneLine} from '../facts/live/live-records.js';
 import {redactText} from '../facts/secrets/redact.js';
 import {shQuote} from '../probe/script.js';
 import {sanitizeLine} from '../text/sanitize.js';
 import type {SshTransport} from '../transport/ssh.js';
+
+/**
+ * A line as the probe's journal facts hold it (redacted, control characters out, capped): lines
+ * the probe read are not reported again by the follower.
+ */
+export const lineKey = (line: string): string => oneLine(redactText(line), MAX_LINE_CHARS);
 
 /** A line longer than this (in characters, after cleaning) is cut with an ellipsis. */
 export const MAX_LINE_CHARS = 600;
@@ -111,9 +119,9 @@ export class RateLimit {
 }
 
 /** The shell that runs journalctl on the node: the probe's journal directory choice (script-live.ts `kjournal`). */
-export function journalScript(hostRoot: string, mode: 'follow' | 'poll'): string {
+export function journalScript(hostRoot: string, mode: 'follow' | 'poll', lines = POLL_LINES): string {
   const root = hostRoot === '/' ? '' : hostRoot.replace(/\/+$/, '');
-  const args = mode === 'follow' ? `-f -n 0` : `-n ${POLL_LINES}`;
+  const args = mode === 'follow' ? `-f -n ${lines}` : `-n ${lines}`;
   return [
     `R=${shQuote(root)}`,
     'set -- journalctl',
@@ -141,7 +149,9 @@ export class JournalFollower {
   private busy = false;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** Lines already known (the probe's, the last poll's), by {@link lineKey}. */
   private seen = new Set<string>();
+  /** Whether `seen` holds anything yet: without it, the first read is what was there already. */
   private baseline = false;
 
   constructor(
@@ -149,6 +159,15 @@ export class JournalFollower {
     private readonly onLine: (line: string) => void,
     private readonly pollMs = 2000,
   ) {}
+
+  /** Lines the probe read (its journal facts' texts): not reported when a follow or poll meets them. */
+  seed(keys: Iterable<string>): void {
+    const next = new Set(keys);
+    if (next.size === 0) return;
+    for (const k of this.seen) if (next.size < 4 * POLL_LINES) next.add(k);
+    this.seen = next;
+    this.baseline = true;
+  }
 
   /** Start following if the connection is up and nothing follows yet. */
   ensure(): void {
@@ -187,9 +206,14 @@ export class JournalFollower {
     const lines = new LineSplitter();
     this.exec(
       client,
-      journalScript(this.transport.hostRoot, 'follow'),
+      // With the probe's lines known, start a little back (what came between the probe and now); else from now.
+      journalScript(this.transport.hostRoot, 'follow', this.baseline ? POLL_LINES : 0),
       (b) => {
-        for (const l of lines.push(b)) this.onLine(l);
+        for (const l of lines.push(b)) {
+          // The first lines (-n) were there before: news only when neither the probe nor a poll read them.
+          if (this.seen.has(lineKey(l))) continue;
+          this.onLine(l);
+        }
       },
       () => {
         if (this.stopped) return;
@@ -214,10 +238,10 @@ export class JournalFollower {
       () => {
         if (this.stopped) return;
         const lines = out.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('-- '));
-        // The first read is what was there already: the probe has seen it.
-        if (this.baseline) for (const l of lines) if (!this.seen.has(l)) this.onLine(l);
+        // Without a seed, the first read is what was there already.
+        if (this.baseline) for (const l of lines) if (!this.seen.has(lineKey(l))) this.onLine(l);
         this.baseline = true;
-        this.seen = new Set(lines);
+        this.seen = new Set(lines.map(lineKey));
         if (clientOf(this.transport) !== client) {
           this.mode = 'off';
           return;

@@ -61,8 +61,11 @@ export class WatchedNode {
     return {raw, transport: tr.kind, name: t.name};
   }
 
-  /** Probe the node once over its kept transport; rejects only when `signal` stopped the watch. */
-  async probe(signal: AbortSignal): Promise<TargetResult> {
+  /**
+   * Probe the node once over its kept transport; rejects only when `signal` stopped the watch.
+   * `journal`: the texts of the journal lines the probe read (the follower does not report them again).
+   */
+  async probe(signal: AbortSignal): Promise<{result: TargetResult; journal: string[]}> {
     if (this.closed) throw new TargetError('interrupted', 'interrupted');
     const started = Date.now();
     const node = new AbortController();
@@ -77,11 +80,12 @@ export class WatchedNode {
     try {
       const acquired = await Promise.race([this.raw(linked), guard]);
       const facts = buildFacts(acquired.raw, {name: acquired.name, transport: acquired.transport, kubeletVersion: this.o.kubeletVersion});
-      return checkRaw(this.target, acquired, this.o, started, {facts}).result;
+      const journal = facts.journal.collected ? facts.journal.value.lines.map((l) => l.text) : [];
+      return {result: checkRaw(this.target, acquired, this.o, started, {facts}).result, journal};
     } catch (e) {
       if (signal.aborted) throw new TargetError('interrupted', 'interrupted');
       if (!(e instanceof TargetError)) throw e;
-      return failedResult(this.target, e, Date.now() - started);
+      return {result: failedResult(this.target, e, Date.now() - started), journal: []};
     } finally {
       clearTimeout(timer);
     }

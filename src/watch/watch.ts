@@ -102,6 +102,8 @@ export async function watch(targets: readonly Target[], o: WatchOptions): Promis
   const loop = async (node: WatchedNode): Promise<void> => {
     const name = node.target.name;
     let history: NodeHistory | undefined;
+    /** The node's last result with checks: a journal line names the check's status in it. */
+    let lastChecked: TargetResult | null = null;
     let reason: ProbeReason = 'start';
     let journalWoke = false;
     const wait = sleeper();
@@ -122,6 +124,7 @@ export async function watch(targets: readonly Target[], o: WatchOptions): Promis
           signature: hit.signature,
           check: hit.check,
           checkTitle: hit.check ? (titles.get(hit.check) ?? null) : null,
+          checkStatus: hit.check ? (lastChecked?.results.find((f) => f.id === hit.check)?.status ?? null) : null,
           dropped: limit.takeDropped(),
         });
       }
@@ -136,9 +139,10 @@ export async function watch(targets: readonly Target[], o: WatchOptions): Promis
     try {
       while (!end) {
         let result: TargetResult;
+        let seen: string[];
         journalWoke = false;
         try {
-          result = await node.probe(stopped);
+          ({result, journal: seen} = await node.probe(stopped));
         } catch (e) {
           if (end) return;
           throw e;
@@ -146,6 +150,7 @@ export async function watch(targets: readonly Target[], o: WatchOptions): Promis
         if (end) return;
         const s = step(history, result);
         history = s.history;
+        lastChecked = s.history.checked;
         const ok = isHealthy(result);
         healthy.set(name, ok);
         const now = at();
@@ -154,6 +159,7 @@ export async function watch(targets: readonly Target[], o: WatchOptions): Promis
           follower = new JournalFollower(node.ssh, onLine, o.pollMs ?? 2000);
           followers.push(follower);
         }
+        follower?.seed(seen);
         follower?.ensure();
         o.onEvent({
           kind: 'probe',
