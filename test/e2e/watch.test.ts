@@ -8,13 +8,14 @@
  */
 import {spawn, type ChildProcess} from 'node:child_process';
 import {existsSync} from 'node:fs';
-import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
+import {appendFile, chmod, mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {appendJournal, kubeletLine} from '../../src/lab/journal.js';
 import {labKeyPair, startLabNode, type LabNode} from '../../src/lab/lab-fleet.js';
 import {writeNodeTree, type ScenarioId} from '../../src/lab/node-tree.js';
+import {sshdMissing, startSshdNode, type SshdNode} from '../helpers/sshd.js';
 
 const BIN = join(import.meta.dirname, '../../dist/src/cli/bin.js');
 let dir: string;
@@ -150,5 +151,105 @@ describe('watch over SSH (lab node)', () => {
     // The connection is closed: the node's server has no command left running for it.
     for (let i = 0; i < 50 && node.server.running() > 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(node.server.running()).toBe(0);
+  });
+});
+
+/**
+ * The follow path over a real OpenSSH sshd: a `journalctl` first on the session's PATH that
+ * follows (`-f` is `tail -f` of a file here), so the journal streams over a second channel of
+ * the probe's connection. One login for the whole watch: every probe and the follow share it.
+ */
+const noSshd = sshdMissing();
+describe.skipIf(noSshd)('watch over a real sshd: journalctl -f on the same connection', () => {
+  let fx: SshdNode;
+  let bin: string;
+  beforeAll(async () => {
+    const base = await mkdtemp(join(tmpdir(), 'kd-watch-sshd-'));
+    bin = join(base, 'bin');
+    await mkdir(bin);
+    await writeFile(join(base, 'journal'), '2026-01-01T00:00:00+00:00 node-2 kubelet[2392]: I0101 00:00:00.000000    2392 server.go:1264] "Started kubelet"\n');
+    await writeFile(
+      join(bin, 'journalctl'),
+      `#!/bin/sh
+n=10; follow=0
+while [ $# -gt 0 ]; do
+  case $1 in -f|--follow) follow=1;; -n|--lines) n=$2; shift;; -u|-o|-D|-S|--since) shift;; esac
+  shift
+done
+echo "follow=$follow n=$n" >> ${base}/journalctl.log
+if [ $follow = 1 ]; then echo $$ >> ${base}/tail.pids; exec tail -n "$n" -f ${base}/journal; fi
+tail -n "$n" ${base}/journal
+`,
+    );
+    await chmod(join(bin, 'journalctl'), 0o755);
+    await mkdir(join(base, 'home'));
+    // One SetEnv line (sshd keeps the first): our PATH, and a HOME of its own (see SshdOptions.ownHome).
+    fx = await startSshdNode('kd-watch-sshd-node-', {
+      extra: `SetEnv PATH=${bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=${base}/home`,
+    });
+    bin = base;
+  });
+  afterAll(async () => {
+    // A `tail -f` the session left behind (sshd without a pty does not signal it): ours, by pid.
+    const pids = await readFile(join(bin, 'tail.pids'), 'utf8').catch(() => '');
+    for (const p of pids.split('\n').filter(Boolean)) {
+      try {
+        process.kill(Number(p), 'SIGKILL');
+      } catch {
+        /* gone already */
+      }
+    }
+    await fx?.stop();
+    if (bin) await rm(bin, {recursive: true, force: true});
+  });
+
+  it('streams a new journal line beside its check, re-probes, and logs in once', async () => {
+    const name = `root@127.0.0.1:${fx.sshd.port}`;
+    const logins = () => (fx.sshd.log().match(/Accepted publickey/g) ?? []).length;
+    const before = logins();
+    const w = start([
+      'watch',
+      name,
+      '-i',
+      fx.sshd.keys.ed25519,
+      '--known-hosts',
+      fx.known,
+      '--host-root',
+      fx.node.root,
+      '--interval',
+      '600',
+      '--timeout',
+      '90',
+      '--output',
+      'ndjson',
+    ]);
+    await w.seen(/"kind":"probe"/);
+    // The follow is running once journalctl was asked to follow.
+    for (let i = 0; i < 100 && !(await readFile(join(bin, 'journalctl.log'), 'utf8').catch(() => '')).includes('follow=1'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await appendFile(
+      join(bin, 'journal'),
+      '2026-01-01T00:01:00+00:00 node-2 kubelet[2393]: E0101 00:01:00.000000    2393 run.go:74] "command failed" err="failed to run Kubelet: running with swap on is not supported, please disable swap!"\n',
+    );
+    await w.seen(/"reason":"journal"/);
+    w.child.kill('SIGINT');
+    const code = await w.done;
+    const events = w
+      .out()
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as {kind: string; [k: string]: unknown});
+    const journal = events.filter((e) => e.kind === 'journal');
+    expect(journal).toHaveLength(1);
+    expect(journal[0]).toMatchObject({target: name, signature: 'swap-on-not-supported', check: 'swap', time: '2026-01-01T00:01:00+00:00'});
+    const probes = events.filter((e) => e.kind === 'probe');
+    expect(probes.map((p) => p['reason'])).toEqual(['start', 'journal']);
+    expect(probes[1]).toMatchObject({journal: 'follow'});
+    expect(events.at(-1)).toMatchObject({kind: 'watch-end', reason: 'interrupted', exitCode: 130});
+    expect(code).toBe(130);
+    expect(await readFile(join(bin, 'journalctl.log'), 'utf8')).toContain('follow=1');
+    // Two probes and the follow: one login.
+    expect(logins() - before).toBe(1);
   });
 });
