@@ -39,6 +39,7 @@ export async function checkCommand(a: ParsedArgs, signal: AbortSignal, resolved?
       waivers,
     );
   const opts = await withCluster(a, runOptions(a, signal), targets, signal);
+  const pub = a.values['publish'] === true ? (await import('../../cluster/publish.js')).publisherFor(a, targets, signal) : null;
   const progress = process.stderr.isTTY === true && targets.length > 1 ? progressLine(targets.length) : null;
   const ran = applyWaivers(await runAll(targets, opts, progress?.onEvent), waivers, opts.now(), targetLabels(targets));
   const report = a.values['advice'] === true ? ran : hideAdvice(ran);
@@ -52,7 +53,8 @@ export async function checkCommand(a: ParsedArgs, signal: AbortSignal, resolved?
     ...(process.stdout.columns && color ? {width: process.stdout.columns} : {}),
   });
   await writeOut(text, a.values['out']);
-  return exitCodeWithWaivers(report);
+  for (const t of report.targets) pub?.add(t);
+  return pub ? pub.finish(exitCodeWithWaivers(report)) : exitCodeWithWaivers(report);
 }
 
 /**
@@ -70,6 +72,7 @@ async function streamNdjson(
 ): Promise<number> {
   const file = typeof a.values['out'] === 'string' ? a.values['out'] : null;
   const opts: RunOptions = await withCluster(a, runOptions(a, signal), targets, signal);
+  const pub = a.values['publish'] === true ? (await import('../../cluster/publish.js')).publisherFor(a, targets, signal) : null;
   const fd = file === null ? null : openSync(file, 'w', 0o644);
   const what = file ?? 'the report to standard output';
   const write = (text: string) => {
@@ -98,6 +101,7 @@ async function streamNdjson(
         notChecked ||= t.status !== 'ok';
         failing ||= t.results.some(isFailing);
         write(ndjsonLine(targetRecord(t, indexes[e.index]!, TOOL_VERSION, startedAt)));
+        pub?.add(t);
       } catch (err) {
         fault = err; // a refused or failed write: no more lines; reported once the run stops
       }
@@ -107,7 +111,8 @@ async function streamNdjson(
     if (fault !== null) throw fault;
     const bad = await clusterInputError(opts);
     if (bad) throw bad;
-    const exitCode = notChecked ? 3 : failing ? 1 : 0;
+    const runCode = notChecked ? 3 : failing ? 1 : 0;
+    const exitCode = pub ? await pub.finish(runCode) : runCode;
     write(ndjsonLine({kind: 'summary', targets: targets.length, summary, exitCode}));
     return exitCode;
   } finally {
