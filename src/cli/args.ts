@@ -271,6 +271,41 @@ export const OPTIONS: readonly OptionSpec[] = [
     group: 'cluster',
     description: 'With --via pod: where the probe pods run; its Pod Security level must allow privileged pods. Default kube-system.',
   },
+  {
+    name: 'publish',
+    type: 'boolean',
+    group: 'cluster',
+    description:
+      "`check` with a cluster: write each checked node's verdict as the Node condition KubeletDoctorProblem (True: reason = the first cause's check id in CamelCase; False: KubeletDoctorOK). See docs/in-cluster.md.",
+  },
+  {
+    name: 'namespace',
+    type: 'string',
+    value: 'NS',
+    group: 'cluster',
+    description: '`manifest`: the namespace of the Job, its ServiceAccount and the probe pods. Default kubelet-doctor.',
+  },
+  {
+    name: 'image',
+    type: 'string',
+    value: 'IMAGE',
+    group: 'cluster',
+    description: '`manifest`: the kubelet-doctor image the Job runs (docs/in-cluster/Dockerfile builds it).',
+  },
+  {
+    name: 'shards',
+    type: 'string',
+    value: 'N',
+    group: 'cluster',
+    description: "`manifest`: the Indexed Job's pods, each checking its shard of the nodes (`--shard auto/N`). Default 1.",
+  },
+  {
+    name: 'schedule',
+    type: 'string',
+    value: 'CRON',
+    group: 'cluster',
+    description: '`manifest`: print a CronJob with this schedule (e.g. "*/30 * * * *") instead of a Job.',
+  },
 ];
 
 /** Commands and what they do (docs and help). */
@@ -312,6 +347,12 @@ export const COMMANDS = [
       'Keep the connection, re-probe every --interval and when the kubelet journal shows a new error, and print each change (fixed, new failure, unreachable); --output ndjson for scripts. See docs/watch.md.',
   },
   {
+    name: 'manifest',
+    usage: 'manifest [--namespace NS] [--image IMG] [--shards N] [--schedule CRON] [--publish]',
+    description:
+      'Print the YAML (RBAC limited to what the run uses, an Indexed Job or a CronJob) that checks every node from inside the cluster through probe pods. See docs/in-cluster.md.',
+  },
+  {
     name: 'lab',
     usage: 'lab [--dir DIR] [--run | --tui]',
     description:
@@ -326,7 +367,7 @@ export interface ParsedArgs {
   values: Record<string, string | boolean | (string | boolean)[] | undefined>;
 }
 
-const KNOWN_COMMANDS = new Set(['check', 'collect', 'list-checks', 'lab', 'explain', 'fix', 'runbook', 'merge', 'diff', 'watch']);
+const KNOWN_COMMANDS = new Set(['check', 'collect', 'list-checks', 'lab', 'manifest', 'explain', 'fix', 'runbook', 'merge', 'diff', 'watch']);
 
 /** Parse argv (without node and script). Unknown options are a UsageError naming the option. */
 export function parseCommandLine(argv: string[]): ParsedArgs {

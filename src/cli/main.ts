@@ -83,6 +83,10 @@ export async function main(argv: string[]): Promise<number> {
         const {watchCommand} = await import('./commands/watch.js');
         return await watchCommand(a, controller.signal);
       }
+      case 'manifest': {
+        const {manifestCommand} = await import('./commands/manifest.js');
+        return await manifestCommand(a);
+      }
       case 'lab': {
         const {labCommand} = await import('./commands/lab.js');
         return await labCommand(a, controller.signal);

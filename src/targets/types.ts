@@ -28,6 +28,8 @@ export interface SshHop {
    * stdin/stdout instead of a TCP connection (used only for the first hop; see ssh-proxy-command.ts).
    */
   proxyCommand?: string;
+  /** ssh_config `CertificateFile` entries (absolute paths): only named when a login fails (ssh2 cannot present certificates). */
+  certificateFiles?: string[];
 }
 
 /** How host keys are checked for every hop of one target. */
