@@ -5,6 +5,7 @@
  * decrypt it is skipped and named in the failure ("load it into ssh-agent"); the TUI can pass a
  * `passphrase` callback to ask for it instead.
  */
+import {statSync} from 'node:fs';
 import {readFile} from 'node:fs/promises';
 import {parseKey} from './ssh2-lib.js';
 import type {AnyAuthMethod, AuthHandlerMiddleware, ParsedKey} from 'ssh2';
@@ -119,6 +120,25 @@ export function authHandler(hop: SshHop, log: AuthLog, passphrase?: PassphraseFn
   };
 }
 
+/**
+ * The user certificates ssh(1) would have offered for this hop: `CertificateFile`, and
+ * `KEY-cert.pub` beside each identity file. ssh2 1.17 cannot present them: its key parser reads
+ * no `*-cert-v01@openssh.com` type (lib/protocol/keyParser.js parseDER), and a publickey login
+ * writes the key's algorithm name as the signature's too (lib/protocol/Protocol.js:735), where
+ * OpenSSH requires the plain algorithm inside a certificate login's signature. So a node that
+ * trusts the user CA (sshd `TrustedUserCAKeys`) but does not list the key is a clear refusal.
+ */
+export function userCertificates(hop: SshHop): string[] {
+  const found = [...(hop.certificateFiles ?? []), ...hop.identityFiles.map((f) => `${f}-cert.pub`)].filter((f) => {
+    try {
+      return statSync(f).isFile();
+    } catch {
+      return false;
+    }
+  });
+  return [...new Set(found)].map(tildePath);
+}
+
 /** The TargetError for a failed authentication, naming what was tried and what to do. */
 export function authError(hop: SshHop, log: AuthLog): TargetError {
   const who = `${hop.user}@${hop.alias}`;
@@ -150,6 +170,14 @@ export function authError(hop: SshHop, log: AuthLog): TargetError {
     );
   }
   const notes = [...log.encrypted.map((k) => `${k} is encrypted (ssh-add ${k})`), ...log.badPassphrase.map((k) => `${k}: wrong passphrase`), ...log.unusable];
+  const certs = userCertificates(hop);
+  if (certs.length > 0) {
+    return new TargetError(
+      'auth',
+      `permission denied (${methods}) for ${who}: tried ${log.tried.join(', ')}, but not the certificate ${certs.join(', ')}: kubelet-doctor cannot log in with OpenSSH user certificates`,
+      `authorise the key itself in ~${hop.user}/.ssh/authorized_keys on ${hop.alias} (see "Certificates" in docs/ssh.md)`,
+    );
+  }
   return new TargetError(
     'auth',
     `permission denied (${methods}) for ${who}: tried ${log.tried.join(', ')}${notes.length ? `; skipped ${notes.join(', ')}` : ''}`,

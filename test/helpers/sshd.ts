@@ -137,6 +137,11 @@ export interface SshdOptions {
    * nodes a fleet test opens at once; sshd's own default 10:30:100 drops some beyond 10).
    */
   maxStartups?: string;
+  /**
+   * Serve a host certificate (sshd `HostCertificate`) for the ed25519 host key, signed with
+   * `ssh-keygen -s caKey -h`: principals `-n` (omitted: none, which names any host), validity `-V`.
+   */
+  hostCertificate?: {caKey: string; principals?: string; validity?: string; id?: string};
 }
 
 /** A hashed known_hosts host field for `token`, as `ssh-keygen -H` writes it. */
@@ -186,6 +191,20 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   const pubs = await Promise.all(Object.values(keys).map((k) => readFile(`${k}.pub`, 'utf8')));
   await writeFile(join(dir, 'authorized_keys'), pubs.join(''), {mode: 0o644});
   const hostKeyPub = (await readFile(`${hostKey}.pub`, 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ');
+  const hc = opts.hostCertificate;
+  if (hc) {
+    await run('ssh-keygen', [
+      '-q',
+      '-s',
+      hc.caKey,
+      '-h',
+      '-I',
+      hc.id ?? 'kd-test-host',
+      ...(hc.principals !== undefined ? ['-n', hc.principals] : []),
+      ...(hc.validity ? ['-V', hc.validity] : []),
+      `${hostKey}.pub`,
+    ]);
+  }
   const sessionHome = join(dir, 'session-home');
   if (opts.ownHome) await mkdir(sessionHome, {mode: 0o755});
 
@@ -194,6 +213,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
     const config = [
       `ListenAddress 127.0.0.1:${port}`,
       `HostKey ${hostKey}`,
+      ...(hc ? [`HostCertificate ${hostKey}-cert.pub`] : []),
       `PidFile ${join(dir, `sshd-${port}.pid`)}`,
       `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
       'StrictModes no',
