@@ -107,6 +107,7 @@ function resolveHop(spec: HostSpec, s: SshSettings, extraIds: string[]): {hop: S
       keepaliveIntervalMs: hc.serverAliveIntervalS !== undefined ? hc.serverAliveIntervalS * 1000 : KEEPALIVE_MS,
       keepaliveCountMax: hc.serverAliveCountMax ?? KEEPALIVE_COUNT,
       ...(hc.proxyCommand !== undefined ? {proxyCommand: expandProxyTokens(hc.proxyCommand, tok)} : {}),
+      ...(hc.certificateFiles.length > 0 ? {certificateFiles: hc.certificateFiles.map((f) => expandPath(expandTokens(f, tok)))} : {}),
     },
     jumps: hc.proxyJump,
   };
