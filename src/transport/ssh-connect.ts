@@ -10,7 +10,8 @@ import type {Client as SshClient, ServerHostKeyAlgorithm} from 'ssh2';
 import {TargetError} from '../errors.js';
 import {tildePath} from './ssh-config.js';
 import type {HostKeyPolicy, SshEndpoint, SshHop} from '../targets/types.js';
-import {appendKnownHost, blobKeyType, checkHostKey, fingerprint, hostToken, knownKeyTypes, loadKnownHosts} from './known-hosts.js';
+import {appendKnownHost, blobKeyType, checkHostKey, fingerprint, hostToken, knownKeyTypes, loadKnownHosts, type KnownHostLine} from './known-hosts.js';
+import {checkHostCertificate, hostCaLines} from './host-cert.js';
 import {authHandler, newAuthLog, type PassphraseFn} from './ssh-auth.js';
 import {proxyCommandStream} from './ssh-proxy-command.js';
 import {closedBeforeBanner, connectError, viaJump, type ConnectPhase} from './ssh-errors.js';
@@ -98,6 +99,23 @@ function verifyHostKey(hop: SshHop, policy: HostKeyPolicy, blob: Buffer): Target
   }
 }
 
+/** The @cert-authority lines that decide this host's key, or null (also when known_hosts cannot be read: the plain check says so). */
+function caLinesFor(hop: SshHop, policy: HostKeyPolicy, blob: Buffer): KnownHostLine[] | null {
+  try {
+    return hostCaLines(hop, policy, blob);
+  } catch {
+    return null;
+  }
+}
+
+function safeVerify(hop: SshHop, policy: HostKeyPolicy, blob: Buffer): TargetError | null {
+  try {
+    return verifyHostKey(hop, policy, blob);
+  } catch (e) {
+    return new TargetError('host-key', `cannot check the host key of ${hop.alias}: ${(e as Error).message}`);
+  }
+}
+
 /**
  * ssh2 hands every packet to the socket as three writes (length, ciphertext, MAC tag). With Nagle
  * off (it must be: the exchanges are small request/response steps that would each wait for a
@@ -124,7 +142,7 @@ export function coalesceWrites(sock: Socket): Socket {
 }
 
 /** Connect one hop over `sock` (a jump tunnel) or a fresh TCP socket; resolves when authenticated. */
-export function connectHop(hop: SshHop, ctx: ConnectContext, sock?: Duplex): Promise<SshClient> {
+export function connectHop(hop: SshHop, ctx: ConnectContext, sock?: Duplex, reopen?: () => Promise<Duplex>): Promise<SshClient> {
   let known: string[];
   try {
     known = knownKeyTypes(loadKnownHosts(ctx.hostKeys.knownHostsFile), hostToken(hop.host, hop.port));
@@ -208,6 +226,16 @@ export function connectHop(hop: SshHop, ctx: ConnectContext, sock?: Duplex): Pro
         authHandler: authHandler(hop, log, ctx.passphrase),
         algorithms: {serverHostKey: hostKeyOrder(known)},
         hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
+          // No key for it in known_hosts but a @cert-authority line: judged by its certificate (host-cert.ts).
+          const ca = caLinesFor(hop, ctx.hostKeys, key);
+          if (ca) {
+            const open = reopen ?? (() => Promise.resolve(tcpConnect({host: hop.host, port: hop.port})));
+            void checkHostCertificate(hop, ctx.hostKeys, key, ca, open, readyMs).then((r) => {
+              refusal = r && ctx.hostKeys.acceptNew ? safeVerify(hop, ctx.hostKeys, key) : r;
+              verify(refusal === null);
+            });
+            return;
+          }
           try {
             refusal = verifyHostKey(hop, ctx.hostKeys, key);
           } catch (e) {
@@ -273,7 +301,9 @@ export async function connectHops(hops: SshHop[], ctx: ConnectContext, via: {cli
     ctx.phase(hop, 'tcp'); // a tunnel that never opens is a connect timeout to this hop
     const sock = prev && prevHop ? await tunnel(prev, prevHop, hop) : hop.proxyCommand ? proxyCommandStream(hop) : undefined;
     try {
-      prev = await connectHop(hop, ctx, sock);
+      const via = prev && prevHop ? {client: prev, hop: prevHop} : null;
+      const reopen = via ? () => tunnel(via.client, via.hop, hop) : hop.proxyCommand ? () => Promise.resolve(proxyCommandStream(hop)) : undefined;
+      prev = await connectHop(hop, ctx, sock, reopen);
     } catch (e) {
       sock?.destroy(); // a hop refused before its client took the stream (a ProxyCommand would linger)
       throw e instanceof TargetError ? viaJump(e, hop, isJump) : e;
