@@ -255,6 +255,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     group: 'fix',
     description: 'Accept known findings on matching nodes until an expiry date (YAML); waived findings are reported as waived.',
   },
+  {
+    name: 'from-log',
+    type: 'string',
+    value: 'FILE',
+    group: 'run',
+    description: '`join`: read a saved `kubeadm join` output instead of running one (with a TARGET: also run the checks of the step it stopped in).',
+  },
   {name: 'help', short: 'h', type: 'boolean', group: 'general', description: 'Show help.'},
   {name: 'version', type: 'boolean', group: 'general', description: 'Show the version.'},
   {
@@ -347,6 +354,12 @@ export const COMMANDS = [
       'Keep the connection, re-probe every --interval and when the kubelet journal shows a new error, and print each change (fixed, new failure, unreachable); --output ndjson for scripts. See docs/watch.md.',
   },
   {
+    name: 'join',
+    usage: 'join TARGET -- kubeadm join … | join --from-log FILE [TARGET]',
+    description:
+      "Run `kubeadm join` on the node over SSH after showing it (token redacted) and asking, stream its output, name the step it stopped in and the first cause among the checks that step depends on; --from-log reads a saved output instead. See docs/join.md.",
+  },
+  {
     name: 'manifest',
     usage: 'manifest [--namespace NS] [--image IMG] [--shards N] [--schedule CRON] [--publish]',
     description:
@@ -365,12 +378,20 @@ export interface ParsedArgs {
   command: string;
   positional: string[];
   values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  /** `join … -- kubeadm join …`: the words after `--`, untouched. */
+  passthrough?: string[];
 }
 
-const KNOWN_COMMANDS = new Set(['check', 'collect', 'list-checks', 'lab', 'manifest', 'explain', 'fix', 'runbook', 'merge', 'diff', 'watch']);
+const KNOWN_COMMANDS = new Set(['check', 'collect', 'list-checks', 'lab', 'manifest', 'explain', 'fix', 'runbook', 'merge', 'diff', 'watch', 'join']);
 
 /** Parse argv (without node and script). Unknown options are a UsageError naming the option. */
 export function parseCommandLine(argv: string[]): ParsedArgs {
+  // `join TARGET -- kubeadm join …`: what follows `--` is the command to run, not ours to parse.
+  const dd = argv.indexOf('--');
+  if (dd !== -1) {
+    const head = parseCommandLine(argv.slice(0, dd));
+    if (head.command === 'join') return {...head, passthrough: argv.slice(dd + 1)};
+  }
   const options: Record<string, {type: 'string' | 'boolean'; short?: string; multiple?: boolean}> = {};
   for (const o of OPTIONS) {
     options[o.name] = {type: o.type, ...(o.short ? {short: o.short} : {}), ...(o.multiple ? {multiple: true} : {})};

@@ -10,6 +10,7 @@ import {sanitizeLine} from '../text/sanitize.js';
 
 /** Run the CLI; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  (globalThis as any).__kdt?.('main');
   const controller = new AbortController();
   // Each node's early probe links its own abort to this run's signal: a fleet of any size.
   setMaxListeners(0, controller.signal);
@@ -49,6 +50,7 @@ export async function main(argv: string[]): Promise<number> {
           return await checkCommand(a, controller.signal, targets);
         } finally {
           (await import('../engine/warm.js')).dropWarm();
+          (await import('../engine/early-probe.js')).dropEarlyProbes();
         }
       }
       case 'collect': {
@@ -82,6 +84,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'watch': {
         const {watchCommand} = await import('./commands/watch.js');
         return await watchCommand(a, controller.signal);
+      }
+      case 'join': {
+        const {joinCommand} = await import('./commands/join.js');
+        return await joinCommand(a, controller.signal);
       }
       case 'manifest': {
         const {manifestCommand} = await import('./commands/manifest.js');
