@@ -227,3 +227,24 @@ export function scenarioById(id: ScenarioId): Scenario {
 export async function applyScenario(id: ScenarioId, tree: NodeTree, ctx: ScenarioContext): Promise<void> {
   await appliers[id](tree, ctx);
 }
+
+/**
+ * Where the lab's `kubeadm join` stand-in (stand-in-scripts.ts kubeadmScript) fails on a node of
+ * this scenario, as a real join would stop there: a kubelet that cannot run stops the join at the
+ * wait for its healthz (kubelet-start); a client certificate the API server refuses stops it at
+ * the TLS bootstrap wait (csr); the healthy node joins.
+ */
+export function kubeadmFailPhaseFor(id: ScenarioId): 'none' | 'kubelet-start' | 'csr' | 'preflight' {
+  switch (id) {
+    case 'healthy':
+    case 'no-cni':
+      return 'none';
+    case 'expired-client-cert':
+    case 'key-mismatch':
+      return 'csr';
+    case 'swap-on':
+      return 'preflight';
+    default:
+      return 'kubelet-start';
+  }
+}

@@ -266,3 +266,96 @@ echo '              NTP service: active'
 echo '          RTC in local TZ: no'
 `;
 }
+
+/**
+ * The steps the lab's `kubeadm join` stand-in can fail in; `none` joins. `kubelet-start` stops where
+ * a broken kubelet stops a real join: the wait for its healthz.
+ */
+export const KUBEADM_FAIL_PHASES = ['none', 'preflight', 'discovery', 'tls-bootstrap', 'kubelet-start', 'csr', 'control-plane-join'] as const;
+/** One of {@link KUBEADM_FAIL_PHASES}. */
+export type KubeadmFailPhase = (typeof KUBEADM_FAIL_PHASES)[number];
+
+/**
+ * `kubeadm join …` (and `kubeadm version`): prints what kubeadm prints on the way to the step it
+ * fails in, with klog lines at -v>=1 (the markers come from kubeadm's source: see
+ * src/join/phases.ts), and changes nothing on the node. The step is `failIn` (from the node's
+ * scenario), or the first line of `$D/kubeadm.fail-phase` when that file exists. Every call is
+ * recorded in `$D/kubeadm.invocations` without its token. At -v>=5 it also prints the token once
+ * in a klog line, on purpose: a real kubeadm prints it in some paths (a dry run's discovery
+ * settings), and the join command must redact it from the stream.
+ */
+export function kubeadmScript(c: ScriptContext, failIn: KubeadmFailPhase = 'none'): string {
+  const body = String.raw`
+[ -f "$D/kubeadm.fail-phase" ] && FAIL=$(head -n 1 "$D/kubeadm.fail-phase")
+case $1 in
+  version) echo 'kubeadm version: &version.Info{Major:"1", Minor:"30", GitVersion:"'"$KVER"'", Platform:"linux/amd64"}'; exit 0;;
+  join) shift;;
+  *) echo "kubeadm $1: not simulated on this lab node (its kubeadm answers join and version)" >&2; exit 1;;
+esac
+ep=; tok=; v=0; cp=0; name=$(hostname)
+while [ $# -gt 0 ]; do
+  case $1 in
+    --token|--discovery-token|--tls-bootstrap-token) tok=$2; shift;;
+    --token=*|--discovery-token=*|--tls-bootstrap-token=*) tok=$(printf '%s' "$1" | cut -d= -f2-);;
+    --control-plane) cp=1;;
+    --node-name) name=$2; shift;;
+    -v=*|--v=*) v=$(printf '%s' "$1" | cut -d= -f2);;
+    --discovery-token-unsafe-skip-ca-verification|--dry-run) ;;
+    -*=*) ;;
+    -*) shift;;
+    *) [ -n "$ep" ] || ep=$1;;
+  esac
+  shift
+done
+echo "join $ep v=$v control-plane=$cp fail=$FAIL" >> "$D/kubeadm.invocations"
+tid=$(printf '%s' "$tok" | cut -d. -f1)
+k() { [ "$v" -ge 1 ] && printf 'I%s %s %7d %s] %s\n' "$(date -u +%m%d)" "$(date -u +%H:%M:%S.000000)" $$ "$1" "$2" >&2; return 0; }
+say() { printf '%s\n' "$1"; }
+fail() {
+  printf 'error execution phase %s: %s\n' "$1" "$2" >&2
+  [ "$v" -ge 5 ] || echo 'To see the stack trace of this error execute with --v=5 or higher' >&2
+  exit 1
+}
+say '[preflight] Running pre-flight checks'
+k preflight.go:93 '[preflight] Running general checks'
+if [ "$FAIL" = preflight ]; then
+  echo 'error execution phase preflight: [preflight] Some fatal errors occurred:' >&2
+  printf '\t[ERROR %s]: %s\n' FileAvailable--etc-kubernetes-kubelet.conf '/etc/kubernetes/kubelet.conf already exists' >&2
+  printf '\t[ERROR %s]: %s\n' Port-10250 'Port 10250 is in use' >&2
+  echo '[preflight] If you know what you are doing, you can make a check non-fatal with --ignore-preflight-errors=...' >&2
+  exit 1
+fi
+k token.go:80 "[discovery] Created cluster-info discovery client, requesting info from \"$ep\""
+[ "$v" -ge 5 ] && [ -n "$tok" ] && k join.go:612 "[discovery] lab stand-in: bootstrap token in use is $tok"
+if [ "$FAIL" = discovery ]; then
+  k token.go:231 "[discovery] Retrying due to error: could not find a JWS signature in the cluster-info ConfigMap for token ID \"$tid\""
+  fail preflight "couldn't validate the identity of the API Server: could not find a JWS signature in the cluster-info ConfigMap for token ID \"$tid\""
+fi
+k token.go:124 "[discovery] Cluster info signature and contents are valid and TLS certificate validates against pinned roots, will use API Server \"$ep\""
+say '[preflight] Reading configuration from the cluster...'
+say "[preflight] FYI: You can look at this config file with 'kubectl -n kube-system get cm kubeadm-config -o yaml'"
+k kubelet.go:158 '[kubelet-start] writing bootstrap kubelet config file at /etc/kubernetes/bootstrap-kubelet.conf'
+k kubelet.go:187 "[kubelet-start] Checking for an existing Node in the cluster with name \"$name\" and status \"Ready\""
+[ "$FAIL" = tls-bootstrap ] && fail kubelet-start "a Node with name \"$name\" and status \"Ready\" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node"
+say '[kubelet-start] Writing kubelet configuration to file "/var/lib/kubelet/config.yaml"'
+say '[kubelet-start] Writing kubelet environment file with flags to file "/var/lib/kubelet/kubeadm-flags.env"'
+say '[kubelet-start] Starting the kubelet'
+say '[kubelet-check] Waiting for a healthy kubelet at http://127.0.0.1:10248/healthz. This can take up to 4m0s'
+if [ "$FAIL" = kubelet-start ]; then
+  say '[kubelet-check] The kubelet is not healthy after 4m0.000417s'
+  msg='The HTTP call equal to '"'"'curl -sSL http://127.0.0.1:10248/healthz'"'"' returned error: Get "http://127.0.0.1:10248/healthz": dial tcp 127.0.0.1:10248: connect: connection refused'
+  printf '\nUnfortunately, an error has occurred:\n\t%s\n\nThis error is likely caused by:\n\t- The kubelet is not running\n\t- The kubelet is unhealthy due to a misconfiguration of the node in some way (required cgroups disabled)\n\n' "$msg"
+  fail kubelet-start "$msg"
+fi
+say '[kubelet-check] The kubelet is healthy after 1.002118s'
+say '[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap'
+[ "$FAIL" = csr ] && fail kubelet-start 'timed out waiting for the condition'
+if [ "$cp" = 1 ] || [ "$FAIL" = control-plane-join ]; then
+  say "[mark-control-plane] Marking the node $name as control-plane by adding the labels: [node-role.kubernetes.io/control-plane node.kubernetes.io/exclude-from-external-load-balancers]"
+  [ "$FAIL" = control-plane-join ] && fail control-plane-join/etcd 'error creating local etcd static pod manifest file: etcdserver: re-configuration failed due to not enough started members'
+fi
+printf '\nThis node has joined the cluster:\n* Certificate signing request was sent to apiserver and a response was received.\n* The Kubelet was informed of the new secure connection details.\n\n'
+exit 0
+`;
+  return `${head('kubeadm', c, 'Answers join (failing in a chosen step) and version; changes nothing.')}FAIL=${shQuote(failIn)}\nKVER=${shQuote(c.kubeletVersion)}\n${body}`;
+}
