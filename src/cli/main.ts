@@ -10,7 +10,6 @@ import {sanitizeLine} from '../text/sanitize.js';
 
 /** Run the CLI; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  (globalThis as any).__kdt?.('main');
   const controller = new AbortController();
   // Each node's early probe links its own abort to this run's signal: a fleet of any size.
   setMaxListeners(0, controller.signal);
@@ -50,7 +49,6 @@ export async function main(argv: string[]): Promise<number> {
           return await checkCommand(a, controller.signal, targets);
         } finally {
           (await import('../engine/warm.js')).dropWarm();
-          (await import('../engine/early-probe.js')).dropEarlyProbes();
         }
       }
       case 'collect': {
