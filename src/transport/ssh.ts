@@ -28,6 +28,8 @@ export interface SshTransportOptions {
   /** Ask for an encrypted key's passphrase (the TUI); without it such keys are skipped and named in the error. */
   passphrase?: PassphraseFn;
   onProgress?: (p: SshProgress) => void;
+  /** The probe's first output byte arrived (the bench's per-node time split; test/bench/split-bench.ts). */
+  onFirstByte?: () => void;
 }
 
 // sudo(8) with -n: "a password is required" when it would prompt; older sudo says "a terminal is required".
@@ -157,6 +159,8 @@ export class SshTransport implements Transport {
           const onChannel = (err: Error | undefined, ch: ClientChannel) => {
             if (err) return lost(`could not open the exec channel: ${err.message}`);
             if (done) return void ch.close();
+            const first = this.opts.onFirstByte;
+            if (first) ch.once('data', () => first());
             ch.on('data', (b: Buffer) => {
               // Past the cap nothing more is read: the node is an error, and the connection is
               // dropped at once (a hostile server need not honour a polite channel close).

@@ -1,38 +1,59 @@
 /**
- * `npm run bench`: measured figures, each against a baseline run in the same command.
- *   1. `check --root` on a lab node, whole process, vs the floor of starting node itself.
- *   2. the probe alone on that node (sh + files), vs `sh -c true`.
- *   3. parse + evaluate on a snapshot (no I/O), vs JSON.parse of the same snapshot.
- *   4. the TUI: first frame and search per keystroke (tui-bench.ts).
- *   5. over SSH: see ssh-bench.ts (one node vs `ssh true`; 1/50/200 nodes vs parallel-ssh), runs interleaved.
- *   6. memory under hostile nodes: peak RSS with 16 nodes streaming output endlessly at
- *      --concurrency 16 vs 16 healthy nodes (hostile-bench.ts).
- *   7. start-up of each install form (tarball, bundle, single executable) vs from source (startup-bench.ts).
- * Medians of repeated runs; run with `npm run bench` (builds first). `BENCH_ONLY=hostile` runs
- * only row 6, `BENCH_ONLY=startup` only row 7.
+ * `npm run bench`: measured figures, each against a baseline run in the same command, runs
+ * interleaved where both sides are processes. First issue 14's table, every row with its baseline:
+ *   ssh      one node, whole process, vs OpenSSH running the same probe (`ssh HOST sh -s < probe`)
+ *   fleet    N nodes (200, BENCH_NODES) at concurrency 16 vs parallel-ssh running the same probe,
+ *            and the client CPU per node vs parallel-ssh and its ssh processes (ssh-bench.ts)
+ *   rss      peak RSS at 100/500/2,000 nodes of the bench fleet, 8 % silent or refusing (rss-bench.ts)
+ *   startup  `check --root` whole process vs `node -e ""`; then each install form's start-up
+ *            (tarball, bundle, single executable) vs from source (startup-bench.ts)
+ * then the rest:
+ *   split    where a node's time goes in the fleet run (split-bench.ts)
+ *   probe    the probe alone on the node tree vs `sh -c true`; parse + facts + checks vs JSON.parse
+ *   tui      first frame and search per keystroke (tui-bench.ts)
+ *   hostile  peak RSS with 16 nodes streaming output endlessly vs 16 healthy nodes (hostile-bench.ts)
+ * and last the table again, one line a row, with its goal.
+ * Knobs: BENCH_ONLY=ssh,fleet,rss,startup,split,probe,tui,hostile (any of them, comma-separated;
+ * default all); BENCH_RUNS (default 15: one-node and start-up rows; the fleet row runs
+ * min(3, BENCH_RUNS) times); BENCH_NODES (fleet and split rows, default 200); BENCH_FLEET_SERVER
+ * (sshd, the default, or lab); BENCH_RSS_NODES (default 100,500,2000); BENCH_RSS_TIMEOUT (s);
+ * BENCH_COMPARE_BIN (another build's bin.js, measured beside ours in the SSH rows).
  */
 import {execFileSync, spawnSync} from 'node:child_process';
 import {mkdtemp, rm} from 'node:fs/promises';
 import {loadavg, tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {performance} from 'node:perf_hooks';
-import {writeNodeTree} from '../../src/lab/node-tree.js';
 import {LocalTransport} from '../../src/transport/local.js';
 import {collectRaw} from '../../src/probe/collect.js';
 import {buildFacts} from '../../src/facts/build.js';
 import {evaluateAll} from '../../src/engine/evaluate.js';
 import {catalogue} from '../../checks/index.js';
 import type {RawSnapshot} from '../../src/facts/types.js';
-import {benchSsh} from './ssh-bench.js';
+import {benchFleet, benchOneNode, benchTree, fleetTargets, median, type FleetServer, type Row} from './ssh-bench.js';
+import {benchRss, printRssPoint, rssSizes, type RssPoint} from './rss-bench.js';
+import {benchSplit, printSplit} from './split-bench.js';
 import {benchTui} from './tui-bench.js';
 import {benchHostile, printHostile} from './hostile-bench.js';
 import {benchStartup, printStartup} from './startup-bench.js';
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
+const SECTIONS = ['ssh', 'fleet', 'rss', 'startup', 'split', 'probe', 'tui', 'hostile'] as const;
+type Section = (typeof SECTIONS)[number];
+const only = (process.env['BENCH_ONLY'] ?? '')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
+for (const s of only) {
+  if (!(SECTIONS as readonly string[]).includes(s)) {
+    console.error(`BENCH_ONLY: unknown section ${JSON.stringify(s)} (one or more of ${SECTIONS.join(', ')})`);
+    process.exit(2);
+  }
+}
+const wanted = (s: Section) => only.length === 0 || only.includes(s);
+const runs = Number(process.env['BENCH_RUNS'] ?? 15);
+const fleetNodes = Number(process.env['BENCH_NODES'] ?? 200);
+const fleetServer: FleetServer = process.env['BENCH_FLEET_SERVER'] === 'lab' ? 'lab' : 'sshd';
+
 const time = (n: number, f: () => void) => {
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -52,97 +73,152 @@ const timeAsync = async (n: number, f: () => Promise<unknown>) => {
   return median(out);
 };
 const fmt = (ms: number) => (ms >= 10 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(2)} ms`);
-const row = (what: string, ms: number, base: string, baseMs: number) =>
-  console.log(`${what.padEnd(56)} ${fmt(ms).padStart(10)}   ${base.padEnd(34)} ${fmt(baseMs).padStart(10)}   ${(ms / baseMs).toFixed(2)}x`);
+const line = (what: string, ms: number, base: string, baseMs: number, goal?: string) =>
+  console.log(
+    `${what.padEnd(56)} ${fmt(ms).padStart(10)}   ${base.padEnd(36)} ${fmt(baseMs).padStart(10)}   ${(ms / baseMs).toFixed(2)}x${goal ? `   (goal ${goal})` : ''}`,
+  );
+const printRow = (r: Row) => {
+  line(r.what, r.ms, r.base, r.baseMs, r.goal?.text);
+  if (r.note) console.log(`${''.padEnd(4)}(${r.note})`);
+};
 
-/** Row 6: the client's memory under hostile nodes (BENCH_RUNS pairs of runs, at most 3). */
-async function hostileRow(dir: string, runs: number): Promise<void> {
-  console.log('\nmemory under hostile nodes (ssh2 Server streaming endlessly vs OpenSSH sshd serving a lab node; peak RSS of the client):');
-  const r = await benchHostile(dir, Math.max(1, Math.min(runs, 3)));
-  if ('skipped' in r) console.log(`  skipped: ${r.skipped}`);
-  else printHostile(r);
-}
-
-/** Row 7: start-up of each install form (BENCH_RUNS interleaved runs, at least 5). */
-async function startupRow(dir: string, runs: number): Promise<void> {
-  console.log('\nstart-up by install form (docs/install.md), interleaved runs, against from source in the same run:');
-  printStartup(await benchStartup(dir, Math.max(5, runs)), fmt);
-}
+/** Issue 14's table, filled in as the rows are measured and printed again at the end. */
+const table: {row: string; figure: string; goal: string; met: boolean | null}[] = [];
+const tableRow = (r: Row) => {
+  if (!r.goal) return;
+  const ratio = r.ms / r.baseMs;
+  table.push({row: r.what, figure: `${ratio.toFixed(2)}x (${fmt(r.ms)} vs ${fmt(r.baseMs)}: ${r.base})`, goal: r.goal.text, met: r.goal.met(ratio)});
+};
+const skipped = (row: string, why: string) => table.push({row, figure: `skipped: ${why}`, goal: '', met: null});
 
 const dir = await mkdtemp(join(tmpdir(), 'kd-bench-'));
-if (process.env['BENCH_ONLY'] === 'startup') {
-  try {
-    await startupRow(dir, Number(process.env['BENCH_RUNS'] ?? 15));
-  } finally {
-    await rm(dir, {recursive: true, force: true});
-  }
-  process.exit(0);
-}
-if (process.env['BENCH_ONLY'] === 'hostile') {
-  try {
-    await hostileRow(dir, Number(process.env['BENCH_RUNS'] ?? 3));
-  } finally {
-    await rm(dir, {recursive: true, force: true});
-  }
-  process.exit(0);
-}
 try {
-  const node = await writeNodeTree(join(dir, 'node'), {layout: 'deb', hostname: 'bench-node', kubeletVersion: 'v1.30.2', scenario: 'cgroup-driver-mismatch'});
-  const bin = join(import.meta.dirname, '../../src/cli/bin.js');
-  const runs = Number(process.env['BENCH_RUNS'] ?? 15);
   console.log(
-    `kubelet-doctor bench: medians of ${runs} runs, node ${process.version}, load ${loadavg()
+    `kubelet-doctor bench: node ${process.version}, ${runs} runs a row (fleet: ${Math.min(3, runs)}), load ${loadavg()
       .map((l) => l.toFixed(2))
-      .join(' ')}, ${new Date().toISOString()}\n`,
+      .join(' ')}, ${new Date().toISOString()}${only.length ? `, only ${only.join(',')}` : ''}\n`,
   );
-  console.log(`${'measured'.padEnd(46)} ${'median'.padStart(10)}   ${'baseline'.padEnd(34)} ${'median'.padStart(10)}   ratio`);
+  const node = await benchTree(join(dir, 'node'));
+  const bin = join(import.meta.dirname, '../../src/cli/bin.js');
 
-  const nodeFloor = time(runs, () => void spawnSync(process.execPath, ['-e', '']));
-  const whole = time(runs, () => void spawnSync(process.execPath, [bin, 'check', '--root', node.root, '--output', 'json']));
-  row('check --root (whole process, all checks)', whole, 'node -e "" (process floor)', nodeFloor);
-
-  const shFloor = time(runs, () => void execFileSync('sh', ['-c', 'true']));
-  const probe = await timeAsync(runs, () => collectRaw(new LocalTransport('root', node.root, false), {timeoutMs: 60_000}));
-  row('probe alone on the node tree (sh, framed)', probe, 'sh -c true', shFloor);
-
-  const raw: RawSnapshot = await collectRaw(new LocalTransport('root', node.root, false), {timeoutMs: 60_000});
-  const snapText = JSON.stringify({raw});
-  const n = runs * 20;
-  const parseOnly = time(n, () => void JSON.parse(snapText));
-  const evalMs = time(n, () => {
-    const r = (JSON.parse(snapText) as {raw: RawSnapshot}).raw;
-    evaluateAll(catalogue, buildFacts(r, {name: 'bench', transport: 'snapshot'}), {now: new Date(), expiryWarnDays: 30});
-  });
-  row(`parse + facts + ${catalogue.length} checks (snapshot)`, evalMs, 'JSON.parse of the snapshot', parseOnly);
-  console.log(`\nsnapshot size: ${(snapText.length / 1024).toFixed(1)} KiB, files read: ${Object.keys(raw.files).length}`);
-
-  console.log('\nTUI (real binary in a pseudo-terminal on a lab node; search in-process per keystroke):');
-  try {
-    const tui = await benchTui(runs);
-    const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)] ?? 0;
-    console.log(
-      `  first frame: median ${fmt(median(tui.firstFrameMs))}, p90 ${fmt(p90(tui.firstFrameMs))} (goal < 300 ms); Ink interactive: median ${fmt(median(tui.inkFrameMs))}`,
-    );
-    console.log(`  search per keystroke: median ${fmt(median(tui.searchMsPerKeystroke))}, p90 ${fmt(p90(tui.searchMsPerKeystroke))} (goal < 5 ms)`);
-  } catch (e) {
-    console.log(`  skipped: ${(e as Error).message}`);
-  }
-
-  console.log('\nover SSH (OpenSSH sshd on loopback, the same node tree via --host-root):');
-  const ssh = await benchSsh(dir, Math.max(3, Math.floor(runs / 2)));
-  if ('skipped' in ssh) console.log(`  skipped: ${ssh.skipped}`);
-  else {
-    for (const r of ssh.rows) {
-      row(r.what, r.ms, r.base, r.baseMs);
-      if (r.note) console.log(`${''.padEnd(4)}(${r.note})`);
+  if (wanted('ssh')) {
+    console.log('issue 14 / one node over SSH (OpenSSH sshd on loopback; the same probe script on both sides):');
+    const r = await benchOneNode(dir, Math.max(3, runs), (x) => {
+      printRow(x);
+      tableRow(x);
+    });
+    if ('skipped' in r) {
+      console.log(`  skipped: ${r.skipped}`);
+      skipped('one node, whole process vs ssh sh -s', r.skipped);
     }
-    console.log(
-      `peak memory, 200 targets: ${ssh.peakMb.toFixed(0)} MiB${ssh.comparePeakMb !== undefined ? ` (compare: ${ssh.comparePeakMb.toFixed(0)} MiB)` : ''}`,
-    );
   }
 
-  await hostileRow(dir, runs);
-  await startupRow(dir, runs);
+  if (wanted('fleet')) {
+    console.log(`\nissue 14 / fleet: ${fleetNodes} nodes on ${fleetServer === 'lab' ? 'the bench fleet' : 'OpenSSH sshd'}, runs interleaved:`);
+    const r = await benchFleet(dir, Math.max(1, Math.min(3, runs)), fleetNodes, fleetServer, (x) => {
+      printRow(x);
+      tableRow(x);
+    });
+    if ('skipped' in r) {
+      console.log(`  skipped: ${r.skipped}`);
+      skipped(`${fleetNodes} nodes vs parallel-ssh`, r.skipped);
+    }
+  }
+
+  if (wanted('rss')) {
+    const sizes = rssSizes();
+    console.log(`\nissue 14 / peak RSS by fleet size (bench fleet in its own process, --output ndjson, default concurrency; goal <= 150 MiB at 500, flat):`);
+    const points: RssPoint[] = await benchRss(dir, sizes, printRssPoint);
+    const at500 = points.find((p) => p.nodes === 500) ?? points.at(-1)!;
+    const curve = points.map((p) => `${p.nodes}: ${p.peakMb.toFixed(0)}`).join(', ');
+    table.push({
+      row: `peak RSS at ${at500.nodes} nodes (${at500.broken} silent or refusing)`,
+      figure: `${at500.peakMb.toFixed(0)} MiB (curve ${curve} MiB)`,
+      goal: '<= 150 MiB, flat',
+      met: at500.peakMb <= 150 && (points.length < 2 || points.at(-1)!.peakMb <= 1.25 * points[0]!.peakMb),
+    });
+  }
+
+  if (wanted('startup')) {
+    console.log('\nissue 14 / start-up:');
+    const nodeFloor = time(runs, () => void spawnSync(process.execPath, ['-e', '']));
+    const whole = time(runs, () => void spawnSync(process.execPath, [bin, 'check', '--root', node.root, '--output', 'json']));
+    const r: Row = {
+      what: 'check --root (whole process, all checks)',
+      ms: whole,
+      base: 'node -e "" (process floor)',
+      baseMs: nodeFloor,
+      goal: {text: '<= 2.5x', met: (x) => x <= 2.5},
+    };
+    printRow(r);
+    tableRow(r);
+  }
+
+  if (wanted('split')) {
+    console.log(
+      `\nwhere a node's time goes: ${fleetNodes} nodes on ${fleetServer === 'lab' ? 'the bench fleet' : 'OpenSSH sshd'}, concurrency 16, the engine's steps in this process:`,
+    );
+    const f = await fleetTargets(dir, fleetNodes, fleetServer);
+    try {
+      printSplit(await benchSplit({inventory: f.inventory, knownHosts: f.knownHosts, concurrency: 16}), fmt);
+    } finally {
+      await f.stop();
+    }
+  }
+
+  if (wanted('probe')) {
+    console.log('\nprobe and evaluation, in this process:');
+    const shFloor = time(runs, () => void execFileSync('sh', ['-c', 'true']));
+    const probe = await timeAsync(runs, () => collectRaw(new LocalTransport('root', node.root, false), {timeoutMs: 60_000}));
+    line('probe alone on the node tree (sh, framed)', probe, 'sh -c true', shFloor);
+    const raw: RawSnapshot = await collectRaw(new LocalTransport('root', node.root, false), {timeoutMs: 60_000});
+    const snapText = JSON.stringify({raw});
+    const n = runs * 20;
+    const parseOnly = time(n, () => void JSON.parse(snapText));
+    const evalMs = time(n, () => {
+      const r = (JSON.parse(snapText) as {raw: RawSnapshot}).raw;
+      evaluateAll(catalogue, buildFacts(r, {name: 'bench', transport: 'snapshot'}), {now: new Date(), expiryWarnDays: 30});
+    });
+    line(`parse + facts + ${catalogue.length} checks (snapshot)`, evalMs, 'JSON.parse of the snapshot', parseOnly);
+    console.log(`    (snapshot size: ${(snapText.length / 1024).toFixed(1)} KiB, files read: ${Object.keys(raw.files).length})`);
+  }
+
+  if (wanted('tui')) {
+    console.log('\nTUI (real binary in a pseudo-terminal on a lab node; search in-process per keystroke):');
+    try {
+      const tui = await benchTui(runs);
+      const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)] ?? 0;
+      console.log(
+        `  first frame: median ${fmt(median(tui.firstFrameMs))}, p90 ${fmt(p90(tui.firstFrameMs))} (goal < 300 ms); Ink interactive: median ${fmt(median(tui.inkFrameMs))}`,
+      );
+      console.log(`  search per keystroke: median ${fmt(median(tui.searchMsPerKeystroke))}, p90 ${fmt(p90(tui.searchMsPerKeystroke))} (goal < 5 ms)`);
+    } catch (e) {
+      console.log(`  skipped: ${(e as Error).message}`);
+    }
+  }
+
+  if (wanted('hostile')) {
+    console.log('\nmemory under hostile nodes (ssh2 Server streaming endlessly vs OpenSSH sshd serving a lab node; peak RSS of the client):');
+    const r = await benchHostile(dir, Math.max(1, Math.min(runs, 3)));
+    if ('skipped' in r) console.log(`  skipped: ${r.skipped}`);
+    else printHostile(r);
+  }
+
+  if (wanted('startup')) {
+    console.log('\nstart-up by install form (docs/install.md), interleaved runs, against from source in the same run:');
+    try {
+      printStartup(await benchStartup(dir, Math.max(5, runs)), fmt);
+    } catch (e) {
+      // A form that does not build (the bundler's own checks) is reported; the table still prints.
+      console.log(`  failed: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+
+  if (table.length > 0) {
+    console.log(`\nissue 14's table (this run; load now ${loadavg()[0]!.toFixed(2)}):`);
+    console.log('| measured | this run | goal | met |\n|---|---|---|---|');
+    for (const t of table) console.log(`| ${t.row} | ${t.figure} | ${t.goal} | ${t.met === null ? '–' : t.met ? 'yes' : 'no'} |`);
+  }
 } finally {
   await rm(dir, {recursive: true, force: true});
 }
