@@ -33,8 +33,10 @@ export async function watchCommand(a: ParsedArgs, signal: AbortSignal): Promise<
   const intervalS = a.values['interval'] === undefined ? 10 : durationOption(a.values['interval'], 'interval', 0.1);
   const timeoutS = a.values['timeout'] === undefined ? null : durationOption(a.values['timeout'], 'timeout', 1);
   const untilHealthy = a.values['until-healthy'] === true;
-  const run = runOptions({...a, values: {...a.values, timeout: undefined}}, signal);
-  const targets = await listTargets(a, signal);
+  // --timeout is the whole watch's limit here, not check's per-node seconds: the rest never sees it.
+  const rest: ParsedArgs = {...a, values: {...a.values, timeout: undefined}};
+  const run = runOptions(rest, signal);
+  const targets = await listTargets(rest, signal);
   if (targets.length === 0) throw new UsageError('watch needs a target', 'name a node ([user@]HOST), --inventory FILE, --root DIR or --local');
   const write = (e: WatchEvent) => {
     const text = format === 'ndjson' ? eventLine(e) : eventText(e);
