@@ -38,7 +38,7 @@ const checkName = (kind: string, path: string): string => `${kind}-${path.replac
 const FILES: readonly {path: string; what: string; workerOnly?: boolean}[] = [
   {path: '/etc/kubernetes/kubelet.conf', what: "the kubelet's kubeconfig from a finished TLS bootstrap"},
   {path: '/etc/kubernetes/bootstrap-kubelet.conf', what: 'the bootstrap kubeconfig (the join stopped before its TLS bootstrap finished)'},
-  {path: '/etc/kubernetes/pki/ca.crt', what: "the cluster CA written by discovery's kubelet-start", workerOnly: true},
+  {path: '/etc/kubernetes/pki/ca.crt', what: 'the cluster CA (kubelet-start writes it from cluster-info)', workerOnly: true},
 ];
 
 /** Read the leftovers from a probe's raw output. `kubeletRunning`: a kubelet process was seen (live). */
