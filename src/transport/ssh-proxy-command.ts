@@ -54,10 +54,14 @@ function printable(s: string, max: number): string {
   return t.length > max ? `…${t.slice(t.length - max)}` : t;
 }
 
-/** Start `hop.proxyCommand` and return the stream to speak SSH over. */
-export function proxyCommandStream(hop: SshHop): Duplex {
+/**
+ * Start `hop.proxyCommand` and return the stream to speak SSH over. `record: false` for a side
+ * exchange (the host certificate's, host-cert.ts) whose end must not become the connection's.
+ */
+export function proxyCommandStream(hop: SshHop, o: {record?: boolean} = {}): Duplex {
   const command = hop.proxyCommand ?? '';
-  exits.delete(hop);
+  const record = o.record !== false;
+  if (record) exits.delete(hop);
   const shell = process.env['SHELL'] || '/bin/sh';
   const child = spawn(shell, ['-c', `exec ${command}`], {stdio: ['pipe', 'pipe', 'pipe'], detached: true});
   const pid = child.pid;
@@ -106,7 +110,7 @@ export function proxyCommandStream(hop: SshHop): Duplex {
     ended = true;
     if (pid !== undefined) killGroup(pid); // what it left behind in its group
     const lines = printable(stderr, 200);
-    exits.set(hop, {how, stderr: lines});
+    if (record) exits.set(hop, {how, stderr: lines});
     stream.push(null);
   };
   child.on('error', (e: NodeJS.ErrnoException) => finish(`could not be started (${e.code ?? e.message})`));

@@ -132,6 +132,24 @@ describe.skipIf(skip)('host certificates (@cert-authority, real sshd HostCertifi
     expect(r.code).toBe(3);
   }, 120_000);
 
+  it('checks the certificates of a jump host and of the node behind it (fetched through the tunnel)', async () => {
+    const before = count(good!.sshd.log(), /Accepted publickey for root/g);
+    const port = good!.sshd.port;
+    // The good sshd is both the jump host and the node: both hops judged by certificate.
+    const r = await runCli([...args(known, `127.0.0.1:${port}`), '-J', `root@127.0.0.1:${port}`], {env: {HOME: good!.home}});
+    expect(report(r.stdout).targets[0]).toMatchObject({status: 'ok', error: null});
+    expect(count(good!.sshd.log(), /Accepted publickey for root/g) - before).toBe(2);
+    // Behind the jump host, a node whose certificate names another host is refused, naming it.
+    const r2 = await runCli([...args(known, `127.0.0.1:${wrongName!.port}`), '-J', `root@127.0.0.1:${port}`], {env: {HOME: good!.home}, timeoutMs: 60_000});
+    expect(report(r2.stdout).targets[0]).toMatchObject({
+      status: 'unreachable',
+      error: {
+        kind: 'host-key',
+        message: expect.stringMatching(/^\[127\.0\.0\.1\]:\d+ is not a known host: .* 127\.0\.0\.1 is not among its principals \(other\.example\)/),
+      },
+    });
+  }, 120_000);
+
   it('a plain key line still decides alone (no certificate fetched), beside @cert-authority lines', async () => {
     const k2 = join(dir, 'known_hosts_mixed');
     await writeFile(k2, `${await readFile(known, 'utf8')}${plain!.token} ${plain!.hostKeyPub}\n`, {mode: 0o600});
