@@ -230,7 +230,8 @@ export function connectHop(hop: SshHop, ctx: ConnectContext, sock?: Duplex, reop
           const ca = caLinesFor(hop, ctx.hostKeys, key);
           if (ca) {
             const open = reopen ?? (() => Promise.resolve(tcpConnect({host: hop.host, port: hop.port})));
-            void checkHostCertificate(hop, ctx.hostKeys, key, ca, open, readyMs).then((r) => {
+            // Less than the handshake's own deadline, so a certificate exchange that hangs is reported as such.
+            void checkHostCertificate(hop, ctx.hostKeys, key, ca, open, Math.max(1000, Math.floor(readyMs * 0.75))).then((r) => {
               refusal = r && ctx.hostKeys.acceptNew ? safeVerify(hop, ctx.hostKeys, key) : r;
               verify(refusal === null);
             });
@@ -302,7 +303,11 @@ export async function connectHops(hops: SshHop[], ctx: ConnectContext, via: {cli
     const sock = prev && prevHop ? await tunnel(prev, prevHop, hop) : hop.proxyCommand ? proxyCommandStream(hop) : undefined;
     try {
       const via = prev && prevHop ? {client: prev, hop: prevHop} : null;
-      const reopen = via ? () => tunnel(via.client, via.hop, hop) : hop.proxyCommand ? () => Promise.resolve(proxyCommandStream(hop)) : undefined;
+      const reopen = via
+        ? () => tunnel(via.client, via.hop, hop)
+        : hop.proxyCommand
+          ? () => Promise.resolve(proxyCommandStream(hop, {record: false}))
+          : undefined;
       prev = await connectHop(hop, ctx, sock, reopen);
     } catch (e) {
       sock?.destroy(); // a hop refused before its client took the stream (a ProxyCommand would linger)
