@@ -23,6 +23,9 @@ import {FleetScreen} from './screens/fleet-screen.js';
 import {HelpScreen} from './screens/help-screen.js';
 import {NodeScreen} from './screens/node-screen.js';
 import {SearchScreen} from './screens/search-screen.js';
+import {BaselineScreen, DiffScreen, TransitionsScreen} from './screens/drift-screens.js';
+import {useWatch} from './hooks/use-watch.js';
+import {statusLine} from './view/watch-lines.js';
 import type {TargetInfo, UiState} from './state/run-reducer.js';
 import {useStore} from './hooks/use-store.js';
 import {useSearch} from './hooks/use-search.js';
@@ -52,6 +55,8 @@ export interface AppProps {
   readonly onFix?: (request: FixRequest) => void;
   /** Show best-practice advice (`--advice`); without it, `advice` results are not shown. @default false */
   readonly advice?: boolean;
+  /** How often `w` re-probes the watched nodes. @default 10 000 (as `kubelet-doctor watch`) */
+  readonly watchIntervalMs?: number;
   /** Called with every new state (the CLI derives the exit code from the last one). */
   readonly onState?: (state: UiState) => void;
 }
@@ -64,15 +69,32 @@ const SCREENS: Record<ScreenKind, (p: CheckScreenProps) => React.JSX.Element> = 
   search: SearchScreen,
   fix: FixScreen,
   help: HelpScreen,
+  baseline: BaselineScreen,
+  diff: DiffScreen,
+  transitions: TransitionsScreen,
 };
 
 /** Rows that are not body: the header, the footer, and one spare so Ink never scrolls the screen. */
 const CHROME_ROWS = 3;
 
 /** The whole TUI. */
-export function App({targets, checks, probe, concurrency = 16, theme, now = Date.now, openFix, fixRunner, onFix, onState, advice = false}: AppProps) {
-  const {state, dispatch, getState} = useStore(targets, {advice});
+export function App({
+  targets,
+  checks,
+  probe,
+  concurrency = 16,
+  theme,
+  now = Date.now,
+  openFix,
+  fixRunner,
+  onFix,
+  onState,
+  advice = false,
+  watchIntervalMs,
+}: AppProps) {
+  const {state, dispatch, getState} = useStore(targets, {advice, ...(watchIntervalMs !== undefined ? {watchIntervalMs} : {})});
   useRun(state.runRequest, dispatch, {targets, probe, concurrency, now});
+  useWatch(state.watch, dispatch);
   // The runner is made once: a new `openFix` on a re-render does not drop an open session.
   const [ownRunner] = useState(() => (!fixRunner && openFix ? new FixRunner(openFix) : null));
   const runner = fixRunner ?? ownRunner;
@@ -80,13 +102,18 @@ export function App({targets, checks, probe, concurrency = 16, theme, now = Date
   const {cols, rows} = useTerminalSize();
   const t = useClock(now, state.nodes.some((n) => n.phase === 'running') || fixBusy(state.fix));
   const search = useSearch(checks);
-  const hits = useMemo(() => search(state), [search, state.query, state.nodes]); // eslint-disable-line react-hooks/exhaustive-deps -- the query and findings are what search reads
-  const bodyRows = Math.max(3, rows - CHROME_ROWS);
+  // The query is the search's only on the search screen (the baseline picker filters with it too).
+  const searching = (s: UiState): UiState => (s.stack[s.stack.length - 1]?.kind === 'search' ? s : {...s, query: ''});
+  const hits = useMemo(() => search(searching(state)), [search, state.query, state.nodes, state.stack]); // eslint-disable-line react-hooks/exhaustive-deps -- the query, screen and findings are what search reads
+  // The status line (a notice, the watch) takes a row only while it has something to say.
+  const bodyRowsOf = (s: UiState): number => Math.max(3, rows - CHROME_ROWS - (statusLine(s, cols) ? 1 : 0));
+  const bodyRows = bodyRowsOf(state);
   const view = (s: UiState) => {
-    const found = s.query === state.query && s.nodes === state.nodes ? hits : search(s);
-    return {model: screenModel({state: s, checks, theme, cols, rows: bodyRows, now: t}, found), hits: found};
+    const found = s.query === state.query && s.nodes === state.nodes && s.stack === state.stack ? hits : search(searching(s));
+    return {model: screenModel({state: s, checks, theme, cols, rows: bodyRowsOf(s), now: t}, found), hits: found};
   };
   const {model} = view(state);
+  const status = statusLine(state, cols - 1);
   const {exit} = useApp();
   // While a fix is applied, quitting first interrupts it: the backup is restored, then the TUI quits
   // (a second quit leaves at once; the CLI still waits for the restore before the process exits).
@@ -107,7 +134,7 @@ export function App({targets, checks, probe, concurrency = 16, theme, now = Date
     [onFix, runner, dispatch],
   );
   const fixKey = runner || onFix ? startFix : undefined;
-  useKeys({getState, view, dispatch, page: bodyRows, quit, onFix: fixKey});
+  useKeys({getState, view, dispatch, page: bodyRows, quit, onFix: fixKey, now});
   useEffect(() => {
     onState?.(state);
   }, [state, onState]);
@@ -118,6 +145,7 @@ export function App({targets, checks, probe, concurrency = 16, theme, now = Date
       <Box height={bodyRows} flexDirection="column" overflow="hidden">
         <Screen model={model} theme={theme} cols={cols} {...(fixKey ? {onFix: fixKey} : {})} />
       </Box>
+      {status ? <LineView line={status} theme={theme} /> : null}
       <Footer screen={model.kind} theme={theme} cols={cols} typing={model.typing} hidden={fixKey ? model.hidden : [...model.hidden, 'fix']} />
     </Box>
   );

@@ -32,6 +32,8 @@ export interface StartOptions {
   screen?: AltScreen;
   /** Opens a fix session for a node and check: `x` on a check then opens the fix wizard. */
   openFix?: OpenFix;
+  /** How often `w` re-probes (the CLI's `--interval`). @default 10 s */
+  watchIntervalMs?: number;
   /** Streams (tests pass their own); default: the process's. */
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
@@ -83,6 +85,7 @@ export async function startTui(o: StartOptions): Promise<number> {
         probe={o.probe}
         concurrency={o.concurrency}
         advice={o.advice === true}
+        {...(o.watchIntervalMs !== undefined ? {watchIntervalMs: o.watchIntervalMs} : {})}
         theme={makeTheme({color: o.color})}
         onState={(s) => (last = s)}
         {...(runner ? {fixRunner: runner} : {})}

@@ -86,6 +86,7 @@ export const KEYS = {
   down: '\u001b[B',
   right: '\u001b[C',
   left: '\u001b[D',
+  pageUp: '\u001b[5~',
   pageDown: '\u001b[6~',
   backspace: '\u007f',
   ctrlC: '\u0003',

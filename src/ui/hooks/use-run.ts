@@ -25,7 +25,7 @@ export function useRun(request: UiState['runRequest'], dispatch: Dispatch<Action
       o.concurrency,
       {
         started: (index, at) => dispatch({type: 'target-start', index, at}),
-        finished: (index, result, facts) => dispatch({type: 'target-done', index, result, facts}),
+        finished: (index, result, facts) => dispatch({type: 'target-done', index, result, facts, at: o.now()}),
       },
       o.now,
     );

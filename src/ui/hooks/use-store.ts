@@ -9,7 +9,7 @@ import {initialState, runReducer, type Action, type TargetInfo, type UiState} fr
 /** The current state, a dispatch that applies actions immediately, and a getter for handlers. */
 export function useStore(
   targets: readonly TargetInfo[],
-  opts: {advice?: boolean} = {},
+  opts: {advice?: boolean; watchIntervalMs?: number} = {},
 ): {state: UiState; dispatch: (a: Action) => void; getState: () => UiState} {
   const ref = useRef<UiState | null>(null);
   ref.current ??= initialState(targets, opts);

@@ -24,10 +24,13 @@ export type Command =
   | 'confirm-all'
   | 'decline'
   | 'help'
+  | 'diff'
+  | 'watch'
+  | 'transitions'
   | 'quit';
 
 /** The screens, for deciding which bindings apply where. */
-export type ScreenKind = 'fleet' | 'node' | 'check' | 'config' | 'search' | 'fix' | 'help';
+export type ScreenKind = 'fleet' | 'node' | 'check' | 'config' | 'search' | 'fix' | 'help' | 'baseline' | 'diff' | 'transitions';
 
 /** The key fields this module reads (a subset of Ink's `Key`, so tests can build one). */
 export interface KeyInfo {
@@ -65,8 +68,10 @@ export interface Binding {
   screens: readonly ScreenKind[];
 }
 
-const LISTS: readonly ScreenKind[] = ['fleet', 'node', 'check', 'config', 'search', 'fix', 'help'];
+const LISTS: readonly ScreenKind[] = ['fleet', 'node', 'check', 'config', 'search', 'fix', 'help', 'baseline', 'diff', 'transitions'];
 const BROWSING: readonly ScreenKind[] = ['fleet', 'node', 'check', 'config'];
+/** Where `w` and `t` work: every screen that shows nodes, not while typing or fixing. */
+const WATCHING: readonly ScreenKind[] = [...BROWSING, 'diff', 'transitions'];
 
 /** The keymap. Order is the order of the footer and the help overlay. */
 export const KEYMAP: readonly Binding[] = [
@@ -88,9 +93,9 @@ export const KEYMAP: readonly Binding[] = [
   {
     command: 'open',
     keys: [{special: 'return', label: 'Enter'}],
-    help: 'open the node, check or search result',
+    help: 'open the node, check or search result · compare with the selected baseline',
     footer: 'open',
-    screens: ['fleet', 'node', 'search'],
+    screens: ['fleet', 'node', 'search', 'baseline'],
   },
   {
     command: 'expand',
@@ -109,7 +114,7 @@ export const KEYMAP: readonly Binding[] = [
     ],
     help: 'back to the previous screen (closes help)',
     footer: 'back',
-    screens: ['node', 'check', 'config', 'search', 'fix', 'help'],
+    screens: ['node', 'check', 'config', 'search', 'fix', 'help', 'baseline', 'diff', 'transitions'],
   },
   {command: 'search', keys: [{char: '/'}], help: 'search checks and findings, or paste a journal line', footer: 'search', screens: BROWSING},
   {command: 'filter', keys: [{char: 'f'}], help: 'fleet: failing nodes only · configuration: set values only', footer: 'filter', screens: ['fleet', 'config']},
@@ -132,7 +137,22 @@ export const KEYMAP: readonly Binding[] = [
   {command: 'decline', keys: [{char: 'n'}], help: 'no: abort, nothing is written', footer: 'no', screens: ['fix']},
   {command: 'confirm-all', keys: [{char: 'a'}], help: 'yes to this step and all the remaining ones', footer: 'all', screens: ['fix']},
   {command: 'rerun', keys: [{char: 'r'}], help: 're-run the checks (on the fleet view: every node)', footer: 're-run', screens: BROWSING},
-  {command: 'help', keys: [{char: '?'}], help: 'show or hide this help', footer: 'help', screens: [...BROWSING, 'fix', 'help']},
+  {
+    command: 'diff',
+    keys: [{char: 'd'}],
+    help: 'compare the node with a baseline node you pick: what differs, each side with its file:line (type to filter the nodes)',
+    footer: 'diff',
+    screens: ['fleet', 'node'],
+  },
+  {
+    command: 'watch',
+    keys: [{char: 'w'}],
+    help: 'watch: re-probe the node (on the fleet view: every node) on an interval and show each transition (fixed, new failure, first cause, unreachable/back); w again stops',
+    footer: 'watch',
+    screens: WATCHING,
+  },
+  {command: 'transitions', keys: [{char: 't'}], help: 'every transition seen while watching, newest first', screens: WATCHING},
+  {command: 'help', keys: [{char: '?'}], help: 'show or hide this help', footer: 'help', screens: [...BROWSING, 'fix', 'help', 'diff', 'transitions']},
   {
     command: 'quit',
     keys: [{char: 'q'}, {ctrl: 'c'}],
@@ -201,6 +221,8 @@ const FOOTER_PRIORITY: readonly Command[] = [
   'config',
   'filter',
   'rerun',
+  'diff',
+  'watch',
 ];
 
 /**

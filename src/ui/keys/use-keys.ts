@@ -22,6 +22,8 @@ export interface KeyContext {
   page: number;
   quit: () => void;
   onFix?: ((request: FixRequest) => void) | undefined;
+  /** The clock (when a watch started). */
+  now: () => number;
 }
 
 /** What the keyboard handler needs: the latest state, and the screen it makes. */
@@ -32,6 +34,8 @@ export interface KeySource {
   page: number;
   quit: () => void;
   onFix?: ((request: FixRequest) => void) | undefined;
+  /** @default Date.now */
+  now?: () => number;
 }
 
 const indexOf = (key: string | null, prefix: string): number | null => (key?.startsWith(prefix) ? Number(key.slice(prefix.length)) : null);
@@ -43,6 +47,7 @@ function open(c: KeyContext): void {
   if (model.kind === 'node' && model.screen.kind === 'node' && model.selectedKey?.startsWith('check:')) {
     dispatch({type: 'open-check', node: model.screen.node, check: model.selectedKey.slice('check:'.length)});
   }
+  if (model.screen.kind === 'baseline' && node !== null) dispatch({type: 'open-diff', node: model.screen.node, baseline: node});
   const hit = indexOf(model.selectedKey, 'hit:');
   if (model.kind === 'search' && model.screen.kind === 'search' && hit !== null && c.hits[hit]) {
     const h = c.hits[hit];
@@ -123,6 +128,19 @@ export function runCommand(command: Command, c: KeyContext): void {
       dispatch({type: 'rerun', indices: node === null ? c.state.nodes.map((_, i) => i) : [node]});
       return;
     }
+    case 'diff': {
+      // The fleet: the selected node; the node view: its node.
+      const node = model.kind === 'fleet' ? indexOf(model.selectedKey, 'node:') : contextNode(model.screen);
+      if (node !== null) dispatch({type: 'open-baseline', node});
+      return;
+    }
+    case 'watch': {
+      const node = contextNode(model.screen);
+      dispatch({type: 'toggle-watch', indices: node === null ? c.state.nodes.map((_, i) => i) : [node], at: c.now()});
+      return;
+    }
+    case 'transitions':
+      return dispatch({type: 'open-transitions'});
     case 'help':
       return dispatch({type: 'toggle-help'});
     case 'quit':
@@ -134,7 +152,7 @@ export function runCommand(command: Command, c: KeyContext): void {
 function contextOf(src: KeySource): KeyContext {
   const state = src.getState();
   const {model, hits} = src.view(state);
-  return {model, hits, state, dispatch: src.dispatch, page: src.page, quit: src.quit, onFix: src.onFix};
+  return {model, hits, state, dispatch: src.dispatch, page: src.page, quit: src.quit, onFix: src.onFix, now: src.now ?? Date.now};
 }
 
 /**

@@ -7,6 +7,7 @@
 import type {Facts} from '../../facts/types.js';
 import type {TargetResult} from '../../report/types.js';
 import {sanitizeLine} from '../../text/sanitize.js';
+import {step, type NodeHistory, type Transition} from '../../watch/transitions.js';
 import {fixReducer, newWizard, type FixAction, type FixWizard} from './fix-state.js';
 
 /** Where a node's probe is. */
@@ -33,7 +34,32 @@ export type Screen =
   | {kind: 'config'; node: number}
   | {kind: 'search'; node: number | null}
   /** The fix wizard for one check on one node (its state is `UiState.fix`). */
-  | {kind: 'fix'; node: number; check: string};
+  | {kind: 'fix'; node: number; check: string}
+  /** `d`: pick the node to compare `node` with (typing filters the list). */
+  | {kind: 'baseline'; node: number}
+  /** What differs between `node` and the `baseline` node, each side with its file:line. */
+  | {kind: 'diff'; node: number; baseline: number}
+  /** Every transition seen while watching, newest first. */
+  | {kind: 'transitions'};
+
+/** `w`: the nodes re-probed on an interval while the TUI is open. */
+export interface WatchState {
+  /** Node indices re-probed (all of them when started from the fleet view). */
+  indices: number[];
+  intervalMs: number;
+  /** When it was switched on (ms since the epoch). */
+  since: number;
+}
+
+/** A transition as it happened: when, on which node (index), what. */
+export interface SeenTransition {
+  at: number;
+  node: number;
+  transition: Transition;
+}
+
+/** Transitions kept at most (the oldest go first). */
+export const MAX_TRANSITIONS = 200;
 
 /** Everything the TUI shows is a function of this. */
 export interface UiState {
@@ -62,12 +88,23 @@ export interface UiState {
   fix: FixWizard | null;
   /** The last wizard's seq (each `x` opens a new one). */
   fixSeq: number;
+  /** A one-line message for the status line (`d` on a single node); the next key clears it. */
+  notice: string | null;
+  /** Re-probing on an interval (`w`), or null. */
+  watch: WatchState | null;
+  /** The interval `w` re-probes at. */
+  watchIntervalMs: number;
+  /** What each node's last probes were, for the transitions (src/watch/transitions.ts). */
+  history: Record<number, NodeHistory>;
+  /** Transitions seen while watching, oldest first (at most {@link MAX_TRANSITIONS}). */
+  transitions: SeenTransition[];
 }
 
 /** Every way the state can change. */
 export type Action =
   | {type: 'target-start'; index: number; at: number}
-  | {type: 'target-done'; index: number; result: TargetResult; facts: Facts | null}
+  /** `at`: when it finished (stamps the transitions it brings while watching). */
+  | {type: 'target-done'; index: number; result: TargetResult; facts: Facts | null; at?: number}
   | {type: 'move'; delta: number; keys: readonly string[]}
   /** Select a row of the current list screen by its key. */
   | {type: 'select'; key: string}
@@ -84,6 +121,16 @@ export type Action =
   | {type: 'type'; text: string}
   | {type: 'erase'}
   | {type: 'rerun'; indices: readonly number[]}
+  /** `d`: open the baseline picker for a node (or say why not). */
+  | {type: 'open-baseline'; node: number}
+  /** Compare `node` with `baseline` (replaces nothing: Esc goes back to the picker). */
+  | {type: 'open-diff'; node: number; baseline: number}
+  | {type: 'open-transitions'}
+  | {type: 'notice'; text: string}
+  /** `w`: start re-probing these nodes on the interval, or stop. */
+  | {type: 'toggle-watch'; indices: readonly number[]; at: number}
+  /** The watch interval elapsed: re-probe the watched nodes. */
+  | {type: 'watch-tick'}
   | FixAction;
 
 /** A target as the TUI is told about it. */
@@ -107,6 +154,12 @@ export function screenKey(s: Screen): string {
       return 'search';
     case 'fix':
       return `fix:${s.node}:${s.check}`;
+    case 'baseline':
+      return `baseline:${s.node}`;
+    case 'diff':
+      return `diff:${s.node}:${s.baseline}`;
+    case 'transitions':
+      return 'transitions';
   }
 }
 
@@ -115,14 +168,14 @@ export const currentScreen = (s: UiState): Screen => s.stack[s.stack.length - 1]
 
 /** The node the current screen is about, if any (a re-run's and a search's context). */
 export function contextNode(screen: Screen): number | null {
-  return screen.kind === 'fleet' ? null : screen.node;
+  return 'node' in screen ? screen.node : null;
 }
 
 /**
  * The first state: every node queued and requested. One target opens on its node view (the
  * fleet is one row then), with the fleet beneath it so Esc still shows it.
  */
-export function initialState(targets: readonly TargetInfo[], opts: {advice?: boolean} = {}): UiState {
+export function initialState(targets: readonly TargetInfo[], opts: {advice?: boolean; watchIntervalMs?: number} = {}): UiState {
   return {
     nodes: targets.map((t) => ({name: t.name, transport: t.transport, phase: 'queued', startedAt: null, result: null, facts: null})),
     stack: targets.length === 1 ? [{kind: 'fleet'}, {kind: 'node', node: 0}] : [{kind: 'fleet'}],
@@ -138,8 +191,16 @@ export function initialState(targets: readonly TargetInfo[], opts: {advice?: boo
     runRequest: {seq: 1, indices: targets.map((_, i) => i)},
     fix: null,
     fixSeq: 0,
+    notice: null,
+    watch: null,
+    watchIntervalMs: opts.watchIntervalMs ?? DEFAULT_WATCH_INTERVAL_MS,
+    history: {},
+    transitions: [],
   };
 }
+
+/** How often `w` re-probes unless told otherwise (as `kubelet-doctor watch`). */
+export const DEFAULT_WATCH_INTERVAL_MS = 10_000;
 
 const clamp = (n: number, lo: number, hi: number): number => Math.max(lo, Math.min(hi, n));
 
@@ -155,8 +216,33 @@ function push(s: UiState, screen: Screen): UiState {
 /** A pasted or typed fragment as query text: one line, no control characters. */
 const queryText = (text: string): string => sanitizeLine(text.replace(/[\r\n]+/g, ' '));
 
+/** Operator actions: each clears the notice (it answered the key before). */
+const CLEARS_NOTICE = new Set<Action['type']>([
+  'move',
+  'select',
+  'scroll',
+  'open-node',
+  'open-check',
+  'open-config',
+  'open-search',
+  'open-baseline',
+  'open-diff',
+  'open-transitions',
+  'back',
+  'toggle-filter',
+  'toggle-help',
+  'type',
+  'erase',
+  'rerun',
+  'toggle-watch',
+]);
+
 /** The reducer: pure, total over {@link Action}. */
 export function runReducer(s: UiState, a: Action): UiState {
+  return reduce(s.notice !== null && CLEARS_NOTICE.has(a.type) ? {...s, notice: null} : s, a);
+}
+
+function reduce(s: UiState, a: Action): UiState {
   switch (a.type) {
     case 'target-start':
       return updateNode(s, a.index, {phase: 'running', startedAt: a.at});
@@ -164,8 +250,30 @@ export function runReducer(s: UiState, a: Action): UiState {
       // Advice (best practice) is shown only when asked for (--advice): otherwise it never enters the state.
       const hidden = s.advice ? 0 : a.result.results.filter((f) => f.status === 'advice').length;
       const result = hidden === 0 ? a.result : {...a.result, results: a.result.results.filter((f) => f.status !== 'advice'), adviceHidden: hidden};
-      return updateNode(s, a.index, {phase: 'done', result, facts: a.facts});
+      if (!s.nodes[a.index]) return s;
+      const next = updateNode(s, a.index, {phase: 'done', result, facts: a.facts});
+      return observed(next, a.index, result, a.at ?? null);
     }
+    case 'open-baseline':
+      return openBaseline(s, a.node);
+    case 'open-diff':
+      if (!s.nodes[a.node] || !s.nodes[a.baseline] || a.node === a.baseline) return s;
+      return push(s, {kind: 'diff', node: a.node, baseline: a.baseline});
+    case 'open-transitions':
+      return currentScreen(s).kind === 'transitions' ? s : {...push(s, {kind: 'transitions'}), scroll: {...s.scroll, transitions: 0}};
+    case 'notice':
+      return {...s, notice: queryText(a.text)};
+    case 'toggle-watch': {
+      if (s.watch) return {...s, watch: null, notice: 'watch off'};
+      const indices = a.indices.filter((i) => s.nodes[i] !== undefined);
+      if (indices.length === 0) return s;
+      // At once, then on the interval: the first answer is compared with what is on screen now.
+      return rerun({...s, watch: {indices, intervalMs: s.watchIntervalMs, since: a.at}}, indices);
+    }
+    case 'watch-tick':
+      // Not while a fix writes to a node: a probe then would read a half-applied change.
+      if (!s.watch || s.fix?.stage === 'applying') return s;
+      return rerun(s, s.watch.indices);
     case 'fold': {
       const key = `${a.node}:${a.check}`;
       if ((s.expanded[key] === true) === a.open) return s;
@@ -208,6 +316,7 @@ export function runReducer(s: UiState, a: Action): UiState {
     case 'type': {
       const selected = {...s.selected};
       delete selected['search'];
+      delete selected[screenKey(currentScreen(s))];
       return {...s, query: s.query + queryText(a.text), selected};
     }
     case 'erase':
@@ -267,4 +376,26 @@ function leaveFix(s: UiState): UiState {
   if (w?.stage === 'applying') return s;
   const left: UiState = {...s, fix: null, stack: s.stack.length > 1 ? s.stack.slice(0, -1) : s.stack};
   return w?.stage === 'done' ? rerun(left, [w.node]) : left;
+}
+
+/**
+ * A node's new result against its history (every probe updates it): while watching, what changed
+ * (fixed, new failure, first cause, unreachable, back) joins the transitions, stamped `at`.
+ */
+function observed(s: UiState, index: number, result: TargetResult, at: number | null): UiState {
+  const {history, transitions} = step(s.history[index], result);
+  const next = {...s, history: {...s.history, [index]: history}};
+  if (!s.watch || transitions.length === 0) return next;
+  const seen = transitions.map((transition) => ({at: at ?? s.watch!.since, node: index, transition}));
+  return {...next, transitions: [...s.transitions, ...seen].slice(-MAX_TRANSITIONS)};
+}
+
+/** `d` on a node: the baseline picker, or a notice saying why there is nothing to pick from. */
+function openBaseline(s: UiState, node: number): UiState {
+  if (!s.nodes[node]) return s;
+  if (s.nodes.length < 2) return {...s, notice: 'd compares two nodes: this run has no other node to compare with'};
+  const screen: Screen = {kind: 'baseline', node};
+  const selected = {...s.selected};
+  delete selected[screenKey(screen)];
+  return {...push(s, screen), query: '', selected};
 }

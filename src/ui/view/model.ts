@@ -13,6 +13,8 @@ import {currentScreen, screenKey, type Screen} from '../state/run-reducer.js';
 import {checkDef, findingOf} from '../state/selectors.js';
 import {checkHeader, checkLines} from './check-lines.js';
 import {configHeader, configLines} from './config-lines.js';
+import {baselineHeader, baselineLines, diffHeader, diffLines} from './drift-lines.js';
+import {transitionsHeader, transitionsLines} from './watch-lines.js';
 import type {ViewContext} from './context.js';
 import {fixHeader, fixHidden, fixLines, fixPrompt, STEP_END} from './fix-lines.js';
 import {fleetHeader, fleetLines} from './fleet-lines.js';
@@ -147,5 +149,11 @@ export function screenModel(ctx: ViewContext, hits: readonly SearchHit[]): Scree
     }
     case 'fix':
       return fixModel(ctx, screen, rows);
+    case 'baseline':
+      return {...list('baseline', screen, baselineHeader(ctx, screen.node), baselineLines(ctx, screen.node), ctx, rows), typing: true};
+    case 'diff':
+      return text('diff', screen, diffHeader(ctx, screen.node, screen.baseline), diffLines(ctx, screen.node, screen.baseline), ctx, rows, screenKey(screen));
+    case 'transitions':
+      return text('transitions', screen, transitionsHeader(ctx), transitionsLines(ctx), ctx, rows, screenKey(screen));
   }
 }
