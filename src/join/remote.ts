@@ -32,10 +32,10 @@ export function startScript(argv: readonly string[], hostRoot: string): string {
   const state = `${hostRoot.replace(/\/+$/, '')}/var/lib/kubelet-doctor/join`;
   return [
     'umask 077',
+    `command -v ${shQuote(argv[0]!)} >/dev/null 2>&1 || { echo "@@KDJ missing"; exit 0; }`,
     `S=${shQuote(state)}`,
     'mkdir -p "$S" || exit 90',
     'R=$(mktemp -d "$S/run.XXXXXX") || exit 91',
-    `command -v ${shQuote(argv[0]!)} >/dev/null 2>&1 || { echo "@@KDJ missing"; exit 0; }`,
     // $0 is the run directory inside the child shell; the join's words follow as "$@".
     `nohup sh -c 'cd / && "$@" >"$0/out" 2>&1; echo $? >"$0/rc.tmp" && mv "$0/rc.tmp" "$0/rc"' "$R" ${argv.map(shQuote).join(' ')} </dev/null >/dev/null 2>&1 &`,
     'echo "@@KDJ started $! $R"',
