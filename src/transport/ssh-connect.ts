@@ -88,7 +88,7 @@ function verifyHostKey(hop: SshHop, policy: HostKeyPolicy, blob: Buffer): Target
           );
         }
       }
-      const ca = v.caLines.length > 0 ? ` (${shown}:${v.caLines[0]} trusts a host CA for it; its certificate is checked first, host-cert.ts)` : '';
+      const ca = v.caLines.length > 0 ? ` (${shown}:${v.caLines[0]} trusts a host CA for it, but its certificate could not be checked)` : '';
       const other = v.otherTypes.length > 0 ? ` (${shown}:${v.otherTypes[0]!.line} has only its ${v.otherTypes[0]!.keyType} key)` : '';
       return new TargetError(
         'host-key',
