@@ -85,14 +85,15 @@ async function stepOptions(a: ParsedArgs, target: Target, verdict: JoinVerdict, 
 }
 
 /** Probe through `tr` (or a new transport) and check the facts with `o`. */
-async function checkThrough(target: Target, tr: Transport, o: RunOptions): Promise<{result: TargetResult; raw: RawSnapshot}> {
+async function checkThrough(target: Target, tr: Transport, o: RunOptions): Promise<{result: TargetResult; raw: RawSnapshot; kubeletRunning: boolean}> {
   const started = Date.now();
   const raw = await collectRaw(tr, {timeoutMs: o.timeoutMs, ...(o.signal ? {signal: o.signal} : {}), joinEndpoint: o.joinEndpoint ?? null});
   const facts = buildFacts(raw, {name: target.name, transport: tr.kind, kubeletVersion: o.kubeletVersion});
   if (o.cluster) facts.cluster = await clusterFactsOf(facts, o.cluster);
   const cluster = o.cluster ? summarizeCluster(facts.cluster!) : undefined;
   const {result} = checkRaw(target, {raw, transport: tr.kind, name: target.name}, o, started, {facts, ...(cluster !== undefined ? {cluster} : {})});
-  return {result, raw};
+  const kubeletRunning = facts.kubeletProcesses.collected && facts.kubeletProcesses.value.length > 0;
+  return {result, raw, kubeletRunning};
 }
 
 /** The step's checks on the node, and the lines that say what they found. */
@@ -113,8 +114,8 @@ async function diagnoseOn(
     return resultLines(verdict, result, null);
   }
   try {
-    const {result, raw} = await checkThrough(target, own, o);
-    return resultLines(verdict, result, findLeftovers(raw, {controlPlane: verdict.controlPlane}));
+    const {result, raw, kubeletRunning} = await checkThrough(target, own, o);
+    return resultLines(verdict, result, findLeftovers(raw, {controlPlane: verdict.controlPlane, kubeletRunning}));
   } finally {
     if (!tr) await own.close();
   }
@@ -159,7 +160,7 @@ async function runCommand(a: ParsedArgs, cmd: JoinCommand, target: Target, signa
   try {
     // 1. Read-only: what an earlier join left on the node.
     const before = await checkThrough(target, tr, {...runOptions({...a, values: {...a.values, only: undefined}}, signal), checks: []});
-    const left = findLeftovers(before.raw, {controlPlane: cmd.controlPlane});
+    const left = findLeftovers(before.raw, {controlPlane: cmd.controlPlane, kubeletRunning: before.kubeletRunning});
     const node = before.result.node;
     err(leftoverLines(left).join('\n'));
     // 2. What will run, secrets redacted; then ask.
@@ -191,6 +192,10 @@ async function runCommand(a: ParsedArgs, cmd: JoinCommand, target: Target, signa
     emit(redactor.push(decoder.decode()));
     emit(redactor.end());
     err(`kubeadm ${run.detached ? 'was still running when the wait ended' : `exited with ${run.exitCode}`}; the node keeps its output in ${run.runDir}/out`);
+    if (signal.aborted) {
+      err('Interrupted: kubeadm was left to finish on the node (a join cut off half way is worse than a finished failure).');
+      return 1;
+    }
     // 4. Diagnose.
     const log = transcript.join('\n');
     const verdict = recognise(log, {controlPlane: cmd.controlPlane});
