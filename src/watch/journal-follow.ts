@@ -215,11 +215,12 @@ export class JournalFollower {
           this.onLine(l);
         }
       },
-      () => {
+      (code) => {
         if (this.stopped) return;
-        // Ended while the connection lives: this node's journalctl does not follow; poll instead.
-        // Ended with the connection: the next probe reconnects and ensure() follows again.
-        if (clientOf(this.transport) === client) this.wantPoll = true;
+        // Exited by itself (an exit status) while the connection lives: this node's journalctl
+        // does not follow; poll instead. Ended with the connection (no exit status): the next
+        // probe reconnects and ensure() follows again.
+        if (code !== null && clientOf(this.transport) === client) this.wantPoll = true;
         this.mode = 'off';
         this.ensure();
       },

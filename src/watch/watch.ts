@@ -5,6 +5,7 @@
  * events. With `untilHealthy` the watch ends as soon as every node is healthy; at the deadline it
  * ends too; a stop (Ctrl-C) ends it and closes every channel and connection.
  */
+import {setMaxListeners} from 'node:events';
 import type {CheckDef} from '../catalogue/define.js';
 import {allSignatures} from '../catalogue/signatures.js';
 import type {RunOptions} from '../engine/run.js';
@@ -67,11 +68,39 @@ function sleeper(): {sleep: (ms: number, stop: AbortSignal) => Promise<void>; wa
   };
 }
 
+/** Runs at most `n` tasks at once, in the order they asked. Once `stop` aborts, waiting tasks run at once (and see it). */
+function semaphore(n: number): {run: <T>(f: () => Promise<T>, stop: AbortSignal) => Promise<T>} {
+  let free = n;
+  const queue: (() => void)[] = [];
+  return {
+    run: async (f, stop) => {
+      if (stop.aborted) return f();
+      if (free > 0) free--;
+      else {
+        await new Promise<void>((resolve) => {
+          queue.push(resolve);
+          stop.addEventListener('abort', () => resolve(), {once: true});
+        });
+        if (stop.aborted) return f();
+      }
+      try {
+        return await f();
+      } finally {
+        const next = queue.shift();
+        if (next) next();
+        else free++;
+      }
+    },
+  };
+}
+
 /** Watch the targets until healthy, the deadline, or a stop. */
 export async function watch(targets: readonly Target[], o: WatchOptions): Promise<WatchOutcome> {
   const at = () => o.run.now().toISOString();
   const stop = new AbortController();
   const stopped = AbortSignal.any([o.signal, stop.signal]);
+  // Every node's wait (and every queued probe) listens for the stop: a fleet of any size.
+  setMaxListeners(0, stopped);
   const signatures = allSignatures(o.run.checks);
   const titles = new Map<string, string>(o.run.checks.map((c: CheckDef) => [c.id, c.title]));
   const healthy = new Map<string, boolean>();
@@ -97,6 +126,8 @@ export async function watch(targets: readonly Target[], o: WatchOptions): Promis
   });
 
   const nodes = targets.map((t) => new WatchedNode(t, o.run));
+  // At most --concurrency probes at once (a fleet does not connect all at once); connections stay open.
+  const slots = semaphore(Math.max(1, o.run.concurrency));
   const followers: JournalFollower[] = [];
 
   const loop = async (node: WatchedNode): Promise<void> => {
@@ -142,7 +173,7 @@ export async function watch(targets: readonly Target[], o: WatchOptions): Promis
         let seen: string[];
         journalWoke = false;
         try {
-          ({result, journal: seen} = await node.probe(stopped));
+          ({result, journal: seen} = await slots.run(() => node.probe(stopped), stopped));
         } catch (e) {
           if (end) return;
           throw e;

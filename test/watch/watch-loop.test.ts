@@ -82,4 +82,34 @@ describe('watch loop', () => {
     });
     expect(timedOut).toEqual({reason: 'timeout', exitCode: 1});
   });
+
+  it('a fleet of 20 node trees (--concurrency 3): every node probed, healthy together, and no listener warning', async () => {
+    const roots: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const info = await writeNodeTree(join(dir, `fleet-${i}`), {layout: 'deb', hostname: `fleet-${i}`, kubeletVersion: 'v1.30.2', scenario: 'healthy'});
+      roots.push('--root', info.root);
+    }
+    const a = parseCommandLine([...roots, '--concurrency', '3']);
+    const targets = await targetsFrom(a);
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    const events: WatchEvent[] = [];
+    try {
+      const outcome = await watch(targets, {
+        run: runOptions(a),
+        intervalMs: 60_000,
+        untilHealthy: true,
+        deadlineMs: 120_000,
+        signal: new AbortController().signal,
+        onEvent: (e) => events.push(e),
+      });
+      expect(outcome).toEqual({reason: 'healthy', exitCode: 0});
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(events.filter((e) => e.kind === 'probe')).toHaveLength(20);
+    expect(events.at(-1)).toMatchObject({kind: 'watch-end', healthy: targets.map((t) => t.name), notHealthy: []});
+    expect(warnings).toEqual([]);
+  }, 120_000);
 });
