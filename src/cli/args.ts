@@ -224,7 +224,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     short: 'y',
     type: 'boolean',
     group: 'fix',
-    description: '`fix`, `runbook`: apply without asking (still backed up, verified and rolled back on failure).',
+    description: '`fix`, `runbook`: apply without asking (still backed up, verified and rolled back on failure). `join`: run the kubeadm join without asking.',
   },
   {
     name: 'choice',
