@@ -208,3 +208,11 @@ describe('the token never survives', () => {
     expect(lines.length).toBe(1);
   });
 });
+
+describe("kubeadm's output is node text", () => {
+  it('loses its escape sequences before it reaches the terminal', () => {
+    const r = new LineRedactor([]);
+    const out = [...r.push('\u001b]0;owned\u0007[preflight] Running \u001b[2Jpre-flight checks\r\n\u009b31mred\n')].join('\n');
+    expect(out).toBe('[preflight] Running pre-flight checks\nred');
+  });
+});

@@ -9,7 +9,7 @@ import {mkdtemp, readFile, readdir, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, expect, it} from 'vitest';
-import {runRemoteJoin} from '../../src/join/remote.js';
+import {MAX_TRANSCRIPT, runRemoteJoin} from '../../src/join/remote.js';
 import {LocalTransport} from '../../src/transport/local.js';
 
 let dir: string;
@@ -57,3 +57,19 @@ it('says so, and runs nothing, when the program is not on the node', async () =>
     await t.close();
   }
 }, 30_000);
+
+it('keeps at most 4 MiB of a node that floods its output, and says the transcript was cut', async () => {
+  const t = new LocalTransport('local', dir, true);
+  let got = 0;
+  try {
+    const r = await runRemoteJoin(t, ['sh', '-c', 'head -c 6000000 /dev/zero | tr "\\0" x; exit 1'], {
+      deadlineMs: 60_000,
+      intervalMs: 100,
+      onData: (b) => (got += b.length),
+    });
+    expect(r.capped).toBe(true);
+    expect(got).toBe(MAX_TRANSCRIPT);
+  } finally {
+    await t.close();
+  }
+}, 90_000);

@@ -192,6 +192,7 @@ async function runCommand(a: ParsedArgs, cmd: JoinCommand, target: Target, signa
     emit(redactor.push(decoder.decode()));
     emit(redactor.end());
     err(`kubeadm ${run.detached ? 'was still running when the wait ended' : `exited with ${run.exitCode}`}; the node keeps its output in ${run.runDir}/out`);
+    if (run.capped) err(`kubeadm's output passed ${MAX_TRANSCRIPT / 1024 / 1024} MiB: the rest was not fetched (the node has it all)`);
     if (signal.aborted) {
       err('Interrupted: kubeadm was left to finish on the node (a join cut off half way is worse than a finished failure).');
       return 1;
