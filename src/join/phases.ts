@@ -251,14 +251,24 @@ export function recognise(log: string, o: {controlPlane?: boolean} = {}): JoinVe
     }
   }
   // A marker of a step that passed, as kubeadm says it: not where it stopped.
-  const healthyAt = lines.findIndex((l) => /\[kubelet-check\] The kubelet is healthy after/.test(messageOf(l)));
-  if (healthyAt !== -1 && furthest === 'kubelet-healthz') furthest = 'csr';
+  const healthy = lines.some((l) => /\[kubelet-check\] The kubelet is healthy after/.test(messageOf(l)));
+  if (healthy && furthest === 'kubelet-healthz') furthest = 'csr';
+  // Before 1.26 kubeadm polled healthz beside the TLS bootstrap wait and failed on the later
+  // timeout ("error uploading crisocket: timed out waiting for the condition"); its
+  // "[kubelet-check] It seems like the kubelet isn't running or healthy." lines
+  // (cmd/kubeadm/app/cmd/phases/join/kubelet.go of those releases) say where it really stopped.
+  const unhealthy = lines.findIndex((l) =>
+    /\[kubelet-check\] (It seems like the kubelet isn't running or healthy|The kubelet is not healthy)/.test(messageOf(l)),
+  );
 
   if (joined && error === null) {
     return {outcome: 'joined', phase: null, reached, error: null, evidence: [], preflightErrors, controlPlane};
   }
   let phase: JoinPhase | null;
-  if (errorPhase) phase = phaseOfError(errorPhase.kubeadm, errorPhase.message, furthest);
+  if (errorPhase && errorPhase.kubeadm === 'kubelet-start' && unhealthy !== -1 && !healthy) {
+    phase = 'kubelet-healthz';
+    markerAt.set('kubelet-healthz', {line: unhealthy + 1, text: messageOf(lines[unhealthy]!).trim()});
+  } else if (errorPhase) phase = phaseOfError(errorPhase.kubeadm, errorPhase.message, furthest);
   else if (preflightErrors.length > 0) phase = 'preflight';
   else phase = furthest;
   const evidence: LogLine[] = [];

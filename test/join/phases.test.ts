@@ -59,6 +59,7 @@ describe('the step a join stopped in, from its output', () => {
     ['kubelet-start.log', 'kubelet-start', /error writing kubelet configuration/],
     ['kubelet-healthz.log', 'kubelet-healthz', /10248/],
     ['kubelet-healthz-v5.log', 'kubelet-healthz', /context deadline exceeded/],
+    ['kubelet-healthz-old.log', 'kubelet-healthz', /error uploading crisocket/],
     ['csr.log', 'csr', /timed out waiting for the condition/],
     ['control-plane-join.log', 'control-plane-join', /etcdserver/],
   ];
