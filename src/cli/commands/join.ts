@@ -188,6 +188,9 @@ async function runCommand(a: ParsedArgs, cmd: JoinCommand, target: Target, signa
       deadlineMs: JOIN_DEADLINE_MS,
       signal,
       onData: (b) => emit(redactor.push(decoder.decode(b, {stream: true}))),
+    }).catch((e: unknown) => {
+      // A shell's complaint about the start script could quote its line, token and all.
+      throw e instanceof TargetError ? new TargetError(e.kind, redact(e.message, cmd.secrets), e.hint) : e;
     });
     emit(redactor.push(decoder.decode()));
     emit(redactor.end());
