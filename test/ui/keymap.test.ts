@@ -46,7 +46,7 @@ describe('footer and help', () => {
     const text = footerHints('fleet')
       .map((h) => `${h.keys} ${h.label}`)
       .join('  ');
-    expect(text).toBe('↑↓/jk move  Enter open  / search  f filter  r re-run  ? help  q quit');
+    expect(text).toBe('↑↓/jk move  Enter open  / search  f filter  r re-run  ? help  q quit  d diff  w watch');
   });
 
   it('keeps quit and help when the footer is narrow, dropping the least needed hints', () => {

@@ -137,10 +137,19 @@ export const KEYMAP: readonly Binding[] = [
   {command: 'decline', keys: [{char: 'n'}], help: 'no: abort, nothing is written', footer: 'no', screens: ['fix']},
   {command: 'confirm-all', keys: [{char: 'a'}], help: 'yes to this step and all the remaining ones', footer: 'all', screens: ['fix']},
   {command: 'rerun', keys: [{char: 'r'}], help: 're-run the checks (on the fleet view: every node)', footer: 're-run', screens: BROWSING},
+  {command: 'help', keys: [{char: '?'}], help: 'show or hide this help', footer: 'help', screens: [...BROWSING, 'fix', 'help', 'diff', 'transitions']},
+  {
+    command: 'quit',
+    keys: [{char: 'q'}, {ctrl: 'c'}],
+    help: 'quit, restoring the terminal (a fix being applied is rolled back first)',
+    footer: 'quit',
+    screens: LISTS,
+  },
+  // Last in the help overlay, so the keys above keep their rows on a short terminal.
   {
     command: 'diff',
     keys: [{char: 'd'}],
-    help: 'compare the node with a baseline node you pick: what differs, each side with its file:line (type to filter the nodes)',
+    help: 'compare the node with a baseline node you pick (type to filter): what differs, each side with its file:line',
     footer: 'diff',
     screens: ['fleet', 'node'],
   },
@@ -152,14 +161,6 @@ export const KEYMAP: readonly Binding[] = [
     screens: WATCHING,
   },
   {command: 'transitions', keys: [{char: 't'}], help: 'every transition seen while watching, newest first', screens: WATCHING},
-  {command: 'help', keys: [{char: '?'}], help: 'show or hide this help', footer: 'help', screens: [...BROWSING, 'fix', 'help', 'diff', 'transitions']},
-  {
-    command: 'quit',
-    keys: [{char: 'q'}, {ctrl: 'c'}],
-    help: 'quit, restoring the terminal (a fix being applied is rolled back first)',
-    footer: 'quit',
-    screens: LISTS,
-  },
 ];
 
 function matches(spec: KeySpec, input: string, key: KeyInfo, typing: boolean): boolean {

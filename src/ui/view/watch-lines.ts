@@ -102,12 +102,13 @@ export function transitionsLines(ctx: ViewContext): Line[] {
   const out: Line[] = [];
   for (const t of [...s.transitions].reverse()) {
     const head = transitionSegs(s, t).slice(0, 2);
-    const indent = Math.min(
-      20,
-      head.reduce((n, x) => n + [...x.text].length, 0),
-    );
+    const headWidth = head.reduce((n, x) => n + [...x.text].length, 0);
+    const indent = Math.min(20, headWidth);
     const role = transitionRole(t.transition);
-    const text = wrap(clean(describeTransition(t.transition)), Math.max(20, ctx.cols - 2 - indent));
+    // The first line follows the time and the node; the rest hang under them.
+    const text = wrap(clean(describeTransition(t.transition)), ctx.cols - 2, ' '.repeat(headWidth), ' '.repeat(indent)).map((x, i) =>
+      i === 0 ? x.slice(headWidth) : x.slice(indent),
+    );
     out.push(line(...head, seg(text[0] ?? '', role)));
     for (const rest of text.slice(1)) out.push(line(seg(' '.repeat(indent)), seg(rest, role)));
   }
