@@ -121,7 +121,10 @@ describe.skipIf(!hasTmux)('d and w in a real terminal, on the lab over SSH', () 
       // The comparison follows the node: its cgroup driver no longer differs from the baseline's.
       await paneWhere((s) => !s.includes('cgroupfs') && s.includes(`against ${healthy}`), 'the comparison without the cgroup driver');
       keys('t');
-      await paneWith('Transitions', 'fixed: cgroup-driver-match', 'first cause cleared (was cgroup-driver-match)');
+      await paneWhere(
+        (s) => s.includes('Transitions') && s.includes('fixed: cgroup-driver-match') && /first cause cleared \(was\s+cgroup-driver-match\)/.test(s),
+        'the transitions listed',
+      );
     } finally {
       await writeFile(config, before);
     }

@@ -93,7 +93,7 @@ export const KEYMAP: readonly Binding[] = [
   {
     command: 'open',
     keys: [{special: 'return', label: 'Enter'}],
-    help: 'open the node, check or search result · compare with the selected baseline',
+    help: 'open the node, check, search hit or baseline',
     footer: 'open',
     screens: ['fleet', 'node', 'search', 'baseline'],
   },
@@ -272,6 +272,11 @@ export function helpRows(): {keys: string; help: string; where: string}[] {
   return KEYMAP.map((b) => ({
     keys: keysLabel(b),
     help: b.help,
-    where: b.screens.length >= LISTS.length ? 'everywhere' : b.screens.filter((s) => s !== 'help').join(', '),
+    where:
+      b.screens.length >= LISTS.length
+        ? 'everywhere'
+        : LISTS.every((s) => s === 'fleet' || b.screens.includes(s))
+          ? 'all but the fleet'
+          : b.screens.filter((s) => s !== 'help').join(', '),
   }));
 }

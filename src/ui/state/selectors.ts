@@ -3,7 +3,7 @@
  * worst first, a node's checks grouped by category, the finding behind a check screen, the
  * documents search indexes. Pure functions of state (and the clock, passed in).
  */
-import type {Category, CheckDef, Severity, Status} from '../../catalogue/define.js';
+import {SEVERITY_RANK, STATUS_RANK, type Category, type CheckDef, type Status} from '../../catalogue/define.js';
 import {causeGroups, type CauseGroup} from '../../report/causes.js';
 import {countResults, placeFindings} from '../../report/order.js';
 import type {Finding, Summary, TargetFailure, TargetResult} from '../../report/types.js';
@@ -35,8 +35,6 @@ export interface FleetRow {
   /** Failing, unreachable or not checkable: what `f` keeps. */
   failing: boolean;
 }
-
-const SEVERITY: Record<Severity, number> = {critical: 0, high: 1, medium: 2, low: 3, info: 4};
 
 /** The name the operator knows the node by: its hostname once known, else the target. */
 export function nodeName(n: NodeState): string {
@@ -97,7 +95,7 @@ function fleetRow(n: NodeState, index: number, now: number): FleetRow {
 function rank(row: FleetRow): number[] {
   if (row.error) return [0];
   if (row.counts === null) return [5, row.phase === 'running' ? 0 : 1];
-  if (row.causes > 0) return [1, SEVERITY[row.worst?.severity ?? 'info'], -row.causes];
+  if (row.causes > 0) return [1, SEVERITY_RANK[row.worst?.severity ?? 'info'], -row.causes];
   if (row.counts.warn > 0) return [2, -row.counts.warn];
   return [3];
 }
@@ -154,8 +152,6 @@ export interface CheckGroup {
   findings: Finding[];
 }
 
-const STATUS_RANK: Record<Status, number> = {fail: 0, error: 1, warn: 2, advice: 3, note: 4, pass: 5, skip: 6};
-
 /**
  * A node's findings grouped by category: errors first, then warnings, advice, notes, passes,
  * skips. Failures are not here: the node view leads with them as cause trees ({@link nodeCauses}).
@@ -165,11 +161,12 @@ export function checkGroups(findings: readonly Finding[]): CheckGroup[] {
   for (const {finding} of placeFindings(findings)) {
     if (finding.status === 'fail') continue;
     const g = groups.get(finding.category) ?? {category: finding.category, worst: finding.status, findings: []};
-    if (STATUS_RANK[finding.status] < STATUS_RANK[g.worst]) g.worst = finding.status;
+    // STATUS_RANK: higher is worse (catalogue/define.ts).
+    if (STATUS_RANK[finding.status] > STATUS_RANK[g.worst]) g.worst = finding.status;
     g.findings.push(finding);
     groups.set(finding.category, g);
   }
-  return [...groups.values()].sort((a, b) => STATUS_RANK[a.worst] - STATUS_RANK[b.worst]);
+  return [...groups.values()].sort((a, b) => STATUS_RANK[b.worst] - STATUS_RANK[a.worst]);
 }
 
 /** The finding for a check on a node, if the node has been checked. */
