@@ -14,9 +14,9 @@
  *   hostile  peak RSS with 16 nodes streaming output endlessly vs 16 healthy nodes (hostile-bench.ts)
  * and last the table again, one line a row, with its goal.
  * Knobs: BENCH_ONLY=ssh,fleet,rss,startup,split,probe,tui,hostile (any of them, comma-separated;
- * default all); BENCH_RUNS (default 15: one-node and start-up rows; the fleet row runs
- * min(3, BENCH_RUNS) times); BENCH_NODES (fleet and split rows, default 200); BENCH_FLEET_SERVER
- * (sshd, the default, or lab); BENCH_RSS_NODES (default 100,500,2000); BENCH_RSS_TIMEOUT (s);
+ * default all); BENCH_RUNS (default 15: one-node and start-up rows); BENCH_FLEET_RUNS (runs a side
+ * of the fleet row, default 2); BENCH_NODES (fleet and split rows, default 200); BENCH_FLEET_SERVER
+ * (sshd, the default, or lab); BENCH_SPLIT_SERVER (lab, the default, or sshd); BENCH_RSS_NODES (default 100,500,2000); BENCH_RSS_TIMEOUT (s);
  * BENCH_COMPARE_BIN (another build's bin.js, measured beside ours in the SSH rows).
  */
 import {execFileSync, spawnSync} from 'node:child_process';
@@ -53,6 +53,10 @@ const wanted = (s: Section) => only.length === 0 || only.includes(s);
 const runs = Number(process.env['BENCH_RUNS'] ?? 15);
 const fleetNodes = Number(process.env['BENCH_NODES'] ?? 200);
 const fleetServer: FleetServer = process.env['BENCH_FLEET_SERVER'] === 'lab' ? 'lab' : 'sshd';
+/** The split runs in-process on the bench fleet by default: the client's steps, with little node-side work in the way. */
+const splitServer: FleetServer = process.env['BENCH_SPLIT_SERVER'] === 'sshd' ? 'sshd' : 'lab';
+/** 200 sshd nodes running the real probe take about a minute a run here: two runs a side by default. */
+const fleetRuns = Math.max(1, Number(process.env['BENCH_FLEET_RUNS'] ?? Math.min(2, runs)));
 
 const time = (n: number, f: () => void) => {
   const out: number[] = [];
@@ -94,7 +98,7 @@ const skipped = (row: string, why: string) => table.push({row, figure: `skipped:
 const dir = await mkdtemp(join(tmpdir(), 'kd-bench-'));
 try {
   console.log(
-    `kubelet-doctor bench: node ${process.version}, ${runs} runs a row (fleet: ${Math.min(3, runs)}), load ${loadavg()
+    `kubelet-doctor bench: node ${process.version}, ${runs} runs a row (fleet: ${fleetRuns}), load ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}, ${new Date().toISOString()}${only.length ? `, only ${only.join(',')}` : ''}\n`,
   );
@@ -115,7 +119,7 @@ try {
 
   if (wanted('fleet')) {
     console.log(`\nissue 14 / fleet: ${fleetNodes} nodes on ${fleetServer === 'lab' ? 'the bench fleet' : 'OpenSSH sshd'}, runs interleaved:`);
-    const r = await benchFleet(dir, Math.max(1, Math.min(3, runs)), fleetNodes, fleetServer, (x) => {
+    const r = await benchFleet(dir, fleetRuns, fleetNodes, fleetServer, (x) => {
       printRow(x);
       tableRow(x);
     });
@@ -156,9 +160,9 @@ try {
 
   if (wanted('split')) {
     console.log(
-      `\nwhere a node's time goes: ${fleetNodes} nodes on ${fleetServer === 'lab' ? 'the bench fleet' : 'OpenSSH sshd'}, concurrency 16, the engine's steps in this process:`,
+      `\nwhere a node's time goes: ${fleetNodes} nodes on ${splitServer === 'lab' ? 'the bench fleet' : 'OpenSSH sshd'}, concurrency 16, the engine's steps in this process:`,
     );
-    const f = await fleetTargets(dir, fleetNodes, fleetServer);
+    const f = await fleetTargets(dir, fleetNodes, splitServer);
     try {
       printSplit(await benchSplit({inventory: f.inventory, knownHosts: f.knownHosts, concurrency: 16}), fmt);
     } finally {
