@@ -203,3 +203,29 @@ describe('the App at 80x24', () => {
     t.unmount();
   });
 });
+
+describe('search hits on a consequence', () => {
+  it('say which cause explains it instead of showing it as a FAIL of its own', async () => {
+    const {searchLines} = await import('../../src/ui/view/search-lines.js');
+    const base = nodes[2]!.result;
+    const f = (id: string, causedBy: string | null) => ({...base.results[0]!, id, title: id, status: 'fail' as const, summary: `${id} fails`, causedBy});
+    const result: TargetResult = {...base, results: [f('swap', null), f('healthz', 'swap')]};
+    const s = apply(initialState([nodes[2]!.info]), {type: 'target-done', index: 0, result, facts: null}, {type: 'open-search'}, {type: 'type', text: 'fails'});
+    const hit = (id: string) => ({
+      kind: 'finding' as const,
+      id,
+      check: id,
+      title: id,
+      score: 0.1,
+      matchedBy: 'fuzzy' as const,
+      node: 0,
+      nodeName: 'n',
+      status: 'fail' as const,
+      summary: `${id} fails`,
+    });
+    const lines = searchLines({state: s, checks: catalogue, theme, cols: 120, rows: 20, now: 0}, [hit('swap'), hit('healthz')]).map(text);
+    expect(lines[1]).toMatch(/✗ FAIL\s+n swap: swap fails/);
+    expect(lines[2]).toMatch(/└ explained by swap n healthz: healthz fails/);
+    expect(lines[2]).not.toContain('FAIL');
+  });
+});

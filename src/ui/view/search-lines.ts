@@ -3,6 +3,7 @@
  * `hit:<n>`), each with its score, what it is and what it points to.
  */
 import type {SearchHit} from '../../search/search-index.js';
+import {findingOf} from '../state/selectors.js';
 import {badge, clean, type ViewContext} from './context.js';
 import {fit, line, seg, type Line, type Seg} from './text.js';
 
@@ -14,7 +15,20 @@ export function searchHeader(ctx: ViewContext): Line {
 function hitSegs(ctx: ViewContext, h: SearchHit): Seg[] {
   const score = seg(`${h.score.toFixed(2)}  `, h.matchedBy === 'pattern' ? 'pass' : 'dim');
   switch (h.kind) {
-    case 'finding':
+    case 'finding': {
+      // A failure another failure explains is a consequence, not a cause of its own: said so, as on the node view.
+      const f = h.node === undefined ? null : findingOf(ctx.state, h.node, h.id);
+      const cause = f?.status === 'fail' && f.causedBy && f.causedBy !== f.id ? f.causedBy : null;
+      if (cause) {
+        return [
+          score,
+          seg('finding    ', 'dim'),
+          seg(`└ explained by ${cause} `, 'dim'),
+          seg(`${clean(h.nodeName ?? '')} `, 'heading'),
+          seg(`${h.id}: `, 'heading'),
+          seg(clean(h.summary ?? '')),
+        ];
+      }
       return [
         score,
         seg('finding    ', 'dim'),
@@ -23,6 +37,7 @@ function hitSegs(ctx: ViewContext, h: SearchHit): Seg[] {
         seg(`${h.id}: `, 'heading'),
         seg(clean(h.summary ?? '')),
       ];
+    }
     case 'signature':
       return [score, seg('log line   ', 'dim'), seg(`${h.check} `, 'heading'), seg(`"${clean(h.title)}"`)];
     case 'check':
