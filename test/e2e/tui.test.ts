@@ -23,20 +23,27 @@ function tmux(...args: string[]): string {
   return r.stdout;
 }
 
-const screen = (): string => tmux('capture-pane', '-p', '-t', 'tui');
-
-/** Wait until the pane shows what `ok` wants (polling, with a deadline). */
-async function screenWhere(ok: (s: string) => boolean, what: string, timeout = 30_000): Promise<string> {
-  let last = '';
-  await vi.waitFor(
-    () => {
-      last = screen();
-      if (!ok(last)) throw new Error(`waiting for ${what}; screen:\n${last}`);
-    },
-    {timeout, interval: 50},
-  );
-  return last;
+/**
+ * A tmux session's pane and a wait on it: until the pane shows what `ok` wants (polling, with a
+ * deadline). `-J` joins what the terminal wrapped softly.
+ */
+function paneOf(session: string, o: {timeout?: number; join?: boolean} = {}) {
+  const pane = (): string => tmux('capture-pane', '-p', ...(o.join ? ['-J'] : []), '-t', session);
+  const paneWhere = async (ok: (s: string) => boolean, what: string, timeout = o.timeout ?? 30_000): Promise<string> => {
+    let last = '';
+    await vi.waitFor(
+      () => {
+        last = pane();
+        if (!ok(last)) throw new Error(`waiting for ${what}; screen:\n${last}`);
+      },
+      {timeout, interval: 50},
+    );
+    return last;
+  };
+  return {pane, paneWhere, paneWith: (...texts: string[]) => paneWhere((s) => texts.every((t) => s.includes(t)), texts.join(' + '))};
 }
+
+const {pane: screen, paneWhere: screenWhere} = paneOf('tui');
 const screenWith = (...texts: string[]) => screenWhere((s) => texts.every((t) => s.includes(t)), texts.join(' + '));
 const keys = (...k: string[]) => void tmux('send-keys', '-t', 'tui', ...k);
 const type = (text: string) => void tmux('send-keys', '-t', 'tui', '-l', text);
@@ -114,18 +121,7 @@ describe.skipIf(!hasTmux)('the fix wizard in a real terminal', () => {
     const before = await readFile(config, 'utf8');
     onTestFinished(() => writeFile(config, before)); // the tree goes back for the other tests, pass or fail
     tmux('new-session', '-d', '-s', 'fix', '-x', '100', '-y', '40', 'env', 'CI=true', `PS1=${PROMPT}`, `HOME=${dir}`, 'sh');
-    const fix = (): string => tmux('capture-pane', '-p', '-t', 'fix');
-    const fixWith = async (...texts: string[]) => {
-      let last = '';
-      await vi.waitFor(
-        () => {
-          last = fix();
-          if (!texts.every((t) => last.includes(t))) throw new Error(`waiting for ${texts.join(' + ')}; screen:\n${last}`);
-        },
-        {timeout: 30_000, interval: 50},
-      );
-      return last;
-    };
+    const {pane: fix, paneWith: fixWith} = paneOf('fix');
     const press = (...k: string[]) => void tmux('send-keys', '-t', 'fix', ...k);
     await fixWith(PROMPT.trim());
     tmux('send-keys', '-t', 'fix', '-l', `node ${BIN} --root ${node.root}`);
@@ -168,18 +164,7 @@ describe.skipIf(!hasTmux)('quitting after a verified fix', () => {
       scenario: 'cgroup-driver-mismatch',
     });
     tmux('new-session', '-d', '-s', 'quit', '-x', '80', '-y', '24', 'env', `PS1=${PROMPT}`, `HOME=${dir}`, 'sh');
-    const pane = () => tmux('capture-pane', '-p', '-J', '-t', 'quit');
-    const paneWhere = async (ok: (s: string) => boolean, what: string) => {
-      let last = '';
-      await vi.waitFor(
-        () => {
-          last = pane();
-          if (!ok(last)) throw new Error(`waiting for ${what}; screen:\n${last}`);
-        },
-        {timeout: 30_000, interval: 50},
-      );
-      return last;
-    };
+    const {pane, paneWhere} = paneOf('quit', {join: true});
     await paneWhere((s) => s.includes(PROMPT.trim()), 'the prompt');
     tmux('send-keys', '-t', 'quit', '-l', `node ${BIN} --root ${node.root}; echo "exit=$?"`);
     tmux('send-keys', '-t', 'quit', 'Enter');
@@ -227,18 +212,7 @@ describe.skipIf(!hasTmux)("the lab's swap node at 80x24", () => {
       {timeout: 60_000, interval: 50},
     );
     tmux('new-session', '-d', '-s', 'lab80', '-x', '80', '-y', '24', 'env', `PS1=${PROMPT}`, 'sh');
-    const pane = () => tmux('capture-pane', '-p', '-t', 'lab80');
-    const paneWhere = async (ok: (s: string) => boolean, what: string) => {
-      let last = '';
-      await vi.waitFor(
-        () => {
-          last = pane();
-          if (!ok(last)) throw new Error(`waiting for ${what}; screen:\n${last}`);
-        },
-        {timeout: 90_000, interval: 100},
-      );
-      return last;
-    };
+    const {pane, paneWhere} = paneOf('lab80', {timeout: 90_000});
     await paneWhere((s) => s.includes(PROMPT.trim()), 'the prompt');
     // Without `check`, on a terminal: the TUI.
     tmux('send-keys', '-t', 'lab80', '-l', `node ${BIN} ${fleetArgs}`);
