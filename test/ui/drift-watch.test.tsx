@@ -229,3 +229,20 @@ describe('search hits on a consequence', () => {
     expect(lines[2]).not.toContain('FAIL');
   });
 });
+
+describe('hostile node text in a comparison', () => {
+  it('reaches the terminal without escapes: values, sources and lines are cleaned', async () => {
+    const {diffLines} = await import('../../src/ui/view/drift-lines.js');
+    const facts = structuredClone(nodes[1]!.facts!);
+    if (!facts.kubeletConfig.collected) throw new Error('lab node without a kubelet config');
+    const evil = '\u001b]52;c;cHduZWQ=\u0007\u001b[2Jcgroupfs';
+    facts.kubeletConfig.value.effective['cgroupDriver'] = {...facts.kubeletConfig.value.effective['cgroupDriver']!, value: evil, text: `cgroupDriver: ${evil}`};
+    const s = apply(checked(), {type: 'target-done', index: 1, result: nodes[1]!.result, facts});
+    const lines = diffLines({state: s, checks: catalogue, theme, cols: 80, rows: 20, now: 0}, 1, 0).map(text);
+    const all = lines.join('\n');
+    expect(all).toContain('config cgroupDriver');
+    expect(all).toMatch(/cgroupfs/);
+    expect(all).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    for (const l of lines) expect([...l].length).toBeLessThanOrEqual(80);
+  });
+});
