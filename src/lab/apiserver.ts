@@ -8,7 +8,14 @@
  * a generated kubeconfig and @kubernetes/client-node exactly as a real cluster would be.
  *
  * Other helpers add endpoints with {@link ApiRoute}s (consulted first, any method, and WebSocket
- * upgrades). Non-GET requests no route answers get 405.
+ * upgrades). Non-GET requests no route answers get 405, but `PATCH /api/v1/nodes/{name}/status`
+ * (what `check --publish` sends): a strategic merge patch merges `status.conditions` by `type`
+ * as the real server does, a JSON merge patch replaces the list (RFC 7386), JSON Patch and
+ * apply patches get 415 here; later reads of the node show the result.
+ *
+ * With `rbac`, every request (routes and upgrades too) is authorized against those rules with
+ * the API server's request attributes (src/cluster/rbac.ts) and refused with its 403 Status when
+ * none allows it; {@link ApiServer.calls} records each request with its attributes and verdict.
  */
 import 'reflect-metadata';
 import {createHmac, type webcrypto} from 'node:crypto';
@@ -20,6 +27,7 @@ import type {TLSSocket} from 'node:tls';
 import * as x509 from '@peculiar/x509';
 import {createClusterCa, generateKeyPair, issueKubeletClientCert, issueServingCert, type ClusterCa, type IssuedCert} from './pki.js';
 import {matchesSelector, parseSelector} from '../targets/selector.js';
+import {requestAttributes, whichRule, type RequestAttributes, type ScopedRules} from '../cluster/rbac.js';
 
 /** A node's Lease in kube-node-lease. */
 export interface FakeLease {
@@ -115,6 +123,25 @@ export interface ApiServerOptions {
   bearerTokens?: Record<string, string>;
   /** The cluster CA to serve with (the lab's, so cluster-info pins the nodes' CA). Default: a new one. */
   ca?: ClusterCa;
+  /** Enforce these RBAC rules on every request (any user); absent: everything is allowed. */
+  rbac?: ScopedRules[];
+}
+
+/** One request as the authorizer saw it. */
+export interface ApiCall {
+  method: string;
+  url: string;
+  upgrade: boolean;
+  attributes: RequestAttributes;
+  /** The rule that allowed it ([role, rule] in the `rbac` option), null: refused; undefined: no `rbac`. */
+  rule?: [number, number] | null;
+}
+
+/** One `PATCH nodes/{name}/status`, as received. */
+export interface NodeStatusPatch {
+  node: string;
+  contentType: string;
+  body: unknown;
 }
 
 /** A running stand-in. */
@@ -123,6 +150,10 @@ export interface ApiServer {
   ca: ClusterCa;
   /** Request lines received (`GET /api/v1/nodes?labelSelector=…`), for assertions. */
   requests: string[];
+  /** Every request with its RBAC attributes (and verdict with `rbac`). */
+  calls: ApiCall[];
+  /** Status patches applied to nodes. */
+  nodePatches: NodeStatusPatch[];
   /** Write a kubeconfig for this server; `ca` overrides the CA the client trusts. */
   kubeconfig(path: string, opts?: {context?: string; caPem?: string}): Promise<string>;
   close(): Promise<void>;
@@ -351,7 +382,70 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const forbidden = new Set<ApiResource>(opts.forbidden === true ? ['nodes'] : opts.forbidden || []);
   const gitVersion = opts.gitVersion ?? 'v1.30.2';
   const requests: string[] = [];
+  const calls: ApiCall[] = [];
+  const nodePatches: NodeStatusPatch[] = [];
   let collections: Collection[] = [];
+
+  /** Record the request; with `rbac`, the 403 message when no rule allows it (else null). */
+  const authorize = (req: IncomingMessage, upgrade: boolean, user: string): string | null => {
+    const attributes = requestAttributes(req.method ?? 'GET', req.url ?? '/', upgrade);
+    const call: ApiCall = {method: req.method ?? 'GET', url: req.url ?? '/', upgrade, attributes};
+    calls.push(call);
+    if (!opts.rbac) return null;
+    call.rule = whichRule(opts.rbac, attributes);
+    if (call.rule !== null) return null;
+    if (attributes.kind === 'non-resource') return `forbidden: User "${user}" cannot ${attributes.verb} path "${attributes.path}"`;
+    const scope = attributes.namespace ? `in the namespace "${attributes.namespace}"` : 'at the cluster scope';
+    const [res] = attributes.resource.split('/');
+    return `${res}${attributes.name ? ` "${attributes.name}"` : ''} is forbidden: User "${user}" cannot ${attributes.verb} resource "${attributes.resource}" in API group "${attributes.apiGroup}" ${scope}`;
+  };
+
+  /** `PATCH /api/v1/nodes/{name}/status`: true when it answered. */
+  const patchNodeStatus = (req: IncomingMessage, url: URL, body: Buffer, send: (code: number, body: string) => void): boolean => {
+    const m = /^\/api\/v1\/nodes\/([^/]+)\/status$/.exec(url.pathname);
+    if (!m || req.method !== 'PATCH') return false;
+    const name = decodeURIComponent(m[1]!);
+    const node = collections[0]!.items.find((o) => (o as {metadata: {name: string}}).metadata.name === name) as
+      | {status: {conditions: {type: string}[]} & Record<string, unknown>}
+      | undefined;
+    if (!node) {
+      send(404, JSON.stringify({...JSON.parse(status(404, 'NotFound', `nodes "${name}" not found`)), details: {name, kind: 'nodes'}}));
+      return true;
+    }
+    const contentType = String(req.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim();
+    let patch: {status?: Record<string, unknown>};
+    try {
+      patch = JSON.parse(body.toString('utf8')) as typeof patch;
+    } catch {
+      send(400, status(400, 'BadRequest', 'the body of the request was in an unknown format'));
+      return true;
+    }
+    if (contentType !== 'application/strategic-merge-patch+json' && contentType !== 'application/merge-patch+json') {
+      send(415, status(415, 'UnsupportedMediaType', `the stand-in does not apply ${contentType || 'this'} patches to nodes/status`));
+      return true;
+    }
+    if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
+      send(422, status(422, 'Invalid', 'the patch is not an object'));
+      return true;
+    }
+    nodePatches.push({node: name, contentType, body: patch});
+    for (const [k, v] of Object.entries(patch.status ?? {})) {
+      if (k === 'conditions' && contentType === 'application/strategic-merge-patch+json' && Array.isArray(v)) {
+        // patchMergeKey "type": each patched condition replaces fields of the one with its type, or is appended.
+        for (const c of v as {type: string}[]) {
+          const at = node.status.conditions.findIndex((x) => x.type === c.type);
+          if (at >= 0) node.status.conditions[at] = {...node.status.conditions[at], ...c};
+          else node.status.conditions.push(c);
+        }
+      } else {
+        node.status[k] = v; // JSON merge patch: a list is replaced whole
+      }
+    }
+    send(200, JSON.stringify(node));
+    return true;
+  };
 
   const userOf = (req: IncomingMessage): string | null => {
     const sock = req.socket as TLSSocket;
@@ -435,11 +529,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       };
       const user = userOf(req);
       if (user === null) return send(401, status(401, 'Unauthorized', 'Unauthorized'));
+      const denied = authorize(req, false, user);
+      if (denied !== null) return send(403, status(403, 'Forbidden', denied));
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         void (async () => {
           for (const r of opts.routes ?? []) if (await r.handle(req, res, url, Buffer.concat(chunks), user)) return;
+          if (patchNodeStatus(req, url, Buffer.concat(chunks), send)) return;
           if (url.pathname === '/livez' || url.pathname === '/healthz') {
             res.writeHead(200, {'content-type': 'text/plain'});
             res.end('ok');
@@ -456,7 +553,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     requests.push(`${req.method} ${req.url}`);
     if (opts.hang) return;
-    if (userOf(req) === null) return void socket.end('HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\n\r\n');
+    const user = userOf(req);
+    if (user === null) return void socket.end('HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\n\r\n');
+    if (authorize(req, true, user) !== null) return void socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n');
     const url = new URL(req.url ?? '/', 'https://localhost');
     for (const r of opts.routes ?? []) if (r.upgrade?.(req, socket, head, url)) return;
     socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n');
@@ -480,6 +579,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     url,
     ca,
     requests,
+    calls,
+    nodePatches,
     async kubeconfig(path, o = {}) {
       const ctx = o.context ?? 'lab';
       await writeFile(

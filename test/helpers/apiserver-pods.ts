@@ -51,6 +51,8 @@ export interface PodRouteOptions {
   holdMs?: number;
   /** Subprotocols the server accepts, best first. Default v5 then v4. */
   protocols?: string[];
+  /** Leave `GET /api/v1/nodes/{name}` to the stand-in's own nodes (their conditions, published ones included). */
+  nodesFromServer?: boolean;
 }
 
 /** One created pod, as posted. */
@@ -246,7 +248,7 @@ export function podRoutes(initial: PodRouteOptions): PodRoutes {
 
   const handle: ApiRoute['handle'] = (req, res, url, body, user) => {
     const nm = /^\/api\/v1\/nodes\/([^/]+)$/.exec(url.pathname);
-    if (nm && req.method === 'GET') {
+    if (nm && req.method === 'GET' && !o.nodesFromServer) {
       const n = o.nodes.find((x) => x.name === decodeURIComponent(nm[1]!));
       if (!n) return send(res, 404, statusBody(404, 'NotFound', `nodes "${decodeURIComponent(nm[1]!)}" not found`, {name: nm[1], kind: 'nodes'}));
       return send(res, 200, JSON.stringify(nodeObject(n)));
