@@ -3,6 +3,8 @@
  * Each node is independent: its failure becomes data (status unreachable/error), never an
  * exception that stalls the fleet. Results come back in input order.
  */
+import v8 from 'node:v8';
+import {runInNewContext} from 'node:vm';
 import type {CheckDef} from '../catalogue/define.js';
 import {kubeletAbsence} from '../facts/presence.js';
 import {eachLimited} from './pool.js';
@@ -13,7 +15,7 @@ import {collectRaw} from '../probe/collect.js';
 import {describeMissing} from '../probe/frame.js';
 import {missingSections} from '../probe/sections-check.js';
 import type {ClusterSummary, Report, TargetResult} from '../report/types.js';
-import {summarize} from '../report/order.js';
+import {emptySummary, summarize} from '../report/order.js';
 import type {Target} from '../targets/types.js';
 import {LocalTransport} from '../transport/local.js';
 import {readSnapshot} from '../transport/snapshot.js';
@@ -256,21 +258,78 @@ export async function runTarget(t: Target, o: RunOptions, onProgress?: (p: SshPr
   }
 }
 
+/** How runAll keeps what it learns. */
+export interface RunAllOptions {
+  /**
+   * Keep every node's result for the returned report (the default). `false`: the caller takes
+   * each result from the `target-done` event (a streaming reporter) and the report comes back
+   * with no targets, only the summary, so a fleet costs memory by concurrency, not node count.
+   */
+  keep?: boolean;
+  /** With `keep: false`: the resident size above which garbage is collected at once (default {@link RSS_BUDGET}). */
+  rssBudgetBytes?: number;
+}
+
+/**
+ * What a streaming fleet run lets the process grow to before it collects garbage itself. What a
+ * run holds alive is flat in node count (about 17 MiB of heap at 50 and at 500 nodes, measured
+ * with a collection every second), but V8 collects lazily: at 500 nodes it let the heap grow to
+ * 90 MiB of mostly garbage, 150 MiB resident, against 113 MiB at 50 nodes. Past this budget one
+ * full collection (tens of milliseconds, at most once a second) brings it back.
+ */
+export const RSS_BUDGET = 120 * 1024 * 1024;
+
+/**
+ * A check to call as each node finishes: over `budget` resident bytes, one full garbage
+ * collection, at most once a second (so a run whose live data is larger costs a few percent of
+ * CPU, never a collection per node). V8's `gc` is not
+ * exposed to programs unless the flag is set; it is set for the moment it takes to fetch it
+ * (v8.setFlagsFromString, vm), and a Node that refuses leaves the check a no-op.
+ */
+function heapBudget(budget: number): () => void {
+  let gc: (() => void) | null = null;
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    const f: unknown = runInNewContext('gc');
+    if (typeof f === 'function') gc = f as () => void;
+  } catch {
+    gc = null;
+  } finally {
+    v8.setFlagsFromString('--no-expose-gc');
+  }
+  let last = 0;
+  return () => {
+    if (gc === null) return;
+    const now = Date.now();
+    if (now - last < 1000 || process.memoryUsage.rss() <= budget) return;
+    last = now;
+    gc();
+  };
+}
+
 /**
  * Run every target with bounded concurrency; results in input order. A slow or dead node holds
  * one slot for at most its timeout; after Ctrl-C (the signal) no new node starts, the running
- * ones close their connections, and the rest are reported as not checked.
+ * ones close their connections, and the rest are reported as not checked. Each node's facts are
+ * dropped as soon as its checks have run.
  */
-export async function runAll(targets: Target[], o: RunOptions, onEvent?: (e: RunEvent) => void): Promise<Report> {
+export async function runAll(targets: Target[], o: RunOptions, onEvent?: (e: RunEvent) => void, how: RunAllOptions = {}): Promise<Report> {
   const startedAt = o.now().toISOString();
-  const results: TargetResult[] = new Array(targets.length);
+  const keep = how.keep !== false;
+  const results: TargetResult[] = keep ? new Array(targets.length) : [];
+  const summary = emptySummary();
+  const budget = keep ? null : heapBudget(how.rssBudgetBytes ?? RSS_BUDGET);
   await eachLimited(targets, o.concurrency, async (t, i) => {
     onEvent?.({type: 'target-start', index: i, target: t.name});
     const result = o.signal?.aborted
       ? failed(t, new TargetError('interrupted', 'not checked: interrupted'), 0)
       : (await runTarget(t, o, (progress) => onEvent?.({type: 'target-progress', index: i, target: t.name, progress}))).result;
-    results[i] = result;
+    if (keep) results[i] = result;
+    else {
+      for (const f of result.results) summary[f.status]++;
+      budget?.();
+    }
     onEvent?.({type: 'target-done', index: i, result});
   });
-  return {schema: 1, tool: 'kubelet-doctor', version: TOOL_VERSION, startedAt, targets: results, summary: summarize(results)};
+  return {schema: 1, tool: 'kubelet-doctor', version: TOOL_VERSION, startedAt, targets: results, summary: keep ? summarize(results) : summary};
 }

@@ -59,14 +59,38 @@ export function fleetRow(t: TargetResult): FleetRow {
   return {target: t, state, causes, explained, first, fix: causes[0]?.fix ?? null};
 }
 
+/** What the table and the closing line need of a row (a streamed run keeps only this per node). */
+export interface TableRow {
+  target: Pick<TargetResult, 'node'>;
+  state: NodeState;
+  causes: readonly Pick<Finding, 'severity'>[];
+  explained: number;
+  first: string;
+  fix: string | null;
+}
+
+/** A row without the node's findings: its name, state, first cause, fix and the causes' severities. */
+export const slimRow = (r: FleetRow): TableRow => ({
+  target: {node: r.target.node},
+  state: r.state,
+  causes: r.causes.map((c) => ({severity: c.severity})),
+  explained: r.explained,
+  first: r.first,
+  fix: r.fix,
+});
+
 /** Rows worst first: failing nodes (a critical cause first, then more causes), not checked, warnings, healthy; ties keep input order. */
-export function fleetRows(report: Pick<Report, 'targets'>): FleetRow[] {
-  const rows = report.targets.map(fleetRow);
-  const worstCause = (r: FleetRow): number => Math.min(5, ...r.causes.map((c) => SEVERITY_RANK[c.severity]));
+export function sortRows<R extends TableRow>(rows: readonly R[]): R[] {
+  const worstCause = (r: TableRow): number => Math.min(5, ...r.causes.map((c) => SEVERITY_RANK[c.severity]));
   return rows
     .map((r, i) => ({r, i}))
     .sort((a, b) => STATE_RANK[a.r.state] - STATE_RANK[b.r.state] || worstCause(a.r) - worstCause(b.r) || b.r.causes.length - a.r.causes.length || a.i - b.i)
     .map(({r}) => r);
+}
+
+/** The report's rows, worst first. */
+export function fleetRows(report: Pick<Report, 'targets'>): FleetRow[] {
+  return sortRows(report.targets.map(fleetRow));
 }
 
 /** "1 cause (explains 4)", "2 causes", "" for none. */
@@ -79,7 +103,7 @@ export function causeCount(causes: number, explained: number): string {
  * The closing line: nodes by state and how many causes to fix, e.g. "11 nodes: 9 failing (10
  * causes, 28 failures they explain), 1 with warnings, 1 ok; 1 unreachable".
  */
-export function fleetLine(rows: readonly FleetRow[]): string {
+export function fleetLine(rows: readonly TableRow[]): string {
   const count = (s: NodeState) => rows.filter((r) => r.state === s).length;
   const causes = rows.reduce((n, r) => n + r.causes.length, 0);
   const explained = rows.reduce((n, r) => n + r.explained, 0);

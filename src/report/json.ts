@@ -134,3 +134,38 @@ export function toJsonReport(report: Report): JsonReport {
 export function render(report: Report, _opts: RenderOptions): string {
   return `${JSON.stringify(toJsonReport(report), null, 2)}\n`;
 }
+
+/** Indent every line after the first of a JSON text by `pad` (a JSON text has no raw newline inside a string). */
+const indent = (json: string, pad: string): string => json.replaceAll('\n', `\n${pad}`);
+
+/**
+ * The JSON report written as the nodes arrive (`check` on a fleet): the document render() gives,
+ * byte for byte, in pieces. `emit` gets the head at once, each node's object as soon as every node
+ * before it in input order has arrived (a node that finished early waits as its rendered text, not
+ * its findings), and the tail with the summary at `end()`.
+ */
+export function jsonStream(head: Pick<Report, 'schema' | 'tool' | 'version' | 'startedAt'>, total: number, emit: (text: string) => void) {
+  const clean = sanitizeReport({...head, targets: [], summary: summarize([])});
+  const summary = summarize([]);
+  const waiting = new Map<number, string>();
+  let next = 0;
+  emit(
+    `{\n  "schema": 1,\n  "tool": "kubelet-doctor",\n  "version": ${JSON.stringify(clean.version)},\n  "startedAt": ${JSON.stringify(clean.startedAt)},\n  "targets": [`,
+  );
+  return {
+    add(index: number, t: TargetResult): void {
+      const one = toJsonReport({...head, targets: [t], summary: summarize([t])});
+      for (const [k, n] of Object.entries(one.summary)) summary[k as keyof Summary] += n;
+      waiting.set(index, `${index === 0 ? '' : ','}\n    ${indent(JSON.stringify(one.targets[0], null, 2), '    ')}`);
+      let out = '';
+      for (let piece = waiting.get(next); piece !== undefined; piece = waiting.get(next)) {
+        waiting.delete(next++);
+        out += piece;
+      }
+      if (out !== '') emit(out);
+    },
+    end(): void {
+      emit(`${total === 0 ? ']' : '\n  ]'},\n  "summary": ${indent(JSON.stringify(summary, null, 2), '  ')}\n}\n`);
+    },
+  };
+}

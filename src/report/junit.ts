@@ -101,25 +101,57 @@ function suite(t: TargetResult, timestamp: string | undefined): {xml: string; co
   return {xml: xml.join('\n'), counts};
 }
 
+/** The JUnit document's timestamp: `YYYY-MM-DDTHH:MM:SS`, no zone (the common XSD, Jenkins junit-10.xsd); startedAt is UTC. */
+const stampOf = (startedAt: string): string | undefined => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.exec(startedAt)?.[0];
+
+const NO_COUNTS: SuiteCounts = {tests: 0, failures: 0, errors: 0, skipped: 0};
+const addCounts = (a: SuiteCounts, b: SuiteCounts): SuiteCounts => ({
+  tests: a.tests + b.tests,
+  failures: a.failures + b.failures,
+  errors: a.errors + b.errors,
+  skipped: a.skipped + b.skipped,
+});
+
+function document(version: string, total: SuiteCounts, durationMs: number, suites: readonly string[]): string {
+  const head = `<testsuites${attrs({name: `kubelet-doctor ${version}`, ...total, time: seconds(durationMs)})}>`;
+  return ['<?xml version="1.0" encoding="UTF-8"?>', head, ...suites, '</testsuites>', ''].join('\n');
+}
+
 /**
  * Render the JUnit XML report. Remote text is sanitised, then XML-escaped; the counts on
  * <testsuites> are the sums over the suites, an unreachable node counting as one error.
  */
 export function render(report: Report, _opts: RenderOptions): string {
   const clean = sanitizeReport(report);
-  // The common JUnit XSD (Jenkins junit-10.xsd) wants `YYYY-MM-DDTHH:MM:SS`, no zone: startedAt is UTC.
-  const timestamp = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.exec(clean.startedAt)?.[0];
+  const timestamp = stampOf(clean.startedAt);
   const suites = clean.targets.map((t) => suite(t, timestamp));
-  const total = suites.reduce(
-    (acc, s) => ({
-      tests: acc.tests + s.counts.tests,
-      failures: acc.failures + s.counts.failures,
-      errors: acc.errors + s.counts.errors,
-      skipped: acc.skipped + s.counts.skipped,
-    }),
-    {tests: 0, failures: 0, errors: 0, skipped: 0},
+  const total = suites.reduce((acc, s) => addCounts(acc, s.counts), NO_COUNTS);
+  return document(
+    clean.version,
+    total,
+    clean.targets.reduce((n, t) => n + t.durationMs, 0),
+    suites.map((s) => s.xml),
   );
-  const time = seconds(clean.targets.reduce((n, t) => n + t.durationMs, 0));
-  const head = `<testsuites${attrs({name: `kubelet-doctor ${clean.version}`, ...total, time})}>`;
-  return ['<?xml version="1.0" encoding="UTF-8"?>', head, ...suites.map((s) => s.xml), '</testsuites>', ''].join('\n');
+}
+
+/**
+ * The JUnit report for nodes that arrive one at a time: each node's <testsuite> is rendered as it
+ * arrives and only its XML and counts are kept (the totals head the document, so it is written at
+ * `end()`), never its findings. `end()` gives what render() gives for the same nodes in input order.
+ */
+export function junitStream(head: Pick<Report, 'schema' | 'tool' | 'version' | 'startedAt'>, total: number) {
+  const clean = sanitizeReport({...head, targets: [], summary: countResults([])});
+  const timestamp = stampOf(clean.startedAt);
+  const suites: string[] = new Array(total);
+  let counts = NO_COUNTS;
+  let durationMs = 0;
+  return {
+    add(index: number, t: TargetResult): void {
+      const s = suite(sanitizeReport({...head, targets: [t], summary: countResults(t.results)}).targets[0]!, timestamp);
+      suites[index] = s.xml;
+      counts = addCounts(counts, s.counts);
+      durationMs += t.durationMs;
+    },
+    end: (): string => document(clean.version, counts, durationMs, suites),
+  };
 }

@@ -8,7 +8,7 @@ import type {Status} from '../catalogue/define.js';
 import {sanitizeLine} from '../text/sanitize.js';
 import {countResults, formatSource, placeFindings, plural, sanitizeReport, type RenderOptions} from './order.js';
 import {explainsCounts} from './causes.js';
-import {causeCount, fleetLine, fleetRow, fleetRows, type FleetRow} from './fleet.js';
+import {causeCount, fleetLine, fleetRow, fleetRows, slimRow, sortRows, type FleetRow, type TableRow} from './fleet.js';
 import type {Finding, Report, Summary, TargetResult} from './types.js';
 
 /** What a piece of text means; the theme turns a meaning into an SGR colour. */
@@ -296,14 +296,13 @@ const STATE_WORD: Record<FleetRow['state'], string> = {
 const STATE_ROLE: Record<FleetRow['state'], Role> = {fail: 'fail', unreachable: 'error', error: 'error', warn: 'warn', 'not-a-node': 'skip', ok: 'pass'};
 
 /** The fleet table: node, state, first cause (and what it explains), fix; worst first. */
-export function fleetTable(report: Report, p: Painter): string[] {
-  const rows = fleetRows(report);
+function fleetTable(rows: readonly TableRow[], p: Painter): string[] {
   const nodeWidth = Math.min(Math.max(4, ...rows.map((r) => [...r.target.node].length)), 32);
   const cell = (s: string, w: number): string => {
     const chars = [...s];
     return chars.length > w ? `${chars.slice(0, w - 1).join('')}…` : s.padEnd(w);
   };
-  const firstOf = (r: FleetRow): string => {
+  const firstOf = (r: TableRow): string => {
     if (r.state !== 'fail') return r.first;
     const more = r.causes.length > 1 ? ` +${r.causes.length - 1}` : '';
     return `${r.first}${more}${r.explained > 0 ? ` (explains ${r.explained})` : ''}`;
@@ -337,10 +336,40 @@ export function render(report: Report, opts: RenderOptions): string {
   const blocks = clean.targets.map((t) => targetLines(t, p, opts.verbose ?? false).join('\n'));
   // A fleet opens and closes with its table, worst node first: what to look at first.
   if (clean.targets.length > 1) {
-    const table = fleetTable(clean, p).join('\n');
+    const table = fleetTable(fleetRows(clean), p).join('\n');
     blocks.unshift(table);
     blocks.push(table);
   }
   blocks.push(p.wrap([], summaryLine(clean), 2, 'bold').join('\n'));
   return `${blocks.join('\n\n')}\n`;
+}
+
+/**
+ * The text report for a fleet whose nodes arrive one at a time (`check` on many targets): each
+ * node's block is rendered as it arrives and only the text and its table row are kept, not its
+ * findings. `end()` gives what render() gives for the same nodes in input order. A run of one
+ * node (or none) is rendered whole: there is nothing to save.
+ */
+export function textStream(head: Pick<Report, 'schema' | 'tool' | 'version' | 'startedAt'>, total: number, opts: RenderOptions) {
+  const p = new Painter(opts);
+  const blocks: string[] = new Array(total);
+  const rows: TableRow[] = new Array(total);
+  const few: TargetResult[] = [];
+  return {
+    add(index: number, t: TargetResult): void {
+      if (total <= 1) {
+        few.push(t);
+        return;
+      }
+      const clean = sanitizeReport({...head, targets: [t], summary: countResults(t.results)}).targets[0]!;
+      blocks[index] = targetLines(clean, p, opts.verbose ?? false).join('\n');
+      rows[index] = slimRow(fleetRow(clean));
+    },
+    end(): string {
+      if (total <= 1) return render({...head, targets: few, summary: countResults(few.flatMap((t) => t.results))}, opts);
+      const sorted = sortRows(rows);
+      const table = fleetTable(sorted, p).join('\n');
+      return `${[table, ...blocks, table, p.wrap([], fleetLine(sorted), 2, 'bold').join('\n')].join('\n\n')}\n`;
+    },
+  };
 }

@@ -9,6 +9,9 @@ import type {Report} from '../../report/types.js';
 import {intOption, type ParsedArgs} from '../args.js';
 import {refuseSecrets} from '../../facts/secrets/secret-guard.js';
 import {writeAtomic} from '../../transport/write-atomic.js';
+import {randomBytes} from 'node:crypto';
+import {closeSync, constants, fsyncSync, openSync, renameSync, unlinkSync, writeSync} from 'node:fs';
+import {basename, dirname, join} from 'node:path';
 
 export {listTargets, targetOptions, targetsFrom} from './targets.js';
 
@@ -72,4 +75,75 @@ export function colorWanted(a: ParsedArgs, stream: NodeJS.WriteStream): boolean 
   if (a.values['no-color'] || (process.env['NO_COLOR'] !== undefined && process.env['NO_COLOR'] !== '')) return false;
   if (typeof a.values['out'] === 'string') return false;
   return stream.isTTY === true;
+}
+
+/** A report written as it is rendered: to stdout, or to a file that appears whole or not at all. */
+export interface ReportOut {
+  /** Write a piece (refused, and nothing written, when it holds a secret). */
+  write(text: string): void;
+  /** Everything is written: the file takes its name. */
+  done(): Promise<void>;
+  /** Give up (idempotent; a no-op after done()): the temp file is removed, the final name untouched. */
+  discard(): void;
+}
+
+/**
+ * Open the report's destination for writing in pieces: stdout as it comes; a file through a temp
+ * file created exclusively (O_EXCL, O_NOFOLLOW) under a random name beside it and renamed over it
+ * at the end, as writeOut does for a whole report (write-atomic.ts), so nothing planted at a temp
+ * name redirects the write and a run that fails leaves the old file as it was.
+ */
+export function openOut(file: unknown): ReportOut {
+  const what = typeof file === 'string' ? file : 'the report to standard output';
+  if (typeof file !== 'string') {
+    return {
+      write: (text) => {
+        refuseSecrets(text, what);
+        process.stdout.write(text);
+      },
+      done: async () => undefined,
+      discard: () => undefined,
+    };
+  }
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
+  let fd: number | null = null;
+  let tmp = '';
+  for (let i = 0; i < 16 && fd === null; i++) {
+    tmp = join(dirname(file), `.${basename(file)}.${randomBytes(8).toString('hex')}.tmp`);
+    try {
+      fd = openSync(tmp, flags, 0o666);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST' && code !== 'ELOOP') throw e;
+    }
+  }
+  if (fd === null) throw new Error(`cannot create a temporary file next to ${file}: 16 names were taken`);
+  const handle = fd;
+  let open = true;
+  const shut = () => {
+    if (open) closeSync(handle);
+    open = false;
+  };
+  return {
+    write: (text) => {
+      refuseSecrets(text, what);
+      writeSync(handle, text);
+    },
+    done: async () => {
+      fsyncSync(handle);
+      shut();
+      renameSync(tmp, file);
+      tmp = '';
+    },
+    discard: () => {
+      shut();
+      if (tmp === '') return;
+      try {
+        unlinkSync(tmp);
+      } catch {
+        /* already gone */
+      }
+      tmp = '';
+    },
+  };
 }
