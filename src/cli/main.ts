@@ -49,6 +49,7 @@ export async function main(argv: string[]): Promise<number> {
           return await checkCommand(a, controller.signal, targets);
         } finally {
           (await import('../engine/warm.js')).dropWarm();
+          (await import('../engine/early-probe.js')).dropEarlyProbes();
         }
       }
       case 'collect': {

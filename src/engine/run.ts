@@ -26,6 +26,7 @@ import {evaluateAll} from './evaluate.js';
 import {clusterFactsOf, clusterSummaryByName, summarizeCluster, type ClusterSource} from './cluster.js';
 import {TOOL_VERSION} from '../version.js';
 import {takeWarm} from './warm.js';
+import {takeEarlyProbe} from './early-probe.js';
 
 /** Options for a run. */
 export interface RunOptions {
@@ -96,6 +97,9 @@ export async function acquire(
     const snap = await readSnapshot(t.file);
     return {raw: snapshotSections(snap.raw), transport: 'snapshot', name: snap.target.name};
   }
+  // A --root/--local probe started while the program loaded (early-probe.ts): its result, not a second run.
+  const early = takeEarlyProbe(t);
+  if (early) return {raw: await early, transport: t.kind === 'local' ? 'local' : 'root', name: t.name};
   const tr = (await transportFor(t, {...(o.passphrase ? {passphrase: o.passphrase} : {}), ...(onProgress ? {onProgress} : {})}))!;
   try {
     const raw = await collectRaw(tr, {timeoutMs: o.timeoutMs, ...(o.signal ? {signal: o.signal} : {}), joinEndpoint: o.joinEndpoint ?? null});

@@ -65,6 +65,17 @@ export async function listTargets(a: ParsedArgs, signal?: AbortSignal): Promise<
  */
 export async function listTargetsWarm(a: ParsedArgs, signal: AbortSignal): Promise<Target[]> {
   const targets = await listTargets(a, signal);
+  // A --root/--local probe reads the node while the catalogue loads (engine/early-probe.ts); with a
+  // join command the probe also tries the endpoint, which the later, configured run does.
+  const joinCommand = a.values['join-command'] !== undefined || process.env['KUBELET_DOCTOR_JOIN_COMMAND'] !== undefined;
+  if (!joinCommand && targets.some((t) => t.kind === 'local' || t.kind === 'root')) {
+    const {probeEarly} = await import('../../engine/early-probe.js');
+    await probeEarly(targets, {
+      concurrency: intOption(a.values['concurrency'], 'concurrency', 16),
+      timeoutMs: intOption(a.values['timeout'], 'timeout', 60) * 1000,
+      signal,
+    });
+  }
   if (targets.some((t) => t.kind === 'ssh')) {
     const {warmUp} = await import('../../engine/warm.js');
     await warmUp(targets, {
