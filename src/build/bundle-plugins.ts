@@ -141,7 +141,7 @@ const reactProduction: Plugin = {
  * src/cluster/kubeconfig.ts). Its index re-exports every generated API group (16 MB of the 22 MB a
  * whole bundle weighs, and most of its start-up); naming these lets esbuild drop the rest.
  */
-export const K8S_NAMES = ['ApiException', 'CertificatesV1Api', 'CoordinationV1Api', 'CoreV1Api', 'KubeConfig', 'Observable', 'VersionApi'];
+export const K8S_NAMES = ['ApiException', 'CertificatesV1Api', 'CoordinationV1Api', 'CoreV1Api', 'KubeConfig', 'Observable', 'PatchStrategy', 'VersionApi'];
 
 /** Every `k8s.Name` the compiled sources use, so a new one cannot be missing from the bundle. */
 async function k8sNamesUsed(srcDir: string): Promise<Set<string>> {
@@ -219,4 +219,13 @@ export const LAYOUT: BuildOptions = {
 /** Every rewrite the single-file bundle needs, in one list; `srcDir` is the compiled dist/src. */
 export function bundlePlugins(srcDir: string): Plugin[] {
   return [yogaSync, inkNoTopLevelAwait, staticRequires, optionalAbsent, reactProduction, k8sLazy(srcDir)];
+}
+
+/**
+ * The split ES-module bundle's plugins: ES modules may await at top level and load the Kubernetes
+ * client as a chunk of its own, so only the static requires, the absent optional helpers and React's
+ * production build apply.
+ */
+export function esmBundlePlugins(): Plugin[] {
+  return [staticRequires, optionalAbsent, reactProduction];
 }

@@ -1,7 +1,7 @@
 /**
  * Start-up of each way the tool is installed (docs/install.md), against running it from source:
  *   from source   node dist/src/cli/bin.js            (the baseline, measured in the same run)
- *   tarball       kubelet-doctor from `npm pack` + `npm install -g --prefix TMP`
+ *   tarball       kubelet-doctor from `npm pack` + `npm install -g --prefix TMP` (the ESM bundle, split)
  *   bundle        node kubelet-doctor.cjs             (`npm run bundle`)
  *   executable    kubelet-doctor                      (`npm run sea`)
  * each for `--help` and for `check --root` on a lab node tree. The forms run interleaved (one run
@@ -13,6 +13,7 @@ import {mkdir} from 'node:fs/promises';
 import {join} from 'node:path';
 import {performance} from 'node:perf_hooks';
 import {buildSea} from '../../src/build/sea.js';
+import {bundleEsm} from '../../src/build/bundle.js';
 import {writeNodeTree} from '../../src/lab/node-tree.js';
 
 const REPO = join(import.meta.dirname, '../../..');
@@ -43,6 +44,8 @@ export async function benchStartup(dir: string, runs: number): Promise<{rows: St
   const out = join(dir, 'startup');
   await mkdir(out, {recursive: true});
   const tree = await writeNodeTree(join(out, 'node'), {layout: 'deb', hostname: 'bench-node', kubeletVersion: 'v1.30.2', scenario: 'cgroup-driver-mismatch'});
+  // The tarball holds dist/bin/esm (package.json files); pack runs without `prepare`, so build it here.
+  await bundleEsm();
   const packed = JSON.parse(
     execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', out], {cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}),
   ) as {filename: string; size: number}[];

@@ -12,6 +12,7 @@ import {mkdir, mkdtemp, readdir, rm, symlink, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os';
 import {delimiter, dirname, join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {bundleEsm} from '../../src/build/bundle.js';
 import {buildSea} from '../../src/build/sea.js';
 import {labKeyPair, renderKnownHosts, startLabNode, type LabNode} from '../../src/lab/lab-fleet.js';
 import {writeNodeTree, type NodeTreeInfo} from '../../src/lab/node-tree.js';
@@ -92,41 +93,32 @@ describe('npm pack, then npm install -g from the tarball', () => {
   let installed: string;
 
   beforeAll(async () => {
+    // `prepare` builds the split bundle the package installs (tsc already ran in `npm test`).
+    await bundleEsm();
     const out = join(base, 'pack');
     await mkdir(out);
-    // --ignore-scripts: `prepare` (tsc) already ran in `npm test`; the tarball takes that dist/.
     const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', out], {timeoutMs: SLOW_MS});
     expect(packed.code, packed.stderr).toBe(0);
     tarball = join(out, (JSON.parse(packed.stdout) as {filename: string}[])[0]!.filename);
     prefix = join(base, 'prefix');
-    // From the npm cache `npm ci` filled when it can; CI has the registry for what is missing.
-    const inst = await run('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', tarball], {timeoutMs: SLOW_MS});
+    const inst = await run('npm', ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', tarball], {timeoutMs: SLOW_MS});
     expect(inst.code, inst.stderr).toBe(0);
     installed = join(prefix, 'lib/node_modules', PKG.name);
   }, SLOW_MS);
 
-  it('holds the compiled CLI and its checks, and no tests, sources, build scripts or source maps', () => {
+  it('holds the split bundle only: no tests, sources, build scripts, source maps or node_modules', () => {
     const files = execFileSync('tar', ['tzf', tarball], {encoding: 'utf8', maxBuffer: 64 * 1024 * 1024})
       .trim()
       .split('\n');
-    expect(files).toEqual(expect.arrayContaining(['package/package.json', 'package/dist/src/cli/bin.js', 'package/dist/checks/index.js']));
-    // node_modules/: @kubernetes/client-node and what it needs, bundled with the undici the override picks (docs/install.md).
-    const ours = files.filter((f) => !f.startsWith('package/node_modules/'));
-    const stray = ours.filter((f) => !/^package\/(package\.json|README\.md|dist\/(src|checks)\/.+\.js)$/.test(f) || f.startsWith('package/dist/src/build/'));
+    expect(files).toEqual(expect.arrayContaining(['package/package.json', 'package/dist/bin/esm/kubelet-doctor.js']));
+    const stray = files.filter((f) => !/^package\/(package\.json|README\.md|LICENSE|dist\/bin\/esm\/(kubelet-doctor|chunks\/[\w-]+)\.js)$/.test(f));
     expect(stray).toEqual([]);
-    expect(files).toEqual(expect.arrayContaining(['package/node_modules/@kubernetes/client-node/package.json', 'package/node_modules/undici/package.json']));
+    // The TUI, the Kubernetes client and the lab are chunks of their own, loaded when a run needs them.
+    expect(files.filter((f) => f.includes('/chunks/')).length).toBeGreaterThan(3);
   });
 
-  it('installs the runtime dependencies and none of the devDependencies', () => {
-    const names = installedPackages(installed);
-    expect([...names]).toEqual(expect.arrayContaining(['ink', 'ssh2', 'yaml']));
-    // @types/node and ws are devDependencies here but dependencies of @kubernetes/client-node; the
-    // lockfile marks what only development needs (`dev: true`), and none of that may be installed.
-    const lock = JSON.parse(readFileSync(join(REPO, 'package-lock.json'), 'utf8')) as {packages: Record<string, {dev?: boolean}>};
-    const devOnly = new Set(Object.entries(lock.packages).flatMap(([path, p]) => (p.dev ? [path.slice(path.lastIndexOf('node_modules/') + 13)] : [])));
-    const prod = new Set(Object.entries(lock.packages).flatMap(([path, p]) => (p.dev || !path ? [] : [path.slice(path.lastIndexOf('node_modules/') + 13)])));
-    expect([...names].filter((n) => devOnly.has(n) && !prod.has(n))).toEqual([]);
-    for (const dev of ['vitest', 'typescript', '@biomejs/biome', 'esbuild', 'postject']) expect(names.has(dev), dev).toBe(false);
+  it('installs no other package: everything it runs is in the bundle', () => {
+    expect(existsSync(join(installed, 'node_modules')) ? [...installedPackages(installed)] : []).toEqual([]);
   });
 
   it('puts a kubelet-doctor on the prefix bin that prints its help', async () => {
@@ -142,14 +134,38 @@ describe('npm pack, then npm install -g from the tarball', () => {
     expectCgroupFinding(r);
   });
 
-  it('keeps the undici that works on this Node (npm applies overrides only to a root project, so it is bundled)', async () => {
-    const undici = JSON.parse(readFileSync(join(installed, 'node_modules/undici/package.json'), 'utf8')) as {version: string};
-    const lock = JSON.parse(readFileSync(join(REPO, 'package-lock.json'), 'utf8')) as {packages: Record<string, {version?: string}>};
-    expect(undici.version).toBe(lock.packages['node_modules/undici']?.version);
-    expect(existsSync(join(installed, 'node_modules/@kubernetes/client-node/node_modules/undici'))).toBe(false);
+  it('loads the Kubernetes client it carries (with the undici that works on Node 20) for --kubeconfig', async () => {
     const r = await run(join(prefix, 'bin/kubelet-doctor'), ['check', '--kubeconfig', await unreachableKubeconfig(), '--all-nodes'], {cwd: base});
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/^kubelet-doctor: cannot list nodes from https:\/\/127\.0\.0\.1:1 \(context c\)/);
+  });
+
+  it('checks a lab node over SSH with the ssh2 it carries', async () => {
+    const now = new Date();
+    const labDir = join(base, 'lab-tarball');
+    const info = await writeNodeTree(join(labDir, 'node-3-removed-flag'), {
+      layout: 'deb',
+      hostname: 'node-3-removed-flag',
+      kubeletVersion: 'v1.27.16',
+      scenario: 'removed-flag',
+      now,
+    });
+    const key = labKeyPair('kubelet-doctor-install-test');
+    const labNode = await startLabNode({labDir, info, authorizedKey: key.public, now});
+    try {
+      const identity = join(labDir, 'id_ed25519');
+      await writeFile(identity, key.private, {mode: 0o600});
+      const knownHosts = join(labDir, 'known_hosts');
+      await writeFile(knownHosts, renderKnownHosts([labNode]));
+      const args = ['check', '-p', String(labNode.port), '-i', identity, '--known-hosts', knownHosts, '--host-root', info.root, 'root@127.0.0.1'];
+      const r = await run(join(prefix, 'bin/kubelet-doctor'), args, {cwd: base, env: {...process.env, NO_COLOR: '1'}});
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stdout, r.stderr).toMatch(/^node-3-removed-flag \(root@127\.0\.0\.1(?::\d+)?\)\s+ssh · kubelet v1\.27\.16/m);
+      expect(r.stdout).toMatch(/FAIL\s+kubelet-flags\s+.*--container-runtime/);
+      expect(r.stderr).toBe('');
+    } finally {
+      await labNode.stop();
+    }
   });
 });
 
