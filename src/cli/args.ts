@@ -195,7 +195,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     group: 'run',
     description: "Time limit per node in seconds. Default 60. `watch`: the whole watch's limit (`90s`, `10m` or seconds); exit 1 when it runs out.",
   },
-  {name: 'interval', type: 'string', value: 'S', group: 'run', description: '`watch`: probe each node every S seconds (`10`, `30s`, `2m`). Default 10.'},
+  {
+    name: 'interval',
+    type: 'string',
+    value: 'S',
+    group: 'run',
+    description: "`watch` (and the TUI's w key): probe each node every S seconds (`10`, `30s`, `2m`). Default 10.",
+  },
   {
     name: 'until-healthy',
     type: 'boolean',
@@ -357,7 +363,7 @@ export const COMMANDS = [
     name: 'join',
     usage: 'join TARGET -- kubeadm join … | join --from-log FILE [TARGET]',
     description:
-      "Run `kubeadm join` on the node over SSH after showing it (token redacted) and asking, stream its output, name the step it stopped in and the first cause among the checks that step depends on; --from-log reads a saved output instead. See docs/join.md.",
+      'Run `kubeadm join` on the node over SSH after showing it (token redacted) and asking, stream its output, name the step it stopped in and the first cause among the checks that step depends on; --from-log reads a saved output instead. See docs/join.md.',
   },
   {
     name: 'manifest',

@@ -188,6 +188,10 @@ async function tuiCommand(a: ParsedArgs, signal: AbortSignal): Promise<number> {
       openFix,
       // Best-practice advice is hidden unless asked for, as in the text report.
       advice: a.values['advice'] === true,
+      // The w key's interval: --interval, as `watch` takes it.
+      ...(a.values['interval'] !== undefined
+        ? {watchIntervalMs: (await import('./commands/watch.js')).durationOption(a.values['interval'], 'interval', 0.1) * 1000}
+        : {}),
       probe: (index, probeSignal) => {
         const started = early.get(index);
         if (!started) return runTarget(targets[index]!, {...opts, signal: AbortSignal.any([signal, probeSignal])});

@@ -76,10 +76,10 @@ esac
 `;
 }
 
-/** `journalctl -u UNIT [-n N] [-o FORMAT] [-r] [-g RE]`, from pre-rendered `$D/journal/<unit>.<format>`. */
+/** `journalctl -u UNIT [-n N] [-o FORMAT] [-r] [-g RE] [-f]`, from pre-rendered `$D/journal/<unit>.<format>` (`-f`: `tail -f` of it, so lines appendJournal writes stream). */
 export function journalctlScript(c: ScriptContext): string {
   return `${head('journalctl', c, 'Serves the kubelet journal of this node.')}
-unit=; n=; fmt=short; rev=0; grep_re=
+unit=; n=; fmt=short; rev=0; grep_re=; follow=0
 while [ $# -gt 0 ]; do
   case $1 in
     -u|--unit) unit=$2; shift;;
@@ -94,6 +94,7 @@ while [ $# -gt 0 ]; do
     -g|--grep) grep_re=$2; shift;;
     --grep=*) grep_re=\${1#--grep=};;
     -r|--reverse) rev=1;;
+    -f|--follow) follow=1;;
     -S|--since|-U|--until|-p|--priority|-t|--identifier|-M|--machine|-D|--directory|--file) shift;;
     *) ;;
   esac
@@ -103,6 +104,11 @@ unit=\${unit%.service}
 f="$D/journal/\${unit:-kubelet}.$fmt"
 if [ ! -f "$D/journal/\${unit:-kubelet}.short" ]; then echo '-- No entries --'; exit 0; fi
 [ -f "$f" ] || { echo "Unknown output format '$fmt'." >&2; exit 1; }
+if [ "$follow" = 1 ]; then
+  case $n in '') n=10;; all) n=+1;; esac
+  if [ -n "$grep_re" ]; then tail -n "$n" -f "$f" | grep --line-buffered -E -- "$grep_re"; else exec tail -n "$n" -f "$f"; fi
+  exit 0
+fi
 {
   if [ -n "$grep_re" ]; then grep -E -- "$grep_re" "$f"; else cat "$f"; fi
 } | {

@@ -17,6 +17,7 @@ import {
   crictlScript,
   hostnameScript,
   journalctlScript,
+  kubeadmScript,
   kubeletScript,
   pgrepScript,
   ssScript,
@@ -26,6 +27,7 @@ import {
   timedatectlScript,
   type ScriptContext,
 } from './stand-in-scripts.js';
+import {kubeadmFailPhaseFor} from './scenarios.js';
 import {containerdProperties, crictlFatal, crictlInfo, crictlVersion, systemctlStatus} from './stand-in-data.js';
 
 /** Where one node's stand-ins live. */
@@ -137,6 +139,8 @@ export async function writeStandIns(labDir: string, node: NodeTreeInfo, now: Dat
     curl: curlScript(c),
     wget: wgetScript(c),
     timedatectl: timedatectlScript(c),
+    // `join` against a lab node: prints kubeadm's output up to the step this scenario stops in (docs/join.md).
+    kubeadm: kubeadmScript(c, kubeadmFailPhaseFor(node.scenario)),
   };
   for (const [name, text] of Object.entries(scripts)) await put(join(dirs.bin, name), text, 0o755);
 
