@@ -80,13 +80,23 @@ export function parseKnownHosts(text: string, file: string): KnownHosts {
   return {file, lines};
 }
 
+/** Compiled glob patterns, shared by every file and host: known_hosts and ssh_config repeat them. */
+const compiled = new Map<string, RegExp>();
+
 /** Glob match with `*` and `?`, as OpenSSH's match_pattern (case-insensitive for host names). */
 export function globMatch(pattern: string, text: string): boolean {
-  const re = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${re}$`, 'i').test(text);
+  let re = compiled.get(pattern);
+  if (!re) {
+    const src = pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.');
+    re = new RegExp(`^${src}$`, 'i');
+    // Patterns come from the operator's files: a bounded cache, not one per line ever read.
+    if (compiled.size >= 4096) compiled.clear();
+    compiled.set(pattern, re);
+  }
+  return re.test(text);
 }
 
 /** OpenSSH pattern lists: any positive match, and no negated (`!pattern`) match. */
@@ -111,17 +121,51 @@ export function lineMatchesHost(l: KnownHostLine, token: string): boolean {
   return patternListMatch(l.hosts.patterns, token);
 }
 
-const byHost = new WeakMap<KnownHosts, Map<string, KnownHostLine[]>>();
-
 /**
- * The lines naming a host token (any marker), remembered per parsed file: a fleet of 200 nodes
- * matches each host once, not every line (an HMAC per hashed line) twice per node.
+ * A parsed file indexed for lookups: lines whose host patterns are all literal names, by name
+ * (lower case, as hostToken writes them); the rest (wildcards, negations, hashed hosts) are
+ * matched one by one; revoked keys by key. Built once per parsed file, so a fleet of N nodes
+ * costs N lookups, not N times the file's lines (each a RegExp and, hashed, an HMAC).
  */
+interface HostIndex {
+  literal: Map<string, KnownHostLine[]>;
+  scan: KnownHostLine[];
+  revoked: Map<string, number>;
+  byToken: Map<string, KnownHostLine[]>;
+}
+
+const indexes = new WeakMap<KnownHosts, HostIndex>();
+
+function indexOf(kh: KnownHosts): HostIndex {
+  let ix = indexes.get(kh);
+  if (ix) return ix;
+  ix = {literal: new Map(), scan: [], revoked: new Map(), byToken: new Map()};
+  for (const l of kh.lines) {
+    if (l.marker === 'revoked' && !ix.revoked.has(l.key)) ix.revoked.set(l.key, l.line);
+    if (l.hosts.hashed || l.hosts.patterns.some((p) => /[*?!]/.test(p))) {
+      ix.scan.push(l);
+      continue;
+    }
+    for (const p of new Set(l.hosts.patterns.map((q) => q.toLowerCase()))) {
+      const list = ix.literal.get(p);
+      if (list) list.push(l);
+      else ix.literal.set(p, [l]);
+    }
+  }
+  indexes.set(kh, ix);
+  return ix;
+}
+
+/** The lines naming a host token (any marker), in file order, remembered per parsed file. */
 function linesFor(kh: KnownHosts, token: string): KnownHostLine[] {
-  let m = byHost.get(kh);
-  if (!m) byHost.set(kh, (m = new Map()));
-  let lines = m.get(token);
-  if (!lines) m.set(token, (lines = kh.lines.filter((l) => lineMatchesHost(l, token))));
+  const ix = indexOf(kh);
+  let lines = ix.byToken.get(token);
+  if (!lines) {
+    const literal = ix.literal.get(token.toLowerCase()) ?? [];
+    const scanned = ix.scan.filter((l) => lineMatchesHost(l, token));
+    lines = scanned.length === 0 ? literal : [...literal, ...scanned].sort((a, b) => a.line - b.line);
+    ix.byToken.set(token, lines);
+  }
   return lines;
 }
 
@@ -130,8 +174,8 @@ export function checkHostKey(kh: KnownHosts, token: string, blob: Buffer): HostK
   const b64 = blob.toString('base64');
   const type = blobKeyType(blob);
   // A revoked key is refused whatever host it is presented for.
-  const revoked = kh.lines.find((l) => l.marker === 'revoked' && l.key === b64);
-  if (revoked) return {status: 'revoked', line: revoked.line};
+  const revoked = indexOf(kh).revoked.get(b64);
+  if (revoked !== undefined) return {status: 'revoked', line: revoked};
   const named = linesFor(kh, token);
   const forHost = named.filter((l) => l.marker === null);
   const same = forHost.find((l) => l.key === b64);

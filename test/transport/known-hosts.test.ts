@@ -79,6 +79,31 @@ describe('known_hosts', () => {
     expect(checkHostKey(kh, 'db.prod.example.com', blob(keyA)).status).toBe('unknown');
   });
 
+  it('finds a host among thousands of lines the same as scanning them, in file order, whatever the case', () => {
+    // Literal names are looked up by name; wildcard, negated and hashed lines are matched one
+    // by one; the verdict must be what a line-by-line reading gives (first line wins for "known").
+    const rows: string[] = [];
+    for (let i = 0; i < 3000; i++) rows.push(`[127.0.0.1]:${20000 + i},Node-${i} ${i % 2 ? keyA : keyB}`);
+    rows.push(`${hashedHost('[127.0.0.1]:20007')} ${keyEc}`);
+    rows.push(`[127.0.0.1]:2000? ${keyA}`);
+    rows.push(`*,![127.0.0.1]:20010 ${keyEc}`);
+    const kh = parseKnownHosts(`${rows.join('\n')}\n`, 'kh');
+    // Line 8 (node 7) holds keyA; the hashed line 3001 and the wildcard lines also name it.
+    expect(checkHostKey(kh, '[127.0.0.1]:20007', blob(keyA))).toEqual({status: 'known', line: 8});
+    expect(knownKeyTypes(kh, '[127.0.0.1]:20007')).toEqual(['ssh-ed25519', 'ecdsa-sha2-nistp256']);
+    expect(checkHostKey(kh, '[127.0.0.1]:20007', blob(keyEc))).toEqual({status: 'known', line: 3001});
+    // A literal pattern written in capitals matches the lower-cased token, as OpenSSH does.
+    expect(checkHostKey(kh, 'node-2', blob(keyB))).toEqual({status: 'known', line: 3});
+    expect(checkHostKey(kh, 'node-2', blob(keyA))).toEqual({
+      status: 'changed',
+      lines: [{line: 3, keyType: 'ssh-ed25519', fingerprint: fingerprint(blob(keyB))}],
+    });
+    // The catch-all names every host but the one it negates.
+    expect(checkHostKey(kh, '[127.0.0.1]:20010', blob(keyEc)).status).toBe('unknown');
+    expect(checkHostKey(kh, '[127.0.0.1]:20011', blob(keyEc))).toEqual({status: 'known', line: 3003});
+    expect(checkHostKey(kh, 'elsewhere', blob(keyEc))).toEqual({status: 'known', line: 3003});
+  });
+
   it('refuses a @revoked key whatever host presents it', () => {
     const kh = parseKnownHosts(`node-1 ${keyA}\n@revoked * ${keyA}\n`, 'kh');
     expect(checkHostKey(kh, 'node-1', blob(keyA))).toEqual({status: 'revoked', line: 2});
