@@ -43,7 +43,7 @@ function paneOf(session: string, o: {timeout?: number; join?: boolean} = {}) {
   return {pane, paneWhere, paneWith: (...texts: string[]) => paneWhere((s) => texts.every((t) => s.includes(t)), texts.join(' + '))};
 }
 
-const {pane: screen, paneWhere: screenWhere} = paneOf('tui');
+const {paneWhere: screenWhere} = paneOf('tui');
 const screenWith = (...texts: string[]) => screenWhere((s) => texts.every((t) => s.includes(t)), texts.join(' + '));
 const keys = (...k: string[]) => void tmux('send-keys', '-t', 'tui', ...k);
 const type = (text: string) => void tmux('send-keys', '-t', 'tui', '-l', text);
@@ -164,7 +164,7 @@ describe.skipIf(!hasTmux)('quitting after a verified fix', () => {
       scenario: 'cgroup-driver-mismatch',
     });
     tmux('new-session', '-d', '-s', 'quit', '-x', '80', '-y', '24', 'env', `PS1=${PROMPT}`, `HOME=${dir}`, 'sh');
-    const {pane, paneWhere} = paneOf('quit', {join: true});
+    const {paneWhere} = paneOf('quit', {join: true});
     await paneWhere((s) => s.includes(PROMPT.trim()), 'the prompt');
     tmux('send-keys', '-t', 'quit', '-l', `node ${BIN} --root ${node.root}; echo "exit=$?"`);
     tmux('send-keys', '-t', 'quit', 'Enter');
@@ -212,7 +212,7 @@ describe.skipIf(!hasTmux)("the lab's swap node at 80x24", () => {
       {timeout: 60_000, interval: 50},
     );
     tmux('new-session', '-d', '-s', 'lab80', '-x', '80', '-y', '24', 'env', `PS1=${PROMPT}`, 'sh');
-    const {pane, paneWhere} = paneOf('lab80', {timeout: 90_000});
+    const {paneWhere} = paneOf('lab80', {timeout: 90_000});
     await paneWhere((s) => s.includes(PROMPT.trim()), 'the prompt');
     // Without `check`, on a terminal: the TUI.
     tmux('send-keys', '-t', 'lab80', '-l', `node ${BIN} ${fleetArgs}`);
