@@ -77,6 +77,36 @@ function expectCgroupFinding(r: Done): void {
 }
 
 /** A kubeconfig whose API server is a closed loopback port: loads the Kubernetes client, then fails fast. */
+/**
+ * A lab node over SSH whose kubelet has a removed flag (kubelet v1.27.16), with its identity and
+ * known_hosts written in `labDir`; the `check` arguments that reach it. The caller stops the node.
+ */
+async function startSshLabNode(labDir: string): Promise<{node: LabNode; args: string[]}> {
+  const now = new Date();
+  const info = await writeNodeTree(join(labDir, 'node-3-removed-flag'), {
+    layout: 'deb',
+    hostname: 'node-3-removed-flag',
+    kubeletVersion: 'v1.27.16',
+    scenario: 'removed-flag',
+    now,
+  });
+  const key = labKeyPair('kubelet-doctor-install-test');
+  const node = await startLabNode({labDir, info, authorizedKey: key.public, now});
+  const identity = join(labDir, 'id_ed25519');
+  await writeFile(identity, key.private, {mode: 0o600});
+  const knownHosts = join(labDir, 'known_hosts');
+  await writeFile(knownHosts, renderKnownHosts([node]));
+  return {node, args: ['check', '-p', String(node.port), '-i', identity, '--known-hosts', knownHosts, '--host-root', info.root, 'root@127.0.0.1']};
+}
+
+/** What a user sees checking that node: its header line, the removed flag's FAIL, exit 1, nothing on stderr. */
+function expectRemovedFlagOverSsh(r: Done): void {
+  expect(r.code, r.stderr).toBe(1);
+  expect(r.stdout, r.stderr).toMatch(/^node-3-removed-flag \(root@127\.0\.0\.1(?::\d+)?\)\s+ssh · kubelet v1\.27\.16/m);
+  expect(r.stdout).toMatch(/FAIL\s+kubelet-flags\s+.*--container-runtime/);
+  expect(r.stderr).toBe('');
+}
+
 async function unreachableKubeconfig(): Promise<string> {
   const file = join(base, 'unreachable.kubeconfig');
   await writeFile(
@@ -141,28 +171,9 @@ describe('npm pack, then npm install -g from the tarball', () => {
   });
 
   it('checks a lab node over SSH with the ssh2 it carries', async () => {
-    const now = new Date();
-    const labDir = join(base, 'lab-tarball');
-    const info = await writeNodeTree(join(labDir, 'node-3-removed-flag'), {
-      layout: 'deb',
-      hostname: 'node-3-removed-flag',
-      kubeletVersion: 'v1.27.16',
-      scenario: 'removed-flag',
-      now,
-    });
-    const key = labKeyPair('kubelet-doctor-install-test');
-    const labNode = await startLabNode({labDir, info, authorizedKey: key.public, now});
+    const {node: labNode, args} = await startSshLabNode(join(base, 'lab-tarball'));
     try {
-      const identity = join(labDir, 'id_ed25519');
-      await writeFile(identity, key.private, {mode: 0o600});
-      const knownHosts = join(labDir, 'known_hosts');
-      await writeFile(knownHosts, renderKnownHosts([labNode]));
-      const args = ['check', '-p', String(labNode.port), '-i', identity, '--known-hosts', knownHosts, '--host-root', info.root, 'root@127.0.0.1'];
-      const r = await run(join(prefix, 'bin/kubelet-doctor'), args, {cwd: base, env: {...process.env, NO_COLOR: '1'}});
-      expect(r.code, r.stderr).toBe(1);
-      expect(r.stdout, r.stderr).toMatch(/^node-3-removed-flag \(root@127\.0\.0\.1(?::\d+)?\)\s+ssh · kubelet v1\.27\.16/m);
-      expect(r.stdout).toMatch(/FAIL\s+kubelet-flags\s+.*--container-runtime/);
-      expect(r.stderr).toBe('');
+      expectRemovedFlagOverSsh(await run(join(prefix, 'bin/kubelet-doctor'), args, {cwd: base, env: {...process.env, NO_COLOR: '1'}}));
     } finally {
       await labNode.stop();
     }
@@ -221,25 +232,8 @@ describe('the single executable, where there is no node', () => {
   });
 
   it('checks a lab node over SSH, as `kubelet-doctor lab` prints the command', async () => {
-    const now = new Date();
-    const info = await writeNodeTree(join(base, 'lab/node-3-removed-flag'), {
-      layout: 'deb',
-      hostname: 'node-3-removed-flag',
-      kubeletVersion: 'v1.27.16',
-      scenario: 'removed-flag',
-      now,
-    });
-    const key = labKeyPair('kubelet-doctor-install-test');
-    node = await startLabNode({labDir: join(base, 'lab'), info, authorizedKey: key.public, now});
-    const identity = join(base, 'lab/id_ed25519');
-    await writeFile(identity, key.private, {mode: 0o600});
-    const knownHosts = join(base, 'lab/known_hosts');
-    await writeFile(knownHosts, renderKnownHosts([node]));
-    const args = ['check', '-p', String(node.port), '-i', identity, '--known-hosts', knownHosts, '--host-root', info.root, 'root@127.0.0.1'];
-    const r = await run(exe, args, {cwd, env});
-    expect(r.code, r.stderr).toBe(1);
-    expect(r.stdout).toMatch(/^node-3-removed-flag \(root@127\.0\.0\.1(?::\d+)?\)\s+ssh · kubelet v1\.27\.16/m);
-    expect(r.stdout).toMatch(/FAIL\s+kubelet-flags\s+.*--container-runtime/);
-    expect(r.stderr).toBe('');
+    const started = await startSshLabNode(join(base, 'lab'));
+    node = started.node;
+    expectRemovedFlagOverSsh(await run(exe, started.args, {cwd, env}));
   });
 });
