@@ -10,6 +10,7 @@ import {mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest';
+import {selectRow} from '../helpers/tmux-select.js';
 
 const BIN = join(import.meta.dirname, '../../dist/src/cli/bin.js');
 const SOCKET = `kd-tui-diff-${process.pid}`;
@@ -86,15 +87,10 @@ describe.skipIf(!hasTmux)('d and w in a real terminal, on the lab over SSH', () 
     type(`node ${BIN} ${fleetArgs}; echo "exit=$?"`);
     keys('Enter');
     const fleet = await paneWhere((s) => /(\d+) nodes: \1 checked/.test(s), 'the fleet checked');
-    const rows = fleet.split('\n');
     // The fleet's NODE column cuts long names at 80 columns: the start is enough.
     const prefix = name.slice(0, 16);
-    const target = rows.findIndex((r) => r.slice(2).startsWith(prefix));
-    const selected = rows.findIndex((r) => r.startsWith('> '));
-    expect(target).toBeGreaterThan(0);
-    for (let i = selected; i < target; i++) keys('Down');
-    for (let i = selected; i > target; i--) keys('Up');
-    await paneWhere((s) => s.split('\n').some((r) => r.startsWith(`> ${prefix}`)), 'the cgroup-driver node selected');
+    expect(fleet.split('\n').some((r) => r.slice(2).startsWith(prefix))).toBe(true);
+    await selectRow({pane, press: (k) => keys(k), row: (r) => r.startsWith(prefix), what: 'the cgroup-driver node'});
 
     // d: the picker lists the other nodes, healthy first; typing filters them.
     keys('d');

@@ -10,6 +10,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it, onTestFinished, vi} from 'vitest';
 import {writeNodeTree, type NodeTreeInfo, type ScenarioId} from '../../src/lab/node-tree.js';
+import {selectRow} from '../helpers/tmux-select.js';
 
 const BIN = join(import.meta.dirname, '../../dist/src/cli/bin.js');
 const SOCKET = `kd-tui-e2e-${process.pid}`;
@@ -228,9 +229,12 @@ describe.skipIf(!hasTmux)("the lab's swap node at 80x24", () => {
     expect(failing?.[1]).toBe(failing?.[2]);
     for (const r of rows) expect([...r].length).toBeLessThanOrEqual(80);
 
-    const selected = rows.findIndex((r) => r.startsWith('> '));
-    for (let i = selected; i < swapRow; i++) tmux('send-keys', '-t', 'lab80', 'Down');
-    await paneWhere((s) => /^> node-8-swap-on/m.test(s), 'the swap node selected');
+    await selectRow({
+      pane: () => tmux('capture-pane', '-p', '-t', 'lab80'),
+      press: (k) => void tmux('send-keys', '-t', 'lab80', k),
+      row: (r) => r.startsWith('node-8-swap-on'),
+      what: 'the swap node',
+    });
     tmux('send-keys', '-t', 'lab80', 'Enter');
     const node = await paneWhere((s) => s.includes('FIRST CAUSE') && s.includes('└ explains'), "the swap node's first screen");
     const lines = node.split('\n');
