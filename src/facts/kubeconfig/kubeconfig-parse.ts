@@ -6,7 +6,6 @@ import {posix} from 'node:path';
 import {LineCounter, isMap, isScalar, isSeq, parseDocument} from 'yaml';
 import type {FileRecord, RawSnapshot, Source, Sourced} from '../core.js';
 import type {KubeconfigCluster, KubeconfigFile, KubeconfigProblem, KubeconfigRole, KubeconfigUser} from './kubeconfig.js';
-import {memoByText} from '../../text/memo.js';
 
 /** How a file record reads: ok with its text, or a status and an operator-facing reason. */
 export type ReadResult =
@@ -71,19 +70,6 @@ function decodeData(f: Sourced<string>): {pem: Sourced<string>} | {problem: stri
 }
 
 /**
- * The YAML of a kubeconfig text, parsed once per fleet: every kubeadm node's kubelet.conf is the
- * same bytes (the client certificate is a file, not data). The document is shared between nodes
- * and only read. uniqueKeys off: the kubelet's YAML→JSON decoding does not reject duplicate keys [inf].
- */
-const parseKubeconfigText = memoByText(
-  (text: string) => {
-    const lc = new LineCounter();
-    return {doc: parseDocument(text, {lineCounter: lc, uniqueKeys: false}), lc};
-  },
-  {maxEntries: 64, maxChars: 256 * 1024, maxTextChars: 64 * 1024},
-);
-
-/**
  * Parse one kubeconfig file and resolve its current context, collecting every reason the kubelet
  * could not use it. Never throws: unreadable or malformed files become a status and a problem.
  */
@@ -99,7 +85,9 @@ export function parseFile(raw: RawSnapshot, role: KubeconfigRole, path: Sourced<
     if (read.status === 'unreadable' || read.status === 'binary') problem('read', read.error);
     return out;
   }
-  const {doc, lc} = parseKubeconfigText(read.content);
+  const lc = new LineCounter();
+  // uniqueKeys off: the kubelet's YAML→JSON decoding does not reject duplicate keys [inf].
+  const doc = parseDocument(read.content, {lineCounter: lc, uniqueKeys: false});
   const y = reader(p, read.content, lc);
   const err = doc.errors[0];
   const fail = (error: string, line?: number): KubeconfigFile => {

@@ -6,7 +6,6 @@
 import {LineCounter, isCollection, isScalar, parseAllDocuments} from 'yaml';
 import type {Document, Node, Pair} from 'yaml';
 import type {RawSnapshot} from '../core.js';
-import {memoByText} from '../../text/memo.js';
 
 /** Why a file's text is not available. */
 export type TextProblem = 'missing' | 'unreadable' | 'binary' | 'too-large';
@@ -58,17 +57,6 @@ export type YamlParse = {ok: true; src: YamlSource; documents: number} | {ok: fa
  * (the later one wins), as the kubelet's lenient decoder does.
  */
 export function parseYaml(text: string): YamlParse {
-  return parseShared(text);
-}
-
-/**
- * A fleet's nodes mostly carry the same YAML (kubeadm writes every config.yaml from one
- * ConfigMap): each text is parsed once. The parsed documents are shared between nodes, so no
- * builder may change one. Bounded: a parsed document is some tens of times its text.
- */
-const parseShared = memoByText(parseYamlText, {maxEntries: 64, maxChars: 256 * 1024, maxTextChars: 64 * 1024});
-
-function parseYamlText(text: string): YamlParse {
   const counter = new LineCounter();
   const docs = parseAllDocuments(text, {version: '1.1', lineCounter: counter, uniqueKeys: false});
   const list = Array.isArray(docs) ? docs : [];

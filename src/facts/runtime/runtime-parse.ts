@@ -5,7 +5,6 @@
  */
 import {parse as parseToml, TomlError, type TomlTableWithoutBigInt} from 'smol-toml';
 import type {RawSnapshot} from '../core.js';
-import {memoByText} from '../../text/memo.js';
 
 /** A parsed TOML table (integers as numbers). */
 export type TomlTable = TomlTableWithoutBigInt;
@@ -40,28 +39,9 @@ export type ParsedToml = {ok: true; data: TomlTable; index: TomlIndex; lines: st
 
 /** Parse TOML text; a syntax error becomes data with its line, never an exception. */
 export function parseTomlText(text: string): ParsedToml {
-  return parseShared(text);
-}
-
-/**
- * Each text parsed once per fleet (src/text/memo.ts): the runtime's config is the same file on
- * every node of a pool. The result is shared between nodes, so it is frozen: a builder that
- * tried to change it would throw in tests instead of changing another node's facts.
- */
-const parseShared = memoByText(parseTomlUncached, {maxEntries: 64, maxChars: 512 * 1024, maxTextChars: 128 * 1024});
-
-function deepFreeze<T>(v: T): T {
-  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
-  }
-  return v;
-}
-
-function parseTomlUncached(text: string): ParsedToml {
   try {
     const data = parseToml(text, {integersAsBigInt: false});
-    return deepFreeze({ok: true, data, index: indexToml(text), lines: text.split(/\r?\n/)});
+    return {ok: true, data, index: indexToml(text), lines: text.split(/\r?\n/)};
   } catch (err) {
     if (err instanceof TomlError) {
       const first = err.message.split('\n')[0] ?? err.message;

@@ -21,9 +21,8 @@
  * {@link findSecret} / {@link containsSecret} are the detectors the snapshot and report writers
  * run on what they are about to write: if one still matches, nothing is written.
  */
-import {B64_MARKER_ERE, B64_MARKER_STRINGS, isSecretKey, normaliseKey} from './secret-keys.js';
+import {B64_MARKER_ERE, isSecretKey, normaliseKey} from './secret-keys.js';
 import type {RawSnapshot} from '../core.js';
-import {memoByText} from '../../text/memo.js';
 
 const RED = '[redacted]';
 const KEY_RED = '[private key redacted]';
@@ -58,22 +57,6 @@ const isTokenChar = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x
 function tokenRun(s: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (!isTokenChar(s.charCodeAt(i))) return false;
   return true;
-}
-
-/**
- * The dot of the first kubeadm bootstrap token (`[a-z0-9]{6}.[a-z0-9]{16}`, not inside a longer
- * run of [a-z0-9]) that starts at or after `from`, or -1. Found from the dots, with character
- * tests: a regex scan retried at every position of the text and was a third of the redaction
- * pass's time on journals.
- */
-function tokenDot(s: string, from: number): number {
-  for (let d = s.indexOf('.', from + 6); d >= 0 && d + 16 < s.length; d = s.indexOf('.', d + 1)) {
-    const start = d - 6;
-    if (!tokenRun(s, start, d) || !tokenRun(s, d + 1, d + 17)) continue;
-    if ((start > 0 && isTokenChar(s.charCodeAt(start - 1))) || isTokenChar(s.charCodeAt(d + 17))) continue;
-    return d;
-  }
-  return -1;
 }
 
 const indent = (s: string): string => /^[ \t]*/.exec(s)![0];
@@ -124,8 +107,6 @@ class Scrubber {
     // A secret `name:` earlier on this line (a flow mapping: `{name: API_KEY, value: x}`).
     let namedHere = false;
     for (;;) {
-      // KEY_RE needs a separator: a rest of line without one is copied without a scan.
-      if (s.indexOf(':') < 0 && s.indexOf('=') < 0) break;
       const m = KEY_RE.exec(s);
       if (!m) break;
       const pre = s.slice(0, m.index);
@@ -303,11 +284,18 @@ class Scrubber {
     return o + s;
   }
 
-  /** Blank the secret half of kubeadm bootstrap tokens (`abcdef.[redacted]`; see {@link tokenDot}). */
+  /**
+   * Blank the secret half of kubeadm bootstrap tokens (`abcdef.0123456789abcdef`, not inside a
+   * longer run of [a-z0-9]). A token is found from its dot, with character tests: a regex scan for
+   * it retried at every position of every line and was a third of this pass's time on journals.
+   */
   private bootstrap(s: string): string {
     let o = '';
     let from = 0;
-    for (let d = tokenDot(s, 0); d >= 0; d = tokenDot(s, d + 17)) {
+    for (let d = s.indexOf('.', 6); d >= 0 && d + 16 < s.length; d = s.indexOf('.', d + 1)) {
+      const start = d - 6;
+      if (start < from || !tokenRun(s, start, d) || !tokenRun(s, d + 1, d + 17)) continue;
+      if ((start > 0 && isTokenChar(s.charCodeAt(start - 1))) || isTokenChar(s.charCodeAt(d + 17))) continue;
       o += `${s.slice(from, d + 1)}${RED}`;
       from = d + 17;
     }
@@ -398,72 +386,13 @@ export function redactText(text: string): string {
     .join('\n');
 }
 
-/**
- * {@link redactText} for the texts of a fleet: the nodes' files are mostly the same bytes (one
- * ConfigMap, one package, one image), redacted once. Bounded (src/text/memo.ts): a few MB.
- */
-const redactShared = memoByText(redactText, {maxEntries: 512, maxChars: 2_000_000, maxTextChars: 256 * 1024});
-
 /** Redact every file content, command output and note of a raw snapshot (returns a new object). */
 export function redactRaw(raw: RawSnapshot): RawSnapshot {
-  const files = Object.fromEntries(Object.entries(raw.files).map(([k, f]) => [k, f.content === undefined ? f : {...f, content: redactShared(f.content)}]));
+  const files = Object.fromEntries(Object.entries(raw.files).map(([k, f]) => [k, f.content === undefined ? f : {...f, content: redactText(f.content)}]));
   const commands = Object.fromEntries(
-    Object.entries(raw.commands).map(([k, c]) => [
-      k,
-      {...c, stdout: redactShared(c.stdout), ...(c.reason === undefined ? {} : {reason: redactText(c.reason)})},
-    ]),
+    Object.entries(raw.commands).map(([k, c]) => [k, {...c, stdout: redactText(c.stdout), ...(c.reason === undefined ? {} : {reason: redactText(c.reason)})}]),
   );
   return {...raw, files, commands, notes: raw.notes.map((n) => redactText(n))};
-}
-
-/** The marker spellings by their first character. */
-const MARKERS_BY_FIRST = new Map<number, string[]>();
-for (const m of B64_MARKER_STRINGS) MARKERS_BY_FIRST.set(m.charCodeAt(0), [...(MARKERS_BY_FIRST.get(m.charCodeAt(0)) ?? []), m]);
-
-/**
- * How many characters at `t[i]` the base64 marker search steps over (0: a character of the
- * text): a `\n`, `\r` or `\t` escape, a lone backslash, whitespace, quotes and the `|`, `>`
- * and `-` that YAML and JSON wrap base64 with.
- */
-function wrapAt(t: string, i: number): number {
-  const c = t.charCodeAt(i);
-  if (c === 0x5c) {
-    const n = t.charCodeAt(i + 1);
-    return n === 0x6e || n === 0x72 || n === 0x74 ? 2 : 1;
-  }
-  if (c === 0x22 || c === 0x27 || c === 0x7c || c === 0x3e || c === 0x2d || c === 0x20 || (c >= 0x09 && c <= 0x0d)) return 1;
-  return c >= 0x80 && /\s/.test(t[i]!) ? 1 : 0;
-}
-
-/**
- * Whether a base64 marker shows once the wrapping {@link wrapAt} skips is taken out: the same
- * answer as testing the markers on `t.replace(/\\[nrt]|[\s"'\\|>-]/g, '')` (a test holds the
- * two to each other), without building that copy of every report, which was most of the report
- * gate's time.
- */
-export function splitB64Marker(t: string): boolean {
-  for (let i = 0; i < t.length; ) {
-    const w = wrapAt(t, i);
-    if (w > 0) {
-      i += w;
-      continue;
-    }
-    for (const m of MARKERS_BY_FIRST.get(t.charCodeAt(i)) ?? []) {
-      let j = i;
-      let p = 0;
-      while (p < m.length && j < t.length) {
-        const wj = wrapAt(t, j);
-        if (wj > 0) j += wj;
-        else if (t.charCodeAt(j) === m.charCodeAt(p)) {
-          j++;
-          p++;
-        } else break;
-      }
-      if (p === m.length) return true;
-    }
-    i++;
-  }
-  return false;
 }
 
 /** Detectors: name → test. Each looks at text as written (plain, JSON-escaped, or in a report). */
@@ -475,9 +404,9 @@ const DETECTORS: readonly (readonly [string, (text: string) => boolean])[] = [
   ],
   ['PuTTY private key lines', (t) => /Private-Lines:[ \t]*\d+(?:\\[nr]|[\s"'])+[A-Za-z0-9+/]{16}/.test(t)],
   // Base64 of a private key (or of a PuTTY key, or a docker config) under any name: the marker may straddle a line break.
-  ['a base64-encoded private key or registry credential', (t) => B64_MARK.test(t) || splitB64Marker(t)],
+  ['a base64-encoded private key or registry credential', (t) => B64_MARK.test(t) || B64_MARK.test(t.replace(/\\[nrt]|[\s"'\\|>-]/g, ''))],
   ['client-key-data', (t) => /client-key-data["']?\s*[:=]\s*(?:[|>][0-9+-]*(?:\\[nr]|\s)+)?["']?(?!\[redacted\])[A-Za-z0-9+/=]{20}/.test(t)],
-  ['a kubeadm bootstrap token', (t) => tokenDot(t, 0) >= 0],
+  ['a kubeadm bootstrap token', (t) => /(?<![a-z0-9])[a-z0-9]{6}\.[a-z0-9]{16}(?![a-z0-9])/.test(t)],
 ];
 
 /** What kind of secret the text still holds, or null. */

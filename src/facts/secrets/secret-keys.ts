@@ -131,8 +131,5 @@ export function base64Spellings(s: string): string[] {
 /** Base64 that starts a secret document at offset 0: a PEM header (`-----BEGIN`) is checked by its markers; `{"auths":` is a docker config. */
 export const B64_PREFIXES = [Buffer.from('{"auths":').toString('base64').slice(0, 12)] as const;
 
-/** Every base64 marker spelling, as literal strings. */
-export const B64_MARKER_STRINGS: readonly string[] = [...B64_MARKERS.flatMap((m) => base64Spellings(m)), ...B64_PREFIXES];
-
 /** One ERE alternation of every base64 marker spelling (for awk and for JS). */
-export const B64_MARKER_ERE = B64_MARKER_STRINGS.map((s) => s.replace(/[+/]/g, (c) => `[${c}]`)).join('|');
+export const B64_MARKER_ERE = [...B64_MARKERS.flatMap((m) => base64Spellings(m)), ...B64_PREFIXES].map((s) => s.replace(/[+/]/g, (c) => `[${c}]`)).join('|');
