@@ -90,7 +90,7 @@ describe.skipIf(!hasTmux)('d and w in a real terminal, on the lab over SSH', () 
     // The fleet's NODE column cuts long names at 80 columns: the start is enough.
     const prefix = name.slice(0, 16);
     expect(fleet.split('\n').some((r) => r.slice(2).startsWith(prefix))).toBe(true);
-    await selectRow({pane, press: (k) => keys(k), row: (r) => r.startsWith(prefix), what: 'the cgroup-driver node'});
+    await selectRow({pane, press: keys, row: (r) => r.startsWith(prefix), what: 'the cgroup-driver node'});
 
     // d: the picker lists the other nodes, healthy first; typing filters them.
     keys('d');

@@ -213,7 +213,7 @@ describe.skipIf(!hasTmux)("the lab's swap node at 80x24", () => {
       {timeout: 60_000, interval: 50},
     );
     tmux('new-session', '-d', '-s', 'lab80', '-x', '80', '-y', '24', 'env', `PS1=${PROMPT}`, 'sh');
-    const {paneWhere} = paneOf('lab80', {timeout: 90_000});
+    const {pane, paneWhere} = paneOf('lab80', {timeout: 90_000});
     await paneWhere((s) => s.includes(PROMPT.trim()), 'the prompt');
     // Without `check`, on a terminal: the TUI.
     tmux('send-keys', '-t', 'lab80', '-l', `node ${BIN} ${fleetArgs}`);
@@ -230,7 +230,7 @@ describe.skipIf(!hasTmux)("the lab's swap node at 80x24", () => {
     for (const r of rows) expect([...r].length).toBeLessThanOrEqual(80);
 
     await selectRow({
-      pane: () => tmux('capture-pane', '-p', '-t', 'lab80'),
+      pane,
       press: (k) => void tmux('send-keys', '-t', 'lab80', k),
       row: (r) => r.startsWith('node-8-swap-on'),
       what: 'the swap node',
